@@ -1,0 +1,102 @@
+"""The database engine, built from Settings: embedded SQLite by default, PostgreSQL by URL.
+
+Piccolo finds its engine through `tracker.piccolo_conf.DB`; `configure()` points that, and every
+table of the tracker, at the engine for the given settings, so one process can be configured
+explicitly (tests, CLI) without reading the environment at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from tracker.settings import Settings
+
+PICCOLO_CONF = "tracker.piccolo_conf"
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.uses_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    # timeout is SQLite's busy timeout: writers queue for a lock instead of failing at once.
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+
+
+def all_tables() -> list[type[Table]]:
+    from tracker import tables
+
+    return list(tables.TABLES)
+
+
+def configure(settings: Settings) -> Engine:
+    """Make every tracker table, and Piccolo's migration machinery, use this settings' database."""
+    import tracker.piccolo_conf as conf
+
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    engine = build_engine(settings)
+    conf.DB = engine
+    for table in all_tables():
+        table._meta.db = engine
+    from piccolo.apps.migrations.tables import Migration
+
+    Migration._meta.db = engine
+    return engine
+
+
+def engine() -> Engine:
+    import tracker.piccolo_conf as conf
+
+    return conf.DB
+
+
+async def start(engine_: Engine) -> None:
+    if isinstance(engine_, PostgresEngine):
+        await engine_.start_connection_pool(min_size=1, max_size=10)
+    else:
+        Path(engine_.path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers carry on while one writer writes; it is stored in the file itself.
+        await engine_.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop(engine_: Engine) -> None:
+    if isinstance(engine_, PostgresEngine) and engine_.pool is not None:
+        await engine_.close_connection_pool()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """A transaction for read-then-write work.
+
+    On SQLite it is IMMEDIATE: the write lock is taken at the start, so two concurrent
+    read-then-write transactions queue (busy timeout) instead of one failing with
+    "database is locked" when it tries to upgrade its read lock.
+    """
+    eng = engine()
+    if isinstance(eng, SQLiteEngine):
+        async with eng.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with eng.transaction() as txn:
+            yield txn
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+async def migrate() -> None:
+    """Run every migration not yet applied (the same files on SQLite and PostgreSQL)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    await start(engine())
+    result = await run_forwards(app_name="tracker", migration_id="all", fake=False)
+    if not result.success:
+        raise RuntimeError(f"Migrations failed: {result.message}")

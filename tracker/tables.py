@@ -1,0 +1,293 @@
+"""Every table of the tracker: the whole schema in one reviewable file.
+
+Schema changes are additive (new tables, new nullable columns), because SQLite cannot alter a
+column's type or nullability and the same migrations must run on SQLite and PostgreSQL.
+Money is stored in whole pence (BigInt) so that sums are exact.
+
+Uniqueness across several columns is a unique index created in the migrations (SQLite cannot add
+a constraint to an existing table, and a unique index serves ON CONFLICT on both engines); they
+are listed in UNIQUE_INDEXES below and a test checks that each exists.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+# --- Organisations -----------------------------------------------------------------------
+
+
+class Region(Table, tablename="region"):
+    """An NHS England region (the ODS 'national grouping', e.g. Y63)."""
+
+    code = Varchar(length=8, unique=True)
+    name = Varchar(length=200)
+
+
+class LocalOffice(Table, tablename="local_office"):
+    """An NHS England local office / area team (the ODS 'high level health geography', e.g. Q74)."""
+
+    code = Varchar(length=8, unique=True)
+    name = Varchar(length=200)
+
+
+class Ccg(Table, tablename="ccg"):
+    """A Clinical Commissioning Group, keyed by its ODS code (e.g. 00K)."""
+
+    code = Varchar(length=8, unique=True)
+    name = Varchar(length=200)
+    region = ForeignKey(references=Region, null=True, on_delete=OnDelete.restrict)
+    contact_email = Varchar(length=320, default="")
+
+
+class Practice(Table, tablename="practice"):
+    """A GP practice, keyed by its ODS code; closed practices are kept with their dates."""
+
+    ods_code = Varchar(length=8, unique=True)
+    name = Varchar(length=200)
+    address = Text(default="")
+    postcode = Varchar(length=10, default="", index=True)
+    region = ForeignKey(references=Region, null=True, on_delete=OnDelete.restrict, index=True)
+    local_office = ForeignKey(references=LocalOffice, null=True, on_delete=OnDelete.restrict)
+    ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=1, default="A", index=True)  # ODS: A active, C closed, D dormant, P proposed
+    open_date = Date(null=True, default=None)
+    close_date = Date(null=True, default=None)
+    phone = Varchar(length=40, default="")
+    clinical_system = Varchar(length=40, default="")
+    contact_email = Varchar(length=320, default="")
+
+
+class ListSize(Table, tablename="list_size"):
+    """Patients registered at a practice on a snapshot date, as NHS Digital published it."""
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    snapshot_date = Date()
+    patients = Integer()
+    ccg_code = Varchar(length=8, default="")  # the CCG the publication placed the practice in
+
+
+# --- Indicators and periods ----------------------------------------------------------------
+
+
+class Indicator(Table, tablename="indicator"):
+    """One digital maturity indicator; the catalogue is loaded from fixtures/indicators.toml."""
+
+    code = Varchar(length=40, unique=True)
+    name = Varchar(length=200)
+    theme = Varchar(length=60)
+    unit = Varchar(length=10)  # percent | yesno | count
+    higher_is_better = Boolean(default=True)
+    target_value = DoublePrecision()
+    target_date = Date(null=True, default=None)
+    target_annual = Boolean(default=False)  # true: due every 31 March (e.g. IG Toolkit)
+    provenance_kind = Varchar(length=10)  # national | local
+    provenance = Text(default="")
+    weight = DoublePrecision(default=1.0)
+    definition = Text(default="")
+    sort_order = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class Period(Table, tablename="period"):
+    """A quarterly reporting period, e.g. 2017/18 Q4 (January to March 2018)."""
+
+    code = Varchar(length=12, unique=True)  # 2017/18-Q4
+    financial_year = Varchar(length=7)  # 2017/18
+    quarter = Integer()
+    start_date = Date()
+    end_date = Date()
+    opens_on = Date()
+    due_on = Date()
+    locks_on = Date()
+
+
+# --- Accounts -------------------------------------------------------------------------------
+
+
+class Account(Table, tablename="account"):
+    """A person who signs in. The role and organisation decide what they may see and do."""
+
+    email = Varchar(length=320, unique=True)  # stored lower-case
+    name = Varchar(length=200, default="")
+    password_hash = Varchar(length=400, default="")
+    role = Varchar(length=10)  # practice | ccg | region | national | admin
+    ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.restrict)
+    region = ForeignKey(references=Region, null=True, on_delete=OnDelete.restrict)
+    disabled = Boolean(default=False)
+    demo = Boolean(default=False)
+    created_at = Timestamptz()
+    last_sign_in_at = Timestamptz(null=True, default=None)
+    failed_sign_ins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    sessions_valid_after = Timestamptz(null=True, default=None)  # "sign out everywhere"
+
+
+class AccountPractice(Table, tablename="account_practice"):
+    """The practices a practice user works for."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+
+
+class AccountToken(Table, tablename="account_token"):
+    """A single-use, expiring link: an invitation or a password reset. Only its hash is stored."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    purpose = Varchar(length=10)  # invite | reset
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A system supplier's token for one organisation's API access. Only its hash is stored."""
+
+    name = Varchar(length=200)
+    token_hash = Varchar(length=64, unique=True)
+    practice = ForeignKey(references=Practice, null=True, on_delete=OnDelete.cascade)
+    ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.cascade)
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class KeyValue(Table, tablename="key_value"):
+    """Shared short-lived state (sessions, sign-in throttles) that every web worker must see."""
+
+    key = Varchar(length=200, unique=True)
+    value = Text()
+    expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who did what, when and from where. Written by the tracker, never edited through it."""
+
+    at = Timestamptz(index=True)
+    account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null, index=True)
+    actor = Varchar(length=320, default="")  # email or "system", kept if the account goes
+    action = Varchar(length=60, index=True)
+    entity_type = Varchar(length=40, default="")
+    entity_id = Varchar(length=60, default="")
+    detail = Text(default="")  # JSON
+    ip = Varchar(length=64, default="")
+
+
+# --- Returns --------------------------------------------------------------------------------
+
+
+class PracticeReturn(Table, tablename="practice_return"):
+    """One practice's return for one period. A return that was never started has no row."""
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    period = ForeignKey(references=Period, on_delete=OnDelete.restrict, index=True)
+    state = Varchar(length=12, default="draft", index=True)  # draft | submitted | approved | returned
+    version = Integer(default=1)  # optimistic lock: every save must name the version it read
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    submitted_at = Timestamptz(null=True, default=None)
+    first_submitted_at = Timestamptz(null=True, default=None)  # timeliness uses the first submission
+    reviewed_at = Timestamptz(null=True, default=None)
+    reviewed_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    returned_reason = Text(default="")
+
+
+class ReturnValue(Table, tablename="return_value"):
+    """One indicator's value in a return. Yes/no is stored as 1/0; percentages as 0-100."""
+
+    practice_return = ForeignKey(references=PracticeReturn, on_delete=OnDelete.cascade, index=True)
+    indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict)
+    value = DoublePrecision(null=True, default=None)
+    numerator = BigInt(null=True, default=None)
+    denominator = BigInt(null=True, default=None)
+    comment = Text(default="")
+
+
+class LockException(Table, tablename="lock_exception"):
+    """An administrator's permission for one practice to change a locked period's return."""
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade)
+    period = ForeignKey(references=Period, on_delete=OnDelete.cascade)
+    until = Date()
+    reason = Text(default="")
+    granted_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    granted_at = Timestamptz()
+
+
+# --- Scheduling and email -------------------------------------------------------------------
+
+
+class JobClaim(Table, tablename="job_claim"):
+    """Exactly-once: a unit of scheduled work is done by whoever inserts its (job, key) first."""
+
+    job = Varchar(length=60)
+    key = Varchar(length=200)
+    claimed_at = Timestamptz()
+
+
+class OutboxEmail(Table, tablename="outbox_email"):
+    """An email the tracker means to send. The idempotency key makes each one exactly once."""
+
+    idempotency_key = Varchar(length=200, unique=True)
+    kind = Varchar(length=40, index=True)
+    to_address = Varchar(length=320)
+    subject = Varchar(length=300)
+    body_text = Text()
+    body_html = Text(default="")
+    attachment_name = Varchar(length=200, default="")
+    attachment_path = Varchar(length=500, default="")
+    state = Varchar(length=10, default="queued", index=True)  # queued | sent | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    practice = ForeignKey(references=Practice, null=True, on_delete=OnDelete.set_null)
+    ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.set_null)
+    period = ForeignKey(references=Period, null=True, on_delete=OnDelete.set_null)
+
+
+TABLES: tuple[type[Table], ...] = (
+    Region,
+    LocalOffice,
+    Ccg,
+    Practice,
+    ListSize,
+    Indicator,
+    Period,
+    Account,
+    AccountPractice,
+    AccountToken,
+    ApiToken,
+    KeyValue,
+    AuditEvent,
+    PracticeReturn,
+    ReturnValue,
+    LockException,
+    JobClaim,
+    OutboxEmail,
+)
+
+
+# (table, columns): created as unique indexes by the migrations.
+UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("list_size", ("practice", "snapshot_date")),
+    ("account_practice", ("account", "practice")),
+    ("practice_return", ("practice", "period")),
+    ("return_value", ("practice_return", "indicator")),
+    ("lock_exception", ("practice", "period")),
+    ("job_claim", ("job", "key")),
+)
