@@ -100,3 +100,45 @@ async def migrate() -> None:
     result = await run_forwards(app_name="tracker", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"Migrations failed: {result.message}")
+
+
+async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows fast, inside the caller's transaction when there is one.
+
+    Imports and the demo write hundreds of thousands of rows; building an ORM object per row costs
+    more than the write itself, so rows go to the driver in batches of plain tuples.
+    """
+    if not rows:
+        return
+    eng = engine()
+    if isinstance(eng, PostgresEngine):
+        txn = eng.current_transaction.get()
+        if txn is not None:
+            await txn.connection.copy_records_to_table(table, records=rows, columns=list(columns))
+        elif eng.pool is not None:
+            async with eng.pool.acquire() as conn:
+                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        else:
+            conn = await eng.get_new_connection()
+            try:
+                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            finally:
+                await conn.close()
+        return
+    assert isinstance(eng, SQLiteEngine)
+    cols = ", ".join(f'"{c}"' for c in columns)
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders})'
+    txn = eng.current_transaction.get()
+    if txn is not None:
+        await txn.connection.executemany(sql, rows)
+    else:
+        async with eng.transaction(transaction_type=TransactionType.immediate) as new_txn:
+            await new_txn.connection.executemany(sql, rows)
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run a read-only SQL query with `{}` placeholders (Piccolo's, for either engine)."""
+    from tracker.tables import Region
+
+    return await Region.raw(sql, *args)

@@ -1,0 +1,58 @@
+"""Password hashing (argon2id) and the password rules (NCSC: length over complexity)."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile
+
+MIN_LENGTH = 12
+MAX_LENGTH = 200
+
+# The most common passwords that meet the length rule: refused whatever their length.
+COMMON = frozenset(
+    {
+        "password1234", "123456789012", "qwertyuiopas", "passwordpassword", "iloveyou1234",
+        "letmeinletmein", "welcome12345", "password12345", "administrator", "qwerty123456",
+        "1234567890123", "abcdefghijkl", "changemechangeme", "nhsnhsnhsnhs", "password123456",
+    }
+)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why this password cannot be used, in words for the person choosing it; None if it can."""
+    if len(password) < MIN_LENGTH:
+        return f"Password must be {MIN_LENGTH} characters or more"
+    if len(password) > MAX_LENGTH:
+        return f"Password must be {MAX_LENGTH} characters or fewer"
+    lowered = password.lower()
+    if lowered in COMMON or len(set(lowered)) < 4:
+        return "Password is too easy to guess: try three random words"
+    if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
+        return "Password must not contain your email address"
+    return None
+
+
+def hash_password_sync(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Checked against when the email is unknown, so that the answer takes as long either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    return await anyio.to_thread.run_sync(_verify, password_hash or _DUMMY_HASH, password)

@@ -1,0 +1,1 @@
+"""The demo: every active English practice from the real files, with a believable history."""

@@ -1,0 +1,184 @@
+"""Loading the demo: the real organisation files, the catalogue, periods, a synthetic history of
+returns and one account per role. Deterministic for a given seed and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker import db
+from tracker.accounts import service as accounts
+from tracker.accounts.passwords import hash_password
+from tracker.accounts.principal import Role
+from tracker.demo import history
+from tracker.indicators import service as indicators
+from tracker.organisations import import_service
+from tracker.periods import service as periods
+from tracker.periods.calculations import PeriodSpec, programme_periods
+from tracker.tables import Account, Practice, PracticeReturn
+
+DEMO_PASSWORD = "paperless-demo-2018"
+DEMO_TODAY = dt.date(2018, 4, 20)
+DEFAULT_SEED = 2018
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "data"
+ODS_FILE = "epraccur.csv"
+LIST_SIZE_FILE = "gp-reg-pat-prac-all.csv"
+
+# (role, email, name, organisation code)
+DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
+    (Role.PRACTICE, "practice@demo.paperless-tracker.test", "Pat Manager (The Densham Surgery)", "A81001"),
+    (Role.CCG, "ccg@demo.paperless-tracker.test", "Chris Lead (Hartlepool and Stockton-on-Tees CCG)", "00K"),
+    (Role.REGION, "region@demo.paperless-tracker.test", "Robin Analyst (North East and Yorkshire)", "Y63"),
+    (Role.NATIONAL, "national@demo.paperless-tracker.test", "Nat Programme (NHS England)", ""),
+    (Role.ADMIN, "admin@demo.paperless-tracker.test", "Alex Admin", ""),
+)
+
+# Features that seed demo data of their own add "module:function" here; each is called as
+# `await function(today, seed)` after the returns history exists.
+FEATURE_STEPS: tuple[str, ...] = ()
+
+
+@dataclass
+class DemoSummary:
+    lines: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+async def is_loaded() -> bool:
+    return await Practice.count() > 0
+
+
+async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, seed: int = DEFAULT_SEED) -> DemoSummary:
+    summary = DemoSummary()
+
+    async def step(name: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        started = time.perf_counter()
+        result = await work()
+        summary.timings[name] = time.perf_counter() - started
+        return result
+
+    ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
+    sizes = await step(
+        "import list sizes", lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo")
+    )
+    summary.lines += ods.lines() + sizes.lines()
+    await indicators.load()
+    await periods.ensure_periods()
+    await step("clinical systems", lambda: assign_clinical_systems(seed))
+    counts = await step("returns history", lambda: generate_history(today, seed))
+    summary.lines.append(f"Returns: {counts['returns']:,}; values: {counts['values']:,}")
+    await step("demo accounts", create_demo_accounts)
+    for target in FEATURE_STEPS:
+        module, _, function = target.partition(":")
+        await step(target, lambda m=module, f=function: getattr(importlib.import_module(m), f)(today, seed))
+    return summary
+
+
+async def assign_clinical_systems(seed: int) -> None:
+    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.ccg.code)
+    async with db.write_transaction():
+        by_system: dict[str, list[int]] = {}
+        for r in rows:
+            name, _ = history.clinical_system(r["ods_code"], r["ccg.code"] or "")
+            by_system.setdefault(name, []).append(r["id"])
+        for name, ids in by_system.items():
+            for start in range(0, len(ids), 900):
+                await Practice.update({Practice.clinical_system: name}).where(Practice.id.is_in(ids[start : start + 900]))
+
+
+async def _active_practices() -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT p.id, p.ods_code, p.open_date, p.clinical_system, c.code AS ccg_code,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        WHERE p.status = 'A'
+        ORDER BY p.ods_code
+        """
+    )
+
+
+async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
+    specs: list[PeriodSpec] = [p for p in programme_periods() if p.opens_on <= today]
+    period_ids = {r["code"]: r["id"] for r in await periods.all_periods()}
+    indicator_rows = await indicators.active_indicators()
+    units = {i.code: i.unit for i in indicator_rows}
+    indicator_ids = await indicators.indicator_ids()
+    system_effects = {name: effect for name, _, effect in history.SYSTEMS}
+    practices = await _active_practices()
+
+    return_rows: list[tuple[Any, ...]] = []
+    planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
+    for pr in practices:
+        open_date = pr["open_date"]
+        profile = history.profile(
+            pr["ods_code"], pr["ccg_code"] or "", system_effects.get(pr["clinical_system"], 0.0), pr["patients"] or 0, seed
+        )
+        for t, spec in enumerate(specs):
+            if open_date is not None and open_date > spec.end_date:
+                continue
+            plan = history.plan_return(profile, spec, today, seed)
+            if plan.state is None:
+                continue
+            created = plan.submitted_at or dt.datetime.combine(spec.opens_on, dt.time(9), dt.UTC)
+            updated = plan.reviewed_at or created
+            return_rows.append(
+                (
+                    pr["id"], period_ids[spec.code], plan.state, 1, created, updated, plan.submitted_at, plan.submitted_at,
+                    plan.reviewed_at,
+                    "Please check the e-Referral figure: it is lower than last quarter." if plan.state == "returned" else "",
+                )
+            )
+            planned.append((pr["id"], spec.code, profile, t, plan.state))
+
+    async with db.write_transaction():
+        await db.bulk_insert(
+            "practice_return",
+            ("practice", "period", "state", "version", "created_at", "updated_at", "submitted_at", "first_submitted_at",
+             "reviewed_at", "returned_reason"),
+            return_rows,
+        )
+        ids = {
+            (r["practice"], r["period"]): r["id"]
+            for r in await PracticeReturn.select(PracticeReturn.id, PracticeReturn.practice, PracticeReturn.period)
+        }
+        value_rows: list[tuple[Any, ...]] = []
+        for practice_id, period_code, profile, t, state in planned:
+            return_id = ids[(practice_id, period_ids[period_code])]
+            values = history.values_for(profile, t, units, seed)
+            codes = list(values)
+            if state == "draft":
+                codes = codes[: len(codes) // 2]  # a draft is half filled in
+            for code in codes:
+                value = values[code]
+                numerator = denominator = None
+                if code == "PO_REG_PCT" and profile.list_size:
+                    denominator = profile.list_size
+                    numerator = round(value * denominator / 100)
+                value_rows.append((return_id, indicator_ids[code], value, numerator, denominator, ""))
+            if len(value_rows) >= 200_000:
+                await _insert_values(value_rows)
+                value_rows = []
+        await _insert_values(value_rows)
+    total_values = await db.fetch("SELECT COUNT(*) AS n FROM return_value")
+    return {"returns": len(return_rows), "values": int(total_values[0]["n"])}
+
+
+async def _insert_values(rows: list[tuple[Any, ...]]) -> None:
+    await db.bulk_insert(
+        "return_value", ("practice_return", "indicator", "value", "numerator", "denominator", "comment"), rows
+    )
+
+
+async def create_demo_accounts() -> None:
+    password_hash = await hash_password(DEMO_PASSWORD)
+    for role, email, name, org in DEMO_ACCOUNTS:
+        if await Account.exists().where(Account.email == email):
+            continue
+        await accounts.create_account(email=email, role=role, name=name, org_code=org, password_hash=password_hash, demo=True)

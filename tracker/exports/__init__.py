@@ -1,0 +1,1 @@
+"""Excel and CSV summaries for NHS England, regions and CCGs."""

@@ -1,0 +1,1 @@
+"""Funding: fair shares, transition fund, capital bids, reallocation, awards to practices."""

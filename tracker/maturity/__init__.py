@@ -1,0 +1,1 @@
+"""Maturity: attainment, the maturity index, trajectories, forecasts and dashboards."""

@@ -1,0 +1,1 @@
+"""Emails: the outbox, the sender, reminders and status reports."""

@@ -1,0 +1,1 @@
+"""Organisations: regions, local offices, CCGs and practices, imported from the official files."""

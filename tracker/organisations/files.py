@@ -1,0 +1,170 @@
+"""Parsing the two official NHS files exactly as published. No database.
+
+Each parser reads the whole file and either returns every record or raises `FileRefused` naming
+the first bad line, so that an import is validated whole before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MAX_FILE_BYTES = 60_000_000
+MAX_ROWS = 200_000
+ODS_COLUMNS = 27
+PRESCRIBING_SETTING_GP = "4"
+LIST_SIZE_HEADER = (
+    "PUBLICATION", "EXTRACT_DATE", "TYPE", "CCG_CODE", "ONS_CCG_CODE", "CODE", "POSTCODE", "SEX", "AGE",
+    "NUMBER_OF_PATIENTS",
+)
+
+
+class FileRefused(ValueError):
+    """The file cannot be imported; the message says where and why, for a person to act on."""
+
+
+@dataclass(frozen=True)
+class OdsRecord:
+    line: int
+    code: str
+    name: str
+    region_code: str
+    local_office_code: str
+    address: str
+    postcode: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+    status: str
+    commissioner: str
+    phone: str
+    prescribing_setting: str
+
+    @property
+    def is_gp_practice(self) -> bool:
+        return self.prescribing_setting == PRESCRIBING_SETTING_GP
+
+    @property
+    def in_england(self) -> bool:
+        # English regions are Y-codes; Welsh and other records carry W00 and similar.
+        return self.region_code.startswith("Y")
+
+
+@dataclass(frozen=True)
+class ListSizeRecord:
+    line: int
+    extract_date: dt.date
+    ccg_code: str
+    practice_code: str
+    patients: int
+
+
+def _text(data: bytes, what: str) -> str:
+    if not data.strip():
+        raise FileRefused(f"The {what} is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused(f"The {what} is {len(data):,} bytes: the largest accepted is {MAX_FILE_BYTES:,}")
+    if b"\x00" in data[:65536]:
+        raise FileRefused(f"The {what} is not a CSV text file (it contains binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _rows(text: str, what: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number > MAX_ROWS:
+                raise FileRefused(f"The {what} has more than {MAX_ROWS:,} lines")
+            if not row or row == [""]:
+                continue
+            yield number, row
+    except csv.Error as exc:
+        raise FileRefused(f"Line {reader.line_num}: the {what} is not valid CSV ({exc})") from None
+
+
+def _yyyymmdd(value: str, line: int, column: str) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        raise FileRefused(f"Line {line}: the {column} {value!r} is not a date in the form YYYYMMDD") from None
+
+
+def parse_ods_practices(data: bytes) -> list[OdsRecord]:
+    """epraccur.csv: no header row, 27 quoted columns."""
+    what = "ODS practice file"
+    records: list[OdsRecord] = []
+    for line, row in _rows(_text(data, what), what):
+        if len(row) != ODS_COLUMNS:
+            hint = " (is this the registered-patients file?)" if row and row[0] == "PUBLICATION" else ""
+            raise FileRefused(f"Line {line}: expected {ODS_COLUMNS} columns, found {len(row)}{hint}")
+        code = row[0].strip().upper()
+        if not code or len(code) > 8:
+            raise FileRefused(f"Line {line}: the organisation code {row[0]!r} is not an ODS code")
+        status = row[12].strip()
+        if status not in {"A", "C", "D", "P"}:
+            raise FileRefused(f"Line {line}: the status {status!r} is not one of A, C, D, P")
+        records.append(
+            OdsRecord(
+                line=line,
+                code=code,
+                name=row[1].strip(),
+                region_code=row[2].strip().upper(),
+                local_office_code=row[3].strip().upper(),
+                address=", ".join(part.strip() for part in row[4:9] if part.strip()),
+                postcode=row[9].strip().upper(),
+                open_date=_yyyymmdd(row[10], line, "open date"),
+                close_date=_yyyymmdd(row[11], line, "close date"),
+                status=status,
+                commissioner=row[14].strip().upper(),
+                phone=row[17].strip(),
+                prescribing_setting=row[25].strip(),
+            )
+        )
+    if not records:
+        raise FileRefused(f"The {what} has no records")
+    return records
+
+
+def parse_list_sizes(data: bytes) -> list[ListSizeRecord]:
+    """gp-reg-pat-prac-all.csv: a header row, one row per practice (SEX=ALL, AGE=ALL)."""
+    what = "registered-patients file"
+    rows = _rows(_text(data, what), what)
+    first = next(rows, None)
+    if first is None:
+        raise FileRefused(f"The {what} is empty")
+    header = tuple(cell.strip().upper() for cell in first[1])
+    if header != LIST_SIZE_HEADER:
+        raise FileRefused(f"Line 1: the header must be {','.join(LIST_SIZE_HEADER)}")
+    records: list[ListSizeRecord] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        if len(row) != len(LIST_SIZE_HEADER):
+            raise FileRefused(f"Line {line}: expected {len(LIST_SIZE_HEADER)} columns, found {len(row)}")
+        if row[2].strip() != "GP" or row[7].strip() != "ALL" or row[8].strip() != "ALL":
+            continue  # other breakdowns (by sex or age) are not list sizes
+        try:
+            extract = dt.datetime.strptime(row[1].strip().title(), "%d%b%Y").date()
+        except ValueError:
+            raise FileRefused(f"Line {line}: the extract date {row[1]!r} is not a date like 01JAN2021") from None
+        try:
+            patients = int(row[9].strip())
+        except ValueError:
+            raise FileRefused(f"Line {line}: the number of patients {row[9]!r} is not a whole number") from None
+        if patients < 0:
+            raise FileRefused(f"Line {line}: the number of patients cannot be negative")
+        code = row[5].strip().upper()
+        if code in seen:
+            raise FileRefused(f"Line {line}: practice {code} appears twice")
+        seen.add(code)
+        records.append(ListSizeRecord(line, extract, row[3].strip().upper(), code, patients))
+    if not records:
+        raise FileRefused(f"The {what} has no practice rows")
+    return records

@@ -1,0 +1,100 @@
+"""View models for the organisation pages: labels, formatted numbers and links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.web.formatting import long_date, number
+
+STATUS_LABELS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
+STATUS_TAGS = {"A": "nhsuk-tag--green", "C": "nhsuk-tag--grey", "D": "nhsuk-tag--orange", "P": "nhsuk-tag--blue"}
+
+
+def org_name(name: str, code: str) -> str:
+    return name or code
+
+
+def practice_title(name: str) -> str:
+    """ODS names are upper case; people read title case more easily."""
+    small = {"and", "of", "the", "at", "on", "in"}
+    words = name.title().split()
+    return " ".join(w.lower() if i and w.lower() in small else w for i, w in enumerate(words))
+
+
+@dataclass(frozen=True)
+class PracticeLink:
+    code: str
+    name: str
+    href: str
+    detail: str
+
+
+def practice_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    """Rows for the NHS.UK table macro: name (link), code, postcode, patients."""
+    out = []
+    for r in rows:
+        out.append(
+            [
+                {"html": f'<a href="/practices/{r["ods_code"]}">{_escape(practice_title(r["name"]))}</a>'},
+                {"text": r["ods_code"]},
+                {"text": r.get("postcode") or ""},
+                {"text": number(r.get("patients")), "format": "numeric"},
+            ]
+        )
+    return out
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def region_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    return [
+        [
+            {"html": f'<a href="/organisations/regions/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
+            {"text": r["code"]},
+            {"text": number(r["ccgs"]), "format": "numeric"},
+            {"text": number(r["practices"]), "format": "numeric"},
+        ]
+        for r in rows
+    ]
+
+
+def ccg_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    return [
+        [
+            {"html": f'<a href="/organisations/ccgs/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
+            {"text": r["code"]},
+            {"text": number(r["practices"]), "format": "numeric"},
+        ]
+        for r in rows
+    ]
+
+
+def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for the NHS.UK summary list on the practice page."""
+    latest = sizes[0] if sizes else None
+    status = row["status"]
+    items = [
+        ("ODS code", row["ods_code"]),
+        ("Status", STATUS_LABELS.get(status, status)),
+        ("Address", ", ".join(p for p in [row["address"].title(), row["postcode"]] if p)),
+        ("Telephone", row["phone"] or "Not known"),
+        ("CCG", f'{org_name(row["ccg.name"] or "", row["ccg.code"] or "")} ({row["ccg.code"]})' if row["ccg.code"] else "None"),
+        ("NHS England region", org_name(row["region.name"] or "", row["region.code"] or "") or "Not known"),
+        ("Local office", org_name(row["local_office.name"] or "", row["local_office.code"] or "") or "Not known"),
+        ("Clinical system", row["clinical_system"] or "Not known"),
+        ("Opened", long_date(row["open_date"])),
+    ]
+    if row["close_date"]:
+        items.append(("Closed", long_date(row["close_date"])))
+    items.append(
+        (
+            "Registered patients",
+            f"{number(latest['patients'])} on {long_date(latest['snapshot_date'])}" if latest else "No list size imported",
+        )
+    )
+    return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]

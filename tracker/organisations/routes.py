@@ -1,0 +1,95 @@
+"""The organisation browser: national -> region -> CCG -> practice, and practice search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+from typing_extensions import Annotated
+
+from tracker.accounts.principal import Role
+from tracker.organisations import presenters, service
+from tracker.web.auth import ANY_SIGNED_IN, roles
+
+
+@get("/organisations", opt=ANY_SIGNED_IN, name="organisations")
+async def browser(request: Request[Any, Any, Any]) -> Template | Redirect:
+    user = request.user
+    # People below national level start at their own organisation.
+    if user.role == Role.REGION:
+        return Redirect(f"/organisations/regions/{user.region_code}", status_code=303)
+    if user.role == Role.CCG:
+        return Redirect(f"/organisations/ccgs/{user.ccg_code}", status_code=303)
+    if user.role == Role.PRACTICE:
+        target = f"/practices/{user.practice_codes[0]}" if len(user.practice_codes) == 1 else "/practices"
+        return Redirect(target, status_code=303)
+    regions = await service.regions_overview()
+    return Template(
+        "organisations/national.jinja",
+        context={"regions": presenters.region_rows(regions), "total": sum(r["practices"] for r in regions)},
+    )
+
+
+@get("/organisations/regions/{code:str}", opt=roles(Role.REGION, Role.NATIONAL, Role.ADMIN), name="region")
+async def region(request: Request[Any, Any, Any], code: str) -> Template:
+    row = await service.region(code, request.user)
+    ccgs = await service.ccgs_in_region(row["id"])
+    return Template(
+        "organisations/region.jinja",
+        context={"region": row, "ccgs": presenters.ccg_rows(ccgs), "total": sum(c["practices"] for c in ccgs)},
+    )
+
+
+@get("/organisations/ccgs/{code:str}", opt=roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN), name="ccg")
+async def ccg(request: Request[Any, Any, Any], code: str) -> Template:
+    row = await service.ccg(code, request.user)
+    practices = await service.practices_in_ccg(row["id"])
+    return Template(
+        "organisations/ccg.jinja",
+        context={
+            "ccg": row,
+            "practices": presenters.practice_rows(practices),
+            "patients": sum(p["patients"] or 0 for p in practices),
+        },
+    )
+
+
+@get("/practices", opt=ANY_SIGNED_IN, name="practice_search")
+async def search(request: Request[Any, Any, Any], q: Annotated[str, Parameter(query="q", max_length=200)] = "") -> Template:
+    user = request.user
+    results = await service.search_practices(q, user) if q.strip() else []
+    if not q.strip() and user.role == Role.PRACTICE:
+        results = [await service.practice(code, user) for code in user.practice_codes]
+    return Template(
+        "organisations/search.jinja",
+        context={"q": q, "results": presenters.practice_rows(results), "count": len(results), "searched": bool(q.strip())},
+    )
+
+
+@get("/practices/{ods_code:str}", opt=ANY_SIGNED_IN, name="practice")
+async def practice(request: Request[Any, Any, Any], ods_code: str) -> Template:
+    row = await service.practice(ods_code, request.user)
+    sizes = await service.list_sizes(row["id"])
+    return Template(
+        "organisations/practice.jinja",
+        context={
+            "practice": row,
+            "title": presenters.practice_title(row["name"]),
+            "summary": presenters.practice_summary(row, sizes),
+        },
+    )
+
+
+@get("/", opt=ANY_SIGNED_IN, name="home")
+async def home(request: Request[Any, Any, Any]) -> Template:
+    return Template("home.jinja", context={"role_label": request.user.role.label})
+
+
+@get("/health", opt={"public": True}, include_in_schema=False, name="health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+ROUTES: list[Any] = [home, health, browser, region, ccg, search, practice]

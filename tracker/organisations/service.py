@@ -1,0 +1,129 @@
+"""Queries for the organisation browser: national -> region -> CCG -> practice, and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.accounts.policy import Action, Scope, require
+from tracker.accounts.principal import Principal
+from tracker.tables import Ccg, ListSize, Practice, Region
+
+SEARCH_LIMIT = 50
+
+
+async def regions_overview() -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT r.id, r.code, r.name,
+               COUNT(DISTINCT c.id) AS ccgs,
+               (SELECT COUNT(*) FROM practice p WHERE p.region = r.id AND p.status = 'A') AS practices
+        FROM region r LEFT JOIN ccg c ON c.region = r.id
+        GROUP BY r.id, r.code, r.name
+        HAVING (SELECT COUNT(*) FROM practice p WHERE p.region = r.id AND p.status = 'A') > 0
+        ORDER BY r.name
+        """
+    )
+
+
+async def region(code: str, user: Principal) -> dict[str, Any]:
+    row = await Region.select().where(Region.code == code.upper()).first()
+    if row is None:
+        raise NotFoundException()
+    require(user, Action.VIEW, Scope(region_id=row["id"]))
+    return row
+
+
+async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT c.id, c.code, c.name, COUNT(p.id) AS practices
+        FROM ccg c JOIN practice p ON p.ccg = c.id AND p.status = 'A'
+        WHERE c.region = {}
+        GROUP BY c.id, c.code, c.name
+        ORDER BY c.name
+        """,
+        region_id,
+    )
+
+
+async def ccg(code: str, user: Principal) -> dict[str, Any]:
+    row = await Ccg.select(Ccg.all_columns(), Ccg.region.code, Ccg.region.name).where(Ccg.code == code.upper()).first()
+    if row is None:
+        raise NotFoundException()
+    require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
+    return row
+
+
+async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT p.id, p.ods_code, p.name, p.postcode, p.clinical_system,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p
+        WHERE p.ccg = {} AND p.status = 'A'
+        ORDER BY p.name
+        """,
+        ccg_id,
+    )
+
+
+def practice_scope(row: dict[str, Any]) -> Scope:
+    return Scope(practice_id=row["id"], ccg_id=row["ccg"], region_id=row.get("ccg.region") or row["region"])
+
+
+async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
+    row = (
+        await Practice.select(
+            Practice.all_columns(),
+            Practice.ccg.code,
+            Practice.ccg.name,
+            Practice.ccg.region,
+            Practice.region.code,
+            Practice.region.name,
+            Practice.local_office.code,
+            Practice.local_office.name,
+        )
+        .where(Practice.ods_code == ods_code.upper())
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    require(user, Action.VIEW, practice_scope(row))
+    return row
+
+
+async def list_sizes(practice_id: int) -> list[dict[str, Any]]:
+    return await ListSize.select().where(ListSize.practice == practice_id).order_by(ListSize.snapshot_date, ascending=False)
+
+
+async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
+    """Practices whose code starts with, or whose name contains, the query, within the user's scope."""
+    text = query.strip()
+    if not text:
+        return []
+    # ODS names and codes are stored upper case, so LIKE on an upper-cased pattern is case-blind
+    # on both engines (SQLite has no ILIKE).
+    pattern = "%" + text.upper().replace("\\", "").replace("%", "").replace("_", "") + "%"
+    q = Practice.select(
+        Practice.id, Practice.ods_code, Practice.name, Practice.postcode, Practice.status, Practice.ccg,
+        Practice.region, Practice.ccg.code, Practice.ccg.name, Practice.ccg.region,
+    ).where((Practice.ods_code.like(text.upper().replace("%", "") + "%")) | (Practice.name.like(pattern)))
+    rows = await q.order_by(Practice.status).order_by(Practice.name).limit(SEARCH_LIMIT * 4)
+    from tracker.accounts.policy import can
+
+    visible = [r for r in rows if can(user, Action.VIEW, practice_scope(r))]
+    return visible[:SEARCH_LIMIT]
+
+
+async def counts() -> dict[str, Any]:
+    by_status = await db.fetch("SELECT status, COUNT(*) AS n FROM practice GROUP BY status ORDER BY status")
+    return {
+        "regions": await Region.count(),
+        "ccgs": await Ccg.count(),
+        "practices_by_status": {r["status"]: r["n"] for r in by_status},
+        "list_size_rows": await ListSize.count(),
+    }

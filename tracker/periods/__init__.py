@@ -1,0 +1,1 @@
+"""Quarterly reporting periods: when each opens, falls due and locks."""

@@ -1,0 +1,53 @@
+"""Periods in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tracker.db import write_transaction
+from tracker.periods.calculations import PeriodSpec, open_for_returns, programme_periods
+from tracker.tables import Period
+
+
+async def ensure_periods(specs: list[PeriodSpec] | None = None) -> int:
+    """Create the programme's periods that do not exist yet; returns how many were created."""
+    specs = specs or programme_periods()
+    async with write_transaction():
+        existing = {r["code"] for r in await Period.select(Period.code)}
+        new = [s for s in specs if s.code not in existing]
+        if new:
+            await Period.insert(
+                *[
+                    Period(
+                        code=s.code,
+                        financial_year=s.financial_year,
+                        quarter=s.quarter,
+                        start_date=s.start_date,
+                        end_date=s.end_date,
+                        opens_on=s.opens_on,
+                        due_on=s.due_on,
+                        locks_on=s.locks_on,
+                    )
+                    for s in new
+                ]
+            )
+    return len(new)
+
+
+async def all_periods() -> list[dict[str, Any]]:
+    return await Period.select().order_by(Period.start_date)
+
+
+async def by_code(code: str) -> dict[str, Any] | None:
+    return await Period.select().where(Period.code == code).first()
+
+
+async def current_open(today: dt.date) -> dict[str, Any] | None:
+    """The period whose return window is open on `today` (None outside the programme)."""
+    return await by_code(open_for_returns(today).code)
+
+
+async def latest_closed(today: dt.date) -> dict[str, Any] | None:
+    """The most recent period whose due date has passed: the one dashboards show by default."""
+    return await Period.select().where(Period.due_on < today).order_by(Period.due_on, ascending=False).first()

@@ -1,0 +1,1 @@
+"""Practice returns: the form, the lifecycle, CCG review, the Excel round-trip and the API."""

@@ -1,0 +1,1 @@
+"""What every page shares: templating, the session store, authentication, errors, forms."""

@@ -1,0 +1,57 @@
+"""Error pages in the NHS.UK style (and JSON for the API). No stack trace ever reaches a user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("tracker")
+
+TITLES = {
+    400: "Sorry, there is a problem with the request",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "Sorry, that action is not available here",
+    413: "The file or form is too large",
+    429: "Too many requests",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
+
+
+def _render(request: Request[Any, Any, Any], status: int, detail: str = "") -> Response[Any]:
+    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    if _wants_json(request):
+        return Response({"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON)
+    template = f"errors/{status}.jinja" if status in (403, 404, 500) else "errors/generic.jinja"
+    return Template(template, context={"title": title, "detail": detail, "status": status}, status_code=status)
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return Redirect(f"/sign-in?next={quote(target, safe='')}", status_code=303)
+    if status >= 500:
+        log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
+        return _render(request, status)
+    detail = exc.detail if status in (400, 403, 413, 429) and isinstance(exc.detail, str) else ""
+    if detail == TITLES.get(status):
+        detail = ""
+    return _render(request, status, detail)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _render(request, HTTP_500_INTERNAL_SERVER_ERROR)

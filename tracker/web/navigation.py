@@ -1,0 +1,33 @@
+"""The header navigation: the same few places for everyone, each shown to the roles that use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.accounts.principal import Principal, Role
+
+# (label, href, roles that see it). Paths are the features' own; a feature that is not there
+# yet is simply not linked until its routes exist.
+ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
+    ("Home", "/", tuple(Role)),
+    ("Returns", "/returns", (Role.PRACTICE,)),
+    ("Review", "/review", (Role.CCG,)),
+    ("Dashboards", "/dashboards", tuple(Role)),
+    ("Organisations", "/organisations", tuple(Role)),
+    ("Funding", "/funding", (Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN)),
+    ("Administration", "/admin", (Role.ADMIN,)),
+)
+
+
+def navigation(user: Principal | None, path: str, available: frozenset[str] | None = None) -> dict[str, Any]:
+    if user is None:
+        return {"items": []}
+    items = []
+    for label, href, roles in ITEMS:
+        if user.role not in roles:
+            continue
+        if available is not None and href not in available:
+            continue
+        current = path == href or (href != "/" and path.startswith(href + "/")) or path == href
+        items.append({"text": label, "href": href, "current": current})
+    return {"items": items}
