@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         exclude_from_auth_key="public",
     )
     assets = create_static_files_router(
-        path="/assets", directories=[ASSETS], opt=PUBLIC, include_in_schema=False, name="assets"
+        path="/assets", directories=[ASSETS, ASSETS / "assets"], opt=PUBLIC, include_in_schema=False, name="assets"
     )
     static = create_static_files_router(
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"

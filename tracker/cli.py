@@ -86,7 +86,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_print_demo_accounts(settings))
     print(f"The Paperless Tracker is at http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(
-        "tracker.asgi:app", host=settings.host, port=settings.port, workers=workers, log_level="warning", proxy_headers=False
+        "tracker.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
     )
     return 0
 
@@ -103,7 +108,7 @@ async def _print_demo_accounts(settings: Settings) -> None:
     finally:
         await db.stop(engine)
     if accounts:
-        print("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+        print(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for a in accounts:
             print(f"  {a['role']:<9} {a['email']:<40} {a['name']}")
         print()

@@ -53,17 +53,23 @@ class Settings:
     """
 
     database_url: str = field(
-        default="", metadata={"doc": "PostgreSQL URL (postgres://user:pass@host/db); empty means the embedded SQLite file"}
+        default="",
+        metadata={"doc": "PostgreSQL URL (postgres://user:pass@host/db); empty means the embedded SQLite file"},
     )
     data_dir: Path = field(
         default=Path("data"), metadata={"doc": "Folder for the SQLite database and other local files"}
     )
     secret_key: str = field(
-        default="", metadata={"doc": "Signs sessions and CSRF tokens; generated per process when empty (sessions then end on restart)"}
+        default="",
+        metadata={
+            "doc": "Signs sessions and CSRF tokens; generated per process when empty (sessions then end on restart)"
+        },
     )
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `tracker serve` listens on"})
     port: int = field(default=8000, metadata={"doc": "Port `tracker serve` listens on"})
-    workers: int = field(default=1, metadata={"doc": "Web worker processes for `tracker serve` (use PostgreSQL for more than one)"})
+    workers: int = field(
+        default=1, metadata={"doc": "Web worker processes for `tracker serve` (use PostgreSQL for more than one)"}
+    )
     base_url: str = field(
         default="http://127.0.0.1:8000", metadata={"doc": "Public address of the tracker, used for links in emails"}
     )
@@ -71,19 +77,27 @@ class Settings:
         default=False, metadata={"doc": "Run the scheduler inside this web process (switch on for exactly one process)"}
     )
     smtp_url: str = field(
-        default="", metadata={"doc": "smtp://user:pass@host:port (STARTTLS) or smtps:// (TLS); empty keeps emails in the outbox"}
+        default="",
+        metadata={"doc": "smtp://user:pass@host:port (STARTTLS) or smtps:// (TLS); empty keeps emails in the outbox"},
     )
     mail_from: str = field(
-        default="Paperless Tracker <noreply@paperless-tracker.nhs.test>", metadata={"doc": "From address of the tracker's emails"}
+        default="Paperless Tracker <noreply@paperless-tracker.nhs.test>",
+        metadata={"doc": "From address of the tracker's emails"},
     )
     demo: bool = field(default=False, metadata={"doc": "Demo mode: demo accounts exist and their details are printed"})
     today: dt.date | None = field(
         default=None, metadata={"doc": "The date the tracker believes it is (YYYY-MM-DD); empty means the real date"}
     )
     https: bool = field(default=False, metadata={"doc": "Served over HTTPS: cookies get the Secure flag"})
-    max_upload_bytes: int = field(default=5_000_000, metadata={"doc": "Largest request body or upload accepted, in bytes"})
-    session_idle_minutes: int = field(default=60, metadata={"doc": "A session ends after this many minutes without a request"})
-    session_absolute_hours: int = field(default=12, metadata={"doc": "A session ends this many hours after sign-in, whatever happens"})
+    max_upload_bytes: int = field(
+        default=5_000_000, metadata={"doc": "Largest request body or upload accepted, in bytes"}
+    )
+    session_idle_minutes: int = field(
+        default=60, metadata={"doc": "A session ends after this many minutes without a request"}
+    )
+    session_absolute_hours: int = field(
+        default=12, metadata={"doc": "A session ends this many hours after sign-in, whatever happens"}
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level (DEBUG, INFO, WARNING, ERROR)"})
 
     @classmethod

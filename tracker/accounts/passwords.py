@@ -14,9 +14,21 @@ MAX_LENGTH = 200
 # The most common passwords that meet the length rule: refused whatever their length.
 COMMON = frozenset(
     {
-        "password1234", "123456789012", "qwertyuiopas", "passwordpassword", "iloveyou1234",
-        "letmeinletmein", "welcome12345", "password12345", "administrator", "qwerty123456",
-        "1234567890123", "abcdefghijkl", "changemechangeme", "nhsnhsnhsnhs", "password123456",
+        "password1234",
+        "123456789012",
+        "qwertyuiopas",
+        "passwordpassword",
+        "iloveyou1234",
+        "letmeinletmein",
+        "welcome12345",
+        "password12345",
+        "administrator",
+        "qwerty123456",
+        "1234567890123",
+        "abcdefghijkl",
+        "changemechangeme",
+        "nhsnhsnhsnhs",
+        "password123456",
     }
 )
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
-from typing_extensions import Annotated
 
 from tracker.accounts import service
 from tracker.web.auth import ANY_SIGNED_IN, PUBLIC, SESSION_ACCOUNT, SESSION_STARTED
-from tracker.web.sessions import renew_session_id
 from tracker.web.forms import FormErrors, client_ip, read_form
+from tracker.web.sessions import renew_session_id
 
 
 def _safe_next(target: str | None) -> str:
@@ -29,9 +28,9 @@ def _safe_next(target: str | None) -> str:
 
 @get("/sign-in", opt=PUBLIC, name="sign_in")
 async def sign_in_page(
-    request: Request[Any, Any, Any], next_: Annotated[str | None, Parameter(query="next")] = None
+    request: Request[Any, Any, Any], next_: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template:
-    return Template("accounts/sign_in.jinja", context={"next": _safe_next(next_), "form": {}, "errors": FormErrors()})
+    return Template("accounts/sign_in.html", context={"next": _safe_next(next_), "form": {}, "errors": FormErrors()})
 
 
 @post("/sign-in", opt=PUBLIC)
@@ -64,7 +63,7 @@ async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
         else:
             errors.add("email", "The email address or password is not right")
     return Template(
-        "accounts/sign_in.jinja",
+        "accounts/sign_in.html",
         context={"next": _safe_next(form.get("next")), "form": {"email": email}, "errors": errors},
         status_code=422,
     )

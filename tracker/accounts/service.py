@@ -153,9 +153,9 @@ async def sign_in(email: str, password: str, ip: str, now: dt.datetime | None = 
                 await audit.record("account.locked", actor=email, account_id=row["id"], ip=ip)
                 return SignInResult(None, locked_until=until)
         return SignInResult(None)
-    await Account.update(
-        {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: now}
-    ).where(Account.id == row["id"])
+    await Account.update({Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: now}).where(
+        Account.id == row["id"]
+    )
     await audit.record("sign_in.succeeded", actor=email, account_id=row["id"], ip=ip)
     return SignInResult(await load_principal(row["id"]))
 
@@ -167,6 +167,8 @@ async def _count_failure(account_id: int, now: dt.datetime) -> int:
 
 
 async def demo_accounts() -> list[dict[str, str]]:
-    return await Account.select(Account.email, Account.role, Account.name).where(Account.demo == True).order_by(  # noqa: E712
-        Account.id
+    return (
+        await Account.select(Account.email, Account.role, Account.name)
+        .where(Account.demo.eq(True))
+        .order_by(Account.id)
     )

@@ -31,7 +31,9 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("demo", help="load the demo (real practices, synthetic returns) into an empty database")
-    p.add_argument("--data", default=str(service.SHARED_DATA), help="folder with epraccur.csv and gp-reg-pat-prac-all.csv")
+    p.add_argument(
+        "--data", default=str(service.SHARED_DATA), help="folder with epraccur.csv and gp-reg-pat-prac-all.csv"
+    )
     p.add_argument("--as-at", help="the demo's date (default TRACKER_TODAY, else 2018-04-20)")
     p.add_argument("--seed", type=int, default=service.DEFAULT_SEED)
     p.set_defaults(handler=_demo)

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 
 from tracker.periods.calculations import PeriodSpec
 
-SYSTEMS = (("EMIS Web", 0.56, 0.10), ("TPP SystmOne", 0.34, 0.20), ("INPS Vision", 0.09, -0.35), ("Microtest", 0.01, -0.6))
+SYSTEMS = (
+    ("EMIS Web", 0.56, 0.10),
+    ("TPP SystmOne", 0.34, 0.20),
+    ("INPS Vision", 0.09, -0.35),
+    ("Microtest", 0.01, -0.6),
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ CURVES: dict[str, Curve] = {
 
 def _rng(*parts: object) -> random.Random:
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
+    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 (synthetic demo data, not secrets)
 
 
 def clinical_system(practice_code: str, ccg_code: str) -> tuple[str, float]:

@@ -22,7 +22,7 @@ from tracker.periods import service as periods
 from tracker.periods.calculations import PeriodSpec, programme_periods
 from tracker.tables import Account, Practice, PracticeReturn
 
-DEMO_PASSWORD = "paperless-demo-2018"
+DEMO_PASSWORD = "paperless-demo-2018"  # noqa: S105 (printed at start-up; demo accounts exist only in demo mode)
 DEMO_TODAY = dt.date(2018, 4, 20)
 DEFAULT_SEED = 2018
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "data"
@@ -64,7 +64,8 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
 
     ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
     sizes = await step(
-        "import list sizes", lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo")
+        "import list sizes",
+        lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
     )
     summary.lines += ods.lines() + sizes.lines()
     await indicators.load()
@@ -88,7 +89,9 @@ async def assign_clinical_systems(seed: int) -> None:
             by_system.setdefault(name, []).append(r["id"])
         for name, ids in by_system.items():
             for start in range(0, len(ids), 900):
-                await Practice.update({Practice.clinical_system: name}).where(Practice.id.is_in(ids[start : start + 900]))
+                await Practice.update({Practice.clinical_system: name}).where(
+                    Practice.id.is_in(ids[start : start + 900])
+                )
 
 
 async def _active_practices() -> list[dict[str, Any]]:
@@ -118,7 +121,11 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
     for pr in practices:
         open_date = pr["open_date"]
         profile = history.profile(
-            pr["ods_code"], pr["ccg_code"] or "", system_effects.get(pr["clinical_system"], 0.0), pr["patients"] or 0, seed
+            pr["ods_code"],
+            pr["ccg_code"] or "",
+            system_effects.get(pr["clinical_system"], 0.0),
+            pr["patients"] or 0,
+            seed,
         )
         for t, spec in enumerate(specs):
             if open_date is not None and open_date > spec.end_date:
@@ -130,9 +137,18 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
             updated = plan.reviewed_at or created
             return_rows.append(
                 (
-                    pr["id"], period_ids[spec.code], plan.state, 1, created, updated, plan.submitted_at, plan.submitted_at,
+                    pr["id"],
+                    period_ids[spec.code],
+                    plan.state,
+                    1,
+                    created,
+                    updated,
+                    plan.submitted_at,
+                    plan.submitted_at,
                     plan.reviewed_at,
-                    "Please check the e-Referral figure: it is lower than last quarter." if plan.state == "returned" else "",
+                    "Please check the e-Referral figure: it is lower than last quarter."
+                    if plan.state == "returned"
+                    else "",
                 )
             )
             planned.append((pr["id"], spec.code, profile, t, plan.state))
@@ -140,8 +156,18 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
     async with db.write_transaction():
         await db.bulk_insert(
             "practice_return",
-            ("practice", "period", "state", "version", "created_at", "updated_at", "submitted_at", "first_submitted_at",
-             "reviewed_at", "returned_reason"),
+            (
+                "practice",
+                "period",
+                "state",
+                "version",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "first_submitted_at",
+                "reviewed_at",
+                "returned_reason",
+            ),
             return_rows,
         )
         ids = {
@@ -181,4 +207,6 @@ async def create_demo_accounts() -> None:
     for role, email, name, org in DEMO_ACCOUNTS:
         if await Account.exists().where(Account.email == email):
             continue
-        await accounts.create_account(email=email, role=role, name=name, org_code=org, password_hash=password_hash, demo=True)
+        await accounts.create_account(
+            email=email, role=role, name=name, org_code=org, password_hash=password_hash, demo=True
+        )

@@ -58,7 +58,7 @@ def _field(entry: dict[str, Any], name: str, kind: type | tuple[type, ...], wher
     if name not in entry:
         raise CatalogueError(f"{where}: '{name}' is missing")
     value = entry[name]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float, (int, float)):
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float, (int, float))):
         raise CatalogueError(f"{where}: '{name}' has the wrong type ({type(value).__name__})")
     return value
 

@@ -10,8 +10,18 @@ from tracker.indicators.catalogue import DEFAULT_PATH, IndicatorSpec, load_catal
 from tracker.tables import Indicator
 
 FIELDS = (
-    "name", "theme", "unit", "higher_is_better", "target_value", "target_date", "target_annual",
-    "provenance_kind", "provenance", "weight", "definition", "sort_order",
+    "name",
+    "theme",
+    "unit",
+    "higher_is_better",
+    "target_value",
+    "target_date",
+    "target_annual",
+    "provenance_kind",
+    "provenance",
+    "weight",
+    "definition",
+    "sort_order",
 )
 
 
@@ -44,7 +54,7 @@ def _spec(row: dict) -> IndicatorSpec:
 
 
 async def active_indicators() -> list[IndicatorSpec]:
-    rows = await Indicator.select().where(Indicator.active == True).order_by(Indicator.sort_order)  # noqa: E712
+    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order)
     return [_spec(r) for r in rows]
 
 

@@ -62,7 +62,9 @@ def _town(record: OdsRecord) -> str:
     return parts[-2].title() if len(parts) >= 2 else (parts[-1].title() if parts else "")
 
 
-async def _upsert_codes(table: Any, codes: set[str], names: dict[str, str], summary: ImportSummary, label: str) -> dict[str, int]:
+async def _upsert_codes(
+    table: Any, codes: set[str], names: dict[str, str], summary: ImportSummary, label: str
+) -> dict[str, int]:
     existing = {r["code"]: r for r in await table.select(table.id, table.code, table.name)}
     for code in sorted(codes - existing.keys()):
         await table.insert(table(code=code, name=names.get(code, "")))
@@ -74,7 +76,9 @@ async def _upsert_codes(table: Any, codes: set[str], names: dict[str, str], summ
     return {r["code"]: r["id"] for r in await table.select(table.id, table.code)}
 
 
-async def import_ods(data: bytes, *, names: dict[str, dict[str, str]] | None = None, actor: str = "system") -> ImportSummary:
+async def import_ods(
+    data: bytes, *, names: dict[str, dict[str, str]] | None = None, actor: str = "system"
+) -> ImportSummary:
     records = parse_ods_practices(data)  # raises FileRefused before anything is written
     names = names or load_names()
     summary = ImportSummary("ODS practice import")
@@ -107,9 +111,15 @@ async def import_ods(data: bytes, *, names: dict[str, dict[str, str]] | None = N
             ccg_towns[r.commissioner] = Counter({_town(r): 1})
 
     async with db.write_transaction():
-        region_ids = await _upsert_codes(Region, {r.region_code for r in practices}, names["regions"], summary, "regions")
+        region_ids = await _upsert_codes(
+            Region, {r.region_code for r in practices}, names["regions"], summary, "regions"
+        )
         office_ids = await _upsert_codes(
-            LocalOffice, {r.local_office_code for r in practices if r.local_office_code}, names["local_offices"], summary, "local offices"
+            LocalOffice,
+            {r.local_office_code for r in practices if r.local_office_code},
+            names["local_offices"],
+            summary,
+            "local offices",
         )
         existing_ccgs = {r["code"]: r for r in await Ccg.select()}
         for code, regions in sorted(ccg_regions.items()):
@@ -158,8 +168,21 @@ async def import_ods(data: bytes, *, names: dict[str, dict[str, str]] | None = N
                 summary.add("updated", r.code)
         await db.bulk_insert(
             "practice",
-            ("ods_code", "name", "address", "postcode", "region", "local_office", "ccg", "status", "open_date",
-             "close_date", "phone", "clinical_system", "contact_email"),
+            (
+                "ods_code",
+                "name",
+                "address",
+                "postcode",
+                "region",
+                "local_office",
+                "ccg",
+                "status",
+                "open_date",
+                "close_date",
+                "phone",
+                "clinical_system",
+                "contact_email",
+            ),
             new_rows,
         )
         missing = sorted(set(existing) - seen)
@@ -185,8 +208,9 @@ async def import_list_sizes(data: bytes, *, actor: str = "system") -> ImportSumm
         ccg_codes = {r["code"] for r in await Ccg.select(Ccg.code)}
         existing = {
             (r["practice"], r["snapshot_date"]): r
-            for r in await ListSize.select(ListSize.id, ListSize.practice, ListSize.snapshot_date, ListSize.patients, ListSize.ccg_code)
-            .where(ListSize.snapshot_date.is_in(sorted(dates)))
+            for r in await ListSize.select(
+                ListSize.id, ListSize.practice, ListSize.snapshot_date, ListSize.patients, ListSize.ccg_code
+            ).where(ListSize.snapshot_date.is_in(sorted(dates)))
         }
         new_rows: list[tuple[Any, ...]] = []
         matched: set[str] = set()
@@ -202,14 +226,19 @@ async def import_list_sizes(data: bytes, *, actor: str = "system") -> ImportSumm
             if r.ccg_code not in ccg_codes:
                 unknown_ccgs[r.ccg_code] += 1
             elif practice["ccg.code"] and practice["ccg.code"] != r.ccg_code:
-                summary.add("CCG differs from the ODS file (kept as published on the snapshot)", f"{r.practice_code}: {practice['ccg.code']}→{r.ccg_code}")
+                summary.add(
+                    "CCG differs from the ODS file (kept as published on the snapshot)",
+                    f"{r.practice_code}: {practice['ccg.code']}→{r.ccg_code}",
+                )
             key = (practice["id"], r.extract_date)
             row = existing.get(key)
             if row is None:
                 new_rows.append((practice["id"], r.extract_date, r.patients, r.ccg_code))
                 summary.add("created")
             elif row["patients"] != r.patients or row["ccg_code"] != r.ccg_code:
-                await ListSize.update({ListSize.patients: r.patients, ListSize.ccg_code: r.ccg_code}).where(ListSize.id == row["id"])
+                await ListSize.update({ListSize.patients: r.patients, ListSize.ccg_code: r.ccg_code}).where(
+                    ListSize.id == row["id"]
+                )
                 summary.add("updated", r.practice_code)
             else:
                 summary.add("unchanged")

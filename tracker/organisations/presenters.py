@@ -83,7 +83,12 @@ def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[d
         ("Status", STATUS_LABELS.get(status, status)),
         ("Address", ", ".join(p for p in [row["address"].title(), row["postcode"]] if p)),
         ("Telephone", row["phone"] or "Not known"),
-        ("CCG", f'{org_name(row["ccg.name"] or "", row["ccg.code"] or "")} ({row["ccg.code"]})' if row["ccg.code"] else "None"),
+        (
+            "CCG",
+            f"{org_name(row['ccg.name'] or '', row['ccg.code'] or '')} ({row['ccg.code']})"
+            if row["ccg.code"]
+            else "None",
+        ),
         ("NHS England region", org_name(row["region.name"] or "", row["region.code"] or "") or "Not known"),
         ("Local office", org_name(row["local_office.name"] or "", row["local_office.code"] or "") or "Not known"),
         ("Clinical system", row["clinical_system"] or "Not known"),
@@ -94,7 +99,9 @@ def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[d
     items.append(
         (
             "Registered patients",
-            f"{number(latest['patients'])} on {long_date(latest['snapshot_date'])}" if latest else "No list size imported",
+            f"{number(latest['patients'])} on {long_date(latest['snapshot_date'])}"
+            if latest
+            else "No list size imported",
         )
     )
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
-from typing_extensions import Annotated
 
 from tracker.accounts.principal import Role
 from tracker.organisations import presenters, service
@@ -27,27 +26,27 @@ async def browser(request: Request[Any, Any, Any]) -> Template | Redirect:
         return Redirect(target, status_code=303)
     regions = await service.regions_overview()
     return Template(
-        "organisations/national.jinja",
+        "organisations/national.html",
         context={"regions": presenters.region_rows(regions), "total": sum(r["practices"] for r in regions)},
     )
 
 
 @get("/organisations/regions/{code:str}", opt=roles(Role.REGION, Role.NATIONAL, Role.ADMIN), name="region")
-async def region(request: Request[Any, Any, Any], code: str) -> Template:
+async def region(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     row = await service.region(code, request.user)
     ccgs = await service.ccgs_in_region(row["id"])
     return Template(
-        "organisations/region.jinja",
+        "organisations/region.html",
         context={"region": row, "ccgs": presenters.ccg_rows(ccgs), "total": sum(c["practices"] for c in ccgs)},
     )
 
 
 @get("/organisations/ccgs/{code:str}", opt=roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN), name="ccg")
-async def ccg(request: Request[Any, Any, Any], code: str) -> Template:
+async def ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     row = await service.ccg(code, request.user)
     practices = await service.practices_in_ccg(row["id"])
     return Template(
-        "organisations/ccg.jinja",
+        "organisations/ccg.html",
         context={
             "ccg": row,
             "practices": presenters.practice_rows(practices),
@@ -57,23 +56,28 @@ async def ccg(request: Request[Any, Any, Any], code: str) -> Template:
 
 
 @get("/practices", opt=ANY_SIGNED_IN, name="practice_search")
-async def search(request: Request[Any, Any, Any], q: Annotated[str, Parameter(query="q", max_length=200)] = "") -> Template:
+async def search(request: Request[Any, Any, Any], q: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
     user = request.user
     results = await service.search_practices(q, user) if q.strip() else []
     if not q.strip() and user.role == Role.PRACTICE:
         results = [await service.practice(code, user) for code in user.practice_codes]
     return Template(
-        "organisations/search.jinja",
-        context={"q": q, "results": presenters.practice_rows(results), "count": len(results), "searched": bool(q.strip())},
+        "organisations/search.html",
+        context={
+            "q": q,
+            "results": presenters.practice_rows(results),
+            "count": len(results),
+            "searched": bool(q.strip()),
+        },
     )
 
 
 @get("/practices/{ods_code:str}", opt=ANY_SIGNED_IN, name="practice")
-async def practice(request: Request[Any, Any, Any], ods_code: str) -> Template:
+async def practice(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> Template:
     row = await service.practice(ods_code, request.user)
     sizes = await service.list_sizes(row["id"])
     return Template(
-        "organisations/practice.jinja",
+        "organisations/practice.html",
         context={
             "practice": row,
             "title": presenters.practice_title(row["name"]),
@@ -84,7 +88,7 @@ async def practice(request: Request[Any, Any, Any], ods_code: str) -> Template:
 
 @get("/", opt=ANY_SIGNED_IN, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
-    return Template("home.jinja", context={"role_label": request.user.role.label})
+    return Template("home.html", context={"role_label": request.user.role.label})
 
 
 @get("/health", opt={"public": True}, include_in_schema=False, name="health")

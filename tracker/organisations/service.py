@@ -97,7 +97,11 @@ async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
 
 
 async def list_sizes(practice_id: int) -> list[dict[str, Any]]:
-    return await ListSize.select().where(ListSize.practice == practice_id).order_by(ListSize.snapshot_date, ascending=False)
+    return (
+        await ListSize.select()
+        .where(ListSize.practice == practice_id)
+        .order_by(ListSize.snapshot_date, ascending=False)
+    )
 
 
 async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
@@ -109,8 +113,16 @@ async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
     # on both engines (SQLite has no ILIKE).
     pattern = "%" + text.upper().replace("\\", "").replace("%", "").replace("_", "") + "%"
     q = Practice.select(
-        Practice.id, Practice.ods_code, Practice.name, Practice.postcode, Practice.status, Practice.ccg,
-        Practice.region, Practice.ccg.code, Practice.ccg.name, Practice.ccg.region,
+        Practice.id,
+        Practice.ods_code,
+        Practice.name,
+        Practice.postcode,
+        Practice.status,
+        Practice.ccg,
+        Practice.region,
+        Practice.ccg.code,
+        Practice.ccg.name,
+        Practice.ccg.region,
     ).where((Practice.ods_code.like(text.upper().replace("%", "") + "%")) | (Practice.name.like(pattern)))
     rows = await q.order_by(Practice.status).order_by(Practice.name).limit(SEARCH_LIMIT * 4)
     from tracker.accounts.policy import can

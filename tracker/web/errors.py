@@ -31,8 +31,10 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 def _render(request: Request[Any, Any, Any], status: int, detail: str = "") -> Response[Any]:
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     if _wants_json(request):
-        return Response({"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON)
-    template = f"errors/{status}.jinja" if status in (403, 404, 500) else "errors/generic.jinja"
+        return Response(
+            {"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON
+        )
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     return Template(template, context={"title": title, "detail": detail, "status": status}, status_code=status)
 
 

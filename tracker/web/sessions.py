@@ -27,7 +27,9 @@ class RenewingSessionBackend(ServerSideSessionBackend):
             return str(renewed)
         return super().get_session_id(connection)
 
-    async def store_in_message(self, scope_session: Any, message: Any, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    async def store_in_message(
+        self, scope_session: Any, message: Any, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
         if connection.scope.get(RENEW_FLAG):
             old = connection.cookies.get(self.config.key)
             if old and old != "null":

@@ -1,0 +1,120 @@
+"""The test harness: a real database (SQLite by default, PostgreSQL when TRACKER_DATABASE_URL is
+set), migrated once per session and emptied after each test; an app client; a real server
+process; a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tracker import db
+from tracker.app import create_app
+from tracker.settings import Settings
+from tracker.tables import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+pytest_plugins = ["tests.fixtures_server"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every coroutine test runs on asyncio through anyio's plugin.
+    for item in items:
+        if isinstance(item, pytest.Function) and _is_coroutine(item.obj):
+            item.add_marker(pytest.mark.anyio)
+
+
+def _is_coroutine(obj: Any) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(obj)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("tracker-data")
+    env = {
+        "TRACKER_DATA_DIR": str(data_dir),
+        "TRACKER_SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "TRACKER_TODAY": "2018-04-20",
+        "TRACKER_DEMO": "false",
+    }
+    if os.environ.get("TRACKER_DATABASE_URL"):
+        env["TRACKER_DATABASE_URL"] = os.environ["TRACKER_DATABASE_URL"]
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+async def database(anyio_backend: str, settings: Settings) -> AsyncIterator[Settings]:
+    engine = db.configure(settings)
+    if settings.uses_postgres:
+        # A clean schema every session: earlier runs may have left tables behind.
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    await db.migrate()
+    yield settings
+
+
+async def empty_all_tables() -> None:
+    engine = db.engine()
+    names = [t._meta.tablename for t in reversed(TABLES)]
+    if db.is_sqlite():
+        for name in names:
+            await engine.run_ddl(f'DELETE FROM "{name}"')
+    else:
+        await engine.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def clean_db(database: Settings) -> AsyncIterator[Settings]:
+    """A migrated database, emptied after the test."""
+    try:
+        yield database
+    finally:
+        await empty_all_tables()
+
+
+@pytest.fixture
+async def client(clean_db: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(clean_db, configure_database=False)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c
+
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client: AsyncTestClient[Any], path: str = "/sign-in") -> str:
+    response = await client.get(path)
+    match = CSRF.search(response.text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+async def post_form(
+    client: AsyncTestClient[Any], path: str, data: dict[str, Any], token_from: str | None = None, **kwargs: Any
+) -> Any:
+    """POST a form the way a browser does: with the CSRF token from the page it came from."""
+    token = await csrf_token(client, token_from or path)
+    return await client.post(path, data={"_csrf_token": token, **data}, **kwargs)
+
+
+async def sign_in(client: AsyncTestClient[Any], email: str, password: str | None = None) -> None:
+    from tests.factories import PASSWORD
+
+    response = await post_form(
+        client, "/sign-in", {"email": email, "password": password or PASSWORD, "next": "/"}, follow_redirects=False
+    )
+    assert response.status_code == 303, f"sign-in failed for {email}: {response.status_code}"
