@@ -1,0 +1,50 @@
+# The Paperless Tracker. `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := TRACKER_DEMO=true TRACKER_TODAY=$${TRACKER_TODAY:-2018-04-20}
+
+.PHONY: run test bench lint install migrate demo screenshots clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+migrate: install
+	$(BIN)/tracker migrate
+
+## run: install everything, migrate, load the demo into an empty database, serve on :8000
+run: migrate
+	$(DEMO_ENV) $(BIN)/tracker demo
+	$(DEMO_ENV) $(BIN)/tracker serve
+
+## test: the whole suite (set TRACKER_DATABASE_URL to run it on PostgreSQL)
+test: install
+	$(BIN)/python -m pytest
+
+## bench: figures at national scale, each beside its raw limit
+bench: install
+	$(BIN)/python -m tests.benchmarks
+
+## lint: ruff, mypy, bandit and pip-audit
+lint: install
+	$(BIN)/ruff check tracker tests
+	$(BIN)/ruff format --check tracker tests
+	$(BIN)/mypy tracker
+	$(BIN)/bandit -q -c pyproject.toml -r tracker
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+
+## screenshots: the README's pictures, taken from the demo
+screenshots: install
+	$(BIN)/python -m tests.screenshots
+
+clean:
+	rm -rf $(VENV) node_modules data test-artifacts
