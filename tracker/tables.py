@@ -260,6 +260,27 @@ class OutboxEmail(Table, tablename="outbox_email"):
     period = ForeignKey(references=Period, null=True, on_delete=OnDelete.set_null)
 
 
+# --- Maturity ------------------------------------------------------------------------------
+
+
+class PracticeScore(Table, tablename="practice_score"):
+    """A practice's maturity as at one period, precomputed from its approved returns.
+
+    Refreshed when a return is approved or corrected, and by `tracker refresh`.
+    """
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    period = ForeignKey(references=Period, on_delete=OnDelete.cascade, index=True)
+    maturity = DoublePrecision(null=True, default=None)  # 0-100, None when there is nothing to score
+    level = Integer(null=True, default=None)  # 1-4
+    status = Varchar(length=10, default="")  # on_track | at_risk | off_track | "" (no data)
+    indicators_on_track = Integer(default=0)
+    indicators_at_risk = Integer(default=0)
+    indicators_off_track = Integer(default=0)
+    indicators_scored = Integer(default=0)
+    computed_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     LocalOffice,
@@ -279,6 +300,7 @@ TABLES: tuple[type[Table], ...] = (
     LockException,
     JobClaim,
     OutboxEmail,
+    PracticeScore,
 )
 
 
@@ -290,4 +312,5 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("return_value", ("practice_return", "indicator")),
     ("lock_exception", ("practice", "period")),
     ("job_claim", ("job", "key")),
+    ("practice_score", ("practice", "period")),
 )
