@@ -19,6 +19,11 @@ ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 )
 
 
+# The administration landing page (/admin) lists these: (label, href, description). Features
+# with administration pages append their own entry.
+ADMIN_SECTIONS: list[tuple[str, str, str]] = []
+
+
 def navigation(user: Principal | None, path: str, available: frozenset[str] | None = None) -> dict[str, Any]:
     if user is None:
         return {"items": []}
