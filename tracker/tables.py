@@ -281,6 +281,153 @@ class PracticeScore(Table, tablename="practice_score"):
     computed_at = Timestamptz()
 
 
+# --- Funding -------------------------------------------------------------------------------
+# Money is whole pence (BigInt). Approved allocation runs and applied reallocations are never
+# edited: a new run supersedes, a new scenario adjusts.
+
+
+class FundingStream(Table, tablename="funding_stream"):
+    """A pot of money: GP IT revenue, the transition fund, capital, ETTF, online consultations."""
+
+    code = Varchar(length=40, unique=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=10)  # revenue | capital
+    method = Varchar(length=12)  # fair_share | bid | application | fixed
+    financial_years = Varchar(length=100, default="")  # "2014/15,2015/16"
+    pot_pence = BigInt(default=0)  # the national pot over all its years
+    description = Text(default="")
+    created_at = Timestamptz()
+
+
+class AllocationRun(Table, tablename="allocation_run"):
+    """A fair-share run: a pot divided between CCGs by registered patients on one snapshot."""
+
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    financial_year = Varchar(length=7)
+    pot_pence = BigInt()
+    snapshot_date = Date()
+    basis = Varchar(length=10, default="snapshot")  # snapshot: CCG code as published | register: practice's CCG
+    weighting = Varchar(length=20, default="none")
+    total_patients = BigInt(default=0)
+    state = Varchar(length=12, default="preview", index=True)  # preview | approved | superseded
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    approved_at = Timestamptz(null=True, default=None)
+    approved_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    superseded_by = Integer(null=True, default=None)  # the run that replaced this one
+    note = Text(default="")
+
+
+class AllocationLine(Table, tablename="allocation_line"):
+    """One CCG's share in a run, beside its previous baseline (the last approved run's line)."""
+
+    run = ForeignKey(references=AllocationRun, on_delete=OnDelete.cascade, index=True)
+    ccg_code = Varchar(length=8)
+    ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.restrict, index=True)  # None: not in register
+    patients = BigInt()
+    weight = DoublePrecision(default=1.0)
+    amount_pence = BigInt()
+    previous_pence = BigInt(null=True, default=None)
+
+
+class TransitionApplication(Table, tablename="transition_application"):
+    """A CCG's application to the transition fund and NHS England's award against it."""
+
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
+    financial_year = Varchar(length=7)
+    committed_costs_pence = BigInt()
+    fair_share_pence = BigInt()
+    requested_pence = BigInt()
+    awarded_pence = BigInt(null=True, default=None)  # None until decided
+    state = Varchar(length=10, default="applied")  # applied | awarded | refused
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    decision_note = Text(default="")
+
+
+class CapitalBid(Table, tablename="capital_bid"):
+    """A CCG's bid for a capital project; NHS England approves all, part or none."""
+
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
+    financial_year = Varchar(length=7)
+    title = Varchar(length=200)
+    purpose = Text(default="")
+    indicator_codes = Varchar(length=400, default="")  # comma-separated indicator codes it should move
+    amount_pence = BigInt()
+    approved_pence = BigInt(null=True, default=None)
+    state = Varchar(length=10, default="submitted")  # submitted | approved | part | refused
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    decision_note = Text(default="")
+
+
+class FundingForecast(Table, tablename="funding_forecast"):
+    """A CCG's forecast outturn for one stream and year, entered at one quarter (latest wins)."""
+
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    financial_year = Varchar(length=7)
+    quarter = Integer()
+    outturn_pence = BigInt()
+    note = Text(default="")
+    entered_at = Timestamptz()
+    entered_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+
+
+class ReallocationScenario(Table, tablename="reallocation_scenario"):
+    """A reallocation policy with its parameters, previewed before it is applied."""
+
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    financial_year = Varchar(length=7)
+    quarter = Integer()
+    threshold_pct = DoublePrecision()  # underspend above this % of budget is recovered
+    recover_pct = DoublePrecision(default=100.0)  # share of the excess recovered
+    recipients = Varchar(length=20, default="pressure")  # pressure | bids | pressure_or_bids
+    total_pence = BigInt(default=0)
+    state = Varchar(length=10, default="preview", index=True)  # preview | applied | discarded
+    reason = Text(default="")
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+    applied_at = Timestamptz(null=True, default=None)
+    applied_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+
+
+class ReallocationAdjustment(Table, tablename="reallocation_adjustment"):
+    """One CCG's change under a scenario: negative recovered, positive received; sums to zero."""
+
+    scenario = ForeignKey(references=ReallocationScenario, on_delete=OnDelete.cascade, index=True)
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
+    amount_pence = BigInt()
+    reason = Text(default="")
+
+
+class PracticeAward(Table, tablename="practice_award"):
+    """Money a CCG spent on one of its practices, and what it was meant to improve."""
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.restrict, index=True)
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
+    stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
+    award_date = Date()
+    amount_pence = BigInt()
+    purpose = Text(default="")
+    upload_ref = Varchar(length=64, default="")  # the bulk upload it came from, if any
+    created_at = Timestamptz()
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
+
+
+class PracticeAwardIndicator(Table, tablename="practice_award_indicator"):
+    """An indicator an award was meant to move."""
+
+    award = ForeignKey(references=PracticeAward, on_delete=OnDelete.cascade, index=True)
+    indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict, index=True)
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     LocalOffice,
@@ -301,6 +448,16 @@ TABLES: tuple[type[Table], ...] = (
     JobClaim,
     OutboxEmail,
     PracticeScore,
+    FundingStream,
+    AllocationRun,
+    AllocationLine,
+    TransitionApplication,
+    CapitalBid,
+    FundingForecast,
+    ReallocationScenario,
+    ReallocationAdjustment,
+    PracticeAward,
+    PracticeAwardIndicator,
 )
 
 
@@ -313,4 +470,6 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lock_exception", ("practice", "period")),
     ("job_claim", ("job", "key")),
     ("practice_score", ("practice", "period")),
+    ("allocation_line", ("run", "ccg_code")),
+    ("practice_award_indicator", ("award", "indicator")),
 )
