@@ -260,6 +260,38 @@ class OutboxEmail(Table, tablename="outbox_email"):
     period = ForeignKey(references=Period, null=True, on_delete=OnDelete.set_null)
 
 
+# --- Scheduling (reminders and status reports) ----------------------------------------------
+
+
+class Schedule(Table, tablename="schedule"):
+    """A job the scheduler runs: what (kind), when (cron, Europe/London), and when it last ran."""
+
+    name = Varchar(length=60, unique=True)  # e.g. practice-reminders
+    kind = Varchar(length=30)  # practice_reminder | overdue_reminder | ccg_report | region_summary | national_summary
+    cron = Varchar(length=100)  # minute hour day-of-month month day-of-week
+    enabled = Boolean(default=True)
+    last_run_at = Timestamptz(null=True, default=None)
+    last_fire_at = Timestamptz(null=True, default=None)  # the scheduled time the last run stood for
+    next_run_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class JobRun(Table, tablename="job_run"):
+    """One run of a job: when, why (schedule, catch-up, by hand), what it queued or sent."""
+
+    job = Varchar(length=60, index=True)
+    trigger = Varchar(length=20, default="schedule")  # schedule | manual | cli
+    fire_at = Timestamptz(null=True, default=None)
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    state = Varchar(length=10, default="running")  # running | done | failed | skipped
+    emails_queued = Integer(default=0)
+    emails_skipped = Integer(default=0)
+    detail = Text(default="")
+    error = Text(default="")
+    actor = Varchar(length=320, default="system")
+
+
 # --- Maturity ------------------------------------------------------------------------------
 
 
@@ -458,6 +490,8 @@ TABLES: tuple[type[Table], ...] = (
     ReallocationAdjustment,
     PracticeAward,
     PracticeAwardIndicator,
+    Schedule,
+    JobRun,
 )
 
 
