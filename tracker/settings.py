@@ -62,7 +62,7 @@ class Settings:
     secret_key: str = field(
         default="",
         metadata={
-            "doc": "Signs sessions and CSRF tokens; generated per process when empty (sessions then end on restart)"
+            "doc": "Signs sessions and CSRF tokens; when empty, `tracker serve` keeps a random one in DATA_DIR/secret_key"
         },
     )
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `tracker serve` listens on"})
