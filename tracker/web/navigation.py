@@ -21,7 +21,10 @@ ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 
 # The administration landing page (/admin) lists these: (label, href, description). Features
 # with administration pages append their own entry.
-ADMIN_SECTIONS: list[tuple[str, str, str]] = []
+ADMIN_SECTIONS: list[tuple[str, str, str]] = [
+    ("Users", "/admin/users", "Invite users, change their role and organisations, disable and re-enable accounts."),
+    ("Audit trail", "/admin/audit", "Sign-ins, lockouts, user changes and every data change: who, when, what, from where."),
+]
 
 
 def navigation(user: Principal | None, path: str, available: frozenset[str] | None = None) -> dict[str, Any]:
