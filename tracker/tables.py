@@ -311,6 +311,29 @@ class PracticeScore(Table, tablename="practice_score"):
     indicators_off_track = Integer(default=0)
     indicators_scored = Integer(default=0)
     computed_at = Timestamptz()
+    # Added for the dashboards: the facts aggregates need, so that a CCG, region or England is a
+    # GROUP BY over these rows (the practice's CCG and region, list size, and its return's timing).
+    ccg_id = Integer(null=True, default=None, index=True)
+    region_id = Integer(null=True, default=None, index=True)
+    patients = Integer(null=True, default=None)  # latest list size: the weight in population means
+    expected = Boolean(default=False)  # active and open during the period: a return was expected
+    submitted = Boolean(default=False)  # a return was submitted (first_submitted_at is set)
+    on_time = Boolean(default=False)  # first submitted on or before the due date
+
+
+class IndicatorStat(Table, tablename="indicator_stat"):
+    """One indicator's distribution in one period, for England (ccg_id 0) or one CCG: from the
+    approved returns of that period. Precomputed by `tracker refresh`; rows for a period are
+    deleted when a return of that period is approved or corrected, and rebuilt when next read."""
+
+    indicator = ForeignKey(references=Indicator, on_delete=OnDelete.cascade)
+    period = ForeignKey(references=Period, on_delete=OnDelete.cascade, index=True)
+    ccg_id = Integer(default=0)  # 0: England
+    practices = Integer(default=0)  # approved values
+    mean = DoublePrecision(null=True, default=None)
+    met = Integer(default=0)  # values meeting the target
+    deciles = Text(default="")  # JSON list of the 10th..90th percentiles (England rows only)
+    computed_at = Timestamptz()
 
 
 # --- Funding -------------------------------------------------------------------------------
@@ -480,6 +503,7 @@ TABLES: tuple[type[Table], ...] = (
     JobClaim,
     OutboxEmail,
     PracticeScore,
+    IndicatorStat,
     FundingStream,
     AllocationRun,
     AllocationLine,
@@ -504,6 +528,7 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lock_exception", ("practice", "period")),
     ("job_claim", ("job", "key")),
     ("practice_score", ("practice", "period")),
+    ("indicator_stat", ("indicator", "period", "ccg_id")),
     ("allocation_line", ("run", "ccg_code")),
     ("practice_award_indicator", ("award", "indicator")),
 )
