@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from statistics import mean
@@ -290,3 +291,13 @@ def pounds_per_point(amount_pence: int, points_gained: float | None) -> float | 
 def similar_start(start: float | None, other: float | None, band: float = 10.0) -> bool:
     """Two practices started in a similar place: maturity within `band` points."""
     return start is not None and other is not None and abs(start - other) <= band
+
+
+def financial_year_of(day: date) -> str:
+    """The NHS financial year (1 April to 31 March) a date falls in: 2014-04-01 -> '2014/15'."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def year_start(financial_year: str) -> date:
+    return date(int(financial_year[:4]), 4, 1)

@@ -1,0 +1,464 @@
+"""Funding streams and fair-share allocation runs: preview, approve, supersede; CCG budgets.
+
+Population basis (a decision, documented in the README): a run divides the pot by the patients
+registered on one list-size snapshot (default: the latest). With basis "snapshot" each practice's
+patients count for the CCG code the publication placed it in (ListSize.ccg_code; a blank code
+falls back to the practice's CCG in the register). The 2021 publication uses post-merger codes
+(e.g. 16C) that the 2014-16 register does not have: such lines are kept under the published code
+and flagged "not in the register" (they cannot be spent through the tracker until the CCG
+exists). With basis "register" patients count for the practice's CCG in the organisation register
+(the CCGs of the time), which is what the demo's 2014-16 runs use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.accounts.policy import Action, Scope, require
+from tracker.accounts.principal import Principal
+from tracker.audit import service as audit
+from tracker.funding.calculations import FundingError, fair_share
+from tracker.tables import AllocationLine, AllocationRun, Ccg, FundingStream
+
+BASES = ("snapshot", "register")
+METHODS = ("fair_share", "bid", "application", "fixed")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change: an account, or the CLI / demo (account None)."""
+
+    account_id: int | None = None
+    label: str = "system"
+    ip: str = ""
+
+    @classmethod
+    def of(cls, user: Principal, ip: str = "") -> Actor:
+        return cls(account_id=user.id, label=user.email, ip=ip)
+
+
+async def _audit(actor: Actor, action: str, entity_type: str, entity_id: Any, detail: dict[str, Any]) -> None:
+    await audit.record(
+        action,
+        account_id=actor.account_id,
+        actor=actor.label,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        detail=detail,
+        ip=actor.ip,
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- Streams ------------------------------------------------------------------------------------
+
+
+async def ensure_stream(
+    code: str,
+    name: str,
+    *,
+    kind: str,
+    method: str,
+    financial_years: str,
+    pot_pence: int,
+    description: str = "",
+    actor: Actor | None = None,
+) -> int:
+    """Create a stream if its code is new; returns its id (existing streams are left as they are)."""
+    if kind not in ("revenue", "capital"):
+        raise FundingError("A stream is revenue or capital")
+    if method not in METHODS:
+        raise FundingError("Allocation method must be one of " + ", ".join(METHODS))
+    if pot_pence < 0:
+        raise FundingError("The pot must not be negative")
+    row = await FundingStream.select(FundingStream.id).where(FundingStream.code == code).first()
+    if row:
+        return int(row["id"])
+    created = await FundingStream.insert(
+        FundingStream(
+            code=code,
+            name=name,
+            kind=kind,
+            method=method,
+            financial_years=financial_years,
+            pot_pence=pot_pence,
+            description=description,
+            created_at=_now(),
+        )
+    ).returning(FundingStream.id)
+    await _audit(actor or Actor(), "funding.stream.created", "funding_stream", created[0]["id"], {"code": code})
+    return int(created[0]["id"])
+
+
+async def streams() -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT s.id, s.code, s.name, s.kind, s.method, s.financial_years, s.pot_pence, s.description,
+               (SELECT COUNT(*) FROM allocation_run r WHERE r.stream = s.id AND r.state = 'approved') AS approved_runs,
+               (SELECT COALESCE(SUM(a.amount_pence), 0) FROM practice_award a WHERE a.stream = s.id) AS awarded_pence
+        FROM funding_stream s ORDER BY s.financial_years, s.name
+        """
+    )
+
+
+async def stream_by_code(code: str) -> dict[str, Any]:
+    row = await FundingStream.select().where(FundingStream.code == code.strip()).first()
+    if row is None:
+        row = await FundingStream.select().where(FundingStream.name == code.strip()).first()
+    if row is None:
+        raise FundingError(f"There is no funding stream called {code!r}")
+    return row
+
+
+async def stream_codes() -> dict[str, int]:
+    return {r["code"]: r["id"] for r in await FundingStream.select(FundingStream.id, FundingStream.code)}
+
+
+# --- Snapshots and populations --------------------------------------------------------------
+
+
+async def snapshot_dates() -> list[dt.date]:
+    rows = await db.fetch("SELECT DISTINCT snapshot_date FROM list_size ORDER BY snapshot_date DESC")
+    return [_as_date(r["snapshot_date"]) for r in rows]
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+async def patients_by_ccg(snapshot: dt.date, basis: str = "snapshot") -> dict[str, int]:
+    """Registered patients per CCG code on one snapshot (see the module note on the basis)."""
+    if basis not in BASES:
+        raise FundingError("The population basis is 'snapshot' or 'register'")
+    code = (
+        "COALESCE(NULLIF(l.ccg_code, ''), c.code)"
+        if basis == "snapshot"
+        else "COALESCE(c.code, NULLIF(l.ccg_code, ''))"
+    )
+    rows = await db.fetch(
+        f"""
+        SELECT {code} AS ccg_code, SUM(l.patients) AS patients
+        FROM list_size l JOIN practice p ON p.id = l.practice LEFT JOIN ccg c ON c.id = p.ccg
+        WHERE l.snapshot_date = {{}}
+        GROUP BY {code}
+        """,  # noqa: S608 (the expression is one of two constants)
+        snapshot,
+    )
+    return {r["ccg_code"]: int(r["patients"]) for r in rows if r["ccg_code"]}
+
+
+# --- Allocation runs ------------------------------------------------------------------------
+
+
+@dataclass
+class PlanLine:
+    ccg_code: str
+    ccg_id: int | None
+    ccg_name: str
+    patients: int
+    weight: float
+    amount_pence: int
+    previous_pence: int | None
+
+
+@dataclass
+class AllocationPlan:
+    stream_id: int
+    stream_code: str
+    stream_name: str
+    financial_year: str
+    pot_pence: int
+    snapshot_date: dt.date
+    basis: str
+    weighting: str
+    lines: list[PlanLine] = field(default_factory=list)
+    previous_run_id: int | None = None
+
+    @property
+    def total_patients(self) -> int:
+        return sum(line.patients for line in self.lines)
+
+    @property
+    def unknown_codes(self) -> list[str]:
+        return [line.ccg_code for line in self.lines if line.ccg_id is None]
+
+
+async def plan_allocation(
+    *,
+    pot_pence: int,
+    stream_code: str,
+    financial_year: str,
+    snapshot: dt.date | None = None,
+    basis: str = "snapshot",
+    weights: dict[str, float] | None = None,
+) -> AllocationPlan:
+    """Compute a fair-share run without writing anything. Refusals raise FundingError."""
+    if pot_pence < 0:
+        raise FundingError("The pot must not be negative")
+    stream = await stream_by_code(stream_code)
+    if stream["method"] != "fair_share":
+        raise FundingError(f"{stream['name']} is not allocated by fair share")
+    if not _valid_year(financial_year):
+        raise FundingError("Financial year must look like 2014/15")
+    dates = await snapshot_dates()
+    if snapshot is None:
+        if not dates:
+            raise FundingError("There are no list sizes: import a list-size file first")
+        snapshot = dates[0]
+    patients = await patients_by_ccg(snapshot, basis)
+    if not patients:
+        known = ", ".join(d.isoformat() for d in dates[:5]) or "none"
+        raise FundingError(f"There are no list sizes for the snapshot {snapshot.isoformat()} (snapshots held: {known})")
+    if weights:
+        known_ccgs = set((await _ccg_ids()).keys()) | set(patients)
+        unknown = sorted(set(weights) - known_ccgs)
+        if unknown:
+            raise FundingError("Unknown CCG in the weights: " + ", ".join(unknown))
+    shares = fair_share(pot_pence, patients, weights)
+    ccgs = await _ccgs()
+    previous = await _current_approved_run(stream["id"])
+    previous_lines: dict[str, int] = {}
+    if previous is not None:
+        previous_lines = {
+            r["ccg_code"]: int(r["amount_pence"])
+            for r in await AllocationLine.select(AllocationLine.ccg_code, AllocationLine.amount_pence).where(
+                AllocationLine.run == previous["id"]
+            )
+        }
+    plan = AllocationPlan(
+        stream_id=stream["id"],
+        stream_code=stream["code"],
+        stream_name=stream["name"],
+        financial_year=financial_year,
+        pot_pence=pot_pence,
+        snapshot_date=snapshot,
+        basis=basis,
+        weighting="custom" if weights else "none",
+        previous_run_id=previous["id"] if previous else None,
+    )
+    for code in sorted(shares):
+        ccg = ccgs.get(code)
+        plan.lines.append(
+            PlanLine(
+                ccg_code=code,
+                ccg_id=ccg["id"] if ccg else None,
+                ccg_name=ccg["name"] if ccg else "",
+                patients=patients[code],
+                weight=(weights or {}).get(code, 1.0),
+                amount_pence=shares[code],
+                previous_pence=previous_lines.get(code) if previous is not None else None,
+            )
+        )
+    return plan
+
+
+def _valid_year(text: str) -> bool:
+    if len(text) != 7 or text[4] != "/" or not (text[:4].isdigit() and text[5:].isdigit()):
+        return False
+    return (int(text[:4]) + 1) % 100 == int(text[5:])
+
+
+async def _ccgs() -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)}
+
+
+async def _ccg_ids() -> dict[str, int]:
+    return {code: r["id"] for code, r in (await _ccgs()).items()}
+
+
+async def _current_approved_run(stream_id: int) -> dict[str, Any] | None:
+    rows = await (
+        AllocationRun.select()
+        .where((AllocationRun.stream == stream_id) & (AllocationRun.state == "approved"))
+        .order_by(AllocationRun.financial_year, ascending=False)
+        .order_by(AllocationRun.approved_at, ascending=False)
+        .limit(1)
+    )
+    return rows[0] if rows else None
+
+
+async def save_plan(plan: AllocationPlan, actor: Actor, note: str = "") -> int:
+    """Record a plan as a preview run (nothing is allocated until it is approved)."""
+    async with db.write_transaction():
+        created = await AllocationRun.insert(
+            AllocationRun(
+                stream=plan.stream_id,
+                financial_year=plan.financial_year,
+                pot_pence=plan.pot_pence,
+                snapshot_date=plan.snapshot_date,
+                basis=plan.basis,
+                weighting=plan.weighting,
+                total_patients=plan.total_patients,
+                state="preview",
+                created_at=_now(),
+                created_by=actor.account_id,
+                note=note,
+            )
+        ).returning(AllocationRun.id)
+        run_id = int(created[0]["id"])
+        await db.bulk_insert(
+            "allocation_line",
+            ("run", "ccg_code", "ccg", "patients", "weight", "amount_pence", "previous_pence"),
+            [
+                (run_id, ln.ccg_code, ln.ccg_id, ln.patients, ln.weight, ln.amount_pence, ln.previous_pence)
+                for ln in plan.lines
+            ],
+        )
+        await _audit(
+            actor,
+            "funding.run.previewed",
+            "allocation_run",
+            run_id,
+            {
+                "stream": plan.stream_code,
+                "financial_year": plan.financial_year,
+                "pot_pence": plan.pot_pence,
+                "snapshot": plan.snapshot_date.isoformat(),
+                "basis": plan.basis,
+                "ccgs": len(plan.lines),
+            },
+        )
+    return run_id
+
+
+async def approve_run(run_id: int, actor: Actor) -> None:
+    """Approve a preview run; the stream's approved run for the same year is superseded."""
+    async with db.write_transaction():
+        run = await AllocationRun.select().where(AllocationRun.id == run_id).first()
+        if run is None:
+            raise NotFoundException()
+        if run["state"] != "preview":
+            raise FundingError("Only a preview can be approved: approved runs are never changed, make a new run")
+        older = await AllocationRun.select(AllocationRun.id).where(
+            (AllocationRun.stream == run["stream"])
+            & (AllocationRun.financial_year == run["financial_year"])
+            & (AllocationRun.state == "approved")
+        )
+        for r in older:
+            await AllocationRun.update({AllocationRun.state: "superseded", AllocationRun.superseded_by: run_id}).where(
+                AllocationRun.id == r["id"]
+            )
+        await AllocationRun.update(
+            {
+                AllocationRun.state: "approved",
+                AllocationRun.approved_at: _now(),
+                AllocationRun.approved_by: actor.account_id,
+            }
+        ).where(AllocationRun.id == run_id)
+        await _audit(
+            actor,
+            "funding.run.approved",
+            "allocation_run",
+            run_id,
+            {"old": "preview", "new": "approved", "superseded": [r["id"] for r in older]},
+        )
+
+
+async def discard_run(run_id: int, actor: Actor) -> None:
+    async with db.write_transaction():
+        run = await AllocationRun.select().where(AllocationRun.id == run_id).first()
+        if run is None:
+            raise NotFoundException()
+        if run["state"] != "preview":
+            raise FundingError("Only a preview can be discarded: approved runs are kept")
+        await AllocationRun.delete().where(AllocationRun.id == run_id)
+        await _audit(actor, "funding.run.discarded", "allocation_run", run_id, {"pot_pence": run["pot_pence"]})
+
+
+async def runs(limit: int = 50) -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT r.id, r.financial_year, r.pot_pence, r.snapshot_date, r.basis, r.weighting, r.state,
+               r.total_patients, r.created_at, r.approved_at, s.name AS stream_name, s.code AS stream_code,
+               (SELECT COUNT(*) FROM allocation_line l WHERE l.run = r.id) AS ccgs
+        FROM allocation_run r JOIN funding_stream s ON s.id = r.stream
+        ORDER BY r.financial_year DESC, r.id DESC
+        LIMIT {}
+        """,
+        limit,
+    )
+
+
+async def run_detail(run_id: int) -> dict[str, Any]:
+    rows = await db.fetch(
+        """
+        SELECT r.*, s.name AS stream_name, s.code AS stream_code
+        FROM allocation_run r JOIN funding_stream s ON s.id = r.stream WHERE r.id = {}
+        """,
+        run_id,
+    )
+    if not rows:
+        raise NotFoundException()
+    run = rows[0]
+    run["lines"] = await db.fetch(
+        """
+        SELECT l.ccg_code, l.ccg AS ccg_id, COALESCE(c.name, '') AS ccg_name, l.patients, l.weight,
+               l.amount_pence, l.previous_pence
+        FROM allocation_line l LEFT JOIN ccg c ON c.id = l.ccg
+        WHERE l.run = {} ORDER BY l.ccg_code
+        """,
+        run_id,
+    )
+    return run
+
+
+# --- CCG budgets ------------------------------------------------------------------------------
+
+
+async def ccg_by_code(code: str, user: Principal | None = None) -> dict[str, Any]:
+    row = (
+        await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.region.name)
+        .where(Ccg.code == code.strip().upper())
+        .first()
+    )
+    if row is None:
+        raise NotFoundException()
+    if user is not None:
+        require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
+    return row
+
+
+async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
+    """Per CCG, stream and year: fair share (approved runs), transition and capital awarded,
+    reallocation adjustments applied, the resulting budget, and the latest forecast."""
+    where = "" if ccg_id is None else "WHERE x.ccg = {}"
+    args = () if ccg_id is None else (ccg_id,)
+    rows = await db.fetch(
+        f"""
+        SELECT x.ccg, x.stream, x.financial_year,
+               SUM(x.fair_share) AS fair_share_pence, SUM(x.transition) AS transition_pence,
+               SUM(x.capital) AS capital_pence, SUM(x.adjustment) AS adjustment_pence
+        FROM (
+          SELECT l.ccg AS ccg, r.stream AS stream, r.financial_year AS financial_year,
+                 l.amount_pence AS fair_share, 0 AS transition, 0 AS capital, 0 AS adjustment
+          FROM allocation_line l JOIN allocation_run r ON r.id = l.run
+          WHERE r.state = 'approved' AND l.ccg IS NOT NULL
+          UNION ALL
+          SELECT t.ccg, t.stream, t.financial_year, 0, t.awarded_pence, 0, 0
+          FROM transition_application t WHERE t.state = 'awarded'
+          UNION ALL
+          SELECT b.ccg, b.stream, b.financial_year, 0, 0, b.approved_pence, 0
+          FROM capital_bid b WHERE b.state IN ('approved', 'part')
+          UNION ALL
+          SELECT a.ccg, s.stream, s.financial_year, 0, 0, 0, a.amount_pence
+          FROM reallocation_adjustment a JOIN reallocation_scenario s ON s.id = a.scenario
+          WHERE s.state = 'applied'
+        ) x
+        {where}
+        GROUP BY x.ccg, x.stream, x.financial_year
+        """,  # noqa: S608 (the filter is a constant with a bound value)
+        *args,
+    )
+    for r in rows:
+        for k in ("fair_share_pence", "transition_pence", "capital_pence", "adjustment_pence"):
+            r[k] = int(r[k] or 0)
+        r["budget_pence"] = r["fair_share_pence"] + r["transition_pence"] + r["capital_pence"] + r["adjustment_pence"]
+    return rows
