@@ -50,6 +50,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "TRACKER_SECRET_KEY": "test-secret-key-" + "x" * 32,
         "TRACKER_TODAY": "2018-04-20",
         "TRACKER_DEMO": "false",
+        # The app client runs the app's lifespan on its own event loop: a pool made there could
+        # not serve the test's own queries, so tests open a connection per query.
+        "TRACKER_DATABASE_POOL_SIZE": "0",
     }
     if os.environ.get("TRACKER_DATABASE_URL"):
         env["TRACKER_DATABASE_URL"] = os.environ["TRACKER_DATABASE_URL"]

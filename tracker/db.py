@@ -23,9 +23,14 @@ from tracker.settings import Settings
 PICCOLO_CONF = "tracker.piccolo_conf"
 
 
+_POOL_SIZE: dict[int, int] = {}
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.uses_postgres:
-        return PostgresEngine(config={"dsn": settings.database_url})
+        engine_ = PostgresEngine(config={"dsn": settings.database_url})
+        _POOL_SIZE[id(engine_)] = settings.database_pool_size
+        return engine_
     # timeout is SQLite's busy timeout: writers queue for a lock instead of failing at once.
     return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
 
@@ -58,8 +63,11 @@ def engine() -> Engine:
 
 
 async def start(engine_: Engine) -> None:
+    """Ready the engine for a process's lifetime: a connection pool on PostgreSQL, WAL on SQLite."""
     if isinstance(engine_, PostgresEngine):
-        await engine_.start_connection_pool(min_size=1, max_size=10)
+        size = _POOL_SIZE.get(id(engine_), 10)
+        if size > 0 and engine_.pool is None:
+            await engine_.start_connection_pool(min_size=1, max_size=size)
     else:
         Path(engine_.path).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers carry on while one writer writes; it is stored in the file itself.
@@ -96,7 +104,9 @@ async def migrate() -> None:
     """Run every migration not yet applied (the same files on SQLite and PostgreSQL)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    await start(engine())
+    eng = engine()
+    if isinstance(eng, SQLiteEngine):
+        await start(eng)
     result = await run_forwards(app_name="tracker", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"Migrations failed: {result.message}")

@@ -56,6 +56,9 @@ class Settings:
         default="",
         metadata={"doc": "PostgreSQL URL (postgres://user:pass@host/db); empty means the embedded SQLite file"},
     )
+    database_pool_size: int = field(
+        default=10, metadata={"doc": "PostgreSQL connections per web worker (0: a new connection per query)"}
+    )
     data_dir: Path = field(
         default=Path("data"), metadata={"doc": "Folder for the SQLite database and other local files"}
     )
