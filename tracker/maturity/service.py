@@ -1,8 +1,547 @@
-"""Maturity: precomputed scores per practice and period, and the dashboards' queries."""
+"""Maturity: precomputed scores per practice and period, and the queries the dashboards read.
+
+Scores come from APPROVED returns only. `refresh_all()` (the `tracker refresh` command and the
+demo) rebuilds every practice_score and indicator_stat row in bulk; `refresh_practice()` (called
+by the returns feature after an approval or a correction) rebuilds one practice's rows and drops
+the indicator statistics of the period concerned, which are rebuilt when next read. Dashboards
+read these rows; they never recompute from the 1.6M return values.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.indicators import service as indicators
+from tracker.indicators.catalogue import IndicatorSpec
+from tracker.maturity import calculations as calc
+from tracker.periods import service as periods
+from tracker.tables import IndicatorStat, PracticeScore
+
+SCORE_COLUMNS = (
+    "practice",
+    "period",
+    "maturity",
+    "level",
+    "status",
+    "indicators_on_track",
+    "indicators_at_risk",
+    "indicators_off_track",
+    "indicators_scored",
+    "computed_at",
+    "ccg_id",
+    "region_id",
+    "patients",
+    "expected",
+    "submitted",
+    "on_time",
+)
+STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "computed_at")
+ENGLAND = 0
+
+
+@dataclass(frozen=True)
+class ScoredPeriod:
+    id: int
+    code: str
+    start_date: dt.date
+    end_date: dt.date
+    due_on: dt.date
+
+
+# --- What is scored ------------------------------------------------------------------------
+
+
+async def scored_periods() -> list[ScoredPeriod]:
+    """Every period up to the latest one that has any return (later ones have nothing to score)."""
+    rows = await db.fetch(
+        """
+        SELECT id, code, start_date, end_date, due_on FROM period
+        WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
+                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return))
+        ORDER BY start_date
+        """
+    )
+    return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"]) for r in rows]
+
+
+async def _practices(practice_id: int | None = None) -> list[dict[str, Any]]:
+    where = "WHERE p.id = {}" if practice_id is not None else ""
+    args = (practice_id,) if practice_id is not None else ()
+    return await db.fetch(
+        f"""
+        SELECT p.id, p.status, p.open_date, p.close_date, p.ccg AS ccg_id,
+               COALESCE(c.region, p.region) AS region_id,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        {where}
+        """,  # noqa: S608 (the only interpolation is a fixed clause; values are bound)
+        *args,
+    )
+
+
+def _expected(practice: dict[str, Any], period: ScoredPeriod) -> bool:
+    """A return was expected: the practice is active and was open during the period."""
+    if practice["status"] != "A":
+        return False
+    if practice["open_date"] is not None and practice["open_date"] > period.end_date:
+        return False
+    return not (practice["close_date"] is not None and practice["close_date"] < period.start_date)
+
+
+def _on_time(first_submitted: dt.datetime | None, due_on: dt.date) -> bool:
+    return first_submitted is not None and first_submitted.date() <= due_on
+
+
+def _score_rows(
+    practice: dict[str, Any],
+    specs: list[IndicatorSpec],
+    scoring: list[ScoredPeriod],
+    values: dict[int, dict[str, float | None]],
+    returns: dict[int, dt.datetime | None],
+    now: dt.datetime,
+    from_start: dt.date | None = None,
+) -> list[tuple[Any, ...]]:
+    history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
+    rows = []
+    for period, score in zip(scoring, history, strict=True):
+        if from_start is not None and period.start_date < from_start:
+            continue
+        expected = _expected(practice, period)
+        if not expected and period.id not in returns:
+            continue
+        first = returns.get(period.id)
+        rows.append(
+            (
+                practice["id"],
+                period.id,
+                None if score.maturity is None else round(score.maturity, 2),
+                score.level,
+                score.status,
+                score.on_track,
+                score.at_risk,
+                score.off_track,
+                score.scored,
+                now,
+                practice["ccg_id"],
+                practice["region_id"],
+                practice["patients"],
+                expected,
+                first is not None,
+                _on_time(first, period.due_on),
+            )
+        )
+    return rows
+
+
+# --- Refreshing ---------------------------------------------------------------------------
+
+
+@dataclass
+class RefreshSummary:
+    practices: int = 0
+    periods: int = 0
+    score_rows: int = 0
+    stat_rows: int = 0
+    values_read: int = 0
+
+
+async def refresh_all() -> RefreshSummary:
+    """Rebuild every practice's scores for every period, and every indicator statistic. Bulk:
+    the approved values are read once, period by period."""
+    summary = RefreshSummary()
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
+    scoring = await scored_periods()
+    practices = await _practices()
+    ccg_of = {p["id"]: p["ccg_id"] for p in practices}
+    values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
+    stat_rows: list[tuple[Any, ...]] = []
+    now = dt.datetime.now(dt.UTC)
+    for period in scoring:
+        rows = await db.fetch(
+            """
+            SELECT r.practice, v.indicator, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            WHERE r.state = 'approved' AND r.period = {}
+            """,
+            period.id,
+        )
+        summary.values_read += len(rows)
+        for r in rows:
+            code = code_of.get(r["indicator"])
+            if code is not None:
+                values[r["practice"]].setdefault(period.id, {})[code] = r["value"]
+        stat_rows += _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+    returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
+    for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
+        returns[r["practice"]][r["period"]] = r["first_submitted_at"]
+    score_rows: list[tuple[Any, ...]] = []
+    for practice in practices:
+        score_rows += _score_rows(
+            practice, specs, scoring, values.get(practice["id"], {}), returns.get(practice["id"], {}), now
+        )
+    async with db.write_transaction():
+        await db.engine().run_ddl("DELETE FROM practice_score")
+        await db.engine().run_ddl("DELETE FROM indicator_stat")
+        for start in range(0, len(score_rows), 50_000):
+            await db.bulk_insert("practice_score", SCORE_COLUMNS, score_rows[start : start + 50_000])
+        await db.bulk_insert("indicator_stat", STAT_COLUMNS, stat_rows)
+    summary.practices = len(practices)
+    summary.periods = len(scoring)
+    summary.score_rows = len(score_rows)
+    summary.stat_rows = len(stat_rows)
+    return summary
 
 
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
     """Recompute a practice's scores after one of its returns was approved or corrected
     (from `period_id` onwards; all periods when None)."""
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
+    found = await _practices(practice_id)
+    if not found:
+        return
+    practice = found[0]
+    scoring = await scored_periods()
+    start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+    values: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for r in await db.fetch(
+        """
+        SELECT r.period, v.indicator, v.value
+        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+        WHERE r.state = 'approved' AND r.practice = {}
+        """,
+        practice_id,
+    ):
+        code = code_of.get(r["indicator"])
+        if code is not None:
+            values[r["period"]][code] = r["value"]
+    returns = {
+        r["period"]: r["first_submitted_at"]
+        for r in await db.fetch(
+            "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
+        )
+    }
+    rows = _score_rows(practice, specs, scoring, values, returns, dt.datetime.now(dt.UTC), start)
+    changed = [p.id for p in scoring if start is None or p.start_date >= start]
+    async with db.write_transaction():
+        query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
+        if start is not None:
+            query = query.where(PracticeScore.period.is_in(changed))
+        await query
+        await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
+        # Indicator statistics only use each period's own approved values: drop the changed ones.
+        stale = [period_id] if period_id is not None else changed
+        if stale:
+            await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
+
+
+def _stats_for_period(
+    period_id: int,
+    specs: list[IndicatorSpec],
+    ids: dict[str, int],
+    rows: list[dict[str, Any]],
+    ccg_of: dict[int, int | None],
+    now: dt.datetime,
+) -> list[tuple[Any, ...]]:
+    """England and per-CCG statistics of one period's approved values, one row per indicator."""
+    by_indicator: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for r in rows:
+        if r["value"] is not None:
+            by_indicator[r["indicator"]].append((r["practice"], r["value"]))
+    out: list[tuple[Any, ...]] = []
+    for spec in specs:
+        indicator_id = ids.get(spec.code)
+        if indicator_id is None:
+            continue
+        pairs = by_indicator.get(indicator_id, [])
+        if not pairs:
+            continue
+
+        def met(v: float, spec: IndicatorSpec = spec) -> bool:
+            return (calc.attainment(spec.unit, v, spec.target_value) or 0) >= 1
+
+        all_values = [v for _, v in pairs]
+        cuts = calc.deciles(all_values)
+        out.append(
+            (
+                indicator_id,
+                period_id,
+                ENGLAND,
+                len(all_values),
+                sum(all_values) / len(all_values),
+                sum(1 for v in all_values if met(v)),
+                json.dumps([round(c, 2) for c in cuts]) if cuts else "",
+                now,
+            )
+        )
+        per_ccg: dict[int, list[float]] = defaultdict(list)
+        for practice_id, v in pairs:
+            ccg_id = ccg_of.get(practice_id)
+            if ccg_id:
+                per_ccg[ccg_id].append(v)
+        for ccg_id, vs in per_ccg.items():
+            out.append(
+                (indicator_id, period_id, ccg_id, len(vs), sum(vs) / len(vs), sum(1 for v in vs if met(v)), "", now)
+            )
+    return out
+
+
+async def ensure_indicator_stats() -> int:
+    """Rebuild the statistics of every scored period that has none (dropped by an approval)."""
+    scoring = await scored_periods()
+    have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
+    missing = [p for p in scoring if p.id not in have]
+    if not missing:
+        return 0
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    ccg_of = {r["id"]: r["ccg"] for r in await db.fetch("SELECT id, ccg FROM practice")}
+    now = dt.datetime.now(dt.UTC)
+    for period in missing:
+        rows = await db.fetch(
+            """
+            SELECT r.practice, v.indicator, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            WHERE r.state = 'approved' AND r.period = {}
+            """,
+            period.id,
+        )
+        stats = _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+        async with db.write_transaction():
+            await IndicatorStat.delete().where(IndicatorStat.period == period.id)
+            await db.bulk_insert("indicator_stat", STAT_COLUMNS, stats)
+    return len(missing)
+
+
+async def counts() -> dict[str, Any]:
+    rows = await db.fetch("SELECT COUNT(*) AS n, MAX(computed_at) AS at FROM practice_score")
+    stats = await db.fetch("SELECT COUNT(*) AS n FROM indicator_stat")
+    at = rows[0]["at"]
+    return {
+        "practice_scores": int(rows[0]["n"]),
+        "indicator_stats": int(stats[0]["n"]),
+        "scores_computed_at": at.isoformat() if isinstance(at, dt.datetime) else at,
+    }
+
+
+# --- Periods for the dashboards -------------------------------------------------------------
+
+
+async def choose_period(code: str | None, today: dt.date) -> tuple[ScoredPeriod, list[ScoredPeriod]]:
+    """The period asked for (by code), or the latest whose due date has passed; and the choices."""
+    choices = await scored_periods()
+    if code:
+        wanted = code.replace(" ", "-")
+        for p in choices:
+            if p.code == wanted:
+                return p, choices
+        raise NotFoundException(f"No scores for the period {code}")
+    latest = await periods.latest_closed(today)
+    if latest is not None:
+        for p in choices:
+            if p.id == latest["id"]:
+                return p, choices
+    if not choices:
+        raise NotFoundException("No returns have been scored yet")
+    return choices[-1], choices
+
+
+def previous_year(period: ScoredPeriod, choices: list[ScoredPeriod]) -> ScoredPeriod | None:
+    index = [p.id for p in choices].index(period.id)
+    return choices[index - 4] if index >= 4 else None
+
+
+# --- Aggregates -----------------------------------------------------------------------------
+
+
+def _facts(r: dict[str, Any]) -> calc.PracticeFacts:
+    return calc.PracticeFacts(
+        maturity=r["maturity"],
+        status=r["status"] or "",
+        patients=r["patients"],
+        expected=bool(r["expected"]),
+        submitted=bool(r["submitted"]),
+        on_time=bool(r["on_time"]),
+    )
+
+
+async def period_rows(period_id: int, where: str = "", *args: Any) -> list[dict[str, Any]]:
+    return await db.fetch(
+        f"""
+        SELECT practice, ccg_id, region_id, maturity, level, status, patients, expected, submitted, on_time
+        FROM practice_score WHERE period = {{}} {where}
+        """,  # noqa: S608 (fixed clauses from this module; values are bound)
+        period_id,
+        *args,
+    )
+
+
+def group(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, calc.Aggregate]:
+    grouped: dict[Any, list[calc.PracticeFacts]] = defaultdict(list)
+    for r in rows:
+        grouped[r[key]].append(_facts(r))
+    return {k: calc.aggregate(v) for k, v in grouped.items()}
+
+
+def total(rows: Iterable[dict[str, Any]]) -> calc.Aggregate:
+    return calc.aggregate(_facts(r) for r in rows)
+
+
+async def trend(where: str = "", *args: Any) -> list[dict[str, Any]]:
+    """Per period: population-weighted maturity, statuses, completeness and timeliness (SQL)."""
+    return await db.fetch(
+        f"""
+        SELECT s.period, p.code,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END)
+                 / SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS maturity,
+               AVG(s.maturity) AS plain_maturity,
+               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
+               SUM(CASE WHEN s.status = 'at_risk' THEN 1 ELSE 0 END) AS at_risk,
+               SUM(CASE WHEN s.status = 'off_track' THEN 1 ELSE 0 END) AS off_track,
+               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
+               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
+               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
+        FROM practice_score s JOIN period p ON p.id = s.period
+        {where}
+        GROUP BY s.period, p.code, p.start_date
+        ORDER BY p.start_date
+        """,  # noqa: S608 (fixed clauses from this module; values are bound)
+        *args,
+    )
+
+
+async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    regions = {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")}
+    ccgs = {r["id"]: r for r in await db.fetch("SELECT id, code, name, region FROM ccg")}
+    return regions, ccgs
+
+
+# --- CCG ------------------------------------------------------------------------------------
+
+
+async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredPeriod]) -> list[dict[str, Any]]:
+    """The CCG's practices with their scores as at the period and their late or missing returns
+    over the programme up to that period."""
+    upto = [p.id for p in choices if p.start_date <= period.start_date]
+    placeholders = ", ".join("{}" for _ in upto)
+    rows = await db.fetch(
+        f"""
+        SELECT pr.id, pr.ods_code, pr.name, s.maturity, s.level, s.status, s.patients,
+               s.indicators_on_track, s.indicators_at_risk, s.indicators_off_track, s.indicators_scored,
+               s.expected, s.submitted, s.on_time,
+               (SELECT SUM(CASE WHEN h.expected AND NOT h.on_time THEN 1 ELSE 0 END) FROM practice_score h
+                WHERE h.practice = pr.id AND h.period IN ({placeholders})) AS late_returns
+        FROM practice_score s JOIN practice pr ON pr.id = s.practice
+        WHERE s.period = {{}} AND s.ccg_id = {{}}
+        ORDER BY pr.name
+        """,  # noqa: S608 (placeholders only; values are bound)
+        *upto,
+        period.id,
+        ccg_id,
+    )
+    return rows
+
+
+# --- Practice -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeDetail:
+    specs: list[IndicatorSpec]
+    scoring: list[ScoredPeriod]
+    history: list[calc.PeriodScore]  # one per scored period
+    values: dict[int, dict[str, float | None]]  # approved values by period
+
+
+async def practice_detail(practice_id: int) -> PracticeDetail:
+    """One practice's approved history, scored indicator by indicator (cheap: one practice)."""
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
+    scoring = await scored_periods()
+    values: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for r in await db.fetch(
+        """
+        SELECT r.period, v.indicator, v.value
+        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+        WHERE r.state = 'approved' AND r.practice = {}
+        """,
+        practice_id,
+    ):
+        code = code_of.get(r["indicator"])
+        if code is not None:
+            values[r["period"]][code] = r["value"]
+    history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
+    return PracticeDetail(specs, scoring, history, dict(values))
+
+
+async def maturities(period_id: int, ccg_id: int | None = None) -> list[float]:
+    if ccg_id is None:
+        rows = await db.fetch(
+            "SELECT maturity FROM practice_score WHERE period = {} AND maturity IS NOT NULL", period_id
+        )
+    else:
+        rows = await db.fetch(
+            "SELECT maturity FROM practice_score WHERE period = {} AND ccg_id = {} AND maturity IS NOT NULL",
+            period_id,
+            ccg_id,
+        )
+    return [r["maturity"] for r in rows]
+
+
+async def practice_scores(practice_id: int) -> dict[int, dict[str, Any]]:
+    rows = await PracticeScore.select().where(PracticeScore.practice == practice_id)
+    return {r["period"]: r for r in rows}
+
+
+# --- Indicator ------------------------------------------------------------------------------
+
+
+async def indicator(code: str) -> tuple[IndicatorSpec, int]:
+    for spec in await indicators.active_indicators():
+        if spec.code == code.upper():
+            ids = await indicators.indicator_ids()
+            return spec, ids[spec.code]
+    raise NotFoundException()
+
+
+async def indicator_stats(indicator_id: int) -> list[dict[str, Any]]:
+    """England's statistics of one indicator, period by period (rebuilt first where dropped)."""
+    await ensure_indicator_stats()
+    rows = await db.fetch(
+        """
+        SELECT s.period, p.code, s.practices, s.mean, s.met, s.deciles
+        FROM indicator_stat s JOIN period p ON p.id = s.period
+        WHERE s.indicator = {} AND s.ccg_id = 0
+        ORDER BY p.start_date
+        """,
+        indicator_id,
+    )
+    for r in rows:
+        r["deciles"] = json.loads(r["deciles"]) if r["deciles"] else None
+    return rows
+
+
+async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[dict[str, Any]]:
+    placeholders = ", ".join("{}" for _ in period_ids)
+    return await db.fetch(
+        f"""
+        SELECT s.ccg_id, s.period, s.practices, s.mean, s.met, c.code, c.name, c.region
+        FROM indicator_stat s JOIN ccg c ON c.id = s.ccg_id
+        WHERE s.indicator = {{}} AND s.period IN ({placeholders})
+        """,  # noqa: S608 (placeholders only; values are bound)
+        indicator_id,
+        *period_ids,
+    )
