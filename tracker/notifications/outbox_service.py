@@ -6,7 +6,9 @@ Features queue emails with `enqueue()`; the sender (see the notifications featur
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from tracker.db import fetch, write_transaction
 from tracker.tables import OutboxEmail
 
 
@@ -46,4 +48,105 @@ async def enqueue(
         .on_conflict(target=OutboxEmail.idempotency_key, action="DO NOTHING")
         .returning(OutboxEmail.id)
     )
+    return bool(rows)
+
+
+# --- Queueing many at once ------------------------------------------------------------------
+
+BATCH = 200
+
+
+async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = None) -> int:
+    """Queue many emails (dicts of OutboxEmail columns); returns how many were new.
+
+    Each batch is its own transaction, so a run killed half-way keeps what it queued and a rerun
+    queues the rest: the unique idempotency key turns every repeat into a no-op.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    queued = 0
+    for start in range(0, len(rows), BATCH):
+        batch = [OutboxEmail(**r, created_at=now, next_attempt_at=now) for r in rows[start : start + BATCH]]
+        async with write_transaction():
+            inserted = (
+                await OutboxEmail.insert(*batch)
+                .on_conflict(target=OutboxEmail.idempotency_key, action="DO NOTHING")
+                .returning(OutboxEmail.id)
+            )
+        queued += len(inserted)
+    return queued
+
+
+async def existing_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = await OutboxEmail.select(OutboxEmail.idempotency_key).where(OutboxEmail.idempotency_key.is_in(chunk))
+        found.update(r["idempotency_key"] for r in rows)
+    return found
+
+
+# --- Reading the outbox ------------------------------------------------------------------------
+
+STATES = ("queued", "sending", "sent", "failed")
+LIST_COLUMNS = (
+    OutboxEmail.id,
+    OutboxEmail.kind,
+    OutboxEmail.to_address,
+    OutboxEmail.subject,
+    OutboxEmail.state,
+    OutboxEmail.attempts,
+    OutboxEmail.created_at,
+    OutboxEmail.sent_at,
+    OutboxEmail.next_attempt_at,
+    OutboxEmail.last_error,
+    OutboxEmail.attachment_name,
+)
+
+
+async def counts_by_state() -> dict[str, int]:
+    rows = await fetch("SELECT state, count(*) AS n FROM outbox_email GROUP BY state")
+    out = dict.fromkeys(STATES, 0)
+    out.update({r["state"]: int(r["n"]) for r in rows})
+    return out
+
+
+async def counts_by_kind() -> dict[str, int]:
+    rows = await fetch("SELECT kind, count(*) AS n FROM outbox_email GROUP BY kind ORDER BY kind")
+    return {r["kind"]: int(r["n"]) for r in rows}
+
+
+async def list_emails(
+    *, state: str = "", kind: str = "", to_address: str = "", page: int = 1, per_page: int = 50
+) -> tuple[list[dict[str, Any]], int]:
+    """(a page of emails, newest first; the total matching)."""
+    where = []
+    if state:
+        where.append(OutboxEmail.state == state)
+    if kind:
+        where.append(OutboxEmail.kind == kind)
+    if to_address:
+        where.append(OutboxEmail.to_address == to_address.lower())
+    query = OutboxEmail.select(*LIST_COLUMNS).order_by(OutboxEmail.id, ascending=False)
+    count = OutboxEmail.count()
+    for w in where:
+        query = query.where(w)
+        count = count.where(w)
+    rows = await query.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return rows, await count
+
+
+async def get_email(email_id: int) -> dict[str, Any] | None:
+    return await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
+
+
+async def retry(email_id: int, now: dt.datetime) -> bool:
+    """Put a failed email back in the queue (an administrator fixed the address or the server)."""
+    async with write_transaction():
+        rows = (
+            await OutboxEmail.update(
+                {OutboxEmail.state: "queued", OutboxEmail.attempts: 0, OutboxEmail.next_attempt_at: now}
+            )
+            .where((OutboxEmail.id == email_id) & (OutboxEmail.state == "failed"))
+            .returning(OutboxEmail.id)
+        )
     return bool(rows)

@@ -1,0 +1,256 @@
+"""The sender: delivers queued outbox emails by SMTP, with retries, backoff and a lease.
+
+A sender claims a batch by moving rows from queued to sending (a conditional UPDATE: of two senders,
+each row goes to one), with `next_attempt_at` as the lease. A sender that dies leaves rows in
+`sending`; once the lease has passed another sender takes them back. Each message carries a stable
+Message-ID made from its idempotency key, so a receiving server can drop the copy in the one case
+SMTP cannot rule out (the process dying between the server's acceptance and the row being marked).
+
+With no TRACKER_SMTP_URL the sender does nothing: emails stay in the outbox for the Sent emails page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from tracker.db import write_transaction
+from tracker.notifications import calculations as calc
+from tracker.settings import Settings
+from tracker.tables import OutboxEmail
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)
+SERVER_DOWN_RETRY = dt.timedelta(minutes=1)
+BATCH = 100
+TIMEOUT_SECONDS = 30
+
+
+class SmtpConfigError(ValueError):
+    """TRACKER_SMTP_URL cannot be used."""
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    tls: bool  # smtps:// (TLS from the start); smtp:// upgrades with STARTTLS when the server offers it
+    host: str
+    port: int
+    username: str
+    password: str
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise SmtpConfigError("TRACKER_SMTP_URL must start smtp:// or smtps://")
+    if not parts.hostname:
+        raise SmtpConfigError("TRACKER_SMTP_URL has no host")
+    tls = parts.scheme == "smtps"
+    return SmtpTarget(
+        tls=tls,
+        host=parts.hostname,
+        port=parts.port or (465 if tls else 25),
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+    )
+
+
+def message_id(idempotency_key: str) -> str:
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@paperless-tracker>"
+
+
+def build_message(row: dict[str, Any], mail_from: str, now: dt.datetime) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail_from
+    msg["To"] = row["to_address"]
+    msg["Subject"] = row["subject"]
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id(row["idempotency_key"])
+    msg["X-Tracker-Kind"] = row["kind"]
+    msg.set_content(row["body_text"])
+    if row["body_html"]:
+        msg.add_alternative(row["body_html"], subtype="html")
+    path = row.get("attachment_path") or ""
+    if path and Path(path).exists():
+        msg.add_attachment(
+            Path(path).read_bytes(),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=row["attachment_name"] or Path(path).name,
+        )
+    return msg
+
+
+class Connection:
+    """One SMTP session (blocking smtplib, driven from a worker thread)."""
+
+    def __init__(self, target: SmtpTarget) -> None:
+        self.target = target
+        self.smtp: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        t = self.target
+        context = ssl.create_default_context()
+        if t.tls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(t.host, t.port, timeout=TIMEOUT_SECONDS, context=context)
+        else:
+            smtp = smtplib.SMTP(t.host, t.port, timeout=TIMEOUT_SECONDS)
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls(context=context)
+                smtp.ehlo()
+        if t.username:
+            smtp.login(t.username, t.password)
+        self.smtp = smtp
+
+    def send(self, msg: EmailMessage, mail_from: str) -> None:
+        assert self.smtp is not None
+        self.smtp.send_message(msg, from_addr=parseaddr(mail_from)[1], to_addrs=[msg["To"]])
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    server_down: bool = False
+    configured: bool = True
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.configured:
+            return "No SMTP server configured (TRACKER_SMTP_URL): emails stay in the outbox."
+        text = f"sent {self.sent}, to retry {self.retrying}, failed {self.failed}"
+        return text + (" (the SMTP server could not be reached)" if self.server_down else "")
+
+
+async def claim(now: dt.datetime, limit: int = BATCH) -> list[dict[str, Any]]:
+    """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out."""
+    due = (
+        (OutboxEmail.state == "queued")
+        & ((OutboxEmail.next_attempt_at.is_null()) | (OutboxEmail.next_attempt_at <= now))
+    ) | ((OutboxEmail.state == "sending") & (OutboxEmail.next_attempt_at <= now))
+    async with write_transaction():
+        candidates = await OutboxEmail.select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)
+        ids = [r["id"] for r in candidates]
+        if not ids:
+            return []
+        # Conditional on the row still being due: of two senders, each row goes to exactly one.
+        won = (
+            await OutboxEmail.update({OutboxEmail.state: "sending", OutboxEmail.next_attempt_at: now + LEASE})
+            .where(OutboxEmail.id.is_in(ids) & due)
+            .returning(OutboxEmail.id)
+        )
+    won_ids = [r["id"] for r in won]
+    if not won_ids:
+        return []
+    return await OutboxEmail.select().where(OutboxEmail.id.is_in(won_ids)).order_by(OutboxEmail.id)
+
+
+async def _mark_sent(row: dict[str, Any], now: dt.datetime) -> None:
+    await OutboxEmail.update(
+        {
+            OutboxEmail.state: "sent",
+            OutboxEmail.sent_at: now,
+            OutboxEmail.attempts: row["attempts"] + 1,
+            OutboxEmail.last_error: "",
+        }
+    ).where((OutboxEmail.id == row["id"]) & (OutboxEmail.state == "sending"))
+
+
+async def _mark_failed_attempt(row: dict[str, Any], now: dt.datetime, error: str, permanent: bool) -> str:
+    attempts = row["attempts"] + 1
+    state = "failed" if calc.gives_up(attempts, permanent) else "queued"
+    await OutboxEmail.update(
+        {
+            OutboxEmail.state: state,
+            OutboxEmail.attempts: attempts,
+            OutboxEmail.last_error: error[:1000],
+            OutboxEmail.next_attempt_at: now + calc.retry_delay(attempts),
+        }
+    ).where((OutboxEmail.id == row["id"]) & (OutboxEmail.state == "sending"))
+    return state
+
+
+async def _release(rows: list[dict[str, Any]], now: dt.datetime, error: str) -> None:
+    """The server could not be reached: the emails go back to the queue without using up an attempt."""
+    await OutboxEmail.update(
+        {
+            OutboxEmail.state: "queued",
+            OutboxEmail.next_attempt_at: now + SERVER_DOWN_RETRY,
+            OutboxEmail.last_error: error[:1000],
+        }
+    ).where(OutboxEmail.id.is_in([r["id"] for r in rows]) & (OutboxEmail.state == "sending"))
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: int | None = None) -> DeliveryResult:
+    """Deliver every due email (or at most `limit`). Safe to run from several processes at once."""
+    result = DeliveryResult()
+    if not settings.smtp_url:
+        result.configured = False
+        return result
+    target = parse_smtp_url(settings.smtp_url)
+    clock = now or settings.now()
+    remaining = limit
+    while remaining is None or remaining > 0:
+        rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
+        if not rows:
+            break
+        if remaining is not None:
+            remaining -= len(rows)
+        connection = Connection(target)
+        try:
+            await asyncio.to_thread(connection.open)
+        except (OSError, smtplib.SMTPException) as exc:
+            await _release(rows, clock, f"SMTP server unreachable: {exc}")
+            result.server_down = True
+            result.errors.append(str(exc))
+            break
+        try:
+            for i, row in enumerate(rows):
+                msg = build_message(row, settings.mail_from, clock)
+                try:
+                    await asyncio.to_thread(connection.send, msg, settings.mail_from)
+                except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
+                    await _release(rows[i:], clock, f"SMTP connection lost: {exc}")
+                    result.server_down = True
+                    result.errors.append(str(exc))
+                    return result
+                except (OSError, smtplib.SMTPException) as exc:
+                    state = await _mark_failed_attempt(row, clock, f"{type(exc).__name__}: {exc}", _is_permanent(exc))
+                    result.failed += state == "failed"
+                    result.retrying += state == "queued"
+                    result.errors.append(str(exc))
+                    continue
+                await _mark_sent(row, clock)
+                result.sent += 1
+        finally:
+            await asyncio.to_thread(connection.close)
+    return result

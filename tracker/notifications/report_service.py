@@ -1,0 +1,377 @@
+"""Status reports: each CCG's weekly digest, each region's weekly summary, the national monthly summary.
+
+Figures are for the period whose return window is open (completeness) and the latest period whose
+due date has passed (timeliness: first submitted by the due date, Europe/London).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import logging
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from tracker.db import fetch
+from tracker.notifications import calculations as calc
+from tracker.notifications import messages, outbox_service
+from tracker.notifications.planning import Plan, PlannedEmail, RunContext
+from tracker.notifications.reminder_service import _date, addresses, chased_periods, outstanding
+from tracker.organisations.presenters import practice_title
+
+log = logging.getLogger(__name__)
+
+
+async def _periods(today: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the latest period that has opened, the latest whose due date has passed)."""
+    rows = await fetch(
+        "SELECT id, code, financial_year, quarter, due_on, opens_on FROM period WHERE opens_on <= {} "
+        "ORDER BY start_date DESC LIMIT 2",
+        today,
+    )
+    for r in rows:
+        r["due_on"] = _date(r["due_on"])
+        r["label"] = f"{r['financial_year']} Q{r['quarter']}"
+    current = rows[0] if rows else None
+    timely = next((r for r in rows if r["due_on"] < today), None)
+    return current, timely
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+async def _practice_states(period: dict[str, Any]) -> list[dict[str, Any]]:
+    return await fetch(
+        "SELECT p.id, p.ods_code, p.name, p.ccg AS ccg_id, p.region AS region_id, r.state, r.first_submitted_at "
+        "FROM practice p LEFT JOIN practice_return r ON r.practice = p.id AND r.period = {} "
+        "WHERE p.status = 'A'",
+        period["id"],
+    )
+
+
+class Figures:
+    """Completeness, timeliness and reviews, counted per CCG and per region from one pass over practices."""
+
+    def __init__(self) -> None:
+        self.expected: dict[Any, int] = defaultdict(int)
+        self.returns_in: dict[Any, int] = defaultdict(int)
+        self.timely_expected: dict[Any, int] = defaultdict(int)
+        self.on_time: dict[Any, int] = defaultdict(int)
+        self.awaiting: dict[Any, int] = defaultdict(int)
+
+    def for_(self, key: Any, current: dict[str, Any], timely: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "period_label": current["label"],
+            "expected": self.expected[key],
+            "returns_in": self.returns_in[key],
+            "completeness": calc.share(self.returns_in[key], self.expected[key]),
+            "timeliness_label": timely["label"] if timely else "",
+            "timeliness": calc.share(self.on_time[key], self.timely_expected[key]),
+            "awaiting_review": self.awaiting[key],
+        }
+
+
+async def _figures(current: dict[str, Any], timely: dict[str, Any] | None) -> Figures:
+    f = Figures()
+    for r in await _practice_states(current):
+        for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
+            f.expected[key] += 1
+            if calc.return_is_in(r["state"], r["first_submitted_at"]):
+                f.returns_in[key] += 1
+    if timely is not None:
+        deadline = dt.datetime.combine(timely["due_on"] + dt.timedelta(days=1), dt.time(), tzinfo=calc.LONDON)
+        for r in await _practice_states(timely):
+            first = _timestamp(r["first_submitted_at"])
+            for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
+                f.timely_expected[key] += 1
+                if first is not None and first < deadline:
+                    f.on_time[key] += 1
+    rows = await fetch(
+        "SELECT p.ccg AS ccg_id, p.region AS region_id, count(*) AS n FROM practice_return r "
+        "JOIN practice p ON p.id = r.practice WHERE r.state = 'submitted' GROUP BY p.ccg, p.region"
+    )
+    for r in rows:
+        for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
+            f.awaiting[key] += int(r["n"])
+    return f
+
+
+async def _overdue(today: dt.date) -> list[dict[str, Any]]:
+    """Every practice with an overdue return in a period still being chased, most overdue first."""
+    out = []
+    for period in await chased_periods(today):
+        if period["due_on"] >= today:
+            continue
+        for p in await outstanding(period):
+            out.append(
+                {
+                    "ods_code": p["ods_code"],
+                    "name": practice_title(p["name"]),
+                    "ccg_id": p["ccg_id"],
+                    "region_id": p["region_id"],
+                    "period_label": period["label"],
+                    "days_overdue": calc.days_overdue(period["due_on"], today),
+                    "escalated": calc.escalated_to_region(period["due_on"], today),
+                }
+            )
+    out.sort(key=lambda p: (-p["days_overdue"], p["ods_code"]))
+    return out
+
+
+async def _unreachable() -> dict[int, list[dict[str, Any]]]:
+    rows = await fetch(
+        "SELECT DISTINCT p.ccg AS ccg_id, p.ods_code, p.name, o.to_address, o.last_error FROM outbox_email o "
+        "JOIN practice p ON p.id = o.practice WHERE o.state = 'failed' ORDER BY p.ods_code"
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    seen: set[tuple[int, str]] = set()
+    for r in rows:
+        if (r["ccg_id"], r["ods_code"]) in seen:
+            continue
+        seen.add((r["ccg_id"], r["ods_code"]))
+        out[r["ccg_id"]].append(
+            {
+                "ods_code": r["ods_code"],
+                "name": practice_title(r["name"]),
+                "error": f"{r['to_address']}: {r['last_error'][:120]}",
+            }
+        )
+    return out
+
+
+async def _off_track(current: dict[str, Any]) -> tuple[str, dict[int, list[dict[str, Any]]]]:
+    """(the scores' period label, CCG id -> practices off track) from the latest period with scores."""
+    latest = await fetch(
+        "SELECT per.id, per.financial_year, per.quarter FROM practice_score ps JOIN period per ON per.id = ps.period "
+        "WHERE per.start_date <= (SELECT start_date FROM period WHERE id = {}) "
+        "GROUP BY per.id, per.financial_year, per.quarter, per.start_date ORDER BY per.start_date DESC LIMIT 1",
+        current["id"],
+    )
+    if not latest:
+        return "", {}
+    rows = await fetch(
+        "SELECT p.ccg AS ccg_id, p.ods_code, p.name, ps.maturity FROM practice_score ps "
+        "JOIN practice p ON p.id = ps.practice WHERE ps.period = {} AND ps.status = 'off_track' "
+        "AND p.status = 'A' ORDER BY ps.maturity, p.ods_code",
+        latest[0]["id"],
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[r["ccg_id"]].append(
+            {"ods_code": r["ods_code"], "name": practice_title(r["name"]), "maturity": r["maturity"]}
+        )
+    return f"{latest[0]['financial_year']} Q{latest[0]['quarter']}", out
+
+
+async def _forecasts(financial_year: str) -> dict[int, list[dict[str, Any]]]:
+    """CCG id -> the latest forecast per funding stream for the year (empty when funding has no data)."""
+    try:
+        rows = await fetch(
+            "SELECT ccg AS ccg_id, stream, quarter, outturn_pence, entered_at FROM funding_forecast "
+            "WHERE financial_year = {} ORDER BY quarter, entered_at",
+            financial_year,
+        )
+    except Exception:
+        return {}
+    latest: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in rows:
+        latest[(r["ccg_id"], r["stream"])] = r
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (ccg_id, _), r in latest.items():
+        out[ccg_id].append(r)
+    return out
+
+
+async def _users(role: str) -> dict[int | None, list[str]]:
+    column = {"ccg": "ccg", "region": "region", "national": "NULL"}[role]
+    rows = await fetch(
+        f"SELECT {column} AS org_id, email FROM account WHERE role = {{}} AND disabled = {{}} ORDER BY email",  # noqa: S608 (column from the mapping above)
+        role,
+        False,
+    )
+    out: dict[int | None, list[str]] = defaultdict(list)
+    for r in rows:
+        out[r["org_id"]].append(r["email"].lower())
+    return out
+
+
+async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tuple[str, str, str]:
+    """(attachment name, path, note for the email). Without the exports feature: none, and the note says so."""
+    if ctx.dry_run:
+        return f"{scope}-{code or 'england'}.xlsx", "", ""
+    try:
+        exports = importlib.import_module("tracker.exports.service")
+        builder = exports.workbook_bytes
+    except (ImportError, AttributeError):
+        return "", "", messages.NOT_ATTACHED
+    try:
+        result = builder(scope, code, period_code)
+        if inspect.isawaitable(result):
+            result = await result
+        filename, data = result
+    except Exception:
+        log.exception("workbook for %s %s %s could not be built", scope, code, period_code)
+        return "", "", messages.NOT_ATTACHED
+    folder = Path(ctx.settings.data_dir) / "outbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename) or "workbook.xlsx"
+    path = folder / f"{ctx.fire_at.astimezone(calc.LONDON):%Y%m%d}-{scope}-{code or 'england'}-{safe_name}"
+    path.write_bytes(data)
+    return filename, str(path), ""
+
+
+async def plan_ccg_reports(ctx: RunContext) -> Plan:
+    result = Plan()
+    current, timely = await _periods(ctx.today)
+    if current is None:
+        result.notes.append("No period has opened yet.")
+        return result
+    figures = await _figures(current, timely)
+    overdue = await _overdue(ctx.today)
+    unreachable = await _unreachable()
+    scores_label, off_track = await _off_track(current)
+    forecasts = await _forecasts(current["financial_year"])
+    users = await _users("ccg")
+    ccgs = await fetch("SELECT id, code, name, contact_email FROM ccg ORDER BY code")
+    for c in ccgs:
+        to = addresses(users.get(c["id"], []), c["contact_email"])
+        if not to:
+            continue
+        data = {
+            "code": c["code"],
+            "name": c["name"] or c["code"],
+            "as_at": ctx.today,
+            "figures": figures.for_(("ccg", c["id"]), current, timely),
+            "overdue": [p for p in overdue if p["ccg_id"] == c["id"]],
+            "unreachable": unreachable.get(c["id"], []),
+            "off_track": off_track.get(c["id"], []),
+            "scores_label": scores_label,
+            "funding_text": messages.funding_text(forecasts.get(c["id"], []), current["financial_year"]),
+        }
+        link = ctx.link(f"/organisations/ccgs/{c['code']}")
+        keys = [calc.report_key("ccg_report", c["code"], ctx.fire_at, a) for a in to]
+        if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
+            continue  # this week's report has gone already: do not build its workbook again
+        name, path, note = await attach(ctx, "ccg", c["code"], current["code"])
+        email = messages.ccg_report(data, link=link, attachment_note=note.format(link=link))
+        for address in to:
+            result.emails.append(
+                PlannedEmail(
+                    idempotency_key=calc.report_key("ccg_report", c["code"], ctx.fire_at, address),
+                    kind="ccg_report",
+                    to_address=address,
+                    subject=email.subject,
+                    body_text=email.text,
+                    body_html=email.html,
+                    ccg_id=c["id"],
+                    period_id=current["id"],
+                    attachment_name=name,
+                    attachment_path=path,
+                    organisation=f"{c['code']} {data['name']}",
+                )
+            )
+    result.notes.append(f"{len(ccgs)} CCGs; {len({e.ccg_id for e in result.emails})} with someone to email.")
+    return result
+
+
+async def plan_region_summaries(ctx: RunContext) -> Plan:
+    result = Plan()
+    current, timely = await _periods(ctx.today)
+    if current is None:
+        result.notes.append("No period has opened yet.")
+        return result
+    figures = await _figures(current, timely)
+    overdue = await _overdue(ctx.today)
+    users = await _users("region")
+    ccgs = await fetch("SELECT id, code, name, region AS region_id FROM ccg ORDER BY code")
+    codes = {c["id"]: c["code"] for c in ccgs}
+    for r in await fetch("SELECT id, code, name FROM region ORDER BY code"):
+        to = addresses(users.get(r["id"], []), "")
+        if not to:
+            continue
+        ccg_rows = []
+        for c in ccgs:
+            if c["region_id"] != r["id"]:
+                continue
+            f = figures.for_(("ccg", c["id"]), current, timely)
+            if f["expected"]:
+                ccg_rows.append({"code": c["code"], "name": c["name"] or c["code"], **f})
+        escalated = [
+            {**p, "ccg_code": codes.get(p["ccg_id"], "")}
+            for p in overdue
+            if p["region_id"] == r["id"] and p["escalated"]
+        ]
+        data = {
+            "code": r["code"],
+            "name": r["name"] or r["code"],
+            "as_at": ctx.today,
+            "figures": figures.for_(("region", r["id"]), current, timely),
+            "ccgs": ccg_rows,
+            "escalated": escalated,
+        }
+        email = messages.region_summary(data, link=ctx.link(f"/organisations/regions/{r['code']}"))
+        for address in to:
+            result.emails.append(
+                PlannedEmail(
+                    idempotency_key=calc.report_key("region_summary", r["code"], ctx.fire_at, address),
+                    kind="region_summary",
+                    to_address=address,
+                    subject=email.subject,
+                    body_text=email.text,
+                    body_html=email.html,
+                    period_id=current["id"],
+                    organisation=f"{r['code']} {data['name']}",
+                )
+            )
+    return result
+
+
+async def plan_national_summary(ctx: RunContext) -> Plan:
+    result = Plan()
+    current, timely = await _periods(ctx.today)
+    if current is None:
+        result.notes.append("No period has opened yet.")
+        return result
+    to = addresses((await _users("national")).get(None, []), "")
+    if not to:
+        result.notes.append("No national users to email.")
+        return result
+    figures = await _figures(current, timely)
+    overdue = await _overdue(ctx.today)
+    regions = []
+    for r in await fetch("SELECT id, code, name FROM region ORDER BY code"):
+        f = figures.for_(("region", r["id"]), current, timely)
+        if f["expected"]:
+            escalated = sum(1 for p in overdue if p["region_id"] == r["id"] and p["escalated"])
+            regions.append({"code": r["code"], "name": r["name"] or r["code"], "escalated": escalated, **f})
+    data = {"as_at": ctx.today, "figures": figures.for_(("all", None), current, timely), "regions": regions}
+    link = ctx.link("/organisations")
+    keys = [calc.report_key("national_summary", "england", ctx.fire_at, a) for a in to]
+    if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
+        result.notes.append("This month's national summary has gone already.")
+        return result
+    name, path, note = await attach(ctx, "national", "", current["code"])
+    email = messages.national_summary(data, link=link, attachment_note=note.format(link=link))
+    for address in to:
+        result.emails.append(
+            PlannedEmail(
+                idempotency_key=calc.report_key("national_summary", "england", ctx.fire_at, address),
+                kind="national_summary",
+                to_address=address,
+                subject=email.subject,
+                body_text=email.text,
+                body_html=email.html,
+                period_id=current["id"],
+                attachment_name=name,
+                attachment_path=path,
+                organisation="England",
+            )
+        )
+    return result

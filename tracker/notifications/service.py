@@ -1,0 +1,318 @@
+"""Schedules and job runs: what runs when, running it exactly once, and the log of runs.
+
+The scheduler (tracker/jobs.py) only gives the tick. On each tick `run_due_schedules` asks each
+enabled schedule for the latest time it should have fired; if that time has not been run, one
+process claims it (a JobClaim row, unique per job and time) and runs it. After downtime that is one
+run for the latest missed time, never one per missed tick. Whatever the claims, each email's
+idempotency key makes it go once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker.audit import service as audit
+from tracker.db import fetch, write_transaction
+from tracker.notifications import calculations as calc
+from tracker.notifications import delivery_service, outbox_service, reminder_service, report_service
+from tracker.notifications.planning import Plan, PlannedEmail, RunContext
+from tracker.settings import Settings
+from tracker.tables import JobClaim, JobRun, Schedule
+
+log = logging.getLogger(__name__)
+
+CLAIM_STALE_AFTER = dt.timedelta(minutes=30)  # a claim this old, never finished, belonged to a dead process
+DELIVERY_JOB = "deliver-emails"
+
+
+async def _plan_practice(ctx: RunContext) -> Plan:
+    return await reminder_service.plan(ctx, "practice_reminder")
+
+
+async def _plan_overdue(ctx: RunContext) -> Plan:
+    return await reminder_service.plan(ctx, "overdue_reminder")
+
+
+PLANNERS: dict[str, Callable[[RunContext], Awaitable[Plan]]] = {
+    "practice_reminder": _plan_practice,
+    "overdue_reminder": _plan_overdue,
+    "ccg_report": report_service.plan_ccg_reports,
+    "region_summary": report_service.plan_region_summaries,
+    "national_summary": report_service.plan_national_summary,
+}
+
+
+@dataclass
+class RunResult:
+    job: str
+    dry_run: bool
+    queued: int = 0
+    already_queued: int = 0
+    emails: list[PlannedEmail] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped_reason: str = ""
+
+    def summary(self) -> str:
+        if self.skipped_reason:
+            return f"{self.job}: skipped ({self.skipped_reason})"
+        verb = "would queue" if self.dry_run else "queued"
+        return f"{self.job}: {verb} {self.queued} email(s), {self.already_queued} already in the outbox"
+
+
+def _clock(settings: Settings, now: dt.datetime | None) -> tuple[dt.datetime, dt.date]:
+    if now is None:
+        return settings.now(), settings.current_date()
+    return now, now.astimezone(calc.LONDON).date()
+
+
+# --- Schedules -------------------------------------------------------------------------------
+
+
+async def ensure_default_schedules(settings: Settings, now: dt.datetime | None = None) -> int:
+    """Create any default schedule that does not exist (by name). Idempotent; returns how many were added."""
+    clock, _ = _clock(settings, now)
+    rows = [
+        Schedule(
+            name=spec.name,
+            kind=spec.kind,
+            cron=spec.cron,
+            enabled=True,
+            next_run_at=calc.next_fire(spec.cron, clock),
+            updated_at=clock,
+        )
+        for spec in calc.KINDS.values()
+    ]
+    async with write_transaction():
+        added = (
+            await Schedule.insert(*rows).on_conflict(target=Schedule.name, action="DO NOTHING").returning(Schedule.id)
+        )
+    return len(added)
+
+
+async def schedules() -> list[dict[str, Any]]:
+    return await Schedule.select().order_by(Schedule.id)
+
+
+async def schedule(schedule_id: int) -> dict[str, Any]:
+    row = await Schedule.select().where(Schedule.id == schedule_id).first()
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+async def schedule_by_name(name: str) -> dict[str, Any] | None:
+    return await Schedule.select().where(Schedule.name == name).first()
+
+
+async def update_schedule(
+    schedule_id: int, *, cron: str, enabled: bool, actor: str, account_id: int | None, settings: Settings, ip: str = ""
+) -> dict[str, Any]:
+    """Change when a schedule runs and whether it is on. The cron must parse (CronError otherwise)."""
+    calc.parse_cron(cron)
+    cron = " ".join(cron.split())
+    clock, _ = _clock(settings, None)
+    async with write_transaction():
+        old = await schedule(schedule_id)
+        await Schedule.update(
+            {
+                Schedule.cron: cron,
+                Schedule.enabled: enabled,
+                Schedule.next_run_at: calc.next_fire(cron, clock),
+                Schedule.updated_at: clock,
+            }
+        ).where(Schedule.id == schedule_id)
+        await audit.record(
+            "schedule.update",
+            account_id=account_id,
+            actor=actor,
+            entity_type="schedule",
+            entity_id=old["name"],
+            detail={"old": {"cron": old["cron"], "enabled": old["enabled"]}, "new": {"cron": cron, "enabled": enabled}},
+            ip=ip,
+        )
+    return await schedule(schedule_id)
+
+
+async def claim(job: str, key: str, now: dt.datetime) -> bool:
+    """True if this process may do (job, key): it inserted the claim, or took over one left by a dead run."""
+    async with write_transaction():
+        won = (
+            await JobClaim.insert(JobClaim(job=job, key=key, claimed_at=now))
+            .on_conflict(target=[JobClaim.job, JobClaim.key], action="DO NOTHING")
+            .returning(JobClaim.id)
+        )
+        if won:
+            return True
+        taken = (
+            await JobClaim.update({JobClaim.claimed_at: now})
+            .where((JobClaim.job == job) & (JobClaim.key == key) & (JobClaim.claimed_at < now - CLAIM_STALE_AFTER))
+            .returning(JobClaim.id)
+        )
+        return bool(taken)
+
+
+# --- Runs ----------------------------------------------------------------------------------------
+
+
+async def execute(
+    settings: Settings,
+    kind: str,
+    *,
+    job: str,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    fire_at: dt.datetime | None = None,
+    trigger: str = "manual",
+    actor: str = "system",
+) -> RunResult:
+    """Plan a job's emails and queue them (or, for a dry run, only say what would be queued)."""
+    clock, today = _clock(settings, now)
+    ctx = RunContext(settings=settings, now=clock, today=today, fire_at=fire_at or clock, dry_run=dry_run)
+    result = RunResult(job=job, dry_run=dry_run)
+    run_id = None
+    if not dry_run:
+        rows = await JobRun.insert(
+            JobRun(job=job, trigger=trigger, fire_at=ctx.fire_at, started_at=clock, state="running", actor=actor)
+        ).returning(JobRun.id)
+        run_id = rows[0]["id"]
+    try:
+        plan = await PLANNERS[kind](ctx)
+        result.emails, result.notes = plan.emails, plan.notes
+        keys = [e.idempotency_key for e in plan.emails]
+        if dry_run:
+            existing = await outbox_service.existing_keys(keys)
+            result.already_queued = len(existing)
+            result.queued = len(keys) - len(existing)
+        else:
+            result.queued = await outbox_service.enqueue_many([e.row() for e in plan.emails], clock)
+            result.already_queued = len(keys) - result.queued
+    except Exception as exc:
+        if run_id is not None:
+            await JobRun.update(
+                {
+                    JobRun.state: "failed",
+                    JobRun.finished_at: settings.now(),
+                    JobRun.error: f"{type(exc).__name__}: {exc}",
+                }
+            ).where(JobRun.id == run_id)
+        raise
+    if run_id is not None:
+        await JobRun.update(
+            {
+                JobRun.state: "done",
+                JobRun.finished_at: settings.now() if now is None else clock,
+                JobRun.emails_queued: result.queued,
+                JobRun.emails_skipped: result.already_queued,
+                JobRun.detail: json.dumps(result.notes),
+            }
+        ).where(JobRun.id == run_id)
+    return result
+
+
+async def run_schedule(
+    settings: Settings,
+    row: dict[str, Any],
+    *,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    trigger: str = "manual",
+    actor: str = "system",
+) -> RunResult:
+    """Run a schedule now (by hand, or from the CLI): its emails for today, exactly once."""
+    clock, _ = _clock(settings, now)
+    result = await execute(
+        settings, row["kind"], job=row["name"], dry_run=dry_run, now=now, trigger=trigger, actor=actor
+    )
+    if not dry_run:
+        await Schedule.update({Schedule.last_run_at: clock}).where(Schedule.id == row["id"])
+    return result
+
+
+async def run_due_schedules(settings: Settings, now: dt.datetime | None = None) -> list[RunResult]:
+    """The scheduler's tick: run each enabled schedule whose latest scheduled time has not been run."""
+    clock, _ = _clock(settings, now)
+    results = []
+    for row in await schedules():
+        if not row["enabled"]:
+            continue
+        try:
+            fire = calc.is_due(row["cron"], clock, row["last_fire_at"])
+        except calc.CronError:
+            log.warning("schedule %s has an unreadable cron %r", row["name"], row["cron"])
+            continue
+        if fire is None:
+            continue
+        if not await claim(row["name"], fire.isoformat(), clock):
+            results.append(RunResult(job=row["name"], dry_run=False, skipped_reason="another process is running it"))
+            continue
+        result = await execute(settings, row["kind"], job=row["name"], now=now, fire_at=fire, trigger="schedule")
+        await Schedule.update(
+            {
+                Schedule.last_run_at: clock,
+                Schedule.last_fire_at: fire,
+                Schedule.next_run_at: calc.next_fire(row["cron"], clock),
+            }
+        ).where(Schedule.id == row["id"])
+        results.append(result)
+    return results
+
+
+async def deliver(settings: Settings, now: dt.datetime | None = None) -> delivery_service.DeliveryResult:
+    """The sender's tick, logged as a job run when it did anything."""
+    clock, _ = _clock(settings, now)
+    result = await delivery_service.deliver(settings, now=now)
+    if result.sent or result.failed or result.retrying or result.server_down:
+        await JobRun.insert(
+            JobRun(
+                job=DELIVERY_JOB,
+                trigger="schedule",
+                fire_at=clock,
+                started_at=clock,
+                finished_at=clock,
+                state="failed" if result.server_down and not result.sent else "done",
+                emails_queued=result.sent,
+                detail=json.dumps([result.summary()]),
+                error="; ".join(result.errors[:3]),
+            )
+        )
+    return result
+
+
+async def recent_runs(job: str = "", limit: int = 20) -> list[dict[str, Any]]:
+    query = JobRun.select().order_by(JobRun.id, ascending=False).limit(limit)
+    if job:
+        query = query.where(JobRun.job == job)
+    return await query
+
+
+async def last_runs() -> dict[str, dict[str, Any]]:
+    """Each job's latest run."""
+    rows = await fetch(
+        "SELECT j.job, j.state, j.started_at, j.finished_at, j.emails_queued, j.trigger FROM job_run j "
+        "WHERE j.id = (SELECT max(id) FROM job_run k WHERE k.job = j.job) ORDER BY j.job"
+    )
+    return {r["job"]: r for r in rows}
+
+
+async def recipients_for(
+    user_email: str, role: str, ccg_id: int | None, region_id: int | None, practice_ids: frozenset[int]
+) -> dict[str, Any]:
+    """What a signed-in person receives: the kinds for their role, and their organisations' contact addresses."""
+    contacts = []
+    if practice_ids:
+        marks = ", ".join("{}" for _ in practice_ids)
+        sql = f"SELECT ods_code, name, contact_email FROM practice WHERE id IN ({marks}) ORDER BY ods_code"  # noqa: S608
+        rows = await fetch(sql, *sorted(practice_ids))
+        contacts += [{"code": r["ods_code"], "name": r["name"], "contact_email": r["contact_email"]} for r in rows]
+    if ccg_id:
+        rows = await fetch("SELECT code, name, contact_email FROM ccg WHERE id = {}", ccg_id)
+        contacts += [{"code": r["code"], "name": r["name"], "contact_email": r["contact_email"]} for r in rows]
+    schedules_by_kind = {r["kind"]: r for r in await schedules()}
+    return {"contacts": contacts, "schedules": schedules_by_kind}
