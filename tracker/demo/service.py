@@ -31,10 +31,10 @@ LIST_SIZE_FILE = "gp-reg-pat-prac-all.csv"
 
 # (role, email, name, organisation code)
 DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
-    (Role.PRACTICE, "practice@demo.paperless-tracker.test", "Pat Manager (The Densham Surgery)", "A81001"),
-    (Role.CCG, "ccg@demo.paperless-tracker.test", "Chris Lead (Hartlepool and Stockton-on-Tees CCG)", "00K"),
-    (Role.REGION, "region@demo.paperless-tracker.test", "Robin Analyst (North East and Yorkshire)", "Y63"),
-    (Role.NATIONAL, "national@demo.paperless-tracker.test", "Nat Programme (NHS England)", ""),
+    (Role.PRACTICE, "practice@demo.paperless-tracker.test", "Pat Manager", "A81001"),
+    (Role.CCG, "ccg@demo.paperless-tracker.test", "Chris Lead", "00K"),
+    (Role.REGION, "region@demo.paperless-tracker.test", "Robin Analyst", "Y63"),
+    (Role.NATIONAL, "national@demo.paperless-tracker.test", "Nat Programme", ""),
     (Role.ADMIN, "admin@demo.paperless-tracker.test", "Alex Admin", ""),
 )
 
