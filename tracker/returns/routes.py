@@ -1,5 +1,210 @@
-"""Routes of this feature (none yet)."""
+"""The practice return form and the practice's list of returns."""
+
+from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from tracker.accounts.policy import Action, can
+from tracker.accounts.principal import Role
+from tracker.returns import calculations as calc
+from tracker.returns import presenters, service
+from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
+from tracker.returns.api_routes import ROUTES as API_ROUTES
+from tracker.returns.review_routes import ROUTES as REVIEW_ROUTES
+from tracker.returns.upload_routes import ROUTES as UPLOAD_ROUTES
+from tracker.web.auth import ANY_SIGNED_IN, roles
+from tracker.web.forms import FormErrors, client_ip, read_form
+
+
+def actor_of(request: Request[Any, Any, Any]) -> service.Actor:
+    return service.Actor(account_id=request.user.id, label=request.user.email, ip=client_ip(request))
+
+
+@get("/returns", opt=roles(Role.PRACTICE), name="returns")
+async def my_returns(request: Request[Any, Any, Any]) -> Template:
+    today = request.app.state.settings.current_date()
+    practices = []
+    for p in await service.my_practices(request.user):
+        rows = await service.practice_returns(p["id"], today)
+        practices.append({"practice": p, "returns": _return_list(p["ods_code"], rows, today)})
+    return Template("returns/mine.html", context={"title": "Your practice returns", "practices": practices})
+
+
+def _return_list(ods_code: str, rows: list[dict[str, Any]], today: Any) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        window = calc.Window(r["opens_on"], r["due_on"], r["locks_on"])
+        out.append(
+            {
+                "period": r["code"],
+                "href": f"/practices/{ods_code}/returns/{calc.url_code(r['code'])}",
+                "tag": presenters.state_tag(r["state"]),
+                "deadline": calc.deadline_status(window, today),
+                "on_time": calc.on_time(r["first_submitted_at"], r["due_on"]) if r["first_submitted_at"] else None,
+            }
+        )
+    return out
+
+
+@get("/practices/{ods_code:str}/returns", opt=ANY_SIGNED_IN, name="practice_returns")
+async def practice_returns(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> Template:
+    practice = await service.practice_for(ods_code, request.user)
+    today = request.app.state.settings.current_date()
+    rows = await service.practice_returns(practice["id"], today, limit=40)
+    return Template(
+        "returns/practice_list.html",
+        context={
+            "title": f"Returns of {practice['name'].title()}",
+            "practice": practice,
+            "returns": _return_list(practice["ods_code"], rows, today),
+        },
+    )
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    ctx: service.ReturnContext,
+    *,
+    raw: dict[str, dict[str, str]] | None = None,
+    errors: FormErrors | None = None,
+    warnings: dict[str, str] | None = None,
+    conflict: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Template:
+    user = request.user
+    settings = request.app.state.settings
+    today = settings.current_date()
+    editable_reason = calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until)
+    may_edit = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and editable_reason is None
+    may_review = can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice)) and ctx.state == "submitted"
+    if raw is None:
+        raw = calc.raw_from_entries(ctx.specs, ctx.entries)
+    if warnings is None:
+        warnings = {
+            s.code: w
+            for s in ctx.specs
+            if (
+                w := calc.warning_for(
+                    s, (ctx.entries.get(s.code) or calc.Entry()).value, ctx.previous_values.get(s.code)
+                )
+            )
+        }
+    practice_name = ctx.practice["name"].title()
+    events = await service.history(ctx.row["id"]) if ctx.row else []
+    return Template(
+        "returns/form.html" if may_edit else "returns/view.html",
+        context={
+            "title": f"{ctx.period['code'].replace('-', ' ')} return for {practice_name}",
+            "practice": ctx.practice,
+            "practice_name": practice_name,
+            "period": ctx.period,
+            "period_label": ctx.period["code"].replace("-", " "),
+            "previous_label": ctx.previous_period["code"].replace("-", " ") if ctx.previous_period else "",
+            "action": _url(ctx.practice, ctx.period),
+            "state_tag": presenters.state_tag(ctx.state),
+            "steps": presenters.lifecycle_steps(ctx.state, ctx.row["returned_reason"] if ctx.row else ""),
+            "returned_reason": ctx.row["returned_reason"] if ctx.row and ctx.state == "returned" else "",
+            "deadline": calc.deadline_status(ctx.window, today),
+            "exception_until": ctx.exception_until,
+            "locked_reason": editable_reason,
+            "version": ctx.version,
+            "sections": presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today),
+            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous),
+            "warnings": list(warnings.values()),
+            "errors": errors,
+            "conflict": conflict,
+            "last_change": ctx.last_change,
+            "history": presenters.history_rows(events),
+            "may_review": may_review,
+            "return_id": ctx.row["id"] if ctx.row else None,
+            "saved": request.query_params.get("saved", ""),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/practices/{ods_code:str}/returns/{period_code:str}", opt=ANY_SIGNED_IN, name="return_form")
+async def return_form(request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]) -> Template:
+    practice = await service.practice_for(ods_code, request.user)
+    period = await service.period_from_url(period_code)
+    ctx = await service.load_context(practice, period)
+    return await _page(request, ctx)
+
+
+@post("/practices/{ods_code:str}/returns/{period_code:str}", opt=roles(Role.PRACTICE), name="return_save")
+async def return_save(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
+) -> Template | Redirect:
+    practice = await service.practice_for(ods_code, request.user, Action.EDIT_RETURN)
+    period = await service.period_from_url(period_code)
+    settings = request.app.state.settings
+    form = await read_form(request)
+    submit = form.get("action") == "submit"
+    ctx = await service.load_context(practice, period)
+    raw = calc.raw_from_form(ctx.specs, form)
+    checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=submit)
+    errors = FormErrors()
+    for field_id, message in checked.errors.items():
+        errors.add(field_id, message)
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        version = -1
+    if errors:
+        return await _page(request, ctx, raw=raw, errors=errors, warnings=checked.warnings, status_code=422)
+    result = await service.save(
+        ctx,
+        checked.entries,
+        version=version,
+        submit=submit,
+        actor=actor_of(request),
+        now=settings.now(),
+        today=settings.current_date(),
+    )
+    if result.ok:
+        saved = "submitted" if submit else "draft"
+        return Redirect(f"{_url(practice, period)}?saved={saved}", status_code=303)
+    fresh = await service.load_context(practice, period)
+    errors = FormErrors()
+    if result.conflict:
+        who = fresh.last_change["actor"] if fresh.last_change else "someone else"
+        errors.add(
+            "conflict",
+            f"This return was changed by {who} since you opened it. Nothing of yours was saved: "
+            "check the differences below, then save again to keep your entries.",
+        )
+        if not can(request.user, Action.EDIT_RETURN, service.scope_of(practice)) or calc.practice_may_edit(
+            fresh.state, fresh.window, settings.current_date(), fresh.exception_until
+        ):
+            return await _page(request, fresh, errors=errors, status_code=409)
+        return await _page(
+            request,
+            fresh,
+            raw=raw,
+            errors=errors,
+            warnings=checked.warnings,
+            conflict=presenters.conflict_rows(ctx.specs, fresh.entries, checked.entries),
+            status_code=409,
+        )
+    errors.add("state", result.refused)
+    return await _page(request, fresh, errors=errors, status_code=409)
+
+
+def _url(practice: dict[str, Any], period: dict[str, Any]) -> str:
+    return f"/practices/{practice['ods_code']}/returns/{calc.url_code(period['code'])}"
+
+
+ROUTES: list[Any] = [
+    my_returns,
+    practice_returns,
+    return_form,
+    return_save,
+    *REVIEW_ROUTES,
+    *UPLOAD_ROUTES,
+    *ADMIN_ROUTES,
+    *API_ROUTES,
+]

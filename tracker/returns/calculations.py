@@ -1,0 +1,300 @@
+"""The rules of a return, without a database: parsing and checking values, plausibility
+warnings, and the lifecycle (what may change, by whom, when)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.indicators.catalogue import IndicatorSpec
+
+STATES = ("draft", "submitted", "approved", "returned")
+STATE_LABELS = {
+    None: "Not started",
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "approved": "Approved",
+    "returned": "Returned to practice",
+}
+EDITABLE_BY_PRACTICE = (None, "draft", "returned")
+FALL_WARNING_POINTS = 20.0
+COMMENT_MAX = 1000
+URL_CODE = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
+
+
+# --- Period codes in URLs ------------------------------------------------------------------
+
+
+def url_code(period_code: str) -> str:
+    """'2017/18-Q4' -> '2017-18-Q4' (a slash cannot sit in a path segment)."""
+    return period_code.replace("/", "-", 1)
+
+
+def period_code_from_url(text: str) -> str | None:
+    match = URL_CODE.match(text.strip())
+    if not match:
+        return None
+    return f"{match[1]}/{match[2]}-Q{match[3]}"
+
+
+# --- Values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indicator's value as it will be stored (yes/no as 1/0)."""
+
+    value: float | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    comment: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "comment": self.comment,
+        }
+
+
+@dataclass
+class Checked:
+    """The result of checking a return's input: entries, errors (field id -> message), warnings."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)  # indicator code -> message
+
+    def error(self, field_id: str, message: str) -> None:
+        self.errors.setdefault(field_id, message)
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.strip().rstrip("%").replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _whole(text: str) -> int | None:
+    cleaned = text.strip().replace(",", "")
+    if not re.fullmatch(r"\d{1,12}", cleaned):
+        return None
+    return int(cleaned)
+
+
+def _label(spec: IndicatorSpec) -> str:
+    return spec.name[0].lower() + spec.name[1:] if spec.name else spec.code
+
+
+def check_indicator(spec: IndicatorSpec, raw: dict[str, str], out: Checked) -> Entry:
+    """Check one indicator's fields (`raw` has value, numerator, denominator, comment as typed)."""
+    code = spec.code
+    comment = (raw.get("comment") or "").strip()
+    if len(comment) > COMMENT_MAX:
+        out.error(f"{code}-comment", f"Comment must be {COMMENT_MAX:,} characters or fewer")
+        comment = comment[:COMMENT_MAX]
+    text = (raw.get("value") or "").strip()
+    if spec.unit == "yesno":
+        lowered = text.lower()
+        if lowered in ("", None):
+            return Entry(None, comment=comment)
+        if lowered in ("yes", "y", "1", "true"):
+            return Entry(1.0, comment=comment)
+        if lowered in ("no", "n", "0", "false"):
+            return Entry(0.0, comment=comment)
+        out.error(code, f"Select yes or no for {_label(spec)}")
+        return Entry(None, comment=comment)
+    if spec.unit == "count":
+        if not text:
+            return Entry(None, comment=comment)
+        count = _whole(text)
+        if count is None:
+            out.error(code, f"Enter {_label(spec)} as a whole number, like 12")
+        return Entry(float(count) if count is not None else None, comment=comment)
+    # percent
+    num_text = (raw.get("numerator") or "").strip()
+    den_text = (raw.get("denominator") or "").strip()
+    value: float | None = None
+    if text:
+        value = _number(text)
+        if value is None:
+            out.error(code, f"Enter {_label(spec)} as a number, like 45 or 45.5")
+        elif not 0 <= value <= 100:
+            out.error(code, f"Percentage for {_label(spec)} must be between 0 and 100")
+            value = None
+    numerator = denominator = None
+    if num_text or den_text:
+        if not num_text:
+            out.error(f"{code}-numerator", "Enter the numerator as well as the denominator, or neither")
+        elif not den_text:
+            out.error(f"{code}-denominator", "Enter the denominator as well as the numerator, or neither")
+        else:
+            numerator, denominator = _whole(num_text), _whole(den_text)
+            if numerator is None:
+                out.error(f"{code}-numerator", "Numerator must be a whole number, like 1520")
+            if denominator is None:
+                out.error(f"{code}-denominator", "Denominator must be a whole number, like 6400")
+            elif denominator == 0:
+                out.error(f"{code}-denominator", "Denominator must be more than 0")
+                denominator = None
+            if numerator is not None and denominator is not None:
+                if numerator > denominator:
+                    out.error(f"{code}-numerator", "Numerator must not be more than the denominator")
+                else:
+                    computed = round(100.0 * numerator / denominator, 1)
+                    if value is not None and abs(value - computed) > 0.5:
+                        out.error(
+                            code,
+                            f"Percentage ({value:g}) does not match the numerator and denominator "
+                            f"({computed:g}%): correct one or leave the percentage empty",
+                        )
+                    value = computed
+    return Entry(value, numerator, denominator, comment)
+
+
+def warning_for(spec: IndicatorSpec, new: float | None, previous: float | None) -> str | None:
+    """A plausibility warning when a value moved backwards sharply since last period."""
+    if new is None or previous is None:
+        return None
+    if spec.unit == "yesno":
+        if previous >= 0.5 and new < 0.5:
+            return f"{spec.name} changed from yes last period to no"
+        return None
+    if previous - new > FALL_WARNING_POINTS:
+        return f"{spec.name} fell from {previous:g}% last period to {new:g}% (more than {FALL_WARNING_POINTS:g} points)"
+    return None
+
+
+def check_return(
+    specs: list[IndicatorSpec],
+    raw_by_code: dict[str, dict[str, str]],
+    previous: dict[str, float | None],
+    *,
+    submitting: bool,
+) -> Checked:
+    """Check every indicator. Submitting also needs every value, and a comment for each warning."""
+    out = Checked()
+    for spec in specs:
+        entry = check_indicator(spec, raw_by_code.get(spec.code, {}), out)
+        out.entries[spec.code] = entry
+        has_own_error = any(k == spec.code or k.startswith(spec.code + "-") for k in out.errors)
+        if submitting and entry.value is None and not has_own_error:
+            if spec.unit == "yesno":
+                out.error(spec.code, f"Select yes or no for {_label(spec)}")
+            else:
+                out.error(spec.code, f"Enter {_label(spec)}")
+        warning = warning_for(spec, entry.value, previous.get(spec.code))
+        if warning:
+            out.warnings[spec.code] = warning
+            if submitting and not entry.comment:
+                out.error(f"{spec.code}-comment", f"{warning}: explain why in the comment to submit")
+    return out
+
+
+def raw_from_form(specs: list[IndicatorSpec], form: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The form's flat fields (CODE, CODE-numerator, ...) grouped per indicator."""
+    return {
+        s.code: {
+            "value": form.get(s.code, ""),
+            "numerator": form.get(f"{s.code}-numerator", ""),
+            "denominator": form.get(f"{s.code}-denominator", ""),
+            "comment": form.get(f"{s.code}-comment", ""),
+        }
+        for s in specs
+    }
+
+
+def raw_from_entries(specs: list[IndicatorSpec], entries: dict[str, Entry]) -> dict[str, dict[str, str]]:
+    """Stored entries back to the strings a form shows."""
+    out: dict[str, dict[str, str]] = {}
+    for s in specs:
+        e = entries.get(s.code) or Entry()
+        if e.value is None:
+            value = ""
+        elif s.unit == "yesno":
+            value = "yes" if e.value >= 0.5 else "no"
+        else:
+            value = f"{e.value:g}"
+        out[s.code] = {
+            "value": value,
+            "numerator": "" if e.numerator is None else str(e.numerator),
+            "denominator": "" if e.denominator is None else str(e.denominator),
+            "comment": e.comment or "",
+        }
+    return out
+
+
+def changed_codes(before: dict[str, Entry], after: dict[str, Entry]) -> list[str]:
+    return [code for code, entry in after.items() if (before.get(code) or Entry()) != entry]
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period's dates as the lifecycle needs them."""
+
+    opens_on: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+
+
+def is_open(window: Window, today: dt.date) -> bool:
+    return today >= window.opens_on
+
+
+def is_locked(window: Window, today: dt.date, exception_until: dt.date | None = None) -> bool:
+    """Locked after the lock date, unless a lock exception for the practice runs until today or later."""
+    if today <= window.locks_on:
+        return False
+    return exception_until is None or exception_until < today
+
+
+def practice_may_edit(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
+    """None when the practice may change its return; otherwise the reason it may not."""
+    if not is_open(window, today):
+        return f"This period opens for returns on {window.opens_on:%-d %B %Y}."
+    if is_locked(window, today, exception_until):
+        return f"This period locked on {window.locks_on:%-d %B %Y}. Ask an administrator for a lock exception to change it."
+    if state == "submitted":
+        return "This return has been submitted and is waiting for the CCG's review."
+    if state == "approved":
+        return "This return has been approved by the CCG."
+    return None
+
+
+def may_return(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
+    """None when a CCG may send a return back to the practice."""
+    if state != "submitted":
+        return "Only a submitted return can be returned to the practice."
+    if is_locked(window, today, exception_until):
+        return "The period is locked: the practice could not change its return. Ask an administrator for a lock exception first."
+    return None
+
+
+def may_approve(state: str | None) -> str | None:
+    """Approval does not change any value, so it is allowed after the lock date too."""
+    if state != "submitted":
+        return "Only a submitted return can be approved."
+    return None
+
+
+def on_time(first_submitted_at: dt.datetime | None, due_on: dt.date) -> bool:
+    return first_submitted_at is not None and first_submitted_at.date() <= due_on
+
+
+def deadline_status(window: Window, today: dt.date) -> str:
+    if today < window.opens_on:
+        return f"Opens {window.opens_on:%-d %B %Y}"
+    if today <= window.due_on:
+        return f"Due by {window.due_on:%-d %B %Y}"
+    if today <= window.locks_on:
+        return f"Overdue: was due {window.due_on:%-d %B %Y}; locks {window.locks_on:%-d %B %Y}"
+    return f"Locked since {window.locks_on:%-d %B %Y}"

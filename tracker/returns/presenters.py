@@ -1,0 +1,209 @@
+"""View models for the returns pages: labels, tag colours, formatted values. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from tracker.indicators.catalogue import THEMES, IndicatorSpec
+from tracker.returns import calculations as calc
+from tracker.returns.calculations import Entry
+
+TAG_COLOURS = {
+    None: "grey",
+    "draft": "yellow",
+    "submitted": "blue",
+    "approved": "green",
+    "returned": "red",
+}
+
+
+def state_tag(state: str | None) -> dict[str, str]:
+    return {
+        "text": calc.STATE_LABELS.get(state, state or ""),
+        "classes": f"nhsuk-tag--{TAG_COLOURS.get(state, 'grey')}",
+    }
+
+
+def format_value(spec: IndicatorSpec, entry: Entry | None) -> str:
+    if entry is None or entry.value is None:
+        return "Not given"
+    if spec.unit == "yesno":
+        return "Yes" if entry.value >= 0.5 else "No"
+    if spec.unit == "count":
+        return f"{entry.value:,.0f}"
+    text = f"{entry.value:g}%"
+    if entry.numerator is not None and entry.denominator is not None:
+        text += f" ({entry.numerator:,} of {entry.denominator:,})"
+    return text
+
+
+def target_text(spec: IndicatorSpec, as_at: dt.date) -> str:
+    if spec.unit == "yesno":
+        goal = "Yes" if spec.target_value >= 0.5 else "No"
+    elif spec.unit == "percent":
+        goal = f"{spec.target_value:g}%"
+    else:
+        goal = f"{spec.target_value:g}"
+    deadline = spec.target_date_for(as_at)
+    when = f"every 31 March (next {deadline:%-d %B %Y})" if spec.target_annual else f"by {deadline:%-d %B %Y}"
+    return f"{goal} {when}"
+
+
+def provenance_label(spec: IndicatorSpec) -> str:
+    return "National target" if spec.provenance_kind == "national" else "Local ambition"
+
+
+def form_sections(
+    specs: list[IndicatorSpec],
+    raw: dict[str, dict[str, str]],
+    previous: dict[str, Entry],
+    warnings: dict[str, str],
+    as_at: dt.date,
+) -> list[dict[str, Any]]:
+    """The form's indicators grouped by theme, in the catalogue's order."""
+    by_theme: dict[str, list[dict[str, Any]]] = {}
+    for spec in specs:
+        values = raw.get(spec.code, {})
+        by_theme.setdefault(spec.theme, []).append(
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "unit": spec.unit,
+                "definition": spec.definition,
+                "target": target_text(spec, as_at),
+                "provenance": provenance_label(spec),
+                "provenance_kind": spec.provenance_kind,
+                "provenance_detail": spec.provenance,
+                "previous": format_value(spec, previous.get(spec.code)) if spec.code in previous else "No return",
+                "value": values.get("value", ""),
+                "numerator": values.get("numerator", ""),
+                "denominator": values.get("denominator", ""),
+                "comment": values.get("comment", ""),
+                "warning": warnings.get(spec.code, ""),
+            }
+        )
+    order = {t: i for i, t in enumerate(THEMES)}
+    return [
+        {"theme": theme, "id": "theme-" + theme.lower().replace(" ", "-"), "indicators": items}
+        for theme, items in sorted(by_theme.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
+
+
+def value_rows(
+    specs: list[IndicatorSpec], entries: dict[str, Entry], previous: dict[str, Entry]
+) -> list[dict[str, Any]]:
+    """Rows of a read-only return, for the summary table."""
+    return [
+        {
+            "theme": s.theme,
+            "name": s.name,
+            "value": format_value(s, entries.get(s.code)),
+            "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
+            "comment": (entries.get(s.code) or Entry()).comment,
+        }
+        for s in specs
+    ]
+
+
+def lifecycle_steps(state: str | None, returned_reason: str) -> list[dict[str, Any]]:
+    """The return's journey, with the current step marked."""
+    steps = [("draft", "Draft"), ("submitted", "Submitted"), ("approved", "Approved")]
+    reached = {None: 0, "draft": 1, "returned": 1, "submitted": 2, "approved": 3}[state]
+    out = [{"label": "Not started", "done": True, "current": state is None}]
+    for i, (key, label) in enumerate(steps, start=1):
+        out.append({"label": label, "done": reached >= i, "current": state == key})
+    if state == "returned":
+        out.insert(2, {"label": "Returned to practice: " + returned_reason, "done": True, "current": True})
+    return out
+
+
+def conflict_rows(specs: list[IndicatorSpec], saved: dict[str, Entry], typed: dict[str, Entry]) -> list[dict[str, str]]:
+    """Where what is saved now differs from what the person typed."""
+    rows = []
+    for s in specs:
+        a, b = saved.get(s.code) or Entry(), typed.get(s.code) or Entry()
+        if a != b:
+            rows.append(
+                {
+                    "name": s.name,
+                    "saved": format_value(s, a) + (f" – {a.comment}" if a.comment else ""),
+                    "typed": format_value(s, b) + (f" – {b.comment}" if b.comment else ""),
+                }
+            )
+    return rows
+
+
+def history_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+    labels = {
+        "return.created": "Started",
+        "return.value_changed": "Changed",
+        "return.submitted": "Submitted",
+        "return.resubmitted": "Resubmitted",
+        "return.approved": "Approved",
+        "return.returned": "Returned to practice",
+        "return.uploaded": "Changed by spreadsheet upload",
+    }
+    rows = []
+    for e in events:
+        detail = e.get("detail") or "{}"
+        data = json.loads(detail) if isinstance(detail, str) else detail
+        what = labels.get(e["action"], e["action"])
+        if e["action"] == "return.value_changed":
+            old, new = data.get("old") or {}, data.get("new") or {}
+            what = f"{data.get('indicator')}: {_short(old)} → {_short(new)}"
+        elif e["action"] == "return.returned":
+            what += f": {data.get('reason', '')}"
+        at = e["at"]
+        rows.append(
+            {
+                "at": at.strftime("%-d %b %Y %H:%M") if isinstance(at, dt.datetime) else str(at),
+                "actor": e["actor"],
+                "what": what,
+            }
+        )
+    return rows
+
+
+def _short(entry: dict[str, Any]) -> str:
+    value = entry.get("value") if entry else None
+    return "blank" if value is None else f"{value:g}"
+
+
+def review_rows(queue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r["id"],
+            "ods_code": r["ods_code"],
+            "name": r["name"].title(),
+            "period": r["period_code"],
+            "url_period": calc.url_code(r["period_code"]),
+            "submitted": r["submitted_at"],
+        }
+        for r in queue
+    ]
+
+
+def grid_view(grid: dict[str, Any]) -> dict[str, Any]:
+    periods = grid["periods"]
+    rows = []
+    for p in grid["practices"]:
+        cells = []
+        for period in periods:
+            cell = grid["cells"].get((p["id"], period["id"]))
+            state = cell["state"] if cell else None
+            cells.append(
+                {
+                    "state": state or "none",
+                    "label": calc.STATE_LABELS[state],
+                    "href": f"/practices/{p['ods_code']}/returns/{calc.url_code(period['code'])}",
+                }
+            )
+        rows.append({"ods_code": p["ods_code"], "name": p["name"].title(), "cells": cells})
+    counts = []
+    for c in grid["counts"]:
+        rate = (100.0 * c["submitted"] / c["expected"]) if c["expected"] else 0.0
+        on_time = (100.0 * c["on_time"] / c["expected"]) if c["expected"] else 0.0
+        counts.append({**c, "rate": f"{rate:.0f}%", "on_time_rate": f"{on_time:.0f}%"})
+    return {"periods": [p["code"] for p in periods], "rows": rows, "counts": counts}

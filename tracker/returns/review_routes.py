@@ -1,0 +1,95 @@
+"""CCG review: the queue, approve or return (one or many), and the practices x periods grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from tracker.accounts.principal import Role
+from tracker.returns import presenters, review_service, service
+from tracker.web.auth import roles
+from tracker.web.forms import FormErrors, client_ip, read_form_lists
+
+REASON_MAX = 1000
+
+
+async def _queue_page(
+    request: Request[Any, Any, Any], errors: FormErrors | None = None, reason: str = "", status_code: int = 200
+) -> Template:
+    user = request.user
+    rows = await review_service.queue(user.ccg_id)
+    params = request.query_params
+    return Template(
+        "review/queue.html",
+        context={
+            "title": "Returns to review",
+            "rows": presenters.review_rows(rows),
+            "errors": errors,
+            "reason": reason,
+            "done": params.get("done", ""),
+            "count": params.get("count", ""),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/review", opt=roles(Role.CCG), name="review")
+async def review(request: Request[Any, Any, Any]) -> Template:
+    return await _queue_page(request)
+
+
+@post("/review/decisions", opt=roles(Role.CCG), name="review_decide")
+async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
+    form = await read_form_lists(request)
+    decision = (form.get("decision") or [""])[-1]
+    reason = (form.get("reason") or [""])[-1].strip()
+    back = (form.get("next") or ["/review"])[-1]
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/review"
+    ids: list[int] = []
+    for value in form.get("return_id", []):
+        if value.isdigit():
+            ids.append(int(value))
+    errors = FormErrors()
+    if decision not in ("approve", "return"):
+        errors.add("decision", "Choose whether to approve the returns or return them to the practices")
+    if not ids:
+        errors.add("return-ids", "Select at least one return")
+    if decision == "return" and not reason:
+        errors.add("reason", "Enter the reason for returning the return to the practice")
+    if len(reason) > REASON_MAX:
+        errors.add("reason", f"Reason must be {REASON_MAX:,} characters or fewer")
+    if errors:
+        return await _queue_page(request, errors, reason, status_code=422)
+    settings = request.app.state.settings
+    result = await review_service.decide(
+        ids,
+        approve=decision == "approve",
+        reason=reason,
+        user=request.user,
+        actor=service.Actor(request.user.id, request.user.email, client_ip(request)),
+        now=settings.now(),
+        today=settings.current_date(),
+    )
+    if result.refused:
+        for code, why in result.refused:
+            errors.add(f"return-{code}", f"{code}: {why}")
+        return await _queue_page(request, errors, reason, status_code=409)
+    done = "approved" if decision == "approve" else "returned"
+    joiner = "&" if "?" in back else "?"
+    return Redirect(f"{back}{joiner}done={done}&count={len(result.done)}", status_code=303)
+
+
+@get("/review/grid", opt=roles(Role.CCG), name="review_grid")
+async def grid(request: Request[Any, Any, Any]) -> Template:
+    today = request.app.state.settings.current_date()
+    data = await review_service.grid(request.user.ccg_id, today)
+    return Template(
+        "review/grid.html",
+        context={"title": f"Returns of CCG {request.user.ccg_code} by period", "grid": presenters.grid_view(data)},
+    )
+
+
+ROUTES: list[Any] = [review, decide, grid]

@@ -1,0 +1,182 @@
+"""CCG review: the queue of submitted returns, approving and returning them (one or many), and the
+grid of practices x periods with completeness counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker import db
+from tracker.accounts.policy import Action, Scope, can
+from tracker.accounts.principal import Principal
+from tracker.audit import service as audit
+from tracker.maturity import service as maturity
+from tracker.returns import calculations as calc
+from tracker.returns.service import Actor, exception_until, window_of
+from tracker.tables import Period, PracticeReturn
+
+
+@dataclass
+class Decision:
+    done: list[str] = field(default_factory=list)  # practice codes
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (practice code or id, reason)
+
+
+async def queue(ccg_id: int) -> list[dict[str, Any]]:
+    """Submitted returns of the CCG's practices, oldest submission first."""
+    return await db.fetch(
+        """SELECT r.id, r.version, r.submitted_at, r.first_submitted_at, p.ods_code, p.name,
+                  pe.code AS period_code, pe.due_on, pe.locks_on
+           FROM practice_return r
+           JOIN practice p ON p.id = r.practice
+           JOIN period pe ON pe.id = r.period
+           WHERE p.ccg = {} AND r.state = 'submitted'
+           ORDER BY r.submitted_at, p.name""",
+        ccg_id,
+    )
+
+
+async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
+    if not return_ids:
+        return []
+    placeholders = ", ".join("{}" for _ in return_ids)
+    return await db.fetch(
+        f"""SELECT r.id, r.state, r.version, r.practice, r.period, p.ods_code, p.ccg, p.region,
+                   pe.code AS period_code, pe.opens_on, pe.due_on, pe.locks_on
+            FROM practice_return r JOIN practice p ON p.id = r.practice JOIN period pe ON pe.id = r.period
+            WHERE r.id IN ({placeholders})""",  # noqa: S608 (placeholders only)
+        *return_ids,
+    )
+
+
+async def decide(
+    return_ids: list[int],
+    *,
+    approve: bool,
+    reason: str,
+    user: Principal,
+    actor: Actor,
+    now: dt.datetime,
+    today: dt.date,
+) -> Decision:
+    """Approve, or return to the practice with a reason, each of the given returns.
+
+    Each is checked on its own (policy, state, lock); those refused are reported, the rest done.
+    Approved practices' maturity scores are refreshed afterwards.
+    """
+    result = Decision()
+    refresh: list[tuple[int, int]] = []
+    async with db.write_transaction():
+        rows = await _rows_for(return_ids)
+        found = {r["id"] for r in rows}
+        for missing in sorted(set(return_ids) - found):
+            result.refused.append((str(missing), "There is no such return."))
+        events = []
+        for row in rows:
+            scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
+            if not can(user, Action.REVIEW_RETURN, scope):
+                result.refused.append((row["ods_code"], "You cannot review this practice's returns."))
+                continue
+            window = window_of(row)
+            if approve:
+                why = calc.may_approve(row["state"])
+            else:
+                why = calc.may_return(
+                    row["state"], window, today, await exception_until(row["practice"], row["period"])
+                )
+            if why:
+                result.refused.append((row["ods_code"], why))
+                continue
+            new_state = "approved" if approve else "returned"
+            updated = (
+                await PracticeReturn.update(
+                    {
+                        PracticeReturn.state: new_state,
+                        PracticeReturn.version: row["version"] + 1,
+                        PracticeReturn.reviewed_at: now,
+                        PracticeReturn.reviewed_by: actor.account_id,
+                        PracticeReturn.returned_reason: "" if approve else reason,
+                        PracticeReturn.updated_at: now,
+                    }
+                )
+                .where((PracticeReturn.id == row["id"]) & (PracticeReturn.version == row["version"]))
+                .returning(PracticeReturn.id)
+            )
+            if not updated:
+                result.refused.append((row["ods_code"], "The return changed while you were reviewing it."))
+                continue
+            result.done.append(row["ods_code"])
+            detail: dict[str, Any] = {
+                "practice": row["ods_code"],
+                "period": row["period_code"],
+                "old_state": "submitted",
+                "new_state": new_state,
+            }
+            if not approve:
+                detail["reason"] = reason
+            events.append(
+                {
+                    "action": "return.approved" if approve else "return.returned",
+                    "account_id": actor.account_id,
+                    "actor": actor.label,
+                    "entity_type": "practice_return",
+                    "entity_id": row["id"],
+                    "ip": actor.ip,
+                    "at": now,
+                    "detail": detail,
+                }
+            )
+            if approve:
+                refresh.append((row["practice"], row["period"]))
+        await audit.record_many(events)
+    for practice_id, period_id in refresh:
+        await maturity.refresh_practice(practice_id, period_id)
+    return result
+
+
+async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
+    """Practices x the latest opened periods, each cell a state, with per-period counts."""
+    period_rows = list(
+        reversed(
+            await Period.select(Period.id, Period.code, Period.due_on, Period.locks_on)
+            .where(Period.opens_on <= today)
+            .order_by(Period.start_date, ascending=False)
+            .limit(periods)
+        )
+    )
+    practices = await db.fetch(
+        "SELECT id, ods_code, name FROM practice WHERE ccg = {} AND status = 'A' ORDER BY name", ccg_id
+    )
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    if period_rows and practices:
+        placeholders = ", ".join("{}" for _ in period_rows)
+        rows = await db.fetch(
+            f"""SELECT r.practice, r.period, r.state, r.first_submitted_at
+                FROM practice_return r JOIN practice p ON p.id = r.practice
+                WHERE p.ccg = {{}} AND p.status = 'A' AND r.period IN ({placeholders})""",  # noqa: S608
+            ccg_id,
+            *[p["id"] for p in period_rows],
+        )
+        cells = {(r["practice"], r["period"]): r for r in rows}
+    counts = []
+    for period in period_rows:
+        in_period = [cells[(p["id"], period["id"])] for p in practices if (p["id"], period["id"]) in cells]
+        submitted = [c for c in in_period if c["first_submitted_at"] is not None]
+        counts.append(
+            {
+                "expected": len(practices),
+                "submitted": len(submitted),
+                "on_time": sum(
+                    1 for c in submitted if calc.on_time(_as_datetime(c["first_submitted_at"]), period["due_on"])
+                ),
+                "approved": sum(1 for c in in_period if c["state"] == "approved"),
+            }
+        )
+    return {"periods": period_rows, "practices": practices, "cells": cells, "counts": counts}
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
