@@ -1,0 +1,405 @@
+"""Excel and CSV summaries: gathering the figures for a scope and period, and building the files.
+
+`workbook_bytes(scope, code, period_code)` is the entry point for other features (scheduled
+reports attach its result to emails); the routes check access first with `resolve()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.accounts.policy import NATIONAL_SCOPE, Action, Scope, require
+from tracker.accounts.principal import Principal
+from tracker.exports import csvfile, sheets, xlsx
+from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow, TrendRow
+from tracker.exports.funding_service import funding_for
+from tracker.periods import service as periods
+from tracker.periods.calculations import parse_code
+from tracker.tables import Ccg, Indicator, Period, Region
+
+SCOPES = ("national", "region", "ccg")
+
+
+class ExportError(ValueError):
+    """A request the export cannot answer (unknown scope or period); the message is for people."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The organisation an export covers, with its database id."""
+
+    scope: str
+    code: str
+    name: str
+    id: int | None
+    region_id: int | None = None
+
+    @property
+    def policy_scope(self) -> Scope:
+        if self.scope == "region":
+            return Scope(region_id=self.id)
+        if self.scope == "ccg":
+            return Scope(ccg_id=self.id, region_id=self.region_id)
+        return NATIONAL_SCOPE
+
+    @property
+    def slug(self) -> str:
+        return "national" if self.scope == "national" else f"{self.scope}-{self.code}"
+
+
+async def target(scope: str, code: str | None) -> Target:
+    if scope == "national":
+        return Target("national", "", "England", None)
+    if scope not in SCOPES or not code:
+        raise ExportError(f"Choose national, region CODE or ccg CODE (not {scope!r})")
+    table = Region if scope == "region" else Ccg
+    row = await table.select().where(table.code == code.strip().upper()).first()
+    if row is None:
+        raise NotFoundException(f"There is no {scope} with the code {code}")
+    return Target(scope, row["code"], row["name"], row["id"], row.get("region"))
+
+
+async def resolve(scope: str, code: str | None, user: Principal) -> Target:
+    """The target of an export, after the policy has agreed the user may view it (403 otherwise)."""
+    found = await target(scope, code)
+    require(user, Action.VIEW, found.policy_scope)
+    return found
+
+
+async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
+    if period_code:
+        try:
+            spec = parse_code(period_code)
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
+        row = await periods.by_code(spec.code)
+        if row is None:
+            raise NotFoundException(f"There is no period {spec.code}")
+        return row
+    row = await periods.latest_closed(today)
+    if row is None:
+        raise ExportError("No period has closed yet: name one, like 2017/18-Q3")
+    return row
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        found = value
+    else:
+        found = dt.datetime.fromisoformat(str(value))
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
+
+
+def _where(t: Target, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
+    if t.scope == "region":
+        return f" AND {alias}.region = {{}}", (t.id,)
+    if t.scope == "ccg":
+        return f" AND {alias}.ccg = {{}}", (t.id,)
+    return "", ()
+
+
+async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
+    where, args = _where(t)
+    end = _date(period["end_date"])
+    rows = await db.fetch(
+        f"""SELECT p.id, p.ods_code, p.name, p.clinical_system,
+                   c.code AS ccg_code, c.name AS ccg_name, r.code AS region_code, r.name AS region_name,
+                   COALESCE(
+                     (SELECT l.patients FROM list_size l WHERE l.practice = p.id AND l.snapshot_date <= {{}}
+                      ORDER BY l.snapshot_date DESC LIMIT 1),
+                     (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                      ORDER BY l.snapshot_date LIMIT 1)) AS patients
+            FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = p.region
+            WHERE p.status = 'A'{where}
+            ORDER BY p.ods_code""",  # noqa: S608 (fixed fragments; values bound)
+        end,
+        *args,
+    )
+    return [
+        PracticeRow(
+            id=r["id"],
+            ods_code=r["ods_code"],
+            name=r["name"],
+            ccg_code=r["ccg_code"] or "",
+            ccg_name=r["ccg_name"] or "",
+            region_code=r["region_code"] or "",
+            region_name=r["region_name"] or "",
+            patients=r["patients"],
+            clinical_system=r["clinical_system"] or "",
+        )
+        for r in rows
+    ]
+
+
+async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
+    where, args = _where(t)
+    due = _date(period["due_on"])
+    rows = await db.fetch(
+        f"""SELECT r.practice, r.state, r.first_submitted_at FROM practice_return r
+            JOIN practice p ON p.id = r.practice WHERE r.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
+        period["id"],
+        *args,
+    )
+    for r in rows:
+        p = by_id.get(r["practice"])
+        if p is None:
+            continue
+        p.return_state = r["state"]
+        p.first_submitted_at = _datetime(r["first_submitted_at"])
+        if p.first_submitted_at is not None and due is not None:
+            p.on_time = p.first_submitted_at.date() <= due
+    comments = await db.fetch(
+        f"""SELECT r.practice, i.code, v.comment FROM return_value v
+            JOIN practice_return r ON r.id = v.practice_return JOIN practice p ON p.id = r.practice
+            JOIN indicator i ON i.id = v.indicator
+            WHERE r.period = {{}} AND v.comment <> '' AND p.status = 'A'{where}
+            ORDER BY r.practice, i.sort_order, i.code""",  # noqa: S608
+        period["id"],
+        *args,
+    )
+    for c in comments:
+        p = by_id.get(c["practice"])
+        if p is not None:
+            p.comments = f"{p.comments}\n{c['code']}: {c['comment']}" if p.comments else f"{c['code']}: {c['comment']}"
+
+
+async def _add_latest_values(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
+    """Values from each practice's latest approved return for a period up to the chosen one."""
+    where, args = _where(t)
+    rows = await db.fetch(
+        f"""SELECT latest.practice, pe.code AS period_code, i.code, v.value
+            FROM (SELECT r.practice, MAX(pe.start_date) AS start_date
+                  FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
+                  WHERE r.state = 'approved' AND pe.start_date <= {{}} AND p.status = 'A'{where}
+                  GROUP BY r.practice) latest
+            JOIN period pe ON pe.start_date = latest.start_date
+            JOIN practice_return r ON r.practice = latest.practice AND r.period = pe.id
+            JOIN return_value v ON v.practice_return = r.id
+            JOIN indicator i ON i.id = v.indicator""",  # noqa: S608
+        _date(period["start_date"]),
+        *args,
+    )
+    for r in rows:
+        p = by_id.get(r["practice"])
+        if p is not None:
+            p.latest_period = r["period_code"]
+            p.values[r["code"]] = r["value"]
+
+
+async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> bool:
+    where, args = _where(t)
+    rows = await db.fetch(
+        f"""SELECT s.practice, s.maturity, s.level, s.status FROM practice_score s
+            JOIN practice p ON p.id = s.practice WHERE s.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
+        period["id"],
+        *args,
+    )
+    for r in rows:
+        p = by_id.get(r["practice"])
+        if p is not None:
+            p.maturity, p.level, p.status = r["maturity"], r["level"], r["status"] or ""
+    return bool(rows)
+
+
+async def _trend(t: Target, period: dict[str, Any], top: Area) -> list[TrendRow]:
+    """Per period up to the chosen one: the scope's own figures, then each region's (national) or
+    each CCG's (region). Practices are those open now."""
+    where, args = _where(t)
+    group = {"national": "p.region", "region": "p.ccg"}.get(t.scope)
+    start = _date(period["start_date"])
+    submitted_on = "date(r.first_submitted_at)" if db.is_sqlite() else "CAST(r.first_submitted_at AS DATE)"
+    key = f"{group}" if group else "0"
+    counts = await db.fetch(
+        f"""SELECT pe.code AS period_code, {key} AS area,
+                   COUNT(r.first_submitted_at) AS received,
+                   SUM(CASE WHEN r.first_submitted_at IS NOT NULL AND {submitted_on} <= pe.due_on
+                       THEN 1 ELSE 0 END) AS on_time
+            FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
+            WHERE pe.start_date <= {{}} AND p.status = 'A'{where}
+            GROUP BY pe.code, {key}""",  # noqa: S608
+        start,
+        *args,
+    )
+    scores = await db.fetch(
+        f"""SELECT pe.code AS period_code, {key} AS area, AVG(s.maturity) AS mean_maturity,
+                   COUNT(s.maturity) AS scored,
+                   SUM(CASE WHEN s.status = 'on_track' AND s.maturity IS NOT NULL THEN 1 ELSE 0 END) AS on_track
+            FROM practice_score s JOIN period pe ON pe.id = s.period JOIN practice p ON p.id = s.practice
+            WHERE pe.start_date <= {{}} AND p.status = 'A'{where}
+            GROUP BY pe.code, {key}""",  # noqa: S608
+        start,
+        *args,
+    )
+    sizes = await db.fetch(
+        f"SELECT {key} AS area, COUNT(*) AS n FROM practice p WHERE p.status = 'A'{where} GROUP BY {key}",  # noqa: S608
+        *args,
+    )
+    period_codes = [
+        r["code"]
+        for r in await Period.select(Period.code).where(Period.start_date <= start).order_by(Period.start_date)
+    ]
+    areas: list[tuple[Any, Area]] = []
+    if group:
+        table = "region" if t.scope == "national" else "ccg"
+        names = await db.fetch(f"SELECT id, code, name FROM {table}")  # noqa: S608
+        by_id = {r["id"]: r for r in names}
+        for s in sizes:
+            found = by_id.get(s["area"])
+            areas.append((s["area"], Area(found["code"], found["name"]) if found else Area("", "(none)")))
+        areas.sort(key=lambda a: (a[1].name, a[1].code))
+    count_by = {(r["period_code"], r["area"]): r for r in counts}
+    score_by = {(r["period_code"], r["area"]): r for r in scores}
+    size_by = {s["area"]: s["n"] for s in sizes}
+    out: list[TrendRow] = []
+    for code in period_codes:
+        keys = list(size_by)
+        out.append(_trend_row(code, top, keys, size_by, count_by, score_by))
+        for area_key, area in areas:
+            out.append(_trend_row(code, area, [area_key], size_by, count_by, score_by))
+    return out
+
+
+def _trend_row(code: str, area: Area, keys: list[Any], sizes: dict, counts: dict, scores: dict) -> TrendRow:
+    c = [counts[(code, k)] for k in keys if (code, k) in counts]
+    s = [scores[(code, k)] for k in keys if (code, k) in scores]
+    scored = sum(int(x["scored"] or 0) for x in s)
+    weighted = sum(float(x["mean_maturity"]) * int(x["scored"]) for x in s if x["mean_maturity"] is not None)
+    return TrendRow(
+        period_code=code,
+        area_code=area.code,
+        area_name=area.name,
+        practices=sum(sizes.get(k, 0) for k in keys),
+        received=sum(int(x["received"] or 0) for x in c),
+        on_time=sum(int(x["on_time"] or 0) for x in c),
+        mean_maturity=weighted / scored if scored else None,
+        scored=scored,
+        on_track=sum(int(x["on_track"] or 0) for x in s),
+    )
+
+
+async def _data_changed_at(as_at: dt.date) -> dt.datetime:
+    """The latest change to returns or scores: fixes the workbook's own timestamps, so the same data
+    gives the same file."""
+    rows = await db.fetch(
+        "SELECT (SELECT MAX(updated_at) FROM practice_return) AS r, (SELECT MAX(computed_at) FROM practice_score) AS s"
+    )
+    found = [x for x in (_datetime(rows[0]["r"]), _datetime(rows[0]["s"])) if x is not None]
+    if found:
+        return max(found).astimezone(dt.UTC).replace(microsecond=0)
+    return dt.datetime.combine(as_at, dt.time(), tzinfo=dt.UTC)
+
+
+async def indicators() -> list[IndicatorInfo]:
+    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order, Indicator.code)
+    return [
+        IndicatorInfo(
+            code=r["code"],
+            name=r["name"],
+            theme=r["theme"],
+            unit=r["unit"],
+            target_value=r["target_value"],
+            target_date=_date(r["target_date"]),
+            target_annual=bool(r["target_annual"]),
+            provenance_kind=r["provenance_kind"],
+            provenance=r["provenance"],
+            weight=r["weight"],
+            definition=r["definition"],
+        )
+        for r in rows
+    ]
+
+
+async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
+    """Every figure of one export, read in one go so that the sheets agree with one another."""
+    period = await period_row(period_code, today)
+    practices = await _practices(t, period)
+    by_id = {p.id: p for p in practices}
+    await _add_returns(t, period, by_id)
+    await _add_latest_values(t, period, by_id)
+    maturity_available = await _add_scores(t, period, by_id)
+    funding = await funding_for(t.scope, t.id, period, practices)
+    regions = sorted({(p.region_code, p.region_name) for p in practices if p.region_code}, key=lambda r: (r[1], r[0]))
+    ccgs = sorted(
+        {(p.ccg_code, p.ccg_name, p.region_code, p.region_name) for p in practices if p.ccg_code},
+        key=lambda c: (c[1], c[0]),
+    )
+    top = Area(t.code or "ENG", t.name)
+    return Dataset(
+        scope=t.scope,
+        scope_code=t.code,
+        scope_name=t.name,
+        period_code=period["code"],
+        period_label=period["code"].replace("-", " "),
+        period_start=_date(period["start_date"]) or today,
+        period_end=_date(period["end_date"]) or today,
+        period_due=_date(period["due_on"]) or today,
+        as_at=today,
+        data_changed_at=await _data_changed_at(today),
+        indicators=await indicators(),
+        practices=practices,
+        regions=[Area(code, name) for code, name in regions],
+        ccgs=[Area(c[0], c[1], c[2], c[3]) for c in ccgs],
+        trend=await _trend(t, period, top),
+        ledger=funding.ledger,
+        ccg_funding=funding.by_ccg,
+        maturity_available=maturity_available,
+        forecast_available=False,
+        funding_available=funding.available,
+    )
+
+
+def filename(t: Target, period_code: str, extension: str = "xlsx", table: str | None = None) -> str:
+    period = period_code.replace("/", "-")
+    middle = f"-{table}" if table else ""
+    return f"paperless-tracker-{t.slug}-{period}{middle}.{extension}"
+
+
+def _today() -> dt.date:
+    import os
+
+    from tracker.settings import Settings
+
+    return Settings.from_env(os.environ).current_date()
+
+
+async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
+    data = await gather(t, period_code, today)
+    book = sheets.build(data)
+    content = await asyncio.to_thread(xlsx.write, book)
+    return filename(t, data.period_code), content
+
+
+async def workbook_bytes(
+    scope: str, code: str | None, period_code: str | None, today: dt.date | None = None
+) -> tuple[str, bytes]:
+    """(filename, bytes) of the workbook for national, a region or a CCG. No access check: callers
+    decide who receives it. Without a period: the latest period whose due date has passed on `today`
+    (the tracker's clock when not given)."""
+    return await build_workbook(await target(scope, code), period_code, today or _today())
+
+
+async def csv_bytes(t: Target, table: str, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
+    if table not in sheets.CSV_TABLES:
+        raise NotFoundException(f"There is no table called {table}")
+    data = await gather(t, period_code, today)
+    book = sheets.build(data, only=table)
+    content = await asyncio.to_thread(csvfile.write, book.sheet(table))
+    return filename(t, data.period_code, "csv", table), content
