@@ -226,7 +226,7 @@ async def _trend(t: Target, period: dict[str, Any], top: Area) -> list[TrendRow]
     group = {"national": "p.region", "region": "p.ccg"}.get(t.scope)
     start = _date(period["start_date"])
     submitted_on = "date(r.first_submitted_at)" if db.is_sqlite() else "CAST(r.first_submitted_at AS DATE)"
-    key = f"{group}" if group else "0"
+    key = group or "p.ccg"  # a CCG export has one group: the CCG itself
     counts = await db.fetch(
         f"""SELECT pe.code AS period_code, {key} AS area,
                    COUNT(r.first_submitted_at) AS received,
@@ -403,3 +403,13 @@ async def csv_bytes(t: Target, table: str, period_code: str | None, today: dt.da
     book = sheets.build(data, only=table)
     content = await asyncio.to_thread(csvfile.write, book.sheet(table))
     return filename(t, data.period_code, "csv", table), content
+
+
+async def export_file(
+    scope: str, code: str | None, period_code: str | None, today: dt.date, table: str | None = None
+) -> tuple[str, bytes]:
+    """The CLI's export: the workbook, or one table as CSV when `table` is given."""
+    found = await target(scope, code)
+    if table:
+        return await csv_bytes(found, table, period_code, today)
+    return await build_workbook(found, period_code, today)

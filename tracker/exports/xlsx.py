@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
+import warnings
 from collections.abc import Callable
 from typing import Any
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -29,6 +30,9 @@ from openpyxl.writer.excel import ExcelWriter
 
 from tracker.exports.calculations import safe_text
 from tracker.exports.layout import Book, Chart, Sheet, Typed
+
+# openpyxl warns on every table in write-only mode; the columns are set by hand below.
+warnings.filterwarnings("ignore", message="In write-only mode you must add table columns manually")
 
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {
