@@ -42,7 +42,7 @@ class Actor:
         return cls(account_id=user.id, label=user.email, ip=ip)
 
 
-async def _audit(actor: Actor, action: str, entity_type: str, entity_id: Any, detail: dict[str, Any]) -> None:
+async def audit_change(actor: Actor, action: str, entity_type: str, entity_id: Any, detail: dict[str, Any]) -> None:
     await audit.record(
         action,
         account_id=actor.account_id,
@@ -54,7 +54,7 @@ async def _audit(actor: Actor, action: str, entity_type: str, entity_id: Any, de
     )
 
 
-def _now() -> dt.datetime:
+def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -91,10 +91,10 @@ async def ensure_stream(
             financial_years=financial_years,
             pot_pence=pot_pence,
             description=description,
-            created_at=_now(),
+            created_at=utcnow(),
         )
     ).returning(FundingStream.id)
-    await _audit(actor or Actor(), "funding.stream.created", "funding_stream", created[0]["id"], {"code": code})
+    await audit_change(actor or Actor(), "funding.stream.created", "funding_stream", created[0]["id"], {"code": code})
     return int(created[0]["id"])
 
 
@@ -206,7 +206,7 @@ async def plan_allocation(
     stream = await stream_by_code(stream_code)
     if stream["method"] != "fair_share":
         raise FundingError(f"{stream['name']} is not allocated by fair share")
-    if not _valid_year(financial_year):
+    if not valid_year(financial_year):
         raise FundingError("Financial year must look like 2014/15")
     dates = await snapshot_dates()
     if snapshot is None:
@@ -260,7 +260,7 @@ async def plan_allocation(
     return plan
 
 
-def _valid_year(text: str) -> bool:
+def valid_year(text: str) -> bool:
     if len(text) != 7 or text[4] != "/" or not (text[:4].isdigit() and text[5:].isdigit()):
         return False
     return (int(text[:4]) + 1) % 100 == int(text[5:])
@@ -298,7 +298,7 @@ async def save_plan(plan: AllocationPlan, actor: Actor, note: str = "") -> int:
                 weighting=plan.weighting,
                 total_patients=plan.total_patients,
                 state="preview",
-                created_at=_now(),
+                created_at=utcnow(),
                 created_by=actor.account_id,
                 note=note,
             )
@@ -312,7 +312,7 @@ async def save_plan(plan: AllocationPlan, actor: Actor, note: str = "") -> int:
                 for ln in plan.lines
             ],
         )
-        await _audit(
+        await audit_change(
             actor,
             "funding.run.previewed",
             "allocation_run",
@@ -349,11 +349,11 @@ async def approve_run(run_id: int, actor: Actor) -> None:
         await AllocationRun.update(
             {
                 AllocationRun.state: "approved",
-                AllocationRun.approved_at: _now(),
+                AllocationRun.approved_at: utcnow(),
                 AllocationRun.approved_by: actor.account_id,
             }
         ).where(AllocationRun.id == run_id)
-        await _audit(
+        await audit_change(
             actor,
             "funding.run.approved",
             "allocation_run",
@@ -370,7 +370,7 @@ async def discard_run(run_id: int, actor: Actor) -> None:
         if run["state"] != "preview":
             raise FundingError("Only a preview can be discarded: approved runs are kept")
         await AllocationRun.delete().where(AllocationRun.id == run_id)
-        await _audit(actor, "funding.run.discarded", "allocation_run", run_id, {"pot_pence": run["pot_pence"]})
+        await audit_change(actor, "funding.run.discarded", "allocation_run", run_id, {"pot_pence": run["pot_pence"]})
 
 
 async def runs(limit: int = 50) -> list[dict[str, Any]]:
@@ -462,3 +462,30 @@ async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
             r[k] = int(r[k] or 0)
         r["budget_pence"] = r["fair_share_pence"] + r["transition_pence"] + r["capital_pence"] + r["adjustment_pence"]
     return rows
+
+
+async def ccg_regions() -> dict[str, int | None]:
+    return {r["code"]: r["region"] for r in await Ccg.select(Ccg.code, Ccg.region)}
+
+
+async def region_name(region_id: int | None) -> str:
+    if region_id is None:
+        return ""
+    rows = await db.fetch("SELECT name, code FROM region WHERE id = {}", region_id)
+    return (rows[0]["name"] or rows[0]["code"]) if rows else ""
+
+
+async def stream_names_by_id() -> dict[int, str]:
+    return {r["id"]: r["name"] for r in await FundingStream.select(FundingStream.id, FundingStream.name)}
+
+
+async def fair_share_streams() -> list[dict[str, Any]]:
+    return await FundingStream.select(FundingStream.code, FundingStream.name).where(
+        FundingStream.method == "fair_share"
+    )
+
+
+async def practice_for_funding(code: str, user: Principal) -> dict[str, Any]:
+    from tracker.organisations import service as organisations
+
+    return await organisations.practice(code, user)

@@ -1,0 +1,204 @@
+"""Awards to practices: one at a time or a whole file, validated whole, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker import db
+from tracker.audit import service as audit
+from tracker.funding.calculations import FundingError, parse_pounds
+from tracker.funding.service import Actor, utcnow
+from tracker.funding.xlsx import UploadRow, parse_date, split_codes
+from tracker.tables import FundingStream, Indicator, Practice, PracticeAward
+
+
+@dataclass(frozen=True)
+class AwardInput:
+    practice_id: int
+    practice_code: str
+    award_date: dt.date
+    amount_pence: int
+    stream_id: int
+    purpose: str
+    indicator_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+@dataclass
+class Validation:
+    awards: list[AwardInput] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+async def _lookups(ccg_id: int) -> tuple[dict[str, dict[str, Any]], dict[str, int], dict[str, int]]:
+    practices = {
+        r["ods_code"]: r
+        for r in await Practice.select(Practice.id, Practice.ods_code, Practice.ccg, Practice.status).where(
+            Practice.ccg == ccg_id
+        )
+    }
+    streams = {r["code"]: r["id"] for r in await FundingStream.select(FundingStream.id, FundingStream.code)}
+    indicators = {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
+    return practices, streams, indicators
+
+
+async def validate(rows: list[UploadRow], ccg_id: int, today: dt.date) -> Validation:
+    """Check every row; a row's problems are all reported, with its number and column."""
+    practices, streams, indicators = await _lookups(ccg_id)
+    out = Validation()
+    for row in rows:
+        v = row.values
+        errors: list[RowError] = []
+        code = v.get("practice_code", "").strip().upper()
+        practice = practices.get(code)
+        if not code:
+            errors.append(RowError(row.number, "practice_code", "Enter the practice's ODS code"))
+        elif practice is None:
+            errors.append(RowError(row.number, "practice_code", f"{code} is not a practice of this CCG"))
+        award_date = None
+        try:
+            award_date = parse_date(v.get("award_date", ""))
+            if award_date > today:
+                errors.append(RowError(row.number, "award_date", "The award date must not be in the future"))
+        except ValueError as exc:
+            errors.append(RowError(row.number, "award_date", str(exc)))
+        amount = 0
+        try:
+            amount = parse_pounds(v.get("amount", ""), field="Amount", allow_zero=False)
+        except FundingError as exc:
+            errors.append(RowError(row.number, "amount", str(exc)))
+        stream_code = v.get("stream", "").strip().upper()
+        if stream_code not in streams:
+            errors.append(
+                RowError(
+                    row.number,
+                    "stream",
+                    f"Unknown funding stream {stream_code!r}: use one of " + ", ".join(sorted(streams)),
+                )
+            )
+        codes = split_codes(v.get("indicators", ""))
+        unknown = [c for c in codes if c not in indicators]
+        if unknown:
+            errors.append(RowError(row.number, "indicators", "Unknown indicator: " + ", ".join(unknown)))
+        if errors:
+            out.errors.extend(errors)
+            continue
+        assert practice is not None and award_date is not None
+        out.awards.append(
+            AwardInput(
+                practice_id=practice["id"],
+                practice_code=code,
+                award_date=award_date,
+                amount_pence=amount,
+                stream_id=streams[stream_code],
+                purpose=v.get("purpose", "").strip()[:2000],
+                indicator_ids=tuple(dict.fromkeys(indicators[c] for c in codes)),
+            )
+        )
+    return out
+
+
+async def record(awards: list[AwardInput], ccg_id: int, actor: Actor, upload_ref: str = "") -> list[int]:
+    """Write the awards and the indicators each is meant to move, in one transaction."""
+    if not awards:
+        return []
+    now = utcnow()
+    async with db.write_transaction():
+        created = await PracticeAward.insert(
+            *[
+                PracticeAward(
+                    practice=a.practice_id,
+                    ccg=ccg_id,
+                    stream=a.stream_id,
+                    award_date=a.award_date,
+                    amount_pence=a.amount_pence,
+                    purpose=a.purpose,
+                    upload_ref=upload_ref,
+                    created_at=now,
+                    created_by=actor.account_id,
+                )
+                for a in awards
+            ]
+        ).returning(PracticeAward.id)
+        ids = [int(r["id"]) for r in created]
+        links = [(award_id, ind) for award_id, a in zip(ids, awards, strict=True) for ind in a.indicator_ids]
+        await db.bulk_insert("practice_award_indicator", ("award", "indicator"), links)
+        await audit.record_many(
+            [
+                {
+                    "action": "funding.award.recorded",
+                    "account_id": actor.account_id,
+                    "actor": actor.label,
+                    "entity_type": "practice_award",
+                    "entity_id": award_id,
+                    "ip": actor.ip,
+                    "detail": {
+                        "practice": a.practice_code,
+                        "amount_pence": a.amount_pence,
+                        "award_date": a.award_date.isoformat(),
+                        "upload": upload_ref,
+                    },
+                }
+                for award_id, a in zip(ids, awards, strict=True)
+            ]
+        )
+    return ids
+
+
+def upload_reference(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+async def awards(
+    *, ccg_id: int | None = None, practice_id: int | None = None, stream_id: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    filters, args = [], []
+    for column, value in (("a.ccg", ccg_id), ("a.practice", practice_id), ("a.stream", stream_id)):
+        if value is not None:
+            filters.append(f"{column} = {{}}")
+            args.append(value)
+    where = ("WHERE " + " AND ".join(filters)) if filters else ""
+    tail = f"LIMIT {int(limit)}" if limit else ""
+    rows = await db.fetch(
+        f"""
+        SELECT a.id, a.award_date, a.amount_pence, a.purpose, a.upload_ref, a.practice AS practice_id,
+               p.ods_code, p.name AS practice_name, c.code AS ccg_code, c.name AS ccg_name,
+               s.code AS stream_code, s.name AS stream_name
+        FROM practice_award a JOIN practice p ON p.id = a.practice JOIN ccg c ON c.id = a.ccg
+             JOIN funding_stream s ON s.id = a.stream
+        {where}
+        ORDER BY a.award_date DESC, a.id DESC {tail}
+        """,  # noqa: S608 (filters are constants with bound values)
+        *args,
+    )
+    links = await award_indicators([r["id"] for r in rows])
+    for r in rows:
+        r["indicators"] = links.get(r["id"], [])
+    return rows
+
+
+async def award_indicators(award_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(award_ids), 500):
+        chunk = award_ids[start : start + 500]
+        if not chunk:
+            continue
+        marks = ", ".join("{}" for _ in chunk)
+        for r in await db.fetch(
+            f"""
+            SELECT ai.award, i.code FROM practice_award_indicator ai JOIN indicator i ON i.id = ai.indicator
+            WHERE ai.award IN ({marks}) ORDER BY i.sort_order
+            """,  # noqa: S608 (placeholders only)
+            *chunk,
+        ):
+            out.setdefault(r["award"], []).append(r["code"])
+    return out

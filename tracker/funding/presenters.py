@@ -1,0 +1,346 @@
+"""View models for the funding pages: formatted money, per-patient figures, tags and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.funding.impact import AwardImpact, Summary
+from tracker.web.formatting import long_date, number, pounds
+
+STATE_TAGS = {
+    "preview": ("Preview", "nhsuk-tag--blue"),
+    "approved": ("Approved", "nhsuk-tag--green"),
+    "superseded": ("Superseded", "nhsuk-tag--grey"),
+    "applied": ("Applied", "nhsuk-tag--green"),
+    "discarded": ("Discarded", "nhsuk-tag--grey"),
+    "submitted": ("Awaiting decision", "nhsuk-tag--blue"),
+    "part": ("Part approved", "nhsuk-tag--yellow"),
+    "refused": ("Refused", "nhsuk-tag--red"),
+    "awarded": ("Awarded", "nhsuk-tag--green"),
+}
+METHOD_LABELS = {
+    "fair_share": "Fair share by registered patients",
+    "bid": "By bid",
+    "application": "On application",
+    "fixed": "Fixed amounts",
+}
+RECIPIENT_LABELS = {
+    "pressure": "CCGs forecasting an overspend",
+    "bids": "CCGs with an approved capital bid",
+    "pressure_or_bids": "CCGs forecasting an overspend or with an approved capital bid",
+}
+
+
+def tag(state: str) -> dict[str, str]:
+    text, cls = STATE_TAGS.get(state, (state.title(), "nhsuk-tag--grey"))
+    return {"text": text, "classes": cls}
+
+
+def per_patient(pence: float | None) -> str:
+    """Pounds and pence per patient, e.g. '£2.48'."""
+    if pence is None:
+        return "–"
+    return f"£{pence / 100:,.2f}"
+
+
+def signed_pounds(pence: int | None) -> str:
+    if pence is None:
+        return "–"
+    return ("+" if pence > 0 else "") + pounds(pence)
+
+
+def points(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.1f}"
+
+
+def stream_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "name": r["name"],
+            "code": r["code"],
+            "kind": r["kind"].title(),
+            "method": METHOD_LABELS.get(r["method"], r["method"]),
+            "years": r["financial_years"].replace(",", ", "),
+            "pot": pounds(int(r["pot_pence"])),
+            "awarded": pounds(int(r["awarded_pence"] or 0)),
+            "description": r["description"],
+        }
+        for r in rows
+    ]
+
+
+def run_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "href": f"/funding/runs/{r['id']}",
+            "label": f"{r['stream_name']} {r['financial_year']}",
+            "pot": pounds(int(r["pot_pence"])),
+            "snapshot": long_date(_date(r["snapshot_date"])),
+            "ccgs": number(r["ccgs"]),
+            "per_patient": per_patient(int(r["pot_pence"]) / int(r["total_patients"]) if r["total_patients"] else None),
+            "tag": tag(r["state"]),
+        }
+        for r in rows
+    ]
+
+
+def _date(value: Any) -> Any:
+    import datetime as dt
+
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def allocation_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for ln in lines:
+        amount = int(ln["amount_pence"])
+        previous = ln["previous_pence"]
+        change = None if previous is None else amount - int(previous)
+        if change is None:
+            movement = {"text": "New", "classes": "nhsuk-tag--blue"}
+        elif change > 0:
+            movement = {"text": "Gains", "classes": "nhsuk-tag--green"}
+        elif change < 0:
+            movement = {"text": "Loses", "classes": "nhsuk-tag--red"}
+        else:
+            movement = {"text": "No change", "classes": "nhsuk-tag--grey"}
+        out.append(
+            {
+                "code": ln["ccg_code"],
+                "name": ln["ccg_name"] or "Not in the organisation register",
+                "known": bool(ln.get("ccg_id")),
+                "href": f"/funding/ccgs/{ln['ccg_code']}" if ln.get("ccg_id") else "",
+                "patients": number(ln["patients"]),
+                "amount": pounds(amount),
+                "per_patient": per_patient(amount / int(ln["patients"]) if ln["patients"] else None),
+                "previous": pounds(None if previous is None else int(previous)),
+                "change": signed_pounds(change),
+                "change_pence": change,
+                "movement": movement,
+            }
+        )
+    return out
+
+
+def gainers_losers(lines: list[dict[str, Any]], n: int = 5) -> dict[str, list[dict[str, Any]]]:
+    with_change = [ln for ln in lines if ln["change_pence"] is not None]
+    gainers = sorted((ln for ln in with_change if ln["change_pence"] > 0), key=lambda ln: -ln["change_pence"])[:n]
+    losers = sorted((ln for ln in with_change if ln["change_pence"] < 0), key=lambda ln: ln["change_pence"])[:n]
+    return {
+        "gainers": gainers,
+        "losers": losers,
+        "gaining": sum(1 for ln in with_change if ln["change_pence"] > 0),
+        "losing": sum(1 for ln in with_change if ln["change_pence"] < 0),
+    }
+
+
+def budget_rows(
+    rows: list[dict[str, Any]], stream_names: dict[int, str], forecasts: dict[tuple[int, str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    out = []
+    for r in sorted(rows, key=lambda r: (r["financial_year"], stream_names.get(r["stream"], ""))):
+        f = forecasts.get((r["stream"], r["financial_year"]))
+        variance = None if f is None else r["budget_pence"] - int(f["outturn_pence"])
+        out.append(
+            {
+                "stream": stream_names.get(r["stream"], ""),
+                "year": r["financial_year"],
+                "fair_share": pounds(r["fair_share_pence"]),
+                "transition": pounds(r["transition_pence"]),
+                "capital": pounds(r["capital_pence"]),
+                "adjustment": signed_pounds(r["adjustment_pence"]),
+                "budget": pounds(r["budget_pence"]),
+                "forecast": "Not entered" if f is None else f"{pounds(int(f['outturn_pence']))} (Q{f['quarter']})",
+                "variance": "–"
+                if variance is None
+                else (
+                    f"{pounds(variance)} underspend"
+                    if variance > 0
+                    else f"{pounds(-variance)} overspend"
+                    if variance < 0
+                    else "On budget"
+                ),
+            }
+        )
+    return out
+
+
+def transition_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ccg": r["ccg_name"] or r["ccg_code"],
+            "code": r["ccg_code"],
+            "year": r["financial_year"],
+            "committed": pounds(int(r["committed_costs_pence"])),
+            "fair_share": pounds(int(r["fair_share_pence"])),
+            "requested": pounds(int(r["requested_pence"])),
+            "awarded": pounds(None if r["awarded_pence"] is None else int(r["awarded_pence"])),
+            "tag": tag(r["state"]),
+        }
+        for r in rows
+    ]
+
+
+def transition_totals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    years: dict[str, dict[str, int]] = {}
+    for r in rows:
+        y = years.setdefault(r["financial_year"], {"n": 0, "requested": 0, "awarded": 0})
+        y["n"] += 1
+        y["requested"] += int(r["requested_pence"])
+        y["awarded"] += int(r["awarded_pence"] or 0)
+    return [
+        {
+            "year": year,
+            "applicants": number(y["n"]),
+            "requested": pounds(y["requested"]),
+            "awarded": pounds(y["awarded"]),
+            "share": f"{y['awarded'] * 100 / y['requested']:.0f}%" if y["requested"] else "–",
+        }
+        for year, y in sorted(years.items())
+    ]
+
+
+def bid_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r["id"],
+            "ccg": r["ccg_name"] or r["ccg_code"],
+            "code": r["ccg_code"],
+            "year": r["financial_year"],
+            "title": r["title"],
+            "purpose": r["purpose"],
+            "indicators": r["indicator_codes"].replace(",", ", "),
+            "amount": pounds(int(r["amount_pence"])),
+            "amount_pounds": f"{int(r['amount_pence']) / 100:.2f}",
+            "approved": pounds(None if r["approved_pence"] is None else int(r["approved_pence"])),
+            "tag": tag(r["state"]),
+            "open": r["state"] == "submitted",
+        }
+        for r in rows
+    ]
+
+
+def scenario_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "href": f"/funding/reallocation/{r['id']}",
+            "label": f"{r['stream_name']} {r['financial_year']} Q{r['quarter']}",
+            "policy": policy_text(r),
+            "moved": pounds(int(r["total_pence"])),
+            "ccgs": number(r["ccgs"]),
+            "reason": r["reason"],
+            "tag": tag(r["state"]),
+        }
+        for r in rows
+    ]
+
+
+def policy_text(r: dict[str, Any]) -> str:
+    return (
+        f"Recover {r['recover_pct']:g}% of forecast underspend above {r['threshold_pct']:g}% of budget; "
+        f"share it by registered patients among {RECIPIENT_LABELS.get(r['recipients'], r['recipients']).lower()}"
+    )
+
+
+def adjustment_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "code": r["ccg_code"],
+            "name": r["ccg_name"] or r["ccg_code"],
+            "amount": signed_pounds(int(r["amount_pence"])),
+            "direction": "Recovered" if int(r["amount_pence"]) < 0 else "Received",
+            "reason": r["reason"],
+        }
+        for r in rows
+    ]
+
+
+def award_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "date": long_date(_date(r["award_date"])),
+            "practice": f"{r['practice_name'].title()} ({r['ods_code']})",
+            "href": f"/funding/practices/{r['ods_code']}",
+            "stream": r["stream_name"],
+            "amount": pounds(int(r["amount_pence"])),
+            "purpose": r["purpose"],
+            "indicators": ", ".join(r["indicators"]) or "–",
+        }
+        for r in rows
+    ]
+
+
+# --- What each pound bought -----------------------------------------------------------------
+
+
+def summary_rows(summaries: list[Summary], href: str = "") -> list[dict[str, Any]]:
+    return [
+        {
+            "label": s.label,
+            "key": s.key,
+            "href": href.format(key=s.key) if href else "",
+            "awards": number(s.awards),
+            "practices": number(s.practices),
+            "amount": pounds(s.amount_pence),
+            "per_patient": per_patient(s.per_patient_pence),
+            "change": points(s.mean_change),
+            "comparison": points(s.mean_comparison_change),
+            "difference": points(s.mean_difference),
+            "per_point": "–" if s.pounds_per_point is None else f"£{s.pounds_per_point:,.0f}",
+        }
+        for s in summaries
+    ]
+
+
+def impact_rows(
+    impacts: list[AwardImpact], periods: list[str], practices: dict[int, dict[str, Any]], stream_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    out = []
+    for imp in impacts:
+        p = practices.get(imp.award.practice_id, {})
+        out.append(
+            {
+                "date": long_date(imp.award.award_date),
+                "practice": f"{str(p.get('name', '')).title()} ({p.get('ods_code', '')})",
+                "href": f"/funding/practices/{p.get('ods_code', '')}",
+                "stream": stream_names.get(imp.award.stream, imp.award.stream),
+                "amount": pounds(imp.award.amount_pence),
+                "per_patient": per_patient(imp.per_patient_pence),
+                "baseline": _period_value(imp.baseline, imp.baseline_period, periods),
+                "latest": _period_value(imp.latest, imp.latest_period, periods),
+                "change": points(imp.change),
+                "comparison": "No similar practices"
+                if imp.comparison_change is None
+                else f"{points(imp.comparison_change)} ({imp.comparison_n} in {imp.comparison_scope})",
+                "difference": points(imp.difference),
+                "per_point": "–" if imp.pounds_per_point is None else f"£{imp.pounds_per_point:,.0f}",
+                "indicators": [
+                    {
+                        "code": ic.code,
+                        "before": "–" if ic.before is None else f"{ic.before:g}",
+                        "after": "–" if ic.after is None else f"{ic.after:g}",
+                        "change": "–" if ic.change is None else f"{ic.change:+g}",
+                    }
+                    for ic in imp.indicators
+                ],
+            }
+        )
+    return out
+
+
+def _period_value(value: float | None, index: int | None, periods: list[str]) -> str:
+    if value is None or index is None:
+        return "No score"
+    return f"{value:.1f} ({periods[index].replace('-', ' ')})"
+
+
+SOURCE_NOTES = {
+    "scores": "Maturity is the practice's precomputed maturity score (0 to 100) for each period.",
+    "estimated": "Maturity scores have not been computed yet, so maturity here is estimated from approved returns: "
+    "each indicator's progress towards its target (0 to 100), averaged.",
+    "none": "There are no approved returns to measure change from yet.",
+}

@@ -1,0 +1,258 @@
+"""Quarterly forecasts of outturn, and reallocation scenarios: previewed, then applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.funding.calculations import CcgPosition, FundingError, ReallocationPolicy, reallocate
+from tracker.funding.service import Actor, audit_change, budgets, stream_by_code, utcnow, valid_year
+from tracker.tables import FundingForecast, ReallocationScenario
+
+# --- Forecasts ----------------------------------------------------------------------------------
+
+
+async def enter_forecast(
+    *, ccg_id: int, stream_code: str, financial_year: str, quarter: int, outturn_pence: int, note: str, actor: Actor
+) -> int:
+    """Record a forecast; earlier ones are kept (the latest for a quarter is the one used)."""
+    stream = await stream_by_code(stream_code)
+    if not valid_year(financial_year):
+        raise FundingError("Financial year must look like 2014/15")
+    if quarter not in (1, 2, 3, 4):
+        raise FundingError("Quarter must be 1, 2, 3 or 4")
+    if outturn_pence < 0:
+        raise FundingError("The forecast must not be negative")
+    async with db.write_transaction():
+        previous = await _latest_forecast(ccg_id, stream["id"], financial_year, quarter)
+        created = await FundingForecast.insert(
+            FundingForecast(
+                ccg=ccg_id,
+                stream=stream["id"],
+                financial_year=financial_year,
+                quarter=quarter,
+                outturn_pence=outturn_pence,
+                note=note.strip(),
+                entered_at=utcnow(),
+                entered_by=actor.account_id,
+            )
+        ).returning(FundingForecast.id)
+        await audit_change(
+            actor,
+            "funding.forecast.entered",
+            "funding_forecast",
+            created[0]["id"],
+            {
+                "stream": stream["code"],
+                "financial_year": financial_year,
+                "quarter": quarter,
+                "old": previous,
+                "new": outturn_pence,
+            },
+        )
+    return int(created[0]["id"])
+
+
+async def _latest_forecast(ccg_id: int, stream_id: int, financial_year: str, quarter: int) -> int | None:
+    rows = await (
+        FundingForecast.select(FundingForecast.outturn_pence)
+        .where(
+            (FundingForecast.ccg == ccg_id)
+            & (FundingForecast.stream == stream_id)
+            & (FundingForecast.financial_year == financial_year)
+            & (FundingForecast.quarter == quarter)
+        )
+        .order_by(FundingForecast.id, ascending=False)
+        .limit(1)
+    )
+    return int(rows[0]["outturn_pence"]) if rows else None
+
+
+async def latest_forecasts(ccg_id: int | None = None) -> list[dict[str, Any]]:
+    """The latest forecast per CCG, stream, year and quarter."""
+    rows = await db.fetch(
+        """
+        SELECT f.ccg, f.stream, f.financial_year, f.quarter, f.outturn_pence, f.note, f.entered_at
+        FROM funding_forecast f
+        WHERE f.id = (SELECT MAX(g.id) FROM funding_forecast g WHERE g.ccg = f.ccg AND g.stream = f.stream
+                      AND g.financial_year = f.financial_year AND g.quarter = f.quarter)
+        ORDER BY f.financial_year, f.quarter
+        """
+    )
+    return [r for r in rows if ccg_id is None or r["ccg"] == ccg_id]
+
+
+# --- Reallocation --------------------------------------------------------------------------------
+
+
+async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[list[CcgPosition], dict[str, int]]:
+    """Each CCG's budget, latest forecast at or before the quarter, patients and approved bids."""
+    budget_rows = [b for b in await budgets() if b["stream"] == stream_id and b["financial_year"] == financial_year]
+    forecasts: dict[int, tuple[int, int]] = {}
+    for f in await latest_forecasts():
+        if f["stream"] == stream_id and f["financial_year"] == financial_year and f["quarter"] <= quarter:
+            seen = forecasts.get(f["ccg"])
+            if seen is None or f["quarter"] >= seen[0]:
+                forecasts[f["ccg"]] = (f["quarter"], int(f["outturn_pence"]))
+    patients = {
+        r["ccg"]: int(r["patients"])
+        for r in await db.fetch(
+            """
+            SELECT l.ccg, l.patients FROM allocation_line l JOIN allocation_run r ON r.id = l.run
+            WHERE r.state = 'approved' AND r.stream = {} AND r.financial_year = {} AND l.ccg IS NOT NULL
+            """,
+            stream_id,
+            financial_year,
+        )
+    }
+    bidders = {
+        r["ccg"]
+        for r in await db.fetch(
+            "SELECT DISTINCT ccg FROM capital_bid WHERE state IN ('approved', 'part') AND financial_year = {}",
+            financial_year,
+        )
+    }
+    codes = {r["id"]: r["code"] for r in await db.fetch("SELECT id, code FROM ccg")}
+    out = [
+        CcgPosition(
+            ccg_code=codes[b["ccg"]],
+            budget_pence=b["budget_pence"],
+            forecast_pence=forecasts[b["ccg"]][1] if b["ccg"] in forecasts else None,
+            patients=patients.get(b["ccg"], 0),
+            approved_bid=b["ccg"] in bidders,
+        )
+        for b in budget_rows
+    ]
+    return out, {code: ccg_id for ccg_id, code in codes.items()}
+
+
+async def preview_scenario(
+    *, stream_code: str, financial_year: str, quarter: int, policy: ReallocationPolicy, reason: str, actor: Actor
+) -> int:
+    """Compute and record a scenario as a preview (budgets are unchanged until it is applied)."""
+    policy.check()
+    if not reason.strip():
+        raise FundingError("Give a reason for the reallocation (it is recorded with every adjustment)")
+    stream = await stream_by_code(stream_code)
+    if quarter not in (1, 2, 3, 4):
+        raise FundingError("Quarter must be 1, 2, 3 or 4")
+    found, ids = await positions(stream["id"], financial_year, quarter)
+    if not found:
+        raise FundingError(f"No CCG has a budget from {stream['name']} for {financial_year}")
+    adjustments = reallocate(found, policy)
+    moved = sum(v for v in adjustments.values() if v > 0)
+    async with db.write_transaction():
+        created = await ReallocationScenario.insert(
+            ReallocationScenario(
+                stream=stream["id"],
+                financial_year=financial_year,
+                quarter=quarter,
+                threshold_pct=policy.threshold_pct,
+                recover_pct=policy.recover_pct,
+                recipients=policy.recipients,
+                total_pence=moved,
+                state="preview",
+                reason=reason.strip(),
+                created_at=utcnow(),
+                created_by=actor.account_id,
+            )
+        ).returning(ReallocationScenario.id)
+        scenario_id = int(created[0]["id"])
+        rows = []
+        for code, amount in sorted(adjustments.items()):
+            if amount == 0:
+                continue
+            why = "forecast underspend recovered" if amount < 0 else "share of recovered underspend"
+            rows.append((scenario_id, ids[code], amount, f"{why}: {reason.strip()}"[:500]))
+        await db.bulk_insert("reallocation_adjustment", ("scenario", "ccg", "amount_pence", "reason"), rows)
+        await audit_change(
+            actor,
+            "funding.reallocation.previewed",
+            "reallocation_scenario",
+            scenario_id,
+            {"policy": policy.__dict__, "moved_pence": moved, "ccgs": len(rows)},
+        )
+    return scenario_id
+
+
+async def apply_scenario(scenario_id: int, actor: Actor) -> None:
+    async with db.write_transaction():
+        row = await ReallocationScenario.select().where(ReallocationScenario.id == scenario_id).first()
+        if row is None:
+            raise NotFoundException()
+        if row["state"] != "preview":
+            raise FundingError("Only a previewed scenario can be applied")
+        total = await db.fetch(
+            "SELECT COALESCE(SUM(amount_pence), 0) AS s FROM reallocation_adjustment WHERE scenario = {}", scenario_id
+        )
+        if int(total[0]["s"]) != 0:  # pragma: no cover - reallocate() guarantees it; refuse rather than trust
+            raise FundingError("The adjustments do not sum to zero: refused")
+        await ReallocationScenario.update(
+            {
+                ReallocationScenario.state: "applied",
+                ReallocationScenario.applied_at: utcnow(),
+                ReallocationScenario.applied_by: actor.account_id,
+            }
+        ).where(ReallocationScenario.id == scenario_id)
+        await audit_change(
+            actor,
+            "funding.reallocation.applied",
+            "reallocation_scenario",
+            scenario_id,
+            {"old": "preview", "new": "applied"},
+        )
+
+
+async def discard_scenario(scenario_id: int, actor: Actor) -> None:
+    async with db.write_transaction():
+        row = await ReallocationScenario.select().where(ReallocationScenario.id == scenario_id).first()
+        if row is None:
+            raise NotFoundException()
+        if row["state"] != "preview":
+            raise FundingError("Only a previewed scenario can be discarded")
+        await ReallocationScenario.update({ReallocationScenario.state: "discarded"}).where(
+            ReallocationScenario.id == scenario_id
+        )
+        await audit_change(
+            actor,
+            "funding.reallocation.discarded",
+            "reallocation_scenario",
+            scenario_id,
+            {"old": "preview", "new": "discarded"},
+        )
+
+
+async def scenarios() -> list[dict[str, Any]]:
+    return await db.fetch(
+        """
+        SELECT r.id, r.financial_year, r.quarter, r.threshold_pct, r.recover_pct, r.recipients, r.total_pence,
+               r.state, r.reason, r.created_at, s.name AS stream_name,
+               (SELECT COUNT(*) FROM reallocation_adjustment a WHERE a.scenario = r.id) AS ccgs
+        FROM reallocation_scenario r JOIN funding_stream s ON s.id = r.stream
+        ORDER BY r.id DESC
+        """
+    )
+
+
+async def scenario_detail(scenario_id: int) -> dict[str, Any]:
+    rows = await db.fetch(
+        """
+        SELECT r.*, s.name AS stream_name, s.code AS stream_code
+        FROM reallocation_scenario r JOIN funding_stream s ON s.id = r.stream WHERE r.id = {}
+        """,
+        scenario_id,
+    )
+    if not rows:
+        raise NotFoundException()
+    row = rows[0]
+    row["adjustments"] = await db.fetch(
+        """
+        SELECT c.code AS ccg_code, c.name AS ccg_name, a.amount_pence, a.reason
+        FROM reallocation_adjustment a JOIN ccg c ON c.id = a.ccg
+        WHERE a.scenario = {} ORDER BY a.amount_pence, c.code
+        """,
+        scenario_id,
+    )
+    return row
