@@ -139,8 +139,10 @@ async def get_email(email_id: int) -> dict[str, Any] | None:
     return await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
 
 
-async def retry(email_id: int, now: dt.datetime) -> bool:
+async def retry(email_id: int, now: dt.datetime, *, actor: str = "system", account_id: int | None = None) -> bool:
     """Put a failed email back in the queue (an administrator fixed the address or the server)."""
+    from tracker.audit import service as audit
+
     async with write_transaction():
         rows = (
             await OutboxEmail.update(
@@ -149,4 +151,13 @@ async def retry(email_id: int, now: dt.datetime) -> bool:
             .where((OutboxEmail.id == email_id) & (OutboxEmail.state == "failed"))
             .returning(OutboxEmail.id)
         )
+        if rows:
+            await audit.record(
+                "email.retry",
+                account_id=account_id,
+                actor=actor,
+                entity_type="outbox_email",
+                entity_id=email_id,
+                detail={"old": {"state": "failed"}, "new": {"state": "queued"}},
+            )
     return bool(rows)

@@ -145,7 +145,7 @@ async def claim(job: str, key: str, now: dt.datetime) -> bool:
     async with write_transaction():
         won = (
             await JobClaim.insert(JobClaim(job=job, key=key, claimed_at=now))
-            .on_conflict(target=[JobClaim.job, JobClaim.key], action="DO NOTHING")
+            .on_conflict(target=(JobClaim.job, JobClaim.key), action="DO NOTHING")
             .returning(JobClaim.id)
         )
         if won:
@@ -232,6 +232,13 @@ async def run_schedule(
     )
     if not dry_run:
         await Schedule.update({Schedule.last_run_at: clock}).where(Schedule.id == row["id"])
+        await audit.record(
+            "schedule.run",
+            actor=actor,
+            entity_type="schedule",
+            entity_id=row["name"],
+            detail={"trigger": trigger, "queued": result.queued, "already_queued": result.already_queued},
+        )
     return result
 
 

@@ -1,0 +1,228 @@
+"""View models for the schedules, sent emails and "emails you receive" pages. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from tracker.notifications import calculations as calc
+from tracker.web.formatting import date_time, number
+
+STATE_LABELS = {
+    "queued": ("Queued", "nhsuk-tag--blue"),
+    "sending": ("Sending", "nhsuk-tag--yellow"),
+    "sent": ("Sent", "nhsuk-tag--green"),
+    "failed": ("Failed", "nhsuk-tag--red"),
+}
+RUN_LABELS = {
+    "running": ("Running", "nhsuk-tag--yellow"),
+    "done": ("Done", "nhsuk-tag--green"),
+    "failed": ("Failed", "nhsuk-tag--red"),
+    "skipped": ("Skipped", "nhsuk-tag--grey"),
+}
+OTHER_KINDS = {"deliver-emails": "Email delivery"}
+
+# Which kinds of email each role receives (for "emails you receive").
+ROLE_KINDS = {
+    "practice": ("practice_reminder", "overdue_reminder"),
+    "ccg": ("ccg_report",),
+    "region": ("region_summary",),
+    "national": ("national_summary",),
+    "admin": (),
+}
+
+
+def kind_label(kind: str) -> str:
+    spec = calc.KINDS.get(kind)
+    return spec.label if spec else OTHER_KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def _local(value: dt.datetime | str | None) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(calc.LONDON)
+
+
+def when(value: dt.datetime | str | None) -> str:
+    """A time as people in England read it (Europe/London), or 'never'."""
+    local = _local(value)
+    return "never" if local is None else date_time(local)
+
+
+def _tag(label: str, classes: str) -> str:
+    return f'<strong class="nhsuk-tag {classes}">{escape(label)}</strong>'
+
+
+def cron_text(cron: str) -> str:
+    try:
+        return calc.describe_cron(cron)
+    except calc.CronError:
+        return f"not understood ({cron})"
+
+
+def schedule_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    out = []
+    for r in rows:
+        label = kind_label(r["kind"])
+        out.append(
+            [
+                {
+                    "html": f'<a href="/admin/schedules/{r["id"]}">{escape(label)}</a><br><span class="nhsuk-body-s">{escape(r["name"])}</span>'
+                },
+                {"text": cron_text(r["cron"]).capitalize()},
+                {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
+                {"text": when(r["last_run_at"])},
+                {"text": when(r["next_run_at"]) if r["enabled"] else "–"},
+            ]
+        )
+    return out
+
+
+def schedule_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = calc.KINDS.get(r["kind"])
+    return [
+        {"key": {"text": "What"}, "value": {"text": kind_label(r["kind"])}},
+        {"key": {"text": "What it sends"}, "value": {"text": spec.description if spec else ""}},
+        {
+            "key": {"text": "When"},
+            "value": {"text": f"{cron_text(r['cron']).capitalize()} (UK time; cron {r['cron']})"},
+        },
+        {"key": {"text": "Enabled"}, "value": {"text": "Yes" if r["enabled"] else "No"}},
+        {"key": {"text": "Last run"}, "value": {"text": when(r["last_run_at"])}},
+        {
+            "key": {"text": "Next run"},
+            "value": {"text": when(r["next_run_at"]) if r["enabled"] else "Not while it is off"},
+        },
+    ]
+
+
+def run_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+    out = []
+    for r in rows:
+        label, classes = RUN_LABELS.get(r["state"], (r["state"], "nhsuk-tag--grey"))
+        notes = "; ".join(json.loads(r["detail"])) if r.get("detail", "").startswith("[") else r.get("detail", "")
+        out.append(
+            [
+                {"text": r["job"]},
+                {"text": when(r["started_at"])},
+                {"text": r["trigger"]},
+                {"html": _tag(label, classes)},
+                {"text": number(r["emails_queued"]), "format": "numeric"},
+                {"text": (r.get("error") or notes)[:200]},
+            ]
+        )
+    return out
+
+
+def email_rows(rows: list[dict[str, Any]], base: str = "/admin/emails") -> list[list[dict[str, str]]]:
+    out = []
+    for r in rows:
+        label, classes = STATE_LABELS.get(r["state"], (r["state"], "nhsuk-tag--grey"))
+        attachment = " (with workbook)" if r.get("attachment_name") else ""
+        out.append(
+            [
+                {"html": f'<a href="{base}/{r["id"]}">{escape(r["subject"])}</a>{escape(attachment)}'},
+                {"text": r["to_address"]},
+                {"text": kind_label(r["kind"])},
+                {"html": _tag(label, classes)},
+                {"text": when(r["sent_at"] or r["created_at"])},
+            ]
+        )
+    return out
+
+
+def failure_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r["id"],
+            "subject": r["subject"],
+            "to": r["to_address"],
+            "attempts": r["attempts"],
+            "error": r["last_error"],
+            "when": when(r["next_attempt_at"]),
+        }
+        for r in rows
+    ]
+
+
+def state_counts(counts: dict[str, int]) -> list[dict[str, str]]:
+    return [
+        {"label": STATE_LABELS[s][0], "count": number(counts.get(s, 0)), "href": f"/admin/emails?state={s}"}
+        for s in ("queued", "sending", "sent", "failed")
+    ]
+
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
+_STYLE = re.compile(r'\sstyle="[^"]*"')
+
+
+def email_body(html: str) -> Markup:
+    """The HTML part's body for showing inside a page: the tracker's own markup, every value in it
+    escaped when the email was built; inline styles dropped (the page's CSP forbids them)."""
+    match = _BODY.search(html)
+    body = match.group(1) if match else ""
+    return Markup(_STYLE.sub("", body))  # noqa: S704 (built by tracker.notifications.messages from escaped values)
+
+
+def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
+    label, _ = STATE_LABELS.get(r["state"], (r["state"], ""))
+    rows = [
+        {"key": {"text": "To"}, "value": {"text": r["to_address"]}},
+        {"key": {"text": "Subject"}, "value": {"text": r["subject"]}},
+        {"key": {"text": "Kind"}, "value": {"text": kind_label(r["kind"])}},
+        {"key": {"text": "State"}, "value": {"text": label}},
+        {"key": {"text": "Queued"}, "value": {"text": when(r["created_at"])}},
+        {"key": {"text": "Sent"}, "value": {"text": when(r["sent_at"])}},
+        {"key": {"text": "Attempts"}, "value": {"text": str(r["attempts"])}},
+        {"key": {"text": "Attachment"}, "value": {"text": r["attachment_name"] or "None"}},
+    ]
+    if r.get("last_error"):
+        rows.append({"key": {"text": "Last error"}, "value": {"text": r["last_error"]}})
+    return rows
+
+
+def preview_rows(emails: list[Any], existing: set[str]) -> list[list[dict[str, str]]]:
+    return [
+        [
+            {"text": e.organisation},
+            {"text": e.to_address},
+            {"text": e.subject},
+            {
+                "html": _tag("Already sent or queued", "nhsuk-tag--grey")
+                if e.idempotency_key in existing
+                else _tag("New", "nhsuk-tag--blue")
+            },
+        ]
+        for e in emails
+    ]
+
+
+def receives(role: str, schedules_by_kind: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """The emails a person with this role receives, and when."""
+    out = []
+    for kind in ROLE_KINDS.get(role, ()):
+        spec = calc.KINDS[kind]
+        row = schedules_by_kind.get(kind)
+        timing = cron_text(row["cron"]) if row else cron_text(spec.cron)
+        enabled = row["enabled"] if row else True
+        out.append({"label": spec.label, "description": spec.description, "when": timing, "enabled": enabled})
+    return out
+
+
+def pages(total: int, page: int, per_page: int, base: str) -> dict[str, Any]:
+    last = max(1, -(-total // per_page))
+    sep = "&" if "?" in base else "?"
+    return {
+        "previous": {"href": f"{base}{sep}page={page - 1}", "text": "Newer emails"} if page > 1 else None,
+        "next": {"href": f"{base}{sep}page={page + 1}", "text": "Older emails"} if page < last else None,
+        "page": page,
+        "last": last,
+    }
