@@ -336,6 +336,27 @@ class IndicatorStat(Table, tablename="indicator_stat"):
     computed_at = Timestamptz()
 
 
+class OrgScore(Table, tablename="org_score"):
+    """England, a region or a CCG as at one period, aggregated from its practices' practice_score
+    rows (population-weighted maturity, statuses, deciles, completeness and timeliness). Rebuilt
+    by `tracker refresh` and, for the practice's CCG, region and England, after each approval."""
+
+    scope = Varchar(length=10)  # england | region | ccg
+    org_id = Integer(default=0)  # 0 for England
+    period = ForeignKey(references=Period, on_delete=OnDelete.cascade, index=True)
+    practices = Integer(default=0)  # expected to send a return
+    scored = Integer(default=0)  # with an approved return
+    maturity = DoublePrecision(null=True, default=None)
+    on_track = Integer(default=0)
+    at_risk = Integer(default=0)
+    off_track = Integer(default=0)
+    submitted = Integer(default=0)
+    on_time = Integer(default=0)
+    patients = BigInt(default=0)
+    deciles = Text(default="")  # JSON list of the 10th..90th percentiles of practice maturity
+    computed_at = Timestamptz()
+
+
 # --- Funding -------------------------------------------------------------------------------
 # Money is whole pence (BigInt). Approved allocation runs and applied reallocations are never
 # edited: a new run supersedes, a new scenario adjusts.
@@ -504,6 +525,7 @@ TABLES: tuple[type[Table], ...] = (
     OutboxEmail,
     PracticeScore,
     IndicatorStat,
+    OrgScore,
     FundingStream,
     AllocationRun,
     AllocationLine,
@@ -529,6 +551,7 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("job_claim", ("job", "key")),
     ("practice_score", ("practice", "period")),
     ("indicator_stat", ("indicator", "period", "ccg_id")),
+    ("org_score", ("scope", "org_id", "period")),
     ("allocation_line", ("run", "ccg_code")),
     ("practice_award_indicator", ("award", "indicator")),
 )
