@@ -6,41 +6,55 @@ from tracker.exports.calculations import NOT_AVAILABLE, Dataset
 from tracker.exports.layout import Column, Sheet
 
 MEASURES: tuple[tuple[str, str], ...] = (
-    ("Practices", "GP practices open now (ODS status A) in the area. Closed practices are left out."),
     (
-        "Registered patients / List size",
-        "Patients registered at the practice on the latest NHS Digital snapshot on or before the end of the "
-        "period (the earliest snapshot when there is none before it).",
+        "Practices",
+        "Regions, CCGs, Summary, Trend: practices expected to report in the period (open now, and open during "
+        "the period), as on the dashboards. The Practices sheet lists every practice open now.",
     ),
-    ("Returns received", "Practices whose return for the period has been submitted (whatever its state now)."),
+    ("Registered patients / List size", "Patients registered at the practice on the latest NHS Digital snapshot."),
+    ("Returns received", "Expected practices whose return for the period was submitted (whatever its state now)."),
     ("Returns on time", "Returns received whose first submission was on or before the period's due date."),
-    ("Completeness (%)", "Returns received divided by practices."),
-    ("Timeliness (%)", "Returns on time divided by practices."),
+    ("Completeness (%)", "Returns received divided by practices expected to report."),
+    ("Timeliness (%)", "Returns on time divided by practices expected to report."),
     (
         "Latest value (Practices sheet)",
         "The indicator's value in the practice's latest approved return for a period up to and including this "
-        "one; 'Values from period' names that period. Percentages are stored as numbers (62% is 0.62).",
+        "one; 'Values from period' names that period. Percentages are stored as numbers (62% is 0.62); yes/no "
+        "as 1 and 0 shown as Yes and No.",
     ),
-    ("<CODE> mean", "Mean of the practices' latest values; practices without a value are left out."),
+    ("<CODE> mean", "Mean of the practices' latest values (each practice counts once); no value: left out."),
     (
         "<CODE> meeting target (%)",
         "Share of the practices with a latest value whose value is at or above the indicator's target.",
     ),
     (
-        "Maturity (0-100)",
-        "The maturity index the tracker computes from each practice's approved returns: the weighted mean of the "
-        "practice's attainment on every indicator (weights on the Indicators sheet), 0 to 100.",
+        "Attainment",
+        "How much of its target an indicator reaches, 0 to 1: yes = 1, no = 0; percentages value / target, "
+        "capped at 1.",
     ),
-    ("Level", "The maturity index in four bands, 1 (lowest) to 4."),
+    (
+        "Maturity (0-100)",
+        "100 x the weighted mean of the attainments of the indicators in the practice's approved return for the "
+        "period (weights on the Indicators sheet; indicators without a value are left out). No approved return "
+        "for the period: no score.",
+    ),
+    ("Level", "1 Mostly paper (under 50), 2 Developing (50 to 65), 3 Mostly digital (65 to 80), 4 Paperless (80+)."),
+    (
+        "Indicator status",
+        "Met: on track. Yes/no not yet: on track until a year before the deadline, at risk in its last year, "
+        "off track after it. Percentages: the gap below the straight line from the practice's first approved "
+        "value to the target on its deadline, as a share of the target: up to 5% on track (before the deadline), "
+        "up to 15% at risk, more off track.",
+    ),
     (
         "Status",
-        "On track: every scored indicator meets its target or is forecast to by its deadline; at risk: some are "
-        "forecast to miss; off track: deadlines passed or forecast missed on most. No score: no approved return yet. "
+        "Off track when more than a quarter of the practice's scored indicators are off track; on track when at "
+        "least three quarters are on track; at risk otherwise. No score: no approved return for the period. "
         "The status is written in words; the colour only repeats it.",
     ),
-    ("Mean maturity", "Mean of the maturity index over the practices with a score."),
-    ("On track / At risk / Off track (%)", "Share of the practices with a score that have that status."),
-    ("Forecast date", "The date the practice is forecast to meet all its targets, when the tracker can forecast it."),
+    ("Mean maturity", "Mean of the practices' maturity weighted by registered patients, as on the dashboards."),
+    ("On track / At risk / Off track (%)", "Share of the practices with a status that have that status."),
+    ("Forecast date", "The date the practice is forecast to meet all its targets (not precomputed yet)."),
     (
         "Funding (£)",
         "From the tracker's funding records for financial years up to and including the period's: approved "

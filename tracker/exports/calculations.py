@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
+from tracker.maturity.calculations import Aggregate
+
 NOT_AVAILABLE = "not available yet"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FUNDING_KEYS = ("fair_share", "transition", "capital", "reallocation", "to_practices")
@@ -129,6 +131,9 @@ class Dataset:
     trend: list[TrendRow]
     ledger: list[LedgerRow]
     ccg_funding: dict[str, dict[str, int]]  # ccg code -> FUNDING_KEYS -> pence
+    # The maturity dashboards' own aggregates for the period (the scope's under "", regions and
+    # CCGs by code), so that the workbook's figures are the dashboards'. Empty before scoring.
+    aggregates: dict[str, Aggregate]
     maturity_available: bool
     forecast_available: bool
     funding_available: bool
@@ -177,6 +182,32 @@ class AreaFigures:
 
 
 def area_figures(
+    practices: list[PracticeRow],
+    indicators: list[IndicatorInfo],
+    funding: dict[str, int] | None = None,
+    aggregate: Aggregate | None = None,
+) -> AreaFigures:
+    """An area's figures from its practices; with the maturity dashboards' aggregate, its practices,
+    patients, returns and maturity figures are the dashboards' (population-weighted maturity)."""
+    figures = _practice_figures(practices, indicators, funding)
+    if aggregate is None:
+        return figures
+    graded = aggregate.on_track + aggregate.at_risk + aggregate.off_track
+    figures.practices = aggregate.practices
+    figures.patients = aggregate.patients
+    figures.received = aggregate.submitted
+    figures.on_time = aggregate.on_time
+    figures.completeness = ratio(aggregate.submitted, aggregate.practices)
+    figures.timeliness = ratio(aggregate.on_time, aggregate.practices)
+    figures.scored = aggregate.scored
+    figures.mean_maturity = aggregate.maturity
+    figures.on_track = ratio(aggregate.on_track, graded)
+    figures.at_risk = ratio(aggregate.at_risk, graded)
+    figures.off_track = ratio(aggregate.off_track, graded)
+    return figures
+
+
+def _practice_figures(
     practices: list[PracticeRow], indicators: list[IndicatorInfo], funding: dict[str, int] | None = None
 ) -> AreaFigures:
     n = len(practices)
@@ -215,12 +246,14 @@ def group_figures(
     key: Callable[[PracticeRow], str],
     indicators: list[IndicatorInfo],
     funding: Callable[[str], dict[str, int]],
+    aggregates: dict[str, Aggregate] | None = None,
 ) -> list[tuple[Area, AreaFigures]]:
     """One AreaFigures per area, in the areas' order, from the practices grouped by `key`."""
     grouped: dict[str, list[PracticeRow]] = {}
     for p in practices:
         grouped.setdefault(key(p), []).append(p)
-    return [(a, area_figures(grouped.get(a.code, []), indicators, funding(a.code))) for a in areas]
+    found = aggregates or {}
+    return [(a, area_figures(grouped.get(a.code, []), indicators, funding(a.code), found.get(a.code))) for a in areas]
 
 
 def sum_funding(rows: Iterable[dict[str, int]]) -> dict[str, int]:

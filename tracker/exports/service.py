@@ -19,6 +19,8 @@ from tracker.accounts.principal import Principal
 from tracker.exports import csvfile, sheets, xlsx
 from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow, TrendRow
 from tracker.exports.funding_service import funding_for
+from tracker.maturity import service as maturity
+from tracker.maturity.calculations import Aggregate
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
 from tracker.tables import Ccg, Indicator, Period, Region
@@ -108,9 +110,13 @@ def _datetime(value: Any) -> dt.datetime | None:
     return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
+# A practice's region is its CCG's (the ODS grouping when it has no CCG), as on the dashboards.
+REGION_OF = "COALESCE((SELECT rc.region FROM ccg rc WHERE rc.id = {alias}.ccg), {alias}.region)"
+
+
 def _where(t: Target, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
     if t.scope == "region":
-        return f" AND {alias}.region = {{}}", (t.id,)
+        return f" AND {REGION_OF.format(alias=alias)} = {{}}", (t.id,)
     if t.scope == "ccg":
         return f" AND {alias}.ccg = {{}}", (t.id,)
     return "", ()
@@ -118,19 +124,14 @@ def _where(t: Target, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
 
 async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
     where, args = _where(t)
-    end = _date(period["end_date"])
     rows = await db.fetch(
         f"""SELECT p.id, p.ods_code, p.name, p.clinical_system,
                    c.code AS ccg_code, c.name AS ccg_name, r.code AS region_code, r.name AS region_name,
-                   COALESCE(
-                     (SELECT l.patients FROM list_size l WHERE l.practice = p.id AND l.snapshot_date <= {{}}
-                      ORDER BY l.snapshot_date DESC LIMIT 1),
-                     (SELECT l.patients FROM list_size l WHERE l.practice = p.id
-                      ORDER BY l.snapshot_date LIMIT 1)) AS patients
-            FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = p.region
+                   (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                    ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+            FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = COALESCE(c.region, p.region)
             WHERE p.status = 'A'{where}
             ORDER BY p.ods_code""",  # noqa: S608 (fixed fragments; values bound)
-        end,
         *args,
     )
     return [
@@ -223,7 +224,7 @@ async def _trend(t: Target, period: dict[str, Any], top: Area) -> list[TrendRow]
     """Per period up to the chosen one: the scope's own figures, then each region's (national) or
     each CCG's (region). Practices are those open now."""
     where, args = _where(t)
-    group = {"national": "p.region", "region": "p.ccg"}.get(t.scope)
+    group = {"national": REGION_OF.format(alias="p"), "region": "p.ccg"}.get(t.scope)
     start = _date(period["start_date"])
     submitted_on = "date(r.first_submitted_at)" if db.is_sqlite() else "CAST(r.first_submitted_at AS DATE)"
     key = group or "p.ccg"  # a CCG export has one group: the CCG itself
@@ -295,6 +296,55 @@ def _trend_row(code: str, area: Area, keys: list[Any], sizes: dict, counts: dict
     )
 
 
+async def _maturity_figures(
+    t: Target, period: dict[str, Any], top: Area
+) -> tuple[dict[str, Aggregate], list[TrendRow]]:
+    """The maturity dashboards' aggregates and trend for the scope (empty before any scoring)."""
+    where = {"region": "AND region_id = {}", "ccg": "AND ccg_id = {}"}.get(t.scope, "")
+    rows = await maturity.period_rows(period["id"], where, *((t.id,) if t.id else ()))
+    if not rows:
+        return {}, []
+    regions, ccgs = await maturity.org_names()
+    aggregates: dict[str, Aggregate] = {"": maturity.total(rows)}
+    for key, names in (("region_id", regions), ("ccg_id", ccgs)):
+        for area_id, agg in maturity.group(rows, key).items():
+            if area_id in names:
+                aggregates[names[area_id]["code"]] = agg
+    children: list[tuple[str, Area, int]] = []
+    if t.scope == "national":
+        ids = sorted({r["region_id"] for r in rows if r["region_id"] in regions})
+        children = [("region_id", Area(regions[i]["code"], regions[i]["name"]), i) for i in ids]
+    elif t.scope == "region":
+        ids = sorted({r["ccg_id"] for r in rows if r["ccg_id"] in ccgs})
+        children = [("ccg_id", Area(ccgs[i]["code"], ccgs[i]["name"]), i) for i in ids]
+    start = _date(period["start_date"])
+    known = {r["code"]: _date(r["start_date"]) for r in await db.fetch("SELECT code, start_date FROM period")}
+    trend: list[TrendRow] = []
+    own = {"region": "WHERE s.region_id = {}", "ccg": "WHERE s.ccg_id = {}"}.get(t.scope, "")
+    for clause, area, args in [
+        (own, top, (t.id,) if t.id else ()),
+        *[(f"WHERE s.{k} = {{}}", a, (i,)) for k, a, i in children],
+    ]:
+        for r in await maturity.trend(clause, *args):
+            if (known.get(r["code"]) or start) > start:
+                continue
+            graded = int(r["on_track"] or 0) + int(r["at_risk"] or 0) + int(r["off_track"] or 0)
+            trend.append(
+                TrendRow(
+                    period_code=r["code"],
+                    area_code=area.code,
+                    area_name=area.name,
+                    practices=int(r["expected"] or 0),
+                    received=int(r["submitted"] or 0),
+                    on_time=int(r["on_time"] or 0),
+                    mean_maturity=r["maturity"],
+                    scored=graded,
+                    on_track=int(r["on_track"] or 0),
+                )
+            )
+    return aggregates, trend
+
+
 async def _data_changed_at(as_at: dt.date) -> dt.datetime:
     """The latest change to returns or scores: fixes the workbook's own timestamps, so the same data
     gives the same file."""
@@ -342,6 +392,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         key=lambda c: (c[1], c[0]),
     )
     top = Area(t.code or "ENG", t.name)
+    aggregates, maturity_trend = await _maturity_figures(t, period, top)
     return Dataset(
         scope=t.scope,
         scope_code=t.code,
@@ -357,9 +408,10 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         practices=practices,
         regions=[Area(code, name) for code, name in regions],
         ccgs=[Area(c[0], c[1], c[2], c[3]) for c in ccgs],
-        trend=await _trend(t, period, top),
+        trend=maturity_trend or await _trend(t, period, top),
         ledger=funding.ledger,
         ccg_funding=funding.by_ccg,
+        aggregates=aggregates,
         maturity_available=maturity_available,
         forecast_available=False,
         funding_available=funding.available,

@@ -136,7 +136,9 @@ def regions_sheet(data: Dataset) -> Sheet:
 
 
 def ccgs_sheet(data: Dataset) -> Sheet:
-    figures = group_figures(data.practices, data.ccgs, lambda p: p.ccg_code, data.indicators, _funding_lookup(data))
+    figures = group_figures(
+        data.practices, data.ccgs, lambda p: p.ccg_code, data.indicators, _funding_lookup(data), data.aggregates
+    )
     cols = [
         Column("CCG code", "code", 8),
         Column("CCG", "text", 40),
@@ -325,7 +327,7 @@ def funding_sheet(data: Dataset) -> Sheet:
 
 
 def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
-    f = area_figures(data.practices, data.indicators, sum_funding(data.ccg_funding.values()))
+    f = area_figures(data.practices, data.indicators, sum_funding(data.ccg_funding.values()), data.aggregates.get(""))
     m, fu = data.maturity_available, data.funding_available
     na = NOT_AVAILABLE
     measures: list[tuple[str, Any, str]] = [
