@@ -27,6 +27,8 @@ ADMIN_SECTIONS: list[tuple[str, str, str]] = [
     ("Schedules", "/admin/schedules", "Reminders and status reports: what runs when, run now, preview the emails."),
     ("Sent emails", "/admin/emails", "Every email the tracker has queued or sent, readable here even with no mail server."),
     ("Delivery failures", "/admin/email-failures", "Emails the mail server refused or that failed every retry; try them again."),
+    ("API tokens", "/admin/api-tokens", "Issue and revoke the tokens system suppliers use to read and submit returns."),
+    ("Lock exceptions", "/admin/lock-exceptions", "Let named practices change a locked period's return until a date."),
 ]
 
 

@@ -1,0 +1,254 @@
+"""The CCG's Excel round-trip: the pre-filled workbook, the checked preview of an upload (kept
+server-side under a token), and applying it all or nothing after checking it again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.accounts.principal import Principal
+from tracker.audit import service as audit
+from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.kv import service as kv
+from tracker.maturity import service as maturity
+from tracker.periods import service as periods
+from tracker.returns import calculations as calc
+from tracker.returns import xlsx
+from tracker.returns.calculations import Entry
+from tracker.returns.service import Actor, write_values
+from tracker.returns.upload_checks import Checked, check_upload
+from tracker.tables import Ccg, PracticeReturn
+
+KEY = "returns-upload:"
+PREVIEW_MINUTES = 60
+
+
+@dataclass
+class Preview:
+    error: str = ""  # the whole workbook was refused
+    checked: Checked | None = None
+    token: str = ""
+    submit: bool = False
+    period_code: str = ""
+    rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+async def _ccg(user: Principal) -> dict[str, Any]:
+    row = await Ccg.select().where(Ccg.id == user.ccg_id).first()
+    if row is None:
+        raise NotFoundException()
+    return row
+
+
+async def _open_period(today: dt.date) -> dict[str, Any] | None:
+    period = await periods.current_open(today)
+    if period is None or calc.is_locked(calc.Window(period["opens_on"], period["due_on"], period["locks_on"]), today):
+        return None
+    return period
+
+
+async def _facts(ccg_id: int, period: dict[str, Any]) -> dict[str, Any]:
+    """The CCG's active practices and their returns for the period (and the period before)."""
+    practices = await db.fetch(
+        "SELECT id, ods_code, name FROM practice WHERE ccg = {} AND status = 'A' ORDER BY ods_code", ccg_id
+    )
+    rows = await db.fetch(
+        """SELECT p.ods_code, r.id, r.state, r.version, i.code, v.value, v.numerator, v.denominator, v.comment
+           FROM practice_return r JOIN practice p ON p.id = r.practice
+           LEFT JOIN return_value v ON v.practice_return = r.id LEFT JOIN indicator i ON i.id = v.indicator
+           WHERE p.ccg = {} AND p.status = 'A' AND r.period = {}""",
+        ccg_id,
+        period["id"],
+    )
+    current: dict[str, dict[str, Entry]] = {}
+    returns: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        returns[r["ods_code"]] = {"id": r["id"], "state": r["state"], "version": r["version"]}
+        current.setdefault(r["ods_code"], {})
+        if r["code"]:
+            current[r["ods_code"]][r["code"]] = Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "")
+    prev = await db.fetch(
+        """SELECT p.ods_code, i.code, v.value
+           FROM practice_return r JOIN practice p ON p.id = r.practice
+           JOIN return_value v ON v.practice_return = r.id JOIN indicator i ON i.id = v.indicator
+           JOIN period pe ON pe.id = r.period
+           WHERE p.ccg = {} AND p.status = 'A'
+             AND pe.start_date = (SELECT MAX(start_date) FROM period WHERE start_date < {})""",
+        ccg_id,
+        period["start_date"],
+    )
+    previous: dict[str, dict[str, float | None]] = {}
+    for r in prev:
+        previous.setdefault(r["ods_code"], {})[r["code"]] = r["value"]
+    return {
+        "practices": {p["ods_code"]: p["name"] for p in practices},
+        "ids": {p["ods_code"]: p["id"] for p in practices},
+        "current": current,
+        "returns": returns,
+        "previous": previous,
+    }
+
+
+async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
+    """(file name, bytes) of the pre-filled workbook for the CCG's practices and the open period."""
+    ccg = await _ccg(user)
+    period = await _open_period(today)
+    if period is None:
+        raise NotFoundException("No period is open for returns")
+    specs = await active_indicators()
+    facts = await _facts(ccg["id"], period)
+    columns = [xlsx.Column(s.code, s.name, s.unit) for s in specs]
+    practices = [
+        (code, name.title(), {k: e.value for k, e in facts["current"].get(code, {}).items()})
+        for code, name in facts["practices"].items()
+    ]
+    data = xlsx.write_workbook(ccg["code"], ccg["name"], period["code"], period["due_on"].isoformat(), columns, practices)
+    return f"returns-{ccg['code']}-{calc.url_code(period['code'])}.xlsx", data
+
+
+async def _check(user: Principal, upload: xlsx.Upload, submit: bool, today: dt.date) -> tuple[Checked, dict[str, Any], dict[str, Any]]:
+    ccg = await _ccg(user)
+    period = await _open_period(today)
+    if period is None:
+        raise xlsx.WorkbookError("No period is open for returns, so nothing can be uploaded")
+    facts = await _facts(ccg["id"], period)
+    checked = check_upload(
+        upload,
+        ccg_code=ccg["code"],
+        period_code=period["code"],
+        specs=await active_indicators(),
+        practices=facts["practices"],
+        current=facts["current"],
+        previous=facts["previous"],
+        states={code: r["state"] for code, r in facts["returns"].items()},
+        submit=submit,
+    )
+    return checked, facts, period
+
+
+async def practice_count(user: Principal) -> int:
+    rows = await db.fetch("SELECT COUNT(*) AS n FROM practice WHERE ccg = {} AND status = 'A'", user.ccg_id)
+    return int(rows[0]["n"])
+
+
+async def preview(data: bytes, filename: str, *, user: Principal, submit: bool, today: dt.date, max_bytes: int) -> Preview:
+    """Check an upload. Nothing is written unless it is clean: then it is kept under a token to apply."""
+    import asyncio
+
+    try:
+        max_rows = await practice_count(user)
+        upload = await asyncio.to_thread(xlsx.read_workbook, data, filename, max_bytes=max_bytes, max_rows=max_rows)
+        checked, facts, period = await _check(user, upload, submit, today)
+    except xlsx.WorkbookError as exc:
+        return Preview(error=str(exc))
+    result = Preview(checked=checked, submit=submit, period_code=period["code"], rows=len(upload.rows))
+    if checked.errors or not checked.changes:
+        return result
+    token = secrets.token_urlsafe(24)
+    payload = {
+        "account": user.id,
+        "submit": submit,
+        "ccg": upload.ccg_code,
+        "period": upload.period_code,
+        "codes": upload.codes,
+        "rows": [[n, code, {k: xlsx_value(v) for k, v in values.items()}] for n, code, values in upload.rows],
+        "versions": {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged},
+    }
+    await kv.put(KEY + token, json.dumps(payload), dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES))
+    result.token = token
+    return result
+
+
+def xlsx_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class Applied:
+    error: str = ""
+    practices: int = 0
+    values: int = 0
+    submit: bool = False
+
+
+async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, today: dt.date) -> Applied:
+    """Apply a previewed upload: checked again now, then written all together or not at all."""
+    stored = await kv.get(KEY + token)
+    if stored is None:
+        return Applied(error="This preview has expired or was already applied: upload the workbook again")
+    payload = json.loads(stored[0])
+    if payload.get("account") != user.id:
+        return Applied(error="This preview belongs to someone else: upload the workbook yourself")
+    upload = xlsx.Upload(payload["ccg"], payload["period"], payload["codes"], [(n, c, v) for n, c, v in payload["rows"]])
+    submit = bool(payload["submit"])
+    ids = await indicator_ids()
+    refresh: list[tuple[int, int]] = []
+    async with db.write_transaction():
+        try:
+            checked, facts, period = await _check(user, upload, submit, today)
+        except xlsx.WorkbookError as exc:
+            return Applied(error=str(exc))
+        if checked.errors:
+            return Applied(error="The workbook no longer passes the checks: upload it again to see why")
+        versions_now = {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged}
+        if versions_now != payload["versions"]:
+            return Applied(error="Some of these returns changed since the preview: upload the workbook again to see the changes")
+        events: list[dict[str, Any]] = []
+        values = 0
+        new_state = "submitted" if submit else "draft"
+        for code, entries in checked.merged.items():
+            practice_id = facts["ids"][code]
+            existing = facts["returns"].get(code)
+            before = facts["current"].get(code, {})
+            if existing is None:
+                inserted = await PracticeReturn.insert(
+                    PracticeReturn(practice=practice_id, period=period["id"], state=new_state, version=1, created_at=now, updated_at=now)
+                ).returning(PracticeReturn.id, PracticeReturn.first_submitted_at)
+                return_id, first = inserted[0]["id"], None
+            else:
+                return_id = existing["id"]
+                row = await PracticeReturn.select(PracticeReturn.first_submitted_at).where(PracticeReturn.id == return_id).first()
+                first = row["first_submitted_at"] if row else None
+                await PracticeReturn.update(
+                    {PracticeReturn.state: new_state, PracticeReturn.version: existing["version"] + 1, PracticeReturn.updated_at: now}
+                ).where(PracticeReturn.id == return_id)
+                if existing["state"] == "approved":
+                    refresh.append((practice_id, period["id"]))
+            if submit:
+                await PracticeReturn.update(
+                    {PracticeReturn.submitted_at: now, PracticeReturn.first_submitted_at: first or now, PracticeReturn.returned_reason: ""}
+                ).where(PracticeReturn.id == return_id)
+            await write_values(return_id, entries, ids, replace_all=True)
+            base = {"account_id": actor.account_id, "actor": actor.label, "entity_type": "practice_return", "entity_id": return_id, "ip": actor.ip, "at": now}
+            old_state = existing["state"] if existing else None
+            events.append({**base, "action": "return.uploaded", "detail": {"practice": code, "period": period["code"], "old_state": old_state, "new_state": new_state}})
+            for ind in calc.changed_codes(before, entries):
+                values += 1
+                events.append(
+                    {
+                        **base,
+                        "action": "return.value_changed",
+                        "detail": {
+                            "practice": code,
+                            "period": period["code"],
+                            "indicator": ind,
+                            "old": before[ind].as_dict() if ind in before else None,
+                            "new": entries[ind].as_dict(),
+                            "source": "upload",
+                        },
+                    }
+                )
+        await audit.record_many(events)
+        await kv.delete(KEY + token)
+    for practice_id, period_id in refresh:
+        await maturity.refresh_practice(practice_id, period_id)
+    return Applied(practices=len(checked.merged), values=values, submit=submit)
