@@ -1,5 +1,127 @@
-"""Routes of this feature (none yet)."""
+"""The dashboards: England, region, CCG, practice and indicator, each with CSV downloads.
 
-from typing import Any
+Routes are thin: parse the query, ask pages.py for the context, render. `?format=csv&table=NAME`
+downloads any table on a dashboard.
+"""
 
-ROUTES: list[Any] = []
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Response, Template
+
+from tracker.accounts.principal import Role
+from tracker.maturity import pages
+from tracker.web.auth import ANY_SIGNED_IN, roles
+
+Period = Annotated[str | None, QueryParameter(max_length=12)]
+Short = Annotated[str, QueryParameter(max_length=20)]
+Search = Annotated[str, QueryParameter(max_length=100)]
+
+
+def _today(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.settings.current_date()
+
+
+def _render(template: str, context: dict[str, Any], fmt: str, table: str, filename: str) -> Template | Response[str]:
+    if fmt == "csv":
+        view = context["tables"].get(table or next(iter(context["tables"])))
+        if view is None:
+            raise NotFoundException("No such table on this dashboard")
+        name = f"{filename}-{view.name}-{context['period'].code.replace('/', '-')}.csv"
+        return Response(
+            view.csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return Template(template, context=context)
+
+
+@get("/dashboards", opt=ANY_SIGNED_IN, name="dashboards")
+async def dashboards(request: Request[Any, Any, Any]) -> Redirect:
+    """Everyone starts at the dashboard of their own organisation."""
+    user = request.user
+    if user.role == Role.PRACTICE:
+        if len(user.practice_codes) == 1:
+            return Redirect(f"/dashboards/practices/{user.practice_codes[0]}", status_code=303)
+        return Redirect("/practices", status_code=303)
+    if user.role == Role.CCG:
+        return Redirect(f"/dashboards/ccgs/{user.ccg_code}", status_code=303)
+    if user.role == Role.REGION:
+        return Redirect(f"/dashboards/regions/{user.region_code}", status_code=303)
+    return Redirect("/dashboards/england", status_code=303)
+
+
+@get("/dashboards/england", opt=roles(Role.NATIONAL, Role.ADMIN), name="dashboard_england")
+async def england(
+    request: Request[Any, Any, Any],
+    period: Period = None,
+    sort: Short = "maturity",
+    dir: Short = "asc",
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    context = await pages.england(request.user, period, _today(request), sort, dir)
+    return _render("maturity/england.html", context, format, table, "england")
+
+
+@get("/dashboards/regions/{code:str}", opt=roles(Role.REGION, Role.NATIONAL, Role.ADMIN), name="dashboard_region")
+async def region(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    period: Period = None,
+    sort: Short = "maturity",
+    dir: Short = "asc",
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    context = await pages.region(request.user, code, period, _today(request), sort, dir)
+    return _render("maturity/region.html", context, format, table, f"region-{context['org']['code']}")
+
+
+@get("/dashboards/ccgs/{code:str}", opt=roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN), name="dashboard_ccg")
+async def ccg(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    period: Period = None,
+    sort: Short = "maturity",
+    dir: Short = "asc",
+    status: Short = "",
+    level: Short = "",
+    q: Search = "",
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    filters = {"status": status, "level": level, "q": q}
+    context = await pages.ccg(request.user, code, period, _today(request), sort, dir, filters)
+    return _render("maturity/ccg.html", context, format, table, f"ccg-{context['org']['code']}")
+
+
+@get("/dashboards/practices/{code:str}", opt=ANY_SIGNED_IN, name="dashboard_practice")
+async def practice(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    period: Period = None,
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    context = await pages.practice(request.user, code, period, _today(request))
+    return _render("maturity/practice.html", context, format, table, f"practice-{context['practice']['ods_code']}")
+
+
+@get("/dashboards/indicators/{code:str}", opt=ANY_SIGNED_IN, name="dashboard_indicator")
+async def indicator(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    period: Period = None,
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    context = await pages.indicator(request.user, code, period, _today(request))
+    return _render("maturity/indicator.html", context, format, table, f"indicator-{context['spec'].code}")
+
+
+ROUTES: list[Any] = [dashboards, england, region, ccg, practice, indicator]

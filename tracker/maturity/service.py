@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from tracker.indicators import service as indicators
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
 from tracker.periods import service as periods
-from tracker.tables import IndicatorStat, PracticeScore
+from tracker.tables import IndicatorStat, OrgScore, PracticeScore
 
 SCORE_COLUMNS = (
     "practice",
@@ -42,6 +41,22 @@ SCORE_COLUMNS = (
     "expected",
     "submitted",
     "on_time",
+)
+ORG_COLUMNS = (
+    "scope",
+    "org_id",
+    "period",
+    "practices",
+    "scored",
+    "maturity",
+    "on_track",
+    "at_risk",
+    "off_track",
+    "submitted",
+    "on_time",
+    "patients",
+    "deciles",
+    "computed_at",
 )
 STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "computed_at")
 ENGLAND = 0
@@ -190,12 +205,15 @@ async def refresh_all() -> RefreshSummary:
         score_rows += _score_rows(
             practice, specs, scoring, values.get(practice["id"], {}), returns.get(practice["id"], {}), now
         )
+    org_rows = _org_rows([_facts_of(r) for r in score_rows], None, now)
     async with db.write_transaction():
         await db.engine().run_ddl("DELETE FROM practice_score")
         await db.engine().run_ddl("DELETE FROM indicator_stat")
+        await db.engine().run_ddl("DELETE FROM org_score")
         for start in range(0, len(score_rows), 50_000):
             await db.bulk_insert("practice_score", SCORE_COLUMNS, score_rows[start : start + 50_000])
         await db.bulk_insert("indicator_stat", STAT_COLUMNS, stat_rows)
+        await db.bulk_insert("org_score", ORG_COLUMNS, org_rows)
     summary.practices = len(practices)
     summary.periods = len(scoring)
     summary.score_rows = len(score_rows)
@@ -245,6 +263,79 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         stale = [period_id] if period_id is not None else changed
         if stale:
             await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
+        await _refresh_orgs(practice, changed)
+
+
+async def _refresh_orgs(practice: dict[str, Any], period_ids: list[int]) -> None:
+    """Re-aggregate England, the practice's region and its CCG for the changed periods."""
+    if not period_ids:
+        return
+    placeholders = ", ".join("{}" for _ in period_ids)
+    rows = await db.fetch(
+        f"""
+        SELECT period, ccg_id, region_id, maturity, status, patients, expected, submitted, on_time
+        FROM practice_score WHERE period IN ({placeholders})
+        """,  # noqa: S608 (placeholders only; values are bound)
+        *period_ids,
+    )
+    facts = [(r["period"], r["ccg_id"], r["region_id"], _facts(r)) for r in rows]
+    wanted = {("england", ENGLAND), ("region", practice["region_id"]), ("ccg", practice["ccg_id"])}
+    new_rows = _org_rows(facts, wanted, dt.datetime.now(dt.UTC))
+    for scope, org_id in wanted:
+        if org_id is None:
+            continue
+        await OrgScore.delete().where(
+            (OrgScore.scope == scope) & (OrgScore.org_id == org_id) & OrgScore.period.is_in(period_ids)
+        )
+    await db.bulk_insert("org_score", ORG_COLUMNS, new_rows)
+
+
+def _facts_of(row: tuple[Any, ...]) -> tuple[int, int | None, int | None, calc.PracticeFacts]:
+    """(period, ccg, region, facts) from a practice_score row as written by _score_rows."""
+    return (
+        row[1],
+        row[10],
+        row[11],
+        calc.PracticeFacts(
+            maturity=row[2], status=row[4], patients=row[12], expected=row[13], submitted=row[14], on_time=row[15]
+        ),
+    )
+
+
+def _org_rows(
+    facts: list[tuple[int, int | None, int | None, calc.PracticeFacts]],
+    wanted: set[tuple[str, int | None]] | None,
+    now: dt.datetime,
+) -> list[tuple[Any, ...]]:
+    """org_score rows: England, each region and each CCG (or only those wanted), per period."""
+    grouped: dict[tuple[str, int, int], list[calc.PracticeFacts]] = defaultdict(list)
+    for period_id, ccg_id, region_id, f in facts:
+        for scope, org_id in (("england", ENGLAND), ("region", region_id), ("ccg", ccg_id)):
+            if org_id is None or (wanted is not None and (scope, org_id) not in wanted):
+                continue
+            grouped[(scope, org_id, period_id)].append(f)
+    out = []
+    for (scope, org_id, period_id), members in grouped.items():
+        a = calc.aggregate(members)
+        out.append(
+            (
+                scope,
+                org_id,
+                period_id,
+                a.practices,
+                a.scored,
+                None if a.maturity is None else round(a.maturity, 3),
+                a.on_track,
+                a.at_risk,
+                a.off_track,
+                a.submitted,
+                a.on_time,
+                a.patients,
+                json.dumps([round(c, 2) for c in a.deciles]) if a.deciles else "",
+                now,
+            )
+        )
+    return out
 
 
 def _stats_for_period(
@@ -377,49 +468,47 @@ def _facts(r: dict[str, Any]) -> calc.PracticeFacts:
     )
 
 
-async def period_rows(period_id: int, where: str = "", *args: Any) -> list[dict[str, Any]]:
-    return await db.fetch(
-        f"""
-        SELECT practice, ccg_id, region_id, maturity, level, status, patients, expected, submitted, on_time
-        FROM practice_score WHERE period = {{}} {where}
-        """,  # noqa: S608 (fixed clauses from this module; values are bound)
-        period_id,
-        *args,
+def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
+    return calc.Aggregate(
+        practices=r["practices"],
+        scored=r["scored"],
+        maturity=r["maturity"],
+        on_track=r["on_track"],
+        at_risk=r["at_risk"],
+        off_track=r["off_track"],
+        submitted=r["submitted"],
+        on_time=r["on_time"],
+        patients=int(r["patients"] or 0),
+        deciles=json.loads(r["deciles"]) if r["deciles"] else None,
     )
 
 
-def group(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, calc.Aggregate]:
-    grouped: dict[Any, list[calc.PracticeFacts]] = defaultdict(list)
-    for r in rows:
-        grouped[r[key]].append(_facts(r))
-    return {k: calc.aggregate(v) for k, v in grouped.items()}
+async def org_scores(scope: str, period_id: int, org_id: int | None = None) -> dict[int, calc.Aggregate]:
+    """Precomputed aggregates of one scope (england, region, ccg) for a period, by organisation."""
+    if org_id is None:
+        rows = await db.fetch("SELECT * FROM org_score WHERE scope = {} AND period = {}", scope, period_id)
+    else:
+        rows = await db.fetch(
+            "SELECT * FROM org_score WHERE scope = {} AND period = {} AND org_id = {}", scope, period_id, org_id
+        )
+    return {r["org_id"]: _aggregate(r) for r in rows}
 
 
-def total(rows: Iterable[dict[str, Any]]) -> calc.Aggregate:
-    return calc.aggregate(_facts(r) for r in rows)
+async def england_score(period_id: int) -> calc.Aggregate:
+    return (await org_scores("england", period_id, ENGLAND)).get(ENGLAND) or calc.aggregate([])
 
 
-async def trend(where: str = "", *args: Any) -> list[dict[str, Any]]:
-    """Per period: population-weighted maturity, statuses, completeness and timeliness (SQL)."""
-    return await db.fetch(
-        f"""
-        SELECT s.period, p.code,
-               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END)
-                 / SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS maturity,
-               AVG(s.maturity) AS plain_maturity,
-               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
-               SUM(CASE WHEN s.status = 'at_risk' THEN 1 ELSE 0 END) AS at_risk,
-               SUM(CASE WHEN s.status = 'off_track' THEN 1 ELSE 0 END) AS off_track,
-               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
-               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
-               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
-        FROM practice_score s JOIN period p ON p.id = s.period
-        {where}
-        GROUP BY s.period, p.code, p.start_date
-        ORDER BY p.start_date
-        """,  # noqa: S608 (fixed clauses from this module; values are bound)
-        *args,
+async def org_trend(scope: str, org_id: int) -> list[tuple[str, calc.Aggregate]]:
+    """(period code, aggregate) for every scored period, oldest first."""
+    rows = await db.fetch(
+        """
+        SELECT o.*, p.code FROM org_score o JOIN period p ON p.id = o.period
+        WHERE o.scope = {} AND o.org_id = {} ORDER BY p.start_date
+        """,
+        scope,
+        org_id,
     )
+    return [(r["code"], _aggregate(r)) for r in rows]
 
 
 async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -485,20 +574,6 @@ async def practice_detail(practice_id: int) -> PracticeDetail:
             values[r["period"]][code] = r["value"]
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     return PracticeDetail(specs, scoring, history, dict(values))
-
-
-async def maturities(period_id: int, ccg_id: int | None = None) -> list[float]:
-    if ccg_id is None:
-        rows = await db.fetch(
-            "SELECT maturity FROM practice_score WHERE period = {} AND maturity IS NOT NULL", period_id
-        )
-    else:
-        rows = await db.fetch(
-            "SELECT maturity FROM practice_score WHERE period = {} AND ccg_id = {} AND maturity IS NOT NULL",
-            period_id,
-            ccg_id,
-        )
-    return [r["maturity"] for r in rows]
 
 
 async def practice_scores(practice_id: int) -> dict[int, dict[str, Any]]:

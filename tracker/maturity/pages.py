@@ -1,0 +1,283 @@
+"""Each dashboard's page: the service's precomputed rows through the presenters into one template
+context. Policy checks happen in the organisation lookups (practice, CCG, region) or here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from markupsafe import Markup
+
+from tracker.accounts.policy import NATIONAL_SCOPE, Action, Scope, can, require
+from tracker.accounts.principal import Principal
+from tracker.indicators import service as indicators
+from tracker.maturity import calculations as calc
+from tracker.maturity import practice_presenters as pp
+from tracker.maturity import presenters as pr
+from tracker.maturity import service
+from tracker.maturity.presenters import OrgRow
+from tracker.maturity.tables_view import status_tag
+from tracker.organisations import service as organisations
+from tracker.organisations.presenters import practice_title
+
+
+def _crumbs(
+    user: Principal, region: dict[str, Any] | None = None, ccg: dict[str, Any] | None = None
+) -> list[dict[str, str]]:
+    items = []
+    if can(user, Action.VIEW, NATIONAL_SCOPE):
+        items.append({"href": "/dashboards/england", "text": "England"})
+    if region and can(user, Action.VIEW, Scope(region_id=region["id"])):
+        items.append({"href": f"/dashboards/regions/{region['code']}", "text": region["name"] or region["code"]})
+    if ccg and can(user, Action.VIEW, Scope(ccg_id=ccg["id"], region_id=ccg.get("region"))):
+        items.append({"href": f"/dashboards/ccgs/{ccg['code']}", "text": ccg["name"] or ccg["code"]})
+    return items
+
+
+def _org_rows(
+    aggregates: dict[int, calc.Aggregate],
+    names: dict[int, dict[str, Any]],
+    href: str,
+    period_code: str,
+    parents: dict[int, dict[str, Any]] | None = None,
+) -> list[OrgRow]:
+    out = []
+    for org_id, agg in aggregates.items():
+        org = names.get(org_id)
+        if org is None:
+            continue
+        parent = ""
+        if parents is not None:
+            p = parents.get(org.get("region"))
+            parent = (p["name"] or p["code"]) if p else ""
+        name = org["name"] or org["code"]
+        out.append(OrgRow(org_id, org["code"], name, f"{href}/{org['code']}?period={period_code}", parent, agg))
+    return out
+
+
+async def england(
+    user: Principal, period_code: str | None, today: dt.date, sort: str, direction: str
+) -> dict[str, Any]:
+    require(user, Action.VIEW, NATIONAL_SCOPE)
+    period, choices = await service.choose_period(period_code, today)
+    regions, ccgs = await service.org_names()
+    total = await service.england_score(period.id)
+    region_rows = _org_rows(await service.org_scores("region", period.id), regions, "/dashboards/regions", period.code)
+    ccg_rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
+    base = "/dashboards/england"
+    return {
+        "title": "England: digital maturity of GP practices",
+        "period": period,
+        "period_label": pr.period_label(period.code),
+        "periods": pr.period_choices(choices, period),
+        "headline": pr.headline(total),
+        "regions_chart": pr.maturity_bars("Regions by maturity index", region_rows, total),
+        "tables": {
+            "regions": pr.ranked_orgs(region_rows, "Region", sort, direction, base, period.code, "regions"),
+            "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs", "Region"),
+            "trend": (
+                trend := pr.trend(
+                    "England", await service.org_trend("england", 0), None, pr.query(base, format="csv", table="trend")
+                )
+            )["table"],
+        },
+        "trend": trend,
+        "sort": sort,
+        "dir": direction,
+        "sort_href": _sorter(base, period.code, "ccgs"),
+        "excel_href": pr.query("/exports/national.xlsx", period=period.code),
+        "indicators": await _indicator_links(period.code),
+        "crumbs": [],
+    }
+
+
+async def region(
+    user: Principal, code: str, period_code: str | None, today: dt.date, sort: str, direction: str
+) -> dict[str, Any]:
+    row = await organisations.region(code, user)
+    period, choices = await service.choose_period(period_code, today)
+    _, ccgs = await service.org_names()
+    total = (await service.org_scores("region", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
+    national = await service.england_score(period.id)
+    in_region = {i: c for i, c in ccgs.items() if c["region"] == row["id"]}
+    ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
+    base = f"/dashboards/regions/{row['code']}"
+    name = row["name"] or row["code"]
+    trend = pr.trend(
+        name,
+        await service.org_trend("region", row["id"]),
+        await service.org_trend("england", 0),
+        pr.query(base, format="csv", table="trend"),
+    )
+    return {
+        "title": f"{name}: digital maturity",
+        "org": row,
+        "period": period,
+        "period_label": pr.period_label(period.code),
+        "periods": pr.period_choices(choices, period),
+        "headline": pr.headline(total, national),
+        "ccg_chart": pr.maturity_bars(f"CCGs in {name} by maturity index", ccg_rows, national),
+        "tables": {
+            "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),
+            "trend": trend["table"],
+        },
+        "trend": trend,
+        "sort": sort,
+        "dir": direction,
+        "sort_href": _sorter(base, period.code, "ccgs"),
+        "excel_href": pr.query(f"/exports/regions/{row['code']}.xlsx", period=period.code),
+        "crumbs": _crumbs(user),
+    }
+
+
+async def ccg(
+    user: Principal,
+    code: str,
+    period_code: str | None,
+    today: dt.date,
+    sort: str,
+    direction: str,
+    filters: dict[str, str],
+) -> dict[str, Any]:
+    row = await organisations.ccg(code, user)
+    period, choices = await service.choose_period(period_code, today)
+    practices = await service.ccg_practices(row["id"], period, choices)
+    total = (await service.org_scores("ccg", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
+    national = await service.england_score(period.id)
+    base = f"/dashboards/ccgs/{row['code']}"
+    name = row["name"] or row["code"]
+    shown = pr.filter_practices(practices, filters.get("status", ""), filters.get("level", ""), filters.get("q", ""))
+    trend = pr.trend(
+        name,
+        await service.org_trend("ccg", row["id"]),
+        await service.org_trend("england", 0),
+        pr.query(base, format="csv", table="trend"),
+    )
+    region_row = (
+        {"id": row["region"], "code": row["region.code"], "name": row["region.name"]} if row["region"] else None
+    )
+    return {
+        "title": f"{name}: digital maturity",
+        "org": row,
+        "period": period,
+        "period_label": pr.period_label(period.code),
+        "periods": pr.period_choices(choices, period),
+        "headline": pr.headline(total, national),
+        "distribution": pr.distribution(practices, name),
+        "tables": {
+            "at-risk": pr.at_risk_list(practices, period.code, base),
+            "practices": pr.practice_table(shown, sort, direction, period.code, base, filters),
+            "trend": trend["table"],
+        },
+        "shown": len(shown),
+        "total_practices": len(practices),
+        "filters": filters,
+        "trend": trend,
+        "sort": sort,
+        "dir": direction,
+        "sort_href": _sorter(base, period.code, "practices", filters),
+        "excel_href": pr.query(f"/exports/ccgs/{row['code']}.xlsx", period=period.code),
+        "crumbs": _crumbs(user, region_row),
+    }
+
+
+async def practice(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
+    row = await organisations.practice(code, user)
+    period, choices = await service.choose_period(period_code, today)
+    detail = await service.practice_detail(row["id"])
+    index = [p.id for p in detail.scoring].index(period.id)
+    current = detail.history[index]
+    base = f"/dashboards/practices/{row['ods_code']}"
+    indicator_table, indicator_charts = pp.indicator_rows(detail, index, period.code, base)
+    history_table, history_chart = pp.history_table(detail, base, period.code)
+    ccg_score = (await service.org_scores("ccg", period.id, row["ccg"])).get(row["ccg"]) if row["ccg"] else None
+    ccg_cuts = ccg_score.deciles if ccg_score else None
+    england_cuts = (await service.england_score(period.id)).deciles
+    ccg_name = row["ccg.name"] or row["ccg.code"] or "its CCG"
+    region_row = None
+    if row.get("ccg.region"):
+        regions, _ = await service.org_names()
+        region_row = regions.get(row["ccg.region"])
+    ccg_row = (
+        {"id": row["ccg"], "code": row["ccg.code"], "name": row["ccg.name"], "region": row.get("ccg.region")}
+        if row["ccg"]
+        else None
+    )
+    return {
+        "title": practice_title(row["name"]),
+        "practice": row,
+        "period": period,
+        "period_label": pr.period_label(period.code),
+        "periods": pr.period_choices(choices, period),
+        "current": current,
+        "level_name": calc.level_name(current.level),
+        "status": current.status,
+        "status_tag": Markup(status_tag(current.status)),  # noqa: S704 (fixed words and classes)
+        "positions": [
+            p
+            for p in (
+                pp.position(current.maturity, ccg_cuts, ccg_name),
+                pp.position(current.maturity, england_cuts, "England"),
+            )
+            if p
+        ],
+        "tables": {"indicators": indicator_table, "history": history_table},
+        "history_chart": history_chart,
+        "indicator_charts": indicator_charts,
+        "crumbs": _crumbs(user, region_row, ccg_row),
+    }
+
+
+async def indicator(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
+    spec, indicator_id = await service.indicator(code)
+    period, choices = await service.choose_period(period_code, today)
+    stats = [
+        s
+        for s in await service.indicator_stats(indicator_id)
+        if s["period"] in {p.id for p in choices if p.start_date <= period.start_date}
+    ]
+    before = service.previous_year(period, choices)
+    base = f"/dashboards/indicators/{spec.code}"
+    _, ccgs = await service.org_names()
+    visible = {i for i, c in ccgs.items() if can(user, Action.VIEW, Scope(ccg_id=i, region_id=c["region"]))}
+    fan = pp.fan(spec, stats, base, period.code)
+    moved = (
+        pp.movers(
+            spec,
+            await service.ccg_indicator_means(indicator_id, [period.id, before.id]),
+            period.id,
+            before.id,
+            before.code,
+            base,
+            period.code,
+            visible,
+        )
+        if before
+        else None
+    )
+    tables = {"distribution": fan["table"]}
+    if moved is not None:
+        tables["moved"] = moved
+    return {
+        "title": spec.name,
+        "spec": spec,
+        "summary": pp.indicator_summary(spec),
+        "period": period,
+        "period_label": pr.period_label(period.code),
+        "periods": pr.period_choices(choices, period),
+        "fan": fan,
+        "tables": tables,
+        "crumbs": [{"href": "/dashboards", "text": "Dashboards"}],
+    }
+
+
+def _sorter(base: str, period_code: str, anchor: str, filters: dict[str, str] | None = None) -> Any:
+    def href(key: str, direction: str) -> str:
+        return pr.query(base, period=period_code, sort=key, dir=direction, **(filters or {})) + "#" + anchor
+
+    return href
+
+
+async def _indicator_links(period_code: str) -> list[dict[str, str]]:
+    specs = await indicators.active_indicators()
+    return [{"href": f"/dashboards/indicators/{s.code}?period={period_code}", "text": s.name} for s in specs]

@@ -1,0 +1,380 @@
+"""View models for the organisation dashboards (England, region, CCG). Pure: rows in, labels,
+tables and charts out. The practice and indicator pages are in practice_presenters.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.maturity import calculations as calc
+from tracker.maturity import charts
+from tracker.maturity.tables_view import Column, TableView, link, query, status_tag
+from tracker.organisations.presenters import practice_title
+from tracker.web.formatting import number, percent
+
+SORTS = {"maturity", "on_track", "off_track", "completeness", "timeliness", "name", "practices", "late", "level"}
+
+
+def pct(value: float | None) -> str:
+    return percent(value, 0)
+
+
+def score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    code: str
+    label: str
+    selected: bool
+
+
+def period_label(code: str) -> str:
+    return code.replace("-", " ")
+
+
+def period_choices(choices: Sequence[Any], current: Any) -> list[dict[str, Any]]:
+    return [{"value": p.code, "text": period_label(p.code), "selected": p.id == current.id} for p in reversed(choices)]
+
+
+def headline(agg: calc.Aggregate, england: calc.Aggregate | None = None) -> list[dict[str, Any]]:
+    """The summary list at the top of an organisation dashboard."""
+
+    def vs(mine: float | None, theirs: float | None, fmt: Callable[[float | None], str]) -> str:
+        if england is None or theirs is None:
+            return fmt(mine)
+        return f"{fmt(mine)} (England {fmt(theirs)})"
+
+    e = england
+    items = [
+        ("Maturity index (0-100)", vs(agg.maturity, e.maturity if e else None, score) + ", weighted by list size"),
+        (
+            "Practices on track",
+            vs(agg.share_on_track, e.share_on_track if e else None, pct)
+            + f": {number(agg.on_track)} on track, {number(agg.at_risk)} at risk, {number(agg.off_track)} off track",
+        ),
+        (
+            "Returns received (completeness)",
+            vs(agg.completeness, e.completeness if e else None, pct)
+            + f": {number(agg.submitted)} of {number(agg.practices)} expected",
+        ),
+        (
+            "Returns on time (timeliness)",
+            vs(agg.timeliness, e.timeliness if e else None, pct) + f": {number(agg.on_time)} by the due date",
+        ),
+        ("Registered patients", number(agg.patients)),
+    ]
+    return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]
+
+
+# --- Ranked organisations -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    id: int
+    code: str
+    name: str
+    href: str
+    parent: str
+    agg: calc.Aggregate
+
+
+def _sort_key(sort: str) -> Callable[[OrgRow], Any]:
+    def value(r: OrgRow) -> Any:
+        a = r.agg
+        match sort:
+            case "name":
+                return r.name
+            case "on_track":
+                return a.share_on_track if a.share_on_track is not None else -1
+            case "off_track":
+                return share(a.off_track, a.scored)
+            case "completeness":
+                return a.completeness if a.completeness is not None else -1
+            case "timeliness":
+                return a.timeliness if a.timeliness is not None else -1
+            case "practices":
+                return a.practices
+        return a.maturity if a.maturity is not None else -1
+
+    return value
+
+
+def share(part: int, whole: int) -> float:
+    return calc.share(part, whole) or 0.0
+
+
+def ranked_orgs(
+    rows: list[OrgRow],
+    kind: str,
+    sort: str,
+    direction: str,
+    base_href: str,
+    period_code: str,
+    csv_name: str,
+    parent_label: str = "",
+) -> TableView:
+    """CCGs or regions with the dashboard measures, ranked by maturity (1 = most mature), listed in
+    the chosen order (lowest maturity first unless asked otherwise)."""
+    sort = sort if sort in SORTS else "maturity"
+    direction = direction if direction in ("asc", "desc") else "asc"
+    ranks = {
+        r.id: i
+        for i, r in enumerate(sorted(rows, key=lambda r: -(r.agg.maturity if r.agg.maturity is not None else -1)), 1)
+    }
+    ordered = sorted(rows, key=_sort_key(sort), reverse=direction == "desc")
+    columns = [
+        Column("rank", "Rank", numeric=True),
+        Column("name", kind, sortable=True),
+        *([Column("parent", parent_label)] if parent_label else []),
+        Column("practices", "Practices", numeric=True, sortable=True),
+        Column("maturity", "Maturity (0-100)", numeric=True, sortable=True),
+        Column("on_track", "On track", numeric=True, sortable=True),
+        Column("off_track", "Off track", numeric=True, sortable=True),
+        Column("completeness", "Returns received", numeric=True, sortable=True),
+        Column("timeliness", "On time", numeric=True, sortable=True),
+    ]
+    table = TableView(
+        csv_name,
+        f"{kind}s, ranked by maturity",
+        columns,
+        csv_href=query(base_href, period=period_code, sort=sort, dir=direction, format="csv", table=csv_name),
+    )
+    for r in ordered:
+        a = r.agg
+        off = calc.share(a.off_track, a.on_track + a.at_risk + a.off_track)
+        table.add(
+            [
+                str(ranks[r.id]),
+                ("html", link(r.href, r.name)),
+                *([r.parent] if parent_label else []),
+                number(a.practices),
+                score(a.maturity),
+                pct(a.share_on_track),
+                pct(off),
+                pct(a.completeness),
+                pct(a.timeliness),
+            ],
+            [
+                ranks[r.id],
+                f"{r.name} ({r.code})",
+                *([r.parent] if parent_label else []),
+                a.practices,
+                a.maturity,
+                a.share_on_track,
+                off,
+                a.completeness,
+                a.timeliness,
+            ],
+        )
+    return table
+
+
+def maturity_bars(title: str, rows: list[OrgRow], england: calc.Aggregate) -> dict[str, Any]:
+    """A bar per organisation (lowest first) with England's figure as the first bar, hatched."""
+    ordered = sorted([r for r in rows if r.agg.maturity is not None], key=lambda r: r.agg.maturity or 0)
+    bars = [charts.Bar("England", england.maturity or 0, score(england.maturity), charts.GREY, hatched=True)]
+    bars += [charts.Bar(r.name[:26], r.agg.maturity or 0, score(r.agg.maturity)) for r in ordered]
+    lowest = ordered[0] if ordered else None
+    highest = ordered[-1] if ordered else None
+    summary = (
+        f"Lowest: {lowest.name} at {score(lowest.agg.maturity)}; highest: {highest.name} at "
+        f"{score(highest.agg.maturity)}; England {score(england.maturity)}."
+        if lowest and highest
+        else "No scores for this period."
+    )
+    return {"svg": charts.bar_chart(title, summary, bars, 100), "summary": summary}
+
+
+# --- Trend over time --------------------------------------------------------------------------
+
+
+def trend(
+    name: str,
+    rows: list[tuple[str, calc.Aggregate]],
+    england: list[tuple[str, calc.Aggregate]] | None,
+    csv_href: str,
+) -> dict[str, Any]:
+    """Maturity and the share on track by period (beside England's maturity), and its table."""
+    labels = [period_label(code) for code, _ in rows]
+    lines = [
+        charts.Line(name, [(i, a.maturity) for i, (_, a) in enumerate(rows)], charts.BLUE, "solid", markers=True),
+        charts.Line(
+            f"{name}: % practices on track",
+            [(i, a.share_on_track) for i, (_, a) in enumerate(rows)],
+            charts.GREEN,
+            "dotted",
+        ),
+    ]
+    if england is not None:
+        by_code = dict(england)
+        lines.append(
+            charts.Line(
+                "England",
+                [(i, by_code[code].maturity if code in by_code else None) for i, (code, _) in enumerate(rows)],
+                charts.GREY,
+                "dashed",
+            )
+        )
+    table = TableView(
+        "trend",
+        "Trend by period",
+        [
+            Column("period", "Period"),
+            Column("maturity", "Maturity (0-100)", numeric=True),
+            Column("on_track", "On track", numeric=True),
+            Column("completeness", "Returns received", numeric=True),
+            Column("timeliness", "On time", numeric=True),
+        ],
+        csv_href=csv_href,
+    )
+    for code, a in rows:
+        values = [period_label(code), a.maturity, a.share_on_track, a.completeness, a.timeliness]
+        table.add([values[0], score(a.maturity), pct(values[2]), pct(values[3]), pct(values[4])], values)
+    summary = (
+        f"{name}'s maturity index went from {score(rows[0][1].maturity)} in {period_label(rows[0][0])} "
+        f"to {score(rows[-1][1].maturity)} in {period_label(rows[-1][0])}; "
+        f"{pct(rows[-1][1].share_on_track)} of its practices were on track in {period_label(rows[-1][0])}."
+        if rows
+        else "No scores yet."
+    )
+    svg = charts.time_chart(f"{name}: maturity over time", summary, labels, lines)
+    return {"svg": svg, "summary": summary, "table": table}
+
+
+# --- CCG practices -----------------------------------------------------------------------------
+
+
+PRACTICE_COLUMNS = [
+    Column("name", "Practice", sortable=True),
+    Column("status", "Status"),
+    Column("level", "Level", sortable=True),
+    Column("maturity", "Maturity (0-100)", numeric=True, sortable=True),
+    Column("indicators", "Indicators on / at risk / off"),
+    Column("late", "Late or missing returns", numeric=True, sortable=True),
+]
+STATUS_ORDER = {calc.OFF_TRACK: 0, calc.AT_RISK: 1, calc.ON_TRACK: 2, "": 3}
+
+
+def _practice_sort(sort: str) -> Callable[[dict[str, Any]], Any]:
+    def key(r: dict[str, Any]) -> Any:
+        match sort:
+            case "name":
+                return practice_title(r["name"])
+            case "level":
+                return r["level"] or 0
+            case "late":
+                return r["late_returns"] or 0
+            case "status":
+                return STATUS_ORDER.get(r["status"] or "", 3)
+        return r["maturity"] if r["maturity"] is not None else -1
+
+    return key
+
+
+def filter_practices(rows: list[dict[str, Any]], status: str, level: str, q: str) -> list[dict[str, Any]]:
+    out = rows
+    if status in STATUS_ORDER:
+        out = [r for r in out if (r["status"] or "") == status] if status else out
+    if level.isdigit():
+        out = [r for r in out if r["level"] == int(level)]
+    if q.strip():
+        needle = q.strip().upper()
+        out = [r for r in out if needle in r["name"].upper() or r["ods_code"].startswith(needle)]
+    return out
+
+
+def practice_table(
+    rows: list[dict[str, Any]], sort: str, direction: str, period_code: str, base: str, filters: dict[str, str]
+) -> TableView:
+    sort = sort if sort in {"name", "level", "maturity", "late", "status"} else "maturity"
+    direction = direction if direction in ("asc", "desc") else "asc"
+    table = TableView(
+        "practices",
+        "Practices",
+        PRACTICE_COLUMNS,
+        csv_href=query(base, period=period_code, sort=sort, dir=direction, format="csv", table="practices", **filters),
+        empty="No practices match these filters.",
+    )
+    for r in sorted(rows, key=_practice_sort(sort), reverse=direction == "desc"):
+        name = practice_title(r["name"])
+        counts = (
+            f"{r['indicators_on_track']} / {r['indicators_at_risk']} / {r['indicators_off_track']}"
+            if r["indicators_scored"]
+            else "No approved return"
+        )
+        table.add(
+            [
+                (
+                    "html",
+                    link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name) + f" {r['ods_code']}",
+                ),
+                ("html", status_tag(r["status"] or "")),
+                calc.level_name(r["level"]) if r["level"] else "–",
+                score(r["maturity"]),
+                counts,
+                number(r["late_returns"] or 0),
+            ],
+            [
+                f"{name} ({r['ods_code']})",
+                r["status"] or "",
+                calc.level_name(r["level"]) if r["level"] else "",
+                r["maturity"],
+                counts,
+                r["late_returns"] or 0,
+            ],
+        )
+    return table
+
+
+def at_risk_list(rows: list[dict[str, Any]], period_code: str, base: str, limit: int = 10) -> TableView:
+    """Worst first: off track before at risk, then lowest maturity."""
+    worrying = [r for r in rows if r["status"] in (calc.OFF_TRACK, calc.AT_RISK)]
+    worrying.sort(key=lambda r: (STATUS_ORDER[r["status"]], r["maturity"] if r["maturity"] is not None else -1))
+    table = TableView(
+        "at-risk",
+        f"Practices furthest behind (worst first, {min(limit, len(worrying))} of {len(worrying)})",
+        [
+            Column("name", "Practice"),
+            Column("status", "Status"),
+            Column("maturity", "Maturity (0-100)", numeric=True),
+            Column("off", "Indicators off track", numeric=True),
+        ],
+        csv_href=query(base, period=period_code, format="csv", table="at-risk"),
+        empty="No practice is at risk or off track.",
+    )
+    for r in worrying[:limit]:
+        name = practice_title(r["name"])
+        table.add(
+            [
+                ("html", link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name)),
+                ("html", status_tag(r["status"])),
+                score(r["maturity"]),
+                number(r["indicators_off_track"]),
+            ],
+            [f"{name} ({r['ods_code']})", r["status"], r["maturity"], r["indicators_off_track"]],
+        )
+    return table
+
+
+def distribution(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """Practices by level and by status: bars labelled with counts; off track hatched."""
+    n = len(rows)
+    bars = []
+    for number_, level_name, lowest in calc.LEVELS:
+        count = sum(1 for r in rows if r["level"] == number_)
+        bars.append(charts.Bar(f"{number_} {level_name} ({lowest:.0f}+)", count, f"{count} practices"))
+    for status in (calc.ON_TRACK, calc.AT_RISK, calc.OFF_TRACK):
+        count = sum(1 for r in rows if r["status"] == status)
+        colour = {calc.ON_TRACK: charts.GREEN, calc.AT_RISK: charts.ORANGE, calc.OFF_TRACK: charts.RED}[status]
+        label = {calc.ON_TRACK: "On track", calc.AT_RISK: "At risk", calc.OFF_TRACK: "Off track"}[status]
+        bars.append(charts.Bar(label, count, f"{count} practices", colour, hatched=status == calc.OFF_TRACK))
+    none = sum(1 for r in rows if r["maturity"] is None)
+    summary = ", ".join(f"{b.label}: {int(b.value)}" for b in bars) + f". Not scored (no approved return): {none}."
+    return {
+        "svg": charts.bar_chart(f"{name}: practices by level and status", summary, bars, max(n, 1)),
+        "summary": summary,
+    }
