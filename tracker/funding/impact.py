@@ -15,11 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from statistics import mean
 
 from tracker.funding.calculations import PENCE, pounds_per_point
 
 BAND = 10.0
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
 MIN_PEERS = 3
 
 

@@ -118,6 +118,7 @@ async def load(
         for r in practice_rows
     }
     values = await _indicator_values(awards, period_index)
+    funded = {a.practice_id for a in awards}
     impacts = analyse(awards, practices, period_ends, values)
     ccg_names = {r["code"]: r["name"] or r["code"] for r in await db.fetch("SELECT code, name FROM ccg")}
     stream_names = {r["code"]: r["name"] for r in await db.fetch("SELECT code, name FROM funding_stream")}
@@ -127,7 +128,7 @@ async def load(
         source=source,
         ccg_names=ccg_names,
         stream_names=stream_names,
-        practices={r["id"]: r for r in practice_rows if r["id"] in {a.practice_id for a in awards}},
+        practices={r["id"]: r for r in practice_rows if r["id"] in funded},
     )
 
 
@@ -139,21 +140,27 @@ async def _indicator_values(
     if not wanted:
         return {}
     practice_ids = sorted({p for p, _ in wanted})
+    codes = sorted({c for _, c in wanted})
+    code_marks = ", ".join("{}" for _ in codes)
     out: dict[tuple[int, str], dict[int, float]] = {}
     for start in range(0, len(practice_ids), 500):
         chunk = practice_ids[start : start + 500]
         marks = ", ".join("{}" for _ in chunk)
         rows = await db.fetch(
             f"""
-            SELECT pr.practice, pr.period, i.code, rv.value
+            SELECT pr.practice, pr.period, pr.state, i.code, rv.value
             FROM return_value rv JOIN practice_return pr ON pr.id = rv.practice_return
                  JOIN indicator i ON i.id = rv.indicator
-            WHERE pr.state = 'approved' AND rv.value IS NOT NULL AND pr.practice IN ({marks})
+            WHERE rv.value IS NOT NULL AND pr.practice IN ({marks})
+              AND i.code IN ({code_marks})
             """,  # noqa: S608 (placeholders only)
             *chunk,
+            *codes,
         )
         for r in rows:
             key = (r["practice"], r["code"])
-            if key in wanted and r["period"] in period_index:
+            # The approved filter is applied here, not in SQL: with it there, SQLite's planner picks
+            # the state index (every approved return) over the practice index.
+            if r["state"] == "approved" and key in wanted and r["period"] in period_index:
                 out.setdefault(key, {})[period_index[r["period"]]] = float(r["value"])
     return out
