@@ -19,7 +19,7 @@ from tracker.accounts.principal import Principal
 from tracker.exports import csvfile, sheets, xlsx
 from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow, TrendRow
 from tracker.exports.funding_service import funding_for
-from tracker.maturity import service as maturity
+from tracker.maturity import calculations as mcalc
 from tracker.maturity.calculations import Aggregate
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
@@ -296,53 +296,107 @@ def _trend_row(code: str, area: Area, keys: list[Any], sizes: dict, counts: dict
     )
 
 
+def _facts(r: dict[str, Any]) -> mcalc.PracticeFacts:
+    return mcalc.PracticeFacts(
+        maturity=r["maturity"],
+        status=r["status"] or "",
+        patients=r["patients"],
+        expected=bool(r["expected"]),
+        submitted=bool(r["submitted"]),
+        on_time=bool(r["on_time"]),
+    )
+
+
 async def _maturity_figures(
     t: Target, period: dict[str, Any], top: Area
 ) -> tuple[dict[str, Aggregate], list[TrendRow]]:
-    """The maturity dashboards' aggregates and trend for the scope (empty before any scoring)."""
-    where = {"region": "AND region_id = {}", "ccg": "AND ccg_id = {}"}.get(t.scope, "")
-    rows = await maturity.period_rows(period["id"], where, *((t.id,) if t.id else ()))
+    """The dashboards' figures: their aggregate (maturity.calculations.aggregate) over the same
+    precomputed practice_score rows, for the scope, its regions and its CCGs. Empty before scoring."""
+    where = {"region": " AND s.region_id = {}", "ccg": " AND s.ccg_id = {}"}.get(t.scope, "")
+    args = (t.id,) if t.id else ()
+    rows = await db.fetch(
+        f"""SELECT s.ccg_id, s.region_id, s.maturity, s.status, s.patients, s.expected, s.submitted, s.on_time
+            FROM practice_score s WHERE s.period = {{}}{where}""",  # noqa: S608 (fixed fragments; values bound)
+        period["id"],
+        *args,
+    )
     if not rows:
         return {}, []
-    regions, ccgs = await maturity.org_names()
-    aggregates: dict[str, Aggregate] = {"": maturity.total(rows)}
-    for key, names in (("region_id", regions), ("ccg_id", ccgs)):
-        for area_id, agg in maturity.group(rows, key).items():
-            if area_id in names:
-                aggregates[names[area_id]["code"]] = agg
-    children: list[tuple[str, Area, int]] = []
-    if t.scope == "national":
-        ids = sorted({r["region_id"] for r in rows if r["region_id"] in regions})
-        children = [("region_id", Area(regions[i]["code"], regions[i]["name"]), i) for i in ids]
-    elif t.scope == "region":
-        ids = sorted({r["ccg_id"] for r in rows if r["ccg_id"] in ccgs})
-        children = [("ccg_id", Area(ccgs[i]["code"], ccgs[i]["name"]), i) for i in ids]
-    start = _date(period["start_date"])
-    known = {r["code"]: _date(r["start_date"]) for r in await db.fetch("SELECT code, start_date FROM period")}
-    trend: list[TrendRow] = []
-    own = {"region": "WHERE s.region_id = {}", "ccg": "WHERE s.ccg_id = {}"}.get(t.scope, "")
-    for clause, area, args in [
-        (own, top, (t.id,) if t.id else ()),
-        *[(f"WHERE s.{k} = {{}}", a, (i,)) for k, a, i in children],
-    ]:
-        for r in await maturity.trend(clause, *args):
-            if (known.get(r["code"]) or start) > start:
-                continue
-            graded = int(r["on_track"] or 0) + int(r["at_risk"] or 0) + int(r["off_track"] or 0)
-            trend.append(
-                TrendRow(
-                    period_code=r["code"],
-                    area_code=area.code,
-                    area_name=area.name,
-                    practices=int(r["expected"] or 0),
-                    received=int(r["submitted"] or 0),
-                    on_time=int(r["on_time"] or 0),
-                    mean_maturity=r["maturity"],
-                    scored=graded,
-                    on_track=int(r["on_track"] or 0),
-                )
-            )
-    return aggregates, trend
+    names = {
+        "region_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")},
+        "ccg_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM ccg")},
+    }
+    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(_facts(r) for r in rows)}
+    for key, known in names.items():
+        grouped: dict[int, list[mcalc.PracticeFacts]] = {}
+        for r in rows:
+            if r[key] in known:
+                grouped.setdefault(r[key], []).append(_facts(r))
+        for area_id, facts in grouped.items():
+            aggregates[known[area_id]["code"]] = mcalc.aggregate(facts)
+    child = {"national": "region_id", "region": "ccg_id"}.get(t.scope)
+    return aggregates, await _score_trend(t, period, top, child, names.get(child or "", {}))
+
+
+async def _score_trend(
+    t: Target, period: dict[str, Any], top: Area, child: str | None, names: dict[int, dict[str, Any]]
+) -> list[TrendRow]:
+    """Per period up to the chosen one, from practice_score as the dashboards' trend: maturity
+    weighted by list size, statuses, and returns of the practices expected to report."""
+    where = {"region": " AND s.region_id = {}", "ccg": " AND s.ccg_id = {}"}.get(t.scope, "")
+    args = (t.id,) if t.id else ()
+    group = f"s.{child}" if child else "0"
+    rows = await db.fetch(
+        f"""SELECT p.code, {"s." + child if child else "NULL"} AS area,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END) AS mp,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS pw,
+               SUM(CASE WHEN s.maturity IS NOT NULL THEN s.maturity END) AS m_sum,
+               COUNT(s.maturity) AS m_count,
+               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
+               SUM(CASE WHEN s.status IN ('on_track', 'at_risk', 'off_track') THEN 1 ELSE 0 END) AS graded,
+               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
+               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
+               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
+            FROM practice_score s JOIN period p ON p.id = s.period
+            WHERE p.start_date <= {{}}{where}
+            GROUP BY p.code, p.start_date{", " + group if child else ""}
+            ORDER BY p.start_date""",  # noqa: S608 (fixed fragments; values bound)
+        _date(period["start_date"]),
+        *args,
+    )
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_period.setdefault(r["code"], []).append(r)
+    out: list[TrendRow] = []
+    for code, members in by_period.items():
+        out.append(_score_trend_row(code, top, members))
+        if child:
+            for r in members:
+                found = names.get(r["area"])
+                if found is not None:
+                    out.append(_score_trend_row(code, Area(found["code"], found["name"]), [r]))
+    return out
+
+
+def _score_trend_row(code: str, area: Area, rows: list[dict[str, Any]]) -> TrendRow:
+    def total(key: str) -> float:
+        return sum(float(r[key] or 0) for r in rows)
+
+    if total("pw") > 0:
+        mean = total("mp") / total("pw")
+    else:
+        mean = total("m_sum") / total("m_count") if total("m_count") else None
+    return TrendRow(
+        period_code=code,
+        area_code=area.code,
+        area_name=area.name,
+        practices=int(total("expected")),
+        received=int(total("submitted")),
+        on_time=int(total("on_time")),
+        mean_maturity=mean,
+        scored=int(total("graded")),
+        on_track=int(total("on_track")),
+    )
 
 
 async def _data_changed_at(as_at: dt.date) -> dt.datetime:

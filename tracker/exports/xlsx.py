@@ -31,9 +31,6 @@ from openpyxl.writer.excel import ExcelWriter
 from tracker.exports.calculations import safe_text
 from tracker.exports.layout import Book, Chart, Sheet, Typed
 
-# openpyxl warns on every table in write-only mode; the columns are set by hand below.
-warnings.filterwarnings("ignore", message="In write-only mode you must add table columns manually")
-
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {
     "int": "#,##0",
@@ -112,7 +109,9 @@ def _write_sheet(ws: Any, sheet: Sheet, all_sheets: dict[str, Any], book: Book) 
         table.tableColumns = [TableColumn(id=i, name=c.header) for i, c in enumerate(sheet.columns, start=1)]
         table.autoFilter = AutoFilter(ref=ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-        ws.add_table(table)
+        with warnings.catch_warnings():  # openpyxl warns in write-only mode; the columns are set above
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(table)
     else:
         ws.auto_filter.ref = ref
     for i, col in enumerate(sheet.columns, start=1):
