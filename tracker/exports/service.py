@@ -182,11 +182,18 @@ async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, Pract
             p.comments = f"{p.comments}\n{c['code']}: {c['comment']}" if p.comments else f"{c['code']}: {c['comment']}"
 
 
-async def _add_latest_values(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
-    """Values from each practice's latest approved return for a period up to the chosen one."""
+async def _add_latest_values(
+    t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow], ids: dict[str, int]
+) -> None:
+    """Values from each practice's latest approved return for a period up to the chosen one: one
+    row per practice, one column per indicator (a pivot, so that the database does the work)."""
     where, args = _where(t)
+    codes = sorted(ids)
+    pivot = ", ".join(
+        f"MAX(CASE WHEN v.indicator = {int(ids[c])} THEN v.value END) AS v{n}" for n, c in enumerate(codes)
+    )
     rows = await db.fetch(
-        f"""SELECT latest.practice, pe.code AS period_code, i.code, v.value
+        f"""SELECT latest.practice, pe.code AS period_code, {pivot}
             FROM (SELECT r.practice, MAX(pe.start_date) AS start_date
                   FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
                   WHERE r.state = 'approved' AND pe.start_date <= {{}} AND p.status = 'A'{where}
@@ -194,7 +201,7 @@ async def _add_latest_values(t: Target, period: dict[str, Any], by_id: dict[int,
             JOIN period pe ON pe.start_date = latest.start_date
             JOIN practice_return r ON r.practice = latest.practice AND r.period = pe.id
             JOIN return_value v ON v.practice_return = r.id
-            JOIN indicator i ON i.id = v.indicator""",  # noqa: S608
+            GROUP BY latest.practice, pe.code""",  # noqa: S608 (ids are integers from the database; values bound)
         _date(period["start_date"]),
         *args,
     )
@@ -202,7 +209,7 @@ async def _add_latest_values(t: Target, period: dict[str, Any], by_id: dict[int,
         p = by_id.get(r["practice"])
         if p is not None:
             p.latest_period = r["period_code"]
-            p.values[r["code"]] = r["value"]
+            p.values = {c: r[f"v{n}"] for n, c in enumerate(codes) if r[f"v{n}"] is not None}
 
 
 async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> bool:
@@ -431,22 +438,33 @@ async def indicators() -> list[IndicatorInfo]:
     ]
 
 
+async def indicator_ids(catalogue: list[IndicatorInfo]) -> dict[str, int]:
+    wanted = {i.code for i in catalogue}
+    return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code) if r["code"] in wanted}
+
+
 async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     """Every figure of one export, read in one go so that the sheets agree with one another."""
     period = await period_row(period_code, today)
+    top = Area(t.code or "ENG", t.name)
+    catalogue = await indicators()
+    ids = await indicator_ids(catalogue)
     practices = await _practices(t, period)
     by_id = {p.id: p for p in practices}
-    await _add_returns(t, period, by_id)
-    await _add_latest_values(t, period, by_id)
-    maturity_available = await _add_scores(t, period, by_id)
-    funding = await funding_for(t.scope, t.id, period, practices)
+    # Independent reads, run side by side (each fills its own fields of the practice rows).
+    _, _, maturity_available, funding, (aggregates, maturity_trend), changed_at = await asyncio.gather(
+        _add_returns(t, period, by_id),
+        _add_latest_values(t, period, by_id, ids),
+        _add_scores(t, period, by_id),
+        funding_for(t.scope, t.id, period, practices),
+        _maturity_figures(t, period, top),
+        _data_changed_at(today),
+    )
     regions = sorted({(p.region_code, p.region_name) for p in practices if p.region_code}, key=lambda r: (r[1], r[0]))
     ccgs = sorted(
         {(p.ccg_code, p.ccg_name, p.region_code, p.region_name) for p in practices if p.ccg_code},
         key=lambda c: (c[1], c[0]),
     )
-    top = Area(t.code or "ENG", t.name)
-    aggregates, maturity_trend = await _maturity_figures(t, period, top)
     return Dataset(
         scope=t.scope,
         scope_code=t.code,
@@ -457,8 +475,8 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         period_end=_date(period["end_date"]) or today,
         period_due=_date(period["due_on"]) or today,
         as_at=today,
-        data_changed_at=await _data_changed_at(today),
-        indicators=await indicators(),
+        data_changed_at=changed_at,
+        indicators=catalogue,
         practices=practices,
         regions=[Area(code, name) for code, name in regions],
         ccgs=[Area(c[0], c[1], c[2], c[3]) for c in ccgs],

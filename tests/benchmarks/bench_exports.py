@@ -1,0 +1,154 @@
+"""The national workbook at national scale, beside raw openpyxl write-only writing the same cells.
+
+Each side runs in a fresh Python process so that its peak memory (ru_maxrss) is its own:
+
+- tracker: `service.gather` (the database reads) + `sheets.build` + `xlsx.write` (styled cells,
+  tables, conditional formats, charts, fixed zip dates);
+- limit: openpyxl write-only appending the very same values, unstyled, one sheet per sheet.
+
+Run inside `python -m tests.benchmarks -k exports` (on the runner's national demo database), or on
+its own with `python -m tests.benchmarks.bench_exports` (on a copy of /tmp/demo1, migrated and scored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.report import figure, line
+from tracker.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+TRACKER_SIDE = r"""
+import asyncio, json, os, pickle, resource, sys, time
+from tracker import db
+from tracker.settings import Settings
+from tracker.exports import service, sheets, xlsx
+from tracker.exports.layout import Typed
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+async def main():
+    settings = Settings.from_env(os.environ)
+    engine = db.configure(settings)
+    await db.start(engine)
+    target = await service.target("national", None)
+    before = rss_mb()
+    started = time.perf_counter()
+    data = await service.gather(target, None, settings.current_date())
+    gathered = time.perf_counter()
+    book = sheets.build(data)
+    built = time.perf_counter()
+    content = await asyncio.to_thread(xlsx.write, book)
+    written = time.perf_counter()
+    await db.stop(engine)
+    plain = [[[v.value if isinstance(v, Typed) else v for v in row] for row in s.rows] for s in book.sheets]
+    headers = [[c.header for c in s.columns] for s in book.sheets]
+    with open(sys.argv[1], "wb") as f:
+        pickle.dump(([s.title for s in book.sheets], headers, plain), f)
+    print(json.dumps({
+        "gather": gathered - started, "sheets": built - gathered, "write": written - built,
+        "total": written - started, "bytes": len(content), "rss_before": before, "rss_peak": rss_mb(),
+        "cells": sum(len(s.columns) * (len(s.rows) + 1) for s in book.sheets),
+        "practices": len(data.practices),
+    }))
+
+asyncio.run(main())
+"""
+
+RAW_SIDE = r"""
+import io, json, pickle, resource, sys, time
+from openpyxl import Workbook
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+with open(sys.argv[1], "rb") as f:
+    titles, headers, rows = pickle.load(f)
+before = rss_mb()
+started = time.perf_counter()
+wb = Workbook(write_only=True)
+for title, header, sheet_rows in zip(titles, headers, rows):
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for row in sheet_rows:
+        ws.append(row)
+out = io.BytesIO()
+wb.save(out)
+print(json.dumps({"write": time.perf_counter() - started, "rss_before": before, "rss_peak": rss_mb()}))
+"""
+
+
+def _run(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["TRACKER_DATA_DIR"] = str(settings.data_dir)
+    env["TRACKER_TODAY"] = str(settings.current_date())
+    if settings.database_url:
+        env["TRACKER_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def bench_national_workbook(settings: Settings) -> None:
+    env = _env(settings)
+    with tempfile.TemporaryDirectory() as tmp:
+        values = str(Path(tmp) / "values.pickle")
+        ours = _run(TRACKER_SIDE, env, values)
+        raw = _run(RAW_SIDE, env, values)
+    print(
+        f"   national workbook: {ours['practices']:,} practices, {ours['cells']:,} cells, "
+        f"{ours['bytes'] / 1e6:.1f} MB file",
+        flush=True,
+    )
+    line("national workbook, end to end (reads + write)", ours["total"], "raw write-only, same cells", raw["write"])
+    line("  of which writing the workbook (xlsx.write)", ours["write"], "raw write-only, same cells", raw["write"])
+    figure("  of which database reads (service.gather)", ours["gather"], "s")
+    figure("  of which laying out the sheets", ours["sheets"], "s")
+    figure(
+        "peak memory, tracker process (maxrss)",
+        ours["rss_peak"],
+        "MB",
+        f"(goal under 300 MB; {ours['rss_before']:.0f} MB before the build)",
+    )
+    figure(
+        "peak memory, raw openpyxl process",
+        raw["rss_peak"],
+        "MB",
+        f"({raw['rss_before']:.0f} MB after loading the values)",
+    )
+
+
+def _standalone() -> None:
+    """On a copy of the ready-made demo database, migrated and scored."""
+    work = Path(tempfile.mkdtemp(prefix="bench-exports-"))
+    try:
+        shutil.copytree("/tmp/demo1", work, dirs_exist_ok=True)
+        env = dict(os.environ, TRACKER_DATA_DIR=str(work), TRACKER_TODAY="2018-04-20")
+        tracker = str(Path(sys.executable).parent / "tracker")
+        for command in (["migrate"], ["refresh"]):
+            subprocess.run([tracker, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+        settings = Settings.from_env(env)
+        print("bench_exports.bench_national_workbook", flush=True)
+        bench_national_workbook(settings)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _standalone()
