@@ -103,7 +103,7 @@ async def world(clean_db: Settings) -> dict[str, Any]:
     await periods.ensure_periods()
     await indicators.load()
     tree = await make_org_tree()
-    pa1, pa2, pb1, pb2 = tree["practices"]
+    _pa1, pa2, pb1, _pb2 = tree["practices"]
     await Practice.update({Practice.contact_email: "Manager@A81002.test"}).where(Practice.id == pa2["id"])
     q4 = await Period.select().where(Period.code == "2017/18-Q4").first()
     now = dt.datetime(2018, 4, 10, tzinfo=dt.UTC)

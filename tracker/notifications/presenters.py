@@ -61,6 +61,10 @@ def _tag(label: str, classes: str) -> str:
     return f'<strong class="nhsuk-tag {classes}">{escape(label)}</strong>'
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def cron_text(cron: str) -> str:
     try:
         return calc.describe_cron(cron)
@@ -77,7 +81,7 @@ def schedule_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
                 {
                     "html": f'<a href="/admin/schedules/{r["id"]}">{escape(label)}</a><br><span class="nhsuk-body-s">{escape(r["name"])}</span>'
                 },
-                {"text": cron_text(r["cron"]).capitalize()},
+                {"text": _first_upper(cron_text(r["cron"]))},
                 {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
                 {"text": when(r["last_run_at"])},
                 {"text": when(r["next_run_at"]) if r["enabled"] else "–"},
@@ -93,7 +97,7 @@ def schedule_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
         {"key": {"text": "What it sends"}, "value": {"text": spec.description if spec else ""}},
         {
             "key": {"text": "When"},
-            "value": {"text": f"{cron_text(r['cron']).capitalize()} (UK time; cron {r['cron']})"},
+            "value": {"text": f"{_first_upper(cron_text(r['cron']))} (UK time; cron {r['cron']})"},
         },
         {"key": {"text": "Enabled"}, "value": {"text": "Yes" if r["enabled"] else "No"}},
         {"key": {"text": "Last run"}, "value": {"text": when(r["last_run_at"])}},
@@ -182,7 +186,7 @@ def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
         {"key": {"text": "Queued"}, "value": {"text": when(r["created_at"])}},
         {"key": {"text": "Sent"}, "value": {"text": when(r["sent_at"])}},
         {"key": {"text": "Attempts"}, "value": {"text": str(r["attempts"])}},
-        {"key": {"text": "Attachment"}, "value": {"text": r["attachment_name"] or "None"}},
+        {"key": {"text": "Attachment"}, "value": {"text": r["attachment_name"] or "No attachment"}},
     ]
     if r.get("last_error"):
         rows.append({"key": {"text": "Last error"}, "value": {"text": r["last_error"]}})

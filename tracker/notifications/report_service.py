@@ -212,7 +212,7 @@ async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tu
     except (ImportError, AttributeError):
         return "", "", messages.NOT_ATTACHED
     try:
-        result = builder(scope, code, period_code)
+        result = builder(scope, code or None, period_code, today=ctx.today)
         if inspect.isawaitable(result):
             result = await result
         filename, data = result

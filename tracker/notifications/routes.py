@@ -132,11 +132,11 @@ async def schedule_preview(request: Request[Any, Any, Any], schedule_id: FromPat
 @get("/admin/emails", opt=ADMIN, name="sent_emails")
 async def sent_emails(
     request: Request[Any, Any, Any],
-    state: Annotated[str, QueryParameter(max_length=10)] = "",
     kind: Annotated[str, QueryParameter(max_length=40)] = "",
     page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
 ) -> Template:
-    state = state if state in outbox_service.STATES else ""
+    state_filter = request.query_params.get("state", "")  # "state" is a reserved parameter name
+    state = state_filter if state_filter in outbox_service.STATES else ""
     rows, total = await outbox_service.list_emails(state=state, kind=kind, page=page, per_page=PER_PAGE)
     base = "/admin/emails?" + "&".join(f"{k}={v}" for k, v in (("state", state), ("kind", kind)) if v)
     return Template(
