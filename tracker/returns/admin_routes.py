@@ -51,7 +51,9 @@ async def issue(request: Request[Any, Any, Any]) -> Template:
         errors.add("organisation", "Enter the ODS code of the practice or CCG the token is for")
     issued = None
     if not errors:
-        issued = await api_service.issue(name, organisation, actor=_actor(request), now=request.app.state.settings.now())
+        issued = await api_service.issue(
+            name, organisation, actor=_actor(request), now=request.app.state.settings.now()
+        )
         if issued is None:
             errors.add("organisation", f"There is no practice or CCG with the code {organisation.upper()}")
     if errors:
@@ -75,7 +77,13 @@ async def _exceptions_page(request: Request[Any, Any, Any], **context: Any) -> T
         context={
             "title": "Lock exceptions",
             "exceptions": await admin_service.all_exceptions(),
-            "period_items": [{"value": p["code"], "text": p["code"].replace("-", " ") + (" (locked)" if p["locks_on"] < today else "")} for p in periods],
+            "period_items": [
+                {
+                    "value": p["code"],
+                    "text": p["code"].replace("-", " ") + (" (locked)" if p["locks_on"] < today else ""),
+                }
+                for p in periods
+            ],
             "form": {},
             "done": request.query_params.get("done", ""),
             **context,
@@ -122,7 +130,9 @@ async def grant(request: Request[Any, Any, Any]) -> Template | Redirect:
     if errors:
         return await _exceptions_page(request, errors=errors, form=form, status_code=422)
     assert until is not None
-    count = await admin_service.grant(found, period, until, reason, actor=_actor(request), now=request.app.state.settings.now())
+    count = await admin_service.grant(
+        found, period, until, reason, actor=_actor(request), now=request.app.state.settings.now()
+    )
     return Redirect(f"/admin/lock-exceptions?done={count}", status_code=303)
 
 

@@ -46,12 +46,24 @@ async def grant(
             )
             if existing:
                 await LockException.update(
-                    {LockException.until: until, LockException.reason: reason, LockException.granted_by: actor.account_id, LockException.granted_at: now}
+                    {
+                        LockException.until: until,
+                        LockException.reason: reason,
+                        LockException.granted_by: actor.account_id,
+                        LockException.granted_at: now,
+                    }
                 ).where(LockException.id == existing["id"])
                 old = existing["until"]
             else:
                 await LockException.insert(
-                    LockException(practice=practice_id, period=period["id"], until=until, reason=reason, granted_by=actor.account_id, granted_at=now)
+                    LockException(
+                        practice=practice_id,
+                        period=period["id"],
+                        until=until,
+                        reason=reason,
+                        granted_by=actor.account_id,
+                        granted_at=now,
+                    )
                 )
                 old = None
             events.append(
@@ -63,7 +75,13 @@ async def grant(
                     "entity_id": f"{code}/{period_code}",
                     "ip": actor.ip,
                     "at": now,
-                    "detail": {"practice": code, "period": period_code, "old_until": old, "new_until": until, "reason": reason},
+                    "detail": {
+                        "practice": code,
+                        "period": period_code,
+                        "old_until": old,
+                        "new_until": until,
+                        "reason": reason,
+                    },
                 }
             )
         await audit.record_many(events)

@@ -14,7 +14,7 @@ from litestar import Request, Response, get, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
 from tracker.returns import api_service, service
 from tracker.returns import calculations as calc
@@ -154,7 +154,9 @@ async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str])
     name="api_return",
     tags=["Returns"],
 )
-async def get_return(request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]) -> ReturnDocument:
+async def get_return(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
+) -> ReturnDocument:
     """One return with every indicator's value. Period codes are written like 2017-18-Q4."""
     practice = await _practice(request, ods_code)
     period = await service.period_from_url(period_code)
@@ -171,7 +173,10 @@ async def get_return(request: Request[Any, Any, Any], ods_code: FromPath[str], p
     status_code=200,
 )
 async def save_return(
-    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str], data: ReturnSubmission
+    request: Request[Any, Any, Any],
+    ods_code: FromPath[str],
+    period_code: FromPath[str],
+    data: JSONBody[ReturnSubmission],
 ) -> Response[ReturnDocument | ApiError]:
     """Save values as a draft, or submit them. Indicators not sent keep no value (send them all).
 
@@ -201,14 +206,24 @@ async def save_return(
     if errors:
         return Response(ApiError(422, "The values are not valid", errors), status_code=422)
     token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    actor = service.Actor(None, f"api-token:{token['id']}:{token['name']}", request.client.host if request.client else "")
+    actor = service.Actor(
+        None, f"api-token:{token['id']}:{token['name']}", request.client.host if request.client else ""
+    )
     result = await service.save(
-        ctx, checked.entries, version=data.version, submit=data.submit, actor=actor, now=settings.now(), today=settings.current_date()
+        ctx,
+        checked.entries,
+        version=data.version,
+        submit=data.submit,
+        actor=actor,
+        now=settings.now(),
+        today=settings.current_date(),
     )
     fresh = await service.load_context(practice, period)
     if result.conflict:
         return Response(
-            ApiError(409, f"The return changed since version {data.version}: read it again (now version {fresh.version})"),
+            ApiError(
+                409, f"The return changed since version {data.version}: read it again (now version {fresh.version})"
+            ),
             status_code=409,
         )
     if not result.ok:

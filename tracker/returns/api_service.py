@@ -22,7 +22,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(name: str, organisation_code: str, *, actor: Actor, now: dt.datetime) -> tuple[str, dict[str, Any]] | None:
+async def issue(
+    name: str, organisation_code: str, *, actor: Actor, now: dt.datetime
+) -> tuple[str, dict[str, Any]] | None:
     """Create a token for a practice (ODS code like A81001) or a CCG (like 00K). None if no such organisation."""
     code = organisation_code.strip().upper()
     practice = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code == code).first()

@@ -100,14 +100,28 @@ def check_upload(
                 continue
             old = held.get(code)
             keep = old or Entry()
-            new = Entry(entry.value, keep.numerator if keep.value == entry.value else None, keep.denominator if keep.value == entry.value else None, keep.comment)
+            new = Entry(
+                entry.value,
+                keep.numerator if keep.value == entry.value else None,
+                keep.denominator if keep.value == entry.value else None,
+                keep.comment,
+            )
             if (old or Entry()).value != new.value:
                 merged[code] = new
                 row_changes.append(
-                    {"practice": practice_code, "name": practices[practice_code], "indicator": spec.name, "code": code, "old": _show(spec, old), "new": _show(spec, new)}
+                    {
+                        "practice": practice_code,
+                        "name": practices[practice_code],
+                        "indicator": spec.name,
+                        "code": code,
+                        "old": _show(spec, old),
+                        "new": _show(spec, new),
+                    }
                 )
         for spec in specs:
-            warning = calc.warning_for(spec, (merged.get(spec.code) or Entry()).value, previous.get(practice_code, {}).get(spec.code))
+            warning = calc.warning_for(
+                spec, (merged.get(spec.code) or Entry()).value, previous.get(practice_code, {}).get(spec.code)
+            )
             if warning and any(c["code"] == spec.code for c in row_changes):
                 out.warnings.append(f"{practice_code}: {warning}")
         if not row_changes and not held:
@@ -123,7 +137,14 @@ def check_upload(
         new_state = "submitted" if submit else "draft"
         if (row_changes or to_submit) and state != new_state:
             row_changes.append(
-                {"practice": practice_code, "name": practices[practice_code], "indicator": "Status", "code": "", "old": calc.STATE_LABELS[state], "new": calc.STATE_LABELS[new_state]}
+                {
+                    "practice": practice_code,
+                    "name": practices[practice_code],
+                    "indicator": "Status",
+                    "code": "",
+                    "old": calc.STATE_LABELS[state],
+                    "new": calc.STATE_LABELS[new_state],
+                }
             )
         if row_changes:
             out.changes.extend(row_changes)

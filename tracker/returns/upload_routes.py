@@ -23,7 +23,9 @@ def _page(request: Request[Any, Any, Any], **context: Any) -> Template:
     context.setdefault("applied", params.get("applied", ""))
     context.setdefault("values", params.get("values", ""))
     context.setdefault("mode", params.get("mode", ""))
-    return Template("review/workbook.html", context={"title": "Returns spreadsheet", **context}, status_code=status_code)
+    return Template(
+        "review/workbook.html", context={"title": "Returns spreadsheet", **context}, status_code=status_code
+    )
 
 
 @get("/review/workbook", opt=CCG_ONLY, name="review_workbook")
@@ -70,7 +72,10 @@ async def upload(request: Request[Any, Any, Any]) -> Template:
     checked = result.checked
     assert checked is not None
     if checked.errors:
-        errors.add("workbook", f"The workbook has {len(checked.errors)} problem{'s' if len(checked.errors) != 1 else ''}: nothing was saved. Correct them and upload it again.")
+        errors.add(
+            "workbook",
+            f"The workbook has {len(checked.errors)} problem{'s' if len(checked.errors) != 1 else ''}: nothing was saved. Correct them and upload it again.",
+        )
     return Template(
         "review/preview.html",
         context={

@@ -109,11 +109,15 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
         (code, name.title(), {k: e.value for k, e in facts["current"].get(code, {}).items()})
         for code, name in facts["practices"].items()
     ]
-    data = xlsx.write_workbook(ccg["code"], ccg["name"], period["code"], period["due_on"].isoformat(), columns, practices)
+    data = xlsx.write_workbook(
+        ccg["code"], ccg["name"], period["code"], period["due_on"].isoformat(), columns, practices
+    )
     return f"returns-{ccg['code']}-{calc.url_code(period['code'])}.xlsx", data
 
 
-async def _check(user: Principal, upload: xlsx.Upload, submit: bool, today: dt.date) -> tuple[Checked, dict[str, Any], dict[str, Any]]:
+async def _check(
+    user: Principal, upload: xlsx.Upload, submit: bool, today: dt.date
+) -> tuple[Checked, dict[str, Any], dict[str, Any]]:
     ccg = await _ccg(user)
     period = await _open_period(today)
     if period is None:
@@ -138,7 +142,9 @@ async def practice_count(user: Principal) -> int:
     return int(rows[0]["n"])
 
 
-async def preview(data: bytes, filename: str, *, user: Principal, submit: bool, today: dt.date, max_bytes: int) -> Preview:
+async def preview(
+    data: bytes, filename: str, *, user: Principal, submit: bool, today: dt.date, max_bytes: int
+) -> Preview:
     """Check an upload. Nothing is written unless it is clean: then it is kept under a token to apply."""
     import asyncio
 
@@ -188,7 +194,9 @@ async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, 
     payload = json.loads(stored[0])
     if payload.get("account") != user.id:
         return Applied(error="This preview belongs to someone else: upload the workbook yourself")
-    upload = xlsx.Upload(payload["ccg"], payload["period"], payload["codes"], [(n, c, v) for n, c, v in payload["rows"]])
+    upload = xlsx.Upload(
+        payload["ccg"], payload["period"], payload["codes"], [(n, c, v) for n, c, v in payload["rows"]]
+    )
     submit = bool(payload["submit"])
     ids = await indicator_ids()
     refresh: list[tuple[int, int]] = []
@@ -201,7 +209,9 @@ async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, 
             return Applied(error="The workbook no longer passes the checks: upload it again to see why")
         versions_now = {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged}
         if versions_now != payload["versions"]:
-            return Applied(error="Some of these returns changed since the preview: upload the workbook again to see the changes")
+            return Applied(
+                error="Some of these returns changed since the preview: upload the workbook again to see the changes"
+            )
         events: list[dict[str, Any]] = []
         values = 0
         new_state = "submitted" if submit else "draft"
@@ -211,26 +221,63 @@ async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, 
             before = facts["current"].get(code, {})
             if existing is None:
                 inserted = await PracticeReturn.insert(
-                    PracticeReturn(practice=practice_id, period=period["id"], state=new_state, version=1, created_at=now, updated_at=now)
+                    PracticeReturn(
+                        practice=practice_id,
+                        period=period["id"],
+                        state=new_state,
+                        version=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 ).returning(PracticeReturn.id, PracticeReturn.first_submitted_at)
                 return_id, first = inserted[0]["id"], None
             else:
                 return_id = existing["id"]
-                row = await PracticeReturn.select(PracticeReturn.first_submitted_at).where(PracticeReturn.id == return_id).first()
+                row = (
+                    await PracticeReturn.select(PracticeReturn.first_submitted_at)
+                    .where(PracticeReturn.id == return_id)
+                    .first()
+                )
                 first = row["first_submitted_at"] if row else None
                 await PracticeReturn.update(
-                    {PracticeReturn.state: new_state, PracticeReturn.version: existing["version"] + 1, PracticeReturn.updated_at: now}
+                    {
+                        PracticeReturn.state: new_state,
+                        PracticeReturn.version: existing["version"] + 1,
+                        PracticeReturn.updated_at: now,
+                    }
                 ).where(PracticeReturn.id == return_id)
                 if existing["state"] == "approved":
                     refresh.append((practice_id, period["id"]))
             if submit:
                 await PracticeReturn.update(
-                    {PracticeReturn.submitted_at: now, PracticeReturn.first_submitted_at: first or now, PracticeReturn.returned_reason: ""}
+                    {
+                        PracticeReturn.submitted_at: now,
+                        PracticeReturn.first_submitted_at: first or now,
+                        PracticeReturn.returned_reason: "",
+                    }
                 ).where(PracticeReturn.id == return_id)
             await write_values(return_id, entries, ids, replace_all=True)
-            base = {"account_id": actor.account_id, "actor": actor.label, "entity_type": "practice_return", "entity_id": return_id, "ip": actor.ip, "at": now}
+            base = {
+                "account_id": actor.account_id,
+                "actor": actor.label,
+                "entity_type": "practice_return",
+                "entity_id": return_id,
+                "ip": actor.ip,
+                "at": now,
+            }
             old_state = existing["state"] if existing else None
-            events.append({**base, "action": "return.uploaded", "detail": {"practice": code, "period": period["code"], "old_state": old_state, "new_state": new_state}})
+            events.append(
+                {
+                    **base,
+                    "action": "return.uploaded",
+                    "detail": {
+                        "practice": code,
+                        "period": period["code"],
+                        "old_state": old_state,
+                        "new_state": new_state,
+                    },
+                }
+            )
             for ind in calc.changed_codes(before, entries):
                 values += 1
                 events.append(

@@ -88,9 +88,13 @@ def write_workbook(
             cell.protection = Protection(locked=False)
     yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
     yes_no.error = "Choose Yes or No"
-    percent = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True)
+    percent = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
+    )
     percent.error = "Enter a percentage from 0 to 100"
-    count = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True)
+    count = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
+    )
     for i, c in enumerate(columns, start=3):
         letter = get_column_letter(i)
         target = {"yesno": yes_no, "percent": percent}.get(c.unit, count)
@@ -148,12 +152,14 @@ def _check_archive(data: bytes, filename: str, max_bytes: int) -> zipfile.ZipFil
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError("The file is not an Excel workbook (.xlsx): download the returns workbook and fill that in") from None
+        raise WorkbookError(
+            "The file is not an Excel workbook (.xlsx): download the returns workbook and fill that in"
+        ) from None
     if len(members) > MAX_MEMBERS:
         raise WorkbookError("The file holds too many parts to be a returns workbook")
     total = 0
     for m in members:
-        if "vbaproject" in m.filename.lower() or m.filename.lower().endswith(".bin") and "vba" in m.filename.lower():
+        if "vbaproject" in m.filename.lower() or (m.filename.lower().endswith(".bin") and "vba" in m.filename.lower()):
             raise WorkbookError("Macro-enabled workbooks are not accepted: save the file as an Excel Workbook (.xlsx)")
         total += m.file_size
         if m.file_size > 1_000_000 and m.compress_size and m.file_size / m.compress_size > MAX_MEMBER_RATIO:
@@ -182,16 +188,22 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on broken files
-        raise WorkbookError("The file could not be read as an Excel workbook: download a fresh one and try again") from None
+        raise WorkbookError(
+            "The file could not be read as an Excel workbook: download a fresh one and try again"
+        ) from None
     try:
         if META_SHEET not in wb.sheetnames or DATA_SHEET not in wb.sheetnames:
-            raise WorkbookError("This is not the tracker's returns workbook: download it from the Review page and fill that in")
+            raise WorkbookError(
+                "This is not the tracker's returns workbook: download it from the Review page and fill that in"
+            )
         meta: dict[str, str] = {}
         for row in wb[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
             if row and row[0] is not None:
                 meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
         if meta.get("format") != FORMAT:
-            raise WorkbookError("This is not the tracker's returns workbook: download it from the Review page and fill that in")
+            raise WorkbookError(
+                "This is not the tracker's returns workbook: download it from the Review page and fill that in"
+            )
         codes = [c for c in meta.get("indicators", "").split(",") if c]
         upload = Upload(ccg_code=meta.get("ccg", ""), period_code=meta.get("period", ""), codes=codes)
         sheet = wb[DATA_SHEET]
@@ -199,7 +211,9 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         header = next(rows, None)
         expected = [f"({c})" for c in codes]
         if header is None or [str(h or "").split(" ")[-1] for h in header[2 : 2 + len(codes)]] != expected:
-            raise WorkbookError("The columns of the Returns sheet were changed: download a fresh workbook and copy the values in")
+            raise WorkbookError(
+                "The columns of the Returns sheet were changed: download a fresh workbook and copy the values in"
+            )
         for number, row in enumerate(rows, start=FIRST_DATA_ROW):
             if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                 continue
