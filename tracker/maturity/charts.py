@@ -122,9 +122,9 @@ def _axes(c: _Canvas, x_labels: Sequence[str], y_unit: str, ticks: int = 5) -> N
         c.parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="{DARK}">{label}</text>'
         )
-    step = max(1, len(x_labels) // 8)
+    step = max(1, -(-len(x_labels) // 7))  # at most 7 labels: they must not overlap
     for i, label in enumerate(x_labels):
-        if i % step and i != len(x_labels) - 1:
+        if i % step:
             continue
         x = c.x(i)
         c.parts.append(

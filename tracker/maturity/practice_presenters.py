@@ -28,7 +28,9 @@ def value_text(spec: IndicatorSpec, value: float | None) -> str:
 
 
 def target_text(spec: IndicatorSpec) -> str:
-    return "Yes" if spec.unit == "yesno" else value_text(spec, spec.target_value)
+    if spec.unit == "yesno":
+        return "Yes"
+    return f"{spec.target_value:g}%" if spec.unit == "percent" else number(spec.target_value)
 
 
 def deadline_text(spec: IndicatorSpec, deadline: dt.date) -> str:
@@ -228,6 +230,7 @@ def position(value: float | None, cuts: list[float] | None, place: str) -> dict[
         return None
     words = decile_words(value, cuts, place)
     return {
+        "caption": f"Against {place}: the ten tenths of practices' maturity, and this practice",
         "svg": charts.position_strip(f"Against {place}", words, cuts, value, f"This practice: {value:.1f}"),
         "summary": words,
     }
@@ -364,7 +367,12 @@ def indicator_summary(spec: IndicatorSpec) -> list[dict[str, Any]]:
     items = [
         ("Definition", spec.definition),
         ("Target", target_text(spec) + " by " + deadline_text(spec, spec.target_date)),
-        ("Target set by", f"{provenance_text(spec)}: {spec.provenance}"),
+        (
+            "Target set by",
+            spec.provenance
+            if spec.provenance.lower().startswith(("national", "local"))
+            else f"{provenance_text(spec)}: {spec.provenance}",
+        ),
         ("Weight in the maturity index", f"{spec.weight:g}"),
     ]
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]

@@ -139,7 +139,7 @@ def ranked_orgs(
     ]
     table = TableView(
         csv_name,
-        f"{kind}s, ranked by maturity",
+        f"{kind}s ranked by maturity (rank 1 is the most mature)",
         columns,
         csv_href=query(base_href, period=period_code, sort=sort, dir=direction, format="csv", table=csv_name),
     )

@@ -6,6 +6,7 @@ downloads any table on a dashboard.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Request, get
@@ -15,6 +16,7 @@ from litestar.response import Redirect, Response, Template
 
 from tracker.accounts.principal import Role
 from tracker.maturity import pages
+from tracker.maturity.service import NoScores
 from tracker.web.auth import ANY_SIGNED_IN, roles
 
 Period = Annotated[str | None, QueryParameter(max_length=12)]
@@ -26,12 +28,24 @@ def _today(request: Request[Any, Any, Any]) -> Any:
     return request.app.state.settings.current_date()
 
 
-def _render(template: str, context: dict[str, Any], fmt: str, table: str, filename: str) -> Template | Response[str]:
+async def _page(build: Any, *args: Any) -> dict[str, Any] | None:
+    """The page's context, or None before any return has been scored (after the policy check)."""
+    try:
+        return await build(*args)
+    except NoScores:
+        return None
+
+
+def _render(
+    template: str, context: dict[str, Any] | None, fmt: str, table: str, filename: str
+) -> Template | Response[str]:
+    if context is None:
+        return Template("maturity/empty.html", context={"title": "No scores yet"})
     if fmt == "csv":
         view = context["tables"].get(table or next(iter(context["tables"])))
         if view is None:
             raise NotFoundException("No such table on this dashboard")
-        name = f"{filename}-{view.name}-{context['period'].code.replace('/', '-')}.csv"
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", f"{filename}-{view.name}-{context['period'].code}") + ".csv"
         return Response(
             view.csv(),
             media_type="text/csv; charset=utf-8",
@@ -64,7 +78,7 @@ async def england(
     format: Short = "",
     table: Short = "",
 ) -> Template | Response[str]:
-    context = await pages.england(request.user, period, _today(request), sort, dir)
+    context = await _page(pages.england, request.user, period, _today(request), sort, dir)
     return _render("maturity/england.html", context, format, table, "england")
 
 
@@ -78,8 +92,8 @@ async def region(
     format: Short = "",
     table: Short = "",
 ) -> Template | Response[str]:
-    context = await pages.region(request.user, code, period, _today(request), sort, dir)
-    return _render("maturity/region.html", context, format, table, f"region-{context['org']['code']}")
+    context = await _page(pages.region, request.user, code, period, _today(request), sort, dir)
+    return _render("maturity/region.html", context, format, table, f"region-{code.upper()}")
 
 
 @get("/dashboards/ccgs/{code:str}", opt=roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN), name="dashboard_ccg")
@@ -96,8 +110,8 @@ async def ccg(
     table: Short = "",
 ) -> Template | Response[str]:
     filters = {"status": status, "level": level, "q": q}
-    context = await pages.ccg(request.user, code, period, _today(request), sort, dir, filters)
-    return _render("maturity/ccg.html", context, format, table, f"ccg-{context['org']['code']}")
+    context = await _page(pages.ccg, request.user, code, period, _today(request), sort, dir, filters)
+    return _render("maturity/ccg.html", context, format, table, f"ccg-{code.upper()}")
 
 
 @get("/dashboards/practices/{code:str}", opt=ANY_SIGNED_IN, name="dashboard_practice")
@@ -108,8 +122,8 @@ async def practice(
     format: Short = "",
     table: Short = "",
 ) -> Template | Response[str]:
-    context = await pages.practice(request.user, code, period, _today(request))
-    return _render("maturity/practice.html", context, format, table, f"practice-{context['practice']['ods_code']}")
+    context = await _page(pages.practice, request.user, code, period, _today(request))
+    return _render("maturity/practice.html", context, format, table, f"practice-{code.upper()}")
 
 
 @get("/dashboards/indicators/{code:str}", opt=ANY_SIGNED_IN, name="dashboard_indicator")
@@ -120,8 +134,8 @@ async def indicator(
     format: Short = "",
     table: Short = "",
 ) -> Template | Response[str]:
-    context = await pages.indicator(request.user, code, period, _today(request))
-    return _render("maturity/indicator.html", context, format, table, f"indicator-{context['spec'].code}")
+    context = await _page(pages.indicator, request.user, code, period, _today(request))
+    return _render("maturity/indicator.html", context, format, table, f"indicator-{code.upper()}")
 
 
 ROUTES: list[Any] = [dashboards, england, region, ccg, practice, indicator]

@@ -62,6 +62,10 @@ STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "de
 ENGLAND = 0
 
 
+class NoScores(Exception):
+    """No return has been scored yet: the dashboards have nothing to show."""
+
+
 @dataclass(frozen=True)
 class ScoredPeriod:
     id: int
@@ -433,6 +437,8 @@ async def counts() -> dict[str, Any]:
 async def choose_period(code: str | None, today: dt.date) -> tuple[ScoredPeriod, list[ScoredPeriod]]:
     """The period asked for (by code), or the latest whose due date has passed; and the choices."""
     choices = await scored_periods()
+    if not choices:
+        raise NoScores()
     if code:
         wanted = code.replace(" ", "-")
         for p in choices:
@@ -444,8 +450,6 @@ async def choose_period(code: str | None, today: dt.date) -> tuple[ScoredPeriod,
         for p in choices:
             if p.id == latest["id"]:
                 return p, choices
-    if not choices:
-        raise NotFoundException("No returns have been scored yet")
     return choices[-1], choices
 
 
