@@ -34,8 +34,11 @@ class Job:
 
 async def _schedules(settings: Settings) -> None:
     await notifications.ensure_default_schedules(settings)
-    for result in await notifications.run_due_schedules(settings):
+    results = await notifications.run_due_schedules(settings)
+    for result in results:
         log.info("%s", result.summary())
+    if any(r.queued for r in results):
+        await _deliver(settings)  # what a run queued goes now, not at the sender's next tick
 
 
 async def _deliver(settings: Settings) -> None:
