@@ -40,7 +40,11 @@ DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
 
 # Features that seed demo data of their own add "module:function" here; each is called as
 # `await function(today, seed)` after the returns history exists.
-FEATURE_STEPS: tuple[str, ...] = ("tracker.maturity.demo:seed", "tracker.funding.demo:seed")
+FEATURE_STEPS: tuple[str, ...] = (
+    "tracker.maturity.demo:seed",
+    "tracker.funding.demo:seed",
+    "tracker.notifications.demo:seed",  # last: its reports read the others' data
+)
 
 
 @dataclass

@@ -323,3 +323,31 @@ async def recipients_for(
         contacts += [{"code": r["code"], "name": r["name"], "contact_email": r["contact_email"]} for r in rows]
     schedules_by_kind = {r["kind"]: r for r in await schedules()}
     return {"contacts": contacts, "schedules": schedules_by_kind}
+
+
+# --- Demo ----------------------------------------------------------------------------------------
+
+DEMO_CCG = "00K"
+DEMO_DOMAIN = "demo.paperless-tracker.test"
+
+
+async def seed_demo(settings: Settings, today: dt.date) -> list[RunResult]:
+    """Default schedules, contact addresses for the demo CCG and its practices, and one run of every
+    schedule as at `today` 09:00 UK time. Without a mail server the emails stay in the outbox, so
+    the Sent emails page shows what would have gone out."""
+    from tracker.tables import Ccg, Practice
+
+    now = dt.datetime.combine(today, dt.time(9, 0), tzinfo=calc.LONDON).astimezone(dt.UTC)
+    await ensure_default_schedules(settings, now)
+    ccg = await Ccg.select(Ccg.id, Ccg.contact_email).where(Ccg.code == DEMO_CCG).first()
+    if ccg is not None:
+        if not ccg["contact_email"]:
+            await Ccg.update({Ccg.contact_email: f"gp-it.{DEMO_CCG.lower()}@{DEMO_DOMAIN}"}).where(Ccg.id == ccg["id"])
+        practices = await Practice.select(Practice.id, Practice.ods_code).where(
+            (Practice.ccg == ccg["id"]) & (Practice.contact_email == "")
+        )
+        for p in practices:
+            await Practice.update({Practice.contact_email: f"manager.{p['ods_code'].lower()}@{DEMO_DOMAIN}"}).where(
+                Practice.id == p["id"]
+            )
+    return await run_due_schedules(settings, now)
