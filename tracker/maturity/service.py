@@ -397,7 +397,10 @@ async def ensure_indicator_stats() -> int:
     """Rebuild the statistics of every scored period that has none (dropped by an approval)."""
     scoring = await scored_periods()
     have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
-    missing = [p for p in scoring if p.id not in have]
+    approved = {
+        r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")
+    }
+    missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
         return 0
     specs = await indicators.active_indicators()

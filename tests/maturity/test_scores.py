@@ -1,0 +1,77 @@
+"""The precompute: scores from approved returns only, refreshed after an approval or correction."""
+
+import pytest
+
+from tests.maturity.scenario import add_return, scored_world, values_for
+from tracker import db
+from tracker.maturity import service
+from tracker.tables import PracticeReturn, ReturnValue
+
+
+async def score(practice_id, period_id):
+    rows = await db.fetch("SELECT * FROM practice_score WHERE practice = {} AND period = {}", practice_id, period_id)
+    return rows[0] if rows else None
+
+
+async def test_refresh_scores_every_practice_from_approved_returns_only(clean_db):
+    world = await scored_world()
+    pa1, pa2, _pb1, pb2 = world["practices"]
+    q3 = world["periods"]["2017/18-Q3"]
+    q4 = world["periods"]["2017/18-Q4"]
+    keen, lagging = await score(pa1["id"], q3["id"]), await score(pa2["id"], q3["id"])
+    assert keen["maturity"] > lagging["maturity"]
+    assert keen["status"] in ("on_track", "at_risk") and lagging["status"] == "off_track"
+    assert keen["indicators_scored"] == 16
+    # The submitted (not approved) Q4 return is not scored, but it counts as received on time.
+    pending = await score(pa1["id"], q4["id"])
+    assert pending["maturity"] is None and pending["status"] == "" and pending["submitted"] and pending["on_time"]
+    # A practice that never sent a return is expected and missing.
+    missing = await score(pb2["id"], q3["id"])
+    assert missing["expected"] and not missing["submitted"] and missing["maturity"] is None
+
+
+async def test_aggregates_are_population_weighted_and_count_returns(clean_db):
+    world = await scored_world()
+    pa1, pa2, *_ = world["practices"]
+    q2 = world["periods"]["2017/18-Q2"]
+    a1, a2 = await score(pa1["id"], q2["id"]), await score(pa2["id"], q2["id"])
+    ccg = (await service.org_scores("ccg", q2["id"], world["ccgs"][0]["id"]))[world["ccgs"][0]["id"]]
+    # Both practices have 6,000 patients: the weighted mean is the plain mean.
+    assert ccg.maturity == pytest.approx((a1["maturity"] + a2["maturity"]) / 2, abs=0.01)
+    assert (ccg.practices, ccg.submitted, ccg.on_time) == (2, 2, 1)  # A81002 was late in Q2
+    england = await service.england_score(q2["id"])
+    assert (england.practices, england.submitted) == (4, 3)
+
+
+async def test_refresh_practice_after_a_correction(clean_db):
+    world = await scored_world()
+    pa2 = world["practices"][1]
+    q3 = world["periods"]["2017/18-Q3"]
+    before = await score(pa2["id"], q3["id"])
+    ccg_id = world["ccgs"][0]["id"]
+    ccg_before = (await service.org_scores("ccg", q3["id"], ccg_id))[ccg_id]
+    # The CCG corrects A81002's Q3 return: everything at 100%/yes.
+    ret = (
+        await PracticeReturn.select(PracticeReturn.id)
+        .where((PracticeReturn.practice == pa2["id"]) & (PracticeReturn.period == q3["id"]))
+        .first()
+    )
+    await ReturnValue.update({ReturnValue.value: 100}).where(ReturnValue.practice_return == ret["id"])
+    await service.refresh_practice(pa2["id"], q3["id"])
+    after = await score(pa2["id"], q3["id"])
+    assert after["maturity"] == 100 and after["maturity"] > before["maturity"]
+    ccg_after = (await service.org_scores("ccg", q3["id"], ccg_id))[ccg_id]
+    assert ccg_after.maturity > ccg_before.maturity
+    # The indicator statistics of that period were dropped and are rebuilt when next read.
+    assert await service.ensure_indicator_stats() == 1
+
+
+async def test_refresh_practice_after_an_approval_adds_the_period(clean_db):
+    world = await scored_world()
+    pb2 = world["practices"][3]
+    q3 = world["periods"]["2017/18-Q3"]
+    await add_return(pb2, q3, values_for(3, keen=True))
+    await service.refresh_practice(pb2["id"], q3["id"])
+    assert (await score(pb2["id"], q3["id"]))["maturity"] is not None
+    england = await service.england_score(q3["id"])
+    assert england.scored == 4
