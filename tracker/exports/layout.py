@@ -55,6 +55,7 @@ class Chart:
     anchor: str  # the cell on the chart's sheet where it is placed
     y_title: str = ""
     percent: bool = False
+    y_max: float | None = None
 
 
 @dataclass

@@ -59,8 +59,8 @@ def _area_columns(indicators: list[IndicatorInfo]) -> list[Column]:
     for ind in indicators:
         if ind.unit != "yesno":
             kind = "pct" if ind.unit == "percent" else "num"
-            cols.append(Column(f"{ind.code} mean{' (%)' if ind.unit == 'percent' else ''}", kind, 12))
-        cols.append(Column(f"{ind.code} meeting target (%)", "pct", 14))
+            cols.append(Column(f"{ind.code} mean{' (%)' if ind.unit == 'percent' else ''}", kind, 15))
+        cols.append(Column(f"{ind.code} meeting target (%)", "pct", 16))
     cols += [
         Column("Fair-share allocation (£)", "pounds", 16),
         Column("Transition awarded (£)", "pounds", 15),
@@ -378,6 +378,7 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
                     last,
                     "D21",
                     y_title="Maturity (0-100)",
+                    y_max=100,
                 )
             )
     periods = sum(1 for t in data.trend if t.area_code == (data.scope_code or "ENG"))
@@ -395,6 +396,21 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
                 percent=True,
             )
         )
+        if m:
+            sheet.charts.append(
+                Chart(
+                    "line",
+                    f"{data.scope_name}: mean maturity by period",
+                    "Trend",
+                    "Period",
+                    ("Mean maturity",),
+                    2,
+                    1 + periods,
+                    "D57",
+                    y_title="Maturity (0-100)",
+                    y_max=100,
+                )
+            )
     return sheet
 
 

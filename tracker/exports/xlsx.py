@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import shutil
 import warnings
 from collections.abc import Callable
@@ -130,12 +131,20 @@ def _write_sheet(ws: Any, sheet: Sheet, all_sheets: dict[str, Any], book: Book) 
                 )
     for chart in sheet.charts:
         ws.add_chart(_chart(chart, all_sheets, book), chart.anchor)
+    # Printing: landscape, as wide as one page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if sheet.charts else 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     for n, line in enumerate(sheet.preamble):
         cell = WriteOnlyCell(ws, safe_text(line))
         cell.data_type = "s"
         cell.font = TITLE_FONT if n == 0 else HEADER_FONT
         ws.append([cell])
+    # Wrapped headers: the row's height is stored, as not every reader fits it on opening.
+    lines = max((math.ceil(len(c.header) / max(c.width - 1, 1)) for c in sheet.columns), default=1)
+    ws.row_dimensions[header_row].height = 15 * min(max(lines, 1), 4)
     headers = []
     for col in sheet.columns:
         cell = WriteOnlyCell(ws, col.header)
@@ -234,10 +243,10 @@ def _chart(spec: Chart, sheets: dict[str, Any], book: Book) -> Any:
     chart.y_axis.title = spec.y_title or None
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1 if spec.percent else spec.y_max
     if spec.percent:
         chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
     data = book.sheet_by_title(spec.sheet)
     cat_col = data.column_index(spec.category)
     for header in spec.series:
