@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from tracker import db
+from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password, verify_password
 from tracker.accounts.principal import Principal, Role
 from tracker.audit import service as audit
 from tracker.tables import Account, AccountPractice, Ccg, Practice, Region
-
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
 
 
 class AccountError(ValueError):
@@ -25,7 +24,56 @@ def normalise_email(email: str) -> str:
 @dataclass(frozen=True)
 class SignInResult:
     principal: Principal | None
-    locked_until: dt.datetime | None = None
+    lock: throttle.Lock | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class OrgLinks:
+    """Where an account works: practices for a practice user, a CCG, a region, or none."""
+
+    ccg_id: int | None = None
+    region_id: int | None = None
+    practice_ids: tuple[int, ...] = ()
+
+
+def split_codes(org_code: str) -> list[str]:
+    return [c.strip().upper() for c in org_code.replace(" ", ",").split(",") if c.strip()]
+
+
+async def resolve_org(role: Role, org_code: str) -> OrgLinks:
+    """Check the organisation code(s) a role needs against the database; AccountError says what is wrong."""
+    codes = split_codes(org_code)
+    if any(len(c) > 10 for c in codes):
+        raise AccountError("Organisation codes are up to 10 characters, like A81001, 00K or Y63")
+    if role == Role.PRACTICE:
+        if not codes:
+            raise AccountError("Enter the ODS code of at least one practice, like A81001")
+        if len(codes) > 50:
+            raise AccountError("A practice user can work for up to 50 practices")
+        rows = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code.is_in(codes))
+        found = {r["ods_code"]: r["id"] for r in rows}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise AccountError(f"No practice has the code {', '.join(missing[:5])}")
+        return OrgLinks(practice_ids=tuple(dict.fromkeys(found[c] for c in codes)))
+    if role == Role.CCG:
+        if len(codes) != 1:
+            raise AccountError("Enter the code of one CCG, like 00K")
+        ccg = await Ccg.select(Ccg.id).where(Ccg.code == codes[0]).first()
+        if ccg is None:
+            raise AccountError(f"No CCG has the code {codes[0]}")
+        return OrgLinks(ccg_id=ccg["id"])
+    if role == Role.REGION:
+        if len(codes) != 1:
+            raise AccountError("Enter the code of one region, like Y63")
+        region = await Region.select(Region.id).where(Region.code == codes[0]).first()
+        if region is None:
+            raise AccountError(f"No region has the code {codes[0]}")
+        return OrgLinks(region_id=region["id"])
+    if codes:
+        raise AccountError("National users and administrators are not linked to an organisation: leave this empty")
+    return OrgLinks()
 
 
 async def create_account(
@@ -37,52 +85,44 @@ async def create_account(
     name: str = "",
     org_code: str = "",
     demo: bool = False,
+    actor: str = "system",
+    actor_id: int | None = None,
+    ip: str = "",
 ) -> int:
-    """Create an account for an organisation given by its code (practice, CCG or region)."""
+    """Create an account for an organisation given by its code(s) (practices, CCG or region)."""
     email = normalise_email(email)
     if await Account.exists().where(Account.email == email):
         raise AccountError(f"An account with the email {email} already exists")
-    ccg_id = region_id = None
-    practice_ids: list[int] = []
-    if role == Role.PRACTICE:
-        codes = [c.strip().upper() for c in org_code.split(",") if c.strip()]
-        rows = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code.is_in(codes or [""]))
-        if not codes or len(rows) != len(codes):
-            raise AccountError(f"Unknown practice code: {org_code!r}")
-        practice_ids = [r["id"] for r in rows]
-    elif role == Role.CCG:
-        ccg = await Ccg.select(Ccg.id).where(Ccg.code == org_code.strip().upper()).first()
-        if ccg is None:
-            raise AccountError(f"Unknown CCG code: {org_code!r}")
-        ccg_id = ccg["id"]
-    elif role == Role.REGION:
-        region = await Region.select(Region.id).where(Region.code == org_code.strip().upper()).first()
-        if region is None:
-            raise AccountError(f"Unknown region code: {org_code!r}")
-        region_id = region["id"]
+    links = await resolve_org(role, org_code)
     if password_hash is None:
         password_hash = await hash_password(password) if password else ""
-    rows = await Account.insert(
-        Account(
-            email=email,
-            name=name,
-            password_hash=password_hash,
-            role=role.value,
-            ccg=ccg_id,
-            region=region_id,
-            demo=demo,
-            created_at=dt.datetime.now(dt.UTC),
+    async with db.write_transaction():
+        if await Account.exists().where(Account.email == email):
+            raise AccountError(f"An account with the email {email} already exists")
+        rows = await Account.insert(
+            Account(
+                email=email,
+                name=name,
+                password_hash=password_hash,
+                role=role.value,
+                ccg=links.ccg_id,
+                region=links.region_id,
+                demo=demo,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(Account.id)
+        account_id = rows[0]["id"]
+        if links.practice_ids:
+            await AccountPractice.insert(*[AccountPractice(account=account_id, practice=p) for p in links.practice_ids])
+        await audit.record(
+            "account.created",
+            account_id=actor_id,
+            actor=actor,
+            entity_type="account",
+            entity_id=account_id,
+            detail={"email": email, "name": name, "role": role.value, "org": ",".join(split_codes(org_code))},
+            ip=ip,
         )
-    ).returning(Account.id)
-    account_id = rows[0]["id"]
-    if practice_ids:
-        await AccountPractice.insert(*[AccountPractice(account=account_id, practice=p) for p in practice_ids])
-    await audit.record(
-        "account.created",
-        entity_type="account",
-        entity_id=account_id,
-        detail={"email": email, "role": role.value, "org": org_code},
-    )
     return account_id
 
 
@@ -127,43 +167,76 @@ async def load_principal(account_id: int, signed_in_at: dt.datetime | None = Non
     )
 
 
-async def sign_in(email: str, password: str, ip: str, now: dt.datetime | None = None) -> SignInResult:
-    """Check an email and password. Unknown emails and wrong passwords get the same answer."""
-    now = now or dt.datetime.now(dt.UTC)
+async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False) -> SignInResult:
+    """Check an email and password. Unknown emails and wrong passwords get the same answer, and
+    the same throttling (by email, whether or not it exists, and by address)."""
     email = normalise_email(email)
+    lock = await throttle.current_lock(email, ip)
     row = (
-        await Account.select(Account.id, Account.password_hash, Account.disabled, Account.locked_until)
+        await Account.select(Account.id, Account.password_hash, Account.disabled, Account.demo)
         .where(Account.email == email)
         .first()
     )
-    if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
-        await verify_password(None, password)
-        await audit.record("sign_in.refused_locked", actor=email, account_id=row["id"], ip=ip)
-        return SignInResult(None, locked_until=row["locked_until"])
-    ok = await verify_password(row["password_hash"] if row else None, password)
-    if row is None or not ok or row["disabled"]:
-        await audit.record("sign_in.failed", actor=email, account_id=row["id"] if row else None, ip=ip)
-        if row is not None and not row["disabled"]:
-            failures = await _count_failure(row["id"], now)
-            if failures >= LOCK_AFTER_FAILURES:
-                until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                await Account.update({Account.locked_until: until, Account.failed_sign_ins: 0}).where(
-                    Account.id == row["id"]
-                )
-                await audit.record("account.locked", actor=email, account_id=row["id"], ip=ip)
-                return SignInResult(None, locked_until=until)
-        return SignInResult(None)
-    await Account.update({Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: now}).where(
-        Account.id == row["id"]
-    )
+    account_id = row["id"] if row else None
+    if lock is not None:
+        await verify_password(None, password)  # the same time whatever happens
+        await audit.record(
+            "sign_in.refused_locked", actor=email, account_id=account_id, ip=ip, detail={"lock": lock.kind}
+        )
+        return SignInResult(None, lock=lock)
+    stored_hash = row["password_hash"] if row else None
+    ok = await verify_password(stored_hash, password) and bool(stored_hash)
+    reason = ""
+    if row is None:
+        reason = "unknown email"
+    elif not ok:
+        reason = "wrong password" if stored_hash else "no password set"
+    elif row["demo"] and not demo_mode:
+        reason = "demo account outside demo mode"
+    elif row["disabled"]:
+        # The right password for a disabled account: they are told, it does not count as a guess.
+        await audit.record("sign_in.refused_disabled", actor=email, account_id=account_id, ip=ip)
+        return SignInResult(None, disabled=True)
+    if reason:
+        await audit.record("sign_in.failed", actor=email, account_id=account_id, ip=ip, detail={"reason": reason})
+        new_locks = await throttle.record_failure(email, ip)
+        for new in new_locks:
+            await audit.record(
+                f"{new.kind}.locked",
+                actor=email,
+                account_id=account_id,
+                entity_type=new.kind,
+                entity_id=account_id or "",
+                ip=ip,
+                detail={"until": new.until.isoformat(), "minutes": int(throttle.LOCK.total_seconds() // 60)},
+            )
+            if new.kind == "account" and account_id is not None:
+                await Account.update({Account.locked_until: new.until}).where(Account.id == account_id)
+        return SignInResult(None, lock=new_locks[0] if new_locks else None)
+    assert row is not None
+    await throttle.clear_account(email)
+    await Account.update(
+        {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: dt.datetime.now(dt.UTC)}
+    ).where(Account.id == row["id"])
     await audit.record("sign_in.succeeded", actor=email, account_id=row["id"], ip=ip)
     return SignInResult(await load_principal(row["id"]))
 
 
-async def _count_failure(account_id: int, now: dt.datetime) -> int:
-    await Account.update({Account.failed_sign_ins: Account.failed_sign_ins + 1}).where(Account.id == account_id)
-    row = await Account.select(Account.failed_sign_ins).where(Account.id == account_id).first()
-    return int(row["failed_sign_ins"]) if row else 0
+async def record_sign_out(principal: Principal, ip: str) -> None:
+    await audit.record("sign_out", actor=principal.email, account_id=principal.id, ip=ip)
+
+
+async def sign_out_everywhere(principal: Principal, ip: str) -> None:
+    """End every session of this account, on every device (sessions started before now are refused)."""
+    await Account.update({Account.sessions_valid_after: dt.datetime.now(dt.UTC)}).where(Account.id == principal.id)
+    await audit.record(
+        "sign_out.everywhere",
+        actor=principal.email,
+        account_id=principal.id,
+        entity_type="account",
+        entity_id=principal.id,
+        ip=ip,
+    )
 
 
 async def demo_accounts() -> list[dict[str, str]]:

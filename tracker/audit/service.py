@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from tracker import db
 from tracker.tables import AuditEvent
 
 
@@ -61,3 +62,69 @@ async def count(action: str | None = None) -> int:
     if action:
         query = query.where(AuditEvent.action == action)
     return await query
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+async def search(
+    *,
+    action: str = "",
+    actor: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    entity_type: str = "",
+    entity_id: str = "",
+    page: int = 1,
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """Events matching the filters, newest first: (rows, total, page, pages). Read-only."""
+    conditions: list[Any] = []
+    if action:
+        conditions.append(AuditEvent.action == action)
+    if actor:
+        cleaned = actor.replace("%", "").replace("_", "").replace("\\", "").lower()
+        pattern = f"%{cleaned}%"
+        conditions.append(AuditEvent.actor.like(pattern) if db.is_sqlite() else AuditEvent.actor.ilike(pattern))
+    if since:
+        conditions.append(AuditEvent.at >= dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC))
+    if until:
+        conditions.append(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+    if entity_type:
+        conditions.append(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        conditions.append(AuditEvent.entity_id == entity_id)
+    count_query = AuditEvent.count()
+    select = AuditEvent.select(
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.entity_type,
+        AuditEvent.entity_id,
+        AuditEvent.detail,
+        AuditEvent.ip,
+    )
+    for condition in conditions:
+        count_query = count_query.where(condition)
+        select = select.where(condition)
+    total = await count_query
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = (
+        await select.order_by(AuditEvent.at, ascending=False)
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    )
+    return rows, total, page, pages
+
+
+async def actions() -> list[str]:
+    """Every action recorded so far, for the filter's choices."""
+    rows = await AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    return [r["action"] for r in rows]
+
+
+async def entity_types() -> list[str]:
+    rows = await AuditEvent.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+    return [r["entity_type"] for r in rows if r["entity_type"]]

@@ -46,3 +46,23 @@ async def purge_expired() -> int:
     expired = await KeyValue.count().where(KeyValue.expires_at < _now())
     await KeyValue.delete().where(KeyValue.expires_at < _now())
     return expired
+
+
+async def increment(key: str, window: dt.timedelta) -> int:
+    """Add one to a counter that lives for `window` from its first count; the new count.
+
+    Read-then-write in one IMMEDIATE transaction, so concurrent workers never lose a count."""
+    from tracker import db
+
+    async with db.write_transaction():
+        row = await KeyValue.select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key).first()
+        now = _now()
+        if row is None or (row["expires_at"] is not None and row["expires_at"] <= now):
+            await put(key, "1", now + window)
+            return 1
+        try:
+            count = int(row["value"]) + 1
+        except ValueError:
+            count = 1
+        await KeyValue.update({KeyValue.value: str(count)}).where(KeyValue.key == key)
+        return count

@@ -88,7 +88,9 @@ async def practice(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> 
 
 @get("/", opt=ANY_SIGNED_IN, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
-    return Template("home.html", context={"role_label": request.user.role.label})
+    from tracker.accounts.presenters import home_context
+
+    return Template("home.html", context=home_context(request.user))
 
 
 @get("/health", opt={"public": True}, include_in_schema=False, name="health")

@@ -1,0 +1,239 @@
+"""Managing users: listing and searching, changing role and organisations, disabling.
+
+Every change is audited with the old and new values. Administrators manage everyone; a CCG user
+manages the practice users of its own practices (see `policy.can(..., Action.INVITE, ...)`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+
+from tracker import db
+from tracker.accounts.policy import Action, Scope, can, require
+from tracker.accounts.principal import Principal, Role
+from tracker.accounts.service import AccountError, resolve_org, split_codes
+from tracker.audit import service as audit
+from tracker.tables import Account, AccountPractice, AccountToken, Practice
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class UserPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+def _ilike(column: Any, pattern: str) -> Any:
+    """Case-insensitive LIKE on both engines (SQLite's LIKE already is, and has no ILIKE)."""
+    return column.like(pattern) if db.is_sqlite() else column.ilike(pattern)
+
+
+def _like(text: str) -> str:
+    # LIKE's wildcards are dropped rather than escaped: SQLite and PostgreSQL escape differently.
+    return "%" + text.replace("%", "").replace("_", "").replace("\\", "").lower() + "%"
+
+
+async def _practice_codes(account_ids: list[int]) -> dict[int, list[str]]:
+    if not account_ids:
+        return {}
+    rows = await AccountPractice.select(AccountPractice.account, AccountPractice.practice.ods_code).where(
+        AccountPractice.account.is_in(account_ids)
+    )
+    codes: dict[int, list[str]] = {}
+    for r in rows:
+        codes.setdefault(r["account"], []).append(r["practice.ods_code"])
+    return {k: sorted(v) for k, v in codes.items()}
+
+
+async def _invited_ids(account_ids: list[int]) -> set[int]:
+    if not account_ids:
+        return set()
+    rows = await AccountToken.select(AccountToken.account).where(
+        AccountToken.account.is_in(account_ids)
+        & (AccountToken.purpose == "invite")
+        & AccountToken.used_at.is_null()
+        & (AccountToken.expires_at > dt.datetime.now(dt.UTC))
+    )
+    return {r["account"] for r in rows}
+
+
+COLUMNS = (
+    Account.id,
+    Account.email,
+    Account.name,
+    Account.role,
+    Account.disabled,
+    Account.demo,
+    Account.password_hash,
+    Account.last_sign_in_at,
+    Account.locked_until,
+    Account.created_at,
+    Account.ccg.code,
+    Account.region.code,
+)
+
+
+async def _decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [r["id"] for r in rows]
+    codes = await _practice_codes(ids)
+    invited = await _invited_ids(ids)
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["practice_codes"] = codes.get(r["id"], [])
+        r["has_password"] = bool(r.pop("password_hash"))
+        r["invited"] = r["id"] in invited
+        out.append(r)
+    return out
+
+
+async def list_users(q: str = "", role: str = "", page: int = 1, ccg_id: int | None = None) -> UserPage:
+    """Users matching a search of email, name or organisation code, newest first, a page at a time.
+    With `ccg_id`: only practice users of that CCG's practices."""
+    where: list[Any] = []
+    q = q.strip()[:200]
+    if q:
+        like = _like(q)
+        in_practice = AccountPractice.select(AccountPractice.account).where(
+            AccountPractice.practice.ods_code.like(like.upper())
+        )
+        where.append(
+            _ilike(Account.email, like)
+            | _ilike(Account.name, like)
+            | _ilike(Account.ccg.code, like)
+            | _ilike(Account.region.code, like)
+            | Account.id.is_in(in_practice)
+        )
+    if role in {r.value for r in Role}:
+        where.append(Account.role == role)
+    if ccg_id is not None:
+        where.append(Account.role == Role.PRACTICE.value)
+        where.append(
+            Account.id.is_in(
+                AccountPractice.select(AccountPractice.account).where(AccountPractice.practice.ccg == ccg_id)
+            )
+        )
+    count_query = Account.count()
+    select = Account.select(*COLUMNS)
+    for condition in where:
+        count_query = count_query.where(condition)
+        select = select.where(condition)
+    total = await count_query
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    rows = await select.order_by(Account.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return UserPage(await _decorate(rows), total, page, pages)
+
+
+async def get_user(account_id: int) -> dict[str, Any]:
+    row = await Account.select(*COLUMNS).where(Account.id == account_id).first()
+    if row is None:
+        raise NotFoundException("No such user")
+    return (await _decorate([row]))[0]
+
+
+def org_code_of(user: dict[str, Any]) -> str:
+    if user["role"] == Role.PRACTICE.value:
+        return ", ".join(user["practice_codes"])
+    return user["ccg.code"] or user["region.code"] or ""
+
+
+async def practices_scope(codes: list[str]) -> list[Scope]:
+    rows = await Practice.select(Practice.id, Practice.ccg, Practice.region).where(Practice.ods_code.is_in(codes))
+    return [Scope(practice_id=r["id"], ccg_id=r["ccg"], region_id=r["region"]) for r in rows]
+
+
+async def require_may_invite(actor: Principal, role: Role, org_code: str) -> None:
+    """Administrators invite anyone; a CCG user invites practice users of its own practices only."""
+    if actor.role == Role.ADMIN:
+        return
+    if role != Role.PRACTICE:
+        raise AccountError("You can invite practice users only")
+    codes = set(split_codes(org_code))
+    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.ccg, Practice.region).where(
+        Practice.ods_code.is_in(list(codes) or [""])
+    )
+    if len(rows) != len(codes):
+        return  # unknown codes: resolve_org names them
+    foreign = sorted(
+        r["ods_code"]
+        for r in rows
+        if not can(actor, Action.INVITE, Scope(practice_id=r["id"], ccg_id=r["ccg"], region_id=r["region"]))
+    )
+    if foreign:
+        raise AccountError(f"{', '.join(foreign[:5])} is not one of your CCG's practices")
+
+
+async def require_may_manage(actor: Principal, user: dict[str, Any]) -> None:
+    """Administrators manage anyone; a CCG user manages practice users whose practices are all its own."""
+    if actor.role == Role.ADMIN:
+        return
+    if user["role"] != Role.PRACTICE.value or not user["practice_codes"]:
+        require(actor, Action.ADMINISTER)
+    for scope in await practices_scope(user["practice_codes"]):
+        require(actor, Action.INVITE, scope)
+
+
+async def update_user(
+    actor: Principal, account_id: int, *, name: str, role: Role, org_code: str, ip: str
+) -> dict[str, Any]:
+    """Change name, role and organisations; AccountError says what is wrong. The audit keeps old and new."""
+    before = await get_user(account_id)
+    if actor.id == account_id and role.value != before["role"]:
+        raise AccountError("You cannot change your own role: ask another administrator")
+    links = await resolve_org(role, org_code)
+    async with db.write_transaction():
+        await Account.update(
+            {Account.name: name, Account.role: role.value, Account.ccg: links.ccg_id, Account.region: links.region_id}
+        ).where(Account.id == account_id)
+        await AccountPractice.delete().where(AccountPractice.account == account_id)
+        if links.practice_ids:
+            await AccountPractice.insert(*[AccountPractice(account=account_id, practice=p) for p in links.practice_ids])
+        after = {"name": name, "role": role.value, "org": ",".join(split_codes(org_code))}
+        old = {"name": before["name"], "role": before["role"], "org": org_code_of(before).replace(", ", ",")}
+        await audit.record(
+            "user.updated",
+            account_id=actor.id,
+            actor=actor.email,
+            entity_type="account",
+            entity_id=account_id,
+            detail={"email": before["email"], "old": old, "new": after},
+            ip=ip,
+        )
+    return await get_user(account_id)
+
+
+async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: str) -> dict[str, Any]:
+    """Disable (every session ends at once) or re-enable an account."""
+    user = await get_user(account_id)
+    if actor.id == account_id:
+        raise AccountError("You cannot disable your own account")
+    if user["disabled"] == disabled:
+        return user
+    async with db.write_transaction():
+        await Account.update({Account.disabled: disabled}).where(Account.id == account_id)
+        await audit.record(
+            "user.disabled" if disabled else "user.enabled",
+            account_id=actor.id,
+            actor=actor.email,
+            entity_type="account",
+            entity_id=account_id,
+            detail={"email": user["email"], "old": {"disabled": not disabled}, "new": {"disabled": disabled}},
+            ip=ip,
+        )
+    return await get_user(account_id)
+
+
+async def ccg_practices(ccg_id: int) -> list[dict[str, Any]]:
+    return (
+        await Practice.select(Practice.ods_code, Practice.name)
+        .where(Practice.ccg == ccg_id)
+        .order_by(Practice.ods_code)
+    )
