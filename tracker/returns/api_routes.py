@@ -27,6 +27,12 @@ async def bearer_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        session = connection.scope.get("session") or {}
+        if isinstance(session, dict) and session.get("account_id"):
+            # A person signed in to the website: known, but the API is for system suppliers' tokens.
+            raise PermissionDeniedException(
+                "The API needs an API token: signing in to the website does not give access"
+            )
         raise NotAuthorizedException("Send an API token: Authorization: Bearer <token>")
     row = await api_service.authenticate(token.strip())
     if row is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
@@ -73,6 +74,8 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
         now=settings.now(),
         today=settings.current_date(),
     )
+    if result.denied:
+        raise PermissionDeniedException("You can only review the returns of your own CCG's practices")
     if result.refused:
         for code, why in result.refused:
             errors.add(f"return-{code}", f"{code}: {why}")

@@ -21,6 +21,7 @@ from tracker.tables import Period, PracticeReturn
 class Decision:
     done: list[str] = field(default_factory=list)  # practice codes
     refused: list[tuple[str, str]] = field(default_factory=list)  # (practice code or id, reason)
+    denied: bool = False  # the policy refused at least one: the route answers 403
 
 
 async def queue(ccg_id: int) -> list[dict[str, Any]]:
@@ -72,12 +73,13 @@ async def decide(
         found = {r["id"] for r in rows}
         for missing in sorted(set(return_ids) - found):
             result.refused.append((str(missing), "There is no such return."))
-        events = []
         for row in rows:
             scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
             if not can(user, Action.REVIEW_RETURN, scope):
-                result.refused.append((row["ods_code"], "You cannot review this practice's returns."))
-                continue
+                # Another CCG's return among them: nothing at all is done.
+                return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
+        events = []
+        for row in rows:
             window = window_of(row)
             if approve:
                 why = calc.may_approve(row["state"])
