@@ -191,7 +191,10 @@ async def execute(
             result.already_queued = len(existing)
             result.queued = len(keys) - len(existing)
         else:
-            result.queued = await outbox_service.enqueue_many([e.row() for e in plan.emails], clock)
+            # Skip what is known to be queued already; the unique key still decides any race.
+            existing = await outbox_service.existing_keys(keys)
+            new = [e.row() for e in plan.emails if e.idempotency_key not in existing]
+            result.queued = await outbox_service.enqueue_many(new, clock)
             result.already_queued = len(keys) - result.queued
     except Exception as exc:
         if run_id is not None:
