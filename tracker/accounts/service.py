@@ -197,7 +197,7 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
         # The right password for a disabled account: they are told, it does not count as a guess.
         await audit.record("sign_in.refused_disabled", actor=email, account_id=account_id, ip=ip)
         return SignInResult(None, disabled=True)
-    if reason:
+    if reason or row is None:
         await audit.record("sign_in.failed", actor=email, account_id=account_id, ip=ip, detail={"reason": reason})
         new_locks = await throttle.record_failure(email, ip)
         for new in new_locks:
@@ -206,14 +206,13 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
                 actor=email,
                 account_id=account_id,
                 entity_type=new.kind,
-                entity_id=account_id or "",
+                entity_id=(account_id or "") if new.kind == "account" else ip,
                 ip=ip,
                 detail={"until": new.until.isoformat(), "minutes": int(throttle.LOCK.total_seconds() // 60)},
             )
             if new.kind == "account" and account_id is not None:
                 await Account.update({Account.locked_until: new.until}).where(Account.id == account_id)
         return SignInResult(None, lock=new_locks[0] if new_locks else None)
-    assert row is not None
     await throttle.clear_account(email)
     await Account.update(
         {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: dt.datetime.now(dt.UTC)}

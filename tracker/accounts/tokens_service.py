@@ -90,10 +90,9 @@ async def request_reset(email: str, base_url: str, ip: str, *, demo_mode: bool =
         .first()
     )
     usable = account is not None and not account["disabled"] and (demo_mode or not account["demo"])
-    if not usable or not await throttle.allow_reset_email(email):
+    if account is None or not usable or not await throttle.allow_reset_email(email):
         await audit.record("password.reset_not_sent", actor=email, ip=ip)
         return
-    assert account is not None
     purpose = RESET if account["password_hash"] else INVITE  # never set a password: the invitation again
     token_id, token = await issue(account["id"], purpose)
     await audit.record(
@@ -152,9 +151,8 @@ async def check(token: str) -> TokenInfo:
     """Who the link is for, or TokenError if it cannot be used (unknown, used, expired)."""
     row = await _find(token)
     problem = _problem(row)
-    if problem:
-        raise TokenError(problem)
-    assert row is not None
+    if problem or row is None:
+        raise TokenError(problem or "This link is not right")
     return TokenInfo(row["account"], row["account.email"], row["account.name"], row["purpose"])
 
 
@@ -165,9 +163,8 @@ async def set_password(token: str, password: str, ip: str) -> TokenInfo:
     async with db.write_transaction():
         row = await _find(token)
         problem = _problem(row)
-        if problem:
-            raise TokenError(problem)
-        assert row is not None
+        if problem or row is None:
+            raise TokenError(problem or "This link is not right")
         claimed = (
             await AccountToken.update({AccountToken.used_at: now})
             .where((AccountToken.id == row["id"]) & AccountToken.used_at.is_null())

@@ -35,7 +35,8 @@ class SessionAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     absolute_limit = dt.timedelta(hours=12)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        session = connection.scope.get("session") or {}
+        raw = connection.scope.get("session")
+        session: dict[str, Any] = raw if isinstance(raw, dict) else {}
         account_id = session.get(SESSION_ACCOUNT)
         started = session.get(SESSION_STARTED)
         if not isinstance(account_id, int) or not isinstance(started, str):

@@ -47,6 +47,11 @@ class SecurityHeadersMiddleware:
                     b"x-frame-options": b"DENY",
                     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
                 }
+                app = scope.get("app")
+                settings = app.state.get("settings") if app is not None else None
+                if settings is not None and settings.https:
+                    extra[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                extra[b"cross-origin-opener-policy"] = b"same-origin"
                 for name, value in extra.items():
                     if name not in names:
                         headers.append((name, value))

@@ -36,8 +36,8 @@ class DatabaseStore(Store):
         value, expires_at = found
         if renew_for is not None and expires_at is not None:
             new_expiry = self._expiry(renew_for)
-            assert new_expiry is not None
-            await kv.touch(self._key(key), new_expiry)
+            if new_expiry is not None:
+                await kv.touch(self._key(key), new_expiry)
         return value.encode("latin-1")
 
     async def delete(self, key: str) -> None:
