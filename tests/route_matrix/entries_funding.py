@@ -94,7 +94,12 @@ ENTRIES = [
         "POST",
         "/funding/ccgs/{code:str}/awards",
         params=lambda t: _streams(OWN_CCG),
-        form=lambda t: {"practice_code": "A81001", "award_date": "2018-04-01", "amount": "10", "award_stream": "GPIT_REVENUE"},
+        form=lambda t: {
+            "practice_code": "A81001",
+            "award_date": "2018-04-01",
+            "amount": "10",
+            "award_stream": "GPIT_REVENUE",
+        },
         allow=own_org(C),
     ),
     Entry(

@@ -507,6 +507,9 @@ async def scenario_page(request: Request[Any, Any, Any], scenario_id: FromPath[i
 
 async def _scenario_page(request: Request[Any, Any, Any], scenario_id: int, errors: FormErrors | None) -> Template:
     row = await reallocation_service.scenario_detail(scenario_id)
+    if request.user.role == Role.REGION:  # a region sees its own CCGs' adjustments
+        regions = await service.ccg_regions()
+        row["adjustments"] = [a for a in row["adjustments"] if regions.get(a["ccg_code"]) == request.user.region_id]
     adjustments = presenters.adjustment_rows(row["adjustments"])
     return Template(
         "funding/scenario.html",
