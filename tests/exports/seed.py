@@ -41,11 +41,15 @@ async def seed_world(*, funding: bool = True) -> dict[str, Any]:
         (ReturnValue.practice_return == r1["id"]) & (ReturnValue.indicator == ids["ERS_UTIL_PCT"])
     )
     pe = await period(PERIOD)
-    for practice, maturity, level, status in (
-        (pa1, 60.0, 3, "on_track"),
-        (pa2, 40.0, 2, "off_track"),
-        (pb1, 80.0, 4, "at_risk"),
-    ):
+    # Scores as the maturity refresh leaves them, with the facts the dashboards aggregate.
+    scores = (
+        (pa1, ccg_a, 60.0, 3, "on_track", True, True),
+        (pa2, ccg_a, 40.0, 2, "off_track", True, False),
+        (pb1, ccg_b, 80.0, 4, "at_risk", True, True),
+        (_pb2, ccg_b, None, None, "", False, False),
+        (evil, ccg_b, None, None, "", False, False),
+    )
+    for practice, ccg, maturity, level, status, submitted, on_time in scores:
         await PracticeScore.insert(
             PracticeScore(
                 practice=practice["id"],
@@ -53,8 +57,14 @@ async def seed_world(*, funding: bool = True) -> dict[str, Any]:
                 maturity=maturity,
                 level=level,
                 status=status,
-                indicators_scored=16,
+                indicators_scored=16 if maturity is not None else 0,
                 computed_at=COMPUTED,
+                ccg_id=ccg["id"],
+                region_id=ccg["region"],
+                patients=3000 if practice is evil else 6000,
+                expected=True,
+                submitted=submitted,
+                on_time=on_time,
             )
         )
     if funding:

@@ -14,7 +14,6 @@ from python_calamine import CalamineWorkbook
 from tests.exports.seed import EVIL_COMMENT, EVIL_NAME, PERIOD, seed_world
 from tracker.exports import service
 from tracker.maturity import calculations as mcalc
-from tracker.maturity import service as maturity
 from tracker.periods import service as periods
 from tracker.tables import Ccg, PracticeScore
 
@@ -68,7 +67,6 @@ async def test_every_sheet_is_there_and_reopens_in_both_readers(clean_db: Any) -
 
 async def test_headline_figures_equal_the_dashboards(clean_db: Any) -> None:
     await seed_world()
-    await maturity.refresh_all()
     _, content = await national()
     wb = openpyxl.load_workbook(io.BytesIO(content))
     summary = summary_of(wb)
@@ -156,7 +154,6 @@ async def test_two_exports_of_the_same_data_are_byte_identical(clean_db: Any) ->
 
 async def test_excel_craft(clean_db: Any) -> None:
     await seed_world()
-    await maturity.refresh_all()
     _, content = await national()
     wb = openpyxl.load_workbook(io.BytesIO(content))
     assert wb.properties.title.startswith("Paperless Tracker")
