@@ -6,6 +6,7 @@ user can check a figure by hand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -132,15 +133,23 @@ def indicator_status(
     a = attainment(unit, value, target)
     if a is None or value is None:
         return ""
+    if unit == "yesno" or a >= 1.0:
+        return _status(unit, value, a, target, deadline, on, 0.0)
+    if baseline_value is None or baseline_date is None:
+        baseline_value, baseline_date = value, on
+    return _status(
+        unit, value, a, target, deadline, on, expected_value(baseline_value, baseline_date, target, deadline, on)
+    )
+
+
+def _status(unit: str, value: float, a: float, target: float, deadline: dt.date, on: dt.date, expected: float) -> str:
+    """indicator_status with the attainment and the expected value already worked out."""
     if a >= 1.0:
         return ON_TRACK
     if unit == "yesno":
         if on > deadline:
             return OFF_TRACK
         return AT_RISK if (deadline - on).days <= YES_NO_WARNING_DAYS else ON_TRACK
-    if baseline_value is None or baseline_date is None:
-        baseline_value, baseline_date = value, on
-    expected = expected_value(baseline_value, baseline_date, target, deadline, on)
     gap = (expected - value) / target if target > 0 else 0.0
     if gap <= ON_TRACK_TOLERANCE and on < deadline:
         return ON_TRACK
@@ -203,7 +212,6 @@ def score_history(
     baseline of each indicator is its first approved value in these periods.
     """
     baselines: dict[str, tuple[float, dt.date]] = {}
-    weights = {t.code: t.weight for t in targets}
     out: list[PeriodScore] = []
     for period_id, end in periods:
         row = values.get(period_id)
@@ -211,21 +219,25 @@ def score_history(
             out.append(PeriodScore(period_id, None, None, "", 0, 0, 0, 0, ()))
             continue
         scores = []
+        counts = {ON_TRACK: 0, AT_RISK: 0, OFF_TRACK: 0}
+        total_weight = total = 0.0
         for t in targets:
             v = row.get(t.code)
-            deadline = t.target_date_for(end)
-            if v is not None and t.code not in baselines:
-                baselines[t.code] = (v, end)
+            deadline = _deadline(t, end)
+            if v is None:
+                scores.append(IndicatorScore(t.code, None, None, None, deadline, ""))
+                continue
             base = baselines.get(t.code)
-            status = indicator_status(
-                t.unit, v, t.target_value, deadline, end, base[0] if base else None, base[1] if base else None
-            )
-            expected = (
-                expected_value(base[0], base[1], t.target_value, deadline, end) if base and t.unit != "yesno" else None
-            )
-            scores.append(IndicatorScore(t.code, v, attainment(t.unit, v, t.target_value), expected, deadline, status))
-        m = maturity_index({s.code: s.attainment for s in scores}, weights)
-        counts = {s: sum(1 for x in scores if x.status == s) for s in STATUSES}
+            if base is None:
+                base = baselines[t.code] = (v, end)
+            a = attainment(t.unit, v, t.target_value) or 0.0
+            expected = None if t.unit == "yesno" else expected_value(base[0], base[1], t.target_value, deadline, end)
+            status = _status(t.unit, v, a, t.target_value, deadline, end, expected or 0.0)
+            counts[status] += 1
+            total_weight += t.weight
+            total += t.weight * a
+            scores.append(IndicatorScore(t.code, v, a, expected, deadline, status))
+        m = max(0.0, min(100.0, 100.0 * total / total_weight)) if total_weight > 0 else None
         out.append(
             PeriodScore(
                 period_id,
@@ -240,6 +252,11 @@ def score_history(
             )
         )
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _deadline(spec: IndicatorSpec, on: dt.date) -> dt.date:
+    return spec.target_date_for(on)
 
 
 # --- Forecasts ------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def _open(title: str, description: str, height: int = HEIGHT) -> tuple[str, list
     tid, did = f"chart-{n}-title", f"chart-{n}-desc"
     head = [
         f'<svg class="app-chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="{tid} {did}" xmlns="http://www.w3.org/2000/svg" focusable="false">',
+        f'aria-labelledby="{tid}" aria-describedby="{did}" xmlns="http://www.w3.org/2000/svg" focusable="false">',
         f'<title id="{tid}">{escape(title)}</title>',
         f'<desc id="{did}">{escape(description)}</desc>',
     ]

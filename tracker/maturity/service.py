@@ -15,7 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
 from litestar.exceptions import NotFoundException
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import db
 from tracker.indicators import service as indicators
@@ -187,19 +190,12 @@ async def refresh_all() -> RefreshSummary:
     stat_rows: list[tuple[Any, ...]] = []
     now = dt.datetime.now(dt.UTC)
     for period in scoring:
-        rows = await db.fetch(
-            """
-            SELECT r.practice, v.indicator, v.value
-            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-            WHERE r.state = 'approved' AND r.period = {}
-            """,
-            period.id,
-        )
+        rows = await _approved_values(period.id)
         summary.values_read += len(rows)
-        for r in rows:
-            code = code_of.get(r["indicator"])
+        for practice_id, indicator_id, value in rows:
+            code = code_of.get(indicator_id)
             if code is not None:
-                values[r["practice"]].setdefault(period.id, {})[code] = r["value"]
+                values[practice_id].setdefault(period.id, {})[code] = value
         stat_rows += _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
     for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
@@ -342,19 +338,49 @@ def _org_rows(
     return out
 
 
+APPROVED_VALUES = """
+    SELECT r.practice, v.indicator, v.value
+    FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+    WHERE r.state = 'approved' AND r.period = {}
+"""
+
+
+async def _approved_values(period_id: int) -> list[tuple[int, int, float | None]]:
+    """(practice, indicator, value) of one period's approved returns, as plain tuples straight from
+    the driver: about 100,000 rows a period, where building a dict per row would cost more than
+    the query."""
+    eng = db.engine()
+    if isinstance(eng, PostgresEngine):
+        sql = APPROVED_VALUES.format("$1")
+        if eng.pool is not None:
+            async with eng.pool.acquire() as conn:
+                records = await conn.fetch(sql, period_id)
+        else:
+            conn = await eng.get_new_connection()
+            try:
+                records = await conn.fetch(sql, period_id)
+            finally:
+                await conn.close()
+        return [tuple(r) for r in records]
+    assert isinstance(eng, SQLiteEngine)
+    async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
+        cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
+        return list(await cursor.fetchall())
+
+
 def _stats_for_period(
     period_id: int,
     specs: list[IndicatorSpec],
     ids: dict[str, int],
-    rows: list[dict[str, Any]],
+    rows: list[tuple[int, int, float | None]],
     ccg_of: dict[int, int | None],
     now: dt.datetime,
 ) -> list[tuple[Any, ...]]:
     """England and per-CCG statistics of one period's approved values, one row per indicator."""
     by_indicator: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for r in rows:
-        if r["value"] is not None:
-            by_indicator[r["indicator"]].append((r["practice"], r["value"]))
+    for practice_id, indicator_id, value in rows:
+        if value is not None:
+            by_indicator[indicator_id].append((practice_id, value))
     out: list[tuple[Any, ...]] = []
     for spec in specs:
         indicator_id = ids.get(spec.code)
@@ -364,9 +390,8 @@ def _stats_for_period(
         if not pairs:
             continue
 
-        def met(v: float, spec: IndicatorSpec = spec) -> bool:
-            return (calc.attainment(spec.unit, v, spec.target_value) or 0) >= 1
-
+        # Meeting the target: yes for yes/no, at least the target for the others.
+        threshold = 0.5 if spec.unit == "yesno" else spec.target_value
         all_values = [v for _, v in pairs]
         cuts = calc.deciles(all_values)
         out.append(
@@ -376,7 +401,7 @@ def _stats_for_period(
                 ENGLAND,
                 len(all_values),
                 sum(all_values) / len(all_values),
-                sum(1 for v in all_values if met(v)),
+                sum(1 for v in all_values if v >= threshold),
                 json.dumps([round(c, 2) for c in cuts]) if cuts else "",
                 now,
             )
@@ -388,7 +413,16 @@ def _stats_for_period(
                 per_ccg[ccg_id].append(v)
         for ccg_id, vs in per_ccg.items():
             out.append(
-                (indicator_id, period_id, ccg_id, len(vs), sum(vs) / len(vs), sum(1 for v in vs if met(v)), "", now)
+                (
+                    indicator_id,
+                    period_id,
+                    ccg_id,
+                    len(vs),
+                    sum(vs) / len(vs),
+                    sum(1 for v in vs if v >= threshold),
+                    "",
+                    now,
+                )
             )
     return out
 
@@ -408,14 +442,7 @@ async def ensure_indicator_stats() -> int:
     ccg_of = {r["id"]: r["ccg"] for r in await db.fetch("SELECT id, ccg FROM practice")}
     now = dt.datetime.now(dt.UTC)
     for period in missing:
-        rows = await db.fetch(
-            """
-            SELECT r.practice, v.indicator, v.value
-            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-            WHERE r.state = 'approved' AND r.period = {}
-            """,
-            period.id,
-        )
+        rows = await _approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
         async with db.write_transaction():
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
