@@ -406,13 +406,27 @@ def _score_trend_row(code: str, area: Area, rows: list[dict[str, Any]]) -> Trend
     )
 
 
+# Where the data an export shows last changed. Scores are left out: they are derived from the
+# returns, and recomputing them without a change must not change the file.
+CHANGES = (
+    ("practice_return", "updated_at"),
+    ("allocation_run", "approved_at"),
+    ("transition_application", "decided_at"),
+    ("capital_bid", "decided_at"),
+    ("reallocation_scenario", "applied_at"),
+    ("practice_award", "created_at"),
+)
+
+
 async def _data_changed_at(as_at: dt.date) -> dt.datetime:
-    """The latest change to returns or scores: fixes the workbook's own timestamps, so the same data
-    gives the same file."""
-    rows = await db.fetch(
-        "SELECT (SELECT MAX(updated_at) FROM practice_return) AS r, (SELECT MAX(computed_at) FROM practice_score) AS s"
+    """The latest change to the data shown: the workbook's own timestamps, so the same data gives
+    the same file (byte for byte)."""
+    selects = ", ".join(
+        f"(SELECT MAX({column}) FROM {table}) AS c{n}"  # noqa: S608 (names from the constant above)
+        for n, (table, column) in enumerate(CHANGES)
     )
-    found = [x for x in (_datetime(rows[0]["r"]), _datetime(rows[0]["s"])) if x is not None]
+    row = (await db.fetch(f"SELECT {selects}"))[0]
+    found = [x for x in (_datetime(v) for v in row.values()) if x is not None]
     if found:
         return max(found).astimezone(dt.UTC).replace(microsecond=0)
     return dt.datetime.combine(as_at, dt.time(), tzinfo=dt.UTC)
