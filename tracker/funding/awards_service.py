@@ -202,3 +202,16 @@ async def award_indicators(award_ids: list[int]) -> dict[int, list[str]]:
         ):
             out.setdefault(r["award"], []).append(r["code"])
     return out
+
+
+async def total_awarded(region_id: int | None = None) -> dict[str, int]:
+    """Pence awarded to practices and how many practices, nationally or in one region."""
+    where, args = ("WHERE c.region = {}", (region_id,)) if region_id is not None else ("", ())
+    rows = await db.fetch(
+        f"""
+        SELECT COALESCE(SUM(a.amount_pence), 0) AS pence, COUNT(DISTINCT a.practice) AS practices
+        FROM practice_award a JOIN ccg c ON c.id = a.ccg {where}
+        """,  # noqa: S608 (the filter is a constant with a bound value)
+        *args,
+    )
+    return {"pence": int(rows[0]["pence"] or 0), "practices": int(rows[0]["practices"] or 0)}

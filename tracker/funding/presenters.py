@@ -43,6 +43,11 @@ def per_patient(pence: float | None) -> str:
     return f"£{pence / 100:,.2f}"
 
 
+def whole_pounds(pence: int) -> str:
+    """Rounded to the pound, for headline figures (tables keep the pence)."""
+    return pounds(round(pence / 100) * 100)
+
+
 def signed_pounds(pence: int | None) -> str:
     if pence is None:
         return "–"
@@ -52,7 +57,60 @@ def signed_pounds(pence: int | None) -> str:
 def points(value: float | None) -> str:
     if value is None:
         return "–"
+    if abs(value) < 0.05:
+        return "0.0"
     return f"{value:+.1f}"
+
+
+def verdict(difference: float | None, comparison_n: int) -> str:
+    """The headline in plain words (an association, never a claim of cause)."""
+    if difference is None or comparison_n == 0:
+        return "There are not yet enough similar unfunded practices, or scores since the awards, to compare."
+    if abs(difference) < 1:
+        return (
+            "Funded practices improved about as much as similar practices without funding: "
+            "so far there is no sign that the money made a difference to maturity."
+        )
+    if difference > 0:
+        return f"Funded practices improved {difference:.1f} points more than similar practices without funding."
+    return f"Funded practices improved {-difference:.1f} points less than similar practices without funding."
+
+
+def key_figures(
+    latest: dict[str, Any] | None,
+    lines: list[dict[str, Any]],
+    transition: list[dict[str, Any]],
+    bids: list[dict[str, Any]],
+    scenarios: list[dict[str, Any]],
+    awarded: dict[str, int],
+) -> list[dict[str, str]]:
+    """The four headline figures of the funding overview."""
+    fair = (
+        {
+            "value": pounds(int(latest["pot_pence"])),
+            "label": f"fair shares in {latest['financial_year']} to {len(lines)} CCGs",
+        }
+        if latest
+        else {"value": "None", "label": "no fair-share run approved yet"}
+    )
+    capital = sum(int(b["approved_pence"] or 0) for b in bids if b["state"] in ("approved", "part"))
+    moved = sum(int(s["total_pence"]) for s in scenarios if s["state"] == "applied")
+    return [
+        fair,
+        {
+            "value": whole_pounds(sum(int(t["awarded_pence"] or 0) for t in transition)),
+            "label": "transition fund awarded to CCGs whose costs exceeded their fair share",
+        },
+        {
+            "value": pounds(capital),
+            "label": f"capital approved on {sum(1 for b in bids if b['state'] in ('approved', 'part'))} bids",
+        },
+        {
+            "value": whole_pounds(awarded["pence"]),
+            "label": f"given by CCGs to {number(awarded['practices'])} practices"
+            + (f"; {whole_pounds(moved)} reallocated between CCGs" if moved else ""),
+        },
+    ]
 
 
 def stream_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:

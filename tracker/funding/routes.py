@@ -68,6 +68,9 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
         lines = presenters.allocation_lines([ln for ln in detail["lines"] if visible(ln["ccg_code"])])
     transition = [r for r in await applications_service.transition_applications() if visible(r["ccg_code"])]
     bids = [b for b in await applications_service.bids() if visible(b["ccg_code"])]
+    scenarios = await reallocation_service.scenarios()
+    awarded = await awards_service.total_awarded(region_id)
+    key_figures = presenters.key_figures(latest, lines, transition, bids, scenarios, awarded)
     return Template(
         "funding/overview.html",
         context={
@@ -81,7 +84,8 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
             "transition_totals": presenters.transition_totals(transition),
             "bids": presenters.bid_rows([b for b in bids if b["state"] == "submitted"]),
             "bid_count": len(bids),
-            "scenarios": presenters.scenario_rows(await reallocation_service.scenarios()),
+            "scenarios": presenters.scenario_rows(scenarios),
+            "key_figures": key_figures,
             "can_allocate": can(user, Action.ALLOCATE),
             "errors": None,
         },
@@ -588,6 +592,7 @@ async def impact(
             "scope": scope or "England",
             "stream": stream,
             "total": presenters.summary_rows([total])[0],
+            "verdict": presenters.verdict(total.mean_difference, len(total.comparison_changes)),
             "by_stream": presenters.summary_rows(by_stream, "/funding/impact?stream={key}"),
             "by_ccg": presenters.summary_rows(by_ccg[:25], "/funding/impact?ccg={key}") if not ccg_row else [],
             "awards": presenters.impact_rows(top, data.period_codes, data.practices, data.stream_names),
