@@ -1,0 +1,110 @@
+"""Pure parts of the exports: figures, CSV cells, and the xlsx writer on a hand-made Book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tracker.exports import csvfile, xlsx
+from tracker.exports.calculations import IndicatorInfo, PracticeRow, area_figures, csv_safe, safe_text
+from tracker.exports.layout import Book, Column, Sheet, Typed
+
+ERS = IndicatorInfo(
+    "ERS_UTIL_PCT", "e-RS", "Referrals", "percent", 100.0, dt.date(2018, 10, 1), False, "national", "", 1.0, ""
+)
+WIFI = IndicatorInfo("WIFI_LIVE", "Wi-Fi", "Infra", "yesno", 1.0, dt.date(2017, 12, 31), False, "national", "", 1.0, "")
+
+
+def practice(code: str, ers: float | None, wifi: float | None, submitted: bool, on_time: bool) -> PracticeRow:
+    row = PracticeRow(1, code, code, "00K", "CCG", "Y63", "North", 1000, "EMIS Web")
+    row.values = {k: v for k, v in (("ERS_UTIL_PCT", ers), ("WIFI_LIVE", wifi)) if v is not None}
+    row.first_submitted_at = dt.datetime(2018, 1, 1, tzinfo=dt.UTC) if submitted else None
+    row.on_time = on_time if submitted else None
+    return row
+
+
+def test_area_figures_from_practices() -> None:
+    rows = [
+        practice("A", 40, 1, True, True),
+        practice("B", 100, 0, True, False),
+        practice("C", None, None, False, False),
+    ]
+    f = area_figures(rows, [ERS, WIFI])
+    assert (f.practices, f.patients, f.received, f.on_time) == (3, 3000, 2, 1)
+    assert f.completeness == pytest.approx(2 / 3)
+    assert f.timeliness == pytest.approx(1 / 3)
+    assert f.indicator_mean["ERS_UTIL_PCT"] == 70
+    assert f.indicator_meeting["ERS_UTIL_PCT"] == 0.5  # only B reaches 100%
+    assert f.indicator_meeting["WIFI_LIVE"] == 0.5
+    assert f.mean_maturity is None
+
+
+def test_text_cleaning() -> None:
+    assert safe_text("a\x00b\x1fc\td") == "abc\td"
+    assert csv_safe("=SUM(A1)") == "'=SUM(A1)"
+    assert csv_safe("-2+3") == "'-2+3"
+    assert csv_safe("Surgery") == "Surgery"
+
+
+def test_csv_cells() -> None:
+    assert csvfile.cell_text(0.625, "pct") == "62.5"
+    assert csvfile.cell_text(1, "yesno") == "Yes"
+    assert csvfile.cell_text(123456, "pounds") == "1234.56"
+    assert csvfile.cell_text(dt.date(2018, 1, 30), "date") == "2018-01-30"
+    assert csvfile.cell_text(Typed(0.5, "pct"), "num") == "50"
+    assert csvfile.cell_text("=cmd", "text") == "'=cmd"
+    assert csvfile.cell_text(None, "int") == ""
+
+
+def book() -> Book:
+    columns = [
+        Column("Name", "text"),
+        Column("Share (%)", "pct"),
+        Column("Money (£)", "pounds"),
+        Column("Due", "date"),
+        Column("Live", "yesno"),
+        Column("Status", "status"),
+    ]
+    rows = [
+        ('=HYPERLINK("x")', 0.5, 12345, dt.date(2018, 1, 30), 1, "On track"),
+        ("+44 surgery", None, None, None, 0, "Off track"),
+        ("not available", "not available yet", "not available yet", None, None, "No score"),
+    ]
+    sheet = Sheet("Data", "data", columns, rows, freeze_columns=1)
+    summary = Sheet(
+        "Summary",
+        "summary",
+        [Column("Measure"), Column("Value", "num")],
+        [("Share", Typed(0.25, "pct"))],
+        preamble=["Title"],
+    )
+    return Book("Title", "Subject", "k", dt.datetime(2018, 4, 20, 9, 0, tzinfo=dt.UTC), [summary, sheet])
+
+
+def test_xlsx_writer_types_formats_and_text() -> None:
+    content = xlsx.write(book())
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb["Data"]
+    assert ws["A2"].value == '=HYPERLINK("x")' and ws["A2"].data_type == "s"
+    assert ws["A3"].value == "+44 surgery" and ws["A3"].data_type == "s"
+    assert ws["B2"].value == 0.5 and ws["B2"].number_format == "0.0%"
+    assert ws["C2"].value == pytest.approx(123.45) and ws["C2"].number_format == '"£"#,##0.00'
+    assert ws["D2"].is_date and ws["D2"].number_format == "dd/mm/yyyy"
+    assert ws["E2"].value == 1 and ws["E2"].number_format == '"Yes";"Yes";"No"'
+    assert ws["B4"].value == "not available yet"
+    assert ws.freeze_panes == "B2"
+    assert wb["Summary"]["B3"].value == 0.25 and wb["Summary"]["B3"].number_format == "0.0%"
+    assert wb.properties.created == dt.datetime(2018, 4, 20, 9, 0)
+    cal = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_name("Data").to_python()
+    assert cal[1][0] == '=HYPERLINK("x")'
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert {i.date_time for i in z.infolist()} == {(2018, 4, 20, 9, 0, 0)}
+
+
+def test_xlsx_writer_is_deterministic() -> None:
+    assert xlsx.write(book()) == xlsx.write(book())
