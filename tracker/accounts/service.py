@@ -198,7 +198,15 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
         await audit.record("sign_in.refused_disabled", actor=email, account_id=account_id, ip=ip)
         return SignInResult(None, disabled=True)
     if reason or row is None:
-        await audit.record("sign_in.failed", actor=email, account_id=account_id, ip=ip, detail={"reason": reason})
+        await audit.record(
+            "sign_in.failed",
+            actor=email,
+            account_id=account_id,
+            entity_type="account" if account_id else "",
+            entity_id=account_id or "",
+            ip=ip,
+            detail={"reason": reason},
+        )
         new_locks = await throttle.record_failure(email, ip)
         for new in new_locks:
             await audit.record(
@@ -217,7 +225,9 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
     await Account.update(
         {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: dt.datetime.now(dt.UTC)}
     ).where(Account.id == row["id"])
-    await audit.record("sign_in.succeeded", actor=email, account_id=row["id"], ip=ip)
+    await audit.record(
+        "sign_in.succeeded", actor=email, account_id=row["id"], entity_type="account", entity_id=row["id"], ip=ip
+    )
     return SignInResult(await load_principal(row["id"]))
 
 
