@@ -8,51 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
 
 from tracker import db
-from tracker.accounts.policy import NATIONAL_SCOPE, Action, Scope, require
+from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
 from tracker.exports import csvfile, sheets, xlsx
-from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow, TrendRow
+from tracker.exports import figures_service as figures
+from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
-from tracker.maturity import calculations as mcalc
-from tracker.maturity.calculations import Aggregate
+from tracker.exports.scope import Target, as_date, as_datetime, where_clause
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
-from tracker.tables import Ccg, Indicator, Period, Region
+from tracker.tables import Ccg, Indicator, Region
 
 SCOPES = ("national", "region", "ccg")
 
 
 class ExportError(ValueError):
     """A request the export cannot answer (unknown scope or period); the message is for people."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """The organisation an export covers, with its database id."""
-
-    scope: str
-    code: str
-    name: str
-    id: int | None
-    region_id: int | None = None
-
-    @property
-    def policy_scope(self) -> Scope:
-        if self.scope == "region":
-            return Scope(region_id=self.id)
-        if self.scope == "ccg":
-            return Scope(ccg_id=self.id, region_id=self.region_id)
-        return NATIONAL_SCOPE
-
-    @property
-    def slug(self) -> str:
-        return "national" if self.scope == "national" else f"{self.scope}-{self.code}"
 
 
 async def target(scope: str, code: str | None) -> Target:
@@ -90,40 +66,8 @@ async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
     return row
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def _datetime(value: Any) -> dt.datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        found = value
-    else:
-        found = dt.datetime.fromisoformat(str(value))
-    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
-
-
-# A practice's region is its CCG's (the ODS grouping when it has no CCG), as on the dashboards.
-REGION_OF = "COALESCE((SELECT rc.region FROM ccg rc WHERE rc.id = {alias}.ccg), {alias}.region)"
-
-
-def _where(t: Target, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
-    if t.scope == "region":
-        return f" AND {REGION_OF.format(alias=alias)} = {{}}", (t.id,)
-    if t.scope == "ccg":
-        return f" AND {alias}.ccg = {{}}", (t.id,)
-    return "", ()
-
-
 async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
-    where, args = _where(t)
+    where, args = where_clause(t)
     rows = await db.fetch(
         f"""SELECT p.id, p.ods_code, p.name, p.clinical_system,
                    c.code AS ccg_code, c.name AS ccg_name, r.code AS region_code, r.name AS region_name,
@@ -151,8 +95,8 @@ async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
 
 
 async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
-    where, args = _where(t)
-    due = _date(period["due_on"])
+    where, args = where_clause(t)
+    due = as_date(period["due_on"])
     rows = await db.fetch(
         f"""SELECT r.practice, r.state, r.first_submitted_at FROM practice_return r
             JOIN practice p ON p.id = r.practice WHERE r.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
@@ -164,7 +108,7 @@ async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, Pract
         if p is None:
             continue
         p.return_state = r["state"]
-        p.first_submitted_at = _datetime(r["first_submitted_at"])
+        p.first_submitted_at = as_datetime(r["first_submitted_at"])
         if p.first_submitted_at is not None and due is not None:
             p.on_time = p.first_submitted_at.date() <= due
     comments = await db.fetch(
@@ -187,7 +131,7 @@ async def _add_latest_values(
 ) -> None:
     """Values from each practice's latest approved return for a period up to the chosen one: one
     row per practice, one column per indicator (a pivot, so that the database does the work)."""
-    where, args = _where(t)
+    where, args = where_clause(t)
     codes = sorted(ids)
     pivot = ", ".join(
         f"MAX(CASE WHEN v.indicator = {int(ids[c])} THEN v.value END) AS v{n}" for n, c in enumerate(codes)
@@ -202,7 +146,7 @@ async def _add_latest_values(
             JOIN practice_return r ON r.practice = latest.practice AND r.period = pe.id
             JOIN return_value v ON v.practice_return = r.id
             GROUP BY latest.practice, pe.code""",  # noqa: S608 (ids are integers from the database; values bound)
-        _date(period["start_date"]),
+        as_date(period["start_date"]),
         *args,
     )
     for r in rows:
@@ -213,7 +157,7 @@ async def _add_latest_values(
 
 
 async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> bool:
-    where, args = _where(t)
+    where, args = where_clause(t)
     rows = await db.fetch(
         f"""SELECT s.practice, s.maturity, s.level, s.status FROM practice_score s
             JOIN practice p ON p.id = s.practice WHERE s.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
@@ -227,187 +171,6 @@ async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, Practi
     return bool(rows)
 
 
-async def _trend(t: Target, period: dict[str, Any], top: Area) -> list[TrendRow]:
-    """Per period up to the chosen one: the scope's own figures, then each region's (national) or
-    each CCG's (region). Practices are those open now."""
-    where, args = _where(t)
-    group = {"national": REGION_OF.format(alias="p"), "region": "p.ccg"}.get(t.scope)
-    start = _date(period["start_date"])
-    submitted_on = "date(r.first_submitted_at)" if db.is_sqlite() else "CAST(r.first_submitted_at AS DATE)"
-    key = group or "p.ccg"  # a CCG export has one group: the CCG itself
-    counts = await db.fetch(
-        f"""SELECT pe.code AS period_code, {key} AS area,
-                   COUNT(r.first_submitted_at) AS received,
-                   SUM(CASE WHEN r.first_submitted_at IS NOT NULL AND {submitted_on} <= pe.due_on
-                       THEN 1 ELSE 0 END) AS on_time
-            FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
-            WHERE pe.start_date <= {{}} AND p.status = 'A'{where}
-            GROUP BY pe.code, {key}""",  # noqa: S608
-        start,
-        *args,
-    )
-    scores = await db.fetch(
-        f"""SELECT pe.code AS period_code, {key} AS area, AVG(s.maturity) AS mean_maturity,
-                   COUNT(s.maturity) AS scored,
-                   SUM(CASE WHEN s.status = 'on_track' AND s.maturity IS NOT NULL THEN 1 ELSE 0 END) AS on_track
-            FROM practice_score s JOIN period pe ON pe.id = s.period JOIN practice p ON p.id = s.practice
-            WHERE pe.start_date <= {{}} AND p.status = 'A'{where}
-            GROUP BY pe.code, {key}""",  # noqa: S608
-        start,
-        *args,
-    )
-    sizes = await db.fetch(
-        f"SELECT {key} AS area, COUNT(*) AS n FROM practice p WHERE p.status = 'A'{where} GROUP BY {key}",  # noqa: S608
-        *args,
-    )
-    period_codes = [
-        r["code"]
-        for r in await Period.select(Period.code).where(Period.start_date <= start).order_by(Period.start_date)
-    ]
-    areas: list[tuple[Any, Area]] = []
-    if group:
-        table = "region" if t.scope == "national" else "ccg"
-        names = await db.fetch(f"SELECT id, code, name FROM {table}")  # noqa: S608
-        by_id = {r["id"]: r for r in names}
-        for s in sizes:
-            found = by_id.get(s["area"])
-            areas.append((s["area"], Area(found["code"], found["name"]) if found else Area("", "(none)")))
-        areas.sort(key=lambda a: (a[1].name, a[1].code))
-    count_by = {(r["period_code"], r["area"]): r for r in counts}
-    score_by = {(r["period_code"], r["area"]): r for r in scores}
-    size_by = {s["area"]: s["n"] for s in sizes}
-    out: list[TrendRow] = []
-    for code in period_codes:
-        keys = list(size_by)
-        out.append(_trend_row(code, top, keys, size_by, count_by, score_by))
-        for area_key, area in areas:
-            out.append(_trend_row(code, area, [area_key], size_by, count_by, score_by))
-    return out
-
-
-def _trend_row(code: str, area: Area, keys: list[Any], sizes: dict, counts: dict, scores: dict) -> TrendRow:
-    c = [counts[(code, k)] for k in keys if (code, k) in counts]
-    s = [scores[(code, k)] for k in keys if (code, k) in scores]
-    scored = sum(int(x["scored"] or 0) for x in s)
-    weighted = sum(float(x["mean_maturity"]) * int(x["scored"]) for x in s if x["mean_maturity"] is not None)
-    return TrendRow(
-        period_code=code,
-        area_code=area.code,
-        area_name=area.name,
-        practices=sum(sizes.get(k, 0) for k in keys),
-        received=sum(int(x["received"] or 0) for x in c),
-        on_time=sum(int(x["on_time"] or 0) for x in c),
-        mean_maturity=weighted / scored if scored else None,
-        scored=scored,
-        on_track=sum(int(x["on_track"] or 0) for x in s),
-    )
-
-
-def _facts(r: dict[str, Any]) -> mcalc.PracticeFacts:
-    return mcalc.PracticeFacts(
-        maturity=r["maturity"],
-        status=r["status"] or "",
-        patients=r["patients"],
-        expected=bool(r["expected"]),
-        submitted=bool(r["submitted"]),
-        on_time=bool(r["on_time"]),
-    )
-
-
-async def _maturity_figures(
-    t: Target, period: dict[str, Any], top: Area
-) -> tuple[dict[str, Aggregate], list[TrendRow]]:
-    """The dashboards' figures: their aggregate (maturity.calculations.aggregate) over the same
-    precomputed practice_score rows, for the scope, its regions and its CCGs. Empty before scoring."""
-    where = {"region": " AND s.region_id = {}", "ccg": " AND s.ccg_id = {}"}.get(t.scope, "")
-    args = (t.id,) if t.id else ()
-    rows = await db.fetch(
-        f"""SELECT s.ccg_id, s.region_id, s.maturity, s.status, s.patients, s.expected, s.submitted, s.on_time
-            FROM practice_score s WHERE s.period = {{}}{where}""",  # noqa: S608 (fixed fragments; values bound)
-        period["id"],
-        *args,
-    )
-    if not rows:
-        return {}, []
-    names = {
-        "region_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")},
-        "ccg_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM ccg")},
-    }
-    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(_facts(r) for r in rows)}
-    for key, known in names.items():
-        grouped: dict[int, list[mcalc.PracticeFacts]] = {}
-        for r in rows:
-            if r[key] in known:
-                grouped.setdefault(r[key], []).append(_facts(r))
-        for area_id, facts in grouped.items():
-            aggregates[known[area_id]["code"]] = mcalc.aggregate(facts)
-    child = {"national": "region_id", "region": "ccg_id"}.get(t.scope)
-    return aggregates, await _score_trend(t, period, top, child, names.get(child or "", {}))
-
-
-async def _score_trend(
-    t: Target, period: dict[str, Any], top: Area, child: str | None, names: dict[int, dict[str, Any]]
-) -> list[TrendRow]:
-    """Per period up to the chosen one, from practice_score as the dashboards' trend: maturity
-    weighted by list size, statuses, and returns of the practices expected to report."""
-    where = {"region": " AND s.region_id = {}", "ccg": " AND s.ccg_id = {}"}.get(t.scope, "")
-    args = (t.id,) if t.id else ()
-    group = f"s.{child}" if child else "0"
-    rows = await db.fetch(
-        f"""SELECT p.code, {"s." + child if child else "NULL"} AS area,
-               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END) AS mp,
-               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS pw,
-               SUM(CASE WHEN s.maturity IS NOT NULL THEN s.maturity END) AS m_sum,
-               COUNT(s.maturity) AS m_count,
-               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
-               SUM(CASE WHEN s.status IN ('on_track', 'at_risk', 'off_track') THEN 1 ELSE 0 END) AS graded,
-               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
-               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
-               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
-            FROM practice_score s JOIN period p ON p.id = s.period
-            WHERE p.start_date <= {{}}{where}
-            GROUP BY p.code, p.start_date{", " + group if child else ""}
-            ORDER BY p.start_date""",  # noqa: S608 (fixed fragments; values bound)
-        _date(period["start_date"]),
-        *args,
-    )
-    by_period: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_period.setdefault(r["code"], []).append(r)
-    out: list[TrendRow] = []
-    for code, members in by_period.items():
-        out.append(_score_trend_row(code, top, members))
-        if child:
-            for r in members:
-                found = names.get(r["area"])
-                if found is not None:
-                    out.append(_score_trend_row(code, Area(found["code"], found["name"]), [r]))
-    return out
-
-
-def _score_trend_row(code: str, area: Area, rows: list[dict[str, Any]]) -> TrendRow:
-    def total(key: str) -> float:
-        return sum(float(r[key] or 0) for r in rows)
-
-    if total("pw") > 0:
-        mean = total("mp") / total("pw")
-    else:
-        mean = total("m_sum") / total("m_count") if total("m_count") else None
-    return TrendRow(
-        period_code=code,
-        area_code=area.code,
-        area_name=area.name,
-        practices=int(total("expected")),
-        received=int(total("submitted")),
-        on_time=int(total("on_time")),
-        mean_maturity=mean,
-        scored=int(total("graded")),
-        on_track=int(total("on_track")),
-    )
-
-
-# Where the data an export shows last changed. Scores are left out: they are derived from the
-# returns, and recomputing them without a change must not change the file.
 CHANGES = (
     ("practice_return", "updated_at"),
     ("allocation_run", "approved_at"),
@@ -426,7 +189,7 @@ async def _data_changed_at(as_at: dt.date) -> dt.datetime:
         for n, (table, column) in enumerate(CHANGES)
     )
     row = (await db.fetch(f"SELECT {selects}"))[0]
-    found = [x for x in (_datetime(v) for v in row.values()) if x is not None]
+    found = [x for x in (as_datetime(v) for v in row.values()) if x is not None]
     if found:
         return max(found).astimezone(dt.UTC).replace(microsecond=0)
     return dt.datetime.combine(as_at, dt.time(), tzinfo=dt.UTC)
@@ -441,7 +204,7 @@ async def indicators() -> list[IndicatorInfo]:
             theme=r["theme"],
             unit=r["unit"],
             target_value=r["target_value"],
-            target_date=_date(r["target_date"]),
+            target_date=as_date(r["target_date"]),
             target_annual=bool(r["target_annual"]),
             provenance_kind=r["provenance_kind"],
             provenance=r["provenance"],
@@ -471,7 +234,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         _add_latest_values(t, period, by_id, ids),
         _add_scores(t, period, by_id),
         funding_for(t.scope, t.id, period, practices),
-        _maturity_figures(t, period, top),
+        figures.maturity_figures(t, period, top),
         _data_changed_at(today),
     )
     regions = sorted({(p.region_code, p.region_name) for p in practices if p.region_code}, key=lambda r: (r[1], r[0]))
@@ -485,16 +248,16 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         scope_name=t.name,
         period_code=period["code"],
         period_label=period["code"].replace("-", " "),
-        period_start=_date(period["start_date"]) or today,
-        period_end=_date(period["end_date"]) or today,
-        period_due=_date(period["due_on"]) or today,
+        period_start=as_date(period["start_date"]) or today,
+        period_end=as_date(period["end_date"]) or today,
+        period_due=as_date(period["due_on"]) or today,
         as_at=today,
         data_changed_at=changed_at,
         indicators=catalogue,
         practices=practices,
         regions=[Area(code, name) for code, name in regions],
         ccgs=[Area(c[0], c[1], c[2], c[3]) for c in ccgs],
-        trend=maturity_trend or await _trend(t, period, top),
+        trend=maturity_trend or await figures.returns_trend(t, period, top),
         ledger=funding.ledger,
         ccg_funding=funding.by_ccg,
         aggregates=aggregates,
@@ -515,7 +278,7 @@ def _today() -> dt.date:
 
     from tracker.settings import Settings
 
-    return Settings.from_env(os.environ).current_date()
+    return Settings.from_env(os.environ).currentas_date()
 
 
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
