@@ -284,7 +284,8 @@ async def save(
                     }
                 ).where(PracticeReturn.id == return_id)
             changed = calc.changed_codes(before, entries)
-            await write_values(return_id, entries, ids, replace_all=True)
+            # Only the values that changed are rewritten: fewer writes under the write lock.
+            await write_values(return_id, {c: entries[c] for c in changed}, ids, replace_all=False)
             events = _value_events(return_id, ctx, before, entries, changed, actor, now)
             if row is None:
                 events.insert(0, _event("return.created", return_id, ctx, actor, now, {"state": new_state}))
