@@ -85,7 +85,7 @@ async def _prepare_clients(count: int) -> tuple[str, list[str]]:
     period = (await db.fetch("SELECT id FROM period WHERE code = '2017/18-Q4'"))[0]
     ids = ", ".join(str(p["id"]) for p in practices)
     await db.engine().run_ddl(
-        f"UPDATE practice_return SET state = 'draft' WHERE period = {period['id']} AND practice IN ({ids})"  # noqa: S608
+        f"UPDATE practice_return SET state = 'draft' WHERE period = {period['id']} AND practice IN ({ids})"
     )
     issued = await api_service.issue(
         "Benchmark supplier", ccg["code"], actor=Actor(None, "bench"), now=dt.datetime.now(dt.UTC)
