@@ -114,7 +114,10 @@ def analyse(
     period_ends: list[dt.date],
     indicator_values: Mapping[tuple[int, str], Mapping[int, float]] | None = None,
 ) -> list[AwardImpact]:
-    """Every award's impact; practices with any award are never in a comparison group."""
+    """Every award's impact; practices with any award are never in a comparison group.
+
+    indicator_values: (award id, indicator code) -> {period index: approved value}.
+    """
     awards = list(awards)
     funded = {a.practice_id for a in awards}
     unfunded = [p for pid, p in practices.items() if pid not in funded]
@@ -156,7 +159,7 @@ def analyse(
                     impact.comparison_scope = scope
                     break
         for code in a.indicators:
-            series = values.get((a.practice_id, code), {})
+            series = values.get((a.award_id, code), {})
             before = _score_at_or_before(series, b_index) if b_index is not None else None
             after_i = max((i for i in series if b_index is None or i > b_index), default=None)
             impact.indicators.append(

@@ -30,13 +30,28 @@ def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-async def _scores(period_index: dict[int, int]) -> tuple[dict[int, dict[int, float]], str]:
-    rows = await db.fetch("SELECT practice, period, maturity FROM practice_score WHERE maturity IS NOT NULL")
+_IN_REGIONS = """practice IN (SELECT p.id FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+                   WHERE COALESCE(c.region, p.region) IN ({marks}))"""
+
+
+async def _scores(
+    period_index: dict[int, int], region_ids: list[int] | None = None
+) -> tuple[dict[int, dict[int, float]], str]:
+    """Maturity by practice and period index; only the given regions' practices when named
+    (a comparison group never reaches beyond the funded practice's region)."""
+    where, args = "", []
+    if region_ids is not None:
+        where = " AND " + _IN_REGIONS.format(marks=", ".join("{}" for _ in region_ids or [0]))
+        args = list(region_ids or [0])
+    rows = await db.fetch(
+        "SELECT practice, period, maturity FROM practice_score WHERE maturity IS NOT NULL" + where,  # noqa: S608
+        *args,
+    )
     source = "scores"
     if not rows:
         source = "estimated"
         rows = await db.fetch(
-            """
+            f"""
             SELECT pr.practice, pr.period,
                    AVG(CASE WHEN i.unit = 'yesno' THEN rv.value * 100.0
                             WHEN i.target_value IS NULL OR i.target_value <= 0 THEN NULL
@@ -45,8 +60,10 @@ async def _scores(period_index: dict[int, int]) -> tuple[dict[int, dict[int, flo
             FROM return_value rv JOIN practice_return pr ON pr.id = rv.practice_return
                  JOIN indicator i ON i.id = rv.indicator
             WHERE pr.state = 'approved' AND rv.value IS NOT NULL AND i.unit IN ('yesno', 'percent')
+            {where.replace("practice IN", "pr.practice IN")}
             GROUP BY pr.practice, pr.period
-            """
+            """,  # noqa: S608 (placeholders only)
+            *args,
         )
     out: dict[int, dict[int, float]] = {}
     for r in rows:
@@ -103,7 +120,11 @@ async def load(
         )
         for r in award_rows
     ]
-    scores, source = await _scores(period_index)
+    regions = None
+    if ccg_id is not None or region_id is not None or practice_id is not None:
+        ccg_region = {r["code"]: r["region"] for r in await db.fetch("SELECT code, region FROM ccg")}
+        regions = sorted({ccg_region[r["ccg_code"]] for r in award_rows if ccg_region.get(r["ccg_code"]) is not None})
+    scores, source = await _scores(period_index, regions)
     practice_rows = await db.fetch(
         """
         SELECT p.id, p.ods_code, p.name, p.ccg, COALESCE(c.region, p.region) AS region,
@@ -135,32 +156,37 @@ async def load(
 async def _indicator_values(
     awards: list[AwardFacts], period_index: dict[int, int]
 ) -> dict[tuple[int, str], dict[int, float]]:
-    """Approved values of each award's linked indicators at its practice, by period index."""
-    wanted = {(a.practice_id, code) for a in awards for code in a.indicators}
-    if not wanted:
+    """For each award's linked indicators: the approved value in the last period that ended
+    before the award, and the latest one after it (a window function picks them in SQL, so
+    two rows per link come back rather than every period's values). `state || ''` keeps
+    SQLite's planner off the state index (every approved return) and on the awards."""
+    if not any(a.indicators for a in awards):
         return {}
-    practice_ids = sorted({p for p, _ in wanted})
-    codes = sorted({c for _, c in wanted})
-    code_marks = ", ".join("{}" for _ in codes)
+    # A page about a few awards names them (the planner then starts from those awards).
+    chosen = sorted({a.award_id for a in awards}) if len(awards) <= 500 else []
+    only = ("AND a.id IN (" + ", ".join("{}" for _ in chosen) + ")") if chosen else ""
+    rows = await db.fetch(
+        f"""
+        SELECT x.award, x.period, x.code, x.value FROM (
+          SELECT a.id AS award, a.practice, pr.period, i.code, rv.value,
+                 ROW_NUMBER() OVER (
+                   PARTITION BY ai.id, CASE WHEN pe.end_date < a.award_date THEN 0 ELSE 1 END
+                   ORDER BY pe.end_date DESC) AS rn
+          FROM practice_award_indicator ai
+               JOIN practice_award a ON a.id = ai.award
+               JOIN indicator i ON i.id = ai.indicator
+               JOIN practice_return pr ON pr.practice = a.practice
+               JOIN period pe ON pe.id = pr.period
+               JOIN return_value rv ON rv.practice_return = pr.id AND rv.indicator = ai.indicator
+          WHERE pr.state || '' = 'approved' AND rv.value IS NOT NULL {only}
+        ) x WHERE x.rn = 1
+        """,  # noqa: S608 (placeholders only)
+        *chosen,
+    )
+    wanted = {(a.award_id, code) for a in awards for code in a.indicators}
     out: dict[tuple[int, str], dict[int, float]] = {}
-    for start in range(0, len(practice_ids), 500):
-        chunk = practice_ids[start : start + 500]
-        marks = ", ".join("{}" for _ in chunk)
-        rows = await db.fetch(
-            f"""
-            SELECT pr.practice, pr.period, pr.state, i.code, rv.value
-            FROM return_value rv JOIN practice_return pr ON pr.id = rv.practice_return
-                 JOIN indicator i ON i.id = rv.indicator
-            WHERE rv.value IS NOT NULL AND pr.practice IN ({marks})
-              AND i.code IN ({code_marks})
-            """,  # noqa: S608 (placeholders only)
-            *chunk,
-            *codes,
-        )
-        for r in rows:
-            key = (r["practice"], r["code"])
-            # The approved filter is applied here, not in SQL: with it there, SQLite's planner picks
-            # the state index (every approved return) over the practice index.
-            if r["state"] == "approved" and key in wanted and r["period"] in period_index:
-                out.setdefault(key, {})[period_index[r["period"]]] = float(r["value"])
+    for r in rows:
+        key = (r["award"], r["code"])
+        if key in wanted and r["period"] in period_index:
+            out.setdefault(key, {})[period_index[r["period"]]] = float(r["value"])
     return out
