@@ -105,12 +105,19 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
+ROUNDS = 3  # the sides alternate; each figure is its best round (the machine is shared)
+
+
 def bench_national_workbook(settings: Settings) -> None:
     env = _env(settings)
+    runs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         values = str(Path(tmp) / "values.pickle")
-        ours = _run(TRACKER_SIDE, env, values)
-        raw = _run(RAW_SIDE, env, values)
+        for _ in range(ROUNDS):
+            runs.append((_run(TRACKER_SIDE, env, values), _run(RAW_SIDE, env, values)))
+    ours = {k: min(r[0][k] for r in runs) if isinstance(runs[0][0][k], float) else runs[0][0][k] for k in runs[0][0]}
+    raw = {k: min(r[1][k] for r in runs) for k in runs[0][1]}
+    print(f"   best of {ROUNDS} alternating rounds", flush=True)
     print(
         f"   national workbook: {ours['practices']:,} practices, {ours['cells']:,} cells, "
         f"{ours['bytes'] / 1e6:.1f} MB file",
