@@ -27,6 +27,7 @@ class ImportSummary:
     what: str
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, example: str | None = None, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -41,6 +42,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         out = [f"{self.what}: " + ("changes written" if self.changed else "nothing changed")]
+        out += [f"  {key}: {value}" for key, value in self.facts.items()]
         for key, value in self.counts.items():
             line = f"  {key}: {value:,}"
             if key in self.examples:
@@ -49,7 +51,7 @@ class ImportSummary:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "counts": self.counts, "examples": self.examples}
+        return {"what": self.what, "counts": self.counts, "examples": self.examples, "facts": self.facts}
 
 
 def load_names(path: Path = NAMES_PATH) -> dict[str, dict[str, str]]:
@@ -248,7 +250,7 @@ async def import_list_sizes(data: bytes, *, actor: str = "system") -> ImportSumm
         without = sorted(code for code, p in practices.items() if p["status"] == "A" and code not in matched)
         if without:
             summary.add("active practices with no list size in this file", without[0], n=len(without))
-        summary.add("snapshot date", snapshot.isoformat(), n=0)
+        summary.facts["snapshot date"] = snapshot.isoformat()
         await audit.record("import.list_sizes", actor=actor, entity_type="import", detail=summary.as_dict())
     return summary
 

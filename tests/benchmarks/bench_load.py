@@ -1,0 +1,246 @@
+"""Load: 50 people using the tracker at once for 60 seconds, against the real server.
+
+Mixed traffic as the tracker sees it in a return window: practice staff opening and saving their
+return (and some submitting it), CCG leads and national users reading dashboards, and a few
+Excel downloads. On SQLite with one worker; on PostgreSQL (TRACKER_DATABASE_URL) with two.
+Figures: throughput, p50/p95/p99 latency and errors (which must be zero: no "database is
+locked"), beside the same server's trivial /health endpoint under the same concurrency as the
+limit. Only loopback traffic; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tests.benchmarks.report import figure, percentiles
+from tests.factories import PASSWORD_HASH
+from tests.fixtures_server import start_server, stop_server
+from tracker import db
+from tracker.accounts.principal import Role
+from tracker.settings import Settings
+from tracker.tables import Account, AccountPractice
+
+USERS = int(os.environ.get("TRACKER_LOAD_USERS", "50"))
+SECONDS = float(os.environ.get("TRACKER_LOAD_SECONDS", "60"))
+PERIOD_URL = "2017-18-Q4"
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+FIELD = re.compile(
+    r'<input[^>]+name="([A-Z][A-Z0-9_]+)"[^>]*type="(radio|text|number)"|<input[^>]+type="(radio|text|number)"[^>]*name="([A-Z][A-Z0-9_]+)"'
+)
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+
+
+async def _people() -> list[tuple[str, str, str]]:
+    """(email, role, organisation code) for the load's users, made directly in the database."""
+    import datetime as dt
+
+    # Practices whose return for the open period is still theirs to fill in (not started or draft).
+    rows = await db.fetch(
+        "SELECT p.id, p.ods_code, c.code AS ccg FROM practice p JOIN ccg c ON c.id = p.ccg "
+        "WHERE p.status = 'A' AND NOT EXISTS (SELECT 1 FROM practice_return r JOIN period pe ON pe.id = r.period "
+        "WHERE r.practice = p.id AND pe.code = '2017/18-Q4' AND r.state <> 'draft') "
+        "ORDER BY p.ods_code LIMIT {}",
+        USERS,
+    )
+    people: list[tuple[str, str, str]] = []
+    now = dt.datetime.now(dt.UTC)
+    practice_users = int(USERS * 0.6)
+    for i, r in enumerate(rows[:practice_users]):
+        email = f"load-practice-{i}@load.test"
+        if not await Account.exists().where(Account.email == email):
+            acc = await Account.insert(
+                Account(email=email, role="practice", password_hash=PASSWORD_HASH, created_at=now)
+            ).returning(Account.id)
+            await AccountPractice.insert(AccountPractice(account=acc[0]["id"], practice=r["id"]))
+        people.append((email, Role.PRACTICE.value, r["ods_code"]))
+    ccgs = sorted({r["ccg"] for r in rows})
+    for i in range(USERS - practice_users):
+        if i % 3 == 2:
+            email, role, code = f"load-national-{i}@load.test", "national", ""
+            ccg_id = None
+        else:
+            code = ccgs[i % len(ccgs)]
+            email, role = f"load-ccg-{i}@load.test", "ccg"
+            ccg_id = (await db.fetch("SELECT id FROM ccg WHERE code = {}", code))[0]["id"]
+        if not await Account.exists().where(Account.email == email):
+            await Account.insert(
+                Account(email=email, role=role, ccg=ccg_id, password_hash=PASSWORD_HASH, created_at=now)
+            )
+        people.append((email, role, code))
+    return people
+
+
+async def _sign_in(client: httpx.AsyncClient, email: str) -> None:
+    from tests.factories import PASSWORD
+
+    page = await client.get("/sign-in")
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    response = await client.post(
+        "/sign-in", data={"_csrf_token": token, "email": email, "password": PASSWORD, "next": "/"}
+    )
+    if response.status_code != 303:
+        raise RuntimeError(f"sign-in failed for {email}: {response.status_code}")
+
+
+async def _timed(stats: Stats, kind: str, call: Any, ok: tuple[int, ...] = (200,)) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response = await call
+    except httpx.HTTPError as exc:
+        stats.errors[f"{kind}: {type(exc).__name__}"] += 1
+        return None
+    stats.add(kind, time.perf_counter() - started)
+    if response.status_code not in ok:
+        stats.errors[f"{kind}: HTTP {response.status_code}"] += 1
+        if b"database is locked" in response.content:
+            stats.errors["database is locked"] += 1
+    return response
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """A plausible full set of answers for the return form on the page."""
+    data: dict[str, str] = {}
+    for match in re.finditer(r"<input([^>]+)>", html):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', match.group(1)))
+        name = attrs.get("name", "")
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]+", name):
+            continue
+        if attrs.get("type") == "radio":
+            data.setdefault(name, "yes")
+        else:
+            data[name] = str(random.randint(40, 95))
+    return data
+
+
+async def _practice_user(client: httpx.AsyncClient, code: str, stats: Stats, deadline: float) -> None:
+    url = f"/practices/{code}/returns/{PERIOD_URL}"
+    while time.monotonic() < deadline:
+        page = await _timed(stats, "open return form", client.get(url))
+        if page is None or page.status_code != 200:
+            await asyncio.sleep(0.5)
+            continue
+        token = CSRF.search(page.text)
+        version = VERSION.search(page.text)
+        if not token or not version:
+            # Submitted by this user earlier in the run: the return is now read-only for them.
+            stats.add("read-only return (already submitted)", 0.0)
+            await _timed(stats, "practice dashboard", client.get(f"/dashboards/practices/{code}"))
+            continue
+        fields = _form_fields(page.text)
+        submit = random.random() < 0.1 and "Submit" in page.text
+        data = {
+            "_csrf_token": token.group(1),
+            "version": version.group(1),
+            "action": "submit" if submit else "draft",
+            **fields,
+        }
+        await _timed(stats, "submit return" if submit else "save draft", client.post(url, data=data), ok=(303, 422))
+        if random.random() < 0.3:
+            await _timed(stats, "practice dashboard", client.get(f"/dashboards/practices/{code}"))
+
+
+async def _reader(client: httpx.AsyncClient, role: str, code: str, stats: Stats, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        roll = random.random()
+        if role == "ccg":
+            if roll < 0.45:
+                await _timed(stats, "CCG dashboard", client.get(f"/dashboards/ccgs/{code}"))
+            elif roll < 0.8:
+                await _timed(stats, "review queue", client.get("/review"))
+            elif roll < 0.95:
+                await _timed(stats, "review grid", client.get("/review/grid"))
+            else:
+                await _timed(stats, "CCG workbook download", client.get(f"/exports/ccgs/{code}.xlsx"))
+        else:
+            if roll < 0.6:
+                await _timed(stats, "national dashboard", client.get("/dashboards/england"))
+            elif roll < 0.9:
+                await _timed(stats, "indicator dashboard", client.get("/dashboards/indicators/ERS_UTIL_PCT"))
+            else:
+                await _timed(stats, "organisations", client.get("/organisations"))
+
+
+async def _run(base: str, people: list[tuple[str, str, str]]) -> tuple[Stats, float]:
+    stats = Stats()
+    limits = httpx.Limits(max_connections=USERS * 2, max_keepalive_connections=USERS * 2)
+    clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in people]
+    try:
+        await asyncio.gather(*(_sign_in(c, email) for c, (email, _, _) in zip(clients, people, strict=True)))
+        started = time.monotonic()
+        deadline = started + SECONDS
+        tasks = []
+        for c, (_, role, code) in zip(clients, people, strict=True):
+            if role == "practice":
+                tasks.append(_practice_user(c, code, stats, deadline))
+            else:
+                tasks.append(_reader(c, role, code, stats, deadline))
+        await asyncio.gather(*tasks)
+        return stats, time.monotonic() - started
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+async def _health_limit(base: str, seconds: float) -> tuple[list[float], float]:
+    samples: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=USERS)) as client:
+        deadline = time.monotonic() + seconds
+
+        async def loop() -> None:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                await client.get("/health")
+                samples.append(time.perf_counter() - started)
+
+        started = time.monotonic()
+        await asyncio.gather(*(loop() for _ in range(USERS)))
+        return samples, time.monotonic() - started
+
+
+async def bench_mixed_load(settings: Settings) -> None:
+    people = await _people()
+    workers = "2" if settings.uses_postgres else "1"
+    process, base = start_server(settings, TRACKER_WORKERS=workers, TRACKER_LOG_LEVEL="WARNING")
+    try:
+        health, health_elapsed = await _health_limit(base, min(10.0, SECONDS))
+        stats, elapsed = await _run(base, people)
+    finally:
+        stop_server(process)
+    every = [s for samples in stats.latencies.values() for s in samples]
+    p = percentiles(every)
+    h = percentiles(health)
+    engine = "PostgreSQL, 2 workers" if settings.uses_postgres else "SQLite, 1 worker"
+    print(f"   {len(people)} concurrent users for {elapsed:.0f} s on {engine}")
+    figure(
+        "requests per second (mixed)",
+        len(every) / elapsed,
+        "req/s",
+        f"limit (/health): {len(health) / health_elapsed:,.0f} req/s",
+    )
+    figure("p50 latency (mixed)", p["p50"] * 1000, "ms", f"limit (/health): {h['p50'] * 1000:.1f} ms")
+    figure("p95 latency (mixed)", p["p95"] * 1000, "ms", f"limit (/health): {h['p95'] * 1000:.1f} ms")
+    figure("p99 latency (mixed)", p["p99"] * 1000, "ms", f"limit (/health): {h['p99'] * 1000:.1f} ms")
+    for kind, samples in sorted(stats.latencies.items()):
+        q = percentiles(samples)
+        print(f"     {kind:<28} n={len(samples):6,}  p50 {q['p50'] * 1000:7.1f} ms  p95 {q['p95'] * 1000:7.1f} ms")
+    total_errors = sum(stats.errors.values())
+    figure("errors", total_errors, "", "(must be 0)")
+    for what, n in stats.errors.most_common():
+        print(f"     {what}: {n}")
