@@ -141,7 +141,6 @@ async def _practice_user(client: httpx.AsyncClient, code: str, stats: Stats, dea
         version = VERSION.search(page.text)
         if not token or not version:
             # Submitted by this user earlier in the run: the return is now read-only for them.
-            stats.add("read-only return (already submitted)", 0.0)
             await _timed(stats, "practice dashboard", client.get(f"/dashboards/practices/{code}"))
             continue
         fields = _form_fields(page.text)
