@@ -9,7 +9,7 @@ from tests.factories import make_org_tree
 from tests.pages import check_page, h1
 from tracker.funding import commands, service
 from tracker.funding.streams import ensure_standard_streams
-from tracker.tables import AllocationRun, FundingForecast, PracticeAward
+from tracker.tables import AllocationRun, FundingForecast, PracticeAward, TransitionApplication
 
 
 async def _tree_with_run() -> dict:
@@ -202,3 +202,36 @@ async def test_cli_allocate_prints_csv_and_refuses_clearly(clean_db, capsys):
         assert await commands._allocate(argparse.Namespace(**{**vars(args), **bad, "apply": True}), clean_db) == 1
         assert message in capsys.readouterr().err
     assert await AllocationRun.count() == 1
+
+
+async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
+    await _tree_with_run()  # 00K's fair share: 1,000,000p of the 2018/19 run... by patients
+    await sign_in(client, "lead@00k.test")
+    bad = await post_form(
+        client,
+        "/funding/ccgs/00K/transition",
+        {"transition_year": "2018/19", "committed": "x", "requested": "0"},
+        token_from="/funding/ccgs/00K",
+    )
+    assert bad.status_code == 422 and "Amount asked for must be more than £0" in bad.text
+    ok = await post_form(
+        client,
+        "/funding/ccgs/00K/transition",
+        {"transition_year": "2018/19", "committed": "100000", "requested": "5000"},
+        token_from="/funding/ccgs/00K",
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    await client.get("/sign-out")
+    client.cookies.clear()
+    await sign_in(client, "national@england.test")
+    decided = await post_form(
+        client,
+        "/funding/transition/award",
+        {"transition_year": "2018/19", "fund": "1000", "year_number": "1", "taper": "50"},
+        token_from="/funding",
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    (row,) = await TransitionApplication.select(TransitionApplication.awarded_pence, TransitionApplication.state)
+    assert row == {"awarded_pence": 100_000, "state": "awarded"}  # asked £5,000, fund £1,000: scaled down

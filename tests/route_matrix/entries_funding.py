@@ -109,6 +109,21 @@ ENTRIES = [
         form=lambda t: {"title": "Wi-Fi", "bid_year": "2018/19", "bid_amount": "1000", "bid_stream": "GPIT_CAPITAL"},
         allow=own_org(C),
     ),
+    Entry(
+        "POST",
+        "/funding/ccgs/{code:str}/transition",
+        params=lambda t: _streams(OWN_CCG),
+        form=lambda t: {"transition_year": "2018/19", "committed": "1000", "requested": "100"},
+        allow=own_org(C),
+    ),
+    Entry(
+        "POST",
+        "/funding/transition/award",
+        params=lambda t: _streams({}),
+        form=lambda t: {"transition_year": "2018/19", "fund": "1000", "year_number": "1", "taper": "50"},
+        allow=ALLOCATORS,
+        note="with no applications: 400 saying so",
+    ),
     Entry("GET", "/funding/ccgs/{code:str}/awards/upload", params=lambda t: OWN_CCG, allow=own_org(C)),
     Entry(
         "POST",

@@ -413,6 +413,37 @@ async def upload(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     return Redirect(f"/funding/ccgs/{ccg['code']}#awards", status_code=303)
 
 
+@post("/funding/ccgs/{code:str}/transition", opt=CCG_ONLY, name="funding_transition_apply")
+async def transition_apply(request: Request[Any, Any, Any], code: FromPath[str]) -> Template | Redirect:
+    ccg = await _managed_ccg(request, code)
+    form = await read_form(request)
+    errors = FormErrors()
+    committed = requested = 0
+    try:
+        committed = parse_pounds(form.get("committed", ""), field="Committed running costs")
+    except FundingError as exc:
+        errors.add("committed", str(exc))
+    try:
+        requested = parse_pounds(form.get("requested", ""), field="Amount asked for", allow_zero=False)
+    except FundingError as exc:
+        errors.add("requested", str(exc))
+    if errors:
+        return await _ccg_page(request, ccg, errors, form)
+    try:
+        await applications_service.apply_for_transition(
+            ccg_id=ccg["id"],
+            stream_code="GPIT_TRANSITION",
+            financial_year=form.get("transition_year", "").strip(),
+            committed_pence=committed,
+            requested_pence=requested,
+            actor=_actor(request),
+        )
+    except FundingError as exc:
+        errors.add("transition_year", str(exc))
+        return await _ccg_page(request, ccg, errors, form)
+    return Redirect(f"/funding/ccgs/{ccg['code']}#transition", status_code=303)
+
+
 # --- NHS England decisions ----------------------------------------------------------------------
 
 
@@ -427,6 +458,29 @@ async def bid_decision(request: Request[Any, Any, Any], bid_id: FromPath[int]) -
 
         raise ClientException(str(exc)) from exc
     return Redirect("/funding#bids", status_code=303)
+
+
+@post("/funding/transition/award", opt=ALLOCATORS, name="funding_transition_award")
+async def transition_award(request: Request[Any, Any, Any]) -> Redirect:
+    """Decide every application for a year: in full, or scaled down pro rata when oversubscribed."""
+    form = await read_form(request)
+    from litestar.exceptions import ClientException
+
+    try:
+        fund = parse_pounds(form.get("fund", ""), field="This year's fund", allow_zero=False)
+        year_number = 2 if form.get("year_number") == "2" else 1
+        taper = float(form.get("taper", "50").strip().rstrip("%") or 50)
+        await applications_service.award_transition(
+            "GPIT_TRANSITION",
+            form.get("transition_year", "").strip(),
+            fund,
+            year=year_number,
+            taper_pct=taper,
+            actor=_actor(request),
+        )
+    except (FundingError, ValueError) as exc:
+        raise ClientException(str(exc)) from exc
+    return Redirect("/funding#transition", status_code=303)
 
 
 # --- Reallocation -------------------------------------------------------------------------------
@@ -635,6 +689,8 @@ ROUTES: list[Any] = [
     upload_form,
     upload,
     bid_decision,
+    transition_apply,
+    transition_award,
     scenario_new,
     scenario_create,
     scenario_page,
