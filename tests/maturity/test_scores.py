@@ -75,3 +75,14 @@ async def test_refresh_practice_after_an_approval_adds_the_period(clean_db):
     assert (await score(pb2["id"], q3["id"]))["maturity"] is not None
     england = await service.england_score(q3["id"])
     assert england.scored == 4
+
+
+async def test_refresh_practice_inside_the_approvals_transaction(clean_db):
+    """The returns feature may call it inside its own write transaction: it joins that one."""
+    world = await scored_world()
+    pb2 = world["practices"][3]
+    q3 = world["periods"]["2017/18-Q3"]
+    async with db.write_transaction():
+        await add_return(pb2, q3, values_for(3, keen=False))
+        await service.refresh_practice(pb2["id"], q3["id"])
+    assert (await score(pb2["id"], q3["id"]))["maturity"] is not None
