@@ -72,7 +72,18 @@ def cron_text(cron: str) -> str:
         return f"not understood ({cron})"
 
 
-def schedule_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def next_run(r: dict[str, Any], now: dt.datetime) -> str:
+    """When the schedule next fires after `now` (from its cron, so it is right whether or not a
+    scheduler is running), or a reason it will not."""
+    if not r["enabled"]:
+        return "Not while it is off"
+    try:
+        return when(calc.next_fire(r["cron"], now))
+    except calc.CronError:
+        return "never (the time is not understood)"
+
+
+def schedule_rows(rows: list[dict[str, Any]], now: dt.datetime) -> list[list[dict[str, str]]]:
     out = []
     for r in rows:
         label = kind_label(r["kind"])
@@ -84,13 +95,13 @@ def schedule_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
                 {"text": _first_upper(cron_text(r["cron"]))},
                 {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
                 {"text": when(r["last_run_at"])},
-                {"text": when(r["next_run_at"]) if r["enabled"] else "–"},
+                {"text": next_run(r, now)},
             ]
         )
     return out
 
 
-def schedule_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
+def schedule_summary(r: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
     spec = calc.KINDS.get(r["kind"])
     return [
         {"key": {"text": "What"}, "value": {"text": kind_label(r["kind"])}},
@@ -103,7 +114,7 @@ def schedule_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
         {"key": {"text": "Last run"}, "value": {"text": when(r["last_run_at"])}},
         {
             "key": {"text": "Next run"},
-            "value": {"text": when(r["next_run_at"]) if r["enabled"] else "Not while it is off"},
+            "value": {"text": next_run(r, now)},
         },
     ]
 

@@ -33,7 +33,7 @@ async def schedules(request: Request[Any, Any, Any]) -> Template:
     return Template(
         "notifications/schedules.html",
         context={
-            "schedules": presenters.schedule_rows(rows),
+            "schedules": presenters.schedule_rows(rows, settings.now()),
             "runs": presenters.run_rows(runs),
             "smtp": bool(settings.smtp_url),
             "scheduler_on": settings.scheduler,
@@ -54,7 +54,7 @@ async def _schedule_page(
         context={
             "schedule": row,
             "title": presenters.kind_label(row["kind"]),
-            "summary": presenters.schedule_summary(row),
+            "summary": presenters.schedule_summary(row, request.app.state.settings.now()),
             "runs": presenters.run_rows(runs),
             "errors": errors,
             "form": form or {"cron": row["cron"], "enabled": "yes" if row["enabled"] else "no"},

@@ -1,0 +1,50 @@
+"""View models and email wording: pure functions, no database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tracker.notifications import messages, presenters
+
+NOW = dt.datetime(2018, 4, 20, 12, tzinfo=dt.UTC)
+
+
+def test_email_body_is_the_body_without_inline_styles() -> None:
+    email = messages.reminder(
+        ods_code="A81001",
+        practice_name="The <Densham> Surgery",
+        period_label="2017/18 Q4",
+        due_on=dt.date(2018, 4, 30),
+        days_left=3,
+        state="draft",
+        missing=["Wi-Fi & more"],
+        link="https://t.test/practices/A81001/returns/2017-18-Q4",
+    )
+    body = str(presenters.email_body(email.html))
+    assert "style=" not in body and "<body" not in body
+    assert "The &lt;Densham&gt; Surgery" in body and "Wi-Fi &amp; more" in body
+    assert email.subject == "Return due in 3 days: 2017/18 Q4, A81001 The <Densham> Surgery"
+    assert "Still to answer (1):\n- Wi-Fi & more" in email.text
+
+
+def test_next_run_comes_from_the_cron_and_the_clock() -> None:
+    on = {"enabled": True, "cron": "0 7 * * 1"}
+    assert presenters.next_run(on, NOW) == "23 April 2018 at 07:00"
+    assert presenters.next_run({**on, "enabled": False}, NOW) == "Not while it is off"
+    assert presenters.next_run({**on, "cron": "bad"}, NOW).startswith("never")
+
+
+def test_each_role_is_told_what_it_receives() -> None:
+    schedules = {"ccg_report": {"cron": "0 7 * * 1", "enabled": False}}
+    [ccg] = presenters.receives("ccg", schedules)
+    assert (ccg["label"], ccg["when"], ccg["enabled"]) == ("CCG status report", "every Monday at 07:00", False)
+    assert [r["label"] for r in presenters.receives("practice", {})] == ["Practice reminder", "Overdue reminder"]
+    assert presenters.receives("admin", {}) == []
+
+
+def test_funding_line() -> None:
+    assert messages.funding_text([], "2017/18") == "No funding forecast has been entered for 2017/18."
+    rows = [{"outturn_pence": 150_000_00, "quarter": 2}, {"outturn_pence": 2_500_00, "quarter": 3}]
+    assert messages.funding_text(rows, "2017/18") == (
+        "Forecast outturn for 2017/18: £152,500 across 2 stream(s), latest entered at Q3."
+    )
