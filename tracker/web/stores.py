@@ -4,10 +4,13 @@ workers share them (the default memory store is per process)."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from litestar.stores.base import Store
 
 from tracker.kv import service as kv
+
+PURGE_ONE_IN = 200
 
 
 class DatabaseStore(Store):
@@ -28,6 +31,9 @@ class DatabaseStore(Store):
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         await kv.put(self._key(key), text, self._expiry(expires_in))
+        if secrets.randbelow(PURGE_ONE_IN) == 0:
+            # Abandoned sessions and old sign-in counters: swept now and then, no job needed.
+            await kv.purge_expired()
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         found = await kv.get(self._key(key))
