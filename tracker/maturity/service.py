@@ -221,18 +221,8 @@ async def refresh_all() -> RefreshSummary:
     return summary
 
 
-async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
-    """Recompute a practice's scores after one of its returns was approved or corrected
-    (from `period_id` onwards; all periods when None)."""
-    specs = await indicators.active_indicators()
-    ids = await indicators.indicator_ids()
-    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    found = await _practices(practice_id)
-    if not found:
-        return
-    practice = found[0]
-    scoring = await scored_periods()
-    start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+async def _practice_values(practice_id: int, code_of: dict[int, str]) -> dict[int, dict[str, float | None]]:
+    """One practice's approved values: period id -> indicator code -> value."""
     values: dict[int, dict[str, float | None]] = defaultdict(dict)
     for r in await db.fetch(
         """
@@ -245,6 +235,22 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         code = code_of.get(r["indicator"])
         if code is not None:
             values[r["period"]][code] = r["value"]
+    return values
+
+
+async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
+    """Recompute a practice's scores after one of its returns was approved or corrected
+    (from `period_id` onwards; all periods when None)."""
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
+    found = await _practices(practice_id)
+    if not found:
+        return
+    practice = found[0]
+    scoring = await scored_periods()
+    start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+    values = await _practice_values(practice_id, code_of)
     returns = {
         r["period"]: r["first_submitted_at"]
         for r in await db.fetch(
@@ -594,18 +600,7 @@ async def practice_detail(practice_id: int) -> PracticeDetail:
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = await scored_periods()
-    values: dict[int, dict[str, float | None]] = defaultdict(dict)
-    for r in await db.fetch(
-        """
-        SELECT r.period, v.indicator, v.value
-        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-        WHERE r.state = 'approved' AND r.practice = {}
-        """,
-        practice_id,
-    ):
-        code = code_of.get(r["indicator"])
-        if code is not None:
-            values[r["period"]][code] = r["value"]
+    values = await _practice_values(practice_id, code_of)
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     return PracticeDetail(specs, scoring, history, dict(values))
 
