@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from litestar.testing import AsyncTestClient
+import httpx
 
 from tests.benchmarks.report import figure, line, percentiles
 from tracker import db
@@ -29,7 +29,7 @@ async def _raw_seconds(queries: list[tuple[str, tuple[Any, ...]]], repeats: int 
     return samples
 
 
-async def _served(client: AsyncTestClient[Any], path: str, repeats: int = REPEATS) -> list[float]:
+async def _served(client: httpx.AsyncClient, path: str, repeats: int = REPEATS) -> list[float]:
     await client.get(path)  # warm: templates compiled, caches filled
     samples = []
     for _ in range(repeats):
@@ -68,7 +68,10 @@ async def bench_dashboards(settings: Settings) -> None:
     ccg = (await db.fetch("SELECT id FROM ccg WHERE code = '00K'"))[0]["id"]
     practice = (await db.fetch("SELECT id FROM practice WHERE ods_code = 'A81001'"))[0]["id"]
     app = create_app(settings, configure_database=False)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+    # The app on this event loop (the runner has started the database): a test client would run it
+    # on a loop of its own, where PostgreSQL's pooled connections cannot follow.
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
         page = await client.get("/sign-in")
         token = page.text.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
         signed = await client.post(
