@@ -166,7 +166,7 @@ async def get_return(
     """One return with every indicator's value. Period codes are written like 2017-18-Q4."""
     practice = await _practice(request, ods_code)
     period = await service.period_from_url(period_code)
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     return _document(ctx, request.app.state.settings.current_date())
 
 
@@ -191,7 +191,7 @@ async def save_return(
     practice = await _practice(request, ods_code)
     period = await service.period_from_url(period_code)
     settings = request.app.state.settings
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     known = {s.code for s in ctx.specs}
     raw: dict[str, dict[str, str]] = {}
     errors: dict[str, str] = {}
@@ -224,7 +224,7 @@ async def save_return(
         now=settings.now(),
         today=settings.current_date(),
     )
-    fresh = await service.load_context(practice, period)
+    fresh = await service.load_context(practice, period, with_last_change=False)
     if result.conflict:
         return Response(
             ApiError(

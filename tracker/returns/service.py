@@ -183,7 +183,9 @@ async def history(return_id: int, limit: int = 50) -> list[dict[str, Any]]:
     )
 
 
-async def load_context(practice: dict[str, Any], period: dict[str, Any]) -> ReturnContext:
+async def load_context(
+    practice: dict[str, Any], period: dict[str, Any], *, with_last_change: bool = True
+) -> ReturnContext:
     specs = await active_indicators()
     row = await return_row(practice["id"], period["id"])
     entries = await entries_of(row["id"]) if row else {}
@@ -207,7 +209,7 @@ async def load_context(practice: dict[str, Any], period: dict[str, Any]) -> Retu
         previous_period=previous_period,
         previous=previous,
         exception_until=await exception_until(practice["id"], period["id"]),
-        last_change=await last_change(row["id"]) if row else None,
+        last_change=await last_change(row["id"]) if row and with_last_change else None,
     )
 
 
