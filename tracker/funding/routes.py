@@ -252,7 +252,14 @@ async def _ccg_page(
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
             "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg["id"], region_id=ccg["region"])),
-            "form": form or {"year": financial_year_of(today), "quarter": "", "award_date": today.isoformat()},
+            "form": form
+            or {
+                "year": financial_year_of(today),
+                "quarter": "",
+                "award_date": today.isoformat(),
+                "forecast_stream": "GPIT_REVENUE",
+                "award_stream": "GPIT_REVENUE",
+            },
             "errors": errors,
         },
         status_code=422 if errors else 200,
