@@ -85,7 +85,8 @@ async def load(
     periods = await db.fetch("SELECT id, code, end_date FROM period ORDER BY end_date")
     period_index = {p["id"]: i for i, p in enumerate(periods)}
     period_ends = [_date(p["end_date"]) for p in periods]
-    filters, args = [], []
+    filters: list[str] = []
+    args: list[Any] = []
     if ccg_id is not None:
         filters.append("a.ccg = {}")
         args.append(ccg_id)

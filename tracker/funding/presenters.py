@@ -184,7 +184,7 @@ def allocation_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def gainers_losers(lines: list[dict[str, Any]], n: int = 5) -> dict[str, list[dict[str, Any]]]:
+def gainers_losers(lines: list[dict[str, Any]], n: int = 5) -> dict[str, Any]:
     with_change = [ln for ln in lines if ln["change_pence"] is not None]
     gainers = sorted((ln for ln in with_change if ln["change_pence"] > 0), key=lambda ln: -ln["change_pence"])[:n]
     losers = sorted((ln for ln in with_change if ln["change_pence"] < 0), key=lambda ln: ln["change_pence"])[:n]
