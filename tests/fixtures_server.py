@@ -29,6 +29,13 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+async def offline(context: Any) -> Any:
+    """The machine has no internet: refuse the NHS font CDN at once rather than let pages wait
+    on it (the pages fall back to Arial, as they would for anyone who cannot reach it)."""
+    await context.route("https://**/*", lambda route: route.abort())
+    return context
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,7 +116,7 @@ async def browser(anyio_backend: str) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def page(browser: Any, live_server: str, clean_db: Settings) -> AsyncIterator[Any]:
-    context = await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context = await offline(await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}))
     pg = await context.new_page()
     try:
         yield pg

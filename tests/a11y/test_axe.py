@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.factories import make_org_tree
+from tests.fixtures_server import offline
 from tests.route_matrix.matrix import OWN, Entry, all_entries, build, fill
 from tracker.accounts.principal import Role
 from tracker.web.stores import DatabaseStore
@@ -55,7 +56,9 @@ def _viewer(entry: Entry) -> Role | None:
 @pytest.fixture
 async def a11y_context(browser: Any, live_server: str, clean_db: Any) -> AsyncIterator[Any]:
     # axe is injected as a script: the page's own CSP (nonce-only scripts) would refuse it.
-    context = await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = await offline(
+        await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    )
     try:
         yield context
     finally:

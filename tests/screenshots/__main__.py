@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.fixtures_server import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from tests.fixtures_server import CHROMIUM, CHROMIUM_ARGS, offline, start_server, stop_server
 from tracker.demo.service import DEMO_PASSWORD
 from tracker.settings import Settings
 
@@ -59,7 +59,9 @@ async def take(base: str, out: Path, only: str | None) -> list[str]:
             if only and only not in name:
                 continue
             if role not in contexts:
-                context = await browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+                context = await offline(
+                    await browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+                )
                 if role:
                     page = await context.new_page()
                     await page.goto("/sign-in")
