@@ -73,7 +73,7 @@ ORG_READERS = merge(own_org(P, C, R), any_org(N, A))
 ADMINS = any_org(A)
 
 ENTRIES = [
-    Entry("GET", "/returns", allow=any_org(P), note="the signed-in practice user's own practices"),
+    Entry("GET", "/returns", params=_catalogue, allow=any_org(P), note="the signed-in practice user's own practices"),
     Entry("GET", "/practices/{ods_code:str}/returns", params=_practice, allow=ORG_READERS),
     Entry("GET", "/practices/{ods_code:str}/returns/{period_code:str}", params=_return, allow=ORG_READERS),
     Entry(
