@@ -81,6 +81,8 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
     for target in FEATURE_STEPS:
         module, _, function = target.partition(":")
         await step(target, lambda m=module, f=function: getattr(importlib.import_module(m), f)(today, seed))
+    # Fresh statistics after a bulk load, so that the query planner picks the right indexes.
+    await step("analyze", lambda: db.engine().run_ddl("ANALYZE"))
     return summary
 
 
