@@ -90,6 +90,11 @@ def ccg_effect(ccg_code: str, seed: int) -> float:
     return _rng("ccg", ccg_code, seed).gauss(0, 0.6)
 
 
+def region_effect(region_code: str, seed: int) -> float:
+    """Regions differ too (leadership, early local schemes), less than CCGs do."""
+    return _rng("region", region_code, seed).gauss(0, 0.35)
+
+
 @dataclass(frozen=True)
 class PracticeProfile:
     code: str
@@ -101,9 +106,11 @@ class PracticeProfile:
     dips: dict[str, int]  # indicator -> the quarter it had a bad quarter in
 
 
-def profile(code: str, ccg_code: str, system_effect: float, list_size: int, seed: int) -> PracticeProfile:
+def profile(
+    code: str, ccg_code: str, system_effect: float, list_size: int, seed: int, region_code: str = ""
+) -> PracticeProfile:
     rng = _rng("practice", code, seed)
-    keenness = rng.gauss(0, 1) + ccg_effect(ccg_code, seed) + system_effect
+    keenness = rng.gauss(0, 1) + ccg_effect(ccg_code, seed) + system_effect + region_effect(region_code, seed)
     # Smaller practices were less likely to have someone to do returns.
     small = 1 if list_size and list_size < 4000 else 0
     reliability = min(0.995, max(0.6, 0.96 + 0.02 * keenness - 0.05 * small + rng.gauss(0, 0.02)))

@@ -103,10 +103,10 @@ async def assign_clinical_systems(seed: int) -> None:
 async def _active_practices() -> list[dict[str, Any]]:
     return await db.fetch(
         """
-        SELECT p.id, p.ods_code, p.open_date, p.clinical_system, c.code AS ccg_code,
+        SELECT p.id, p.ods_code, p.open_date, p.clinical_system, c.code AS ccg_code, r.code AS region_code,
                (SELECT l.patients FROM list_size l WHERE l.practice = p.id
                 ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
-        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = c.region
         WHERE p.status = 'A'
         ORDER BY p.ods_code
         """
