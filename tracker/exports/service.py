@@ -278,7 +278,7 @@ def _today() -> dt.date:
 
     from tracker.settings import Settings
 
-    return Settings.from_env(os.environ).currentas_date()
+    return Settings.from_env(os.environ).current_date()
 
 
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
