@@ -89,6 +89,19 @@ async def _horizontal_overflow(page: Any) -> int:
     return int(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
 
+WIDEST = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right <= width + 1 || r.width === 0) continue;
+    let p = e.parentElement, clipped = false;
+    while (p && p !== document.body) { if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break } p = p.parentElement }
+    if (!clipped) out.push(`${e.tagName.toLowerCase()}.${String(e.className).split(' ')[0]} (right edge ${Math.round(r.right)}px)`);
+  }
+  return out.slice(-3);
+}"""
+
+
 @pytest.mark.parametrize("entry", PAGES, ids=lambda e: e.path)
 async def test_page_is_accessible(a11y_context: Any, live_server: str, entry: Entry):
     tree = await make_org_tree()
@@ -104,13 +117,18 @@ async def test_page_is_accessible(a11y_context: Any, live_server: str, entry: En
     problems = [f"[1280px] {p}" for p in await _axe(page)]
 
     await page.set_viewport_size({"width": 320, "height": 800})
+    # The NHS header folds its menu into "More" on resize, after a short debounce.
+    await page.wait_for_timeout(600)
     overflow = await _horizontal_overflow(page)
     if overflow > 1:
-        problems.append(f"[320px] the page scrolls sideways by {overflow}px (WCAG 1.4.10 reflow)")
+        culprits = ", ".join(await page.evaluate(WIDEST))
+        problems.append(f"[320px] the page scrolls sideways by {overflow}px (WCAG 1.4.10 reflow): {culprits}")
     problems += [f"[320px] {p}" for p in await _axe(page)]
 
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.add_style_tag(content="html { font-size: 200% !important; }")
+    await page.evaluate("window.dispatchEvent(new Event('resize'))")
+    await page.wait_for_timeout(600)
     overflow = await _horizontal_overflow(page)
     if overflow > 1:
         problems.append(f"[200% text] the page scrolls sideways by {overflow}px (WCAG 1.4.4 resize text)")
