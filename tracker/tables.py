@@ -19,6 +19,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -31,6 +32,8 @@ from piccolo.table import Table
 class Region(Table, tablename="region"):
     """An NHS England region (the ODS 'national grouping', e.g. Y63)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     code = Varchar(length=8, unique=True)
     name = Varchar(length=200)
 
@@ -38,12 +41,16 @@ class Region(Table, tablename="region"):
 class LocalOffice(Table, tablename="local_office"):
     """An NHS England local office / area team (the ODS 'high level health geography', e.g. Q74)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     code = Varchar(length=8, unique=True)
     name = Varchar(length=200)
 
 
 class Ccg(Table, tablename="ccg"):
     """A Clinical Commissioning Group, keyed by its ODS code (e.g. 00K)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     code = Varchar(length=8, unique=True)
     name = Varchar(length=200)
@@ -53,6 +60,8 @@ class Ccg(Table, tablename="ccg"):
 
 class Practice(Table, tablename="practice"):
     """A GP practice, keyed by its ODS code; closed practices are kept with their dates."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     ods_code = Varchar(length=8, unique=True)
     name = Varchar(length=200)
@@ -72,6 +81,8 @@ class Practice(Table, tablename="practice"):
 class ListSize(Table, tablename="list_size"):
     """Patients registered at a practice on a snapshot date, as NHS Digital published it."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
     snapshot_date = Date()
     patients = Integer()
@@ -83,6 +94,8 @@ class ListSize(Table, tablename="list_size"):
 
 class Indicator(Table, tablename="indicator"):
     """One digital maturity indicator; the catalogue is loaded from fixtures/indicators.toml."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     code = Varchar(length=40, unique=True)
     name = Varchar(length=200)
@@ -103,6 +116,8 @@ class Indicator(Table, tablename="indicator"):
 class Period(Table, tablename="period"):
     """A quarterly reporting period, e.g. 2017/18 Q4 (January to March 2018)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     code = Varchar(length=12, unique=True)  # 2017/18-Q4
     financial_year = Varchar(length=7)  # 2017/18
     quarter = Integer()
@@ -118,6 +133,8 @@ class Period(Table, tablename="period"):
 
 class Account(Table, tablename="account"):
     """A person who signs in. The role and organisation decide what they may see and do."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     email = Varchar(length=320, unique=True)  # stored lower-case
     name = Varchar(length=200, default="")
@@ -137,12 +154,16 @@ class Account(Table, tablename="account"):
 class AccountPractice(Table, tablename="account_practice"):
     """The practices a practice user works for."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
 
 
 class AccountToken(Table, tablename="account_token"):
     """A single-use, expiring link: an invitation or a password reset. Only its hash is stored."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     purpose = Varchar(length=10)  # invite | reset
@@ -154,6 +175,8 @@ class AccountToken(Table, tablename="account_token"):
 
 class ApiToken(Table, tablename="api_token"):
     """A system supplier's token for one organisation's API access. Only its hash is stored."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     name = Varchar(length=200)
     token_hash = Varchar(length=64, unique=True)
@@ -168,6 +191,8 @@ class ApiToken(Table, tablename="api_token"):
 class KeyValue(Table, tablename="key_value"):
     """Shared short-lived state (sessions, sign-in throttles) that every web worker must see."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     key = Varchar(length=200, unique=True)
     value = Text()
     expires_at = Timestamptz(null=True, default=None, index=True)
@@ -175,6 +200,8 @@ class KeyValue(Table, tablename="key_value"):
 
 class AuditEvent(Table, tablename="audit_event"):
     """Who did what, when and from where. Written by the tracker, never edited through it."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     at = Timestamptz(index=True)
     account = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null, index=True)
@@ -192,6 +219,8 @@ class AuditEvent(Table, tablename="audit_event"):
 class PracticeReturn(Table, tablename="practice_return"):
     """One practice's return for one period. A return that was never started has no row."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
     period = ForeignKey(references=Period, on_delete=OnDelete.restrict, index=True)
     state = Varchar(length=12, default="draft", index=True)  # draft | submitted | approved | returned
@@ -208,6 +237,8 @@ class PracticeReturn(Table, tablename="practice_return"):
 class ReturnValue(Table, tablename="return_value"):
     """One indicator's value in a return. Yes/no is stored as 1/0; percentages as 0-100."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     practice_return = ForeignKey(references=PracticeReturn, on_delete=OnDelete.cascade, index=True)
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict)
     value = DoublePrecision(null=True, default=None)
@@ -218,6 +249,8 @@ class ReturnValue(Table, tablename="return_value"):
 
 class LockException(Table, tablename="lock_exception"):
     """An administrator's permission for one practice to change a locked period's return."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade)
     period = ForeignKey(references=Period, on_delete=OnDelete.cascade)
@@ -233,6 +266,8 @@ class LockException(Table, tablename="lock_exception"):
 class JobClaim(Table, tablename="job_claim"):
     """Exactly-once: a unit of scheduled work is done by whoever inserts its (job, key) first."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     job = Varchar(length=60)
     key = Varchar(length=200)
     claimed_at = Timestamptz()
@@ -240,6 +275,8 @@ class JobClaim(Table, tablename="job_claim"):
 
 class OutboxEmail(Table, tablename="outbox_email"):
     """An email the tracker means to send. The idempotency key makes each one exactly once."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     idempotency_key = Varchar(length=200, unique=True)
     kind = Varchar(length=40, index=True)
@@ -266,6 +303,8 @@ class OutboxEmail(Table, tablename="outbox_email"):
 class Schedule(Table, tablename="schedule"):
     """A job the scheduler runs: what (kind), when (cron, Europe/London), and when it last ran."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     name = Varchar(length=60, unique=True)  # e.g. practice-reminders
     kind = Varchar(length=30)  # practice_reminder | overdue_reminder | ccg_report | region_summary | national_summary
     cron = Varchar(length=100)  # minute hour day-of-month month day-of-week
@@ -278,6 +317,8 @@ class Schedule(Table, tablename="schedule"):
 
 class JobRun(Table, tablename="job_run"):
     """One run of a job: when, why (schedule, catch-up, by hand), what it queued or sent."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     job = Varchar(length=60, index=True)
     trigger = Varchar(length=20, default="schedule")  # schedule | manual | cli
@@ -300,6 +341,8 @@ class PracticeScore(Table, tablename="practice_score"):
 
     Refreshed when a return is approved or corrected, and by `tracker refresh`.
     """
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
     period = ForeignKey(references=Period, on_delete=OnDelete.cascade, index=True)
@@ -326,6 +369,8 @@ class IndicatorStat(Table, tablename="indicator_stat"):
     approved returns of that period. Precomputed by `tracker refresh`; rows for a period are
     deleted when a return of that period is approved or corrected, and rebuilt when next read."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.cascade)
     period = ForeignKey(references=Period, on_delete=OnDelete.cascade, index=True)
     ccg_id = Integer(default=0)  # 0: England
@@ -340,6 +385,8 @@ class OrgScore(Table, tablename="org_score"):
     """England, a region or a CCG as at one period, aggregated from its practices' practice_score
     rows (population-weighted maturity, statuses, deciles, completeness and timeliness). Rebuilt
     by `tracker refresh` and, for the practice's CCG, region and England, after each approval."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     scope = Varchar(length=10)  # england | region | ccg
     org_id = Integer(default=0)  # 0 for England
@@ -365,6 +412,8 @@ class OrgScore(Table, tablename="org_score"):
 class FundingStream(Table, tablename="funding_stream"):
     """A pot of money: GP IT revenue, the transition fund, capital, ETTF, online consultations."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     code = Varchar(length=40, unique=True)
     name = Varchar(length=200)
     kind = Varchar(length=10)  # revenue | capital
@@ -377,6 +426,8 @@ class FundingStream(Table, tablename="funding_stream"):
 
 class AllocationRun(Table, tablename="allocation_run"):
     """A fair-share run: a pot divided between CCGs by registered patients on one snapshot."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
     financial_year = Varchar(length=7)
@@ -397,6 +448,8 @@ class AllocationRun(Table, tablename="allocation_run"):
 class AllocationLine(Table, tablename="allocation_line"):
     """One CCG's share in a run, beside its previous baseline (the last approved run's line)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     run = ForeignKey(references=AllocationRun, on_delete=OnDelete.cascade, index=True)
     ccg_code = Varchar(length=8)
     ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.restrict, index=True)  # None: not in register
@@ -408,6 +461,8 @@ class AllocationLine(Table, tablename="allocation_line"):
 
 class TransitionApplication(Table, tablename="transition_application"):
     """A CCG's application to the transition fund and NHS England's award against it."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
     ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
@@ -426,6 +481,8 @@ class TransitionApplication(Table, tablename="transition_application"):
 
 class CapitalBid(Table, tablename="capital_bid"):
     """A CCG's bid for a capital project; NHS England approves all, part or none."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
     ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
@@ -446,6 +503,8 @@ class CapitalBid(Table, tablename="capital_bid"):
 class FundingForecast(Table, tablename="funding_forecast"):
     """A CCG's forecast outturn for one stream and year, entered at one quarter (latest wins)."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
     stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
     financial_year = Varchar(length=7)
@@ -458,6 +517,8 @@ class FundingForecast(Table, tablename="funding_forecast"):
 
 class ReallocationScenario(Table, tablename="reallocation_scenario"):
     """A reallocation policy with its parameters, previewed before it is applied."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     stream = ForeignKey(references=FundingStream, on_delete=OnDelete.restrict, index=True)
     financial_year = Varchar(length=7)
@@ -477,6 +538,8 @@ class ReallocationScenario(Table, tablename="reallocation_scenario"):
 class ReallocationAdjustment(Table, tablename="reallocation_adjustment"):
     """One CCG's change under a scenario: negative recovered, positive received; sums to zero."""
 
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
     scenario = ForeignKey(references=ReallocationScenario, on_delete=OnDelete.cascade, index=True)
     ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
     amount_pence = BigInt()
@@ -485,6 +548,8 @@ class ReallocationAdjustment(Table, tablename="reallocation_adjustment"):
 
 class PracticeAward(Table, tablename="practice_award"):
     """Money a CCG spent on one of its practices, and what it was meant to improve."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     practice = ForeignKey(references=Practice, on_delete=OnDelete.restrict, index=True)
     ccg = ForeignKey(references=Ccg, on_delete=OnDelete.restrict, index=True)
@@ -499,6 +564,8 @@ class PracticeAward(Table, tablename="practice_award"):
 
 class PracticeAwardIndicator(Table, tablename="practice_award_indicator"):
     """An indicator an award was meant to move."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
 
     award = ForeignKey(references=PracticeAward, on_delete=OnDelete.cascade, index=True)
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict, index=True)
