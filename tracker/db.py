@@ -68,7 +68,7 @@ async def start(engine_: Engine) -> None:
         size = _POOL_SIZE.get(id(engine_), 10)
         if size > 0 and engine_.pool is None:
             await engine_.start_connection_pool(min_size=1, max_size=size)
-    else:
+    elif isinstance(engine_, SQLiteEngine):
         Path(engine_.path).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers carry on while one writer writes; it is stored in the file itself.
         await engine_.run_ddl("PRAGMA journal_mode=WAL")
@@ -139,9 +139,9 @@ async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any
     cols = ", ".join(f'"{c}"' for c in columns)
     placeholders = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders})'  # noqa: S608 (names from code, values bound)
-    txn = eng.current_transaction.get()
-    if txn is not None:
-        await txn.connection.executemany(sql, rows)
+    sqlite_txn = eng.current_transaction.get()
+    if sqlite_txn is not None:
+        await sqlite_txn.connection.executemany(sql, rows)
     else:
         async with eng.transaction(transaction_type=TransactionType.immediate) as new_txn:
             await new_txn.connection.executemany(sql, rows)

@@ -4,6 +4,7 @@ returns and one account per role. Deterministic for a given seed and date."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import time
 from collections.abc import Awaitable, Callable
@@ -80,7 +81,8 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
     await step("demo accounts", create_demo_accounts)
     for target in FEATURE_STEPS:
         module, _, function = target.partition(":")
-        await step(target, lambda m=module, f=function: getattr(importlib.import_module(m), f)(today, seed))
+        seeder: Callable[[dt.date, int], Awaitable[Any]] = getattr(importlib.import_module(module), function)
+        await step(target, functools.partial(seeder, today, seed))
     # Fresh statistics after a bulk load, so that the query planner picks the right indexes.
     await step("analyze", lambda: db.engine().run_ddl("ANALYZE"))
     return summary

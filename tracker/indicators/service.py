@@ -38,7 +38,9 @@ async def load(path: Path = DEFAULT_PATH) -> dict[str, int]:
                 await Indicator.insert(Indicator(code=spec.code, active=True, **values))
                 summary["created"] += 1
             elif any(row[k] != v for k, v in values.items()) or not row["active"]:
-                await Indicator.update({**values, "active": True}).where(Indicator.code == spec.code)
+                await Indicator.update({**values, "active": True}).where(  # type: ignore[dict-item]
+                    Indicator.code == spec.code
+                )
                 summary["updated"] += 1
             else:
                 summary["unchanged"] += 1

@@ -159,7 +159,7 @@ async def import_ods(
                 new_rows.append((r.code, *values.values(), "", ""))
                 summary.add("created")
                 continue
-            changed = {k: v for k, v in values.items() if row[k] != v}
+            changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
             if not changed:
                 summary.add("unchanged")
                 continue

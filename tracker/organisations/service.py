@@ -50,7 +50,7 @@ async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
 
 
 async def ccg(code: str, user: Principal) -> dict[str, Any]:
-    row = await Ccg.select(Ccg.all_columns(), Ccg.region.code, Ccg.region.name).where(Ccg.code == code.upper()).first()
+    row = await Ccg.select(*Ccg.all_columns(), Ccg.region.code, Ccg.region.name).where(Ccg.code == code.upper()).first()
     if row is None:
         raise NotFoundException()
     require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
@@ -78,7 +78,7 @@ def practice_scope(row: dict[str, Any]) -> Scope:
 async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
     row = (
         await Practice.select(
-            Practice.all_columns(),
+            *Practice.all_columns(),
             Practice.ccg.code,
             Practice.ccg.name,
             Practice.ccg.region,
