@@ -173,6 +173,7 @@ def _score_trend_row(code: str, area: Area, rows: list[dict[str, Any]]) -> Trend
     def total(key: str) -> float:
         return sum(float(r[key] or 0) for r in rows)
 
+    mean: float | None
     if total("pw") > 0:
         mean = total("mp") / total("pw")
     else:

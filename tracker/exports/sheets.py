@@ -302,6 +302,7 @@ def funding_sheet(data: Dataset) -> Sheet:
         Column("Date", "date", 12),
         Column("Note", "text", 50),
     ]
+    rows: list[tuple[Any, ...]]
     if not data.funding_available:
         rows = [("Funding", NOT_AVAILABLE, "", "", "", "", None, "", None, "No funding streams are recorded yet.")]
     else:

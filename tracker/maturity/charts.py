@@ -38,7 +38,7 @@ _ids = itertools.count(1)
 @dataclass(frozen=True)
 class Line:
     name: str
-    points: Sequence[tuple[int, float | None]]  # (x index, y); None breaks the line
+    points: Sequence[tuple[float, float | None]]  # (x, y); None breaks the line
     colour: str = BLUE
     pattern: str = "solid"
     markers: bool = False
@@ -48,8 +48,8 @@ class Line:
 @dataclass(frozen=True)
 class Band:
     name: str
-    low: Sequence[tuple[int, float]]
-    high: Sequence[tuple[int, float]]
+    low: Sequence[tuple[float, float]]
+    high: Sequence[tuple[float, float]]
     colour: str = PALE_BLUE
     opacity: float = 0.25
     legend: bool = True

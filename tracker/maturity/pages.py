@@ -48,7 +48,8 @@ def _org_rows(
             continue
         parent = ""
         if parents is not None:
-            p = parents.get(org.get("region"))
+            region_id = org.get("region")
+            p = parents.get(region_id) if region_id is not None else None
             parent = (p["name"] or p["code"]) if p else ""
         name = org["name"] or org["code"]
         out.append(OrgRow(org_id, org["code"], name, f"{href}/{org['code']}?period={period_code}", parent, agg))

@@ -232,8 +232,8 @@ def trend(
         csv_href=csv_href,
     )
     for code, a in rows:
-        values = [period_label(code), a.maturity, a.share_on_track, a.completeness, a.timeliness]
-        table.add([values[0], score(a.maturity), pct(values[2]), pct(values[3]), pct(values[4])], values)
+        values: list[Any] = [period_label(code), a.maturity, a.share_on_track, a.completeness, a.timeliness]
+        table.add([values[0], score(a.maturity), pct(a.share_on_track), pct(a.completeness), pct(a.timeliness)], values)
     summary = (
         f"{name}'s maturity index went from {score(rows[0][1].maturity)} in {period_label(rows[0][0])} "
         f"to {score(rows[-1][1].maturity)} in {period_label(rows[-1][0])}; "

@@ -371,7 +371,7 @@ async def _approved_values(period_id: int) -> list[tuple[int, int, float | None]
     assert isinstance(eng, SQLiteEngine)
     async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
         cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
-        return list(await cursor.fetchall())
+        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
 
 
 def _stats_for_period(
@@ -389,9 +389,10 @@ def _stats_for_period(
             by_indicator[indicator_id].append((practice_id, value))
     out: list[tuple[Any, ...]] = []
     for spec in specs:
-        indicator_id = ids.get(spec.code)
-        if indicator_id is None:
+        found = ids.get(spec.code)
+        if found is None:
             continue
+        indicator_id = found
         pairs = by_indicator.get(indicator_id, [])
         if not pairs:
             continue

@@ -61,14 +61,14 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         names = ", ".join(r["name"] for r in await service.schedules())
         print(f"tracker: no job called {args.name!r} (jobs: {names}, {service.DELIVERY_JOB})", file=sys.stderr)
         return 2
-    result = await service.run_schedule(settings, row, dry_run=args.dry_run, trigger="cli", actor="cli")
-    print(result.summary())
-    for note in result.notes:
+    run = await service.run_schedule(settings, row, dry_run=args.dry_run, trigger="cli", actor="cli")
+    print(run.summary())
+    for note in run.notes:
         print(f"  {note}")
-    for email in result.emails[: args.show]:
+    for email in run.emails[: args.show]:
         print(f"  {email.to_address:<40} {email.subject}")
-    if len(result.emails) > args.show:
-        print(f"  ... and {len(result.emails) - args.show} more")
+    if len(run.emails) > args.show:
+        print(f"  ... and {len(run.emails) - args.show} more")
     return 0
 
 

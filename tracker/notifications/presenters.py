@@ -220,7 +220,7 @@ def preview_rows(emails: list[Any], existing: set[str]) -> list[list[dict[str, s
     ]
 
 
-def receives(role: str, schedules_by_kind: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+def receives(role: str, schedules_by_kind: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The emails a person with this role receives, and when."""
     out = []
     for kind in ROLE_KINDS.get(role, ()):

@@ -77,7 +77,7 @@ def addresses(users: list[str], contact_email: str | None) -> list[str]:
     return out
 
 
-async def missing_indicators(period_id: int) -> tuple[list[str], dict[int, set[int]]]:
+async def missing_indicators(period_id: int) -> tuple[list[tuple[int, str]], dict[int, set[int]]]:
     """The active indicators' names (in order), and for each started return the indicators it answered."""
     indicators = await fetch("SELECT id, name FROM indicator WHERE active = {} ORDER BY sort_order, code", True)
     answered = await fetch(
@@ -89,7 +89,7 @@ async def missing_indicators(period_id: int) -> tuple[list[str], dict[int, set[i
     by_return: dict[int, set[int]] = defaultdict(set)
     for a in answered:
         by_return[a["return_id"]].add(a["indicator_id"])
-    return [(i["id"], i["name"]) for i in indicators], by_return  # type: ignore[return-value]
+    return [(i["id"], i["name"]) for i in indicators], by_return
 
 
 async def plan(ctx: RunContext, kind: str) -> Plan:

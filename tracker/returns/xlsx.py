@@ -71,7 +71,7 @@ def write_workbook(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.protection = Protection(locked=True)
     for code, name, values in practices:
-        row = [code, name]
+        row: list[Any] = [code, name]
         for c in columns:
             value = values.get(c.code)
             if value is None:

@@ -23,10 +23,22 @@ ITEMS: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
 # with administration pages append their own entry.
 ADMIN_SECTIONS: list[tuple[str, str, str]] = [
     ("Users", "/admin/users", "Invite users, change their role and organisations, disable and re-enable accounts."),
-    ("Audit trail", "/admin/audit", "Sign-ins, lockouts, user changes and every data change: who, when, what, from where."),
+    (
+        "Audit trail",
+        "/admin/audit",
+        "Sign-ins, lockouts, user changes and every data change: who, when, what, from where.",
+    ),
     ("Schedules", "/admin/schedules", "Reminders and status reports: what runs when, run now, preview the emails."),
-    ("Sent emails", "/admin/emails", "Every email the tracker has queued or sent, readable here even with no mail server."),
-    ("Delivery failures", "/admin/email-failures", "Emails the mail server refused or that failed every retry; try them again."),
+    (
+        "Sent emails",
+        "/admin/emails",
+        "Every email the tracker has queued or sent, readable here even with no mail server.",
+    ),
+    (
+        "Delivery failures",
+        "/admin/email-failures",
+        "Emails the mail server refused or that failed every retry; try them again.",
+    ),
     ("API tokens", "/admin/api-tokens", "Issue and revoke the tokens system suppliers use to read and submit returns."),
     ("Lock exceptions", "/admin/lock-exceptions", "Let named practices change a locked period's return until a date."),
 ]
