@@ -10,6 +10,7 @@ from tracker.exports.calculations import Area, TrendRow
 from tracker.exports.scope import REGION_OF, Target, as_date, where_clause
 from tracker.maturity import calculations as mcalc
 from tracker.maturity.calculations import Aggregate
+from tracker.maturity.service import practice_facts
 from tracker.tables import Period
 
 
@@ -89,17 +90,6 @@ def _trend_row(code: str, area: Area, keys: list[Any], sizes: dict, counts: dict
     )
 
 
-def _facts(r: dict[str, Any]) -> mcalc.PracticeFacts:
-    return mcalc.PracticeFacts(
-        maturity=r["maturity"],
-        status=r["status"] or "",
-        patients=r["patients"],
-        expected=bool(r["expected"]),
-        submitted=bool(r["submitted"]),
-        on_time=bool(r["on_time"]),
-    )
-
-
 async def maturity_figures(t: Target, period: dict[str, Any], top: Area) -> tuple[dict[str, Aggregate], list[TrendRow]]:
     """The dashboards' figures: their aggregate (maturity.calculations.aggregate) over the same
     precomputed practice_score rows, for the scope, its regions and its CCGs. Empty before scoring."""
@@ -117,12 +107,12 @@ async def maturity_figures(t: Target, period: dict[str, Any], top: Area) -> tupl
         "region_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")},
         "ccg_id": {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM ccg")},
     }
-    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(_facts(r) for r in rows)}
+    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(practice_facts(r) for r in rows)}
     for key, known in names.items():
         grouped: dict[int, list[mcalc.PracticeFacts]] = {}
         for r in rows:
             if r[key] in known:
-                grouped.setdefault(r[key], []).append(_facts(r))
+                grouped.setdefault(r[key], []).append(practice_facts(r))
         for area_id, facts in grouped.items():
             aggregates[known[area_id]["code"]] = mcalc.aggregate(facts)
     child = {"national": "region_id", "region": "ccg_id"}.get(t.scope)

@@ -284,7 +284,7 @@ async def _refresh_orgs(practice: dict[str, Any], period_ids: list[int]) -> None
         """,  # noqa: S608 (placeholders only; values are bound)
         *period_ids,
     )
-    facts = [(r["period"], r["ccg_id"], r["region_id"], _facts(r)) for r in rows]
+    facts = [(r["period"], r["ccg_id"], r["region_id"], practice_facts(r)) for r in rows]
     wanted = {("england", ENGLAND), ("region", practice["region_id"]), ("ccg", practice["ccg_id"])}
     new_rows = _org_rows(facts, wanted, dt.datetime.now(dt.UTC))
     for scope, org_id in wanted:
@@ -498,7 +498,8 @@ def previous_year(period: ScoredPeriod, choices: list[ScoredPeriod]) -> ScoredPe
 # --- Aggregates -----------------------------------------------------------------------------
 
 
-def _facts(r: dict[str, Any]) -> calc.PracticeFacts:
+def practice_facts(r: dict[str, Any]) -> calc.PracticeFacts:
+    """A practice_score row as the facts the aggregates are worked out from."""
     return calc.PracticeFacts(
         maturity=r["maturity"],
         status=r["status"] or "",
