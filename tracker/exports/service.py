@@ -1,6 +1,6 @@
 """Excel and CSV summaries: gathering the figures for a scope and period, and building the files.
 
-`workbook_bytes(scope, code, period_code)` is the entry point for other features (scheduled
+`workbook_bytes(scope, code, period_code, today)` is the entry point for other features (scheduled
 reports attach its result to emails); the routes check access first with `resolve()`.
 """
 
@@ -273,14 +273,6 @@ def filename(t: Target, period_code: str, extension: str = "xlsx", table: str | 
     return f"paperless-tracker-{t.slug}-{period}{middle}.{extension}"
 
 
-def _today() -> dt.date:
-    import os
-
-    from tracker.settings import Settings
-
-    return Settings.from_env(os.environ).current_date()
-
-
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
     data = await gather(t, period_code, today)
     book = sheets.build(data)
@@ -288,13 +280,11 @@ async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> 
     return filename(t, data.period_code), content
 
 
-async def workbook_bytes(
-    scope: str, code: str | None, period_code: str | None, today: dt.date | None = None
-) -> tuple[str, bytes]:
+async def workbook_bytes(scope: str, code: str | None, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
     """(filename, bytes) of the workbook for national, a region or a CCG. No access check: callers
     decide who receives it. Without a period: the latest period whose due date has passed on `today`
-    (the tracker's clock when not given)."""
-    return await build_workbook(await target(scope, code), period_code, today or _today())
+    (the caller's `settings.current_date()`: nothing here reads the environment)."""
+    return await build_workbook(await target(scope, code), period_code, today)
 
 
 async def csv_bytes(t: Target, table: str, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
