@@ -20,6 +20,7 @@ from tracker.exports import figures_service as figures
 from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
 from tracker.exports.scope import Target, as_date, as_datetime, where_clause
+from tracker.figures import rules
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
 from tracker.tables import Ccg, Indicator, Region
@@ -110,7 +111,7 @@ async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, Pract
         p.return_state = r["state"]
         p.first_submitted_at = as_datetime(r["first_submitted_at"])
         if p.first_submitted_at is not None and due is not None:
-            p.on_time = p.first_submitted_at.date() <= due
+            p.on_time = rules.on_time(p.first_submitted_at, due)
     comments = await db.fetch(
         f"""SELECT r.practice, i.code, v.comment FROM return_value v
             JOIN practice_return r ON r.id = v.practice_return JOIN practice p ON p.id = r.practice
