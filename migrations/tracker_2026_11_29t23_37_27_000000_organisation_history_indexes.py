@@ -15,6 +15,7 @@ async def forwards():
         for name, table, columns in (
             ("uq_practice_membership_span", "practice_membership", "practice, ccg, start_date"),
             ("uq_ccg_region_as_at", "ccg_region", "ccg, as_at"),
+            ("uq_practice_edition_region_as_at", "practice_edition_region", "practice, as_at"),
             ("uq_ods_edition_kind_as_at", "ods_edition", "kind, as_at"),
         ):
             await db.run_ddl(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({columns})")

@@ -118,6 +118,17 @@ class CcgRegion(Table, tablename="ccg_region"):
     as_at = Date()
 
 
+class PracticeRegion(Table, tablename="practice_edition_region"):
+    """The region an edition of the ODS practice file gave a practice: the region of the time for a
+    CCG that no edition of that time lists yet (a CCG formed by a merger)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade)
+    as_at = Date()
+
+
 class ListSize(Table, tablename="list_size"):
     """Patients registered at a practice on a snapshot date, as NHS Digital published it."""
 
@@ -619,6 +630,7 @@ TABLES: tuple[type[Table], ...] = (
     OdsEdition,
     PracticeMembership,
     CcgRegion,
+    PracticeRegion,
     ListSize,
     Indicator,
     Period,
@@ -656,6 +668,7 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("list_size", ("practice", "snapshot_date")),
     ("practice_membership", ("practice", "ccg", "start_date")),
     ("ccg_region", ("ccg", "as_at")),
+    ("practice_edition_region", ("practice", "as_at")),
     ("ods_edition", ("kind", "as_at")),
     ("account_practice", ("account", "practice")),
     ("practice_return", ("practice", "period")),

@@ -42,6 +42,7 @@ class OrgHistory:
     spans: dict[int, list[Span]] = field(default_factory=dict)  # practice -> spans by start date
     ccg_regions: dict[int, list[tuple[dt.date, int]]] = field(default_factory=dict)  # ccg -> (as_at, region)
     ccg_region_now: dict[int, int | None] = field(default_factory=dict)
+    practice_regions: dict[int, list[tuple[dt.date, int]]] = field(default_factory=dict)  # practice -> (as_at, region)
     latest_edition: dt.date | None = None
 
     def ccg_on(self, practice_id: int, day: dt.date) -> int | None:
@@ -58,15 +59,12 @@ class OrgHistory:
         return now.ccg_id if now else None
 
     def region_on(self, ccg_id: int | None, day: dt.date) -> int | None:
-        """The region of the latest practice-file edition on or before `day` (the earliest edition
-        for days before any), else the CCG's current region."""
+        """The CCG's region in the latest practice-file edition on or before `day` (the earliest
+        edition for days before any), else its current region."""
         if ccg_id is None:
             return None
-        editions = self.ccg_regions.get(ccg_id)
-        if not editions:
-            return self.ccg_region_now.get(ccg_id)
-        at = bisect.bisect_right([d for d, _ in editions], day)
-        return editions[max(at - 1, 0)][1]
+        found = _as_at(self.ccg_regions.get(ccg_id, []), day)
+        return found if found is not None else self.ccg_region_now.get(ccg_id)
 
     def close_date(self, practice_id: int) -> dt.date | None:
         """The close date, or for a practice the ODS lists as closed without a date, the date of
@@ -85,10 +83,16 @@ class OrgHistory:
         that CCG's region then (the practice's own region where it has no CCG)."""
         day = rules.last_open_day(self.close_date(practice_id), start, end)
         ccg_id = self.ccg_on(practice_id, day)
+        editions = self.ccg_regions.get(ccg_id, []) if ccg_id is not None else []
+        if editions and editions[0][0] > day and self.practice_regions.get(practice_id):
+            # No edition of the time lists this CCG yet (it was formed later by a merger): the
+            # practice's own region in the edition of the time.
+            return Place(ccg_id, _as_at(self.practice_regions[practice_id], day))
         region_id = self.region_on(ccg_id, day)
         if region_id is None:
+            found = _as_at(self.practice_regions.get(practice_id, []), day)
             now = self.practices.get(practice_id)
-            region_id = now.region_id if now else None
+            region_id = found if found is not None else (now.region_id if now else None)
         return Place(ccg_id, region_id)
 
     def missing_since(self, practice_id: int) -> dt.date | None:
@@ -102,7 +106,12 @@ class OrgHistory:
 def patients_on(snapshots: list[tuple[dt.date, int]], day: dt.date) -> int | None:
     """Registered patients from the latest snapshot on or before `day`, else the earliest after it
     (the nearest real count); None when the practice has no list size at all."""
-    if not snapshots:
+    return _as_at(snapshots, day)
+
+
+def _as_at(editions: list[tuple[dt.date, int]], day: dt.date) -> int | None:
+    """The value of the latest edition on or before `day`, the earliest one for days before any."""
+    if not editions:
         return None
-    at = bisect.bisect_right([d for d, _ in snapshots], day)
-    return snapshots[max(at - 1, 0)][1]
+    at = bisect.bisect_right([d for d, _ in editions], day)
+    return editions[max(at - 1, 0)][1]

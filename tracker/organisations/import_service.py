@@ -24,7 +24,17 @@ from tracker.organisations.files import (
     parse_memberships,
     parse_ods_practices,
 )
-from tracker.tables import Ccg, CcgRegion, ListSize, LocalOffice, OdsEdition, Practice, PracticeMembership, Region
+from tracker.tables import (
+    Ccg,
+    CcgRegion,
+    ListSize,
+    LocalOffice,
+    OdsEdition,
+    Practice,
+    PracticeMembership,
+    PracticeRegion,
+    Region,
+)
 
 NAMES_PATH = Path(__file__).resolve().parent.parent.parent / "fixtures" / "regions.toml"
 EXAMPLES = 10
@@ -267,6 +277,19 @@ async def import_ods(
             if r.commissioner
         ]
         await _write_memberships(spans, practice_ids, ccg_ids, newest, summary)
+        known = {
+            r["practice"]
+            for r in await PracticeRegion.select(PracticeRegion.practice).where(PracticeRegion.as_at == as_at)
+        }
+        await db.bulk_insert(
+            "practice_edition_region",
+            ("practice", "region", "as_at"),
+            [
+                (practice_ids[r.code], region_ids[r.region_code], as_at)
+                for r in practices
+                if practice_ids[r.code] not in known
+            ],
+        )
         missing = sorted(set(existing) - seen)
         if missing and newest:
             summary.add(
@@ -329,13 +352,13 @@ async def _write_memberships(
 def ccg_display_name(upper: str) -> str:
     """'NHS HARTLEPOOL AND STOCKTON-ON-TEES CCG' -> 'NHS Hartlepool and Stockton-on-Tees CCG'."""
     small = {"and", "of", "on", "upon", "the", "in", "with", "le", "by"}
-    keep = {"NHS", "CCG", "ICB", "II"}
+    keep = {"NHS", "CCG", "ICB", "II", "CIC"}
     words = []
     for i, word in enumerate(upper.split()):
         parts = []
         for j, part in enumerate(word.split("-")):
             low = part.lower()
-            if part in keep:
+            if part in keep or any(ch.isdigit() for ch in part):
                 parts.append(part)
             elif (i > 0 or j > 0) and low in small:
                 parts.append(low)

@@ -11,7 +11,7 @@ from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
 from tracker.organisations.history import OrgHistory, PracticeNow, Span
-from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, PracticeMembership, Region
+from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, PracticeMembership, PracticeRegion, Region
 
 SEARCH_LIMIT = 50
 
@@ -175,6 +175,13 @@ async def history(practice_id: int | None = None) -> OrgHistory:
         out.ccg_regions.setdefault(r["ccg"], []).append((r["as_at"], r["region"]))
     for r in await Ccg.select(Ccg.id, Ccg.region):
         out.ccg_region_now[r["id"]] = r["region"]
+    regions = PracticeRegion.select(PracticeRegion.practice, PracticeRegion.region, PracticeRegion.as_at).order_by(
+        PracticeRegion.as_at
+    )
+    if practice_id is not None:
+        regions = regions.where(PracticeRegion.practice == practice_id)
+    for r in await regions:
+        out.practice_regions.setdefault(r["practice"], []).append((r["as_at"], r["region"]))
     latest = (
         await OdsEdition.select(OdsEdition.as_at)
         .where(OdsEdition.kind == "practices")
