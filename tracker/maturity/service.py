@@ -650,3 +650,64 @@ async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[
         indicator_id,
         *period_ids,
     )
+
+
+# --- Who counts where, period by period ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """A practice as it counts in one period: under the CCG and region of that period."""
+
+    practice_id: int
+    ccg_id: int | None
+    region_id: int | None
+    patients: int | None
+    expected: bool
+    received: bool
+    on_time: bool
+    maturity: float | None
+    level: int | None
+    status: str
+
+
+_ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id"}
+
+
+def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
+    """An SQL condition keeping `alias.id` to the practices counted under an organisation in a
+    period (all of England's for the national scope), with its bound values."""
+    column = _ORG_COLUMN.get(scope)
+    if column is None or org_id is None:
+        return f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}})", (period_id,)  # noqa: S608 (a fixed alias; values bound)
+    return (
+        f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}} AND m.{column} = {{}})",  # noqa: S608 (fixed names; values bound)
+        (period_id, org_id),
+    )
+
+
+async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:
+    """The practices counted under England, a region or a CCG in a period (expected, or with a return)."""
+    column = _ORG_COLUMN.get(scope)
+    where = f" AND {column} = {{}}" if column and org_id is not None else ""
+    args = (period_id, org_id) if where else (period_id,)
+    rows = await db.fetch(
+        f"""SELECT practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level, status
+            FROM practice_score WHERE period = {{}}{where}""",  # noqa: S608 (a fixed column name; values bound)
+        *args,
+    )
+    return [
+        Member(
+            r["practice"],
+            r["ccg_id"],
+            r["region_id"],
+            r["patients"],
+            bool(r["expected"]),
+            bool(r["submitted"]),
+            bool(r["on_time"]),
+            r["maturity"],
+            r["level"],
+            r["status"] or "",
+        )
+        for r in rows
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -207,3 +208,17 @@ async def list_size_history(practice_id: int | None = None) -> dict[int, list[tu
     for r in await query:
         out.setdefault(r["practice"], []).append((r["snapshot_date"], r["patients"]))
     return out
+
+
+@dataclass(frozen=True)
+class PracticeName:
+    id: int
+    ods_code: str
+    name: str
+    clinical_system: str
+
+
+async def practice_names() -> dict[int, PracticeName]:
+    """Every practice's code, name and clinical system, open or closed."""
+    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.clinical_system)
+    return {r["id"]: PracticeName(r["id"], r["ods_code"], r["name"], r["clinical_system"] or "") for r in rows}
