@@ -84,15 +84,17 @@ class ScoredPeriod:
 # --- What is scored ------------------------------------------------------------------------
 
 
-async def scored_periods() -> list[ScoredPeriod]:
-    """Every period up to the latest one that has any return (later ones have nothing to score)."""
+async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
+    """Every period up to the latest one that has any return, or (given today) that has opened:
+    a period that has opened expects returns even before the first one arrives."""
     rows = await db.fetch(
         """
         SELECT id, code, start_date, end_date, due_on FROM period
         WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
-                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return))
+                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return) OR p.opens_on <= {})
         ORDER BY start_date
-        """
+        """,
+        today or dt.date.min,
     )
     return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"]) for r in rows]
 
@@ -154,6 +156,24 @@ def _score_rows(
     return rows
 
 
+def _ccgs_in(orgs: Organisations, period: ScoredPeriod) -> dict[int, int | None]:
+    """Each practice's CCG in a period."""
+    return {p: orgs.history.place(p, period.start_date, period.end_date).ccg_id for p in orgs.history.practices}
+
+
+async def ensure_scored(today: dt.date) -> bool:
+    """Score the periods that have opened but have no score rows yet (a period opens before its
+    first return arrives); True when it had to."""
+    opened = await db.fetch("SELECT id FROM period WHERE opens_on <= {} ORDER BY start_date DESC LIMIT 1", today)
+    if not opened:
+        return False
+    have = await db.fetch("SELECT COUNT(*) AS n FROM practice_score WHERE period = {}", opened[0]["id"])
+    if int(have[0]["n"]) > 0:
+        return False
+    await refresh_all(today)
+    return True
+
+
 # --- Refreshing ---------------------------------------------------------------------------
 
 
@@ -166,17 +186,16 @@ class RefreshSummary:
     values_read: int = 0
 
 
-async def refresh_all() -> RefreshSummary:
-    """Rebuild every practice's scores for every period, and every indicator statistic. Bulk:
-    the approved values are read once, period by period."""
+async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
+    """Rebuild every practice's scores for every period (up to the latest opened by `today`), and
+    every indicator statistic. Bulk: the approved values are read once, period by period."""
     summary = RefreshSummary()
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    scoring = await scored_periods()
+    scoring = await scored_periods(today)
     orgs = await _organisations()
     practices = sorted(orgs.history.practices)
-    ccg_of = {p: orgs.history.practices[p].ccg_id for p in practices}
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
     stat_rows: list[tuple[Any, ...]] = []
     now = dt.datetime.now(dt.UTC)
@@ -187,7 +206,7 @@ async def refresh_all() -> RefreshSummary:
             code = code_of.get(indicator_id)
             if code is not None:
                 values[practice_id].setdefault(period.id, {})[code] = value
-        stat_rows += _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+        stat_rows += _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
     for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
         returns[r["practice"]][r["period"]] = r["first_submitted_at"]
@@ -445,11 +464,11 @@ async def ensure_indicator_stats() -> int:
         return 0
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
-    ccg_of = {r["id"]: r["ccg"] for r in await db.fetch("SELECT id, ccg FROM practice")}
+    orgs = await _organisations()
     now = dt.datetime.now(dt.UTC)
     for period in missing:
         rows = await _approved_values(period.id)
-        stats = _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+        stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
             await db.bulk_insert("indicator_stat", STAT_COLUMNS, stats)
