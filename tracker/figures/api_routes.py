@@ -1,7 +1,8 @@
 """`GET /api/v1/figures/...`: an organisation's figures for a period, as the dashboards show them.
 
-For system suppliers' API tokens, like the returns API: a practice's token reads its practice, a
-CCG's token its CCG and the practices it has now. The authorisation policy decides, as for pages.
+For system suppliers' API tokens, like the returns API: any token reads England and the regions
+(the published national picture); a practice's token reads its practice, a CCG's token its CCG and
+the practices it has now, as the authorisation policy decides for pages.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ async def figures(
     if level not in service.SCOPES:
         raise NotFoundException(f"The level must be one of {', '.join(service.SCOPES)}")
     org_id, where = await _org(level, code)
-    if not can(_principal(request), Action.VIEW, where):
+    # England's and the regions' figures are the published national picture: any token reads them.
+    if level not in ("england", "region") and not can(_principal(request), Action.VIEW, where):
         raise PermissionDeniedException("This API token is not for this organisation")
     row = await service.period_by_code(period)
     today = request.app.state.settings.current_date()
