@@ -150,7 +150,9 @@ async def test_every_surface_gives_the_same_figures(client: Any, england: dict[s
                 "expected": summary["Practices"],
                 "received": summary["Returns received"],
                 "on_time": summary["Returns on time"],
-                "maturity": None if summary["Mean maturity (0-100)"] is None else round(summary["Mean maturity (0-100)"], 1),
+                "maturity": None
+                if summary["Mean maturity (0-100)"] is None
+                else round(summary["Mean maturity (0-100)"], 1),
                 "on_track_share": _pct(summary["Practices on track"]),
                 "funding": int(round(100 * summary["Funding allocated to CCGs (£)"])),
             },
