@@ -21,7 +21,7 @@ async def test_a_practice_is_in_its_ccgs_region_for_every_page(client: Any) -> N
     """A practice whose own ODS region differs from its CCG's is seen by the CCG's region only."""
     tree = await make_org_tree()
     await setup_catalogue()
-    north, _ = tree["regions"]
+    _north, _ = tree["regions"]
     elsewhere = await make_region("Y54", "North of England (2013-2018)")
     ccg_a, _ = tree["ccgs"]
     odd = await make_practice(ccg_a, "A81003", "STOCKTON SURGERY")
