@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import db
+from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
@@ -32,6 +32,7 @@ from tracker.web.templating import build_environment
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 STATIC = ROOT / "tracker" / "static"
+PROBES = ["^/health$", "^/ready$"]
 
 
 def feature_routes() -> list[Any]:
@@ -41,6 +42,7 @@ def feature_routes() -> list[Any]:
     from tracker.funding import routes as funding
     from tracker.maturity import routes as maturity
     from tracker.notifications import routes as notifications
+    from tracker.ops import routes as ops
     from tracker.organisations import routes as organisations
     from tracker.returns import routes as returns
 
@@ -52,6 +54,7 @@ def feature_routes() -> list[Any]:
         *funding.ROUTES,
         *exports.ROUTES,
         *notifications.ROUTES,
+        *ops.ROUTES,
     ]
 
 
@@ -61,17 +64,18 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine)
-        scheduler = None
+        running = None
         if settings.scheduler:
-            from tracker.jobs import build_scheduler
+            from tracker.jobs import start_scheduler
 
-            scheduler = build_scheduler(settings)
-            scheduler.start()
+            running = await start_scheduler(settings)
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if running is not None:
+                from tracker.jobs import stop_scheduler
+
+                await stop_scheduler(*running)
             await db.stop(engine)
 
     session_config = RenewingSessionConfig(
@@ -82,6 +86,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         httponly=True,
         samesite="lax",
         secure=settings.https,
+        exclude=PROBES,  # a load balancer's probes must not make a session row each
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
@@ -94,7 +99,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     )
     auth_middleware = DefineMiddleware(
         SessionAuthenticationMiddleware,
-        exclude=["^/assets", "^/static", "^/schema", "^/health"],
+        exclude=["^/assets", "^/static", "^/schema", *PROBES],
         exclude_from_auth_key="public",
     )
     assets = create_static_files_router(
@@ -107,14 +112,17 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     app = Litestar(
         route_handlers=[assets, static, *feature_routes()],
         lifespan=[lifespan],
-        middleware=[SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
+        middleware=[RequestLogMiddleware, SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
         stores={"sessions": DatabaseStore("session")},
         csrf_config=csrf_config,
         guards=[role_guard],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
         exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
         logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # tracker.ops.logs configures the root logger (level, text or JSON); Litestar's own
+            # logger goes through it too.
+            configure_root_logger=False,
+            loggers={"litestar": {"level": settings.log_level_name, "handlers": [], "propagate": True}},
             log_exceptions="debug",  # 500s are logged by internal_error_handler
         ),
         openapi_config=OpenAPIConfig(
@@ -133,5 +141,5 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         ),
         debug=False,
     )
-    logging.getLogger("tracker").setLevel(settings.log_level)
+    configure_logging(settings)
     return app

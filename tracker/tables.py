@@ -571,6 +571,22 @@ class PracticeAwardIndicator(Table, tablename="practice_award_indicator"):
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict, index=True)
 
 
+class SchedulerLease(Table, tablename="scheduler_lease"):
+    """Which process runs the scheduler, and its heartbeat: one row per lease name.
+
+    A process schedules only while it holds the lease (its holder id, renewed before expires_at),
+    so several processes configured to schedule still run one scheduler between them.
+    """
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    name = Varchar(length=60, unique=True)
+    holder = Varchar(length=200, default="")  # host:pid of the process holding the lease
+    acquired_at = Timestamptz(null=True, default=None)
+    beat_at = Timestamptz(null=True, default=None)  # the heartbeat
+    expires_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     LocalOffice,
@@ -605,6 +621,7 @@ TABLES: tuple[type[Table], ...] = (
     PracticeAwardIndicator,
     Schedule,
     JobRun,
+    SchedulerLease,
 )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
 from tracker.demo import service
+from tracker.ops.commandline import iso_date
 from tracker.settings import Settings
 
 
@@ -21,7 +21,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         if not (data / name).is_file():
             print(f"tracker: the demo needs {data / name}", file=sys.stderr)
             return 2
-    today = dt.date.fromisoformat(args.as_at) if args.as_at else (settings.today or service.DEMO_TODAY)
+    today = args.as_at or settings.today or service.DEMO_TODAY
     summary = await service.load_demo(data, today=today, seed=args.seed)
     print("\n".join(summary.lines))
     for name, seconds in summary.timings.items():
@@ -34,6 +34,6 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--data", default=str(service.SHARED_DATA), help="folder with epraccur.csv and gp-reg-pat-prac-all.csv"
     )
-    p.add_argument("--as-at", help="the demo's date (default TRACKER_TODAY, else 2018-04-20)")
+    p.add_argument("--as-at", type=iso_date, help="the demo's date (default TRACKER_TODAY, else 2018-04-20)")
     p.add_argument("--seed", type=int, default=service.DEFAULT_SEED)
     p.set_defaults(handler=_demo)
