@@ -26,6 +26,8 @@ from tracker.settings import Settings, SettingsError, mask_url
 COMMAND_MODULES = (
     "tracker.organisations.commands",
     "tracker.accounts.commands",
+    "tracker.indicators.commands",
+    "tracker.periods.commands",
     "tracker.demo.commands",
     "tracker.returns.commands",
     "tracker.maturity.commands",
@@ -71,7 +73,10 @@ async def _require_schema() -> None:
 
 
 async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    await db.migrate()
+    try:
+        await db.migrate()
+    except Exception as exc:
+        raise CommandError(f"a migration failed, nothing after it ran: {type(exc).__name__}: {exc}") from exc
     from tracker.ops.service import migration_state
 
     state = await migration_state()

@@ -571,6 +571,19 @@ class PracticeAwardIndicator(Table, tablename="practice_award_indicator"):
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict, index=True)
 
 
+class IndicatorVersion(Table, tablename="indicator_version"):
+    """Each definition an indicator has had, from the date it applied: past periods keep theirs."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    code = Varchar(length=40, index=True)
+    version = Integer()
+    valid_from = Date()
+    definition = Text()  # JSON of the catalogue fields
+    source = Varchar(length=300, default="")  # file name and SHA-256 of the reviewed file
+    loaded_at = Timestamptz()
+
+
 class SchedulerLease(Table, tablename="scheduler_lease"):
     """Which process runs the scheduler, and its heartbeat: one row per lease name.
 
@@ -621,6 +634,7 @@ TABLES: tuple[type[Table], ...] = (
     PracticeAwardIndicator,
     Schedule,
     JobRun,
+    IndicatorVersion,
     SchedulerLease,
 )
 
@@ -638,4 +652,5 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("org_score", ("scope", "org_id", "period")),
     ("allocation_line", ("run", "ccg_code")),
     ("practice_award_indicator", ("award", "indicator")),
+    ("indicator_version", ("code", "version")),
 )

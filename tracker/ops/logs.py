@@ -111,11 +111,12 @@ class RequestLogMiddleware:
         finally:
             duration = (time.perf_counter() - started) * 1000
             user = getattr(scope.get("user"), "id", None)
-            path = scope.get("path", "")
+            path = str(scope.get("path", ""))
+            method = str(scope.get("method", "-"))
             self.log.info(
-                request_line(scope.get("method", "-"), path, status, duration, str(user or "-"), request_id),
+                request_line(method, path, status, duration, str(user or "-"), request_id),
                 extra={
-                    "method": scope.get("method"),
+                    "method": method,
                     "path": path,
                     "status": status,
                     "duration_ms": round(duration, 1),

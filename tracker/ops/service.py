@@ -92,6 +92,7 @@ async def claim(holder: str, now: dt.datetime, ttl: dt.timedelta, name: str = SC
             target=SchedulerLease.name, action="DO NOTHING"
         )
         row = await SchedulerLease.select().where(SchedulerLease.name == name).first()
+        assert row is not None  # inserted just above when missing
         mine = row["holder"] == holder
         if not mine and row["holder"] and row["expires_at"] is not None and row["expires_at"] > now:
             return False
