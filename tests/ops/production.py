@@ -93,7 +93,7 @@ def serve(env: dict[str, str], *args: str, port: int | None = None) -> tuple[sub
     port = port or free_port()
     env = {**env, "TRACKER_PORT": str(port), "TRACKER_BASE_URL": f"http://127.0.0.1:{port}"}
     Path(env["TRACKER_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    log = open(Path(env["TRACKER_DATA_DIR"]) / f"serve-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
+    log = open(Path(env["TRACKER_DATA_DIR"]) / f"serve-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "tracker", "serve", *args], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
     )
