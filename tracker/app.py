@@ -112,7 +112,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     app = Litestar(
         route_handlers=[assets, static, *feature_routes()],
         lifespan=[lifespan],
-        middleware=[RequestLogMiddleware, SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
+        middleware=[SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
         stores={"sessions": DatabaseStore("session")},
         csrf_config=csrf_config,
         guards=[role_guard],
@@ -141,5 +141,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         ),
         debug=False,
     )
+    # Around the whole router, not as route middleware: unmatched paths (404, 405) are logged too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     configure_logging(settings)
     return app
