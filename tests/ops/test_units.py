@@ -173,7 +173,10 @@ def test_the_periods_of_a_financial_year():
 
 
 def test_log_lines():
-    assert request_line("GET", "/ready", 503, 12.34, "-", "ab12") == "GET /ready 503 12.3ms user=- request_id=ab12"
+    assert (
+        request_line("GET", "/ready", 503, 12.34, "-", "ab12", "10.1.2.3")
+        == "GET /ready 503 12.3ms user=- request_id=ab12 client=10.1.2.3"
+    )
     record = logging.LogRecord("tracker.request", logging.INFO, __file__, 1, "GET / 200", None, None)
     record.status = 200
     entry = json.loads(JsonFormatter().format(record))

@@ -76,8 +76,10 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level_name)))
 
 
-def request_line(method: str, path: str, status: int, duration_ms: float, user: str, request_id: str) -> str:
-    return f"{method} {path} {status} {duration_ms:.1f}ms user={user} request_id={request_id}"
+def request_line(
+    method: str, path: str, status: int, duration_ms: float, user: str, request_id: str, client: str = "-"
+) -> str:
+    return f"{method} {path} {status} {duration_ms:.1f}ms user={user} request_id={request_id} client={client}"
 
 
 class RequestLogMiddleware:
@@ -112,9 +114,10 @@ class RequestLogMiddleware:
             duration = (time.perf_counter() - started) * 1000
             user = getattr(scope.get("user"), "id", None)
             path = str(scope.get("path", ""))
+            client = str((scope.get("client") or ("-",))[0])
             method = str(scope.get("method", "-"))
             self.log.info(
-                request_line(method, path, status, duration, str(user or "-"), request_id),
+                request_line(method, path, status, duration, str(user or "-"), request_id, client),
                 extra={
                     "method": method,
                     "path": path,
@@ -122,7 +125,7 @@ class RequestLogMiddleware:
                     "duration_ms": round(duration, 1),
                     "user_id": user,
                     "request_id": request_id,
-                    "client": (scope.get("client") or ("-",))[0],
+                    "client": client,
                 },
             )
 
