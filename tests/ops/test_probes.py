@@ -68,3 +68,16 @@ async def test_a_signed_in_request_logs_the_user(client, caplog):
         await client.get("/")
     line = next(r for r in caplog.records if r.name == "tracker.request")
     assert line.user_id and f"user={line.user_id} " in line.getMessage()  # type: ignore[attr-defined]
+
+
+async def test_the_schedules_page_shows_the_scheduler_heartbeat(client):
+    from tests.conftest import sign_in
+    from tests.factories import make_org_tree
+
+    await make_org_tree()
+    await sign_in(client, "admin@england.test")
+    page = await client.get("/admin/schedules")
+    assert "No scheduler has run yet" in page.text
+    await Lease("web-3:300").beat()
+    page = await client.get("/admin/schedules")
+    assert "The scheduler is running in web-3:300 (last heartbeat" in page.text

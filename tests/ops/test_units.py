@@ -186,3 +186,16 @@ def test_log_lines():
 def test_settings_built_by_hand_are_checked_the_same_way():
     with pytest.raises(SettingsError, match="TRACKER_LOG_FORMAT"):
         replace(Settings(), log_format="yaml").validate()
+
+
+def test_the_scheduler_status_in_words():
+    from tracker.ops.presenters import scheduler_status
+
+    stale = dt.timedelta(seconds=180)
+    assert scheduler_status(None, NOW, stale) == (scheduler_status(None, NOW, stale)[0], False)
+    text, ok = scheduler_status(_lease(12), NOW, stale)
+    assert ok and "web-1:42 (last heartbeat 12 seconds ago" in text
+    text, ok = scheduler_status(_lease(7200), NOW, stale)
+    assert not ok and "2.0 hours ago: it may have stopped" in text
+    text, ok = scheduler_status(replace(_lease(300), holder=""), NOW, stale)
+    assert not ok and "stopped 5 minutes ago" in text
