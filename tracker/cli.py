@@ -174,6 +174,26 @@ def _settings_doc(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.ops import backup
+
+    copied = backup.backup(settings.sqlite_path, Path(args.file), uses_postgres=settings.uses_postgres)
+    print(
+        f"Backed up {settings.sqlite_path} to {args.file}: {copied.tables} tables, {copied.rows:,} rows, {copied.bytes:,} bytes"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.ops import backup
+
+    copied = backup.restore(
+        Path(args.file), settings.sqlite_path, uses_postgres=settings.uses_postgres, replace=args.replace
+    )
+    print(f"Restored {args.file} to {settings.sqlite_path}: {copied.tables} tables, {copied.rows:,} rows")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tracker", description="The Paperless Tracker")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -187,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("settings", help="print every TRACKER_ setting's value in effect (secrets masked)")
     p.add_argument("--docs", action="store_true", help="with each setting's meaning and default")
     p.set_defaults(sync_handler=_settings_doc)
+    p = sub.add_parser("backup", help="copy the SQLite database, while it is in use, to a new file")
+    p.add_argument("file", help="the backup file to create")
+    p.set_defaults(sync_handler=_backup)
+    p = sub.add_parser("restore", help="put a backup file in place as the SQLite database (tracker stopped)")
+    p.add_argument("file", help="a file made by tracker backup")
+    p.add_argument("--replace", action="store_true", help="overwrite the current database")
+    p.set_defaults(sync_handler=_restore)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
