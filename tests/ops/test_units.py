@@ -199,3 +199,32 @@ def test_the_scheduler_status_in_words():
     assert not ok and "2.0 hours ago: it may have stopped" in text
     text, ok = scheduler_status(replace(_lease(300), holder=""), NOW, stale)
     assert not ok and "stopped 5 minutes ago" in text
+
+
+def test_progress_off_a_terminal_is_plain_lines():
+    import io
+
+    from tracker.ops.progress import Progress, activity
+
+    out = io.StringIO()
+    with Progress("Loading", total=2, stream=out) as progress:
+        with progress.step("import ODS"):
+            pass
+        progress.start("returns history")
+        progress.finish("returns history", 1.25)
+    lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "Loading: started",
+        "import ODS ...",
+        "import ODS: 0.0 s",
+        "returns history ...",
+        "returns history: 1.2 s",
+        "Loading: done",
+    ]
+    out = io.StringIO()
+    with activity("Building the national workbook", stream=out):
+        pass
+    assert out.getvalue().splitlines() == [
+        "Building the national workbook ...",
+        "Building the national workbook: done in 0.0 s",
+    ]

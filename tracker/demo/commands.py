@@ -9,6 +9,7 @@ from typing import Any
 
 from tracker.demo import service
 from tracker.ops.commandline import iso_date
+from tracker.ops.progress import Progress
 from tracker.settings import Settings
 
 
@@ -22,7 +23,15 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"tracker: the demo needs {data / name}", file=sys.stderr)
             return 2
     today = args.as_at or settings.today or service.DEMO_TODAY
-    summary = await service.load_demo(data, today=today, seed=args.seed)
+    with Progress("Loading the demo", total=service.DEMO_STEPS) as progress:
+
+        def report(step: str, seconds: float | None) -> None:
+            if seconds is None:
+                progress.start(step)
+            else:
+                progress.finish(step, seconds)
+
+        summary = await service.load_demo(data, today=today, seed=args.seed, progress=report)
     print("\n".join(summary.lines))
     for name, seconds in summary.timings.items():
         print(f"  {name}: {seconds:.1f} s")

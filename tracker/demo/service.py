@@ -58,13 +58,26 @@ async def is_loaded() -> bool:
     return await Practice.count() > 0
 
 
-async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, seed: int = DEFAULT_SEED) -> DemoSummary:
+DEMO_STEPS = 8 + len(FEATURE_STEPS)  # for a progress bar: every `step` below
+
+
+async def load_demo(
+    data_dir: Path = SHARED_DATA,
+    today: dt.date = DEMO_TODAY,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str, float | None], None] | None = None,
+) -> DemoSummary:
+    """Load the demo; `progress(step, None)` is called as each step starts, `(step, seconds)` as it ends."""
     summary = DemoSummary()
 
     async def step(name: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        if progress:
+            progress(name, None)
         started = time.perf_counter()
         result = await work()
         summary.timings[name] = time.perf_counter() - started
+        if progress:
+            progress(name, summary.timings[name])
         return result
 
     ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
@@ -73,8 +86,8 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
         lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
     )
     summary.lines += ods.lines() + sizes.lines()
-    await indicators.load()
-    await periods.ensure_periods()
+    await step("indicator catalogue", indicators.load)
+    await step("periods", periods.ensure_periods)
     await step("clinical systems", lambda: assign_clinical_systems(seed))
     counts = await step("returns history", lambda: generate_history(today, seed))
     summary.lines.append(f"Returns: {counts['returns']:,}; values: {counts['values']:,}")

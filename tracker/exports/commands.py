@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from tracker.exports import service
 from tracker.exports.sheets import CSV_TABLES
 from tracker.ops.commandline import check_writable, write_output
+from tracker.ops.progress import activity
 from tracker.settings import Settings
 
 
@@ -21,9 +22,10 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         check_writable(args.out)  # before the work, not after it
     try:
-        filename, content = await service.export_file(
-            args.scope, args.code, args.period, settings.current_date(), table=args.table
-        )
+        with activity(f"Building the {args.scope} {'table' if args.table else 'workbook'}"):
+            filename, content = await service.export_file(
+                args.scope, args.code, args.period, settings.current_date(), table=args.table
+            )
     except (service.ExportError, NotFoundException) as exc:
         print(f"tracker: {exc.detail if isinstance(exc, NotFoundException) else exc}", file=sys.stderr)
         return 1
