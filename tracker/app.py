@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 STATIC = ROOT / "tracker" / "static"
 PROBES = ["^/health$", "^/ready$"]
+ASSET_MAX_AGE = 7 * 24 * 3600
 
 
 def feature_routes() -> list[Any]:
@@ -103,7 +106,15 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         exclude_from_auth_key="public",
     )
     assets = create_static_files_router(
-        path="/assets", directories=[ASSETS, ASSETS / "assets"], opt=PUBLIC, include_in_schema=False, name="assets"
+        path="/assets",
+        directories=[ASSETS, ASSETS / "assets"],
+        opt=PUBLIC,
+        include_in_schema=False,
+        name="assets",
+        # The NHS.UK frontend changes only with an upgrade; gzip here only, so no page that holds
+        # a CSRF token is ever compressed (BREACH).
+        cache_control=CacheControlHeader(max_age=ASSET_MAX_AGE, public=True),
+        middleware=[DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip"))],
     )
     static = create_static_files_router(
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"

@@ -81,3 +81,11 @@ async def test_the_schedules_page_shows_the_scheduler_heartbeat(client):
     await Lease("web-3:300").beat()
     page = await client.get("/admin/schedules")
     assert "The scheduler is running in web-3:300 (last heartbeat" in page.text
+
+
+async def test_assets_are_compressed_and_cached_and_pages_are_not(client):
+    css = await client.get("/assets/nhsuk-frontend.min.css", headers={"Accept-Encoding": "gzip"})
+    assert css.status_code == 200 and css.headers.get("content-encoding") == "gzip"
+    assert "max-age=604800" in css.headers["cache-control"] and "public" in css.headers["cache-control"]
+    page = await client.get("/sign-in", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers and page.headers["cache-control"] == "no-store"
