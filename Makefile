@@ -25,7 +25,7 @@ install-production:
 	@echo "== Runtime Python packages into $(VENV) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --progress-bar off .
+	$(BIN)/pip install --progress-bar off -e .  # editable: migrations, fixtures and assets stay in this checkout
 	@echo "== NHS.UK frontend files (npm, without devDependencies) =="
 	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
