@@ -23,7 +23,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"tracker: the demo needs {data / name}", file=sys.stderr)
             return 2
     today = args.as_at or settings.today or service.DEMO_TODAY
-    with Progress("Loading the demo", total=service.DEMO_STEPS) as progress:
+    with Progress("Loading the demo", total=service.step_count(data)) as progress:
 
         def report(step: str, seconds: float | None) -> None:
             if seconds is None:
