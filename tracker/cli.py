@@ -112,11 +112,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if "TRACKER_SECRET_KEY" not in os.environ:
         os.environ["TRACKER_SECRET_KEY"] = _secret_key(settings)
-    if settings.workers > 1 and not settings.uses_postgres:
+    requested = settings.workers if args.workers is None else args.workers
+    if requested < 1:
+        raise CommandError("--workers must be at least 1", code=2)
+    if requested > 1 and not settings.uses_postgres:
         print("Several workers need PostgreSQL (TRACKER_DATABASE_URL); serving with one.", file=sys.stderr)
-    workers = settings.workers if settings.uses_postgres else 1
-    if args.workers is not None:
-        workers = args.workers if settings.uses_postgres else 1
+    workers = requested if settings.uses_postgres else 1
     run_async(_nothing, args, settings)  # refuse to serve a database that is unreachable or not migrated
     if settings.demo:
         asyncio.run(_print_demo_accounts(settings))
