@@ -4,19 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := TRACKER_DEMO=true TRACKER_TODAY=$${TRACKER_TODAY:-2018-04-20}
 
-.PHONY: run test bench lint install migrate demo screenshots clean
+.PHONY: run test bench lint install install-production migrate demo screenshots clean
 
 $(BIN)/.installed: pyproject.toml
+	@echo "== Python packages into $(VENV) (a few minutes on a fresh machine) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --progress-bar off -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "== NHS.UK frontend files (npm) =="
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(BIN)/.installed node_modules/.installed
+
+## install-production: runtime dependencies only (no test, lint or browser tools)
+install-production:
+	@echo "== Runtime Python packages into $(VENV) =="
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --progress-bar off -e .  # editable: migrations, fixtures and assets stay in this checkout
+	@echo "== NHS.UK frontend files (npm, without devDependencies) =="
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 migrate: install
 	$(BIN)/tracker migrate

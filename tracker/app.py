@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import db
+from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
@@ -32,6 +34,8 @@ from tracker.web.templating import build_environment
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 STATIC = ROOT / "tracker" / "static"
+PROBES = ["^/health$", "^/ready$"]
+ASSET_MAX_AGE = 7 * 24 * 3600
 
 
 def feature_routes() -> list[Any]:
@@ -42,6 +46,7 @@ def feature_routes() -> list[Any]:
     from tracker.funding import routes as funding
     from tracker.maturity import routes as maturity
     from tracker.notifications import routes as notifications
+    from tracker.ops import routes as ops
     from tracker.organisations import routes as organisations
     from tracker.returns import routes as returns
 
@@ -54,6 +59,7 @@ def feature_routes() -> list[Any]:
         *exports.ROUTES,
         *notifications.ROUTES,
         *figures.ROUTES,
+        *ops.ROUTES,
     ]
 
 
@@ -63,17 +69,18 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start(engine)
-        scheduler = None
+        running = None
         if settings.scheduler:
-            from tracker.jobs import build_scheduler
+            from tracker.jobs import start_scheduler
 
-            scheduler = build_scheduler(settings)
-            scheduler.start()
+            running = await start_scheduler(settings)
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if running is not None:
+                from tracker.jobs import stop_scheduler
+
+                await stop_scheduler(*running)
             await db.stop(engine)
 
     session_config = RenewingSessionConfig(
@@ -84,6 +91,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         httponly=True,
         samesite="lax",
         secure=settings.https,
+        exclude=PROBES,  # a load balancer's probes must not make a session row each
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
@@ -96,11 +104,19 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     )
     auth_middleware = DefineMiddleware(
         SessionAuthenticationMiddleware,
-        exclude=["^/assets", "^/static", "^/schema", "^/health"],
+        exclude=["^/assets", "^/static", "^/schema", *PROBES],
         exclude_from_auth_key="public",
     )
     assets = create_static_files_router(
-        path="/assets", directories=[ASSETS, ASSETS / "assets"], opt=PUBLIC, include_in_schema=False, name="assets"
+        path="/assets",
+        directories=[ASSETS, ASSETS / "assets"],
+        opt=PUBLIC,
+        include_in_schema=False,
+        name="assets",
+        # The NHS.UK frontend changes only with an upgrade; gzip here only, so no page that holds
+        # a CSRF token is ever compressed (BREACH).
+        cache_control=CacheControlHeader(max_age=ASSET_MAX_AGE, public=True),
+        middleware=[DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip"))],
     )
     static = create_static_files_router(
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"
@@ -116,7 +132,10 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
         exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
         logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # tracker.ops.logs configures the root logger (level, text or JSON); Litestar's own
+            # logger goes through it too.
+            configure_root_logger=False,
+            loggers={"litestar": {"level": settings.log_level_name, "handlers": [], "propagate": True}},
             log_exceptions="debug",  # 500s are logged by internal_error_handler
         ),
         openapi_config=OpenAPIConfig(
@@ -135,5 +154,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         ),
         debug=False,
     )
-    logging.getLogger("tracker").setLevel(settings.log_level)
+    # Around the whole router, not as route middleware: unmatched paths (404, 405) are logged too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    configure_logging(settings)
     return app

@@ -24,11 +24,13 @@ PICCOLO_CONF = "tracker.piccolo_conf"
 
 
 _POOL_SIZE: dict[int, int] = {}
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def build_engine(settings: Settings) -> Engine:
     if settings.uses_postgres:
-        engine_ = PostgresEngine(config={"dsn": settings.database_url})
+        # A short connect timeout: a command or a probe says "unreachable" in seconds, not a minute.
+        engine_ = PostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS})
         _POOL_SIZE[id(engine_)] = settings.database_pool_size
         return engine_
     # timeout is SQLite's busy timeout: writers queue for a lock instead of failing at once.

@@ -1,5 +1,9 @@
 """The scheduled jobs, as a declarative table, and the APScheduler that ticks them.
 
+Only the process holding the scheduler lease (a row in the database, renewed by the heartbeat
+job) runs the jobs: when several processes are configured to schedule, the others log a warning
+and stand by, taking over if the holder stops renewing.
+
 The scheduler holds no state of its own (memory job store): every tick asks the database what is
 due, so nothing is lost while it is down and a second scheduler started by mistake duplicates
 nothing (see tracker/notifications/service.py). Started by the app's lifespan only when
@@ -19,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.notifications import service as notifications
 from tracker.notifications.calculations import LONDON
+from tracker.ops import service as ops
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,19 +37,24 @@ class Job:
     run: Callable[[Settings], Awaitable[Any]]
 
 
+HEARTBEAT_SECONDS = 20
+LEASE_SECONDS = 60  # another process takes over this long after the holder's last heartbeat
+
+
 async def _schedules(settings: Settings) -> None:
     await notifications.ensure_default_schedules(settings)
     results = await notifications.run_due_schedules(settings)
+    if not results:
+        log.info("run-schedules: nothing due")
     for result in results:
-        log.info("%s", result.summary())
+        log.info("run-schedules: %s", result.summary())
     if any(r.queued for r in results):
         await _deliver(settings)  # what a run queued goes now, not at the sender's next tick
 
 
 async def _deliver(settings: Settings) -> None:
     result = await notifications.deliver(settings)
-    if result.sent or result.failed or result.server_down:
-        log.info("deliver-emails: %s", result.summary())
+    log.info("%s: %s", notifications.DELIVERY_JOB, result.summary())
 
 
 JOBS: tuple[Job, ...] = (
@@ -53,23 +63,78 @@ JOBS: tuple[Job, ...] = (
 )
 
 
-def _guarded(job: Job, settings: Settings) -> Callable[[], Awaitable[None]]:
+class Lease:
+    """This process's hold on the scheduler lease; the heartbeat renews it."""
+
+    def __init__(self, holder: str | None = None) -> None:
+        self.holder = holder or ops.process_id()
+        self.holding = False
+        self.warned = False
+
+    async def beat(self) -> bool:
+        try:
+            held = await ops.claim(self.holder, dt.datetime.now(dt.UTC), dt.timedelta(seconds=LEASE_SECONDS))
+        except Exception:
+            log.exception("scheduler heartbeat failed")
+            held = False
+        if held and not self.holding:
+            log.info("scheduler: this process (%s) runs the scheduled jobs", self.holder)
+        elif not held and (self.holding or not self.warned):
+            current = await _holder()
+            log.warning(
+                "scheduler: another process (%s) is already scheduling; this one (%s) stands by. "
+                "Switch TRACKER_SCHEDULER on for one process only.",
+                current or "unknown",
+                self.holder,
+            )
+            self.warned = True
+        self.holding = held
+        return held
+
+    async def release(self) -> None:
+        if self.holding:
+            await ops.release(self.holder)
+            self.holding = False
+
+
+async def _holder() -> str:
+    try:
+        current = await ops.lease()
+    except Exception:
+        return ""
+    return current.holder if current else ""
+
+
+def _guarded(job: Job, settings: Settings, lease: Lease) -> Callable[[], Awaitable[None]]:
     async def tick() -> None:
+        if not lease.holding:
+            return
         try:
             await job.run(settings)
         except Exception:
-            log.exception("job %s failed", job.name)
+            log.exception("%s: failed", job.name)
 
     return tick
 
 
-def build_scheduler(settings: Settings) -> AsyncIOScheduler:
-    """An AsyncIOScheduler with every job of JOBS; the caller starts it inside a running loop."""
+def build_scheduler(settings: Settings, lease: Lease | None = None) -> AsyncIOScheduler:
+    """An AsyncIOScheduler with every job of JOBS and the heartbeat; the caller starts it inside a
+    running loop, after `await lease.beat()` so the first ticks already know who holds the lease."""
+    lease = lease or Lease()
     scheduler = AsyncIOScheduler(timezone=LONDON)
     first = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    scheduler.add_job(
+        lease.beat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=LONDON),
+        id="heartbeat",
+        name="Renew this process's scheduler lease (the heartbeat)",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
     for job in JOBS:
         scheduler.add_job(
-            _guarded(job, settings),
+            _guarded(job, settings, lease),
             IntervalTrigger(seconds=job.every_seconds, timezone=LONDON),
             id=job.name,
             name=job.description,
@@ -79,3 +144,20 @@ def build_scheduler(settings: Settings) -> AsyncIOScheduler:
             misfire_grace_time=None,
         )
     return scheduler
+
+
+async def start_scheduler(settings: Settings) -> tuple[AsyncIOScheduler, Lease]:
+    """Claim the lease (or stand by), then start ticking: for the lifespan and `tracker scheduler`."""
+    lease = Lease()
+    await lease.beat()
+    scheduler = build_scheduler(settings, lease)
+    scheduler.start()
+    return scheduler, lease
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, lease: Lease) -> None:
+    scheduler.shutdown(wait=False)
+    try:
+        await lease.release()
+    except Exception:
+        log.exception("scheduler: could not release the lease (another process takes over when it expires)")

@@ -7,6 +7,7 @@ the CLI (and tests build their own `Settings`), then passed explicitly to whatev
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -14,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "TRACKER_"
+DATABASE_SCHEMES = ("postgres://", "postgresql://", "sqlite:///")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+SECRETS = frozenset({"secret_key"})
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced, so it can be printed or logged."""
+    return re.sub(r"^([a-z+]+://[^:/@]*):[^@/]*@", r"\1:********@", url)
 
 
 class SettingsError(ValueError):
@@ -54,7 +64,10 @@ class Settings:
 
     database_url: str = field(
         default="",
-        metadata={"doc": "PostgreSQL URL (postgres://user:pass@host/db); empty means the embedded SQLite file"},
+        metadata={
+            "doc": "PostgreSQL URL (postgres://user:pass@host/db) or sqlite:///path/to/file; "
+            "empty means DATA_DIR/tracker.sqlite3"
+        },
     )
     database_pool_size: int = field(
         default=10, metadata={"doc": "PostgreSQL connections per web worker (0: a new connection per query)"}
@@ -102,6 +115,29 @@ class Settings:
         default=12, metadata={"doc": "A session ends this many hours after sign-in, whatever happens"}
     )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level (DEBUG, INFO, WARNING, ERROR)"})
+    log_format: str = field(
+        default="text", metadata={"doc": "Log line format: text (one readable line) or json (one object a line)"}
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "doc": "Comma list of proxy addresses whose X-Forwarded-For/-Proto headers are believed (* for any); "
+            "empty trusts none"
+        },
+    )
+    period_due_days: int = field(
+        default=30,
+        metadata={"doc": "`tracker periods create`: a return falls due this many days after its quarter ends"},
+    )
+    period_lock_days: int = field(
+        default=30, metadata={"doc": "`tracker periods create`: a period locks this many days after its due date"}
+    )
+    heartbeat_stale_seconds: int = field(
+        default=180,
+        metadata={
+            "doc": "`/ready` fails when the scheduler's heartbeat is older than this (with TRACKER_SCHEDULER on)"
+        },
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -122,9 +158,38 @@ class Settings:
             else:
                 values[f.name] = raw
         settings = cls(**values)
+        settings.validate()
         if not settings.secret_key:
             settings = replace(settings, secret_key=secrets.token_hex(32))
         return settings
+
+    def validate(self) -> None:
+        """Refuse, naming the variable, any value the tracker could only misuse later."""
+        url = self.database_url.strip()
+        if url and not url.startswith(DATABASE_SCHEMES):
+            raise SettingsError(
+                f"{PREFIX}DATABASE_URL must start with postgres://, postgresql:// or sqlite:///, not {mask_url(url)!r}"
+            )
+        if url == "sqlite:///":
+            raise SettingsError(f"{PREFIX}DATABASE_URL: write a SQLite file as sqlite:///path/to/file.sqlite3")
+        if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise SettingsError(
+                f"{PREFIX}SMTP_URL must start with smtp:// or smtps://, not {mask_url(self.smtp_url)!r}"
+            )
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"{PREFIX}LOG_FORMAT must be text or json, not {self.log_format!r}")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"{PREFIX}PORT must be between 1 and 65535, not {self.port}")
+        for name in ("workers", "session_idle_minutes", "session_absolute_hours", "max_upload_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1, not {getattr(self, name)}")
+        for name in ("database_pool_size", "period_due_days", "period_lock_days", "heartbeat_stale_seconds"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{PREFIX}{name.upper()} must not be negative, not {getattr(self, name)}")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{PREFIX}BASE_URL must start with http:// or https://, not {self.base_url!r}")
 
     @property
     def uses_postgres(self) -> bool:
@@ -132,7 +197,33 @@ class Settings:
 
     @property
     def sqlite_path(self) -> Path:
+        """The SQLite file: the one a sqlite:/// URL names, else DATA_DIR/tracker.sqlite3."""
+        if self.database_url.startswith("sqlite:///"):
+            # sqlite:///relative/file and sqlite:////absolute/file, as SQLAlchemy writes them.
+            return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir / "tracker.sqlite3"
+
+    @property
+    def log_level_name(self) -> str:
+        return self.log_level.upper()
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    def in_effect(self) -> list[tuple[str, str, str]]:
+        """(variable, value in effect, default) for every setting, secrets masked."""
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown = "" if value is None else str(value)
+            if f.name in SECRETS and shown:
+                shown = "********"
+            elif f.name.endswith("_url"):
+                shown = mask_url(shown)
+            default = "" if f.default is None else str(f.default)
+            rows.append((PREFIX + f.name.upper(), shown, default))
+        return rows
 
     def current_date(self) -> dt.date:
         """The tracker's one clock: TRACKER_TODAY when set, otherwise the real date."""

@@ -622,6 +622,35 @@ class PracticeAwardIndicator(Table, tablename="practice_award_indicator"):
     indicator = ForeignKey(references=Indicator, on_delete=OnDelete.restrict, index=True)
 
 
+class IndicatorVersion(Table, tablename="indicator_version"):
+    """Each definition an indicator has had, from the date it applied: past periods keep theirs."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    code = Varchar(length=40, index=True)
+    version = Integer()
+    valid_from = Date()
+    definition = Text()  # JSON of the catalogue fields
+    source = Varchar(length=300, default="")  # file name and SHA-256 of the reviewed file
+    loaded_at = Timestamptz()
+
+
+class SchedulerLease(Table, tablename="scheduler_lease"):
+    """Which process runs the scheduler, and its heartbeat: one row per lease name.
+
+    A process schedules only while it holds the lease (its holder id, renewed before expires_at),
+    so several processes configured to schedule still run one scheduler between them.
+    """
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    name = Varchar(length=60, unique=True)
+    holder = Varchar(length=200, default="")  # host:pid of the process holding the lease
+    acquired_at = Timestamptz(null=True, default=None)
+    beat_at = Timestamptz(null=True, default=None)  # the heartbeat
+    expires_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     LocalOffice,
@@ -660,6 +689,8 @@ TABLES: tuple[type[Table], ...] = (
     PracticeAwardIndicator,
     Schedule,
     JobRun,
+    IndicatorVersion,
+    SchedulerLease,
 )
 
 
@@ -680,4 +711,5 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("org_score", ("scope", "org_id", "period")),
     ("allocation_line", ("run", "ccg_code")),
     ("practice_award_indicator", ("award", "indicator")),
+    ("indicator_version", ("code", "version")),
 )

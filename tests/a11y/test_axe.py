@@ -37,7 +37,7 @@ def _is_page(entry: Entry) -> bool:
         entry.method == "GET"
         and not path.startswith("/api/")
         and not path.startswith("/exports/")
-        and path != "/health"
+        and path not in ("/health", "/ready")
         and not path.endswith((".xlsx", ".csv", "/csv"))
         and not entry.json
     )
@@ -143,6 +143,6 @@ async def test_every_page_route_is_checked():
         assert (
             entry.path.startswith(("/api/", "/exports/"))
             or entry.path.endswith((".xlsx", ".csv", "/csv"))
-            or entry.path == "/health"
+            or entry.path in ("/health", "/ready")
         )
     assert len(PAGES) > 30

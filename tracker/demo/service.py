@@ -64,13 +64,29 @@ async def is_loaded() -> bool:
     return await Practice.count() > 0
 
 
-async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, seed: int = DEFAULT_SEED) -> DemoSummary:
+def step_count(data_dir: Path) -> int:
+    """How many `step`s `load_demo` takes with these files, for a progress bar."""
+    optional = (*ODS_HISTORY[:-1], CCG_FILE, MEMBERSHIP_FILE)
+    return 8 + len(FEATURE_STEPS) + sum((data_dir / name).is_file() for name in optional)
+
+
+async def load_demo(
+    data_dir: Path = SHARED_DATA,
+    today: dt.date = DEMO_TODAY,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str, float | None], None] | None = None,
+) -> DemoSummary:
+    """Load the demo; `progress(step, None)` is called as each step starts, `(step, seconds)` as it ends."""
     summary = DemoSummary()
 
     async def step(name: str, work: Callable[[], Awaitable[Any]]) -> Any:
+        if progress:
+            progress(name, None)
         started = time.perf_counter()
         result = await work()
         summary.timings[name] = time.perf_counter() - started
+        if progress:
+            progress(name, summary.timings[name])
         return result
 
     for name in ODS_HISTORY[:-1]:
@@ -94,8 +110,8 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
         lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
     )
     summary.lines += ods.lines() + sizes.lines()
-    await indicators.load()
-    await periods.ensure_periods()
+    await step("indicator catalogue", indicators.load)
+    await step("periods", periods.ensure_periods)
     await step("clinical systems", lambda: assign_clinical_systems(seed))
     counts = await step("returns history", lambda: generate_history(today, seed))
     summary.lines.append(f"Returns: {counts['returns']:,}; values: {counts['values']:,}")

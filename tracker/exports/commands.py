@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from litestar.exceptions import NotFoundException
 
 from tracker.exports import service
 from tracker.exports.sheets import CSV_TABLES
+from tracker.ops.commandline import check_writable, write_output
+from tracker.ops.progress import activity
 from tracker.settings import Settings
 
 
@@ -18,16 +19,18 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     if args.scope != "national" and not args.code:
         print(f"tracker: name the {args.scope}'s code, like `tracker export {args.scope} Y63`", file=sys.stderr)
         return 2
+    if args.out:
+        check_writable(args.out)  # before the work, not after it
     try:
-        filename, content = await service.export_file(
-            args.scope, args.code, args.period, settings.current_date(), table=args.table
-        )
+        with activity(f"Building the {args.scope} {'table' if args.table else 'workbook'}"):
+            filename, content = await service.export_file(
+                args.scope, args.code, args.period, settings.current_date(), table=args.table
+            )
     except (service.ExportError, NotFoundException) as exc:
         print(f"tracker: {exc.detail if isinstance(exc, NotFoundException) else exc}", file=sys.stderr)
         return 1
-    out = Path(args.out) if args.out else Path(filename)
-    out.write_bytes(content)
-    print(f"Wrote {out} ({len(content):,} bytes)")
+    where = write_output(args.out or filename, content)
+    print(f"Wrote {where} ({len(content):,} bytes)", file=sys.stderr if args.out == "-" else sys.stdout)
     return 0
 
 
@@ -37,5 +40,7 @@ def register(sub: Any) -> None:
     p.add_argument("code", nargs="?", default=None, help="the region's or CCG's ODS code (not for national)")
     p.add_argument("--period", default=None, help="like 2017/18-Q3 (default: the latest period past its due date)")
     p.add_argument("--table", default=None, choices=CSV_TABLES, help="write this table as CSV instead of the workbook")
-    p.add_argument("--out", default=None, help="file to write (default: the download's file name)")
+    p.add_argument(
+        "--out", default=None, help="file to write, - for standard output (default: the download's file name)"
+    )
     p.set_defaults(handler=_export)

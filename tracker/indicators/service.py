@@ -1,57 +1,126 @@
-"""The catalogue in the database: loading the fixtures file, and reading active indicators."""
+"""The catalogue in the database: planning and applying a reviewed catalogue file, reading
+active indicators, and the definition each indicator had on a date.
+
+Owns the indicator and indicator_version tables.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from tracker import db
+from tracker.audit import service as audit
 from tracker.db import write_transaction
-from tracker.indicators.catalogue import DEFAULT_PATH, IndicatorSpec, load_catalogue
-from tracker.tables import Indicator
-
-FIELDS = (
-    "name",
-    "theme",
-    "unit",
-    "higher_is_better",
-    "target_value",
-    "target_date",
-    "target_annual",
-    "provenance_kind",
-    "provenance",
-    "weight",
-    "definition",
-    "sort_order",
-)
+from tracker.indicators.calculations import FIELDS, CataloguePlan, plan, spec_values
+from tracker.indicators.catalogue import DEFAULT_PATH, IndicatorSpec, parse_catalogue
+from tracker.tables import Indicator, IndicatorVersion
 
 
-async def load(path: Path = DEFAULT_PATH) -> dict[str, int]:
-    """Create or update every indicator in the file; mark those no longer in it inactive."""
-    specs = load_catalogue(path)
-    summary = {"created": 0, "updated": 0, "unchanged": 0, "retired": 0}
+@dataclass(frozen=True)
+class CatalogueFile:
+    path: Path
+    sha256: str
+    specs: list[IndicatorSpec]
+
+    @property
+    def source(self) -> str:
+        return f"{self.path.name} sha256:{self.sha256[:16]}"
+
+
+def read_file(path: Path = DEFAULT_PATH) -> CatalogueFile:
+    """Read and check a catalogue file (CatalogueError names the indicator and field)."""
+    data = path.read_bytes()
+    return CatalogueFile(path, hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8")))
+
+
+async def _values_by_code() -> dict[str, int]:
+    # How many values each indicator has in returns; the returns feature has no reader for this,
+    # so it is one aggregate query here, read-only.
+    rows = await db.fetch(
+        "SELECT i.code AS code, COUNT(*) AS n FROM return_value v JOIN indicator i ON i.id = v.indicator GROUP BY i.code"
+    )
+    return {r["code"]: int(r["n"]) for r in rows}
+
+
+async def plan_file(catalogue: CatalogueFile) -> CataloguePlan:
+    return plan(await Indicator.select(), catalogue.specs, await _values_by_code())
+
+
+async def apply_plan(catalogue: CatalogueFile, valid_from: dt.date, *, actor: str = "cli") -> CataloguePlan:
+    """Write the file's catalogue in one transaction, re-planned inside it; refused plans write nothing."""
     async with write_transaction():
-        existing = {row["code"]: row for row in await Indicator.select()}
-        for spec in specs:
-            values = {k: v for k, v in asdict(spec).items() if k in FIELDS}
-            row = existing.get(spec.code)
-            if row is None:
-                await Indicator.insert(Indicator(code=spec.code, active=True, **values))
-                summary["created"] += 1
-            elif any(row[k] != v for k, v in values.items()) or not row["active"]:
-                await Indicator.update({**values, "active": True}).where(  # type: ignore[dict-item]
-                    Indicator.code == spec.code
-                )
-                summary["updated"] += 1
-            else:
-                summary["unchanged"] += 1
-        retired = [code for code, row in existing.items() if row["active"] and code not in {s.code for s in specs}]
-        if retired:
-            await Indicator.update({Indicator.active: False}).where(Indicator.code.is_in(retired))
-        summary["retired"] = len(retired)
-    return summary
+        the_plan = await plan_file(catalogue)
+        if the_plan.refused:
+            return the_plan
+        now = dt.datetime.now(dt.UTC)
+        versions = {
+            r["code"]: r["version"]
+            for r in await IndicatorVersion.raw(
+                "SELECT code, MAX(version) AS version FROM indicator_version GROUP BY code"
+            )
+        }
+        new_versions = []
+        for spec in the_plan.added:
+            await Indicator.insert(Indicator(code=spec.code, active=True, **spec_values(spec)))
+            new_versions.append(spec)
+        for spec, _ in the_plan.changed:
+            await Indicator.update({**spec_values(spec), "active": True}).where(  # type: ignore[dict-item]
+                Indicator.code == spec.code
+            )
+            new_versions.append(spec)
+        changed_codes = {s.code for s, _ in the_plan.changed}
+        for code in the_plan.reactivated:
+            if code not in changed_codes:
+                await Indicator.update({Indicator.active: True}).where(Indicator.code == code)
+        if the_plan.retired:
+            await Indicator.update({Indicator.active: False}).where(Indicator.code.is_in(list(the_plan.retired)))
+        if new_versions:
+            await IndicatorVersion.insert(
+                *[
+                    IndicatorVersion(
+                        code=spec.code,
+                        version=versions.get(spec.code, 0) + 1,
+                        valid_from=valid_from,
+                        definition=json.dumps(spec_values(spec), default=str, sort_keys=True),
+                        source=catalogue.source,
+                        loaded_at=now,
+                    )
+                    for spec in new_versions
+                ]
+            )
+        if the_plan.has_changes:
+            await audit.record(
+                "catalogue.applied",
+                actor=actor,
+                entity_type="catalogue",
+                entity_id=catalogue.sha256[:16],
+                detail={
+                    **the_plan.summary(),
+                    "file": str(catalogue.path),
+                    "valid_from": valid_from.isoformat(),
+                    "added": [s.code for s in the_plan.added],
+                    "changed": sorted(changed_codes),
+                    "retired": list(the_plan.retired),
+                },
+            )
+    return the_plan
 
 
-def _spec(row: dict) -> IndicatorSpec:
+async def load(path: Path = DEFAULT_PATH, valid_from: dt.date = dt.date(2014, 4, 1)) -> dict[str, int]:
+    """Create or update every indicator in the file; retire those no longer in it (the demo's way)."""
+    catalogue = read_file(path)
+    result = await apply_plan(catalogue, valid_from, actor="system")
+    if result.refused:
+        raise ValueError("; ".join(result.refused))
+    return result.summary()
+
+
+def _spec(row: dict[str, Any]) -> IndicatorSpec:
     return IndicatorSpec(**{k: row[k] for k in ("code", *FIELDS)})
 
 
@@ -62,3 +131,22 @@ async def active_indicators() -> list[IndicatorSpec]:
 
 async def indicator_ids() -> dict[str, int]:
     return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
+
+
+async def definitions_as_at(day: dt.date) -> dict[str, IndicatorSpec]:
+    """Each indicator's definition in force on `day` (its latest version valid from then or before)."""
+    rows = await IndicatorVersion.select().where(IndicatorVersion.valid_from <= day).order_by(IndicatorVersion.version)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        latest[row["code"]] = row
+    out = {}
+    for code, row in latest.items():
+        values = json.loads(row["definition"])
+        if values.get("target_date"):
+            values["target_date"] = dt.date.fromisoformat(values["target_date"])
+        out[code] = IndicatorSpec(code=code, **values)
+    return out
+
+
+async def versions(code: str) -> list[dict[str, Any]]:
+    return await IndicatorVersion.select().where(IndicatorVersion.code == code).order_by(IndicatorVersion.version)

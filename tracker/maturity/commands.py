@@ -7,12 +7,14 @@ import time
 from typing import Any
 
 from tracker.maturity import service
+from tracker.ops.progress import activity
 from tracker.settings import Settings
 
 
 async def _refresh(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    summary = await service.refresh_all(settings.current_date())
+    with activity("Recomputing maturity scores"):
+        summary = await service.refresh_all(settings.current_date())
     seconds = time.perf_counter() - started
     print(
         f"Scored {summary.practices:,} practices over {summary.periods} periods from "

@@ -73,20 +73,19 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _scheduler(args: argparse.Namespace, settings: Settings) -> int:
-    from tracker.jobs import JOBS, build_scheduler
+    from tracker.jobs import JOBS, start_scheduler, stop_scheduler
 
     await service.ensure_default_schedules(settings)
-    scheduler = build_scheduler(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    scheduler.start()
+    running = await start_scheduler(settings)
     print(f"Scheduler running: {', '.join(j.name for j in JOBS)}. Stop with Ctrl+C.", flush=True)
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(*running)
     return 0
 
 

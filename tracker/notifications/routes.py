@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -12,6 +13,8 @@ from litestar.response import Redirect, Template
 from tracker.accounts.principal import Role
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service, presenters, service
+from tracker.ops import service as ops
+from tracker.ops.presenters import scheduler_status
 from tracker.web.auth import ANY_SIGNED_IN, roles
 from tracker.web.forms import FormErrors, read_form
 
@@ -30,6 +33,9 @@ async def schedules(request: Request[Any, Any, Any]) -> Template:
     await service.ensure_default_schedules(settings)
     rows = await service.schedules()
     runs = await service.recent_runs(limit=15)
+    heartbeat, healthy = scheduler_status(
+        await ops.lease(), dt.datetime.now(dt.UTC), dt.timedelta(seconds=settings.heartbeat_stale_seconds)
+    )
     return Template(
         "notifications/schedules.html",
         context={
@@ -37,6 +43,8 @@ async def schedules(request: Request[Any, Any, Any]) -> Template:
             "runs": presenters.run_rows(runs),
             "smtp": bool(settings.smtp_url),
             "scheduler_on": settings.scheduler,
+            "heartbeat": heartbeat,
+            "heartbeat_ok": healthy,
         },
     )
 

@@ -93,9 +93,4 @@ async def home(request: Request[Any, Any, Any]) -> Template:
     return Template("home.html", context=home_context(request.user))
 
 
-@get("/health", opt={"public": True}, include_in_schema=False, name="health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-ROUTES: list[Any] = [home, health, browser, region, ccg, search, practice]
+ROUTES: list[Any] = [home, browser, region, ccg, search, practice]

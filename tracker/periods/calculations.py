@@ -100,3 +100,38 @@ def quarter_containing(day: dt.date) -> PeriodSpec:
 def open_for_returns(day: dt.date) -> PeriodSpec:
     """The period whose return window a date falls in: the quarter that ended most recently."""
     return quarter_containing(day).previous()
+
+
+YEAR = re.compile(r"^(\d{4})(?:/(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class PeriodDates:
+    spec: PeriodSpec
+    opens_on: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+
+
+def parse_financial_year(text: str) -> int:
+    """'2019/20' (or '2019') -> 2019, the calendar year the financial year starts in."""
+    match = YEAR.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a financial year: write it like 2019/20")
+    start = int(match[1])
+    if match[2] is not None and (start + 1) % 100 != int(match[2]):
+        raise ValueError(f"{text!r} is not a financial year: the years must follow on, like 2019/20")
+    if not 2000 <= start <= 2100:
+        raise ValueError(f"{text!r} is outside the years the tracker knows (2000 to 2100)")
+    return start
+
+
+def year_periods(start_year: int, due_days: int = DUE_DAYS, lock_days: int = LOCK_GRACE_DAYS) -> list[PeriodDates]:
+    """The four quarters of a financial year, each due `due_days` after it ends and locked
+    `lock_days` after that."""
+    out = []
+    for quarter in (1, 2, 3, 4):
+        spec = PeriodSpec(start_year, quarter)
+        due = spec.end_date + dt.timedelta(days=due_days)
+        out.append(PeriodDates(spec, spec.opens_on, due, due + dt.timedelta(days=lock_days)))
+    return out

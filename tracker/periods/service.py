@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from tracker.db import write_transaction
-from tracker.periods.calculations import PeriodSpec, open_for_returns, programme_periods
+from tracker.periods.calculations import PeriodDates, PeriodSpec, open_for_returns, programme_periods
 from tracker.tables import Period
 
 
@@ -51,3 +51,28 @@ async def current_open(today: dt.date) -> dict[str, Any] | None:
 async def latest_closed(today: dt.date) -> dict[str, Any] | None:
     """The most recent period whose due date has passed: the one dashboards show by default."""
     return await Period.select().where(Period.due_on < today).order_by(Period.due_on, ascending=False).first()
+
+
+async def create_periods(dates: list[PeriodDates], *, apply: bool) -> list[tuple[PeriodDates, bool]]:
+    """Create the periods that do not exist yet (existing ones keep their dates); (dates, is new)."""
+    async with write_transaction():
+        existing = {r["code"] for r in await Period.select(Period.code)}
+        result = [(d, d.spec.code not in existing) for d in dates]
+        new = [d for d, is_new in result if is_new]
+        if apply and new:
+            await Period.insert(
+                *[
+                    Period(
+                        code=d.spec.code,
+                        financial_year=d.spec.financial_year,
+                        quarter=d.spec.quarter,
+                        start_date=d.spec.start_date,
+                        end_date=d.spec.end_date,
+                        opens_on=d.opens_on,
+                        due_on=d.due_on,
+                        locks_on=d.locks_on,
+                    )
+                    for d in new
+                ]
+            )
+    return result

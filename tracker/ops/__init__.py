@@ -1,0 +1,1 @@
+"""Running the tracker: health and readiness, request logs, the scheduler's lease and heartbeat."""
