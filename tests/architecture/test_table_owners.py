@@ -24,7 +24,8 @@ OWNERS: dict[str, set[str]] = {
         "ccg_region",
         "practice_edition_region",
     },
-    "indicators": {"indicator"},
+    "indicators": {"indicator", "indicator_version"},
+    "ops": {"scheduler_lease"},
     "periods": {"period"},
     "accounts": {"account", "account_practice", "account_token"},
     "kv": {"key_value"},
@@ -142,6 +143,7 @@ CROSS_READS: set[tuple[str, str]] = {
     ("returns/upload_service.py", "indicator"),
     ("returns/upload_service.py", "period"),
     ("returns/upload_service.py", "practice"),
+    ("indicators/service.py", "return_value"),
 }
 
 
