@@ -24,6 +24,7 @@ from tracker import db
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
+from tracker.web.limits import RequestLimitsMiddleware
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.sessions import RenewingSessionConfig
 from tracker.web.stores import DatabaseStore
@@ -107,7 +108,8 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     app = Litestar(
         route_handlers=[assets, static, *feature_routes()],
         lifespan=[lifespan],
-        middleware=[SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
+        # Limits before sessions: a refused body costs no session read and no parsing.
+        middleware=[SecurityHeadersMiddleware, RequestLimitsMiddleware, session_config.middleware, auth_middleware],
         stores={"sessions": DatabaseStore("session")},
         csrf_config=csrf_config,
         guards=[role_guard],
