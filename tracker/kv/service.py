@@ -48,6 +48,26 @@ async def purge_expired() -> int:
     return expired
 
 
+async def trim_prefix(prefix: str, keep: int) -> int:
+    """Keep at most `keep` rows whose key starts with `prefix`: those nearest their expiry go; how
+    many went."""
+    pattern = prefix.replace("%", r"\%") + "%"
+    cutoff = (
+        await KeyValue.select(KeyValue.expires_at)
+        .where(KeyValue.key.like(pattern))
+        .order_by(KeyValue.expires_at, ascending=False)
+        .offset(keep)
+        .limit(1)
+        .first()
+    )
+    if cutoff is None or cutoff["expires_at"] is None:
+        return 0
+    doomed = KeyValue.key.like(pattern) & (KeyValue.expires_at <= cutoff["expires_at"])
+    count = await KeyValue.count().where(doomed)
+    await KeyValue.delete().where(doomed)
+    return count
+
+
 async def reserve(
     key: str, *, limit: int, window: dt.timedelta, lock: dt.timedelta | None = None
 ) -> tuple[int, dt.datetime]:
