@@ -12,6 +12,7 @@ from tests.factories import PASSWORD, make_org_tree
 from tracker.accounts import passwords, service, throttle
 from tracker.accounts.principal import Role
 from tracker.kv import service as kv
+from tracker.tables import KeyValue
 
 pytestmark = pytest.mark.security
 
@@ -84,3 +85,11 @@ async def test_a_good_sign_in_gives_the_address_its_attempt_back(clean_db):
         for role in (Role.CCG, Role.REGION):
             result = await service.sign_in(tree["users"][role]["email"], PASSWORD, "10.20.30.40")
             assert result.principal is not None
+
+
+async def test_a_counter_starts_again_after_its_window(clean_db):
+    assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 1
+    assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 2
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await KeyValue.update({KeyValue.expires_at: past}).where(KeyValue.key == "probe:window")
+    assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 1

@@ -113,3 +113,9 @@ async def release(key: str) -> None:
         "WHERE key = {} AND CAST(value AS INTEGER) > 0",
         key,
     )
+
+
+async def increment(key: str, window: dt.timedelta) -> int:
+    """Add one to a counter that lives for `window` from its first count; the new count (atomic)."""
+    count, _ = await reserve(key, limit=0, window=window)
+    return count
