@@ -16,7 +16,6 @@ from litestar.exceptions import HTTPException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -26,6 +25,8 @@ from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
+from tracker.web.limits import RequestLimitsMiddleware
+from tracker.web.openapi import api_only, openapi_config
 from tracker.web.security import SecurityHeadersMiddleware
 from tracker.web.sessions import RenewingSessionConfig
 from tracker.web.stores import DatabaseStore
@@ -87,7 +88,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         store="sessions",
         key="tracker_session",
         max_age=settings.session_idle_minutes * 60,
-        renew_on_access=True,
+        renew_on_access=False,  # the backend pushes the expiry on itself, at most once a minute
         httponly=True,
         samesite="lax",
         secure=settings.https,
@@ -122,10 +123,13 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"
     )
     environment = build_environment()
+    routes = feature_routes()
+    api_only(routes)
     app = Litestar(
-        route_handlers=[assets, static, *feature_routes()],
+        route_handlers=[assets, static, *routes],
         lifespan=[lifespan],
-        middleware=[SecurityHeadersMiddleware, session_config.middleware, auth_middleware],
+        # Limits before sessions: a refused body costs no session read and no parsing.
+        middleware=[SecurityHeadersMiddleware, RequestLimitsMiddleware, session_config.middleware, auth_middleware],
         stores={"sessions": DatabaseStore("session")},
         csrf_config=csrf_config,
         guards=[role_guard],
@@ -138,13 +142,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
             loggers={"litestar": {"level": settings.log_level_name, "handlers": [], "propagate": True}},
             log_exceptions="debug",  # 500s are logged by internal_error_handler
         ),
-        openapi_config=OpenAPIConfig(
-            title="Paperless Tracker API",
-            version="1",
-            path="/schema",
-            description="Read and submit practice returns. Authenticate with an API token: "
-            "`Authorization: Bearer <token>`.",
-        ),
+        openapi_config=openapi_config(),
         request_max_body_size=settings.max_upload_bytes,
         state=State(
             {

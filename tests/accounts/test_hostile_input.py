@@ -14,6 +14,8 @@ from tracker.accounts.validation import email_problem, name_problem
 from tracker.kv import service as kv
 from tracker.tables import Account, AccountPractice, Region
 
+pytestmark = pytest.mark.security
+
 ATTACKS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import csrf_token, sign_in
@@ -9,6 +10,8 @@ from tests.factories import PASSWORD, make_org_tree
 from tracker.accounts.principal import Role
 from tracker.app import create_app
 from tracker.tables import Account
+
+pytestmark = pytest.mark.security
 
 
 async def test_a_form_post_without_the_csrf_token_is_refused(client):

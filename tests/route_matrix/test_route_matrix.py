@@ -16,6 +16,8 @@ from tests.route_matrix.matrix import FOREIGN, OWN, Cell, Entry, all_entries, ap
 from tracker.accounts.principal import Role
 from tracker.web.stores import DatabaseStore
 
+pytestmark = pytest.mark.security
+
 ENTRIES = all_entries()
 
 
@@ -75,13 +77,16 @@ def _judge(entry: Entry, role: Role | None, side: str, response: Any) -> Cell:
     return cell
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.method} {e.path}")
-async def test_route_matrix(client, entry: Entry):
-    tree = await make_org_tree()
-    extra = {
+async def extra_accounts() -> dict[Role, dict[str, Any]]:
+    """The second national user and administrator (their "foreign" side)."""
+    return {
         Role.NATIONAL: await make_account(Role.NATIONAL, email="national2@england.test"),
         Role.ADMIN: await make_account(Role.ADMIN, email="admin2@england.test"),
     }
+
+
+async def check_entry(client: Any, entry: Entry, tree: dict[str, Any], extra: dict[Role, dict[str, Any]]) -> list[str]:
+    """Every principal against one route; the cells that went wrong, in words."""
     failures = []
     for role, side, account in _principals(tree, extra):
         path = fill(entry.path, await build(entry.params, tree))
@@ -106,4 +111,11 @@ async def test_route_matrix(client, entry: Entry):
         if cell.problems:
             who = "signed out" if role is None else f"{role.value} ({side} organisation)"
             failures.append(f"{entry.method} {path} as {who}: {response.status_code} {cell.location} {cell.problems}")
+    return failures
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"{e.method} {e.path}")
+async def test_route_matrix(client, entry: Entry):
+    tree = await make_org_tree()
+    failures = await check_entry(client, entry, tree, await extra_accounts())
     assert not failures, "\n".join(failures)

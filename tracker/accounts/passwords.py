@@ -1,6 +1,10 @@
-"""Password hashing (argon2id) and the password rules (NCSC: length over complexity)."""
+"""Password hashing (argon2id) and the password rules (NCSC: length over complexity, and no common
+password)."""
 
 from __future__ import annotations
+
+import functools
+import re
 
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -11,8 +15,8 @@ _hasher = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile
 MIN_LENGTH = 12
 MAX_LENGTH = 200
 
-# The most common passwords that meet the length rule: refused whatever their length.
-COMMON = frozenset(
+# NHS-flavoured guesses that meet the length rule, beside the published list below.
+LOCAL_COMMON = frozenset(
     {
         "password1234",
         "123456789012",
@@ -32,6 +36,28 @@ COMMON = frozenset(
     }
 )
 
+_EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords (zxcvbn's frequency list, drawn from leaked password sets),
+    lower-cased, with our own few. Loaded once, on first use."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"]) | LOCAL_COMMON
+
+
+def is_common(password: str) -> bool:
+    """A common password, or one with only digits and symbols around a common one
+    ("Password1234!" is "password" with decoration, and guessed as early)."""
+    lowered = password.lower()
+    common = common_passwords()
+    if lowered in common:
+        return True
+    core = _EDGES.sub("", lowered)
+    return len(core) >= 6 and core in common
+
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Why this password cannot be used, in words for the person choosing it; None if it can."""
@@ -40,7 +66,7 @@ def password_problem(password: str, email: str = "") -> str | None:
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
     lowered = password.lower()
-    if lowered in COMMON or len(set(lowered)) < 4:
+    if is_common(password) or len(set(lowered)) < 4:
         return "Password is too easy to guess: try three random words"
     if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
         return "Password must not contain your email address"

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -134,9 +135,12 @@ async def forgot_password(request: Request[Any, Any, Any]) -> Template | Redirec
             "accounts/forgot_password.html", context={"form": {"email": email}, "errors": errors}, status_code=422
         )
     settings = request.app.state.settings
-    await tokens_service.request_reset(email, settings.base_url, client_ip(request), demo_mode=settings.demo)
-    # The same answer whether or not there is an account for this email.
-    return Redirect("/forgot-password/sent", status_code=303)
+    # The same answer, at the same moment, whether or not there is an account for this email: the
+    # look-up and the email happen after the response has gone, so its timing says nothing.
+    reset = BackgroundTask(
+        tokens_service.request_reset, email, settings.base_url, client_ip(request), demo_mode=settings.demo
+    )
+    return Redirect("/forgot-password/sent", status_code=303, background=reset)
 
 
 @get("/forgot-password/sent", opt=PUBLIC, name="forgot_password_sent")

@@ -168,22 +168,30 @@ async def load_principal(account_id: int, signed_in_at: dt.datetime | None = Non
 
 
 async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False) -> SignInResult:
-    """Check an email and password. Unknown emails and wrong passwords get the same answer, and
-    the same throttling (by email, whether or not it exists, and by address)."""
+    """Check an email and password. Unknown emails and wrong passwords get the same answer, the
+    same work (a hash is checked either way) and the same throttling.
+
+    The attempt is reserved before the password is checked, so however many guesses arrive at
+    once, no more than the limit are checked."""
     email = normalise_email(email)
-    lock = await throttle.current_lock(email, ip)
+    reservation = await throttle.reserve(email, ip)
     row = (
         await Account.select(Account.id, Account.password_hash, Account.disabled, Account.demo)
         .where(Account.email == email)
         .first()
     )
     account_id = row["id"] if row else None
-    if lock is not None:
-        await verify_password(None, password)  # the same time whatever happens
+    if reservation.refused is not None:
+        # No hash is checked while locked: a lock is the same for known and unknown emails, and
+        # a locked attacker should not get to spend the server's time on argon2.
         await audit.record(
-            "sign_in.refused_locked", actor=email, account_id=account_id, ip=ip, detail={"lock": lock.kind}
+            "sign_in.refused_locked",
+            actor=email,
+            account_id=account_id,
+            ip=ip,
+            detail={"lock": reservation.refused.kind},
         )
-        return SignInResult(None, lock=lock)
+        return SignInResult(None, lock=reservation.refused)
     stored_hash = row["password_hash"] if row else None
     ok = await verify_password(stored_hash, password) and bool(stored_hash)
     reason = ""
@@ -195,6 +203,7 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
         reason = "demo account outside demo mode"
     elif row["disabled"]:
         # The right password for a disabled account: they are told, it does not count as a guess.
+        await throttle.succeeded(email, reservation)
         await audit.record("sign_in.refused_disabled", actor=email, account_id=account_id, ip=ip)
         return SignInResult(None, disabled=True)
     if reason or row is None:
@@ -207,8 +216,7 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
             ip=ip,
             detail={"reason": reason},
         )
-        new_locks = await throttle.record_failure(email, ip)
-        for new in new_locks:
+        for new in reservation.locks_on_failure:
             await audit.record(
                 f"{new.kind}.locked",
                 actor=email,
@@ -220,8 +228,8 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
             )
             if new.kind == "account" and account_id is not None:
                 await Account.update({Account.locked_until: new.until}).where(Account.id == account_id)
-        return SignInResult(None, lock=new_locks[0] if new_locks else None)
-    await throttle.clear_account(email)
+        return SignInResult(None, lock=reservation.locks_on_failure[0] if reservation.locks_on_failure else None)
+    await throttle.succeeded(email, reservation)
     await Account.update(
         {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: dt.datetime.now(dt.UTC)}
     ).where(Account.id == row["id"])

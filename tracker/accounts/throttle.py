@@ -1,7 +1,21 @@
-"""Sign-in throttling, per account (by email, whether or not it exists) and per client address.
+"""Sign-in throttling: an attempt is reserved before its password is checked, so concurrent
+guesses cannot slip past the limit, and limits are kept per client address, per account at that
+address and per account everywhere.
 
-Counts and locks live in the shared key/value store, so every web worker sees the same ones.
-A lock is temporary and the person is told how long it lasts.
+- An address that fails ADDRESS_LIMIT times in the window is refused (one machine cannot spray
+  guesses across many accounts).
+- An account at one address is refused after PAIR_LIMIT attempts (one machine cannot go on
+  guessing one password). Another address is not affected, so an attacker who fails from their
+  own address does not lock the real person out.
+- An account is refused everywhere after ACCOUNT_LIMIT attempts from all addresses together
+  (bounds guessing spread over many machines). Reaching it takes ACCOUNT_LIMIT / ADDRESS_LIMIT
+  addresses per account per window, so locking every user in England out would take thousands
+  of addresses kept busy without a break.
+
+Each counter is one row of the shared key/value store, bumped by one atomic statement that
+returns the new count (INSERT ... ON CONFLICT DO UPDATE ... RETURNING): the reservation is the
+count, never a read followed by a write. Counts apply whether or not an account exists for the
+email, so a lock gives nothing away.
 """
 
 from __future__ import annotations
@@ -12,8 +26,10 @@ from dataclasses import dataclass
 
 from tracker.kv import service as kv
 
-ACCOUNT_LIMIT = 5  # failed sign-ins for one email within the window lock that email
-ADDRESS_LIMIT = 20  # failed sign-ins from one address within the window lock that address
+PAIR_LIMIT = 5  # attempts for one email from one address within the window
+ACCOUNT_LIMIT = PAIR_LIMIT  # the limit a person meets (kept for the tests and messages)
+ACCOUNT_WIDE_LIMIT = 50  # attempts for one email from every address together
+ADDRESS_LIMIT = 20  # failed attempts from one address, whatever the email
 WINDOW = dt.timedelta(minutes=15)
 LOCK = dt.timedelta(minutes=15)
 RESET_EMAIL_LIMIT = 3  # password-reset emails per email address per hour
@@ -30,47 +46,64 @@ class Lock:
         return max(1, -(-int((self.until - now).total_seconds()) // 60))
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """The outcome of reserving an attempt: refused (with the lock), or allowed. An allowed attempt
+    may be the last one before a lock: `locks_on_failure` says which locks a failure now sets."""
+
+    refused: Lock | None
+    locks_on_failure: tuple[Lock, ...] = ()
+    address_key: str = ""
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:40]
 
 
-def _keys(kind: str, value: str) -> tuple[str, str]:
-    d = _digest(value)
-    return f"{PREFIX}fail:{kind}:{d}", f"{PREFIX}lock:{kind}:{d}"
+def address_key(ip: str) -> str:
+    return f"{PREFIX}lock:address:{_digest(ip)}"
 
 
-async def current_lock(email: str, ip: str) -> Lock | None:
-    for kind, value in (("account", email), ("address", ip)):
-        if not value:
-            continue
-        found = await kv.get(_keys(kind, value)[1])
-        if found is not None:
-            return Lock(kind, dt.datetime.fromisoformat(found[0]))
-    return None
+def account_key(email: str) -> str:
+    return f"{PREFIX}lock:account:{_digest(email)}"
 
 
-async def record_failure(email: str, ip: str) -> list[Lock]:
-    """Count a failed sign-in; the locks this failure set (empty if none)."""
-    new: list[Lock] = []
-    for kind, value, limit in (("account", email, ACCOUNT_LIMIT), ("address", ip, ADDRESS_LIMIT)):
-        if not value:
-            continue
-        fail_key, lock_key = _keys(kind, value)
-        if await kv.increment(fail_key, WINDOW) >= limit:
-            until = dt.datetime.now(dt.UTC) + LOCK
-            await kv.put(lock_key, until.isoformat(), until)
-            await kv.delete(fail_key)
-            new.append(Lock(kind, until))
-    return new
+def pair_key(email: str, ip: str) -> str:
+    # Under the account's key, so that a password reset clears every address's count at once.
+    return f"{account_key(email)}:{_digest(ip)}"
+
+
+async def reserve(email: str, ip: str) -> Reservation:
+    """Count this attempt against the address, then the account at that address, then the account
+    everywhere, stopping at the first limit passed. Call before checking the password."""
+    steps = [(address_key(ip), ADDRESS_LIMIT, "address")] if ip else []
+    steps += [(pair_key(email, ip), PAIR_LIMIT, "account"), (account_key(email), ACCOUNT_WIDE_LIMIT, "account")]
+    last: list[Lock] = []
+    for key, limit, kind in steps:
+        count, expires_at = await kv.reserve(key, limit=limit, window=WINDOW, lock=LOCK)
+        if count > limit:
+            return Reservation(refused=Lock(kind, expires_at), address_key=address_key(ip) if ip else "")
+        if count == limit:
+            last.append(Lock(kind, expires_at))
+    return Reservation(refused=None, locks_on_failure=tuple(last), address_key=address_key(ip) if ip else "")
+
+
+async def succeeded(email: str, reservation: Reservation) -> None:
+    """A good sign-in: forget the account's counts, and give the address its attempt back (many
+    people sign in from behind one NHS network address)."""
+    await kv.delete_prefix(account_key(email))
+    if reservation.address_key:
+        await kv.release(reservation.address_key)
 
 
 async def clear_account(email: str) -> None:
-    """Forget an email's failures and lock (after a good sign-in or a password reset)."""
-    for key in _keys("account", email):
-        await kv.delete(key)
+    """Forget an email's attempts and locks at every address (after a password reset)."""
+    await kv.delete_prefix(account_key(email))
 
 
 async def allow_reset_email(email: str) -> bool:
     """At most RESET_EMAIL_LIMIT reset emails an hour for one address, so the form cannot flood a mailbox."""
-    count = await kv.increment(f"{PREFIX}reset:{_digest(email)}", dt.timedelta(hours=1))
+    count, _ = await kv.reserve(
+        f"{PREFIX}reset:{_digest(email)}", limit=RESET_EMAIL_LIMIT, window=dt.timedelta(hours=1)
+    )
     return count <= RESET_EMAIL_LIMIT

@@ -31,25 +31,31 @@ def roles(*allowed: Role) -> dict[str, Any]:
 ANY_SIGNED_IN = roles(*Role)
 
 
+async def principal_from_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The signed-in principal of this request's session; NotAuthorizedException if there is none
+    (no session, past its absolute limit, or an account gone, disabled or signed out everywhere)."""
+    raw = connection.scope.get("session")
+    session: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    account_id = session.get(SESSION_ACCOUNT)
+    started = session.get(SESSION_STARTED)
+    if not isinstance(account_id, int) or not isinstance(started, str):
+        raise NotAuthorizedException("Sign in to use the tracker")
+    limit = connection.app.state.get("session_absolute_limit", SessionAuthenticationMiddleware.absolute_limit)
+    if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(started) > limit:
+        connection.scope["session"] = {}
+        raise NotAuthorizedException("Your session has ended: sign in again")
+    principal = await accounts.load_principal(account_id, signed_in_at=dt.datetime.fromisoformat(started))
+    if principal is None:
+        connection.scope["session"] = {}
+        raise NotAuthorizedException("Sign in to use the tracker")
+    return principal
+
+
 class SessionAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     absolute_limit = dt.timedelta(hours=12)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        raw = connection.scope.get("session")
-        session: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        account_id = session.get(SESSION_ACCOUNT)
-        started = session.get(SESSION_STARTED)
-        if not isinstance(account_id, int) or not isinstance(started, str):
-            raise NotAuthorizedException("Sign in to use the tracker")
-        limit = connection.app.state.get("session_absolute_limit", self.absolute_limit)
-        if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(started) > limit:
-            connection.scope["session"] = {}
-            raise NotAuthorizedException("Your session has ended: sign in again")
-        principal = await accounts.load_principal(account_id, signed_in_at=dt.datetime.fromisoformat(started))
-        if principal is None:
-            connection.scope["session"] = {}
-            raise NotAuthorizedException("Sign in to use the tracker")
-        return AuthenticationResult(user=principal, auth=None)
+        return AuthenticationResult(user=await principal_from_session(connection), auth=None)
 
 
 def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

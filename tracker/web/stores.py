@@ -4,18 +4,20 @@ workers share them (the default memory store is per process)."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from litestar.stores.base import Store
 
 from tracker.kv import service as kv
 
-PURGE_ONE_IN = 200
+# The most sessions kept: past it, the ones nearest their expiry go first. Only signed-in people
+# have sessions, so this is far above real use and only stops a flood (scripted sign-ins).
+MAX_ROWS = 100_000
 
 
 class DatabaseStore(Store):
-    def __init__(self, namespace: str) -> None:
+    def __init__(self, namespace: str, max_rows: int = MAX_ROWS) -> None:
         self.namespace = namespace
+        self.max_rows = max_rows
 
     def _key(self, key: str) -> str:
         return f"{self.namespace}:{key}"
@@ -31,9 +33,17 @@ class DatabaseStore(Store):
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         await kv.put(self._key(key), text, self._expiry(expires_in))
-        if secrets.randbelow(PURGE_ONE_IN) == 0:
-            # Abandoned sessions and old sign-in counters: swept now and then, no job needed.
-            await kv.purge_expired()
+
+    async def sweep(self) -> int:
+        """Drop every expired row (sessions and old sign-in counters), then this store's rows past
+        `max_rows`; how many went."""
+        return await kv.purge_expired() + await kv.trim_prefix(f"{self.namespace}:", self.max_rows)
+
+    async def get_with_expiry(self, key: str) -> tuple[bytes, dt.datetime | None] | None:
+        found = await kv.get(self._key(key))
+        if found is None:
+            return None
+        return found[0].encode("latin-1"), found[1]
 
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         found = await kv.get(self._key(key))
