@@ -29,7 +29,7 @@ class ChangeSummary(ImportSummary):
 
     @property
     def changed(self) -> bool:
-        return any(n for key, n in self.counts.items() if key.split(" ")[0] in {"created", "updated"})
+        return any(n for key, n in self.counts.items() if key.split(":")[0] in {"created", "updated"})
 
 
 @dataclass(frozen=True)
