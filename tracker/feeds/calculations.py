@@ -98,6 +98,11 @@ def _number(text: str | None) -> float | None:
 def quarter_values(feed: FeedFile, mappings: list[Mapping]) -> tuple[list[QuarterValue], Counter[str]]:
     """Every (practice, quarter, indicator) value the mappings give, and counts of those that
     could not be worked out, by reason."""
+    # The quarter's months as the file holds them (not practice by practice): "last" then means
+    # the same month for every practice, and a practice missing from it has no value.
+    file_months: dict[str, list[dt.date]] = {}
+    for month in feed.months:
+        file_months.setdefault(quarter_containing(month).code, []).append(month)
     by_quarter: dict[tuple[str, str], list[dt.date]] = {}
     for code, month in feed.values:
         by_quarter.setdefault((code, quarter_containing(month).code), []).append(month)
@@ -106,7 +111,13 @@ def quarter_values(feed: FeedFile, mappings: list[Mapping]) -> tuple[list[Quarte
     label = SOURCE_LABELS.get(feed.source, feed.source)
     for (code, period), months in sorted(by_quarter.items()):
         months.sort()
+        last = file_months[period][-1]
         for m in mappings:
+            if m.months == "last" and months[-1] != last:
+                missing[
+                    f"no {m.indicator} value: not in {feed.month_labels[last]}, the quarter's last month in the file"
+                ] += 1
+                continue
             value = _apply(m, feed, code, months, label)
             if isinstance(value, str):
                 missing[f"no {m.indicator} value: {value}"] += 1
