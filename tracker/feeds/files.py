@@ -124,7 +124,11 @@ def _csv_rows(
     lines: io.StringIO, what: str, delimiter: str = ",", plain: bool = False
 ) -> Iterator[tuple[int, list[str]]]:
     # `plain`: no quoting at all (the NHS Choices export writes quotes inside its fields).
-    reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE if plain else csv.QUOTE_MINIMAL)
+    # strict: a quoted field left open (a file cut short inside it) is an error, not a value.
+    if plain:
+        reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         for number, row in enumerate(reader, start=1):
             if number > MAX_ROWS:
@@ -330,6 +334,7 @@ def read_gp2gp(data: bytes, year: int) -> FeedFile:
         if (code, month) in feed.values:
             raise FileRefused(f"Line {line}: practice {code} appears twice for month {month_text}")
         feed.values[(code, month)] = counts
+        feed.ccg_of[code] = ""  # the file names no commissioner
         feed.rows += 1
     if not feed.rows:
         raise FileRefused(f"The {what} has no data rows")
