@@ -236,3 +236,25 @@ def config() -> FeedConfig:
 
 def differs(unit: str, own: float | None, feed: float | None) -> bool:
     return large_difference(unit, own, feed, load_config().percent_points)
+
+
+async def differences(own_values: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """Which of these self-reported values differ a lot from the feeds' (fixtures/feeds.toml).
+
+    Each item: key (e.g. a return id), practice, period_code, indicator_code, unit, value.
+    Returns, per key, the indicator codes that differ."""
+    points = load_config().percent_points
+    out: dict[int, list[str]] = {}
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for item in own_values:
+        by_period.setdefault(item["period_code"], []).append(item)
+    for period_code, items in by_period.items():
+        feeds: dict[tuple[int, str], FeedRow] = {}
+        for row in await feed_values({i["practice"] for i in items}, period_code):
+            feeds.setdefault((row.practice_id, row.indicator_code), row)
+        for item in items:
+            feed = feeds.get((item["practice"], item["indicator_code"]))
+            value = item["value"]
+            if feed and large_difference(item["unit"], None if value is None else float(value), feed.value, points):
+                out.setdefault(item["key"], []).append(item["indicator_code"])
+    return out

@@ -182,3 +182,17 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(str(value))
+
+
+async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
+    """The values of these returns, for comparing with the national feeds."""
+    if not return_ids:
+        return []
+    placeholders = ", ".join("{}" for _ in return_ids)
+    return await db.fetch(
+        f"""SELECT r.id AS key, r.practice, pe.code AS period_code, i.code AS indicator_code, i.unit, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            JOIN period pe ON pe.id = r.period JOIN indicator i ON i.id = v.indicator
+            WHERE r.id IN ({placeholders}) AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
+        *return_ids,
+    )
