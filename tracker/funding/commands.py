@@ -51,7 +51,7 @@ async def _allocate(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{plan.stream_name} {plan.financial_year}: £{pounds_text(plan.pot_pence)} between {len(plan.lines)} CCGs, "
         f"{plan.total_patients:,} patients on the {plan.snapshot_date.isoformat()} snapshot (basis: {plan.basis}; "
-        f"weighting: {plan.weighting}); amounts in pounds.\nList sizes: {plan.snapshot_note}.",
+        f"weighting: {plan.weighting}); amounts in pounds.\n{plan.snapshot_note[0].upper()}{plan.snapshot_note[1:]}.",
         file=sys.stderr,
     )
     if plan.unknown_codes:
