@@ -56,6 +56,8 @@ class Ccg(Table, tablename="ccg"):
     name = Varchar(length=200)
     region = ForeignKey(references=Region, null=True, on_delete=OnDelete.restrict)
     contact_email = Varchar(length=320, default="")
+    open_date = Date(null=True, default=None)  # from the ODS CCG file (eccg.csv)
+    close_date = Date(null=True, default=None)
 
 
 class Practice(Table, tablename="practice"):
@@ -76,6 +78,55 @@ class Practice(Table, tablename="practice"):
     phone = Varchar(length=40, default="")
     clinical_system = Varchar(length=40, default="")
     contact_email = Varchar(length=320, default="")
+    # The date of the newest ODS practice file that listed the practice: an older file never
+    # changes what a newer one said, and a practice missing from the newest file shows as such.
+    ods_as_at = Date(null=True, default=None)
+
+
+class OdsEdition(Table, tablename="ods_edition"):
+    """An edition of an ODS file that was imported, dated by the latest date found inside it."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    kind = Varchar(length=20)  # practices | ccgs | memberships
+    as_at = Date()
+    records = Integer(default=0)
+    imported_at = Timestamptz()
+
+
+class PracticeMembership(Table, tablename="practice_membership"):
+    """A practice's membership of a CCG from one date to another (the ODS membership file and the
+    join dates in each practice file): a practice's CCG on any date is read from here."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.cascade, index=True)
+    start_date = Date()
+    end_date = Date(null=True, default=None)  # None: still a member when last seen
+
+
+class CcgRegion(Table, tablename="ccg_region"):
+    """The region a CCG was in according to one edition of the ODS practice file (the region of
+    most of its practices then): a CCG's region on a date is that of the latest edition on or
+    before it (the earliest edition for dates before any)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    ccg = ForeignKey(references=Ccg, on_delete=OnDelete.cascade, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade)
+    as_at = Date()
+
+
+class PracticeRegion(Table, tablename="practice_edition_region"):
+    """The region an edition of the ODS practice file gave a practice: the region of the time for a
+    CCG that no edition of that time lists yet (a CCG formed by a merger)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    region = ForeignKey(references=Region, on_delete=OnDelete.cascade)
+    as_at = Date()
 
 
 class ListSize(Table, tablename="list_size"):
@@ -604,6 +655,10 @@ TABLES: tuple[type[Table], ...] = (
     LocalOffice,
     Ccg,
     Practice,
+    OdsEdition,
+    PracticeMembership,
+    CcgRegion,
+    PracticeRegion,
     ListSize,
     ListSizeBand,
     FeedValue,
@@ -643,6 +698,10 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("list_size", ("practice", "snapshot_date")),
     ("list_size_band", ("practice", "snapshot_date")),
     ("feed_value", ("practice", "period_code", "indicator_code", "source")),
+    ("practice_membership", ("practice", "ccg", "start_date")),
+    ("ccg_region", ("ccg", "as_at")),
+    ("practice_edition_region", ("practice", "as_at")),
+    ("ods_edition", ("kind", "as_at")),
     ("account_practice", ("account", "practice")),
     ("practice_return", ("practice", "period")),
     ("return_value", ("practice_return", "indicator")),

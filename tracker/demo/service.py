@@ -17,6 +17,7 @@ from tracker.accounts import service as accounts
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.principal import Role
 from tracker.demo import history
+from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.organisations import import_service
 from tracker.periods import service as periods
@@ -28,6 +29,11 @@ DEMO_TODAY = dt.date(2018, 4, 20)
 DEFAULT_SEED = 2018
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "data"
 ODS_FILE = "epraccur.csv"
+# Older editions first is not required (each edition is dated by its contents), but it is the
+# order they were published in.
+ODS_HISTORY = ("ods/epraccur-2015-07.csv", "ods/epraccur-2017-04.csv", ODS_FILE)
+CCG_FILE = "ods/eccg.csv"
+MEMBERSHIP_FILE = "ods/epcmem.csv"
 LIST_SIZE_FILE = "gp-reg-pat-prac-all.csv"
 
 # (role, email, name, organisation code)
@@ -67,7 +73,22 @@ async def load_demo(data_dir: Path = SHARED_DATA, today: dt.date = DEMO_TODAY, s
         summary.timings[name] = time.perf_counter() - started
         return result
 
+    for name in ODS_HISTORY[:-1]:
+        if (data_dir / name).is_file():
+            await step(
+                f"import {name}",
+                functools.partial(import_service.import_ods, (data_dir / name).read_bytes(), actor="demo"),
+            )
     ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
+    for name, importer in (
+        (CCG_FILE, import_service.import_ccgs),
+        (MEMBERSHIP_FILE, import_service.import_memberships),
+    ):
+        if (data_dir / name).is_file():
+            done = await step(
+                f"import {name}", functools.partial(importer, (data_dir / name).read_bytes(), actor="demo")
+            )
+            summary.lines += done.lines()
     sizes = await step(
         "import list sizes",
         lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
@@ -102,14 +123,16 @@ async def assign_clinical_systems(seed: int) -> None:
                 )
 
 
-async def _active_practices() -> list[dict[str, Any]]:
+async def _practices_of_the_programme() -> list[dict[str, Any]]:
+    """Practices open now, and those that closed with a known date (they sent returns until then)."""
     return await db.fetch(
         """
-        SELECT p.id, p.ods_code, p.open_date, p.clinical_system, c.code AS ccg_code, r.code AS region_code,
+        SELECT p.id, p.ods_code, p.open_date, p.close_date, p.clinical_system, c.code AS ccg_code,
+               r.code AS region_code,
                (SELECT l.patients FROM list_size l WHERE l.practice = p.id
                 ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
         FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = c.region
-        WHERE p.status = 'A'
+        WHERE p.status = 'A' OR p.close_date IS NOT NULL
         ORDER BY p.ods_code
         """
     )
@@ -122,7 +145,7 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
     units = {i.code: i.unit for i in indicator_rows}
     indicator_ids = await indicators.indicator_ids()
     system_effects = {name: effect for name, _, effect in history.SYSTEMS}
-    practices = await _active_practices()
+    practices = await _practices_of_the_programme()
 
     return_rows: list[tuple[Any, ...]] = []
     planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
@@ -136,7 +159,7 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
             seed,
         )
         for t, spec in enumerate(specs):
-            if open_date is not None and open_date > spec.end_date:
+            if not rules.open_during(open_date, pr["close_date"], spec.start_date, spec.end_date):
                 continue
             plan = history.plan_return(profile, spec, today, seed)
             if plan.state is None:

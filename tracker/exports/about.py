@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from tracker.exports.calculations import NOT_AVAILABLE, Dataset
 from tracker.exports.layout import Column, Sheet
+from tracker.figures import rules
+
+# The figures users compare everywhere are defined once, in figures.rules; this sheet says the
+# same words. The rest are this workbook's own columns.
+SHARED = ("Expected", "Received", "On time", "Completeness", "Timeliness", "Maturity", "Status", "Provisional")
 
 MEASURES: tuple[tuple[str, str], ...] = (
+    *((name, rules.definition(name)) for name in SHARED),
     (
         "Practices",
-        "Regions, CCGs, Summary, Trend: practices expected to report in the period (open now, and open during "
-        "the period), as on the dashboards. The Practices sheet lists every practice open now.",
+        "Regions, CCGs, Summary, Trend and the Practices sheet: the practices expected in the period, each under "
+        "the CCG and region it belonged to then.",
     ),
-    ("Registered patients / List size", "Patients registered at the practice on the latest NHS Digital snapshot."),
-    ("Returns received", "Expected practices whose return for the period was submitted (whatever its state now)."),
-    ("Returns on time", "Returns received whose first submission was on or before the period's due date."),
-    ("Completeness (%)", "Returns received divided by practices expected to report."),
-    ("Timeliness (%)", "Returns on time divided by practices expected to report."),
+    ("Registered patients / List size", "Patients registered at the practice on the snapshot nearest the period."),
     (
         "Latest value (Practices sheet)",
         "The indicator's value in the practice's latest approved return for a period up to and including this "
@@ -47,12 +49,11 @@ MEASURES: tuple[tuple[str, str], ...] = (
         "up to 15% at risk, more off track.",
     ),
     (
-        "Status",
+        "Status rule",
         "Off track when more than a quarter of the practice's scored indicators are off track; on track when at "
-        "least three quarters are on track; at risk otherwise. No score: no approved return for the period. "
-        "The status is written in words; the colour only repeats it.",
+        "least three quarters are on track; at risk otherwise. The status is written in words; the colour only "
+        "repeats it.",
     ),
-    ("Mean maturity", "Mean of the practices' maturity weighted by registered patients, as on the dashboards."),
     ("On track / At risk / Off track (%)", "Share of the practices with a status that have that status."),
     ("Forecast date", "The date the practice is forecast to meet all its targets (not precomputed yet)."),
     (

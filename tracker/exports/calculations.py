@@ -1,14 +1,11 @@
 """The export's figures, pure: a Dataset gathered by the service, and its aggregation into area rows.
 
-Definitions (repeated on the workbook's About sheet, keep them in step):
-- practices: practices open now (ODS status A) in the area;
-- received: practices whose return for the period was first submitted (whatever its state now);
-- on time: received with the first submission on or before the period's due date;
-- completeness = received / practices; timeliness = on time / practices;
+Expected, received, on time, completeness, timeliness and maturity are defined once, in
+`tracker.figures.rules` (the About sheet quotes them); the practices of an area are those the
+dashboards count under it in the period. The workbook's own columns:
 - latest value: the indicator's value in the practice's latest approved return up to the period;
 - mean value: mean of the practices' latest values (practices with no value are left out);
-- meeting target: share of the practices with a latest value that are at or above the target;
-- mean maturity and shares on track/at risk/off track: over practices with a maturity score.
+- meeting target: share of the practices with a latest value that are at or above the target.
 """
 
 from __future__ import annotations

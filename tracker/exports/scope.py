@@ -50,15 +50,3 @@ def as_datetime(value: Any) -> dt.datetime | None:
     else:
         found = dt.datetime.fromisoformat(str(value))
     return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
-
-
-# A practice's region is its CCG's (the ODS grouping when it has no CCG), as on the dashboards.
-REGION_OF = "COALESCE((SELECT rc.region FROM ccg rc WHERE rc.id = {alias}.ccg), {alias}.region)"
-
-
-def where_clause(t: Target, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
-    if t.scope == "region":
-        return f" AND {REGION_OF.format(alias=alias)} = {{}}", (t.id,)
-    if t.scope == "ccg":
-        return f" AND {alias}.ccg = {{}}", (t.id,)
-    return "", ()

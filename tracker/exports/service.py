@@ -19,7 +19,10 @@ from tracker.exports import csvfile, sheets, xlsx
 from tracker.exports import figures_service as figures
 from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
-from tracker.exports.scope import Target, as_date, as_datetime, where_clause
+from tracker.exports.scope import Target, as_date, as_datetime
+from tracker.figures import rules
+from tracker.maturity import service as maturity
+from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
 from tracker.tables import Ccg, Indicator, Region
@@ -67,39 +70,48 @@ async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
 
 
 async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
-    where, args = where_clause(t)
-    rows = await db.fetch(
-        f"""SELECT p.id, p.ods_code, p.name, p.clinical_system,
-                   c.code AS ccg_code, c.name AS ccg_name, r.code AS region_code, r.name AS region_name,
-                   (SELECT l.patients FROM list_size l WHERE l.practice = p.id
-                    ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
-            FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = COALESCE(c.region, p.region)
-            WHERE p.status = 'A'{where}
-            ORDER BY p.ods_code""",  # noqa: S608 (fixed fragments; values bound)
-        *args,
-    )
-    return [
-        PracticeRow(
-            id=r["id"],
-            ods_code=r["ods_code"],
-            name=r["name"],
-            ccg_code=r["ccg_code"] or "",
-            ccg_name=r["ccg_name"] or "",
-            region_code=r["region_code"] or "",
-            region_name=r["region_name"] or "",
-            patients=r["patients"],
-            clinical_system=r["clinical_system"] or "",
+    """The practices counted under the scope in the period, each under the CCG and region of that
+    period (the dashboards' own membership), with its list size of the time."""
+    members = await maturity.period_members(period["id"], _scope_name(t), t.id)
+    if not members:
+        return []
+    names = await organisations.practice_names()
+    regions, ccgs = await maturity.org_names()
+    out = []
+    for m in sorted(members, key=lambda m: names[m.practice_id].ods_code):
+        practice = names[m.practice_id]
+        ccg = ccgs.get(m.ccg_id) if m.ccg_id is not None else None
+        region = regions.get(m.region_id) if m.region_id is not None else None
+        out.append(
+            PracticeRow(
+                id=m.practice_id,
+                ods_code=practice.ods_code,
+                name=practice.name,
+                ccg_code=ccg["code"] if ccg else "",
+                ccg_name=ccg["name"] if ccg else "",
+                region_code=region["code"] if region else "",
+                region_name=region["name"] if region else "",
+                patients=m.patients,
+                clinical_system=practice.clinical_system,
+            )
         )
-        for r in rows
-    ]
+    return out
+
+
+def _scope_name(t: Target) -> str:
+    return {"national": "england"}.get(t.scope, t.scope)
+
+
+def where_clause(t: Target, period: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return maturity.members_clause(_scope_name(t), t.id, period["id"])
 
 
 async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
-    where, args = where_clause(t)
+    where, args = where_clause(t, period)
     due = as_date(period["due_on"])
     rows = await db.fetch(
         f"""SELECT r.practice, r.state, r.first_submitted_at FROM practice_return r
-            JOIN practice p ON p.id = r.practice WHERE r.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
+            JOIN practice p ON p.id = r.practice WHERE r.period = {{}}{where}""",  # noqa: S608
         period["id"],
         *args,
     )
@@ -110,12 +122,12 @@ async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, Pract
         p.return_state = r["state"]
         p.first_submitted_at = as_datetime(r["first_submitted_at"])
         if p.first_submitted_at is not None and due is not None:
-            p.on_time = p.first_submitted_at.date() <= due
+            p.on_time = rules.on_time(p.first_submitted_at, due)
     comments = await db.fetch(
         f"""SELECT r.practice, i.code, v.comment FROM return_value v
             JOIN practice_return r ON r.id = v.practice_return JOIN practice p ON p.id = r.practice
             JOIN indicator i ON i.id = v.indicator
-            WHERE r.period = {{}} AND v.comment <> '' AND p.status = 'A'{where}
+            WHERE r.period = {{}} AND v.comment <> ''{where}
             ORDER BY r.practice, i.sort_order, i.code""",  # noqa: S608
         period["id"],
         *args,
@@ -131,7 +143,7 @@ async def _add_latest_values(
 ) -> None:
     """Values from each practice's latest approved return for a period up to the chosen one: one
     row per practice, one column per indicator (a pivot, so that the database does the work)."""
-    where, args = where_clause(t)
+    where, args = where_clause(t, period)
     codes = sorted(ids)
     pivot = ", ".join(
         f"MAX(CASE WHEN v.indicator = {int(ids[c])} THEN v.value END) AS v{n}" for n, c in enumerate(codes)
@@ -140,7 +152,7 @@ async def _add_latest_values(
         f"""SELECT latest.practice, pe.code AS period_code, {pivot}
             FROM (SELECT r.practice, MAX(pe.start_date) AS start_date
                   FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
-                  WHERE r.state = 'approved' AND pe.start_date <= {{}} AND p.status = 'A'{where}
+                  WHERE r.state = 'approved' AND pe.start_date <= {{}}{where}
                   GROUP BY r.practice) latest
             JOIN period pe ON pe.start_date = latest.start_date
             JOIN practice_return r ON r.practice = latest.practice AND r.period = pe.id
@@ -157,10 +169,10 @@ async def _add_latest_values(
 
 
 async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> bool:
-    where, args = where_clause(t)
+    where, args = where_clause(t, period)
     rows = await db.fetch(
         f"""SELECT s.practice, s.maturity, s.level, s.status FROM practice_score s
-            JOIN practice p ON p.id = s.practice WHERE s.period = {{}} AND p.status = 'A'{where}""",  # noqa: S608
+            JOIN practice p ON p.id = s.practice WHERE s.period = {{}}{where}""",  # noqa: S608
         period["id"],
         *args,
     )
@@ -168,7 +180,7 @@ async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, Practi
         p = by_id.get(r["practice"])
         if p is not None:
             p.maturity, p.level, p.status = r["maturity"], r["level"], r["status"] or ""
-    return bool(rows)
+    return any(r["maturity"] is not None for r in rows)
 
 
 CHANGES = (
@@ -257,7 +269,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         practices=practices,
         regions=[Area(code, name) for code, name in regions],
         ccgs=[Area(c[0], c[1], c[2], c[3]) for c in ccgs],
-        trend=maturity_trend or await figures.returns_trend(t, period, top),
+        trend=maturity_trend,
         ledger=funding.ledger,
         ccg_funding=funding.by_ccg,
         aggregates=aggregates,

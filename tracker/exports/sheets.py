@@ -128,7 +128,7 @@ def _funding_lookup(data: Dataset) -> Callable[[str], dict[str, int]]:
 
 def regions_sheet(data: Dataset) -> Sheet:
     figures = group_figures(
-        data.practices, data.regions, lambda p: p.region_code, data.indicators, _funding_lookup(data)
+        data.practices, data.regions, lambda p: p.region_code, data.indicators, _funding_lookup(data), data.aggregates
     )
     cols = [Column("Region code", "code", 9), Column("Region", "text", 34), *_area_columns(data.indicators)]
     rows = [(a.code, a.name, *_area_values(f, data)) for a, f in figures]

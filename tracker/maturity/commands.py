@@ -12,7 +12,7 @@ from tracker.settings import Settings
 
 async def _refresh(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
-    summary = await service.refresh_all()
+    summary = await service.refresh_all(settings.current_date())
     seconds = time.perf_counter() - started
     print(
         f"Scored {summary.practices:,} practices over {summary.periods} periods from "

@@ -9,4 +9,4 @@ from tracker.maturity import service
 
 async def seed(today: dt.date, seed: int) -> None:
     """Compute all scores after the demo load (the history is deterministic, so is this)."""
-    await service.refresh_all()
+    await service.refresh_all(today)

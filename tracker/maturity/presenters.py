@@ -11,17 +11,13 @@ from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.tables_view import Column, TableView, link, query, status_tag
 from tracker.organisations.presenters import practice_title
-from tracker.web.formatting import number, percent
+from tracker.web.formatting import number, percent, score
 
 SORTS = {"maturity", "on_track", "off_track", "completeness", "timeliness", "name", "practices", "late", "level"}
 
 
 def pct(value: float | None) -> str:
     return percent(value, 0)
-
-
-def score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
 
 
 @dataclass(frozen=True)

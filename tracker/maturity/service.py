@@ -21,9 +21,12 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import db
+from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
+from tracker.organisations import service as organisations
+from tracker.organisations.history import OrgHistory, patients_on
 from tracker.periods import service as periods
 from tracker.tables import IndicatorStat, OrgScore, PracticeScore
 
@@ -81,50 +84,36 @@ class ScoredPeriod:
 # --- What is scored ------------------------------------------------------------------------
 
 
-async def scored_periods() -> list[ScoredPeriod]:
-    """Every period up to the latest one that has any return (later ones have nothing to score)."""
+async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
+    """Every period up to the latest one that has any return, or (given today) that has opened:
+    a period that has opened expects returns even before the first one arrives."""
     rows = await db.fetch(
         """
         SELECT id, code, start_date, end_date, due_on FROM period
         WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
-                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return))
+                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return) OR p.opens_on <= {})
         ORDER BY start_date
-        """
+        """,
+        today or dt.date.min,
     )
     return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"]) for r in rows]
 
 
-async def _practices(practice_id: int | None = None) -> list[dict[str, Any]]:
-    where = "WHERE p.id = {}" if practice_id is not None else ""
-    args = (practice_id,) if practice_id is not None else ()
-    return await db.fetch(
-        f"""
-        SELECT p.id, p.status, p.open_date, p.close_date, p.ccg AS ccg_id,
-               COALESCE(c.region, p.region) AS region_id,
-               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
-                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
-        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
-        {where}
-        """,  # noqa: S608 (the only interpolation is a fixed clause; values are bound)
-        *args,
-    )
+@dataclass(frozen=True)
+class Organisations:
+    """What scoring needs of the organisations: their history and list sizes of the time."""
+
+    history: OrgHistory
+    sizes: dict[int, list[tuple[dt.date, int]]]
 
 
-def _expected(practice: dict[str, Any], period: ScoredPeriod) -> bool:
-    """A return was expected: the practice is active and was open during the period."""
-    if practice["status"] != "A":
-        return False
-    if practice["open_date"] is not None and practice["open_date"] > period.end_date:
-        return False
-    return not (practice["close_date"] is not None and practice["close_date"] < period.start_date)
-
-
-def _on_time(first_submitted: dt.datetime | None, due_on: dt.date) -> bool:
-    return first_submitted is not None and first_submitted.date() <= due_on
+async def _organisations(practice_id: int | None = None) -> Organisations:
+    return Organisations(await organisations.history(practice_id), await organisations.list_size_history(practice_id))
 
 
 def _score_rows(
-    practice: dict[str, Any],
+    practice_id: int,
+    orgs: Organisations,
     specs: list[IndicatorSpec],
     scoring: list[ScoredPeriod],
     values: dict[int, dict[str, float | None]],
@@ -132,18 +121,21 @@ def _score_rows(
     now: dt.datetime,
     from_start: dt.date | None = None,
 ) -> list[tuple[Any, ...]]:
+    """One practice's practice_score rows: each period scored with the practice's CCG, region and
+    list size of that period, and the one rule each for expected and on time."""
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     rows = []
     for period, score in zip(scoring, history, strict=True):
         if from_start is not None and period.start_date < from_start:
             continue
-        expected = _expected(practice, period)
+        expected = orgs.history.expected(practice_id, period.start_date, period.end_date)
         if not expected and period.id not in returns:
             continue
+        place = orgs.history.place(practice_id, period.start_date, period.end_date)
         first = returns.get(period.id)
         rows.append(
             (
-                practice["id"],
+                practice_id,
                 period.id,
                 None if score.maturity is None else round(score.maturity, 2),
                 score.level,
@@ -153,15 +145,33 @@ def _score_rows(
                 score.off_track,
                 score.scored,
                 now,
-                practice["ccg_id"],
-                practice["region_id"],
-                practice["patients"],
+                place.ccg_id,
+                place.region_id,
+                patients_on(orgs.sizes.get(practice_id, []), period.end_date),
                 expected,
                 first is not None,
-                _on_time(first, period.due_on),
+                rules.on_time(first, period.due_on),
             )
         )
     return rows
+
+
+def _ccgs_in(orgs: Organisations, period: ScoredPeriod) -> dict[int, int | None]:
+    """Each practice's CCG in a period."""
+    return {p: orgs.history.place(p, period.start_date, period.end_date).ccg_id for p in orgs.history.practices}
+
+
+async def ensure_scored(today: dt.date) -> bool:
+    """Score the periods that have opened but have no score rows yet (a period opens before its
+    first return arrives); True when it had to."""
+    opened = await db.fetch("SELECT id FROM period WHERE opens_on <= {} ORDER BY start_date DESC LIMIT 1", today)
+    if not opened:
+        return False
+    have = await db.fetch("SELECT COUNT(*) AS n FROM practice_score WHERE period = {}", opened[0]["id"])
+    if int(have[0]["n"]) > 0:
+        return False
+    await refresh_all(today)
+    return True
 
 
 # --- Refreshing ---------------------------------------------------------------------------
@@ -176,16 +186,16 @@ class RefreshSummary:
     values_read: int = 0
 
 
-async def refresh_all() -> RefreshSummary:
-    """Rebuild every practice's scores for every period, and every indicator statistic. Bulk:
-    the approved values are read once, period by period."""
+async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
+    """Rebuild every practice's scores for every period (up to the latest opened by `today`), and
+    every indicator statistic. Bulk: the approved values are read once, period by period."""
     summary = RefreshSummary()
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    scoring = await scored_periods()
-    practices = await _practices()
-    ccg_of = {p["id"]: p["ccg_id"] for p in practices}
+    scoring = await scored_periods(today)
+    orgs = await _organisations()
+    practices = sorted(orgs.history.practices)
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
     stat_rows: list[tuple[Any, ...]] = []
     now = dt.datetime.now(dt.UTC)
@@ -196,14 +206,14 @@ async def refresh_all() -> RefreshSummary:
             code = code_of.get(indicator_id)
             if code is not None:
                 values[practice_id].setdefault(period.id, {})[code] = value
-        stat_rows += _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+        stat_rows += _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
     for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
         returns[r["practice"]][r["period"]] = r["first_submitted_at"]
     score_rows: list[tuple[Any, ...]] = []
-    for practice in practices:
+    for practice_id in practices:
         score_rows += _score_rows(
-            practice, specs, scoring, values.get(practice["id"], {}), returns.get(practice["id"], {}), now
+            practice_id, orgs, specs, scoring, values.get(practice_id, {}), returns.get(practice_id, {}), now
         )
     org_rows = _org_rows([_facts_of(r) for r in score_rows], None, now)
     async with db.write_transaction():
@@ -244,10 +254,9 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    found = await _practices(practice_id)
-    if not found:
+    orgs = await _organisations(practice_id)
+    if practice_id not in orgs.history.practices:
         return
-    practice = found[0]
     scoring = await scored_periods()
     start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
     values = await _practice_values(practice_id, code_of)
@@ -257,23 +266,33 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
             "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
         )
     }
-    rows = _score_rows(practice, specs, scoring, values, returns, dt.datetime.now(dt.UTC), start)
+    rows = _score_rows(practice_id, orgs, specs, scoring, values, returns, dt.datetime.now(dt.UTC), start)
     changed = [p.id for p in scoring if start is None or p.start_date >= start]
     async with db.write_transaction():
+        old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
+            PracticeScore.practice == practice_id
+        )
         query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
         if start is not None:
+            old = old.where(PracticeScore.period.is_in(changed))
             query = query.where(PracticeScore.period.is_in(changed))
+        # The organisations the practice counted under, before and after: each is re-aggregated.
+        wanted: set[tuple[str, int | None]] = {("england", ENGLAND)}
+        for r in await old:
+            wanted |= {("ccg", r["ccg_id"]), ("region", r["region_id"])}
+        for row in rows:
+            wanted |= {("ccg", row[10]), ("region", row[11])}
         await query
         await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
         # Indicator statistics only use each period's own approved values: drop the changed ones.
         stale = [period_id] if period_id is not None else changed
         if stale:
             await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
-        await _refresh_orgs(practice, changed)
+        await _refresh_orgs(wanted, changed)
 
 
-async def _refresh_orgs(practice: dict[str, Any], period_ids: list[int]) -> None:
-    """Re-aggregate England, the practice's region and its CCG for the changed periods."""
+async def _refresh_orgs(wanted: set[tuple[str, int | None]], period_ids: list[int]) -> None:
+    """Re-aggregate England and the practice's regions and CCGs for the changed periods."""
     if not period_ids:
         return
     placeholders = ", ".join("{}" for _ in period_ids)
@@ -285,7 +304,6 @@ async def _refresh_orgs(practice: dict[str, Any], period_ids: list[int]) -> None
         *period_ids,
     )
     facts = [(r["period"], r["ccg_id"], r["region_id"], practice_facts(r)) for r in rows]
-    wanted = {("england", ENGLAND), ("region", practice["region_id"]), ("ccg", practice["ccg_id"])}
     new_rows = _org_rows(facts, wanted, dt.datetime.now(dt.UTC))
     for scope, org_id in wanted:
         if org_id is None:
@@ -446,11 +464,11 @@ async def ensure_indicator_stats() -> int:
         return 0
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
-    ccg_of = {r["id"]: r["ccg"] for r in await db.fetch("SELECT id, ccg FROM practice")}
+    orgs = await _organisations()
     now = dt.datetime.now(dt.UTC)
     for period in missing:
         rows = await _approved_values(period.id)
-        stats = _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
+        stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
             await db.bulk_insert("indicator_stat", STAT_COLUMNS, stats)
@@ -651,3 +669,64 @@ async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[
         indicator_id,
         *period_ids,
     )
+
+
+# --- Who counts where, period by period ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """A practice as it counts in one period: under the CCG and region of that period."""
+
+    practice_id: int
+    ccg_id: int | None
+    region_id: int | None
+    patients: int | None
+    expected: bool
+    received: bool
+    on_time: bool
+    maturity: float | None
+    level: int | None
+    status: str
+
+
+_ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id"}
+
+
+def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
+    """An SQL condition keeping `alias.id` to the practices counted under an organisation in a
+    period (all of England's for the national scope), with its bound values."""
+    column = _ORG_COLUMN.get(scope)
+    if column is None or org_id is None:
+        return f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}})", (period_id,)  # noqa: S608 (a fixed alias; values bound)
+    return (
+        f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}} AND m.{column} = {{}})",  # noqa: S608 (fixed names; values bound)
+        (period_id, org_id),
+    )
+
+
+async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:
+    """The practices counted under England, a region or a CCG in a period (expected, or with a return)."""
+    column = _ORG_COLUMN.get(scope)
+    where = f" AND {column} = {{}}" if column and org_id is not None else ""
+    args = (period_id, org_id) if where else (period_id,)
+    rows = await db.fetch(
+        f"""SELECT practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level, status
+            FROM practice_score WHERE period = {{}}{where}""",  # noqa: S608 (a fixed column name; values bound)
+        *args,
+    )
+    return [
+        Member(
+            r["practice"],
+            r["ccg_id"],
+            r["region_id"],
+            r["patients"],
+            bool(r["expected"]),
+            bool(r["submitted"]),
+            bool(r["on_time"]),
+            r["maturity"],
+            r["level"],
+            r["status"] or "",
+        )
+        for r in rows
+    ]

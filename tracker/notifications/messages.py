@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from tracker.notifications.calculations import reminder_subject
-from tracker.web.formatting import long_date, number, percent, pounds
+from tracker.web.formatting import long_date, number, percent, pounds, score
 
 SIGN_OFF = "The Paperless Tracker\nNHS England digital maturity programme"
 NOT_ATTACHED = "The workbook could not be attached to this email: download it from the tracker instead ({link})."
@@ -153,7 +153,7 @@ def ccg_report(data: dict[str, Any], *, link: str, attachment_note: str = "") ->
         f"{p['ods_code']} {p['name']} ({p['period_label']}, {p['days_overdue']} days overdue)" for p in data["overdue"]
     ]
     unreachable = [f"{p['ods_code']} {p['name']}: {p['error']}" for p in data["unreachable"]]
-    off_track = [f"{p['ods_code']} {p['name']} (maturity {percent(p['maturity'])})" for p in data["off_track"]]
+    off_track = [f"{p['ods_code']} {p['name']} (maturity {score(p['maturity'])} out of 100)" for p in data["off_track"]]
     figures = _figures(f)
     text_parts = [
         f"Status of returns for {data['name']} ({data['code']}) as at {long_date(data['as_at'])}.",

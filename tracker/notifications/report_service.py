@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker.db import fetch
+from tracker.figures import rules
+from tracker.maturity import service as maturity
 from tracker.notifications import calculations as calc
 from tracker.notifications import messages, outbox_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
 from tracker.notifications.reminder_service import _date, addresses, chased_periods, outstanding
+from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 
 log = logging.getLogger(__name__)
@@ -40,24 +43,9 @@ async def _periods(today: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any
     return current, timely
 
 
-def _timestamp(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-async def _practice_states(period: dict[str, Any]) -> list[dict[str, Any]]:
-    return await fetch(
-        "SELECT p.id, p.ods_code, p.name, p.ccg AS ccg_id, p.region AS region_id, r.state, r.first_submitted_at "
-        "FROM practice p LEFT JOIN practice_return r ON r.practice = p.id AND r.period = {} "
-        "WHERE p.status = 'A'",
-        period["id"],
-    )
-
-
 class Figures:
-    """Completeness, timeliness and reviews, counted per CCG and per region from one pass over practices."""
+    """Completeness, timeliness and reviews per CCG and per region, from the dashboards' own rows:
+    each practice under the CCG and region of the period, expected and on time by the one rule."""
 
     def __init__(self) -> None:
         self.expected: dict[Any, int] = defaultdict(int)
@@ -71,31 +59,40 @@ class Figures:
             "period_label": current["label"],
             "expected": self.expected[key],
             "returns_in": self.returns_in[key],
-            "completeness": calc.share(self.returns_in[key], self.expected[key]),
+            "completeness": rules.share(self.returns_in[key], self.expected[key]),
             "timeliness_label": timely["label"] if timely else "",
-            "timeliness": calc.share(self.on_time[key], self.timely_expected[key]),
+            "timeliness": rules.share(self.on_time[key], self.timely_expected[key]),
             "awaiting_review": self.awaiting[key],
         }
 
 
-async def _figures(current: dict[str, Any], timely: dict[str, Any] | None) -> Figures:
+def _keys(m: maturity.Member) -> tuple[tuple[str, Any], ...]:
+    return (("ccg", m.ccg_id), ("region", m.region_id), ("all", None))
+
+
+async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today: dt.date) -> Figures:
+    await maturity.ensure_scored(today)
     f = Figures()
-    for r in await _practice_states(current):
-        for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
+    for m in await maturity.period_members(current["id"]):
+        if not m.expected:
+            continue
+        for key in _keys(m):
             f.expected[key] += 1
-            if calc.return_is_in(r["state"], r["first_submitted_at"]):
+            if m.received:
                 f.returns_in[key] += 1
     if timely is not None:
-        deadline = dt.datetime.combine(timely["due_on"] + dt.timedelta(days=1), dt.time(), tzinfo=calc.LONDON)
-        for r in await _practice_states(timely):
-            first = _timestamp(r["first_submitted_at"])
-            for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
+        for m in await maturity.period_members(timely["id"]):
+            if not m.expected:
+                continue
+            for key in _keys(m):
                 f.timely_expected[key] += 1
-                if first is not None and first < deadline:
+                if m.on_time:
                     f.on_time[key] += 1
+    # Returns waiting for review belong to the CCG that reviews them now.
     rows = await fetch(
-        "SELECT p.ccg AS ccg_id, p.region AS region_id, count(*) AS n FROM practice_return r "
-        "JOIN practice p ON p.id = r.practice WHERE r.state = 'submitted' GROUP BY p.ccg, p.region"
+        "SELECT p.ccg AS ccg_id, c.region AS region_id, count(*) AS n FROM practice_return r "
+        "JOIN practice p ON p.id = r.practice LEFT JOIN ccg c ON c.id = p.ccg "
+        "WHERE r.state = 'submitted' GROUP BY p.ccg, c.region"
     )
     for r in rows:
         for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
@@ -146,28 +143,24 @@ async def _unreachable() -> dict[int, list[dict[str, Any]]]:
     return out
 
 
-async def _off_track(current: dict[str, Any]) -> tuple[str, dict[int, list[dict[str, Any]]]]:
-    """(the scores' period label, CCG id -> practices off track) from the latest period with scores."""
-    latest = await fetch(
-        "SELECT per.id, per.financial_year, per.quarter FROM practice_score ps JOIN period per ON per.id = ps.period "
-        "WHERE per.start_date <= (SELECT start_date FROM period WHERE id = {}) "
-        "GROUP BY per.id, per.financial_year, per.quarter, per.start_date ORDER BY per.start_date DESC LIMIT 1",
-        current["id"],
-    )
-    if not latest:
+async def _off_track(today: dt.date) -> tuple[str, dict[int, list[dict[str, Any]]]]:
+    """(the period's label, CCG id -> practices off track) for the period the dashboards show by
+    default, each practice under its CCG of that period, exactly as the CCG dashboard lists them."""
+    try:
+        period, _ = await maturity.choose_period(None, today)
+    except maturity.NoScores:
         return "", {}
-    rows = await fetch(
-        "SELECT p.ccg AS ccg_id, p.ods_code, p.name, ps.maturity FROM practice_score ps "
-        "JOIN practice p ON p.id = ps.practice WHERE ps.period = {} AND ps.status = 'off_track' "
-        "AND p.status = 'A' ORDER BY ps.maturity, p.ods_code",
-        latest[0]["id"],
-    )
+    names = await organisations.practice_names()
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        out[r["ccg_id"]].append(
-            {"ods_code": r["ods_code"], "name": practice_title(r["name"]), "maturity": r["maturity"]}
+    members = [m for m in await maturity.period_members(period.id) if m.status == "off_track" and m.ccg_id]
+    for m in sorted(
+        members, key=lambda m: (m.maturity if m.maturity is not None else 0, names[m.practice_id].ods_code)
+    ):
+        practice = names[m.practice_id]
+        out[m.ccg_id or 0].append(
+            {"ods_code": practice.ods_code, "name": practice_title(practice.name), "maturity": m.maturity}
         )
-    return f"{latest[0]['financial_year']} Q{latest[0]['quarter']}", out
+    return period.code.replace("-", " "), out
 
 
 async def _forecasts(financial_year: str) -> dict[int, list[dict[str, Any]]]:
@@ -233,10 +226,10 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
     if current is None:
         result.notes.append("No period has opened yet.")
         return result
-    figures = await _figures(current, timely)
+    figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
     unreachable = await _unreachable()
-    scores_label, off_track = await _off_track(current)
+    scores_label, off_track = await _off_track(ctx.today)
     forecasts = await _forecasts(current["financial_year"])
     users = await _users("ccg")
     ccgs = await fetch("SELECT id, code, name, contact_email FROM ccg ORDER BY code")
@@ -287,7 +280,7 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
     if current is None:
         result.notes.append("No period has opened yet.")
         return result
-    figures = await _figures(current, timely)
+    figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
     users = await _users("region")
     ccgs = await fetch("SELECT id, code, name, region AS region_id FROM ccg ORDER BY code")
@@ -343,7 +336,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     if not to:
         result.notes.append("No national users to email.")
         return result
-    figures = await _figures(current, timely)
+    figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
     regions = []
     for r in await fetch("SELECT id, code, name FROM region ORDER BY code"):

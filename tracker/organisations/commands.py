@@ -1,9 +1,10 @@
-"""`tracker import ods PATH`, `tracker import list-sizes PATH` and `tracker import nhsbsa-list-sizes PATH`
-(the national feeds' imports are registered by tracker.feeds.commands)."""
+"""`tracker import ods|ccgs|memberships|list-sizes|nhsbsa-list-sizes PATH`: the official ODS, NHS Digital and
+NHSBSA files (the national feeds' imports are registered by tracker.feeds.commands)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,29 @@ async def _import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"tracker: no file at {path}", file=sys.stderr)
         return 2
     data = path.read_bytes()
-    importer = import_service.import_ods if args.kind == "ods" else import_service.import_list_sizes
     try:
-        summary = await importer(data, actor="cli")
+        if args.kind == "ods":
+            summary = await import_service.import_ods(data, actor="cli", as_at=_date(args.as_at))
+        elif args.kind == "ccgs":
+            summary = await import_service.import_ccgs(data, actor="cli")
+        elif args.kind == "memberships":
+            summary = await import_service.import_memberships(data, actor="cli")
+        else:
+            summary = await import_service.import_list_sizes(data, actor="cli")
     except FileRefused as exc:
         print(f"Refused, nothing was imported: {exc}", file=sys.stderr)
         return 1
     print("\n".join(summary.lines()))
     return 0
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FileRefused(f"--as-at {text!r} is not a date like 2015-07-01") from None
 
 
 async def _import_nhsbsa(args: argparse.Namespace, settings: Settings) -> int:
@@ -54,7 +70,14 @@ def _progress(line: str) -> None:
 def register(sub: Any) -> None:
     p = sub.add_parser("import", help="import an official NHS file")
     kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
-    k = kinds.add_parser("ods", help="the ODS practice file (epraccur.csv)")
+    k = kinds.add_parser("ods", help="an edition of the ODS practice file (epraccur.csv); import old and new editions")
+    k.add_argument("path")
+    k.add_argument("--as-at", help="the date the edition stands for (default: the latest date inside it)")
+    k.set_defaults(handler=_import)
+    k = kinds.add_parser("ccgs", help="the ODS CCG file with names and dates (eccg.csv)")
+    k.add_argument("path")
+    k.set_defaults(handler=_import)
+    k = kinds.add_parser("memberships", help="the ODS file of practices' CCG membership with dates (epcmem.csv)")
     k.add_argument("path")
     k.set_defaults(handler=_import)
     k = kinds.add_parser("list-sizes", help="NHS Digital's patients registered at a GP practice file")

@@ -49,6 +49,8 @@ class OdsRecord:
     commissioner: str
     phone: str
     prescribing_setting: str
+    joined_commissioner: dt.date | None = None
+    left_commissioner: dt.date | None = None
 
     @property
     def is_gp_practice(self) -> bool:
@@ -134,6 +136,8 @@ def parse_ods_practices(data: bytes) -> list[OdsRecord]:
                 commissioner=row[14].strip().upper(),
                 phone=row[17].strip(),
                 prescribing_setting=row[25].strip(),
+                joined_commissioner=_yyyymmdd(row[15], line, "join commissioner date"),
+                left_commissioner=_yyyymmdd(row[16], line, "left commissioner date"),
             )
         )
     if not records:
@@ -175,4 +179,103 @@ def parse_list_sizes(data: bytes) -> list[ListSizeRecord]:
         records.append(ListSizeRecord(line, extract, row[3].strip().upper(), code, patients))
     if not records:
         raise FileRefused(f"The {what} has no practice rows")
+    return records
+
+
+def edition_date(records: list[OdsRecord] | list[CcgRecord] | list[MembershipRecord]) -> dt.date:
+    """The date an ODS edition stands for: the latest date found inside it (the files carry no
+    publication date). An import may be told the date instead."""
+    found: list[dt.date] = []
+    for r in records:
+        for name in ("open_date", "close_date", "joined_commissioner", "left_commissioner", "start_date", "end_date"):
+            value = getattr(r, name, None)
+            if value is not None:
+                found.append(value)
+    if not found:
+        raise FileRefused("The file has no dates, so its edition cannot be dated: give the date with --as-at")
+    return max(found)
+
+
+@dataclass(frozen=True)
+class CcgRecord:
+    line: int
+    code: str
+    name: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+
+    @property
+    def is_ccg(self) -> bool:
+        """False for the integrated care boards and sub-ICB entities the file lists from 2021 on."""
+        return _is_ccg_code(self.code)
+
+
+def _is_ccg_code(code: str) -> bool:
+    # digit, digit/letter, letter: 00K, 13T, 99C, 15M (older PCT codes such as 5E1 or 4QP36 are not)
+    return len(code) == 3 and code[0].isdigit() and code[1].isalnum() and code[2].isalpha()
+
+
+def parse_ccgs(data: bytes) -> list[CcgRecord]:
+    """eccg.csv: the ODS CCG file, no header row, the 27-column ODS layout."""
+    what = "ODS CCG file"
+    records: list[CcgRecord] = []
+    seen: set[str] = set()
+    for line, row in _rows(_text(data, what), what):
+        if len(row) != ODS_COLUMNS:
+            raise FileRefused(f"Line {line}: expected {ODS_COLUMNS} columns, found {len(row)}")
+        code = row[0].strip().upper()
+        if not code or len(code) > 8:
+            raise FileRefused(f"Line {line}: the organisation code {row[0]!r} is not an ODS code")
+        if code in seen:
+            raise FileRefused(f"Line {line}: CCG {code} appears twice")
+        seen.add(code)
+        records.append(
+            CcgRecord(
+                line=line,
+                code=code,
+                name=row[1].strip(),
+                open_date=_yyyymmdd(row[10], line, "open date"),
+                close_date=_yyyymmdd(row[11], line, "close date"),
+            )
+        )
+    if not any(r.is_ccg for r in records):
+        raise FileRefused(f"The {what} lists no CCG codes (like 00K): is this the practice file?")
+    return records
+
+
+MEMBERSHIP_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class MembershipRecord:
+    line: int
+    practice_code: str
+    commissioner: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+    @property
+    def is_ccg(self) -> bool:
+        return _is_ccg_code(self.commissioner)
+
+
+def parse_memberships(data: bytes) -> list[MembershipRecord]:
+    """epcmem.csv: practice, commissioner, 'W', join date, left date, amended flag; no header."""
+    what = "ODS membership file"
+    records: list[MembershipRecord] = []
+    for line, row in _rows(_text(data, what), what):
+        if len(row) != MEMBERSHIP_COLUMNS:
+            raise FileRefused(
+                f"Line {line}: expected {MEMBERSHIP_COLUMNS} columns (practice, commissioner, type, joined, "
+                f"left, amended), found {len(row)}"
+            )
+        start = _yyyymmdd(row[3], line, "join date")
+        if start is None:
+            raise FileRefused(f"Line {line}: the join date is missing")
+        end = _yyyymmdd(row[4], line, "left date")
+        if end is not None and end < start:
+            raise FileRefused(f"Line {line}: the left date {row[4]} is before the join date {row[3]}")
+        records.append(MembershipRecord(line, row[0].strip().upper(), row[1].strip().upper(), start, end))
+    if not records:
+        raise FileRefused(f"The {what} has no records")
     return records

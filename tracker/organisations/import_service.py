@@ -15,8 +15,26 @@ from typing import Any
 
 from tracker import db
 from tracker.audit import service as audit
-from tracker.organisations.files import OdsRecord, parse_list_sizes, parse_ods_practices
-from tracker.tables import Ccg, ListSize, LocalOffice, Practice, Region
+from tracker.organisations.files import (
+    MembershipRecord,
+    OdsRecord,
+    edition_date,
+    parse_ccgs,
+    parse_list_sizes,
+    parse_memberships,
+    parse_ods_practices,
+)
+from tracker.tables import (
+    Ccg,
+    CcgRegion,
+    ListSize,
+    LocalOffice,
+    OdsEdition,
+    Practice,
+    PracticeMembership,
+    PracticeRegion,
+    Region,
+)
 
 NAMES_PATH = Path(__file__).resolve().parent.parent.parent / "fixtures" / "regions.toml"
 EXAMPLES = 10
@@ -38,7 +56,19 @@ class ImportSummary:
 
     @property
     def changed(self) -> bool:
-        return any(self.counts.get(k) for k in ("created", "updated", "closed", "ccgs created", "regions created"))
+        return any(
+            self.counts.get(k)
+            for k in (
+                "created",
+                "updated",
+                "closed",
+                "ccgs created",
+                "ccgs updated",
+                "regions created",
+                "memberships recorded",
+                "memberships updated",
+            )
+        )
 
     def lines(self) -> list[str]:
         out = [f"{self.what}: " + ("changes written" if self.changed else "nothing changed")]
@@ -78,12 +108,33 @@ async def _upsert_codes(
     return {r["code"]: r["id"] for r in await table.select(table.id, table.code)}
 
 
+async def _edition(kind: str, as_at: dt.date, records: int) -> tuple[bool, dt.date | None]:
+    """Record an imported edition; (whether it is the newest of its kind, the newest before it)."""
+    rows = await OdsEdition.select(OdsEdition.as_at).where(OdsEdition.kind == kind)
+    before = max((r["as_at"] for r in rows), default=None)
+    if not any(r["as_at"] == as_at for r in rows):
+        await OdsEdition.insert(
+            OdsEdition(kind=kind, as_at=as_at, records=records, imported_at=dt.datetime.now(dt.UTC))
+        )
+    return before is None or as_at >= before, before
+
+
 async def import_ods(
-    data: bytes, *, names: dict[str, dict[str, str]] | None = None, actor: str = "system"
+    data: bytes,
+    *,
+    names: dict[str, dict[str, str]] | None = None,
+    actor: str = "system",
+    as_at: dt.date | None = None,
 ) -> ImportSummary:
+    """One edition of the ODS practice file. Its date (the latest date inside it unless given)
+    decides what it may change: the newest edition sets each practice's current details; an older
+    one only adds the history it holds (memberships, the regions of the time) and never reopens a
+    practice that a newer file closed."""
     records = parse_ods_practices(data)  # raises FileRefused before anything is written
+    as_at = as_at or edition_date(records)
     names = names or load_names()
     summary = ImportSummary("ODS practice import")
+    summary.facts["edition dated"] = as_at.isoformat()
     summary.add("records read", n=len(records))
     practices: list[OdsRecord] = []
     seen: set[str] = set()
@@ -113,6 +164,9 @@ async def import_ods(
             ccg_towns[r.commissioner] = Counter({_town(r): 1})
 
     async with db.write_transaction():
+        newest, before = await _edition("practices", as_at, len(practices))
+        if not newest:
+            summary.facts["older than"] = f"the edition of {before.isoformat() if before else '?'} already imported"
         region_ids = await _upsert_codes(
             Region, {r.region_code for r in practices}, names["regions"], summary, "regions"
         )
@@ -124,17 +178,28 @@ async def import_ods(
             "local offices",
         )
         existing_ccgs = {r["code"]: r for r in await Ccg.select()}
+        known_regions = {(r["ccg"], r["as_at"]): r for r in await CcgRegion.select().where(CcgRegion.as_at == as_at)}
         for code, regions in sorted(ccg_regions.items()):
             region_id = region_ids[regions.most_common(1)[0][0]]
             town = ccg_towns[code].most_common(1)[0][0]
-            name = names["ccgs"].get(code) or (f"CCG {code} ({town})" if town else f"CCG {code}")
+            placeholder = f"CCG {code} ({town})" if town else f"CCG {code}"
+            fixture_name = names["ccgs"].get(code)
             row = existing_ccgs.get(code)
             if row is None:
-                await Ccg.insert(Ccg(code=code, name=name, region=region_id))
+                ccg_id = await _insert_id(Ccg(code=code, name=fixture_name or placeholder, region=region_id))
                 summary.add("ccgs created")
-            elif row["region"] != region_id or (names["ccgs"].get(code) and row["name"] != name):
-                await Ccg.update({Ccg.region: region_id, Ccg.name: name}).where(Ccg.code == code)
-                summary.add("ccgs updated", code)
+            else:
+                ccg_id = row["id"]
+                update: dict[Any, Any] = {}
+                if newest and row["region"] != region_id:
+                    update[Ccg.region] = region_id
+                if fixture_name and row["name"] != fixture_name and not row["open_date"]:
+                    update[Ccg.name] = fixture_name  # a name from the CCG file (with dates) wins
+                if update:
+                    await Ccg.update(update).where(Ccg.id == ccg_id)
+                    summary.add("ccgs updated", code)
+            if (ccg_id, as_at) not in known_regions:
+                await CcgRegion.insert(CcgRegion(ccg=ccg_id, region=region_id, as_at=as_at))
         ccg_ids = {r["code"]: r["id"] for r in await Ccg.select(Ccg.id, Ccg.code)}
 
         existing = {r["ods_code"]: r for r in await Practice.select()}
@@ -156,11 +221,22 @@ async def import_ods(
                 summary.add("practices with no commissioner", r.code)
             row = existing.get(r.code)
             if row is None:
-                new_rows.append((r.code, *values.values(), "", ""))
+                new_rows.append((r.code, *values.values(), "", "", as_at))
                 summary.add("created")
                 continue
+            if row["ods_as_at"] is not None and row["ods_as_at"] > as_at:
+                # A newer file already spoke for this practice: an older one never reopens it.
+                if row["status"] != r.status:
+                    summary.add("left as a newer file has it (status differs in this older file)", r.code)
+                else:
+                    summary.add("unchanged")
+                continue
             changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
-            if not changed:
+            if row["ods_as_at"] != as_at:
+                changed["ods_as_at"] = as_at
+            if not changed or set(changed) == {"ods_as_at"}:
+                if changed:
+                    await Practice.update(changed).where(Practice.ods_code == r.code)
                 summary.add("unchanged")
                 continue
             await Practice.update(changed).where(Practice.ods_code == r.code)
@@ -184,13 +260,175 @@ async def import_ods(
                 "phone",
                 "clinical_system",
                 "contact_email",
+                "ods_as_at",
             ),
             new_rows,
         )
+        practice_ids = {r["ods_code"]: r["id"] for r in await Practice.select(Practice.id, Practice.ods_code)}
+        spans = [
+            MembershipRecord(
+                r.line,
+                r.code,
+                r.commissioner,
+                r.joined_commissioner or r.open_date or as_at,
+                r.left_commissioner,
+            )
+            for r in practices
+            if r.commissioner
+        ]
+        await _write_memberships(spans, practice_ids, ccg_ids, newest, summary)
+        known = {
+            r["practice"]
+            for r in await PracticeRegion.select(PracticeRegion.practice).where(PracticeRegion.as_at == as_at)
+        }
+        await db.bulk_insert(
+            "practice_edition_region",
+            ("practice", "region", "as_at"),
+            [
+                (practice_ids[r.code], region_ids[r.region_code], as_at)
+                for r in practices
+                if practice_ids[r.code] not in known
+            ],
+        )
         missing = sorted(set(existing) - seen)
-        if missing:
-            summary.add("practices in the tracker but not in this file (left as they are)", missing[0], n=len(missing))
+        if missing and newest:
+            summary.add(
+                "practices in the tracker but not in this file (shown as not in the ODS file since "
+                f"{as_at:%-d %B %Y}; left as they are)",
+                missing[0],
+                n=len(missing),
+            )
         await audit.record("import.ods", actor=actor, entity_type="import", detail=summary.as_dict())
+    return summary
+
+
+async def _insert_id(row: Any) -> int:
+    result = await type(row).insert(row).returning(type(row).id)
+    return int(result[0]["id"])
+
+
+async def _write_memberships(
+    records: list[MembershipRecord],
+    practice_ids: dict[str, int],
+    ccg_ids: dict[str, int],
+    newest: bool,
+    summary: ImportSummary,
+) -> None:
+    """Upsert membership spans keyed on (practice, CCG, start). An end date is added when one is
+    learnt; a newer source may change it, an older one never removes it."""
+    existing = {
+        (r["practice"], r["ccg"], r["start_date"]): r
+        for r in await PracticeMembership.select(
+            PracticeMembership.id,
+            PracticeMembership.practice,
+            PracticeMembership.ccg,
+            PracticeMembership.start_date,
+            PracticeMembership.end_date,
+        )
+    }
+    new_rows: list[tuple[Any, ...]] = []
+    seen: set[tuple[int, int, dt.date]] = set()
+    for r in records:
+        practice_id = practice_ids.get(r.practice_code)
+        ccg_id = ccg_ids.get(r.commissioner)
+        if practice_id is None or ccg_id is None:
+            continue
+        key = (practice_id, ccg_id, r.start_date)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = existing.get(key)
+        if row is None:
+            new_rows.append((practice_id, ccg_id, r.start_date, r.end_date))
+            summary.add("memberships recorded")
+        elif row["end_date"] != r.end_date and (row["end_date"] is None or (newest and r.end_date is not None)):
+            await PracticeMembership.update({PracticeMembership.end_date: r.end_date}).where(
+                PracticeMembership.id == row["id"]
+            )
+            summary.add("memberships updated", r.practice_code)
+    await db.bulk_insert("practice_membership", ("practice", "ccg", "start_date", "end_date"), new_rows)
+
+
+def ccg_display_name(upper: str) -> str:
+    """'NHS HARTLEPOOL AND STOCKTON-ON-TEES CCG' -> 'NHS Hartlepool and Stockton-on-Tees CCG'."""
+    small = {"and", "of", "on", "upon", "the", "in", "with", "le", "by"}
+    keep = {"NHS", "CCG", "ICB", "II", "CIC"}
+    words = []
+    for i, word in enumerate(upper.split()):
+        parts = []
+        for j, part in enumerate(word.split("-")):
+            low = part.lower()
+            if part in keep or any(ch.isdigit() for ch in part):
+                parts.append(part)
+            elif (i > 0 or j > 0) and low in small:
+                parts.append(low)
+            else:
+                parts.append(low[:1].upper() + low[1:])
+        words.append("-".join(parts))
+    return " ".join(words)
+
+
+async def import_ccgs(data: bytes, *, actor: str = "system") -> ImportSummary:
+    """The ODS CCG file (eccg.csv): names, open and close dates of every CCG, closed ones too."""
+    records = parse_ccgs(data)
+    summary = ImportSummary("ODS CCG import")
+    summary.facts["edition dated"] = edition_date(records).isoformat()
+    summary.add("records read", n=len(records))
+    async with db.write_transaction():
+        await _edition("ccgs", edition_date(records), len(records))
+        existing = {r["code"]: r for r in await Ccg.select()}
+        for r in records:
+            if not r.is_ccg:
+                summary.add("skipped: not a CCG (an integrated care board or sub-ICB entity, 2021 on)", r.code)
+                continue
+            values: dict[str, Any] = {
+                "name": ccg_display_name(r.name),
+                "open_date": r.open_date,
+                "close_date": r.close_date,
+            }
+            row = existing.get(r.code)
+            if row is None:
+                await Ccg.insert(Ccg(code=r.code, name=values["name"], open_date=r.open_date, close_date=r.close_date))
+                summary.add("ccgs created", r.code)
+                continue
+            changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
+            if changed:
+                await Ccg.update(changed).where(Ccg.id == row["id"])
+                summary.add("ccgs updated", r.code)
+            else:
+                summary.add("unchanged")
+        await audit.record("import.ccgs", actor=actor, entity_type="import", detail=summary.as_dict())
+    return summary
+
+
+async def import_memberships(data: bytes, *, actor: str = "system") -> ImportSummary:
+    """The ODS membership file (epcmem.csv): which CCG each practice belonged to, and when."""
+    records = parse_memberships(data)
+    as_at = edition_date(records)
+    summary = ImportSummary("ODS membership import")
+    summary.facts["edition dated"] = as_at.isoformat()
+    summary.add("records read", n=len(records))
+    async with db.write_transaction():
+        newest, _ = await _edition("memberships", as_at, len(records))
+        practice_ids = {r["ods_code"]: r["id"] for r in await Practice.select(Practice.id, Practice.ods_code)}
+        ccg_ids = {r["code"]: r["id"] for r in await Ccg.select(Ccg.id, Ccg.code)}
+        wanted: list[MembershipRecord] = []
+        for r in records:
+            if not r.is_ccg:
+                summary.add("skipped: a commissioner before CCGs (a primary care trust code)")
+            elif r.practice_code not in practice_ids:
+                summary.add(
+                    "skipped: practice not in the tracker (import the ODS practice file first?)", r.practice_code
+                )
+            elif r.commissioner not in ccg_ids:
+                summary.add("skipped: CCG not in the tracker (import the CCG file first?)", r.commissioner)
+            else:
+                wanted.append(r)
+        before = summary.counts.get("memberships recorded", 0) + summary.counts.get("memberships updated", 0)
+        await _write_memberships(wanted, practice_ids, ccg_ids, newest, summary)
+        after = summary.counts.get("memberships recorded", 0) + summary.counts.get("memberships updated", 0)
+        summary.add("unchanged", n=len(wanted) - (after - before))
+        await audit.record("import.memberships", actor=actor, entity_type="import", detail=summary.as_dict())
     return summary
 
 

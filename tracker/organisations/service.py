@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -9,7 +11,8 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
-from tracker.tables import Ccg, ListSize, Practice, Region
+from tracker.organisations.history import OrgHistory, PracticeNow, Span
+from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, PracticeMembership, PracticeRegion, Region
 
 SEARCH_LIMIT = 50
 
@@ -139,3 +142,83 @@ async def counts() -> dict[str, Any]:
         "practices_by_status": {r["status"]: r["n"] for r in by_status},
         "list_size_rows": await ListSize.count(),
     }
+
+
+# --- Organisations as they were ------------------------------------------------------------
+
+
+async def history(practice_id: int | None = None) -> OrgHistory:
+    """Every practice's memberships and every CCG's regions of the time (one practice's, when
+    given), for the rules in `organisations.history`."""
+    out = OrgHistory()
+    practices = Practice.select(
+        Practice.id,
+        Practice.ccg,
+        Practice.region,
+        Practice.open_date,
+        Practice.close_date,
+        Practice.status,
+        Practice.ods_as_at,
+    )
+    spans = PracticeMembership.select(
+        PracticeMembership.practice, PracticeMembership.ccg, PracticeMembership.start_date, PracticeMembership.end_date
+    ).order_by(PracticeMembership.start_date)
+    if practice_id is not None:
+        practices = practices.where(Practice.id == practice_id)
+        spans = spans.where(PracticeMembership.practice == practice_id)
+    for r in await practices:
+        out.practices[r["id"]] = PracticeNow(
+            r["id"], r["ccg"], r["region"], r["open_date"], r["close_date"], r["status"], r["ods_as_at"]
+        )
+    for r in await spans:
+        out.spans.setdefault(r["practice"], []).append(Span(r["ccg"], r["start_date"], r["end_date"]))
+    for r in await CcgRegion.select(CcgRegion.ccg, CcgRegion.region, CcgRegion.as_at).order_by(CcgRegion.as_at):
+        out.ccg_regions.setdefault(r["ccg"], []).append((r["as_at"], r["region"]))
+    for r in await Ccg.select(Ccg.id, Ccg.region):
+        out.ccg_region_now[r["id"]] = r["region"]
+    regions = PracticeRegion.select(PracticeRegion.practice, PracticeRegion.region, PracticeRegion.as_at).order_by(
+        PracticeRegion.as_at
+    )
+    if practice_id is not None:
+        regions = regions.where(PracticeRegion.practice == practice_id)
+    for r in await regions:
+        out.practice_regions.setdefault(r["practice"], []).append((r["as_at"], r["region"]))
+    latest = (
+        await OdsEdition.select(OdsEdition.as_at)
+        .where(OdsEdition.kind == "practices")
+        .order_by(OdsEdition.as_at, ascending=False)
+        .first()
+    )
+    out.latest_edition = latest["as_at"] if latest else None
+    return out
+
+
+async def regions_by_id() -> list[dict[str, Any]]:
+    return await Region.select(Region.id, Region.code, Region.name)
+
+
+async def list_size_history(practice_id: int | None = None) -> dict[int, list[tuple[dt.date, int]]]:
+    """Each practice's registered patients per snapshot date, oldest first."""
+    query = ListSize.select(ListSize.practice, ListSize.snapshot_date, ListSize.patients).order_by(
+        ListSize.snapshot_date
+    )
+    if practice_id is not None:
+        query = query.where(ListSize.practice == practice_id)
+    out: dict[int, list[tuple[dt.date, int]]] = {}
+    for r in await query:
+        out.setdefault(r["practice"], []).append((r["snapshot_date"], r["patients"]))
+    return out
+
+
+@dataclass(frozen=True)
+class PracticeName:
+    id: int
+    ods_code: str
+    name: str
+    clinical_system: str
+
+
+async def practice_names() -> dict[int, PracticeName]:
+    """Every practice's code, name and clinical system, open or closed."""
+    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.clinical_system)
+    return {r["id"]: PracticeName(r["id"], r["ods_code"], r["name"], r["clinical_system"] or "") for r in rows}

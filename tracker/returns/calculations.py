@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.figures import rules
 from tracker.indicators.catalogue import IndicatorSpec
 
 STATES = ("draft", "submitted", "approved", "returned")
@@ -287,7 +288,7 @@ def may_approve(state: str | None) -> str | None:
 
 
 def on_time(first_submitted_at: dt.datetime | None, due_on: dt.date) -> bool:
-    return first_submitted_at is not None and first_submitted_at.date() <= due_on
+    return rules.on_time(first_submitted_at, due_on)
 
 
 def deadline_status(window: Window, today: dt.date) -> str:

@@ -15,6 +15,7 @@ from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry, Window
 from tracker.tables import LockException, Period, Practice, PracticeReturn, ReturnValue
@@ -76,7 +77,9 @@ def window_of(period: dict[str, Any]) -> Window:
 
 
 def scope_of(practice: dict[str, Any]) -> Scope:
-    return Scope(practice_id=practice["id"], ccg_id=practice["ccg"], region_id=practice.get("region"))
+    """Where a practice sits today: its CCG and that CCG's region (never the practice's own region
+    column, which the ODS file can set differently from its CCG's)."""
+    return organisations.practice_scope(practice)
 
 
 async def practice_by_code(ods_code: str) -> dict[str, Any]:
@@ -88,6 +91,7 @@ async def practice_by_code(ods_code: str) -> dict[str, Any]:
             Practice.ccg,
             Practice.region,
             Practice.status,
+            Practice.ccg.region,
             Practice.ccg.code,
             Practice.ccg.name,
         )
@@ -379,7 +383,9 @@ async def my_practices(user: Principal) -> list[dict[str, Any]]:
     if not user.practice_ids:
         return []
     return (
-        await Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.ccg, Practice.region)
+        await Practice.select(
+            Practice.id, Practice.ods_code, Practice.name, Practice.ccg, Practice.region, Practice.ccg.region
+        )
         .where(Practice.id.is_in(list(user.practice_ids)))
         .order_by(Practice.name)
     )

@@ -20,6 +20,11 @@ def percent(value: float | None, places: int = 0) -> str:
     return f"{value:.{places}f}%"
 
 
+def score(value: float | None) -> str:
+    """A maturity score, out of 100, written the same way on every page, workbook and email."""
+    return "–" if value is None else f"{value:.1f}"
+
+
 def pounds(pence: int | None) -> str:
     if pence is None:
         return "–"
