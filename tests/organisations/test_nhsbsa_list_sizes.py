@@ -92,3 +92,17 @@ async def test_a_file_name_without_its_quarter_needs_the_option(clean_db):
         await listsize_import_service.import_nhsbsa_list_sizes(QUARTER, file_name="list.csv")
     summary = await listsize_import_service.import_nhsbsa_list_sizes(QUARTER, file_name="list.csv", snapshot=APRIL_2015)
     assert summary.facts["snapshot date"] == "2015-04-01"
+
+
+async def test_the_ccg_is_compared_with_the_practices_membership_on_the_snapshot_date(clean_db):
+    # The December 2019 practice file has today's CCGs (after the 2018 mergers); the membership
+    # file says which CCG each practice was in on 1 April 2015.
+    await import_service.import_ods((SHARED_DATA / "epraccur.csv").read_bytes())
+    key = "placed, in another CCG than the tracker has for that date (kept as published)"
+    today = await listsize_import_service.import_nhsbsa_list_sizes(QUARTER, file_name=NAME)
+    assert today.counts[key] == 839  # against the CCGs of 2019
+    await import_service.import_memberships((SHARED_DATA / "ods" / "epcmem.csv").read_bytes())
+    of_the_time = await listsize_import_service.import_nhsbsa_list_sizes(QUARTER, file_name=NAME)
+    assert not of_the_time.changed
+    assert of_the_time.counts[key] == 8
+    assert "M85097: tracker 13P, file 04X" in of_the_time.examples[key]

@@ -103,7 +103,7 @@ async def _import(feed: FeedFile, what: str, actor: str, progress: Progress | No
         summary.add(key, n=n)
     report(f"worked out {len(values):,} quarterly values; writing")
     async with db.write_transaction():
-        practices = await practice_places()
+        practices = await practice_places(feed.months[-1])
         known_ccgs = await ccg_codes()
         ids: dict[str, int] = {}
         for code in sorted(feed.ccg_of):

@@ -19,6 +19,7 @@ from tracker.audit import service as audit
 from tracker.organisations.files import FileRefused
 from tracker.organisations.import_service import ImportSummary
 from tracker.organisations.listsize_files import BANDS, parse_band_file, snapshot_from_name
+from tracker.organisations.service import history
 from tracker.tables import Ccg, ListSize, ListSizeBand, Practice
 
 Progress = Callable[[str], None]
@@ -49,10 +50,17 @@ class PracticePlace:
     status: str
 
 
-async def practice_places() -> dict[str, PracticePlace]:
-    """Every practice in the register by ODS code, with its CCG as the tracker has it."""
-    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.status, Practice.ccg.code)
-    return {r["ods_code"]: PracticePlace(r["id"], r["ccg.code"], r["status"]) for r in rows}
+async def practice_places(day: dt.date) -> dict[str, PracticePlace]:
+    """Every practice in the register by ODS code, with the CCG the tracker has for it on `day`
+    (its membership of the time; today's CCG where no history covers the day)."""
+    ccg_code_of = {r["id"]: r["code"] for r in await Ccg.select(Ccg.id, Ccg.code)}
+    past = await history()
+    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.status)
+    out: dict[str, PracticePlace] = {}
+    for r in rows:
+        ccg_id = past.ccg_on(r["id"], day)
+        out[r["ods_code"]] = PracticePlace(r["id"], ccg_code_of.get(ccg_id) if ccg_id else None, r["status"])
+    return out
 
 
 async def ccg_codes() -> set[str]:
@@ -79,7 +87,7 @@ def place(
         )
     elif found.ccg_code and found.ccg_code != ccg_code:
         summary.add(
-            "placed, in another CCG than the tracker has (kept as published)",
+            "placed, in another CCG than the tracker has for that date (kept as published)",
             f"{practice_code}: tracker {found.ccg_code}, file {ccg_code}",
         )
     return found
@@ -154,7 +162,7 @@ async def import_nhsbsa_list_sizes(
     summary.facts["snapshot date"] = snapshot.isoformat()
     summary.add("rows read", n=len(records))
     async with db.write_transaction():
-        practices = await practice_places()
+        practices = await practice_places(snapshot)
         known_ccgs = await ccg_codes()
         placed: list[tuple[int, PublishedSize]] = []
         for r in records:
