@@ -2,6 +2,7 @@
 out from it by hand."""
 
 import csv
+import datetime as dt
 import functools
 import io
 import zipfile
@@ -67,7 +68,7 @@ async def test_pomi_2018_gives_the_share_registered_for_online_services_by_the_n
     assert 20 < england.value < 40  # about a quarter of patients by mid-2018
 
     # The list sizes of the time, for fair shares in 2018/19.
-    assert await ListSize.count().where(ListSize.snapshot_date == "2018-04-30") > 6_500
+    assert await ListSize.count().where(ListSize.snapshot_date == dt.date(2018, 4, 30)) > 6_500
 
     created = await FeedValue.count()
     second = await service.import_pomi(POMI_ZIP)
