@@ -55,6 +55,10 @@ async def test_a_large_difference_is_flagged_on_the_form_and_in_the_review_queue
     check_page(queue.text)
     row = queue.text.split('id="return-A81002"', 1)[1].split("</tr>", 1)[0]
     assert "Differs from feed" in row and "GP2GP_UTIL_PCT" in row
+    # The return the reviewer opens shows the feed beside the value too.
+    opened = await client.get(f"/practices/A81002/returns/{OPEN_URL}")
+    check_page(opened.text)
+    assert "National feed (GP2GP): 40.0%: <strong>differs a lot</strong>" in opened.text
 
 
 async def test_values_close_to_the_feed_are_not_flagged(client):

@@ -95,9 +95,12 @@ def form_sections(
 
 
 def value_rows(
-    specs: list[IndicatorSpec], entries: dict[str, Entry], previous: dict[str, Entry]
+    specs: list[IndicatorSpec],
+    entries: dict[str, Entry],
+    previous: dict[str, Entry],
+    feeds: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of a read-only return, for the summary table."""
+    """Rows of a read-only return, for the summary table (with the national feeds' values)."""
     return [
         {
             "theme": s.theme,
@@ -105,6 +108,7 @@ def value_rows(
             "value": format_value(s, entries.get(s.code)),
             "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
             "comment": (entries.get(s.code) or Entry()).comment,
+            "feed": (feeds or {}).get(s.code),
         }
         for s in specs
     ]

@@ -120,7 +120,7 @@ async def _page(
             "locked_reason": editable_reason,
             "version": ctx.version,
             "sections": presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds),
-            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous),
+            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous, feeds),
             "warnings": list(warnings.values()),
             "errors": errors,
             "conflict": conflict,
