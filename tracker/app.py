@@ -38,6 +38,7 @@ def feature_routes() -> list[Any]:
     """Every feature's route handlers. Each feature module exposes ROUTES."""
     from tracker.accounts import routes as accounts
     from tracker.exports import routes as exports
+    from tracker.figures import api_routes as figures
     from tracker.funding import routes as funding
     from tracker.maturity import routes as maturity
     from tracker.notifications import routes as notifications
@@ -52,6 +53,7 @@ def feature_routes() -> list[Any]:
         *funding.ROUTES,
         *exports.ROUTES,
         *notifications.ROUTES,
+        *figures.ROUTES,
     ]
 
 

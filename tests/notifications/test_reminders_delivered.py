@@ -117,10 +117,13 @@ async def test_temporary_refusals_retry_with_backoff_and_permanent_ones_are_flag
     assert report.queued == 2  # one CCG lead each for 00K and 11J
     await deliver(mail_settings, now=AS_AT + dt.timedelta(minutes=6))
     [digest] = smtp.inbox.to("lead@00k.test")
-    assert digest["Subject"] == "Weekly status report: NHS Hartlepool and Stockton-on-Tees CCG (00K), 2017/18 Q4"
+    assert (
+        digest["Subject"]
+        == "Weekly status report: NHS Hartlepool and Stockton-on-Tees CCG (00K), 2017/18 Q4 (provisional)"
+    )
     text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Unreachable practices (1)" in text and "A81002 Queens Park Medical Centre" in text
-    assert "Returns in for 2017/18 Q4: 0 of 2" in text
+    assert "Returns in for 2017/18 Q4 (provisional): 0 of 2" in text
     attachments = list(digest.iter_attachments())
     assert attachments or "could not be attached" in text
 

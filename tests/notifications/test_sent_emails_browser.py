@@ -34,5 +34,5 @@ async def test_reminder_and_ccg_report_on_the_sent_emails_page(
     ).click()
     await page.get_by_role("heading", name="The email").wait_for()
     assert await page.get_by_role("heading", name="Overdue practices (0)").is_visible()
-    assert await page.get_by_text("Returns in for 2017/18 Q4", exact=True).is_visible()
+    assert await page.get_by_text("Returns in for 2017/18 Q4 (provisional)", exact=True).is_visible()
     await screenshot(page, "notifications-ccg-report")

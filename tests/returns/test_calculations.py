@@ -112,7 +112,9 @@ def test_lifecycle_rules():
     assert "locked" in calc.practice_may_edit("draft", Q4, dt.date(2018, 6, 6), dt.date(2018, 6, 5))
     assert calc.may_approve("submitted") is None and calc.may_approve("draft")
     assert "locked" in calc.may_return("submitted", Q4, dt.date(2018, 6, 1), None)
-    assert calc.on_time(dt.datetime(2018, 4, 30, 23, 0, tzinfo=dt.UTC), Q4.due_on)
+    # On time means by 23:59:59 UK time on the due date: in British Summer Time that is 22:59:59 UTC.
+    assert calc.on_time(dt.datetime(2018, 4, 30, 22, 59, 59, tzinfo=dt.UTC), Q4.due_on)
+    assert not calc.on_time(dt.datetime(2018, 4, 30, 23, 0, tzinfo=dt.UTC), Q4.due_on)
     assert not calc.on_time(dt.datetime(2018, 5, 1, 0, 1, tzinfo=dt.UTC), Q4.due_on)
     assert not calc.on_time(None, Q4.due_on)
 

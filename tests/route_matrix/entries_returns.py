@@ -112,6 +112,10 @@ ENTRIES = [
     # The suppliers' API takes bearer tokens only: 401 signed out, 403 for a website session.
     # Token scope (practice / CCG) is tested in tests/returns/test_api_and_admin.py.
     Entry("GET", "/api/v1/practices/{ods_code:str}/returns", params=_practice, allow=NOBODY),
+    # Token scope for figures is tested in tests/figures/test_consistency.py.
+    Entry(
+        "GET", "/api/v1/figures/{level:str}/{code:str}", params=lambda t: {"level": "ccg", "code": "00K"}, allow=NOBODY
+    ),
     Entry("GET", "/api/v1/practices/{ods_code:str}/returns/{period_code:str}", params=_return, allow=NOBODY),
     Entry(
         "PUT",

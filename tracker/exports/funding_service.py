@@ -12,6 +12,7 @@ from typing import Any
 
 from tracker import db
 from tracker.exports.calculations import FUNDING_KEYS, LedgerRow, PracticeRow
+from tracker.maturity import service as maturity
 
 
 @dataclass
@@ -31,9 +32,15 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _ccg_filter(scope: str, scope_id: int | None, alias: str) -> tuple[str, tuple[Any, ...]]:
+async def _ccg_filter(
+    scope: str, scope_id: int | None, alias: str, period: dict[str, Any]
+) -> tuple[str, tuple[Any, ...]]:
     if scope == "region":
-        return f" AND {alias}.region = {{}}", (scope_id,)
+        # The CCGs the region had in the period, not those it has now.
+        ids = [c for c, r in (await maturity.ccg_regions_in(period["id"])).items() if r == scope_id]
+        if not ids:
+            return " AND 1 = 0", ()
+        return f" AND {alias}.id IN ({', '.join('{}' for _ in ids)})", tuple(ids)
     if scope == "ccg":
         return f" AND {alias}.id = {{}}", (scope_id,)
     return "", ()
@@ -47,7 +54,7 @@ async def funding_for(
         return Funding(available=False)
     fy = period["financial_year"]
     end = _date(period["end_date"])
-    where, args = _ccg_filter(scope, scope_id, "c")
+    where, args = await _ccg_filter(scope, scope_id, "c", period)
     stream_name = {s["id"]: s["name"] for s in streams}
     ledger = [
         LedgerRow(

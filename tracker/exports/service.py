@@ -259,7 +259,8 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         scope_code=t.code,
         scope_name=t.name,
         period_code=period["code"],
-        period_label=period["code"].replace("-", " "),
+        period_label=period["code"].replace("-", " ")
+        + (" (provisional)" if rules.provisional(as_date(period["locks_on"]), today) else ""),
         period_start=as_date(period["start_date"]) or today,
         period_end=as_date(period["end_date"]) or today,
         period_due=as_date(period["due_on"]) or today,
@@ -276,6 +277,9 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         maturity_available=maturity_available,
         forecast_available=False,
         funding_available=funding.available,
+        notes=[f"{period['code'].replace('-', ' ')} is provisional: {rules.definition('Provisional')}"]
+        if rules.provisional(as_date(period["locks_on"]), today)
+        else [],
     )
 
 

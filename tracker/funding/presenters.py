@@ -78,6 +78,7 @@ def verdict(difference: float | None, comparison_n: int) -> str:
 
 def key_figures(
     latest: dict[str, Any] | None,
+    fair_pence: int,
     lines: list[dict[str, Any]],
     transition: list[dict[str, Any]],
     bids: list[dict[str, Any]],
@@ -87,7 +88,7 @@ def key_figures(
     """The four headline figures of the funding overview."""
     fair = (
         {
-            "value": pounds(int(latest["pot_pence"])),
+            "value": pounds(fair_pence),
             "label": f"fair shares in {latest['financial_year']} to {len(lines)} CCGs",
         }
         if latest

@@ -63,14 +63,17 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
     runs = await service.runs()
     latest = next((r for r in runs if r["state"] == "approved" and r["stream_code"] == "GPIT_REVENUE"), None)
     lines: list[dict[str, Any]] = []
+    fair_pence = 0
     if latest is not None:
         detail = await service.run_detail(latest["id"])
-        lines = presenters.allocation_lines([ln for ln in detail["lines"] if visible(ln["ccg_code"])])
+        shown = [ln for ln in detail["lines"] if visible(ln["ccg_code"])]
+        fair_pence = sum(int(ln["amount_pence"]) for ln in shown)  # the user's CCGs' share, not the pot
+        lines = presenters.allocation_lines(shown)
     transition = [r for r in await applications_service.transition_applications() if visible(r["ccg_code"])]
     bids = [b for b in await applications_service.bids() if visible(b["ccg_code"])]
     scenarios = await reallocation_service.scenarios()
     awarded = await awards_service.total_awarded(region_id)
-    key_figures = presenters.key_figures(latest, lines, transition, bids, scenarios, awarded)
+    key_figures = presenters.key_figures(latest, fair_pence, lines, transition, bids, scenarios, awarded)
     return Template(
         "funding/overview.html",
         context={

@@ -34,6 +34,17 @@ def _crumbs(
     return items
 
 
+async def _names_in(period: service.ScoredPeriod) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Region and CCG names, each CCG with the region it was in during the period."""
+    regions, ccgs = await service.org_names()
+    then = await service.ccg_regions_in(period.id)
+    return regions, {i: {**c, "region": then.get(i, c["region"])} for i, c in ccgs.items()}
+
+
+def _provisional(choices: list[service.ScoredPeriod], today: dt.date) -> frozenset[str]:
+    return frozenset(p.code for p in choices if p.provisional(today))
+
+
 def _org_rows(
     aggregates: dict[int, calc.Aggregate],
     names: dict[int, dict[str, Any]],
@@ -61,7 +72,7 @@ async def england(
 ) -> dict[str, Any]:
     require(user, Action.VIEW, NATIONAL_SCOPE)
     period, choices = await service.choose_period(period_code, today)
-    regions, ccgs = await service.org_names()
+    regions, ccgs = await _names_in(period)
     total = await service.england_score(period.id)
     region_rows = _org_rows(await service.org_scores("region", period.id), regions, "/dashboards/regions", period.code)
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
@@ -69,7 +80,7 @@ async def england(
     return {
         "title": "England: digital maturity of GP practices",
         "period": period,
-        "period_label": pr.period_label(period.code),
+        "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "headline": pr.headline(total),
         "regions_chart": pr.maturity_bars("Regions by maturity index", region_rows, total),
@@ -78,7 +89,11 @@ async def england(
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs", "Region"),
             "trend": (
                 trend := pr.trend(
-                    "England", await service.org_trend("england", 0), None, pr.query(base, format="csv", table="trend")
+                    "England",
+                    await service.org_trend("england", 0),
+                    None,
+                    pr.query(base, format="csv", table="trend"),
+                    _provisional(choices, today),
                 )
             )["table"],
         },
@@ -97,7 +112,7 @@ async def region(
 ) -> dict[str, Any]:
     row = await organisations.region(code, user)
     period, choices = await service.choose_period(period_code, today)
-    _, ccgs = await service.org_names()
+    _, ccgs = await _names_in(period)
     total = (await service.org_scores("region", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
     national = await service.england_score(period.id)
     in_region = {i: c for i, c in ccgs.items() if c["region"] == row["id"]}
@@ -109,12 +124,13 @@ async def region(
         await service.org_trend("region", row["id"]),
         await service.org_trend("england", 0),
         pr.query(base, format="csv", table="trend"),
+        _provisional(choices, today),
     )
     return {
         "title": f"{name}: digital maturity",
         "org": row,
         "period": period,
-        "period_label": pr.period_label(period.code),
+        "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "headline": pr.headline(total, national),
         "ccg_chart": pr.maturity_bars(f"CCGs in {name} by maturity index", ccg_rows, national),
@@ -153,6 +169,7 @@ async def ccg(
         await service.org_trend("ccg", row["id"]),
         await service.org_trend("england", 0),
         pr.query(base, format="csv", table="trend"),
+        _provisional(choices, today),
     )
     region_row = (
         {"id": row["region"], "code": row["region.code"], "name": row["region.name"]} if row["region"] else None
@@ -161,7 +178,7 @@ async def ccg(
         "title": f"{name}: digital maturity",
         "org": row,
         "period": period,
-        "period_label": pr.period_label(period.code),
+        "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "headline": pr.headline(total, national),
         "distribution": pr.distribution(practices, name),
@@ -208,7 +225,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         "title": practice_title(row["name"]),
         "practice": row,
         "period": period,
-        "period_label": pr.period_label(period.code),
+        "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "current": current,
         "level_name": calc.level_name(current.level),
@@ -264,7 +281,7 @@ async def indicator(user: Principal, code: str, period_code: str | None, today: 
         "spec": spec,
         "summary": pp.indicator_summary(spec),
         "period": period,
-        "period_label": pr.period_label(period.code),
+        "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "fan": fan,
         "tables": tables,

@@ -27,8 +27,9 @@ class PeriodChoice:
     selected: bool
 
 
-def period_label(code: str) -> str:
-    return code.replace("-", " ")
+def period_label(code: str, provisional: bool = False) -> str:
+    """'2017/18 Q4', with '(provisional)' while the period's returns can still change."""
+    return code.replace("-", " ") + (" (provisional)" if provisional else "")
 
 
 def period_choices(choices: Sequence[Any], current: Any) -> list[dict[str, Any]]:
@@ -193,9 +194,11 @@ def trend(
     rows: list[tuple[str, calc.Aggregate]],
     england: list[tuple[str, calc.Aggregate]] | None,
     csv_href: str,
+    provisional: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Maturity and the share on track by period (beside England's maturity), and its table."""
-    labels = [period_label(code) for code, _ in rows]
+    """Maturity and the share on track by period (beside England's maturity), and its table.
+    Provisional periods (still open) are labelled so, never drawn as if final."""
+    labels = [period_label(code) + (" *" if code in provisional else "") for code, _ in rows]
     lines = [
         charts.Line(name, [(i, a.maturity) for i, (_, a) in enumerate(rows)], charts.BLUE, "solid", markers=True),
         charts.Line(
@@ -228,12 +231,19 @@ def trend(
         csv_href=csv_href,
     )
     for code, a in rows:
-        values: list[Any] = [period_label(code), a.maturity, a.share_on_track, a.completeness, a.timeliness]
+        values: list[Any] = [
+            period_label(code, code in provisional),
+            a.maturity,
+            a.share_on_track,
+            a.completeness,
+            a.timeliness,
+        ]
         table.add([values[0], score(a.maturity), pct(a.share_on_track), pct(a.completeness), pct(a.timeliness)], values)
     summary = (
         f"{name}'s maturity index went from {score(rows[0][1].maturity)} in {period_label(rows[0][0])} "
-        f"to {score(rows[-1][1].maturity)} in {period_label(rows[-1][0])}; "
+        f"to {score(rows[-1][1].maturity)} in {period_label(rows[-1][0], rows[-1][0] in provisional)}; "
         f"{pct(rows[-1][1].share_on_track)} of its practices were on track in {period_label(rows[-1][0])}."
+        + (" Periods marked * are provisional: their returns are still coming in." if provisional else "")
         if rows
         else "No scores yet."
     )

@@ -79,6 +79,10 @@ class ScoredPeriod:
     start_date: dt.date
     end_date: dt.date
     due_on: dt.date
+    locks_on: dt.date | None = None
+
+    def provisional(self, today: dt.date) -> bool:
+        return rules.provisional(self.locks_on, today)
 
 
 # --- What is scored ------------------------------------------------------------------------
@@ -89,14 +93,14 @@ async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
     a period that has opened expects returns even before the first one arrives."""
     rows = await db.fetch(
         """
-        SELECT id, code, start_date, end_date, due_on FROM period
+        SELECT id, code, start_date, end_date, due_on, locks_on FROM period
         WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
                              WHERE p.id IN (SELECT DISTINCT period FROM practice_return) OR p.opens_on <= {})
         ORDER BY start_date
         """,
         today or dt.date.min,
     )
-    return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"]) for r in rows]
+    return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"], r["locks_on"]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -730,3 +734,19 @@ async def period_members(period_id: int, scope: str = "england", org_id: int | N
         )
         for r in rows
     ]
+
+
+async def ccg_regions_in(period_id: int) -> dict[int, int]:
+    """Each CCG's region in a period: the region most of the practices it had then counted under."""
+    rows = await db.fetch(
+        """SELECT ccg_id, region_id, COUNT(*) AS n FROM practice_score
+           WHERE period = {} AND ccg_id IS NOT NULL AND region_id IS NOT NULL
+           GROUP BY ccg_id, region_id""",
+        period_id,
+    )
+    best: dict[int, tuple[int, int]] = {}
+    for r in rows:
+        n = int(r["n"])
+        if r["ccg_id"] not in best or n > best[r["ccg_id"]][1]:
+            best[r["ccg_id"]] = (r["region_id"], n)
+    return {ccg: region for ccg, (region, _) in best.items()}

@@ -31,13 +31,14 @@ log = logging.getLogger(__name__)
 async def _periods(today: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the latest period that has opened, the latest whose due date has passed)."""
     rows = await fetch(
-        "SELECT id, code, financial_year, quarter, due_on, opens_on FROM period WHERE opens_on <= {} "
+        "SELECT id, code, financial_year, quarter, due_on, opens_on, locks_on FROM period WHERE opens_on <= {} "
         "ORDER BY start_date DESC LIMIT 2",
         today,
     )
     for r in rows:
         r["due_on"] = _date(r["due_on"])
-        r["label"] = f"{r['financial_year']} Q{r['quarter']}"
+        provisional = rules.provisional(_date(r["locks_on"]), today)
+        r["label"] = f"{r['financial_year']} Q{r['quarter']}" + (" (provisional)" if provisional else "")
     current = rows[0] if rows else None
     timely = next((r for r in rows if r["due_on"] < today), None)
     return current, timely

@@ -222,3 +222,22 @@ async def practice_names() -> dict[int, PracticeName]:
     """Every practice's code, name and clinical system, open or closed."""
     rows = await Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.clinical_system)
     return {r["id"]: PracticeName(r["id"], r["ods_code"], r["name"], r["clinical_system"] or "") for r in rows}
+
+
+async def locate(scope: str, code: str) -> tuple[int | None, Scope] | None:
+    """An organisation's id and where it sits today, for the authorisation policy."""
+    code = code.upper()
+    if scope == "england":
+        return (None, Scope()) if code in ("ENG", "ENGLAND") else None
+    if scope == "region":
+        row = await Region.select(Region.id).where(Region.code == code).first()
+        return (row["id"], Scope(region_id=row["id"])) if row else None
+    if scope == "ccg":
+        ccg = await Ccg.select(Ccg.id, Ccg.region).where(Ccg.code == code).first()
+        return (ccg["id"], Scope(ccg_id=ccg["id"], region_id=ccg["region"])) if ccg else None
+    practice = (
+        await Practice.select(Practice.id, Practice.ccg, Practice.region, Practice.ccg.region)
+        .where(Practice.ods_code == code)
+        .first()
+    )
+    return (practice["id"], practice_scope(practice)) if practice else None

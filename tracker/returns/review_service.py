@@ -12,6 +12,7 @@ from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.maturity import service as maturity
+from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
 from tracker.returns.service import Actor, exception_until, window_of
 from tracker.tables import Period, PracticeReturn
@@ -129,8 +130,8 @@ async def decide(
                     "detail": detail,
                 }
             )
-            if approve:
-                refresh.append((row["practice"], row["period"]))
+            # Returned ones too: the dashboards' figures read the state of each return.
+            refresh.append((row["practice"], row["period"]))
         await audit.record_many(events)
     for practice_id, period_id in refresh:
         await maturity.refresh_practice(practice_id, period_id)
@@ -138,7 +139,9 @@ async def decide(
 
 
 async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
-    """Practices x the latest opened periods, each cell a state, with per-period counts."""
+    """Practices x the latest opened periods, each cell a state, with per-period counts. A row for
+    each practice counted under the CCG in any of those periods; the counts are the dashboards'
+    (expected, received and on time by the one rule, under the CCG of each period)."""
     period_rows = list(
         reversed(
             await Period.select(Period.id, Period.code, Period.due_on, Period.locks_on)
@@ -147,32 +150,36 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
             .limit(periods)
         )
     )
-    practices = await db.fetch(
-        "SELECT id, ods_code, name FROM practice WHERE ccg = {} AND status = 'A' ORDER BY name", ccg_id
+    await maturity.ensure_scored(today)
+    members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
+    ids = {m.practice_id for ms in members.values() for m in ms}
+    names = await organisations.practice_names()
+    practices = sorted(
+        ({"id": i, "ods_code": names[i].ods_code, "name": names[i].name} for i in ids),
+        key=lambda p: (str(p["name"]), str(p["ods_code"])),
     )
     cells: dict[tuple[int, int], dict[str, Any]] = {}
     if period_rows and practices:
         placeholders = ", ".join("{}" for _ in period_rows)
         rows = await db.fetch(
             f"""SELECT r.practice, r.period, r.state, r.first_submitted_at
-                FROM practice_return r JOIN practice p ON p.id = r.practice
-                WHERE p.ccg = {{}} AND p.status = 'A' AND r.period IN ({placeholders})""",  # noqa: S608
-            ccg_id,
+                FROM practice_return r WHERE r.period IN ({placeholders})""",  # noqa: S608 (placeholders only)
             *[p["id"] for p in period_rows],
         )
-        cells = {(r["practice"], r["period"]): r for r in rows}
+        cells = {(r["practice"], r["period"]): r for r in rows if r["practice"] in ids}
     counts = []
     for period in period_rows:
-        in_period = [cells[(p["id"], period["id"])] for p in practices if (p["id"], period["id"]) in cells]
-        submitted = [c for c in in_period if c["first_submitted_at"] is not None]
+        expected = [m for m in members[period["id"]] if m.expected]
         counts.append(
             {
-                "expected": len(practices),
-                "submitted": len(submitted),
-                "on_time": sum(
-                    1 for c in submitted if calc.on_time(_as_datetime(c["first_submitted_at"]), period["due_on"])
+                "expected": len(expected),
+                "submitted": sum(1 for m in expected if m.received),
+                "on_time": sum(1 for m in expected if m.on_time),
+                "approved": sum(
+                    1
+                    for m in expected
+                    if (c := cells.get((m.practice_id, period["id"]))) is not None and c["state"] == "approved"
                 ),
-                "approved": sum(1 for c in in_period if c["state"] == "approved"),
             }
         )
     return {"periods": period_rows, "practices": practices, "cells": cells, "counts": counts}

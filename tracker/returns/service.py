@@ -15,6 +15,7 @@ from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry, Window
@@ -305,6 +306,9 @@ async def save(
         if "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
             return SaveResult(ok=False, conflict=True)
         raise
+    if submit or row is None:
+        # Received and on time are read from the practice's score rows: keep them current.
+        await maturity.refresh_practice(practice_id, period_id)
     return SaveResult(ok=True, changed=changed)
 
 
