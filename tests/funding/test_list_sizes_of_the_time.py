@@ -7,7 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, post_form, sign_in
+from tests.factories import make_account
+from tracker.accounts.principal import Role
 from tracker.funding import service
 from tracker.funding.calculations import age_band_weights, choose_snapshot
 from tracker.funding.streams import ensure_standard_streams
@@ -79,3 +81,21 @@ def test_the_snapshot_of_the_time_is_april_of_the_year_or_the_nearest():
 def test_age_band_weights_are_weighted_patients_per_patient():
     weights = age_band_weights({"AAA": [10, 30], "BBB": [0, 0]}, [1.0, 2.0])
     assert weights == {"AAA": pytest.approx(70 / 40)}
+
+
+async def test_a_run_made_on_the_web_without_a_snapshot_uses_the_years_and_says_so(client):
+    await import_service.import_ods(ODS_2015)
+    await listsize_import_service.import_nhsbsa_list_sizes(QUARTER.read_bytes(), file_name=QUARTER.name)
+    await ensure_standard_streams()
+    await make_account(Role.NATIONAL, email="national@england.test")
+    await sign_in(client, "national@england.test")
+    form = await client.get("/funding/runs/new")
+    assert '<option value="" selected>The list sizes of the year' in form.text
+    response = await post_form(
+        client,
+        "/funding/runs",
+        {"stream": "GPIT_REVENUE", "year": "2015/16", "pot": "140000000", "snapshot": "", "basis": "snapshot"},
+        token_from="/funding/runs/new",
+    )
+    assert response.status_code == 200, response.text[:500]
+    assert "list sizes of 1 April 2015: the April snapshot of 2015/16" in response.text
