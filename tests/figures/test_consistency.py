@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import sign_in
 from tests.factories import make_account
 from tests.figures import world
-from tests.notifications.conftest import AS_AT, SmtpServer, mail_settings, smtp  # noqa: F401 (fixtures)
+from tests.notifications.conftest import AS_AT, SmtpServer
 from tracker.accounts.principal import Role
 from tracker.exports import service as exports
 from tracker.notifications import service as notifications
@@ -104,7 +104,7 @@ def _area(row: dict[str, Any], percent_scale: float = 100) -> dict[str, Any]:
         "scored": int(row["Practices scored"]),
         "maturity": None if maturity in (None, "", "not available yet") else round(float(maturity), 1),
         "on_track_share": None if share in (None, "") else round(percent_scale * float(share), 1),
-        "funding": int(round(100 * float(row["Total allocated (£)"]))),
+        "funding": round(100 * float(row["Total allocated (£)"])),
     }
 
 
@@ -150,9 +150,11 @@ async def test_every_surface_gives_the_same_figures(client: Any, england: dict[s
                 "expected": summary["Practices"],
                 "received": summary["Returns received"],
                 "on_time": summary["Returns on time"],
-                "maturity": None if summary["Mean maturity (0-100)"] is None else round(summary["Mean maturity (0-100)"], 1),
+                "maturity": None
+                if summary["Mean maturity (0-100)"] is None
+                else round(summary["Mean maturity (0-100)"], 1),
                 "on_track_share": _pct(summary["Practices on track"]),
-                "funding": int(round(100 * summary["Funding allocated to CCGs (£)"])),
+                "funding": round(100 * summary["Funding allocated to CCGs (£)"]),
             },
             f"national workbook Summary {period}",
         )

@@ -92,7 +92,9 @@ def _due_time(period: dict[str, Any], late: bool) -> dt.datetime:
     due: dt.date = period["due_on"]
     if late:
         # Late by the UK rule though still the due date in UTC in summer: 23:30 UTC is 00:30 BST.
-        return dt.datetime.combine(due, dt.time(23, 30), dt.UTC) + dt.timedelta(days=0 if due.month in (4, 7, 10) else 1)
+        return dt.datetime.combine(due, dt.time(23, 30), dt.UTC) + dt.timedelta(
+            days=0 if due.month in (4, 7, 10) else 1
+        )
     return dt.datetime.combine(due - dt.timedelta(days=3), dt.time(10), dt.UTC)
 
 

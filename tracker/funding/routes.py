@@ -82,6 +82,7 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
             "runs": presenters.run_rows(runs),
             "latest": presenters.run_rows([latest])[0] if latest else None,
             "latest_id": latest["id"] if latest else None,
+            "region_share": presenters.pounds(fair_pence) if region_id is not None and latest else None,
             "movement": presenters.gainers_losers(lines),
             "lines": lines,
             "transition_totals": presenters.transition_totals(transition),

@@ -1,0 +1,182 @@
+"""Each table is read and written by the feature that owns it; others ask that feature's service.
+
+The scan finds a table by its name in SQL (FROM, JOIN, UPDATE, INTO) and by its Piccolo class in
+queries. `CROSS_READS` lists the reads that still go around an owner: a ratchet, it may only
+shrink. A new cross-read fails the test; so does a listed one that has gone (remove it then).
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+from tracker.tables import TABLES
+
+OWNERS: dict[str, set[str]] = {
+    "organisations": {
+        "region",
+        "local_office",
+        "ccg",
+        "practice",
+        "list_size",
+        "ods_edition",
+        "practice_membership",
+        "ccg_region",
+        "practice_edition_region",
+    },
+    "indicators": {"indicator"},
+    "periods": {"period"},
+    "accounts": {"account", "account_practice", "account_token"},
+    "kv": {"key_value"},
+    "audit": {"audit_event"},
+    "returns": {"practice_return", "return_value", "lock_exception", "api_token"},
+    "notifications": {"job_claim", "outbox_email", "schedule", "job_run"},
+    "maturity": {"practice_score", "indicator_stat", "org_score"},
+    "funding": {
+        "funding_stream",
+        "allocation_run",
+        "allocation_line",
+        "transition_application",
+        "capital_bid",
+        "funding_forecast",
+        "reallocation_scenario",
+        "reallocation_adjustment",
+        "practice_award",
+        "practice_award_indicator",
+    },
+}
+INFRASTRUCTURE = {"tables.py", "db.py", "piccolo_conf.py", "piccolo_app.py"}
+
+# (module, table) reads that still bypass the owner's service. Shrink only.
+CROSS_READS: set[tuple[str, str]] = {
+    ("accounts/service.py", "ccg"),
+    ("accounts/service.py", "practice"),
+    ("accounts/service.py", "region"),
+    ("accounts/users_service.py", "practice"),
+    ("demo/service.py", "account"),
+    ("demo/service.py", "ccg"),
+    ("demo/service.py", "list_size"),
+    ("demo/service.py", "practice"),
+    ("demo/service.py", "practice_return"),
+    ("demo/service.py", "region"),
+    ("demo/service.py", "return_value"),
+    ("exports/about.py", "period"),
+    ("exports/figures_service.py", "ccg"),
+    ("exports/figures_service.py", "period"),
+    ("exports/figures_service.py", "practice_score"),
+    ("exports/figures_service.py", "region"),
+    ("exports/funding_service.py", "allocation_line"),
+    ("exports/funding_service.py", "allocation_run"),
+    ("exports/funding_service.py", "capital_bid"),
+    ("exports/funding_service.py", "ccg"),
+    ("exports/funding_service.py", "funding_stream"),
+    ("exports/funding_service.py", "practice"),
+    ("exports/funding_service.py", "practice_award"),
+    ("exports/funding_service.py", "reallocation_adjustment"),
+    ("exports/funding_service.py", "reallocation_scenario"),
+    ("exports/funding_service.py", "transition_application"),
+    ("exports/service.py", "indicator"),
+    ("exports/service.py", "period"),
+    ("exports/service.py", "practice"),
+    ("exports/service.py", "practice_return"),
+    ("exports/service.py", "practice_score"),
+    ("exports/service.py", "return_value"),
+    ("exports/sheets.py", "period"),
+    ("funding/applications_service.py", "ccg"),
+    ("funding/applications_service.py", "indicator"),
+    ("funding/awards_service.py", "ccg"),
+    ("funding/awards_service.py", "indicator"),
+    ("funding/awards_service.py", "practice"),
+    ("funding/demo.py", "ccg"),
+    ("funding/demo.py", "indicator"),
+    ("funding/demo.py", "list_size"),
+    ("funding/demo.py", "practice"),
+    ("funding/impact_service.py", "ccg"),
+    ("funding/impact_service.py", "indicator"),
+    ("funding/impact_service.py", "list_size"),
+    ("funding/impact_service.py", "period"),
+    ("funding/impact_service.py", "practice"),
+    ("funding/impact_service.py", "practice_return"),
+    ("funding/impact_service.py", "practice_score"),
+    ("funding/impact_service.py", "return_value"),
+    ("funding/reallocation_service.py", "ccg"),
+    ("funding/service.py", "ccg"),
+    ("funding/service.py", "list_size"),
+    ("funding/service.py", "practice"),
+    ("funding/service.py", "region"),
+    ("maturity/service.py", "ccg"),
+    ("maturity/service.py", "period"),
+    ("maturity/service.py", "practice"),
+    ("maturity/service.py", "practice_return"),
+    ("maturity/service.py", "region"),
+    ("maturity/service.py", "return_value"),
+    ("notifications/reminder_service.py", "account"),
+    ("notifications/reminder_service.py", "account_practice"),
+    ("notifications/reminder_service.py", "indicator"),
+    ("notifications/reminder_service.py", "period"),
+    ("notifications/reminder_service.py", "practice"),
+    ("notifications/reminder_service.py", "practice_return"),
+    ("notifications/reminder_service.py", "return_value"),
+    ("notifications/report_service.py", "account"),
+    ("notifications/report_service.py", "ccg"),
+    ("notifications/report_service.py", "funding_forecast"),
+    ("notifications/report_service.py", "period"),
+    ("notifications/report_service.py", "practice"),
+    ("notifications/report_service.py", "practice_return"),
+    ("notifications/report_service.py", "region"),
+    ("notifications/service.py", "ccg"),
+    ("notifications/service.py", "practice"),
+    ("returns/admin_service.py", "account"),
+    ("returns/admin_service.py", "period"),
+    ("returns/admin_service.py", "practice"),
+    ("returns/api_service.py", "account"),
+    ("returns/api_service.py", "ccg"),
+    ("returns/api_service.py", "practice"),
+    ("returns/review_service.py", "period"),
+    ("returns/review_service.py", "practice"),
+    ("returns/service.py", "audit_event"),
+    ("returns/service.py", "indicator"),
+    ("returns/service.py", "period"),
+    ("returns/service.py", "practice"),
+    ("returns/upload_service.py", "ccg"),
+    ("returns/upload_service.py", "indicator"),
+    ("returns/upload_service.py", "period"),
+    ("returns/upload_service.py", "practice"),
+}
+
+
+def _reads() -> set[tuple[str, str]]:
+    classes = {t._meta.tablename: t.__name__ for t in TABLES}
+    found: set[tuple[str, str]] = set()
+    base = ROOT / "tracker"
+    for path in sorted(base.rglob("*.py")):
+        module = str(path.relative_to(base))
+        if module in INFRASTRUCTURE:
+            continue
+        source = path.read_text()
+        feature = module.split("/")[0] if "/" in module else ""
+        owned = OWNERS.get(feature, set())
+        for table, cls in classes.items():
+            if table in owned:
+                continue
+            in_sql = re.search(rf'\b(FROM|JOIN|UPDATE|INTO)\s+"?{table}"?\b', source, re.I)
+            in_orm = re.search(rf"\b{cls}\.(select|update|insert|delete|count|exists|raw)\b|\b{cls}\(", source)
+            if in_sql or in_orm:
+                found.add((module, table))
+    return found
+
+
+def test_every_table_has_one_owner():
+    owned = [t for tables in OWNERS.values() for t in tables]
+    assert len(owned) == len(set(owned)), "a table has two owners"
+    assert {t._meta.tablename for t in TABLES} == set(owned), "a table has no owner in OWNERS"
+
+
+def test_no_new_reads_around_an_owner():
+    reads = _reads()
+    new = sorted(reads - CROSS_READS)
+    assert not new, "read another feature's table through its service instead: " + ", ".join(
+        f"{m} reads {t}" for m, t in new
+    )
+    gone = sorted(CROSS_READS - reads)
+    assert not gone, "no longer read (remove from CROSS_READS): " + ", ".join(f"{m} {t}" for m, t in gone)
