@@ -140,6 +140,34 @@ class ListSize(Table, tablename="list_size"):
     ccg_code = Varchar(length=8, default="")  # the CCG the publication placed the practice in
 
 
+class ListSizeBand(Table, tablename="list_size_band"):
+    """A practice's registered patients by sex and age band on a snapshot date (NHSBSA quarters)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    snapshot_date = Date()
+    # 18 whole numbers, comma-separated, in the publication's order: Male 0-4, Female 0-4, ...
+    # Male 75+, Female 75+ (tracker.organisations.listsize_files.BANDS). One row, not 18, per
+    # practice and snapshot: ten quarters would otherwise be 1.6 million rows.
+    bands = Varchar(length=200)
+
+
+class FeedValue(Table, tablename="feed_value"):
+    """A national feed's value for a practice, period and catalogue indicator (fixtures/feeds.toml)."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    practice = ForeignKey(references=Practice, on_delete=OnDelete.cascade, index=True)
+    period_code = Varchar(length=12, index=True)  # 2018/19-Q1: feeds may arrive before the period exists
+    indicator_code = Varchar(length=40)
+    source = Varchar(length=20)  # pomi | pomi-2015 | nhs-choices | gp2gp
+    value = DoublePrecision()  # percent 0-100, or 1/0 for yes/no
+    numerator = DoublePrecision(null=True, default=None)
+    denominator = DoublePrecision(null=True, default=None)
+    detail = Varchar(length=200, default="")  # where it came from, e.g. "POMI 30JUN2018: 1,896 of 9,431"
+
+
 # --- Indicators and periods ----------------------------------------------------------------
 
 
@@ -661,6 +689,8 @@ TABLES: tuple[type[Table], ...] = (
     CcgRegion,
     PracticeRegion,
     ListSize,
+    ListSizeBand,
+    FeedValue,
     Indicator,
     Period,
     Account,
@@ -697,6 +727,8 @@ TABLES: tuple[type[Table], ...] = (
 # (table, columns): created as unique indexes by the migrations.
 UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("list_size", ("practice", "snapshot_date")),
+    ("list_size_band", ("practice", "snapshot_date")),
+    ("feed_value", ("practice", "period_code", "indicator_code", "source")),
     ("practice_membership", ("practice", "ccg", "start_date")),
     ("ccg_region", ("ccg", "as_at")),
     ("practice_edition_region", ("practice", "as_at")),

@@ -14,8 +14,9 @@ broken by code, never by position.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -301,3 +302,54 @@ def financial_year_of(day: date) -> str:
 
 def year_start(financial_year: str) -> date:
     return date(int(financial_year[:4]), 4, 1)
+
+
+# --- Which list sizes a run uses --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotChoice:
+    date: dt.date
+    note: str  # says which snapshot, and why, in words for the run page and the CLI
+
+
+def choose_snapshot(financial_year: str, dates: Sequence[dt.date]) -> SnapshotChoice | None:
+    """The list sizes of the time: the financial year's April snapshot (NHSBSA quarters for
+    2014/15 and 2015/16, POMI's April month-end for 2018/19), otherwise the snapshot nearest to
+    1 April of that year (the earlier on a tie). None when there are no snapshots."""
+    if not dates:
+        return None
+    april = dt.date(int(financial_year[:4]), 4, 1)
+    in_april = sorted(d for d in dates if d.year == april.year and d.month == 4)
+    if in_april:
+        return SnapshotChoice(in_april[0], snapshot_note(financial_year, in_april[0]))
+    nearest = min(dates, key=lambda d: (abs((d - april).days), d))
+    return SnapshotChoice(nearest, snapshot_note(financial_year, nearest))
+
+
+def snapshot_note(financial_year: str, used: dt.date) -> str:
+    april = dt.date(int(financial_year[:4]), 4, 1)
+    when = f"{used.day} {used:%B %Y}"
+    if used.year == april.year and used.month == 4:
+        return f"list sizes of {when}: the April snapshot of {financial_year}"
+    days = (used - april).days
+    side = "after" if days > 0 else "before"
+    return (
+        f"list sizes of {when}: no April snapshot of {financial_year} is held, so the nearest one, "
+        f"{abs(days):,} days {side} 1 April {april.year}"
+    )
+
+
+def age_band_weights(bands_by_ccg: Mapping[str, Sequence[int]], band_weights: Sequence[float]) -> dict[str, float]:
+    """Each CCG's weight: its patients weighted by age band ÷ its patients (1.0 = average need
+    per patient under these band weights). The pot is then shared by patients × weight."""
+    if len(band_weights) == 0 or any(w < 0 for w in band_weights):
+        raise FundingError("Age-band weights must be given and not negative")
+    out: dict[str, float] = {}
+    for code, bands in bands_by_ccg.items():
+        if len(bands) != len(band_weights):
+            raise FundingError(f"CCG {code}: {len(bands)} age bands, {len(band_weights)} weights")
+        total = sum(bands)
+        if total > 0:
+            out[code] = sum(n * w for n, w in zip(bands, band_weights, strict=True)) / total
+    return out

@@ -1,7 +1,7 @@
 """`tracker funding allocate`: a fair-share run for analysts, printed as CSV.
 
     tracker funding allocate --pot "£140,000,000" [--snapshot 2021-01-01] [--stream GPIT_REVENUE]
-                             [--year 2014/15] [--basis snapshot|register] [--apply]
+                             [--year 2014/15] [--basis snapshot|register] [--age-bands] [--apply]
 
 Prints `ccg_code,patients,amount` (amount in pounds with two decimals; the amounts sum exactly
 to the pot). Without --apply nothing is written; with --apply the run is recorded and approved
@@ -39,6 +39,7 @@ async def _allocate(args: argparse.Namespace, settings: Settings) -> int:
             financial_year=year,
             snapshot=snapshot,
             basis=args.basis,
+            age_bands=getattr(args, "age_bands", False),
         )
     except FundingError as exc:
         print(f"Refused, nothing was written: {exc}", file=sys.stderr)
@@ -49,8 +50,8 @@ async def _allocate(args: argparse.Namespace, settings: Settings) -> int:
         out.writerow([line.ccg_code, line.patients, pounds_text(line.amount_pence)])
     print(
         f"{plan.stream_name} {plan.financial_year}: £{pounds_text(plan.pot_pence)} between {len(plan.lines)} CCGs, "
-        f"{plan.total_patients:,} patients on the {plan.snapshot_date.isoformat()} snapshot (basis: {plan.basis}); "
-        "amounts in pounds.",
+        f"{plan.total_patients:,} patients on the {plan.snapshot_date.isoformat()} snapshot (basis: {plan.basis}; "
+        f"weighting: {plan.weighting}); amounts in pounds.\n{plan.snapshot_note[0].upper()}{plan.snapshot_note[1:]}.",
         file=sys.stderr,
     )
     if plan.unknown_codes:
@@ -74,7 +75,15 @@ def register(sub: Any) -> None:
     actions = p.add_subparsers(dest="funding_action", required=True, metavar="ACTION")
     a = actions.add_parser("allocate", help="divide a pot between CCGs by registered patients (CSV to stdout)")
     a.add_argument("--pot", required=True, help="the pot in pounds, e.g. 140000000 or £140,000,000")
-    a.add_argument("--snapshot", help="list-size snapshot date YYYY-MM-DD (default: the latest)")
+    a.add_argument(
+        "--snapshot",
+        help="list-size snapshot date YYYY-MM-DD (default: the financial year's April snapshot, or the nearest held)",
+    )
+    a.add_argument(
+        "--age-bands",
+        action="store_true",
+        help="weight CCGs by their patients' NHSBSA age bands (fixtures/age_band_weights.toml; default: no weighting)",
+    )
     a.add_argument("--stream", help=f"funding stream code or name (default: {DEFAULT_STREAM})")
     a.add_argument("--year", help="financial year, e.g. 2014/15 (default: the current one)")
     a.add_argument(

@@ -176,6 +176,8 @@ async def _run_page(request: Request[Any, Any, Any], run_id: int, errors: FormEr
             else "the practice's CCG in the register",
             "total": pounds(sum(int(ln["amount_pence"]) for ln in run["lines"])),
             "patients": number(run["total_patients"]),
+            "snapshot_note": run["snapshot_note"],
+            "weighting": run.get("weighting", "none"),
             "unknown": [ln["code"] for ln in lines if not ln["known"]],
             "lines": lines,
             "movement": presenters.gainers_losers(lines),

@@ -13,7 +13,9 @@ exists). With basis "register" patients count for the practice's CCG in the orga
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -22,10 +24,12 @@ from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
-from tracker.funding.calculations import FundingError, fair_share
+from tracker.funding.calculations import FundingError, age_band_weights, choose_snapshot, fair_share, snapshot_note
+from tracker.organisations import listsize_import_service
 from tracker.tables import AllocationLine, AllocationRun, Ccg, FundingStream
 
 BASES = ("snapshot", "register")
+AGE_WEIGHTS_PATH = Path(__file__).resolve().parent.parent.parent / "fixtures" / "age_band_weights.toml"
 METHODS = ("fair_share", "bid", "application", "fixed")
 
 
@@ -181,6 +185,7 @@ class AllocationPlan:
     weighting: str
     lines: list[PlanLine] = field(default_factory=list)
     previous_run_id: int | None = None
+    snapshot_note: str = ""  # which list sizes, and why (the April snapshot, or the nearest)
 
     @property
     def total_patients(self) -> int:
@@ -199,8 +204,12 @@ async def plan_allocation(
     snapshot: dt.date | None = None,
     basis: str = "snapshot",
     weights: dict[str, float] | None = None,
+    age_bands: bool = False,
 ) -> AllocationPlan:
-    """Compute a fair-share run without writing anything. Refusals raise FundingError."""
+    """Compute a fair-share run without writing anything. Refusals raise FundingError.
+
+    Without a snapshot the run uses the list sizes of the time (funding.calculations.choose_snapshot).
+    `age_bands` weights each CCG by its patients' NHSBSA age bands (fixtures/age_band_weights.toml)."""
     if pot_pence < 0:
         raise FundingError("The pot must not be negative")
     stream = await stream_by_code(stream_code)
@@ -210,10 +219,15 @@ async def plan_allocation(
         raise FundingError("Financial year must look like 2014/15")
     dates = await snapshot_dates()
     if snapshot is None:
-        if not dates:
+        choice = choose_snapshot(financial_year, dates)
+        if choice is None:
             raise FundingError("There are no list sizes: import a list-size file first")
-        snapshot = dates[0]
+        snapshot = choice.date
     patients = await patients_by_ccg(snapshot, basis)
+    if age_bands:
+        if weights:
+            raise FundingError("Give either CCG weights or age-band weighting, not both")
+        weights = await _age_weights(snapshot, set(patients))
     if not patients:
         known = ", ".join(d.isoformat() for d in dates[:5]) or "none"
         raise FundingError(f"There are no list sizes for the snapshot {snapshot.isoformat()} (snapshots held: {known})")
@@ -241,8 +255,9 @@ async def plan_allocation(
         pot_pence=pot_pence,
         snapshot_date=snapshot,
         basis=basis,
-        weighting="custom" if weights else "none",
+        weighting="age bands" if age_bands else ("custom" if weights else "none"),
         previous_run_id=previous["id"] if previous else None,
+        snapshot_note=snapshot_note(financial_year, snapshot),
     )
     for code in sorted(shares):
         ccg = ccgs.get(code)
@@ -258,6 +273,17 @@ async def plan_allocation(
             )
         )
     return plan
+
+
+async def _age_weights(snapshot: dt.date, ccgs: set[str]) -> dict[str, float]:
+    bands = await listsize_import_service.bands_by_ccg(snapshot)
+    if not bands:
+        raise FundingError(
+            f"There are no age bands for the snapshot {snapshot.isoformat()}: import an NHSBSA quarter for it"
+        )
+    band_weights = tomllib.loads(AGE_WEIGHTS_PATH.read_text(encoding="utf-8"))["weights"]
+    weights = age_band_weights(bands, [float(w) for w in band_weights])
+    return {code: w for code, w in weights.items() if code in ccgs}
 
 
 def valid_year(text: str) -> bool:
@@ -398,6 +424,7 @@ async def run_detail(run_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundException()
     run = rows[0]
+    run["snapshot_note"] = snapshot_note(run["financial_year"], _as_date(run["snapshot_date"]))
     run["lines"] = await db.fetch(
         """
         SELECT l.ccg_code, l.ccg AS ccg_id, COALESCE(c.name, '') AS ccg_name, l.patients, l.weight,

@@ -61,8 +61,10 @@ def form_sections(
     previous: dict[str, Entry],
     warnings: dict[str, str],
     as_at: dt.date,
+    feeds: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """The form's indicators grouped by theme, in the catalogue's order."""
+    """The form's indicators grouped by theme, in the catalogue's order; `feeds`: the national
+    feeds' values beside the practice's (tracker.feeds.presenters.form_feeds)."""
     by_theme: dict[str, list[dict[str, Any]]] = {}
     for spec in specs:
         values = raw.get(spec.code, {})
@@ -82,6 +84,7 @@ def form_sections(
                 "denominator": values.get("denominator", ""),
                 "comment": values.get("comment", ""),
                 "warning": warnings.get(spec.code, ""),
+                "feed": (feeds or {}).get(spec.code),
             }
         )
     order = {t: i for i, t in enumerate(THEMES)}
@@ -92,9 +95,12 @@ def form_sections(
 
 
 def value_rows(
-    specs: list[IndicatorSpec], entries: dict[str, Entry], previous: dict[str, Entry]
+    specs: list[IndicatorSpec],
+    entries: dict[str, Entry],
+    previous: dict[str, Entry],
+    feeds: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of a read-only return, for the summary table."""
+    """Rows of a read-only return, for the summary table (with the national feeds' values)."""
     return [
         {
             "theme": s.theme,
@@ -102,6 +108,7 @@ def value_rows(
             "value": format_value(s, entries.get(s.code)),
             "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
             "comment": (entries.get(s.code) or Entry()).comment,
+            "feed": (feeds or {}).get(s.code),
         }
         for s in specs
     ]
@@ -171,7 +178,7 @@ def _short(entry: dict[str, Any]) -> str:
     return "blank" if value is None else f"{value:g}"
 
 
-def review_rows(queue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def review_rows(queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
@@ -180,6 +187,7 @@ def review_rows(queue: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "period": r["period_code"],
             "url_period": calc.url_code(r["period_code"]),
             "submitted": r["submitted_at"],
+            "feed_flags": (feed_flags or {}).get(r["id"], []),
         }
         for r in queue
     ]

@@ -9,6 +9,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
+from tracker.feeds import service as feed_service
 from tracker.returns import presenters, review_service, service
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form_lists
@@ -21,12 +22,13 @@ async def _queue_page(
 ) -> Template:
     user = request.user
     rows = await review_service.queue(user.ccg_id)
+    flags = await feed_service.differences(await review_service.submitted_values([r["id"] for r in rows]))
     params = request.query_params
     return Template(
         "review/queue.html",
         context={
             "title": "Returns to review",
-            "rows": presenters.review_rows(rows),
+            "rows": presenters.review_rows(rows, flags),
             "errors": errors,
             "reason": reason,
             "done": params.get("done", ""),

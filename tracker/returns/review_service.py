@@ -11,6 +11,7 @@ from tracker import db
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
+from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
@@ -189,3 +190,24 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     return dt.datetime.fromisoformat(str(value))
+
+
+async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
+    """The values of these returns, for comparing with the national feeds."""
+    if not return_ids:
+        return []
+    codes = {i: code for code, i in (await indicators.indicator_ids()).items()}
+    units = {s.code: s.unit for s in await indicators.active_indicators()}
+    placeholders = ", ".join("{}" for _ in return_ids)
+    rows = await db.fetch(
+        f"""SELECT r.id AS key, r.practice, pe.code AS period_code, v.indicator, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            JOIN period pe ON pe.id = r.period
+            WHERE r.id IN ({placeholders}) AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
+        *return_ids,
+    )
+    out = []
+    for r in rows:
+        code = codes.get(r["indicator"], "")
+        out.append({**r, "indicator_code": code, "unit": units.get(code, "")})
+    return out

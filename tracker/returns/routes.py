@@ -10,6 +10,8 @@ from litestar.response import Redirect, Template
 
 from tracker.accounts.policy import Action, can
 from tracker.accounts.principal import Role
+from tracker.feeds import presenters as feed_presenters
+from tracker.feeds import service as feed_service
 from tracker.returns import calculations as calc
 from tracker.returns import presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
@@ -81,8 +83,13 @@ async def _page(
     editable_reason = calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until)
     may_edit = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and editable_reason is None
     may_review = can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice)) and ctx.state == "submitted"
+    units = {s.code: s.unit for s in ctx.specs}
+    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice["id"], ctx.period["code"])
     if raw is None:
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
+        if ctx.row is None:  # a new return starts from the national feeds' values
+            raw = feed_presenters.prefill(units, feed_rows, raw)
+    feeds = feed_presenters.form_feeds(units, feed_rows, raw, feed_service.config().percent_points)
     if warnings is None:
         warnings = {
             s.code: w
@@ -112,8 +119,8 @@ async def _page(
             "exception_until": ctx.exception_until,
             "locked_reason": editable_reason,
             "version": ctx.version,
-            "sections": presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today),
-            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous),
+            "sections": presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds),
+            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous, feeds),
             "warnings": list(warnings.values()),
             "errors": errors,
             "conflict": conflict,

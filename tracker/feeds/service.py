@@ -1,0 +1,260 @@
+"""National feed values: imported beside what practices report, read back as typed rows.
+
+This service owns `feed_value`. Imports are validated whole (the file is read and every quarter's
+value worked out before the transaction starts), written in one transaction and idempotent; the
+summary says what happened to every record, including those that could not be placed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tracker import db
+from tracker.audit import service as audit
+from tracker.feeds.calculations import (
+    SOURCE_LABELS,
+    FeedConfig,
+    QuarterValue,
+    large_difference,
+    load_config,
+    quarter_values,
+)
+from tracker.feeds.files import FeedFile, Progress, read_gp2gp, read_nhs_choices, read_pomi
+from tracker.organisations.listsize_import_service import (
+    ChangeSummary,
+    PublishedSize,
+    ccg_codes,
+    place,
+    practice_places,
+    store_list_sizes,
+)
+from tracker.tables import FeedValue
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """A feed's value for one practice, period and indicator."""
+
+    practice_id: int
+    period_code: str
+    indicator_code: str
+    source: str
+    source_label: str
+    value: float
+    numerator: float | None
+    denominator: float | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class FeedTotal:
+    """A feed's figure over many practices: the ratio of the summed numerators and denominators
+    (a share of patients, not a mean of practices' shares) for ratios, the share saying yes for flags."""
+
+    indicator_code: str
+    period_code: str
+    practices: int
+    numerator: float
+    denominator: float
+    value: float | None
+
+
+def _silent(line: str) -> None:
+    return None
+
+
+async def import_pomi(data: bytes, *, actor: str = "system", progress: Progress | None = None) -> ChangeSummary:
+    feed = read_pomi(data, progress)
+    return await _import(feed, "POMI import", actor, progress)
+
+
+async def import_nhs_choices(
+    data: bytes, *, month: dt.date, actor: str = "system", progress: Progress | None = None
+) -> ChangeSummary:
+    feed = read_nhs_choices(data, month)
+    return await _import(feed, "NHS Choices import", actor, progress)
+
+
+async def import_gp2gp(
+    data: bytes, *, year: int, actor: str = "system", progress: Progress | None = None
+) -> ChangeSummary:
+    feed = read_gp2gp(data, year)
+    return await _import(feed, "GP2GP import", actor, progress)
+
+
+async def _import(feed: FeedFile, what: str, actor: str, progress: Progress | None) -> ChangeSummary:
+    report = progress or _silent
+    config = load_config()
+    values, missing = quarter_values(feed, config.for_source(feed.source))
+    summary = ChangeSummary(what)
+    summary.facts["source"] = SOURCE_LABELS[feed.source]
+    summary.facts["months"] = ", ".join(feed.month_labels[m] for m in feed.months)
+    summary.facts["periods"] = ", ".join(sorted({v.period_code for v in values})) or "none"
+    summary.add("rows read", n=feed.rows)
+    summary.add("practices in the file", n=len(feed.ccg_of))
+    for key, n in feed.notes.items():
+        examples = feed.note_examples.get(key, [])
+        summary.add(key, examples[0] if examples else None, n=n)
+        summary.examples[key] = examples
+    for key, n in sorted(missing.items()):
+        summary.add(key, n=n)
+    report(f"worked out {len(values):,} quarterly values; writing")
+    async with db.write_transaction():
+        practices = await practice_places(feed.months[-1])
+        known_ccgs = await ccg_codes()
+        ids: dict[str, int] = {}
+        for code in sorted(feed.ccg_of):
+            found = place(summary, code, feed.ccg_of[code], practices, known_ccgs)
+            if found is not None:
+                ids[code] = found.id
+        summary.add("practices placed", n=len(ids))
+        await _store_values([v for v in values if v.practice_code in ids], ids, summary)
+        unplaced = sum(1 for v in values if v.practice_code not in ids)
+        if unplaced:
+            summary.add("values not stored: practice not in the tracker", n=unplaced)
+        size_field = config.list_size_fields.get(feed.source)
+        if size_field:
+            await _store_list_sizes(feed, size_field, ids, summary)
+        await audit.record(f"import.{feed.source}", actor=actor, entity_type="import", detail=summary.as_dict())
+    return summary
+
+
+async def _store_values(values: list[QuarterValue], ids: dict[str, int], summary: ChangeSummary) -> None:
+    periods = sorted({v.period_code for v in values})
+    source = values[0].source if values else ""
+    existing = {
+        (r["practice"], r["period_code"], r["indicator_code"]): r
+        for r in await FeedValue.select(
+            FeedValue.id,
+            FeedValue.practice,
+            FeedValue.period_code,
+            FeedValue.indicator_code,
+            FeedValue.value,
+            FeedValue.numerator,
+            FeedValue.denominator,
+            FeedValue.detail,
+        ).where((FeedValue.source == source) & FeedValue.period_code.is_in(periods or [""]))
+    }
+    new_rows: list[tuple[Any, ...]] = []
+    for v in values:
+        practice_id = ids[v.practice_code]
+        row = existing.get((practice_id, v.period_code, v.indicator_code))
+        fields = (v.value, v.numerator, v.denominator, v.detail)
+        if row is None:
+            new_rows.append((practice_id, v.period_code, v.indicator_code, v.source, *fields))
+            summary.add("created: feed values")
+        elif (row["value"], row["numerator"], row["denominator"], row["detail"]) != fields:
+            await FeedValue.update(
+                {
+                    FeedValue.value: v.value,
+                    FeedValue.numerator: v.numerator,
+                    FeedValue.denominator: v.denominator,
+                    FeedValue.detail: v.detail,
+                }
+            ).where(FeedValue.id == row["id"])
+            summary.add("updated: feed values", f"{v.practice_code} {v.indicator_code} {v.period_code}")
+        else:
+            summary.add("unchanged: feed values")
+    await db.bulk_insert(
+        "feed_value",
+        ("practice", "period_code", "indicator_code", "source", "value", "numerator", "denominator", "detail"),
+        new_rows,
+    )
+
+
+async def _store_list_sizes(feed: FeedFile, size_field: str, ids: dict[str, int], summary: ChangeSummary) -> None:
+    for month in feed.months:
+        sizes: list[tuple[int, PublishedSize]] = []
+        for code, practice_id in ids.items():
+            text = feed.values.get((code, month), {}).get(size_field, "")
+            if text:
+                sizes.append((practice_id, PublishedSize(code, feed.ccg_of[code], int(text))))
+        await store_list_sizes(month, sizes, summary, noun="list sizes")
+    summary.facts["list-size snapshots"] = ", ".join(m.isoformat() for m in feed.months)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _row(r: dict[str, Any]) -> FeedRow:
+    return FeedRow(
+        practice_id=r["practice"],
+        period_code=r["period_code"],
+        indicator_code=r["indicator_code"],
+        source=r["source"],
+        source_label=SOURCE_LABELS.get(r["source"], r["source"]),
+        value=float(r["value"]),
+        numerator=None if r["numerator"] is None else float(r["numerator"]),
+        denominator=None if r["denominator"] is None else float(r["denominator"]),
+        detail=r["detail"],
+    )
+
+
+async def feed_values(practice_ids: Iterable[int] | None, period_code: str) -> list[FeedRow]:
+    """The feeds' values for these practices (None: every practice) in one period."""
+    query = FeedValue.select().where(FeedValue.period_code == period_code)
+    if practice_ids is not None:
+        ids = sorted(set(practice_ids))
+        if not ids:
+            return []
+        query = query.where(FeedValue.practice.is_in(ids))
+    rows = await query.order_by(FeedValue.practice).order_by(FeedValue.indicator_code).order_by(FeedValue.source)
+    return [_row(r) for r in rows]
+
+
+async def feed_values_by_indicator(practice_id: int, period_code: str) -> dict[str, FeedRow]:
+    """One practice's feed values by indicator code (the first source in name order when two
+    feeds answer the same indicator)."""
+    out: dict[str, FeedRow] = {}
+    for row in await feed_values([practice_id], period_code):
+        out.setdefault(row.indicator_code, row)
+    return out
+
+
+async def feed_total(practice_ids: Iterable[int] | None, period_code: str, indicator_code: str) -> FeedTotal:
+    """A feed's figure over these practices (None: all): for England, a region or a CCG."""
+    rows = [r for r in await feed_values(practice_ids, period_code) if r.indicator_code == indicator_code]
+    ratios = [r for r in rows if r.denominator is not None]
+    if ratios:
+        numerator = sum(r.numerator or 0.0 for r in ratios)
+        denominator = sum(r.denominator or 0.0 for r in ratios)
+        scale = next(
+            (m.scale for m in load_config().mappings if m.indicator == indicator_code and m.rule == "ratio"), 1.0
+        )
+        value = numerator / denominator * scale if denominator else None
+        return FeedTotal(indicator_code, period_code, len(ratios), numerator, denominator, value)
+    yes = sum(1 for r in rows if r.value >= 0.5)
+    return FeedTotal(indicator_code, period_code, len(rows), yes, len(rows), yes / len(rows) * 100 if rows else None)
+
+
+def config() -> FeedConfig:
+    return load_config()
+
+
+def differs(unit: str, own: float | None, feed: float | None) -> bool:
+    return large_difference(unit, own, feed, load_config().percent_points)
+
+
+async def differences(own_values: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """Which of these self-reported values differ a lot from the feeds' (fixtures/feeds.toml).
+
+    Each item: key (e.g. a return id), practice, period_code, indicator_code, unit, value.
+    Returns, per key, the indicator codes that differ."""
+    points = load_config().percent_points
+    out: dict[int, list[str]] = {}
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for item in own_values:
+        by_period.setdefault(item["period_code"], []).append(item)
+    for period_code, items in by_period.items():
+        feeds: dict[tuple[int, str], FeedRow] = {}
+        for row in await feed_values({i["practice"] for i in items}, period_code):
+            feeds.setdefault((row.practice_id, row.indicator_code), row)
+        for item in items:
+            feed = feeds.get((item["practice"], item["indicator_code"]))
+            value = item["value"]
+            if feed and large_difference(item["unit"], None if value is None else float(value), feed.value, points):
+                out.setdefault(item["key"], []).append(item["indicator_code"])
+    return out
