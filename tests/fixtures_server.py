@@ -61,17 +61,22 @@ def server_env(settings: Settings, port: int, **extra: str) -> dict[str, str]:
 
 def start_server(settings: Settings, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls the server once its
+    # request log has written 64 KB.
+    log_path = settings.data_dir / f"server-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "tracker", "serve"],
         env=server_env(settings, port, **extra),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server stopped: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"the server stopped: {log_path.read_text(errors='replace')[-4000:]}")
         try:
             with urllib.request.urlopen(base + "/health", timeout=1) as response:
                 if response.status == 200:
