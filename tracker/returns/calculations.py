@@ -258,32 +258,28 @@ def is_locked(window: Window, today: dt.date, exception_until: dt.date | None = 
 
 
 def practice_may_edit(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
-    """None when the practice may change its return; otherwise the reason it may not."""
-    if not is_open(window, today):
-        return f"This period opens for returns on {window.opens_on:%-d %B %Y}."
-    if is_locked(window, today, exception_until):
-        return f"This period locked on {window.locks_on:%-d %B %Y}. Ask an administrator for a lock exception to change it."
-    if state == "submitted":
-        return "This return has been submitted and is waiting for the CCG's review."
-    if state == "approved":
-        return "This return has been approved by the CCG."
-    return None
+    """None when the practice may change its return; otherwise the reason it may not (the lifecycle's rule)."""
+    from tracker.returns import lifecycle
+
+    refused = lifecycle.check(state, lifecycle.Event.SAVE, lifecycle.Party.PRACTICE, window, today, exception_until)
+    return refused[1] if refused else None
 
 
 def may_return(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
-    """None when a CCG may send a return back to the practice."""
-    if state != "submitted":
-        return "Only a submitted return can be returned to the practice."
-    if is_locked(window, today, exception_until):
-        return "The period is locked: the practice could not change its return. Ask an administrator for a lock exception first."
-    return None
+    """None when a CCG may send a return back to the practice (the lifecycle's rule)."""
+    from tracker.returns import lifecycle
+
+    refused = lifecycle.check(state, lifecycle.Event.RETURN, lifecycle.Party.CCG, window, today, exception_until)
+    return refused[1] if refused else None
 
 
 def may_approve(state: str | None) -> str | None:
     """Approval does not change any value, so it is allowed after the lock date too."""
-    if state != "submitted":
-        return "Only a submitted return can be approved."
-    return None
+    from tracker.returns import lifecycle
+
+    never = Window(dt.date.min, dt.date.max, dt.date.max)
+    refused = lifecycle.check(state, lifecycle.Event.APPROVE, lifecycle.Party.CCG, never, dt.date.min, None)
+    return refused[1] if refused else None
 
 
 def on_time(first_submitted_at: dt.datetime | None, due_on: dt.date) -> bool:

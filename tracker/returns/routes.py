@@ -81,6 +81,7 @@ async def _page(
     editable_reason = calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until)
     may_edit = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and editable_reason is None
     may_review = can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice)) and ctx.state == "submitted"
+    may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
     if raw is None:
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
     if warnings is None:
@@ -120,6 +121,7 @@ async def _page(
             "last_change": ctx.last_change,
             "history": presenters.history_rows(events),
             "may_review": may_review,
+            "may_withdraw": may_withdraw,
             "return_id": ctx.row["id"] if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
         },
@@ -145,6 +147,8 @@ async def return_save(
     form = await read_form(request)
     submit = form.get("action") == "submit"
     ctx = await service.load_context(practice, period)
+    if form.get("action") == "withdraw":
+        return await _withdraw(request, ctx, form)
     raw = calc.raw_from_form(ctx.specs, form)
     checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=submit)
     errors = FormErrors()
@@ -192,6 +196,29 @@ async def return_save(
         )
     errors.add("state", result.refused)
     return await _page(request, fresh, errors=errors, status_code=409)
+
+
+async def _withdraw(
+    request: Request[Any, Any, Any], ctx: service.ReturnContext, form: dict[str, str]
+) -> Template | Redirect:
+    settings = request.app.state.settings
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        version = -1
+    result = await service.withdraw(
+        ctx, version=version, actor=actor_of(request), now=settings.now(), today=settings.current_date()
+    )
+    if result.ok:
+        return Redirect(f"{_url(ctx.practice, ctx.period)}?saved=withdrawn", status_code=303)
+    errors = FormErrors()
+    if result.conflict:
+        errors.add(
+            "conflict", "This return was changed since you opened it: nothing was withdrawn. Check it and try again."
+        )
+    else:
+        errors.add("state", result.refused)
+    return await _page(request, await service.load_context(ctx.practice, ctx.period), errors=errors, status_code=409)
 
 
 def _url(practice: dict[str, Any], period: dict[str, Any]) -> str:

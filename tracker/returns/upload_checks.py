@@ -41,6 +41,14 @@ def _show(spec: IndicatorSpec, entry: Entry | None) -> str:
     return f"{entry.value:g}" + ("%" if spec.unit == "percent" else "")
 
 
+def upload_state(state: str | None, submit: bool) -> str:
+    """The state a changed row's return takes, as the lifecycle will make it."""
+    from tracker.returns.lifecycle import TRANSITIONS, Event
+
+    transition = TRANSITIONS.get((state, Event.SUBMIT if submit else Event.SAVE))
+    return transition.to if transition else (state or "draft")
+
+
 def check_upload(
     upload: Upload,
     *,
@@ -124,18 +132,19 @@ def check_upload(
             )
             if warning and any(c["code"] == spec.code for c in row_changes):
                 out.warnings.append(f"{practice_code}: {warning}")
-        if not row_changes and not held:
+        if not row_changes:
+            # A row identical to what is held is left alone whatever the mode: uploading must
+            # never submit an untouched draft, undo a review decision or reopen an approved return.
             continue
         state = states.get(practice_code)
-        to_submit = submit and (bool(row_changes) or state not in ("submitted", "approved"))
-        if to_submit:
+        if submit:
             missing = [s.code for s in specs if (merged.get(s.code) or Entry()).value is None]
             if missing:
                 out.errors.append(
                     f"Row {number}: {practice_code} cannot be submitted because these are empty: {', '.join(missing)}"
                 )
-        new_state = "submitted" if submit else "draft"
-        if (row_changes or to_submit) and state != new_state:
+        new_state = upload_state(state, submit)
+        if state != new_state:
             row_changes.append(
                 {
                     "practice": practice_code,
