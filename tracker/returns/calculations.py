@@ -4,12 +4,12 @@ warnings, and the lifecycle (what may change, by whom, when)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.indicators.catalogue import IndicatorSpec
+from tracker.returns import numbers
 
 STATES = ("draft", "submitted", "approved", "returned")
 STATE_LABELS = {
@@ -73,36 +73,43 @@ class Checked:
         self.errors.setdefault(field_id, message)
 
 
-def _number(text: str) -> float | None:
+MAX_WHOLE = 1_000_000_000_000  # more than any practice counts: a longer number is a typing slip
+
+
+def _whole(raw: Any) -> int | None:
+    """A whole number from a form field, a cell or JSON; None when it is not one (or too big)."""
     try:
-        value = float(text.strip().rstrip("%").replace(",", ""))
-    except ValueError:
+        value = numbers.parse(raw, whole=True)
+    except numbers.NumberError:
         return None
-    return value if math.isfinite(value) else None
-
-
-def _whole(text: str) -> int | None:
-    cleaned = text.strip().replace(",", "")
-    if not re.fullmatch(r"\d{1,12}", cleaned):
+    if value is None or not 0 <= value <= MAX_WHOLE:
         return None
-    return int(cleaned)
+    return int(value)
 
 
 def _label(spec: IndicatorSpec) -> str:
     return spec.name[0].lower() + spec.name[1:] if spec.name else spec.code
 
 
-def check_indicator(spec: IndicatorSpec, raw: dict[str, str], out: Checked) -> Entry:
-    """Check one indicator's fields (`raw` has value, numerator, denominator, comment as typed)."""
+def check_indicator(spec: IndicatorSpec, raw: dict[str, Any], out: Checked) -> Entry:
+    """Check one indicator's fields.
+
+    `raw` has value, numerator, denominator and comment as typed (strings), or as found in a
+    spreadsheet cell or JSON (numbers, booleans); `percent_format` true when the value is a
+    spreadsheet number shown as a percentage.
+    """
     code = spec.code
-    comment = (raw.get("comment") or "").strip()
+    comment = str(raw.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
         out.error(f"{code}-comment", f"Comment must be {COMMENT_MAX:,} characters or fewer")
         comment = comment[:COMMENT_MAX]
-    text = (raw.get("value") or "").strip()
+    given = raw.get("value")
+    text = given.strip() if isinstance(given, str) else ("" if given is None else given)
     if spec.unit == "yesno":
-        lowered = text.lower()
-        if lowered in ("", None):
+        if isinstance(text, bool):
+            return Entry(1.0 if text else 0.0, comment=comment)
+        lowered = str(text).lower() if not isinstance(text, float) else f"{text:g}"
+        if lowered == "":
             return Entry(None, comment=comment)
         if lowered in ("yes", "y", "1", "true"):
             return Entry(1.0, comment=comment)
@@ -111,28 +118,36 @@ def check_indicator(spec: IndicatorSpec, raw: dict[str, str], out: Checked) -> E
         out.error(code, f"Select yes or no for {_label(spec)}")
         return Entry(None, comment=comment)
     if spec.unit == "count":
-        if not text:
+        try:
+            count = numbers.parse(text, whole=True)
+        except numbers.NumberError as exc:
+            out.error(code, f"{_label(spec).capitalize()}: {exc}")
             return Entry(None, comment=comment)
-        count = _whole(text)
-        if count is None:
-            out.error(code, f"Enter {_label(spec)} as a whole number, like 12")
-        return Entry(float(count) if count is not None else None, comment=comment)
+        if count is not None and not 0 <= count <= MAX_WHOLE:
+            out.error(code, f"Enter {_label(spec)} as a whole number from 0 to {MAX_WHOLE:,}")
+            count = None
+        return Entry(count, comment=comment)
     # percent
-    num_text = (raw.get("numerator") or "").strip()
-    den_text = (raw.get("denominator") or "").strip()
+    num_text = raw.get("numerator")
+    den_text = raw.get("denominator")
+    num_text = num_text.strip() if isinstance(num_text, str) else ("" if num_text is None else num_text)
+    den_text = den_text.strip() if isinstance(den_text, str) else ("" if den_text is None else den_text)
     value: float | None = None
-    if text:
-        value = _number(text)
-        if value is None:
-            out.error(code, f"Enter {_label(spec)} as a number, like 45 or 45.5")
-        elif not 0 <= value <= 100:
-            out.error(code, f"Percentage for {_label(spec)} must be between 0 and 100")
-            value = None
+    try:
+        value = numbers.parse(text, percent=True, percent_format=bool(raw.get("percent_format")))
+    except numbers.NumberError as exc:
+        message = str(exc)
+        if message.startswith("Enter a number"):
+            message = f"Enter {_label(spec)} as a number, like 45 or 45.5"
+        out.error(code, message)
+    if value is not None and not 0 <= value <= 100:
+        out.error(code, f"Percentage for {_label(spec)} must be between 0 and 100")
+        value = None
     numerator = denominator = None
-    if num_text or den_text:
-        if not num_text:
+    if num_text != "" or den_text != "":
+        if num_text == "":
             out.error(f"{code}-numerator", "Enter the numerator as well as the denominator, or neither")
-        elif not den_text:
+        elif den_text == "":
             out.error(f"{code}-denominator", "Enter the denominator as well as the numerator, or neither")
         else:
             numerator, denominator = _whole(num_text), _whole(den_text)

@@ -27,7 +27,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        return f"{value:g}"
+        return repr(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value).strip()
@@ -96,11 +96,16 @@ def check_upload(
         row_changes = []
         for index, code in enumerate(upload.codes):
             spec = by_code[code]
-            text = _cell_text(values.get(code))
+            given = values.get(code)
+            text = _cell_text(given)
             if not text:
                 continue
             found = calc.Checked()
-            entry = calc.check_indicator(spec, {"value": text}, found)
+            # Numbers and booleans go to the parser as they are: text of them would lose digits.
+            raw = (
+                given.strip() if isinstance(given, str) else (given if isinstance(given, bool | int | float) else text)
+            )
+            entry = calc.check_indicator(spec, {"value": raw}, found)
             where = f"Row {number}, column {column_letter(index)} ({code})"
             if found.errors:
                 for message in found.errors.values():
