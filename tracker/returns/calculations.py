@@ -137,7 +137,7 @@ def check_indicator(spec: IndicatorSpec, raw: dict[str, Any], out: Checked) -> E
         value = numbers.parse(text, percent=True, percent_format=bool(raw.get("percent_format")))
     except numbers.NumberError as exc:
         message = str(exc)
-        if message.startswith("Enter a number"):
+        if message == "Enter a number, like 45 or 45.5":
             message = f"Enter {_label(spec)} as a number, like 45 or 45.5"
         out.error(code, message)
     if value is not None and not 0 <= value <= 100:

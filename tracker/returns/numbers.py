@@ -83,11 +83,11 @@ def _with_commas(text: str, whole: bool) -> float:
         return float(text.replace(",", ""))
     if not whole and GROUPED.match(text) and "." in text:
         return float(text.replace(",", ""))
-    if re.fullmatch(r"-?\d+,\d+", text):
-        raise NumberError(DECIMAL_COMMA)
     if GROUPED.match(text):
         # `1,000` in a field that takes decimals: one thousand, or one with a decimal comma?
         raise NumberError(f"Type the number without commas, or {DECIMAL_COMMA[0].lower()}{DECIMAL_COMMA[1:]}")
+    if re.fullmatch(r"-?\d+,\d+", text):
+        raise NumberError(DECIMAL_COMMA)
     raise NumberError("Enter a number, like 45 or 45.5")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 FORMULA = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*<(?:\w+:)?f[\s>/]')
 ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MACRO = "Macro-enabled workbooks are not accepted: save the file as an Excel Workbook (.xlsx)"
 
 
@@ -61,6 +62,13 @@ def check_archive(data: bytes, filename: str, limits: Limits) -> None:
         )
     if filename.lower().endswith((".xlsm", ".xltm", ".xlam")):
         raise SpreadsheetError(MACRO)
+    if data.startswith(OLE):
+        # Excel saves a password-protected workbook, and the old .xls format, in an OLE container.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise SpreadsheetError("The file is encrypted or password-protected: save it without a password")
+        raise SpreadsheetError(
+            f"The file is in the old Excel format (.xls): save it as an Excel Workbook (.xlsx), or {limits.start_from}"
+        )
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         raise _not_excel(limits)
     try:
