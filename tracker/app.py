@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import db
+from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
@@ -123,6 +124,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
             path="/schema",
             description="Read and submit practice returns. Authenticate with an API token: "
             "`Authorization: Bearer <token>`.",
+            components=API_COMPONENTS,
         ),
         request_max_body_size=settings.max_upload_bytes,
         state=State(

@@ -225,6 +225,24 @@ def raw_from_form(specs: list[IndicatorSpec], form: dict[str, str]) -> dict[str,
     }
 
 
+def raw_from_api(values: list[Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The API's values (objects with indicator, value, numerator, denominator, comment) grouped
+    per indicator as the checks take them. Numbers stay numbers: text of them could lose digits.
+    Also the indicators sent more than once."""
+    raw: dict[str, dict[str, Any]] = {}
+    repeated = []
+    for v in values:
+        if v.indicator in raw:
+            repeated.append(v.indicator)
+        raw[v.indicator] = {
+            "value": v.value,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+            "comment": v.comment or "",
+        }
+    return raw, repeated
+
+
 def raw_from_entries(specs: list[IndicatorSpec], entries: dict[str, Entry]) -> dict[str, dict[str, str]]:
     """Stored entries back to the strings a form shows."""
     out: dict[str, dict[str, str]] = {}

@@ -281,11 +281,15 @@ async def _apply_one(
     row = await _row(practice_id, period_id)
     state = row["state"] if row else None
     out.old_state = state
+    window = Window(change.period["opens_on"], change.period["due_on"], change.period["locks_on"])
+    refused = check(state, change.event, party, window, today, await _exception_until(practice_id, period_id))
+    # A locked period is the answer whatever version was read: saving again would not help.
+    if refused and refused[0] == Refusal.LOCKED:
+        out.refusal, out.message = refused
+        return out
     if (row["version"] if row else 0) != change.version:
         out.refusal, out.message = Refusal.CONFLICT, "The return changed since you read it."
         return out
-    window = Window(change.period["opens_on"], change.period["due_on"], change.period["locks_on"])
-    refused = check(state, change.event, party, window, today, await _exception_until(practice_id, period_id))
     if refused:
         out.refusal, out.message = refused
         return out
