@@ -137,6 +137,12 @@ def check_upload(
             )
             if warning and any(c["code"] == spec.code for c in row_changes):
                 out.warnings.append(f"{practice_code}: {warning}")
+                if submit and not (merged.get(spec.code) or Entry()).comment:
+                    # As on the form: a big change is submitted only with a reason beside it.
+                    out.errors.append(
+                        f"Row {number}: {practice_code}: {warning}: it needs a comment, so save the workbook as "
+                        "drafts and add the comment on the practice's return before submitting"
+                    )
         if not row_changes:
             # A row identical to what is held is left alone whatever the mode: uploading must
             # never submit an untouched draft, undo a review decision or reopen an approved return.
