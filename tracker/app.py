@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from tracker import db
+from tracker import clock, db
 from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
@@ -57,6 +57,7 @@ def feature_routes() -> list[Any]:
 
 
 def create_app(settings: Settings, *, configure_database: bool = True) -> Litestar:
+    clock.use(settings)
     engine = db.configure(settings) if configure_database else db.engine()
 
     @asynccontextmanager

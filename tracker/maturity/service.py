@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from tracker import db
+from tracker import clock, db
 from tracker.indicators import service as indicators
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
@@ -188,7 +188,7 @@ async def refresh_all() -> RefreshSummary:
     ccg_of = {p["id"]: p["ccg_id"] for p in practices}
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
     stat_rows: list[tuple[Any, ...]] = []
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for period in scoring:
         rows = await _approved_values(period.id)
         summary.values_read += len(rows)
@@ -257,7 +257,7 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
             "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
         )
     }
-    rows = _score_rows(practice, specs, scoring, values, returns, dt.datetime.now(dt.UTC), start)
+    rows = _score_rows(practice, specs, scoring, values, returns, clock.now(), start)
     changed = [p.id for p in scoring if start is None or p.start_date >= start]
     async with db.write_transaction():
         query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
@@ -286,7 +286,7 @@ async def _refresh_orgs(practice: dict[str, Any], period_ids: list[int]) -> None
     )
     facts = [(r["period"], r["ccg_id"], r["region_id"], practice_facts(r)) for r in rows]
     wanted = {("england", ENGLAND), ("region", practice["region_id"]), ("ccg", practice["ccg_id"])}
-    new_rows = _org_rows(facts, wanted, dt.datetime.now(dt.UTC))
+    new_rows = _org_rows(facts, wanted, clock.now())
     for scope, org_id in wanted:
         if org_id is None:
             continue
@@ -447,7 +447,7 @@ async def ensure_indicator_stats() -> int:
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     ccg_of = {r["id"]: r["ccg"] for r in await db.fetch("SELECT id, ccg FROM practice")}
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for period in missing:
         rows = await _approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, ccg_of, now)
