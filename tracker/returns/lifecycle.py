@@ -208,7 +208,9 @@ async def apply(
             for change in changes:
                 outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events)
                 outcomes.append(outcome)
-                if outcome.ok and "approved" in (outcome.old_state, outcome.new_state):
+                # Scores and the dashboards' received/on-time figures read each return's state:
+                # refresh on every change of state (a new return included) and on approved values.
+                if outcome.ok and (outcome.old_state != outcome.new_state or outcome.new_state == "approved"):
                     refresh.setdefault(change.practice["id"], []).append(change.period["id"])
             if all_or_nothing and not all(o.ok for o in outcomes):
                 raise _RollBack
