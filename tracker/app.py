@@ -20,8 +20,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from tracker import db
+from tracker import clock, db
 from tracker.ops.logs import RequestLogMiddleware, configure_logging
+from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
 from tracker.web.auth import PUBLIC, SessionAuthenticationMiddleware, role_guard
 from tracker.web.errors import http_exception_handler, internal_error_handler
@@ -65,6 +66,7 @@ def feature_routes() -> list[Any]:
 
 
 def create_app(settings: Settings, *, configure_database: bool = True) -> Litestar:
+    clock.use(settings)
     engine = db.configure(settings) if configure_database else db.engine()
 
     @asynccontextmanager
@@ -142,7 +144,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
             loggers={"litestar": {"level": settings.log_level_name, "handlers": [], "propagate": True}},
             log_exceptions="debug",  # 500s are logged by internal_error_handler
         ),
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(API_COMPONENTS),
         request_max_body_size=settings.max_upload_bytes,
         state=State(
             {

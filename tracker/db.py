@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from tracker import clock
 from tracker.settings import Settings
 
 PICCOLO_CONF = "tracker.piccolo_conf"
@@ -48,6 +49,7 @@ def configure(settings: Settings) -> Engine:
     import tracker.piccolo_conf as conf
 
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    clock.use(settings)
     engine = build_engine(settings)
     conf.DB = engine
     for table in all_tables():

@@ -146,6 +146,7 @@ CROSS_READS: set[tuple[str, str]] = {
     ("returns/upload_service.py", "period"),
     ("returns/upload_service.py", "practice"),
     ("indicators/service.py", "return_value"),
+    ("returns/lifecycle.py", "indicator"),
 }
 
 

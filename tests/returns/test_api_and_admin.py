@@ -66,7 +66,7 @@ async def test_api_read_and_submit_with_a_practice_token(client):
     response = await client.put(API, json=_body(version=1), headers=auth)
     assert response.status_code == 409 and "waiting for the CCG" in response.json()["detail"]
     listing = (await client.get("/api/v1/practices/A81001/returns", headers=auth)).json()
-    assert listing["returns"][0] == {**listing["returns"][0], "period": "2017/18-Q4", "state": "submitted"}
+    assert listing["returns"][0] == {**listing["returns"][0], "period": "2017-18-Q4", "state": "submitted"}
     assert await audit.count("return.submitted") == 1
     events = await audit.count("return.value_changed")
     assert events == 16

@@ -70,7 +70,9 @@ async def test_practice_journey_draft_submit_approve(client):
     assert await ReturnValue.count().where(ReturnValue.practice_return == row["id"]) == 16
     page = await client.get(FORM + "?saved=submitted")
     assert "submitted to your CCG" in page.text
-    assert '<form method="post" action="/practices' not in page.text  # read-only now
+    # Read-only now: no value can be typed; the only form left withdraws the return.
+    assert 'name="PO_REG_PCT"' not in page.text and 'value="submit"' not in page.text
+    assert 'value="withdraw"' in page.text and "Withdraw return" in page.text
 
     # The CCG approves it.
     await client.post("/sign-out", data={"_csrf_token": await csrf_token(client, "/")})

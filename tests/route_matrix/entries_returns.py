@@ -125,4 +125,12 @@ ENTRIES = [
         json=True,
         form=lambda t: {"version": 0, "values": []},
     ),
+    Entry(
+        "PATCH",
+        "/api/v1/practices/{ods_code:str}/returns/{period_code:str}",
+        params=_return,
+        allow=NOBODY,
+        json=True,
+        form=lambda t: {"version": 0, "values": []},
+    ),
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from tracker import db
+from tracker import clock, db
 from tracker.tables import AuditEvent
 
 
@@ -23,7 +23,7 @@ async def record(
 ) -> None:
     await AuditEvent.insert(
         AuditEvent(
-            at=at or dt.datetime.now(dt.UTC),
+            at=at or clock.now(),
             account=account_id,
             actor=actor,
             action=action,
@@ -39,7 +39,7 @@ async def record_many(rows: list[dict[str, Any]]) -> None:
     """Bulk form of `record` for imports and bulk reviews (same keys as its arguments)."""
     if not rows:
         return
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     await AuditEvent.insert(
         *[
             AuditEvent(

@@ -113,6 +113,9 @@ async def record(awards: list[AwardInput], ccg_id: int, actor: Actor, upload_ref
         return []
     now = utcnow()
     async with db.write_transaction():
+        if upload_ref and await already_uploaded(upload_ref, ccg_id):
+            # The same file again (a double click, a retry after a timeout) records nothing new.
+            return []
         created = await PracticeAward.insert(
             *[
                 PracticeAward(
@@ -152,6 +155,15 @@ async def record(awards: list[AwardInput], ccg_id: int, actor: Actor, upload_ref
             ]
         )
     return ids
+
+
+async def already_uploaded(upload_ref: str, ccg_id: int) -> bool:
+    found = (
+        await PracticeAward.select(PracticeAward.id)
+        .where((PracticeAward.upload_ref == upload_ref) & (PracticeAward.ccg == ccg_id))
+        .first()
+    )
+    return found is not None
 
 
 def upload_reference(data: bytes) -> str:

@@ -33,11 +33,19 @@ class FundingError(ValueError):
 # --- Money as text ----------------------------------------------------------------------------
 
 _MONEY = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d{1,2})?$")
+# The database keeps pence in a 64-bit integer and sums them: amounts are bounded well inside it.
+MAX_POUNDS_DIGITS = 12
+MAX_PENCE = 10**MAX_POUNDS_DIGITS * PENCE - 1
 
 
 def parse_pounds(text: str, *, field: str = "Amount", allow_zero: bool = True) -> int:
     """'£140,000,000' or '140000000.50' -> pence. Refuses negatives, fractions of a penny, words."""
-    cleaned = str(text).strip().replace(",", "").replace("£", "").replace(" ", "")
+    typed = str(text).strip().replace("£", "").replace(" ", "")
+    if "," in typed and not _GROUPED.match(typed):
+        # '12,50' is twelve pounds fifty to some and 1,250 to others: never guess.
+        raise FundingError(f"{field}: use a full stop for pence, for example 12500.50")
+    cleaned = typed.replace(",", "")
     if not cleaned:
         raise FundingError(f"Enter {field.lower()} in pounds, like 140000000 or £140,000,000")
     if not _MONEY.match(cleaned):
@@ -48,6 +56,10 @@ def parse_pounds(text: str, *, field: str = "Amount", allow_zero: bool = True) -
         raise FundingError(f"{field} must be an amount in pounds") from exc
     if pence < 0:
         raise FundingError(f"{field} must not be negative")
+    if pence > MAX_PENCE:
+        raise FundingError(
+            f"{field} must be less than £1,000,000,000,000 (at most {MAX_POUNDS_DIGITS} digits of pounds)"
+        )
     if pence == 0 and not allow_zero:
         raise FundingError(f"{field} must be more than £0")
     return pence

@@ -420,9 +420,12 @@ async def upload(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
         )
         row_errors = [{"row": e.row, "field": e.field, "message": e.message} for e in checked.errors]
         return _upload_page(ccg, errors, row_errors, 422)
-    await awards_service.record(
+    recorded = await awards_service.record(
         checked.awards, ccg["id"], _actor(request), upload_ref=awards_service.upload_reference(data)
     )
+    if checked.awards and not recorded:
+        errors.add("file", "This file was uploaded before and its awards are already recorded: nothing new was saved")
+        return _upload_page(ccg, errors, [], 409)
     return Redirect(f"/funding/ccgs/{ccg['code']}#awards", status_code=303)
 
 

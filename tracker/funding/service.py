@@ -20,7 +20,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from tracker import db
+from tracker import clock, db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
@@ -59,7 +59,7 @@ async def audit_change(actor: Actor, action: str, entity_type: str, entity_id: A
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 # --- Streams ------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass
+
+from tracker.spreadsheets import reader
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -50,27 +51,33 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
-def _rows_from_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+LIMITS = reader.Limits(
+    what="an awards file",
+    start_from="save the awards as an Excel Workbook (.xlsx) or as CSV UTF-8 and upload that",
+    not_excel="The file is not a readable Excel (.xlsx) file",
+    max_bytes=MAX_BYTES,
+    max_uncompressed=MAX_UNZIPPED,
+    max_rows_scanned=MAX_ROWS + 1_000,
+)
 
+
+def _rows_from_xlsx(data: bytes, filename: str) -> list[list[str]]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED:
-                raise UploadRefused("The Excel file expands to too much data to read")
-    except zipfile.BadZipFile as exc:
-        raise UploadRefused("The file is not a readable Excel (.xlsx) file") from exc
+        book = reader.open_workbook(data, filename, LIMITS)
+    except reader.SpreadsheetError as exc:
+        raise UploadRefused(str(exc)) from None
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise UploadRefused("The file is not a readable Excel (.xlsx) file") from exc
-    sheet = book.worksheets[0]
-    out = []
-    for i, row in enumerate(sheet.iter_rows(values_only=True)):
-        if i > MAX_ROWS + 1:
-            raise UploadRefused(f"The file has more than {MAX_ROWS:,} rows: split it")
-        out.append([_cell(v) for v in row])
-    book.close()
-    return out
+        sheet = book.worksheets[0]
+        out = []
+        for number, cells in reader.rows(sheet, LIMITS):
+            if number > MAX_ROWS + 1 and any(c.value is not None for c in cells):
+                raise UploadRefused(f"The file has more than {MAX_ROWS:,} rows: split it")
+            out.append([_cell(c.value) for c in cells])
+        return out
+    except reader.SpreadsheetError as exc:
+        raise UploadRefused(str(exc)) from None
+    finally:
+        book.close()
 
 
 def parse_upload(filename: str, data: bytes) -> list[UploadRow]:
@@ -81,7 +88,7 @@ def parse_upload(filename: str, data: bytes) -> list[UploadRow]:
         raise UploadRefused("The file is larger than 2 MB: split it")
     name = filename.lower()
     if name.endswith(".xlsx"):
-        raw = _rows_from_xlsx(data)
+        raw = _rows_from_xlsx(data, filename)
     elif name.endswith(".csv"):
         raw = _rows_from_csv(data)
     else:

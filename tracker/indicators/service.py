@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import db
+from tracker import clock, db
 from tracker.audit import service as audit
 from tracker.db import write_transaction
 from tracker.indicators.calculations import FIELDS, CataloguePlan, plan, spec_values
@@ -57,7 +57,7 @@ async def apply_plan(catalogue: CatalogueFile, valid_from: dt.date, *, actor: st
         the_plan = await plan_file(catalogue)
         if the_plan.refused:
             return the_plan
-        now = dt.datetime.now(dt.UTC)
+        now = clock.now()
         versions = {
             r["code"]: r["version"]
             for r in await IndicatorVersion.raw(

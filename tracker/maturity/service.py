@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from tracker import db
+from tracker import clock, db
 from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.indicators.catalogue import IndicatorSpec
@@ -202,7 +202,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
     practices = sorted(orgs.history.practices)
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
     stat_rows: list[tuple[Any, ...]] = []
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for period in scoring:
         rows = await _approved_values(period.id)
         summary.values_read += len(rows)
@@ -270,7 +270,7 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
             "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
         )
     }
-    rows = _score_rows(practice_id, orgs, specs, scoring, values, returns, dt.datetime.now(dt.UTC), start)
+    rows = _score_rows(practice_id, orgs, specs, scoring, values, returns, clock.now(), start)
     changed = [p.id for p in scoring if start is None or p.start_date >= start]
     async with db.write_transaction():
         old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
@@ -308,7 +308,7 @@ async def _refresh_orgs(wanted: set[tuple[str, int | None]], period_ids: list[in
         *period_ids,
     )
     facts = [(r["period"], r["ccg_id"], r["region_id"], practice_facts(r)) for r in rows]
-    new_rows = _org_rows(facts, wanted, dt.datetime.now(dt.UTC))
+    new_rows = _org_rows(facts, wanted, clock.now())
     for scope, org_id in wanted:
         if org_id is None:
             continue
@@ -469,7 +469,7 @@ async def ensure_indicator_stats() -> int:
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     orgs = await _organisations()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for period in missing:
         rows = await _approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)

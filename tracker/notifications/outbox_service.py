@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tracker import clock
 from tracker.db import fetch, write_transaction
 from tracker.tables import OutboxEmail
 
@@ -41,8 +42,8 @@ async def enqueue(
                 period=period_id,
                 attachment_name=attachment_name,
                 attachment_path=attachment_path,
-                created_at=dt.datetime.now(dt.UTC),
-                next_attempt_at=dt.datetime.now(dt.UTC),
+                created_at=clock.now(),
+                next_attempt_at=clock.now(),
             )
         )
         .on_conflict(target=OutboxEmail.idempotency_key, action="DO NOTHING")
@@ -62,7 +63,7 @@ async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = Non
     Each batch is its own transaction, so a run killed half-way keeps what it queued and a rerun
     queues the rest: the unique idempotency key turns every repeat into a no-op.
     """
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     queued = 0
     for start in range(0, len(rows), BATCH):
         batch = [OutboxEmail(**r, created_at=now, next_attempt_at=now) for r in rows[start : start + BATCH]]

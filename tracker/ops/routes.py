@@ -36,7 +36,7 @@ async def readiness(settings: Settings) -> Readiness:
         return judge(
             migrations,
             lease,
-            dt.datetime.now(dt.UTC),
+            dt.datetime.now(dt.UTC),  # noqa: TID251 (the heartbeat is on real time, between processes)
             scheduler_expected=settings.scheduler,
             stale_after=dt.timedelta(seconds=settings.heartbeat_stale_seconds),
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker import db
+from tracker import clock, db
 from tracker.audit import service as audit
 from tracker.organisations.files import (
     MembershipRecord,
@@ -113,9 +113,7 @@ async def _edition(kind: str, as_at: dt.date, records: int) -> tuple[bool, dt.da
     rows = await OdsEdition.select(OdsEdition.as_at).where(OdsEdition.kind == kind)
     before = max((r["as_at"] for r in rows), default=None)
     if not any(r["as_at"] == as_at for r in rows):
-        await OdsEdition.insert(
-            OdsEdition(kind=kind, as_at=as_at, records=records, imported_at=dt.datetime.now(dt.UTC))
-        )
+        await OdsEdition.insert(OdsEdition(kind=kind, as_at=as_at, records=records, imported_at=clock.now()))
     return before is None or as_at >= before, before
 
 

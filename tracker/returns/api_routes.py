@@ -10,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Request, Response, get, put
+from litestar import Request, Response, get, patch, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath, JSONBody
 
 from tracker.returns import api_service, service
@@ -100,10 +102,47 @@ class ReturnSubmission:
 
 
 @dataclass
-class ApiError:
-    status_code: int
+class Problem:
+    """An error, as RFC 9457 problem details (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
     detail: str
-    errors: dict[str, str] = field(default_factory=dict)
+    status_code: int  # the same as status, kept for clients written before problem details
+    errors: dict[str, str] = field(default_factory=dict)  # by field, as on the form
+    missing: list[str] = field(default_factory=list)  # indicators a PUT left out
+
+
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+# The scheme the API operations name, for the OpenAPI document's components.
+COMPONENTS = Components(
+    security_schemes={
+        "BearerToken": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="An API token issued by an administrator: `Authorization: Bearer ptk_...`",
+        )
+    }
+)
+
+
+PROBLEM = "application/problem+json"
+SAVE_RESPONSES = {
+    401: ResponseSpec(Problem, description="No API token, or one that is not valid or revoked", media_type=PROBLEM),
+    403: ResponseSpec(Problem, description="The token is not for this practice", media_type=PROBLEM),
+    404: ResponseSpec(Problem, description="No such practice or period", media_type=PROBLEM),
+    409: ResponseSpec(
+        Problem,
+        description="The return changed since the version you read (type .../conflict), the period is locked "
+        "(.../locked) or the return cannot change in its state (.../state)",
+        media_type=PROBLEM,
+    ),
+    422: ResponseSpec(
+        Problem, description="Values not valid (errors by field), or a PUT missing indicators", media_type=PROBLEM
+    ),
+}
+READ_RESPONSES = {k: v for k, v in SAVE_RESPONSES.items() if k in (401, 403, 404)}
 
 
 async def _practice(request: Request[Any, Any, Any], ods_code: str) -> dict[str, Any]:
@@ -122,7 +161,7 @@ def _document(ctx: service.ReturnContext, today: dt.date, warnings: dict[str, st
         values.append(ValueOut(s.code, e.value, e.numerator, e.denominator, e.comment))
     return ReturnDocument(
         practice=ctx.practice["ods_code"],
-        period=ctx.period["code"],
+        period=calc.url_code(ctx.period["code"]),
         state=ctx.state or "not_started",
         version=ctx.version,
         editable=calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until) is None,
@@ -132,7 +171,15 @@ def _document(ctx: service.ReturnContext, today: dt.date, warnings: dict[str, st
     )
 
 
-@get("/api/v1/practices/{ods_code:str}/returns", opt=API, guards=[bearer_guard], name="api_returns", tags=["Returns"])
+@get(
+    "/api/v1/practices/{ods_code:str}/returns",
+    opt=API,
+    guards=[bearer_guard],
+    name="api_returns",
+    tags=["Returns"],
+    responses=READ_RESPONSES,
+    security=BEARER,
+)
 async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> ReturnList:
     """Every period that has opened, newest first, with the state and version of this practice's return."""
     practice = await _practice(request, ods_code)
@@ -141,7 +188,7 @@ async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str])
         practice=practice["ods_code"],
         returns=[
             ReturnSummary(
-                period=r["code"],
+                period=calc.url_code(r["code"]),
                 state=r["state"] or "not_started",
                 version=r["version"] or 0,
                 submitted_at=r["submitted_at"],
@@ -159,6 +206,8 @@ async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str])
     guards=[bearer_guard],
     name="api_return",
     tags=["Returns"],
+    responses=READ_RESPONSES,
+    security=BEARER,
 )
 async def get_return(
     request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
@@ -170,6 +219,79 @@ async def get_return(
     return _document(ctx, request.app.state.settings.current_date())
 
 
+def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response[Problem]:
+    """An RFC 9457 problem document."""
+    body = Problem(
+        type=f"https://paperless-tracker.nhs.test/problems/{kind}",
+        title=title,
+        status=status,
+        detail=detail,
+        status_code=status,
+        errors=extra.get("errors") or {},
+        missing=extra.get("missing") or [],
+    )
+    return Response(body, status_code=status, media_type=PROBLEM)
+
+
+async def _save(
+    request: Request[Any, Any, Any], ods_code: str, period_code: str, data: ReturnSubmission, *, partial: bool
+) -> Response[Any]:
+    practice = await _practice(request, ods_code)
+    period = await service.period_from_url(period_code)
+    settings = request.app.state.settings
+    ctx = await service.load_context(practice, period, with_last_change=False)
+    known = {s.code for s in ctx.specs}
+    sent, repeated = calc.raw_from_api(data.values)
+    errors = {code: f"{code} is not an indicator of the return" for code in sent if code not in known}
+    errors.update({code: f"{code} is sent more than once" for code in repeated})
+    if not partial:
+        missing = [s.code for s in ctx.specs if s.code not in sent]
+        if missing:
+            return problem(
+                422,
+                "incomplete",
+                "The return is incomplete",
+                "PUT replaces the whole return: send every indicator (an empty value as null), "
+                "or use PATCH to change only some. Missing: " + ", ".join(missing),
+                missing=missing,
+            )
+    raw: dict[str, dict[str, Any]] = dict(calc.raw_from_entries(ctx.specs, ctx.entries)) if partial else {}
+    raw.update({code: fields for code, fields in sent.items() if code in known})
+    checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=data.submit)
+    errors.update(checked.errors)
+    if errors:
+        return problem(422, "invalid", "The values are not valid", "Correct the values listed in errors", errors=errors)
+    token = request.scope["api_token"]  # type: ignore[typeddict-item]
+    actor = service.Actor(
+        None, f"api-token:{token['id']}:{token['name']}", request.client.host if request.client else ""
+    )
+    # PATCH writes only what was sent: the lifecycle compares with what is stored.
+    entries = {c: checked.entries[c] for c in sent if c in checked.entries} if partial else checked.entries
+    result = await service.save(
+        ctx,
+        entries,
+        version=data.version,
+        submit=data.submit,
+        actor=actor,
+        now=settings.now(),
+        today=settings.current_date(),
+        source="api",
+    )
+    fresh = await service.load_context(practice, period, with_last_change=False)
+    if result.locked:
+        return problem(409, "locked", "The period is locked", result.refused)
+    if result.conflict:
+        return problem(
+            409,
+            "conflict",
+            "The return changed",
+            f"The return changed since version {data.version}: read it again (now version {fresh.version})",
+        )
+    if not result.ok:
+        return problem(409, "state", "The return cannot change now", result.refused)
+    return Response(_document(fresh, settings.current_date(), checked.warnings), status_code=200)
+
+
 @put(
     "/api/v1/practices/{ods_code:str}/returns/{period_code:str}",
     opt=API,
@@ -177,64 +299,39 @@ async def get_return(
     name="api_return_save",
     tags=["Returns"],
     status_code=200,
+    responses=SAVE_RESPONSES,
+    security=BEARER,
 )
 async def save_return(
     request: Request[Any, Any, Any],
     ods_code: FromPath[str],
     period_code: FromPath[str],
     data: JSONBody[ReturnSubmission],
-) -> Response[ReturnDocument | ApiError]:
-    """Save values as a draft, or submit them. Indicators not sent keep no value (send them all).
-
-    422: the values are wrong (errors by field, as on the form); 409: someone saved since the version
-    you read, or the return cannot change (submitted, approved, or the period is locked)."""
-    practice = await _practice(request, ods_code)
-    period = await service.period_from_url(period_code)
-    settings = request.app.state.settings
-    ctx = await service.load_context(practice, period, with_last_change=False)
-    known = {s.code for s in ctx.specs}
-    raw: dict[str, dict[str, str]] = {}
-    errors: dict[str, str] = {}
-    for v in data.values:
-        if v.indicator not in known:
-            errors[v.indicator] = f"{v.indicator} is not an indicator of the return"
-            continue
-        value = v.value
-        text = "" if value is None else (value if isinstance(value, str) else f"{value:g}")
-        raw[v.indicator] = {
-            "value": text,
-            "numerator": "" if v.numerator is None else str(v.numerator),
-            "denominator": "" if v.denominator is None else str(v.denominator),
-            "comment": v.comment,
-        }
-    checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=data.submit)
-    errors.update(checked.errors)
-    if errors:
-        return Response(ApiError(422, "The values are not valid", errors), status_code=422)
-    token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    actor = service.Actor(
-        None, f"api-token:{token['id']}:{token['name']}", request.client.host if request.client else ""
-    )
-    result = await service.save(
-        ctx,
-        checked.entries,
-        version=data.version,
-        submit=data.submit,
-        actor=actor,
-        now=settings.now(),
-        today=settings.current_date(),
-    )
-    fresh = await service.load_context(practice, period, with_last_change=False)
-    if result.conflict:
-        return Response(
-            ApiError(
-                409, f"The return changed since version {data.version}: read it again (now version {fresh.version})"
-            ),
-            status_code=409,
-        )
-    if not result.ok:
-        return Response(ApiError(409, result.refused), status_code=409)
-    return Response(_document(fresh, settings.current_date(), checked.warnings), status_code=200)
+) -> Response[Any]:
+    """Replace the return's values as a draft, or submit them. Send EVERY indicator: a body missing
+    any is refused (422, listing them); to change only some, use PATCH."""
+    return await _save(request, ods_code, period_code, data, partial=False)
 
 
-ROUTES: list[Any] = [list_returns, get_return, save_return]
+@patch(
+    "/api/v1/practices/{ods_code:str}/returns/{period_code:str}",
+    opt=API,
+    guards=[bearer_guard],
+    name="api_return_patch",
+    tags=["Returns"],
+    status_code=200,
+    responses=SAVE_RESPONSES,
+    security=BEARER,
+)
+async def patch_return(
+    request: Request[Any, Any, Any],
+    ods_code: FromPath[str],
+    period_code: FromPath[str],
+    data: JSONBody[ReturnSubmission],
+) -> Response[Any]:
+    """Change only the indicators sent (each one sent replaces that indicator's value, numerator,
+    denominator and comment); every other value is kept. `submit` true also submits the return."""
+    return await _save(request, ods_code, period_code, data, partial=True)
+
+
+ROUTES: list[Any] = [list_returns, get_return, save_return, patch_return]

@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from tracker import db
+from tracker import clock, db
 from tracker.audit import service as audit
 from tracker.returns.service import Actor
 from tracker.tables import ApiToken, Ccg, Practice
@@ -93,7 +93,7 @@ async def authenticate(token: str) -> dict[str, Any] | None:
     )
     if row is None:
         return None
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     last = row["last_used_at"]
     if last is None or now - last > TOUCH_EVERY:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])

@@ -4,13 +4,13 @@ warnings, and the lifecycle (what may change, by whom, when)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.figures import rules
 from tracker.indicators.catalogue import IndicatorSpec
+from tracker.returns import numbers
 
 STATES = ("draft", "submitted", "approved", "returned")
 STATE_LABELS = {
@@ -74,36 +74,43 @@ class Checked:
         self.errors.setdefault(field_id, message)
 
 
-def _number(text: str) -> float | None:
+MAX_WHOLE = 1_000_000_000_000  # more than any practice counts: a longer number is a typing slip
+
+
+def _whole(raw: Any) -> int | None:
+    """A whole number from a form field, a cell or JSON; None when it is not one (or too big)."""
     try:
-        value = float(text.strip().rstrip("%").replace(",", ""))
-    except ValueError:
+        value = numbers.parse(raw, whole=True)
+    except numbers.NumberError:
         return None
-    return value if math.isfinite(value) else None
-
-
-def _whole(text: str) -> int | None:
-    cleaned = text.strip().replace(",", "")
-    if not re.fullmatch(r"\d{1,12}", cleaned):
+    if value is None or not 0 <= value <= MAX_WHOLE:
         return None
-    return int(cleaned)
+    return int(value)
 
 
 def _label(spec: IndicatorSpec) -> str:
     return spec.name[0].lower() + spec.name[1:] if spec.name else spec.code
 
 
-def check_indicator(spec: IndicatorSpec, raw: dict[str, str], out: Checked) -> Entry:
-    """Check one indicator's fields (`raw` has value, numerator, denominator, comment as typed)."""
+def check_indicator(spec: IndicatorSpec, raw: dict[str, Any], out: Checked) -> Entry:
+    """Check one indicator's fields.
+
+    `raw` has value, numerator, denominator and comment as typed (strings), or as found in a
+    spreadsheet cell or JSON (numbers, booleans); `percent_format` true when the value is a
+    spreadsheet number shown as a percentage.
+    """
     code = spec.code
-    comment = (raw.get("comment") or "").strip()
+    comment = str(raw.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
         out.error(f"{code}-comment", f"Comment must be {COMMENT_MAX:,} characters or fewer")
         comment = comment[:COMMENT_MAX]
-    text = (raw.get("value") or "").strip()
+    given = raw.get("value")
+    text = given.strip() if isinstance(given, str) else ("" if given is None else given)
     if spec.unit == "yesno":
-        lowered = text.lower()
-        if lowered in ("", None):
+        if isinstance(text, bool):
+            return Entry(1.0 if text else 0.0, comment=comment)
+        lowered = str(text).lower() if not isinstance(text, float) else f"{text:g}"
+        if lowered == "":
             return Entry(None, comment=comment)
         if lowered in ("yes", "y", "1", "true"):
             return Entry(1.0, comment=comment)
@@ -112,28 +119,36 @@ def check_indicator(spec: IndicatorSpec, raw: dict[str, str], out: Checked) -> E
         out.error(code, f"Select yes or no for {_label(spec)}")
         return Entry(None, comment=comment)
     if spec.unit == "count":
-        if not text:
+        try:
+            count = numbers.parse(text, whole=True)
+        except numbers.NumberError as exc:
+            out.error(code, f"{_label(spec).capitalize()}: {exc}")
             return Entry(None, comment=comment)
-        count = _whole(text)
-        if count is None:
-            out.error(code, f"Enter {_label(spec)} as a whole number, like 12")
-        return Entry(float(count) if count is not None else None, comment=comment)
+        if count is not None and not 0 <= count <= MAX_WHOLE:
+            out.error(code, f"Enter {_label(spec)} as a whole number from 0 to {MAX_WHOLE:,}")
+            count = None
+        return Entry(count, comment=comment)
     # percent
-    num_text = (raw.get("numerator") or "").strip()
-    den_text = (raw.get("denominator") or "").strip()
+    num_text = raw.get("numerator")
+    den_text = raw.get("denominator")
+    num_text = num_text.strip() if isinstance(num_text, str) else ("" if num_text is None else num_text)
+    den_text = den_text.strip() if isinstance(den_text, str) else ("" if den_text is None else den_text)
     value: float | None = None
-    if text:
-        value = _number(text)
-        if value is None:
-            out.error(code, f"Enter {_label(spec)} as a number, like 45 or 45.5")
-        elif not 0 <= value <= 100:
-            out.error(code, f"Percentage for {_label(spec)} must be between 0 and 100")
-            value = None
+    try:
+        value = numbers.parse(text, percent=True, percent_format=bool(raw.get("percent_format")))
+    except numbers.NumberError as exc:
+        message = str(exc)
+        if message == "Enter a number, like 45 or 45.5":
+            message = f"Enter {_label(spec)} as a number, like 45 or 45.5"
+        out.error(code, message)
+    if value is not None and not 0 <= value <= 100:
+        out.error(code, f"Percentage for {_label(spec)} must be between 0 and 100")
+        value = None
     numerator = denominator = None
-    if num_text or den_text:
-        if not num_text:
+    if num_text != "" or den_text != "":
+        if num_text == "":
             out.error(f"{code}-numerator", "Enter the numerator as well as the denominator, or neither")
-        elif not den_text:
+        elif den_text == "":
             out.error(f"{code}-denominator", "Enter the denominator as well as the numerator, or neither")
         else:
             numerator, denominator = _whole(num_text), _whole(den_text)
@@ -211,6 +226,24 @@ def raw_from_form(specs: list[IndicatorSpec], form: dict[str, str]) -> dict[str,
     }
 
 
+def raw_from_api(values: list[Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The API's values (objects with indicator, value, numerator, denominator, comment) grouped
+    per indicator as the checks take them. Numbers stay numbers: text of them could lose digits.
+    Also the indicators sent more than once."""
+    raw: dict[str, dict[str, Any]] = {}
+    repeated = []
+    for v in values:
+        if v.indicator in raw:
+            repeated.append(v.indicator)
+        raw[v.indicator] = {
+            "value": v.value,
+            "numerator": v.numerator,
+            "denominator": v.denominator,
+            "comment": v.comment or "",
+        }
+    return raw, repeated
+
+
 def raw_from_entries(specs: list[IndicatorSpec], entries: dict[str, Entry]) -> dict[str, dict[str, str]]:
     """Stored entries back to the strings a form shows."""
     out: dict[str, dict[str, str]] = {}
@@ -259,32 +292,28 @@ def is_locked(window: Window, today: dt.date, exception_until: dt.date | None = 
 
 
 def practice_may_edit(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
-    """None when the practice may change its return; otherwise the reason it may not."""
-    if not is_open(window, today):
-        return f"This period opens for returns on {window.opens_on:%-d %B %Y}."
-    if is_locked(window, today, exception_until):
-        return f"This period locked on {window.locks_on:%-d %B %Y}. Ask an administrator for a lock exception to change it."
-    if state == "submitted":
-        return "This return has been submitted and is waiting for the CCG's review."
-    if state == "approved":
-        return "This return has been approved by the CCG."
-    return None
+    """None when the practice may change its return; otherwise the reason it may not (the lifecycle's rule)."""
+    from tracker.returns import lifecycle
+
+    refused = lifecycle.check(state, lifecycle.Event.SAVE, lifecycle.Party.PRACTICE, window, today, exception_until)
+    return refused[1] if refused else None
 
 
 def may_return(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
-    """None when a CCG may send a return back to the practice."""
-    if state != "submitted":
-        return "Only a submitted return can be returned to the practice."
-    if is_locked(window, today, exception_until):
-        return "The period is locked: the practice could not change its return. Ask an administrator for a lock exception first."
-    return None
+    """None when a CCG may send a return back to the practice (the lifecycle's rule)."""
+    from tracker.returns import lifecycle
+
+    refused = lifecycle.check(state, lifecycle.Event.RETURN, lifecycle.Party.CCG, window, today, exception_until)
+    return refused[1] if refused else None
 
 
 def may_approve(state: str | None) -> str | None:
     """Approval does not change any value, so it is allowed after the lock date too."""
-    if state != "submitted":
-        return "Only a submitted return can be approved."
-    return None
+    from tracker.returns import lifecycle
+
+    never = Window(dt.date.min, dt.date.max, dt.date.max)
+    refused = lifecycle.check(state, lifecycle.Event.APPROVE, lifecycle.Party.CCG, never, dt.date.min, None)
+    return refused[1] if refused else None
 
 
 def on_time(first_submitted_at: dt.datetime | None, due_on: dt.date) -> bool:

@@ -150,6 +150,8 @@ def history_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
         "return.resubmitted": "Resubmitted",
         "return.approved": "Approved",
         "return.returned": "Returned to practice",
+        "return.withdrawn": "Withdrawn by the practice",
+        "return.reopened": "Reopened by the CCG",
         "return.uploaded": "Changed by spreadsheet upload",
     }
     rows = []

@@ -10,13 +10,12 @@ from typing import Any
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
-from tracker.audit import service as audit
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
-from tracker.returns import calculations as calc
-from tracker.returns.service import Actor, exception_until, window_of
-from tracker.tables import Period, PracticeReturn
+from tracker.returns import lifecycle
+from tracker.returns.service import Actor
+from tracker.tables import Period
 
 
 @dataclass
@@ -66,76 +65,41 @@ async def decide(
     """Approve, or return to the practice with a reason, each of the given returns.
 
     Each is checked on its own (policy, state, lock); those refused are reported, the rest done.
-    Approved practices' maturity scores are refreshed afterwards.
+    Approved practices' maturity scores are refreshed in the same transaction.
     """
     result = Decision()
-    refresh: list[tuple[int, int]] = []
-    async with db.write_transaction():
-        rows = await _rows_for(return_ids)
-        found = {r["id"] for r in rows}
-        for missing in sorted(set(return_ids) - found):
-            result.refused.append((str(missing), "There is no such return."))
-        for row in rows:
-            scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
-            if not can(user, Action.REVIEW_RETURN, scope):
-                # Another CCG's return among them: nothing at all is done.
-                return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
-        events = []
-        for row in rows:
-            window = window_of(row)
-            if approve:
-                why = calc.may_approve(row["state"])
-            else:
-                why = calc.may_return(
-                    row["state"], window, today, await exception_until(row["practice"], row["period"])
-                )
-            if why:
-                result.refused.append((row["ods_code"], why))
-                continue
-            new_state = "approved" if approve else "returned"
-            updated = (
-                await PracticeReturn.update(
-                    {
-                        PracticeReturn.state: new_state,
-                        PracticeReturn.version: row["version"] + 1,
-                        PracticeReturn.reviewed_at: now,
-                        PracticeReturn.reviewed_by: actor.account_id,
-                        PracticeReturn.returned_reason: "" if approve else reason,
-                        PracticeReturn.updated_at: now,
-                    }
-                )
-                .where((PracticeReturn.id == row["id"]) & (PracticeReturn.version == row["version"]))
-                .returning(PracticeReturn.id)
-            )
-            if not updated:
-                result.refused.append((row["ods_code"], "The return changed while you were reviewing it."))
-                continue
-            result.done.append(row["ods_code"])
-            detail: dict[str, Any] = {
-                "practice": row["ods_code"],
-                "period": row["period_code"],
-                "old_state": "submitted",
-                "new_state": new_state,
-            }
-            if not approve:
-                detail["reason"] = reason
-            events.append(
-                {
-                    "action": "return.approved" if approve else "return.returned",
-                    "account_id": actor.account_id,
-                    "actor": actor.label,
-                    "entity_type": "practice_return",
-                    "entity_id": row["id"],
-                    "ip": actor.ip,
-                    "at": now,
-                    "detail": detail,
-                }
-            )
-            # Returned ones too: the dashboards' figures read the state of each return.
-            refresh.append((row["practice"], row["period"]))
-        await audit.record_many(events)
-    for practice_id, period_id in refresh:
-        await maturity.refresh_practice(practice_id, period_id)
+    rows = await _rows_for(return_ids)
+    found = {r["id"] for r in rows}
+    for missing in sorted(set(return_ids) - found):
+        result.refused.append((str(missing), "There is no such return."))
+    for row in rows:
+        scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
+        if not can(user, Action.REVIEW_RETURN, scope):
+            # Another CCG's return among them: nothing at all is done.
+            return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
+    event = lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
+    changes = [
+        lifecycle.Change(
+            {"id": row["practice"], "ods_code": row["ods_code"]},
+            {k: row[k] for k in ("opens_on", "due_on", "locks_on")} | {"id": row["period"], "code": row["period_code"]},
+            event,
+            row["version"],
+            reason="" if approve else reason,
+        )
+        for row in rows
+    ]
+    # Each return is decided on its own: those refused are reported, the rest done together.
+    outcomes = await lifecycle.apply(
+        changes, party=lifecycle.Party.CCG, actor=actor, now=now, today=today, all_or_nothing=False
+    )
+    for outcome in outcomes:
+        code = outcome.change.practice["ods_code"]
+        if outcome.ok:
+            result.done.append(code)
+        elif outcome.conflict:
+            result.refused.append((code, "The return changed while you were reviewing it."))
+        else:
+            result.refused.append((code, outcome.message))
     return result
 
 

@@ -85,6 +85,7 @@ async def _page(
     may_review = can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice)) and ctx.state == "submitted"
     units = {s.code: s.unit for s in ctx.specs}
     feed_rows = await feed_service.feed_values_by_indicator(ctx.practice["id"], ctx.period["code"])
+    may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
     if raw is None:
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
         if ctx.row is None:  # a new return starts from the national feeds' values
@@ -127,6 +128,7 @@ async def _page(
             "last_change": ctx.last_change,
             "history": presenters.history_rows(events),
             "may_review": may_review,
+            "may_withdraw": may_withdraw,
             "return_id": ctx.row["id"] if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
         },
@@ -152,6 +154,8 @@ async def return_save(
     form = await read_form(request)
     submit = form.get("action") == "submit"
     ctx = await service.load_context(practice, period)
+    if form.get("action") == "withdraw":
+        return await _withdraw(request, ctx, form)
     raw = calc.raw_from_form(ctx.specs, form)
     checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=submit)
     errors = FormErrors()
@@ -199,6 +203,29 @@ async def return_save(
         )
     errors.add("state", result.refused)
     return await _page(request, fresh, errors=errors, status_code=409)
+
+
+async def _withdraw(
+    request: Request[Any, Any, Any], ctx: service.ReturnContext, form: dict[str, str]
+) -> Template | Redirect:
+    settings = request.app.state.settings
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        version = -1
+    result = await service.withdraw(
+        ctx, version=version, actor=actor_of(request), now=settings.now(), today=settings.current_date()
+    )
+    if result.ok:
+        return Redirect(f"{_url(ctx.practice, ctx.period)}?saved=withdrawn", status_code=303)
+    errors = FormErrors()
+    if result.conflict:
+        errors.add(
+            "conflict", "This return was changed since you opened it: nothing was withdrawn. Check it and try again."
+        )
+    else:
+        errors.add("state", result.refused)
+    return await _page(request, await service.load_context(ctx.practice, ctx.period), errors=errors, status_code=409)
 
 
 def _url(practice: dict[str, Any], period: dict[str, Any]) -> str:

@@ -12,16 +12,13 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal
-from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import active_indicators, indicator_ids
-from tracker.maturity import service as maturity
+from tracker.indicators.service import active_indicators
 from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
+from tracker.returns import lifecycle
 from tracker.returns.calculations import Entry, Window
-from tracker.tables import LockException, Period, Practice, PracticeReturn, ReturnValue
-
-VALUE_COLUMNS = ("practice_return", "indicator", "value", "numerator", "denominator", "comment")
+from tracker.tables import LockException, Period, Practice, PracticeReturn
 
 
 @dataclass
@@ -69,6 +66,7 @@ class SaveResult:
     ok: bool
     refused: str = ""  # the lifecycle refused the change
     conflict: bool = False  # someone else saved first
+    locked: bool = False  # the period is locked (or not open yet)
     context: ReturnContext | None = None
     changed: list[str] = field(default_factory=list)
 
@@ -218,10 +216,6 @@ async def load_context(
     )
 
 
-def _entry_json(entry: Entry | None) -> dict[str, Any] | None:
-    return None if entry is None else entry.as_dict()
-
-
 async def save(
     ctx: ReturnContext,
     entries: dict[str, Entry],
@@ -231,138 +225,48 @@ async def save(
     actor: Actor,
     now: dt.datetime,
     today: dt.date,
+    source: str = "form",
 ) -> SaveResult:
-    """Save a practice's values as a draft, or submit them.
+    """Save a practice's values as a draft, or submit them, through the lifecycle.
 
     `version` is the version the person read (0 for a return not started). If the return changed
     since, nothing is written and the result says so: no update is ever lost.
     """
-    practice_id, period_id = ctx.practice["id"], ctx.period["id"]
-    ids = await indicator_ids()
-    try:
-        async with db.write_transaction():
-            row = await return_row(practice_id, period_id)
-            current_version = row["version"] if row else 0
-            if current_version != version:
-                return SaveResult(ok=False, conflict=True)
-            state = row["state"] if row else None
-            reason = calc.practice_may_edit(state, ctx.window, today, await exception_until(practice_id, period_id))
-            if reason:
-                return SaveResult(ok=False, refused=reason)
-            before = await entries_of(row["id"]) if row else {}
-            new_state = "submitted" if submit else (state or "draft")
-            if state == "returned" and not submit:
-                new_state = "returned"
-            if row is None:
-                inserted = await PracticeReturn.insert(
-                    PracticeReturn(
-                        practice=practice_id,
-                        period=period_id,
-                        state=new_state,
-                        version=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                ).returning(PracticeReturn.id)
-                return_id = inserted[0]["id"]
-            else:
-                return_id = row["id"]
-                updated = (
-                    await PracticeReturn.update(
-                        {
-                            PracticeReturn.state: new_state,
-                            PracticeReturn.version: version + 1,
-                            PracticeReturn.updated_at: now,
-                        }
-                    )
-                    .where((PracticeReturn.id == return_id) & (PracticeReturn.version == version))
-                    .returning(PracticeReturn.id)
-                )
-                if not updated:
-                    return SaveResult(ok=False, conflict=True)
-            if submit:
-                await PracticeReturn.update(
-                    {
-                        PracticeReturn.submitted_at: now,
-                        PracticeReturn.first_submitted_at: row["first_submitted_at"]
-                        if row and row["first_submitted_at"]
-                        else now,
-                        PracticeReturn.returned_reason: "",
-                    }
-                ).where(PracticeReturn.id == return_id)
-            changed = calc.changed_codes(before, entries)
-            # Only the values that changed are rewritten: fewer writes under the write lock.
-            await write_values(return_id, {c: entries[c] for c in changed}, ids, replace_all=False)
-            events = _value_events(return_id, ctx, before, entries, changed, actor, now)
-            if row is None:
-                events.insert(0, _event("return.created", return_id, ctx, actor, now, {"state": new_state}))
-            if submit:
-                action = "return.resubmitted" if state == "returned" else "return.submitted"
-                events.append(
-                    _event(action, return_id, ctx, actor, now, {"old_state": state, "new_state": "submitted"})
-                )
-            await audit.record_many(events)
-    except Exception as exc:  # a concurrent first save lost the race on the unique index
-        if "unique" in str(exc).lower() or "duplicate" in str(exc).lower():
-            return SaveResult(ok=False, conflict=True)
-        raise
-    if submit or row is None:
-        # Received and on time are read from the practice's score rows: keep them current.
-        await maturity.refresh_practice(practice_id, period_id)
-    return SaveResult(ok=True, changed=changed)
-
-
-async def write_values(return_id: int, entries: dict[str, Entry], ids: dict[str, int], *, replace_all: bool) -> None:
-    codes = [c for c, e in entries.items() if c in ids]
-    if replace_all:
-        await ReturnValue.delete().where(ReturnValue.practice_return == return_id)
-    else:
-        await ReturnValue.delete().where(
-            (ReturnValue.practice_return == return_id) & (ReturnValue.indicator.is_in([ids[c] for c in codes] or [-1]))
+    change = lifecycle.Change(
+        ctx.practice,
+        ctx.period,
+        lifecycle.Event.SUBMIT if submit else lifecycle.Event.SAVE,
+        version,
+        entries,
+    )
+    return _result(
+        await lifecycle.apply(
+            [change], party=lifecycle.Party.PRACTICE, actor=actor, now=now, today=today, source=source
         )
-    rows = [
-        (return_id, ids[c], e.value, e.numerator, e.denominator, e.comment)
-        for c in codes
-        if (e := entries[c]).value is not None or e.comment or e.numerator is not None
-    ]
-    await db.bulk_insert("return_value", VALUE_COLUMNS, rows)
+    )
 
 
-def _event(
-    action: str, return_id: int, ctx: ReturnContext, actor: Actor, now: dt.datetime, detail: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "action": action,
-        "account_id": actor.account_id,
-        "actor": actor.label,
-        "entity_type": "practice_return",
-        "entity_id": return_id,
-        "ip": actor.ip,
-        "at": now,
-        "detail": {"practice": ctx.practice["ods_code"], "period": ctx.period["code"], **detail},
-    }
+async def withdraw(ctx: ReturnContext, *, version: int, actor: Actor, now: dt.datetime, today: dt.date) -> SaveResult:
+    """The practice takes back a submitted return the CCG has not reviewed yet (it becomes a draft)."""
+    change = lifecycle.Change(ctx.practice, ctx.period, lifecycle.Event.WITHDRAW, version)
+    return _result(await lifecycle.apply([change], party=lifecycle.Party.PRACTICE, actor=actor, now=now, today=today))
 
 
-def _value_events(
-    return_id: int,
-    ctx: ReturnContext,
-    before: dict[str, Entry],
-    after: dict[str, Entry],
-    changed: list[str],
-    actor: Actor,
-    now: dt.datetime,
-) -> list[dict[str, Any]]:
-    return [
-        _event(
-            "return.value_changed",
-            return_id,
-            ctx,
-            actor,
-            now,
-            {"indicator": code, "old": _entry_json(before.get(code)), "new": _entry_json(after.get(code))},
-        )
-        for code in changed
-    ]
+def may_withdraw(ctx: ReturnContext, today: dt.date) -> bool:
+    """Whether the practice could take its return back now (the CCG has not reviewed it yet)."""
+    refused = lifecycle.check(
+        ctx.state, lifecycle.Event.WITHDRAW, lifecycle.Party.PRACTICE, ctx.window, today, ctx.exception_until
+    )
+    return refused is None
+
+
+def _result(outcomes: list[lifecycle.Outcome]) -> SaveResult:
+    outcome = outcomes[0]
+    if outcome.ok:
+        return SaveResult(ok=True, changed=outcome.changed)
+    if outcome.conflict:
+        return SaveResult(ok=False, conflict=True)
+    return SaveResult(ok=False, refused=outcome.message, locked=outcome.refusal == lifecycle.Refusal.LOCKED)
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        return f"{value:g}"
+        return repr(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value).strip()
@@ -39,6 +39,14 @@ def _show(spec: IndicatorSpec, entry: Entry | None) -> str:
     if spec.unit == "yesno":
         return "Yes" if entry.value >= 0.5 else "No"
     return f"{entry.value:g}" + ("%" if spec.unit == "percent" else "")
+
+
+def upload_state(state: str | None, submit: bool) -> str:
+    """The state a changed row's return takes, as the lifecycle will make it."""
+    from tracker.returns.lifecycle import TRANSITIONS, Event
+
+    transition = TRANSITIONS.get((state, Event.SUBMIT if submit else Event.SAVE))
+    return transition.to if transition else (state or "draft")
 
 
 def check_upload(
@@ -88,11 +96,16 @@ def check_upload(
         row_changes = []
         for index, code in enumerate(upload.codes):
             spec = by_code[code]
-            text = _cell_text(values.get(code))
+            given = values.get(code)
+            text = _cell_text(given)
             if not text:
                 continue
             found = calc.Checked()
-            entry = calc.check_indicator(spec, {"value": text}, found)
+            # Numbers and booleans go to the parser as they are: text of them would lose digits.
+            raw = (
+                given.strip() if isinstance(given, str) else (given if isinstance(given, bool | int | float) else text)
+            )
+            entry = calc.check_indicator(spec, {"value": raw}, found)
             where = f"Row {number}, column {column_letter(index)} ({code})"
             if found.errors:
                 for message in found.errors.values():
@@ -124,18 +137,25 @@ def check_upload(
             )
             if warning and any(c["code"] == spec.code for c in row_changes):
                 out.warnings.append(f"{practice_code}: {warning}")
-        if not row_changes and not held:
+                if submit and not (merged.get(spec.code) or Entry()).comment:
+                    # As on the form: a big change is submitted only with a reason beside it.
+                    out.errors.append(
+                        f"Row {number}: {practice_code}: {warning}: it needs a comment, so save the workbook as "
+                        "drafts and add the comment on the practice's return before submitting"
+                    )
+        if not row_changes:
+            # A row identical to what is held is left alone whatever the mode: uploading must
+            # never submit an untouched draft, undo a review decision or reopen an approved return.
             continue
         state = states.get(practice_code)
-        to_submit = submit and (bool(row_changes) or state not in ("submitted", "approved"))
-        if to_submit:
+        if submit:
             missing = [s.code for s in specs if (merged.get(s.code) or Entry()).value is None]
             if missing:
                 out.errors.append(
                     f"Row {number}: {practice_code} cannot be submitted because these are empty: {', '.join(missing)}"
                 )
-        new_state = "submitted" if submit else "draft"
-        if (row_changes or to_submit) and state != new_state:
+        new_state = upload_state(state, submit)
+        if state != new_state:
             row_changes.append(
                 {
                     "practice": practice_code,

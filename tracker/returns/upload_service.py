@@ -13,17 +13,15 @@ from litestar.exceptions import NotFoundException
 
 from tracker import db
 from tracker.accounts.principal import Principal
-from tracker.audit import service as audit
-from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.indicators.service import active_indicators
 from tracker.kv import service as kv
-from tracker.maturity import service as maturity
 from tracker.periods import service as periods
 from tracker.returns import calculations as calc
-from tracker.returns import xlsx
+from tracker.returns import lifecycle, xlsx
 from tracker.returns.calculations import Entry
-from tracker.returns.service import Actor, write_values
+from tracker.returns.service import Actor
 from tracker.returns.upload_checks import Checked, check_upload
-from tracker.tables import Ccg, PracticeReturn
+from tracker.tables import Ccg
 
 KEY = "returns-upload:"
 PREVIEW_MINUTES = 60
@@ -167,7 +165,9 @@ async def preview(
         "rows": [[n, code, {k: xlsx_value(v) for k, v in values.items()}] for n, code, values in upload.rows],
         "versions": {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged},
     }
-    await kv.put(KEY + token, json.dumps(payload), dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES))
+    # The shared store expires keys on the real clock (as sessions do), so the preview's life is real time.
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    await kv.put(KEY + token, json.dumps(payload), expires)
     result.token = token
     return result
 
@@ -198,104 +198,34 @@ async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, 
         payload["ccg"], payload["period"], payload["codes"], [(n, c, v) for n, c, v in payload["rows"]]
     )
     submit = bool(payload["submit"])
-    ids = await indicator_ids()
-    refresh: list[tuple[int, int]] = []
-    async with db.write_transaction():
-        try:
-            checked, facts, period = await _check(user, upload, submit, today)
-        except xlsx.WorkbookError as exc:
-            return Applied(error=str(exc))
-        if checked.errors:
-            return Applied(error="The workbook no longer passes the checks: upload it again to see why")
-        versions_now = {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged}
-        if versions_now != payload["versions"]:
+    try:
+        checked, facts, period = await _check(user, upload, submit, today)
+    except xlsx.WorkbookError as exc:
+        return Applied(error=str(exc))
+    if checked.errors:
+        return Applied(error="The workbook no longer passes the checks: upload it again to see why")
+    versions_now = {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged}
+    if versions_now != payload["versions"]:
+        return Applied(
+            error="Some of these returns changed since the preview: upload the workbook again to see the changes"
+        )
+    event = lifecycle.Event.SUBMIT if submit else lifecycle.Event.SAVE
+    changes = [
+        lifecycle.Change(
+            {"id": facts["ids"][code], "ods_code": code}, period, event, payload["versions"][code], entries
+        )
+        for code, entries in checked.merged.items()
+    ]
+    # The versions named are the preview's: a save made since then makes the whole upload refused.
+    outcomes = await lifecycle.apply(
+        changes, party=lifecycle.Party.CCG, actor=actor, now=now, today=today, source="upload"
+    )
+    if not all(o.ok for o in outcomes):
+        if any(o.conflict for o in outcomes):
             return Applied(
                 error="Some of these returns changed since the preview: upload the workbook again to see the changes"
             )
-        events: list[dict[str, Any]] = []
-        values = 0
-        new_state = "submitted" if submit else "draft"
-        for code, entries in checked.merged.items():
-            practice_id = facts["ids"][code]
-            existing = facts["returns"].get(code)
-            before = facts["current"].get(code, {})
-            if existing is None:
-                inserted = await PracticeReturn.insert(
-                    PracticeReturn(
-                        practice=practice_id,
-                        period=period["id"],
-                        state=new_state,
-                        version=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                ).returning(PracticeReturn.id, PracticeReturn.first_submitted_at)
-                return_id, first = inserted[0]["id"], None
-            else:
-                return_id = existing["id"]
-                row = (
-                    await PracticeReturn.select(PracticeReturn.first_submitted_at)
-                    .where(PracticeReturn.id == return_id)
-                    .first()
-                )
-                first = row["first_submitted_at"] if row else None
-                await PracticeReturn.update(
-                    {
-                        PracticeReturn.state: new_state,
-                        PracticeReturn.version: existing["version"] + 1,
-                        PracticeReturn.updated_at: now,
-                    }
-                ).where(PracticeReturn.id == return_id)
-                if existing["state"] == "approved":
-                    refresh.append((practice_id, period["id"]))
-            if submit:
-                await PracticeReturn.update(
-                    {
-                        PracticeReturn.submitted_at: now,
-                        PracticeReturn.first_submitted_at: first or now,
-                        PracticeReturn.returned_reason: "",
-                    }
-                ).where(PracticeReturn.id == return_id)
-            await write_values(return_id, entries, ids, replace_all=True)
-            base = {
-                "account_id": actor.account_id,
-                "actor": actor.label,
-                "entity_type": "practice_return",
-                "entity_id": return_id,
-                "ip": actor.ip,
-                "at": now,
-            }
-            old_state = existing["state"] if existing else None
-            events.append(
-                {
-                    **base,
-                    "action": "return.uploaded",
-                    "detail": {
-                        "practice": code,
-                        "period": period["code"],
-                        "old_state": old_state,
-                        "new_state": new_state,
-                    },
-                }
-            )
-            for ind in calc.changed_codes(before, entries):
-                values += 1
-                events.append(
-                    {
-                        **base,
-                        "action": "return.value_changed",
-                        "detail": {
-                            "practice": code,
-                            "period": period["code"],
-                            "indicator": ind,
-                            "old": before[ind].as_dict() if ind in before else None,
-                            "new": entries[ind].as_dict(),
-                            "source": "upload",
-                        },
-                    }
-                )
-        await audit.record_many(events)
-        await kv.delete(KEY + token)
-    for practice_id, period_id in refresh:
-        await maturity.refresh_practice(practice_id, period_id)
-    return Applied(practices=len(checked.merged), values=values, submit=submit)
+        why = next(f"{o.change.practice['ods_code']}: {o.message}" for o in outcomes if not o.ok)
+        return Applied(error=f"Nothing was saved. {why}")
+    await kv.delete(KEY + token)
+    return Applied(practices=len(changes), values=sum(len(o.changed) for o in outcomes), submit=submit)

@@ -1,22 +1,22 @@
 """The CCG returns workbook: writing it pre-filled, and reading an upload safely. No database.
 
-Reading checks the archive before any XML is parsed: it must be a zip holding an Excel workbook,
-without macros, whose members expand to no more than MAX_UNCOMPRESSED bytes and whose worksheets
-hold values rather than formulas. Only then does openpyxl read it (read-only, values only).
+Reading goes through the one spreadsheet reader (tracker.spreadsheets.reader): the archive is
+checked before any XML is parsed, then every row is read whatever size the sheet declares.
 """
 
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from tracker.returns import numbers
+from tracker.spreadsheets import reader
 
 FORMAT = "paperless-tracker-returns-1"
 DATA_SHEET = "Returns"
@@ -26,12 +26,10 @@ MAX_UNCOMPRESSED = 40_000_000  # bytes, all members together
 MAX_MEMBER_RATIO = 200  # a member expanding more than this is not a spreadsheet a person made
 MAX_MEMBERS = 500
 FIRST_DATA_ROW = 2
-FORMULA = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*<(?:\w+:)?f[\s>/]')
-ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-class WorkbookError(ValueError):
-    """The upload cannot be used; the message says why in words a CCG lead understands."""
+# The upload cannot be used; the message says why in words a CCG lead understands.
+WorkbookError = reader.SpreadsheetError
 
 
 @dataclass(frozen=True)
@@ -140,57 +138,30 @@ def write_workbook(
     return out.getvalue()
 
 
-def _check_archive(data: bytes, filename: str, max_bytes: int) -> zipfile.ZipFile:
-    if len(data) > max_bytes:
-        raise WorkbookError(f"The file is larger than {max_bytes / 1_000_000:g} MB: upload the returns workbook only")
-    lowered = filename.lower()
-    if lowered.endswith((".xlsm", ".xltm", ".xlam")):
-        raise WorkbookError("Macro-enabled workbooks are not accepted: save the file as an Excel Workbook (.xlsx)")
-    if not data or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise WorkbookError("The file is not an Excel workbook (.xlsx): download the returns workbook and fill that in")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise WorkbookError(
-            "The file is not an Excel workbook (.xlsx): download the returns workbook and fill that in"
-        ) from None
-    if len(members) > MAX_MEMBERS:
-        raise WorkbookError("The file holds too many parts to be a returns workbook")
-    total = 0
-    for m in members:
-        if "vbaproject" in m.filename.lower() or (m.filename.lower().endswith(".bin") and "vba" in m.filename.lower()):
-            raise WorkbookError("Macro-enabled workbooks are not accepted: save the file as an Excel Workbook (.xlsx)")
-        total += m.file_size
-        if m.file_size > 1_000_000 and m.compress_size and m.file_size / m.compress_size > MAX_MEMBER_RATIO:
-            raise WorkbookError("The file expands to far more than a returns workbook when opened, so it was not read")
-    if total > MAX_UNCOMPRESSED:
-        raise WorkbookError("The file expands to far more than a returns workbook when opened, so it was not read")
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise WorkbookError("The file is not an Excel workbook (.xlsx): download the returns workbook and fill that in")
-    content_types = archive.read("[Content_Types].xml")
-    if b"macroEnabled" in content_types:
-        raise WorkbookError("Macro-enabled workbooks are not accepted: save the file as an Excel Workbook (.xlsx)")
-    for name in names:
-        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-            xml = archive.read(name)
-            if ANY_FORMULA.search(xml):
-                match = FORMULA.search(xml)
-                where = f"Cell {match.group(1).decode()}" if match else "A cell"
-                raise WorkbookError(f"{where} holds a formula: type the values themselves, not formulas")
-    return archive
+def limits(max_bytes: int, max_rows: int) -> reader.Limits:
+    return reader.Limits(
+        what="a returns workbook",
+        start_from="download the returns workbook and fill that in",
+        max_bytes=max_bytes,
+        max_uncompressed=MAX_UNCOMPRESSED,
+        max_members=MAX_MEMBERS,
+        max_ratio=MAX_MEMBER_RATIO,
+        # Room for blank rows between practices, never a million of them.
+        max_rows_scanned=max(2 * max_rows + 1_000, 5_000),
+    )
+
+
+def _cell_value(cell: reader.Cell) -> Any:
+    """The value as the person sees it: a percentage-formatted 0.12 is 12."""
+    if cell.percent:
+        return numbers.parse(cell.value, percent_format=True)
+    return cell.value
 
 
 def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Upload:
-    """Check the archive, then read the metadata and every practice row (values as found)."""
-    _check_archive(data, filename, max_bytes)
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on broken files
-        raise WorkbookError(
-            "The file could not be read as an Excel workbook: download a fresh one and try again"
-        ) from None
+    """Check the archive, then read the metadata and every practice row (values as shown)."""
+    lim = limits(max_bytes, max_rows)
+    wb = reader.open_workbook(data, filename, lim)
     try:
         if META_SHEET not in wb.sheetnames or DATA_SHEET not in wb.sheetnames:
             raise WorkbookError(
@@ -206,24 +177,28 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
             )
         codes = [c for c in meta.get("indicators", "").split(",") if c]
         upload = Upload(ccg_code=meta.get("ccg", ""), period_code=meta.get("period", ""), codes=codes)
-        sheet = wb[DATA_SHEET]
-        rows = sheet.iter_rows(min_row=1, max_col=2 + len(codes), values_only=True)
-        header = next(rows, None)
+        rows = reader.rows(wb[DATA_SHEET], lim, max_col=2 + len(codes))
+        first = next(rows, None)
+        header = [c.value for c in first[1]] if first else None
         expected = [f"({c})" for c in codes]
         if header is None or [str(h or "").split(" ")[-1] for h in header[2 : 2 + len(codes)]] != expected:
             raise WorkbookError(
                 "The columns of the Returns sheet were changed: download a fresh workbook and copy the values in"
             )
-        for number, row in enumerate(rows, start=FIRST_DATA_ROW):
-            if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        for number, cells in rows:
+            values_in_row = [c.value for c in cells]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values_in_row):
                 continue
             if len(upload.rows) >= max_rows:
                 raise WorkbookError(
                     f"The workbook has more practice rows than your CCG has practices ({max_rows}): "
                     "use one row per practice"
                 )
-            code = str(row[0] or "").strip().upper()
-            values = {c: (row[i] if i < len(row) else None) for i, c in enumerate(codes, start=2)}
+            code = str(values_in_row[0] or "").strip().upper() if values_in_row else ""
+            try:
+                values = {c: (_cell_value(cells[i]) if i < len(cells) else None) for i, c in enumerate(codes, start=2)}
+            except numbers.NumberError as exc:
+                raise WorkbookError(f"Row {number}: {exc}") from None
             upload.rows.append((number, code, values))
         return upload
     finally:

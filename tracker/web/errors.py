@@ -15,6 +15,7 @@ log = logging.getLogger("tracker")
 
 TITLES = {
     400: "Sorry, there is a problem with the request",
+    401: "Sign in or send an API token",
     403: "You do not have access to this page",
     404: "Page not found",
     405: "Sorry, that action is not available here",
@@ -30,6 +31,13 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 
 def _render(request: Request[Any, Any, Any], status: int, detail: str = "") -> Response[Any]:
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    if request.url.path.startswith("/api/"):
+        # The suppliers' API answers RFC 9457 problem details; a 401 names the scheme to use.
+        headers = {"WWW-Authenticate": 'Bearer realm="paperless-tracker"'} if status == 401 else {}
+        body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
+        return Response(
+            {**body, "status_code": status}, status_code=status, media_type="application/problem+json", headers=headers
+        )
     if _wants_json(request):
         return Response(
             {"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON
@@ -48,7 +56,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if status >= 500:
         log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
         return _render(request, status)
-    detail = exc.detail if status in (400, 403, 413, 429) and isinstance(exc.detail, str) else ""
+    detail = exc.detail if status in (400, 401, 403, 413, 429) and isinstance(exc.detail, str) else ""
     if detail == TITLES.get(status):
         detail = ""
     return _render(request, status, detail)

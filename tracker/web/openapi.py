@@ -45,8 +45,9 @@ async def schema_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler:
         raise PermissionDeniedException("The API's description is for administrators and API token holders")
 
 
-def openapi_config() -> OpenAPIConfig:
+def openapi_config(components: Any = None) -> OpenAPIConfig:
     return OpenAPIConfig(
+        components=components if components is not None else [],
         title="Paperless Tracker API",
         version="1",
         description="Read and submit practice returns. Authenticate with an API token: "

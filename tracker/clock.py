@@ -1,0 +1,37 @@
+"""The process's clock: the settings' clock (`Settings.now()`, `Settings.current_date()`), for the
+code that has no settings at hand (services, stores, the audit trail, the outbox).
+
+`create_app()` and `db.configure()` point it at their settings, so with TRACKER_TODAY set the
+whole tracker (sessions, audit, runs, workbooks, the outbox and its sender) lives on that date.
+Ruff bans `datetime.now`, `date.today` and `datetime.utcnow` everywhere but here and settings.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+
+class _Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+    def current_date(self) -> dt.date: ...
+
+
+_source: _Clock | None = None
+
+
+def use(settings: _Clock) -> None:
+    """Make `settings` the clock of this process (the last one configured wins)."""
+    global _source
+    _source = settings
+
+
+def now() -> dt.datetime:
+    """Now, in UTC, on the tracker's clock."""
+    return _source.now() if _source is not None else dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    """Today on the tracker's clock."""
+    return _source.current_date() if _source is not None else dt.datetime.now(dt.UTC).date()

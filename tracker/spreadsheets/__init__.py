@@ -1,0 +1,1 @@
+"""Reading uploaded spreadsheets safely, shared by every upload (returns workbooks, awards)."""
