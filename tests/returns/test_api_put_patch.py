@@ -75,7 +75,8 @@ async def test_errors_are_problem_details_with_www_authenticate_on_401(client):
 
 
 async def test_the_api_operations_document_their_responses_and_scheme(client):
-    schema = (await client.get("/schema/openapi.json")).json()
+    auth = await _auth(client)  # the document is for API token holders (and administrators)
+    schema = (await client.get("/schema/openapi.json", headers=auth)).json()
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
     path = schema["paths"]["/api/v1/practices/{ods_code}/returns/{period_code}"]
     for method in ("put", "patch"):
