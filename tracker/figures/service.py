@@ -68,7 +68,11 @@ def _from_aggregate(scope: str, code: str, period: dict[str, Any], today: dt.dat
 
 
 async def period_by_code(code: str) -> dict[str, Any]:
-    row = await periods.by_code(code.replace(" ", "-"))
+    """A period by its code, written either way: 2017/18-Q3 (the tracker's) or 2017-18-Q3 (URLs)."""
+    text = code.strip().replace(" ", "-")
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        text = text[:4] + "/" + text[5:]
+    row = await periods.by_code(text)
     if row is None:
         raise NotFoundException(f"There is no period {code}")
     return row
