@@ -206,7 +206,6 @@ AWARD_FILES: list[Any] = [
             "text/csv",
             (HEADER + "A81001,2018-01-01,100,GPIT_REVENUE," + "x" * 140_000 + ",\n").encode(),
         ),
-        marks=pytest.mark.xfail(strict=True, reason="issue 13: an awards CSV field over 131,072 characters is a 500"),
         id="awards long-field.csv",
     ),
     *[

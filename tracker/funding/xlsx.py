@@ -48,7 +48,10 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UploadRefused("The CSV file is not UTF-8 text: save it as 'CSV UTF-8' and try again") from exc
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:  # a field over the csv module's limit, a quote left open, a stray NUL
+        raise UploadRefused(f"The CSV file cannot be read: {exc}. Check it is the awards template") from None
 
 
 LIMITS = reader.Limits(
