@@ -14,7 +14,6 @@ line, so that an import is validated whole before anything is written.
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import io
 import re
@@ -22,7 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from tracker.organisations.files import FileRefused
+from tracker.organisations.files import FileRefused, _rows
 
 MAX_UNZIPPED_BYTES = 250_000_000  # POMI's six months are 97 MB; a bomb is refused before reading
 MAX_ROWS = 3_000_000
@@ -121,25 +120,10 @@ def _decode(data: bytes, what: str, fallback: str | None = None) -> str:
 
 
 def _csv_rows(
-    lines: io.StringIO, what: str, delimiter: str = ",", plain: bool = False
+    lines: io.StringIO | io.TextIOBase, what: str, delimiter: str = ",", plain: bool = False
 ) -> Iterator[tuple[int, list[str]]]:
-    # `plain`: no quoting at all (the NHS Choices export writes quotes inside its fields).
-    # strict: a quoted field left open (a file cut short inside it) is an error, not a value.
-    if plain:
-        reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE)
-    else:
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    try:
-        for number, row in enumerate(reader, start=1):
-            if number > MAX_ROWS:
-                raise FileRefused(f"The {what} has more than {MAX_ROWS:,} lines")
-            if not row or row == [""]:
-                continue
-            yield number, row
-    except csv.Error as exc:
-        raise FileRefused(f"Line {reader.line_num}: the {what} is not valid CSV ({exc})") from None
-    except UnicodeDecodeError:
-        raise FileRefused(f"The {what} is not UTF-8 text") from None
+    # The feeds are read strictly: a quoted field left open is a file cut short, not a value.
+    return _rows(lines, what, delimiter=delimiter, plain=plain, strict=not plain, max_rows=MAX_ROWS)
 
 
 def _header(rows: Iterator[tuple[int, list[str]]], expected: tuple[str, ...], what: str, hint: str = "") -> None:

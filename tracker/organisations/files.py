@@ -84,17 +84,36 @@ def _text(data: bytes, what: str) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _rows(text: str, what: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _rows(
+    text: str | io.TextIOBase,
+    what: str,
+    *,
+    delimiter: str = ",",
+    plain: bool = False,
+    strict: bool = False,
+    max_rows: int = MAX_ROWS,
+) -> Iterator[tuple[int, list[str]]]:
+    """Numbered non-empty rows of a CSV text (or a text stream, such as a member of a zip read
+    lazily), refusing a file past `max_rows` lines or one the csv module cannot read.
+
+    `plain`: no quoting at all (for exports that write quotes inside fields); `strict`: a quoted
+    field left open (a file cut short inside it) is an error, not a value."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    if plain:
+        reader = csv.reader(lines, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(lines, delimiter=delimiter, strict=strict)
     try:
         for number, row in enumerate(reader, start=1):
-            if number > MAX_ROWS:
-                raise FileRefused(f"The {what} has more than {MAX_ROWS:,} lines")
+            if number > max_rows:
+                raise FileRefused(f"The {what} has more than {max_rows:,} lines")
             if not row or row == [""]:
                 continue
             yield number, row
     except csv.Error as exc:
         raise FileRefused(f"Line {reader.line_num}: the {what} is not valid CSV ({exc})") from None
+    except UnicodeDecodeError:
+        raise FileRefused(f"The {what} is not UTF-8 text") from None
 
 
 def _yyyymmdd(value: str, line: int, column: str) -> dt.date | None:
