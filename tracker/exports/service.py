@@ -75,7 +75,7 @@ async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
     members = await maturity.period_members(period["id"], _scope_name(t), t.id)
     if not members:
         return []
-    names = await organisations.practice_names()
+    names = await organisations.practice_names({m.practice_id for m in members})
     regions, ccgs = await maturity.org_names()
     out = []
     for m in sorted(members, key=lambda m: names[m.practice_id].ods_code):

@@ -8,7 +8,7 @@ a workbook, an email and the API can only ever show the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -81,7 +81,7 @@ async def period_by_code(code: str) -> dict[str, Any]:
 async def figures_for(scope: str, org_id: int | None, code: str, period: dict[str, Any], today: dt.date) -> Figures:
     """One organisation's figures for a period (`org_id` None for England)."""
     if scope == "practice":
-        members = [m for m in await maturity.period_members(period["id"]) if m.practice_id == org_id]
+        members = await maturity.period_members(period["id"], "practice", org_id)
         facts = [
             calc.PracticeFacts(m.maturity, m.status, m.patients, m.expected, m.received, m.on_time) for m in members
         ]
@@ -90,7 +90,7 @@ async def figures_for(scope: str, org_id: int | None, code: str, period: dict[st
     found = await maturity.org_scores(scope, period["id"], key)
     result = _from_aggregate(scope, code, period, today, found.get(key) or calc.aggregate([]))
     funding = await _funding_total(scope, org_id, period)
-    return Figures(**{**asdict(result), "funding_total_pence": funding})
+    return replace(result, funding_total_pence=funding)
 
 
 async def _funding_total(scope: str, org_id: int | None, period: dict[str, Any]) -> int | None:

@@ -694,7 +694,7 @@ class Member:
     status: str
 
 
-_ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id"}
+_ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
 
 
 def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
@@ -710,7 +710,8 @@ def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = 
 
 
 async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:
-    """The practices counted under England, a region or a CCG in a period (expected, or with a return)."""
+    """The practices counted under England, a region or a CCG in a period (expected, or with a
+    return); for the scope "practice", that one practice's row."""
     column = _ORG_COLUMN.get(scope)
     where = f" AND {column} = {{}}" if column and org_id is not None else ""
     args = (period_id, org_id) if where else (period_id,)

@@ -218,9 +218,14 @@ class PracticeName:
     clinical_system: str
 
 
-async def practice_names() -> dict[int, PracticeName]:
-    """Every practice's code, name and clinical system, open or closed."""
-    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.clinical_system)
+async def practice_names(ids: set[int] | None = None) -> dict[int, PracticeName]:
+    """Practices' codes, names and clinical systems, open or closed (all of them, or those given)."""
+    query = Practice.select(Practice.id, Practice.ods_code, Practice.name, Practice.clinical_system)
+    if ids is not None:
+        if not ids:
+            return {}
+        query = query.where(Practice.id.is_in(sorted(ids)))
+    rows = await query
     return {r["id"]: PracticeName(r["id"], r["ods_code"], r["name"], r["clinical_system"] or "") for r in rows}
 
 

@@ -118,20 +118,25 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
     await maturity.ensure_scored(today)
     members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
     ids = {m.practice_id for ms in members.values() for m in ms}
-    names = await organisations.practice_names()
+    names = await organisations.practice_names(ids)
     practices = sorted(
         ({"id": i, "ods_code": names[i].ods_code, "name": names[i].name} for i in ids),
         key=lambda p: (str(p["name"]), str(p["ods_code"])),
     )
     cells: dict[tuple[int, int], dict[str, Any]] = {}
     if period_rows and practices:
-        placeholders = ", ".join("{}" for _ in period_rows)
+        # Only this CCG's practices' returns: the grid is one CCG's page, not England's.
+        period_ids = [p["id"] for p in period_rows]
+        practice_ids = sorted(ids)
         rows = await db.fetch(
             f"""SELECT r.practice, r.period, r.state, r.first_submitted_at
-                FROM practice_return r WHERE r.period IN ({placeholders})""",  # noqa: S608 (placeholders only)
-            *[p["id"] for p in period_rows],
+                FROM practice_return r
+                WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
+                  AND r.practice IN ({", ".join("{}" for _ in practice_ids)})""",  # noqa: S608 (placeholders only)
+            *period_ids,
+            *practice_ids,
         )
-        cells = {(r["practice"], r["period"]): r for r in rows if r["practice"] in ids}
+        cells = {(r["practice"], r["period"]): r for r in rows}
     counts = []
     for period in period_rows:
         expected = [m for m in members[period["id"]] if m.expected]
