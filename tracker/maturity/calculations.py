@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tracker.figures.rules import share  # completeness and timeliness have one definition
 from tracker.indicators.catalogue import IndicatorSpec
 
 ON_TRACK = "on_track"
@@ -401,11 +402,6 @@ def deciles(values: Iterable[float | None]) -> list[float] | None:
 def decile_of(value: float, cut_points: Sequence[float]) -> int:
     """Which tenth (1 = lowest, 10 = highest) a value falls in, given the nine decile cut points."""
     return 1 + sum(1 for c in cut_points if value > c)
-
-
-def share(part: int, whole: int) -> float | None:
-    """part / whole as a percentage (None when whole is 0)."""
-    return None if whole == 0 else 100.0 * part / whole
 
 
 @dataclass(frozen=True)

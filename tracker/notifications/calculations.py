@@ -147,14 +147,6 @@ def report_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> 
     return f"{kind}:{org_code}:{day}:{address.lower()}"
 
 
-# --- Report figures ----------------------------------------------------------------------
-
-
-def share(part: int, whole: int) -> float | None:
-    """Part of whole on the 0-100 scale; None when there is nothing to count."""
-    return None if whole == 0 else 100.0 * part / whole
-
-
 # --- Delivery retries --------------------------------------------------------------------
 
 MAX_ATTEMPTS = 6
