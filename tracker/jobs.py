@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.notifications import service as notifications
 from tracker.notifications.calculations import LONDON
+from tracker.ops import retention
 from tracker.ops import service as ops
 from tracker.settings import Settings
 
@@ -57,9 +58,15 @@ async def _deliver(settings: Settings) -> None:
     log.info("%s: %s", notifications.DELIVERY_JOB, result.summary())
 
 
+async def _retention(settings: Settings) -> None:
+    result = await retention.apply(settings)
+    log.info("retention: %s", result.summary())
+
+
 JOBS: tuple[Job, ...] = (
     Job("run-schedules", "Run the schedules (reminders and reports) that are due", 60, _schedules),
     Job(notifications.DELIVERY_JOB, "Deliver queued emails by SMTP (when TRACKER_SMTP_URL is set)", 30, _deliver),
+    Job("retention", "Remove expired sessions; empty sent emails past TRACKER_OUTBOX_RETAIN_DAYS", 3600, _retention),
 )
 
 

@@ -132,6 +132,12 @@ class Settings:
     period_lock_days: int = field(
         default=30, metadata={"doc": "`tracker periods create`: a period locks this many days after its due date"}
     )
+    outbox_retain_days: int = field(
+        default=90,
+        metadata={
+            "doc": "Sent emails lose their text and workbook this many days after sending (the record stays); 0 keeps them"
+        },
+    )
     heartbeat_stale_seconds: int = field(
         default=180,
         metadata={
@@ -185,7 +191,13 @@ class Settings:
         for name in ("workers", "session_idle_minutes", "session_absolute_hours", "max_upload_bytes"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1, not {getattr(self, name)}")
-        for name in ("database_pool_size", "period_due_days", "period_lock_days", "heartbeat_stale_seconds"):
+        for name in (
+            "database_pool_size",
+            "period_due_days",
+            "period_lock_days",
+            "outbox_retain_days",
+            "heartbeat_stale_seconds",
+        ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must not be negative, not {getattr(self, name)}")
         if not self.base_url.startswith(("http://", "https://")):

@@ -162,3 +162,35 @@ async def retry(email_id: int, now: dt.datetime, *, actor: str = "system", accou
                 detail={"old": {"state": "failed"}, "new": {"state": "queued"}},
             )
     return bool(rows)
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+REDACTED = "(Removed by the retention job: this email was sent more than the retention period ago.)"
+
+
+async def redact_sent(before: dt.datetime) -> tuple[int, list[str]]:
+    """Empty the bodies and attachments of emails sent before `before`; (how many, the attachment
+    files no kept email still needs).
+
+    The row itself stays: its idempotency key is what makes every email exactly once, and a
+    reminder for an old period must not go again because its record was deleted."""
+    sent = (OutboxEmail.state == "sent") & (OutboxEmail.sent_at < before) & (OutboxEmail.body_text != REDACTED)
+    async with write_transaction():
+        rows = await OutboxEmail.select(OutboxEmail.id, OutboxEmail.attachment_path).where(sent)
+        if not rows:
+            return 0, []
+        ids = [r["id"] for r in rows]
+        for start in range(0, len(ids), 500):
+            await OutboxEmail.update(
+                {OutboxEmail.body_text: REDACTED, OutboxEmail.body_html: "", OutboxEmail.attachment_path: ""}
+            ).where(OutboxEmail.id.is_in(ids[start : start + 500]))
+        paths = sorted({r["attachment_path"] for r in rows if r["attachment_path"]})
+        # One workbook is attached to every recipient's email: keep it while any of them still needs it.
+        still = (
+            await OutboxEmail.select(OutboxEmail.attachment_path).where(OutboxEmail.attachment_path.is_in(paths))
+            if paths
+            else []
+        )
+    needed = {r["attachment_path"] for r in still}
+    return len(ids), [p for p in paths if p not in needed]
