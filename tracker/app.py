@@ -50,6 +50,7 @@ def feature_routes() -> list[Any]:
     from tracker.notifications import routes as notifications
     from tracker.ops import routes as ops
     from tracker.organisations import routes as organisations
+    from tracker.periods import routes as periods
     from tracker.returns import routes as returns
 
     return [
@@ -62,6 +63,7 @@ def feature_routes() -> list[Any]:
         *notifications.ROUTES,
         *figures.ROUTES,
         *ops.ROUTES,
+        *periods.ROUTES,
     ]
 
 

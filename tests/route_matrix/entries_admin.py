@@ -22,6 +22,9 @@ def _invite(tree):
 ENTRIES = [
     Entry("GET", "/admin", allow=ADMINS),
     Entry("GET", "/admin/audit", allow=ADMINS),
+    Entry("GET", "/admin/periods", allow=ADMINS),
+    Entry("POST", "/admin/periods/preview", allow=ADMINS, form=lambda t: {"year": "2030/31"}),
+    Entry("POST", "/admin/periods", allow=ADMINS, form=lambda t: {"year": "2030/31"}),
     Entry("GET", "/admin/users", allow=ADMINS),
     Entry("GET", "/admin/users/invite", allow=ADMINS),
     Entry("POST", "/admin/users/invite", allow=ADMINS, form=_invite),

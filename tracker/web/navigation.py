@@ -28,6 +28,7 @@ ADMIN_SECTIONS: list[tuple[str, str, str]] = [
         "/admin/audit",
         "Sign-ins, lockouts, user changes and every data change: who, when, what, from where.",
     ),
+    ("Reporting periods", "/admin/periods", "Every quarter's opening, due and lock dates; add a financial year."),
     ("Schedules", "/admin/schedules", "Reminders and status reports: what runs when, run now, preview the emails."),
     (
         "Sent emails",
