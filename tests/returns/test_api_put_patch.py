@@ -83,3 +83,25 @@ async def test_the_api_operations_document_their_responses_and_scheme(client):
         assert {"401", "403", "404", "409", "422"} <= set(path[method]["responses"]), method
         assert path[method]["security"] == [{"BearerToken": []}]
     assert {"401", "403", "404"} <= set(path["get"]["responses"])
+
+
+async def test_a_body_of_the_wrong_types_is_refused_not_coerced(client):
+    auth = await _auth(client)
+    for body in (
+        {"version": 0, "values": [], "submit": 0},
+        {"version": "0", "values": []},
+        {"version": True, "values": []},
+        {"version": 0, "values": [{"indicator": "PO_REG_PCT", "numerator": "5", "denominator": 10}]},
+    ):
+        response = await client.patch(API, json=body, headers=auth)
+        assert response.status_code == 400, body
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(API, headers=auth)).json()["state"] == "not_started"
+
+
+async def test_an_unsupported_method_names_the_methods_that_are(client):
+    auth = await _auth(client)
+    response = await client.delete(API, headers=auth)
+    assert response.status_code == 405
+    assert {"GET", "PUT", "PATCH"} <= {m.strip() for m in response.headers["allow"].split(",")}
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -17,7 +17,7 @@ from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal, Role
 from tracker.figures import service
 from tracker.organisations import service as organisations
-from tracker.returns.api_routes import API, bearer_guard
+from tracker.returns.api_routes import API, READ_RESPONSES, bearer_guard
 
 
 def _principal(request: Request[Any, Any, Any]) -> Principal:
@@ -42,6 +42,7 @@ async def _org(scope: str, code: str) -> tuple[int | None, Scope]:
     guards=[bearer_guard],
     name="api_figures",
     tags=["Figures"],
+    responses=READ_RESPONSES,
 )
 async def figures(
     request: Request[Any, Any, Any], level: FromPath[str], code: FromPath[str], period: FromQuery[str]

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, patch, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -129,6 +130,7 @@ COMPONENTS = Components(
 
 PROBLEM = "application/problem+json"
 SAVE_RESPONSES = {
+    400: ResponseSpec(Problem, description="A parameter or the body is not of the documented form", media_type=PROBLEM),
     401: ResponseSpec(Problem, description="No API token, or one that is not valid or revoked", media_type=PROBLEM),
     403: ResponseSpec(Problem, description="The token is not for this practice", media_type=PROBLEM),
     404: ResponseSpec(Problem, description="No such practice or period", media_type=PROBLEM),
@@ -142,7 +144,7 @@ SAVE_RESPONSES = {
         Problem, description="Values not valid (errors by field), or a PUT missing indicators", media_type=PROBLEM
     ),
 }
-READ_RESPONSES = {k: v for k, v in SAVE_RESPONSES.items() if k in (401, 403, 404)}
+READ_RESPONSES = {k: v for k, v in SAVE_RESPONSES.items() if k in (400, 401, 403, 404)}
 
 
 async def _practice(request: Request[Any, Any, Any], ods_code: str) -> dict[str, Any]:
@@ -236,6 +238,11 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> Re
 async def _save(
     request: Request[Any, Any, Any], ods_code: str, period_code: str, data: ReturnSubmission, *, partial: bool
 ) -> Response[Any]:
+    try:
+        # The framework's conversion is lax ("1" or 0 pass for a boolean); the document's types are the contract.
+        msgspec.convert(await request.json(), ReturnSubmission, strict=True)
+    except msgspec.ValidationError as exc:
+        return problem(400, "malformed", "The body is not of the documented form", str(exc))
     practice = await _practice(request, ods_code)
     period = await service.period_from_url(period_code)
     settings = request.app.state.settings

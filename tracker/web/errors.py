@@ -29,11 +29,16 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
 
 
-def _render(request: Request[Any, Any, Any], status: int, detail: str = "") -> Response[Any]:
+def _render(
+    request: Request[Any, Any, Any], status: int, detail: str = "", headers: dict[str, str] | None = None
+) -> Response[Any]:
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     if request.url.path.startswith("/api/"):
-        # The suppliers' API answers RFC 9457 problem details; a 401 names the scheme to use.
-        headers = {"WWW-Authenticate": 'Bearer realm="paperless-tracker"'} if status == 401 else {}
+        # The suppliers' API answers RFC 9457 problem details; a 401 names the scheme to use, a
+        # 405 the methods that are (RFC 9110 requires Allow).
+        headers = dict(headers or {})
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="paperless-tracker"'
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
         return Response(
             {**body, "status_code": status}, status_code=status, media_type="application/problem+json", headers=headers
@@ -59,7 +64,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     detail = exc.detail if status in (400, 401, 403, 413, 429) and isinstance(exc.detail, str) else ""
     if detail == TITLES.get(status):
         detail = ""
-    return _render(request, status, detail)
+    allow = next(({"Allow": v} for k, v in (exc.headers or {}).items() if k.lower() == "allow"), {})
+    return _render(request, status, detail, allow)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
