@@ -126,7 +126,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     static = create_static_files_router(
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"
     )
-    environment = build_environment()
+    environment = build_environment(reload=settings.template_reload)
     routes = feature_routes()
     api_only(routes)
     app = Litestar(

@@ -114,6 +114,10 @@ class Settings:
     session_absolute_hours: int = field(
         default=12, metadata={"doc": "A session ends this many hours after sign-in, whatever happens"}
     )
+    template_reload: bool = field(
+        default=False,
+        metadata={"doc": "Re-read a page template when its file changes, for editing them (slower pages)"},
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level (DEBUG, INFO, WARNING, ERROR)"})
     log_format: str = field(
         default="text", metadata={"doc": "Log line format: text (one readable line) or json (one object a line)"}

@@ -14,10 +14,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 SERVICE_NAME = "Paperless Tracker"
 
 
-def build_environment(extra_globals: dict[str, Any] | None = None) -> Environment:
+def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bool = False) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),
         autoescape=True,
+        # Checking every template file's date on every render (about 1,700 a return form) is only
+        # worth it while someone edits them: TRACKER_TEMPLATE_RELOAD.
+        auto_reload=reload,
         undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
