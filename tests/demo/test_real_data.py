@@ -133,3 +133,20 @@ async def _codes() -> dict[int, str]:
     from tracker.organisations import service as organisations
 
     return {i: p.ods_code for i, p in (await organisations.practice_names()).items()}
+
+
+def test_self_reported_values_mostly_agree_with_the_feeds_and_a_few_are_far_off():
+    from tracker.demo import history
+
+    units = {"EPS_LIVE": "yesno", "PO_REG_PCT": "percent", "NHSMAIL": "yesno"}
+    agree = far = 0
+    for n in range(1000):
+        values = {"EPS_LIVE": 0.0, "PO_REG_PCT": 50.0, "NHSMAIL": 1.0}
+        out = history.beside_feeds(values, {"EPS_LIVE": 1.0, "PO_REG_PCT": 30.0}, units, f"P{n:05}", 7, 2018)
+        assert out["NHSMAIL"] == 1.0  # no feed: the synthetic value stays
+        assert 0.0 <= out["PO_REG_PCT"] <= 100.0
+        agree += out["EPS_LIVE"] == 1.0 and abs(out["PO_REG_PCT"] - 30.0) < 10
+        far += out["EPS_LIVE"] == 0.0
+    assert 900 < agree < 1000 and 10 < far < 80
+    same = history.beside_feeds({"EPS_LIVE": 0.0}, {"EPS_LIVE": 1.0}, units, "P00001", 7, 2018)
+    assert same == history.beside_feeds({"EPS_LIVE": 0.0}, {"EPS_LIVE": 1.0}, units, "P00001", 7, 2018)

@@ -221,6 +221,11 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
     indicator_ids = await indicators.indicator_ids()
     system_effects = {name: effect for name, _, effect in history.SYSTEMS}
     practices = await _practices_of_the_programme()
+    # The national feeds' values, so that self-reported values agree with them (mostly).
+    feed_of: dict[tuple[int, str], dict[str, float]] = {}
+    for spec in specs:
+        for row in await feeds.feed_values(None, spec.code):
+            feed_of.setdefault((row.practice_id, spec.code), {}).setdefault(row.indicator_code, row.value)
 
     return_rows: list[tuple[Any, ...]] = []
     planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
@@ -283,7 +288,14 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
         value_rows: list[tuple[Any, ...]] = []
         for practice_id, period_code, profile, t, state in planned:
             return_id = ids[(practice_id, period_ids[period_code])]
-            values = history.values_for(profile, t, units, seed)
+            values = history.beside_feeds(
+                history.values_for(profile, t, units, seed),
+                feed_of.get((practice_id, period_code), {}),
+                units,
+                profile.code,
+                t,
+                seed,
+            )
             codes = list(values)
             if state == "draft":
                 codes = codes[: len(codes) // 2]  # a draft is half filled in
