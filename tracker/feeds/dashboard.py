@@ -32,6 +32,7 @@ class Comparison:
     own_practices: int
     share: bool  # True: a figure over many practices (a yes/no becomes the share saying yes)
     differs: bool
+    points: float = 10.0  # the difference in percentage points that is marked (fixtures/feeds.toml)
 
     def feed_text(self) -> str:
         return _text(self.feed_value, self.unit, self.share)
@@ -78,6 +79,7 @@ def compare(
                 own_n,
                 share,
                 large_difference(as_unit, own_value, feed_value, percent_points),
+                percent_points,
             )
         )
     return out
