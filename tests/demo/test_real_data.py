@@ -28,8 +28,8 @@ from tracker.periods import service as periods
 from tracker.settings import Settings
 
 TODAY = dt.date(2018, 4, 20)
-QUARTER_FILE = SHARED_DATA / "list-sizes" / "Patient_List_Size_2015_04-06.csv"
-PERIOD_2015 = "2015/16-Q1"  # April-June 2015: the NHSBSA file of that quarter
+# Periods and the NHSBSA file of the same quarter.
+QUARTERS = (("2014/15-Q1", "Patient_List_Size_2014_04-06.csv"), ("2015/16-Q1", "Patient_List_Size_2015_04-06.csv"))
 
 
 def _without_pomi(tmp: Path) -> Path:
@@ -65,17 +65,18 @@ async def real_world(
         await empty_all_tables()
 
 
-def _file_patients() -> dict[str, int]:
-    """Registered patients per practice in the April-June 2015 NHSBSA file, summed by hand over
-    its 18 sex and age bands."""
-    rows = list(csv.reader(io.StringIO(QUARTER_FILE.read_text(encoding="utf-8-sig"))))
+def _file_patients(name: str) -> dict[str, int]:
+    """Registered patients per practice in an NHSBSA file, summed by hand over its 18 sex and age
+    bands."""
+    rows = list(csv.reader(io.StringIO((SHARED_DATA / "list-sizes" / name).read_text(encoding="utf-8-sig"))))
     return {r[7].strip(): sum(int(n) for n in r[8:26]) for r in rows[1:] if len(r) >= 26}
 
 
-async def test_2015_16_patients_are_those_of_the_april_june_2015_file(real_world):
-    period = real_world[PERIOD_2015]
+@pytest.mark.parametrize(("period_code", "file_name"), QUARTERS)
+async def test_a_quarters_patients_are_those_of_its_nhsbsa_file(real_world, period_code, file_name):
+    period = real_world[period_code]
     members = [m for m in await maturity.period_members(period["id"]) if m.expected]
-    from_file = _file_patients()
+    from_file = _file_patients(file_name)
     codes = await _codes()
     in_file = [m for m in members if codes[m.practice_id] in from_file and from_file[codes[m.practice_id]] > 0]
     # Every expected practice the file lists counts with the file's figure for the quarter.
@@ -83,7 +84,7 @@ async def test_2015_16_patients_are_those_of_the_april_june_2015_file(real_world
         assert m.patients == from_file[codes[m.practice_id]], codes[m.practice_id]
     england = await maturity.england_score(period["id"])
     file_part = sum(from_file[codes[m.practice_id]] for m in in_file)
-    print(f"{PERIOD_2015}: England {england.patients:,}; from the file {file_part:,} ({len(in_file):,} practices)")
+    print(f"{period_code}: England {england.patients:,}; from the file {file_part:,} ({len(in_file):,} practices)")
     # The rest are practices open then that the file does not list: counted from their nearest
     # snapshot (organisations.history.patients_on), a small remainder.
     assert 0 <= england.patients - file_part < 0.015 * england.patients

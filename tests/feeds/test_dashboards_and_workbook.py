@@ -41,6 +41,8 @@ def _cells(html: str, indicator: str) -> dict[str, str]:
 def _sheet_rows(content: bytes) -> list[dict[str, Any]]:
     book = openpyxl.load_workbook(io.BytesIO(content))
     assert "National feeds" in book.sheetnames
+    about = [str(r[1]) for r in book["About"].iter_rows(values_only=True)]
+    assert "National feeds" in about  # the sheet's figures are defined on the About sheet
     rows = list(book["National feeds"].iter_rows(values_only=True))
     header = [str(h) for h in rows[0]]
     return [dict(zip(header, r, strict=True)) for r in rows[1:]]
