@@ -146,6 +146,28 @@ def values_for(p: PracticeProfile, t: int, indicator_units: dict[str, str], seed
     return out
 
 
+def beside_feeds(
+    values: dict[str, float], feeds: dict[str, float], units: dict[str, str], code: str, t: int, seed: int
+) -> dict[str, float]:
+    """Where a national feed has the practice's value for the quarter, the practice reports about
+    the same: a yes/no as the feed says, a percentage within a couple of points; about one in
+    twenty-five is far off (a misread question, an old figure), so the dashboards and the review
+    queue have real differences to flag."""
+    out = dict(values)
+    for indicator, feed in feeds.items():
+        if indicator not in out:
+            continue
+        rng = _rng("feed", code, indicator, t, seed)
+        far_off = rng.random() < 0.04
+        if units.get(indicator) == "yesno":
+            says_yes = feed >= 0.5
+            out[indicator] = 1.0 if says_yes != far_off else 0.0
+        else:
+            off = rng.choice((-1, 1)) * rng.uniform(12, 25) if far_off else rng.gauss(0, 1.5)
+            out[indicator] = round(min(100.0, max(0.0, feed + off)), 1)
+    return out
+
+
 @functools.cache
 def _mean(code: str, t: int) -> float:
     return CURVES[code].mean(t)

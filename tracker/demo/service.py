@@ -17,9 +17,11 @@ from tracker.accounts import service as accounts
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.principal import Role
 from tracker.demo import history
+from tracker.feeds import service as feeds
 from tracker.figures import rules
 from tracker.indicators import service as indicators
-from tracker.organisations import import_service
+from tracker.organisations import import_service, listsize_import_service
+from tracker.organisations.listsize_import_service import ChangeSummary
 from tracker.periods import service as periods
 from tracker.periods.calculations import PeriodSpec, programme_periods
 from tracker.tables import Account, Practice, PracticeReturn
@@ -35,6 +37,16 @@ ODS_HISTORY = ("ods/epraccur-2015-07.csv", "ods/epraccur-2017-04.csv", ODS_FILE)
 CCG_FILE = "ods/eccg.csv"
 MEMBERSHIP_FILE = "ods/epcmem.csv"
 LIST_SIZE_FILE = "gp-reg-pat-prac-all.csv"
+# NHSBSA registered patients per quarter, 2013-2016 (the quarter is in each file's name).
+LIST_SIZE_QUARTERS = "list-sizes"
+LIST_SIZE_PATTERN = "Patient_List_Size_*.csv"
+# National feeds of the era, each imported by its own `tracker import` service as published.
+NHS_CHOICES_FILE = "feeds/nhs-choices-gp-2016-02.csv"
+NHS_CHOICES_MONTH = dt.date(2016, 2, 1)
+POMI_FILE = "feeds/pomi_1819-apr2018_to_sep2018.zip"
+GP2GP_FILE = "feeds/gp2gp-requestor-transfers-2019.csv"
+GP2GP_YEAR = 2019
+FEED_FILES = (NHS_CHOICES_FILE, POMI_FILE, GP2GP_FILE)
 
 # (role, email, name, organisation code)
 DEMO_ACCOUNTS: tuple[tuple[Role, str, str, str], ...] = (
@@ -66,8 +78,75 @@ async def is_loaded() -> bool:
 
 def step_count(data_dir: Path) -> int:
     """How many `step`s `load_demo` takes with these files, for a progress bar."""
-    optional = (*ODS_HISTORY[:-1], CCG_FILE, MEMBERSHIP_FILE)
-    return 8 + len(FEATURE_STEPS) + sum((data_dir / name).is_file() for name in optional)
+    optional = (*ODS_HISTORY[:-1], CCG_FILE, MEMBERSHIP_FILE, *FEED_FILES)
+    return (
+        8
+        + len(FEATURE_STEPS)
+        + sum((data_dir / name).is_file() for name in optional)
+        + len(list_size_quarters(data_dir))
+    )
+
+
+def list_size_quarters(data_dir: Path) -> list[Path]:
+    """The NHSBSA quarterly files present, oldest first (the file names sort by quarter)."""
+    folder = data_dir / LIST_SIZE_QUARTERS
+    return sorted(folder.glob(LIST_SIZE_PATTERN)) if folder.is_dir() else []
+
+
+def _feed_importers() -> tuple[tuple[str, Callable[[bytes], Awaitable[ChangeSummary]]], ...]:
+    return (
+        (NHS_CHOICES_FILE, functools.partial(feeds.import_nhs_choices, month=NHS_CHOICES_MONTH, actor="demo")),
+        (POMI_FILE, functools.partial(feeds.import_pomi, actor="demo")),
+        (GP2GP_FILE, functools.partial(feeds.import_gp2gp, year=GP2GP_YEAR, actor="demo")),
+    )
+
+
+async def load_real_data(
+    data_dir: Path, step: Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[Any]]
+) -> list[str]:
+    """The real files of the era, imported by the same services as `tracker import`: the ODS
+    editions, CCG names, memberships, the list sizes of January 2021, every NHSBSA quarter and the
+    national feeds. Returns the import summaries' lines."""
+    lines: list[str] = []
+    for name in ODS_HISTORY[:-1]:
+        if (data_dir / name).is_file():
+            await step(
+                f"import {name}",
+                functools.partial(import_service.import_ods, (data_dir / name).read_bytes(), actor="demo"),
+            )
+    ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
+    for name, importer in (
+        (CCG_FILE, import_service.import_ccgs),
+        (MEMBERSHIP_FILE, import_service.import_memberships),
+    ):
+        if (data_dir / name).is_file():
+            done = await step(
+                f"import {name}", functools.partial(importer, (data_dir / name).read_bytes(), actor="demo")
+            )
+            lines += done.lines()
+    sizes = await step(
+        "import list sizes",
+        lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
+    )
+    lines += ods.lines() + sizes.lines()
+    for path in list_size_quarters(data_dir):
+        quarter = await step(
+            f"import {LIST_SIZE_QUARTERS}/{path.name}",
+            functools.partial(
+                listsize_import_service.import_nhsbsa_list_sizes, path.read_bytes(), file_name=path.name, actor="demo"
+            ),
+        )
+        lines += _brief(quarter, f"{path.name}")
+    for name, feed_import in _feed_importers():
+        if (data_dir / name).is_file():
+            done = await step(f"import {name}", functools.partial(feed_import, (data_dir / name).read_bytes()))
+            lines += _brief(done, name)
+    return lines
+
+
+def _brief(summary: ChangeSummary, name: str) -> list[str]:
+    """An import's summary for the demo's closing report: its heading and its facts."""
+    return [f"{name}: {summary.lines()[0]}", *(f"  {k}: {v}" for k, v in summary.facts.items())]
 
 
 async def load_demo(
@@ -89,27 +168,7 @@ async def load_demo(
             progress(name, summary.timings[name])
         return result
 
-    for name in ODS_HISTORY[:-1]:
-        if (data_dir / name).is_file():
-            await step(
-                f"import {name}",
-                functools.partial(import_service.import_ods, (data_dir / name).read_bytes(), actor="demo"),
-            )
-    ods = await step("import ODS", lambda: import_service.import_ods((data_dir / ODS_FILE).read_bytes(), actor="demo"))
-    for name, importer in (
-        (CCG_FILE, import_service.import_ccgs),
-        (MEMBERSHIP_FILE, import_service.import_memberships),
-    ):
-        if (data_dir / name).is_file():
-            done = await step(
-                f"import {name}", functools.partial(importer, (data_dir / name).read_bytes(), actor="demo")
-            )
-            summary.lines += done.lines()
-    sizes = await step(
-        "import list sizes",
-        lambda: import_service.import_list_sizes((data_dir / LIST_SIZE_FILE).read_bytes(), actor="demo"),
-    )
-    summary.lines += ods.lines() + sizes.lines()
+    summary.lines += await load_real_data(data_dir, step)
     await step("indicator catalogue", indicators.load)
     await step("periods", periods.ensure_periods)
     await step("clinical systems", lambda: assign_clinical_systems(seed))
@@ -162,6 +221,11 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
     indicator_ids = await indicators.indicator_ids()
     system_effects = {name: effect for name, _, effect in history.SYSTEMS}
     practices = await _practices_of_the_programme()
+    # The national feeds' values, so that self-reported values agree with them (mostly).
+    feed_of: dict[tuple[int, str], dict[str, float]] = {}
+    for spec in specs:
+        for row in await feeds.feed_values(None, spec.code):
+            feed_of.setdefault((row.practice_id, spec.code), {}).setdefault(row.indicator_code, row.value)
 
     return_rows: list[tuple[Any, ...]] = []
     planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
@@ -224,7 +288,14 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
         value_rows: list[tuple[Any, ...]] = []
         for practice_id, period_code, profile, t, state in planned:
             return_id = ids[(practice_id, period_ids[period_code])]
-            values = history.values_for(profile, t, units, seed)
+            values = history.beside_feeds(
+                history.values_for(profile, t, units, seed),
+                feed_of.get((practice_id, period_code), {}),
+                units,
+                profile.code,
+                t,
+                seed,
+            )
             codes = list(values)
             if state == "draft":
                 codes = codes[: len(codes) // 2]  # a draft is half filled in

@@ -86,9 +86,26 @@ def about_sheet(data: Dataset) -> Sheet:
             "Contents",
             "Summary: headline figures and charts. Regions, CCGs: one row each. Practices: one row each. "
             "Trend: figures per period. Indicators: the catalogue and targets. Funding: streams, allocations, "
-            "awards, reallocations.",
+            "awards, reallocations."
+            + (
+                " National feeds: the national data feeds' values for the period beside the self-reported ones."
+                if data.feeds
+                else ""
+            ),
         ),
     ]
+    if data.feeds:
+        rows.append(
+            (
+                "Definitions",
+                "National feeds",
+                "Values published nationally (NHS Choices, POMI, GP2GP; fixtures/feeds.toml says which field answers "
+                "which indicator), not reported by practices. For England, a region or a CCG: for percentages the "
+                "summed numerators over the summed denominators of its practices in the feed; for yes/no the share "
+                "of its practices in the feed saying yes. Self-reported: the practice's approved value for this "
+                "period, blank when it has none. The CCG dashboard shows the same figures.",
+            )
+        )
     rows += [("Definitions", name, text) for name, text in MEASURES]
     missing = []
     if not data.maturity_available:

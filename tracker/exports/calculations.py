@@ -72,6 +72,23 @@ class PracticeRow:
         return self.first_submitted_at is not None
 
 
+@dataclass(frozen=True)
+class FeedLine:
+    """A national feed's figure for England, a region, a CCG or a practice in the period, beside
+    the practice's own approved value (practices only)."""
+
+    level: str  # England | Region | CCG | Practice
+    code: str
+    name: str
+    ccg_code: str
+    indicator_code: str
+    unit: str
+    source: str
+    practices: int
+    feed_value: float | None  # 0-100 for percentages and shares of practices; 0/1 for a practice's yes/no
+    own_value: float | None = None
+
+
 @dataclass
 class Area:
     code: str
@@ -135,6 +152,7 @@ class Dataset:
     forecast_available: bool
     funding_available: bool
     notes: list[str] = field(default_factory=list)
+    feeds: list[FeedLine] = field(default_factory=list)  # national feeds of the period, where any
 
     @property
     def title(self) -> str:

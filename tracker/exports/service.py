@@ -17,9 +17,11 @@ from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
 from tracker.exports import csvfile, sheets, xlsx
 from tracker.exports import figures_service as figures
-from tracker.exports.calculations import Area, Dataset, IndicatorInfo, PracticeRow
+from tracker.exports.calculations import Area, Dataset, FeedLine, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
 from tracker.exports.scope import Target, as_date, as_datetime
+from tracker.feeds import dashboard as feed_dashboard
+from tracker.feeds import service as feeds
 from tracker.figures import rules
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
@@ -249,6 +251,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         figures.maturity_figures(t, period, top),
         _data_changed_at(today),
     )
+    feed_lines = await _feed_lines(t, period["code"], practices, catalogue)
     regions = sorted({(p.region_code, p.region_name) for p in practices if p.region_code}, key=lambda r: (r[1], r[0]))
     ccgs = sorted(
         {(p.ccg_code, p.ccg_name, p.region_code, p.region_name) for p in practices if p.ccg_code},
@@ -280,7 +283,54 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         notes=[f"{period['code'].replace('-', ' ')} is provisional: {rules.definition('Provisional')}"]
         if rules.provisional(as_date(period["locks_on"]), today)
         else [],
+        feeds=feed_lines,
     )
+
+
+async def _feed_lines(
+    t: Target, period_code: str, practices: list[PracticeRow], catalogue: list[IndicatorInfo]
+) -> list[FeedLine]:
+    """The national feeds' figures of the period: for the scope and each of its CCGs (by the one
+    rule the CCG dashboard uses, over the same practices), then each practice beside its own
+    approved value for the period."""
+    rows = await feeds.feed_values([p.id for p in practices], period_code)
+    if not rows:
+        return []
+    units = {i.code: i.unit for i in catalogue}
+    by_id = {p.id: p for p in practices}
+    out: list[FeedLine] = []
+
+    def areas(level: str, code: str, name: str, ccg_code: str, subset: list[feeds.FeedRow]) -> None:
+        for indicator, (source, value, n) in feed_dashboard.area_figures(subset, period_code).items():
+            out.append(FeedLine(level, code, name, ccg_code, indicator, units.get(indicator, ""), source, n, value))
+
+    top = {"national": "England", "region": "Region", "ccg": "CCG"}.get(t.scope, t.scope)
+    areas(top, t.code or "ENG", t.name, t.code if t.scope == "ccg" else "", rows)
+    if t.scope != "ccg":
+        by_ccg: dict[str, list[feeds.FeedRow]] = {}
+        for r in rows:
+            by_ccg.setdefault(by_id[r.practice_id].ccg_code, []).append(r)
+        ccg_names = {p.ccg_code: p.ccg_name for p in practices}
+        for code in sorted(by_ccg):
+            areas("CCG", code, ccg_names.get(code, ""), code, by_ccg[code])
+    for r in sorted(rows, key=lambda r: (by_id[r.practice_id].ods_code, r.indicator_code, r.source)):
+        p = by_id[r.practice_id]
+        own = p.values.get(r.indicator_code) if p.latest_period == period_code else None
+        out.append(
+            FeedLine(
+                "Practice",
+                p.ods_code,
+                p.name,
+                p.ccg_code,
+                r.indicator_code,
+                units.get(r.indicator_code, ""),
+                r.source_label,
+                1,
+                r.value,
+                own,
+            )
+        )
+    return out
 
 
 def filename(t: Target, period_code: str, extension: str = "xlsx", table: str | None = None) -> str:

@@ -10,6 +10,7 @@ from tracker.exports.calculations import (
     NOT_AVAILABLE,
     AreaFigures,
     Dataset,
+    FeedLine,
     IndicatorInfo,
     PracticeRow,
     area_figures,
@@ -19,7 +20,7 @@ from tracker.exports.calculations import (
 )
 from tracker.exports.layout import Book, Chart, Column, Sheet, Typed
 
-CSV_TABLES = ("about", "summary", "regions", "ccgs", "practices", "trend", "indicators", "funding")
+CSV_TABLES = ("about", "summary", "regions", "ccgs", "practices", "trend", "indicators", "feeds", "funding")
 STATUS_WORDS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 STATE_WORDS = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved", "returned": "Returned"}
 
@@ -415,6 +416,56 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
     return sheet
 
 
+# --- National feeds ---------------------------------------------------------------------------
+
+
+def feed_cell(line: FeedLine, value: float | None) -> float | None:
+    """Feed and own values as cells: percentages and shares of practices become fractions (Excel's
+    percent format); a practice's yes/no stays 1 or 0."""
+    if value is None:
+        return None
+    if line.unit == "yesno" and line.level == "Practice":
+        return value
+    return round(value / 100, 6) if line.unit in ("percent", "yesno") else value
+
+
+def feeds_sheet(data: Dataset) -> Sheet:
+    """Each national feed's figure of the period for the area, its CCGs and its practices, beside
+    the practice's own approved value: where each value came from, side by side."""
+    cols = [
+        Column("Level", "code", 9),
+        Column("Code", "code", 9),
+        Column("Name", "text", 36),
+        Column("CCG code", "code", 8),
+        Column("Indicator", "code", 16),
+        Column("Feed", "text", 14),
+        Column("Practices in the feed", "int", 10),
+        Column("Feed value (% or share saying yes)", "pct", 12),
+        Column("Feed value (yes/no)", "yesno", 10),
+        Column("Self-reported (approved return, %)", "pct", 12),
+        Column("Self-reported (yes/no)", "yesno", 10),
+    ]
+    rows = []
+    for line in data.feeds:
+        flag = line.unit == "yesno" and line.level == "Practice"
+        rows.append(
+            (
+                line.level,
+                line.code,
+                line.name,
+                line.ccg_code,
+                line.indicator_code,
+                line.source,
+                line.practices,
+                None if flag else feed_cell(line, line.feed_value),
+                feed_cell(line, line.feed_value) if flag else None,
+                None if flag else feed_cell(line, line.own_value),
+                feed_cell(line, line.own_value) if flag else None,
+            )
+        )
+    return Sheet("National feeds", "feeds", cols, rows, freeze_columns=3)
+
+
 def build(data: Dataset, only: str | None = None) -> Book:
     """Every sheet of the workbook (or just the one a CSV needs)."""
     builders: dict[str, Callable[[Dataset], Sheet]] = {
@@ -429,6 +480,8 @@ def build(data: Dataset, only: str | None = None) -> Book:
     for name, builder in builders.items():
         if only in (None, name, "summary"):
             built[name] = builder(data)
+    if data.feeds or only == "feeds":
+        built["feeds"] = feeds_sheet(data)
     if only in (None, "summary"):
         children = built["regions"] if data.scope == "national" else built["ccgs"]
         built["summary"] = summary_sheet(data, children)

@@ -217,17 +217,34 @@ async def feed_values_by_indicator(practice_id: int, period_code: str) -> dict[s
 async def feed_total(practice_ids: Iterable[int] | None, period_code: str, indicator_code: str) -> FeedTotal:
     """A feed's figure over these practices (None: all): for England, a region or a CCG."""
     rows = [r for r in await feed_values(practice_ids, period_code) if r.indicator_code == indicator_code]
-    ratios = [r for r in rows if r.denominator is not None]
-    if ratios:
-        numerator = sum(r.numerator or 0.0 for r in ratios)
-        denominator = sum(r.denominator or 0.0 for r in ratios)
-        scale = next(
-            (m.scale for m in load_config().mappings if m.indicator == indicator_code and m.rule == "ratio"), 1.0
-        )
-        value = numerator / denominator * scale if denominator else None
-        return FeedTotal(indicator_code, period_code, len(ratios), numerator, denominator, value)
-    yes = sum(1 for r in rows if r.value >= 0.5)
-    return FeedTotal(indicator_code, period_code, len(rows), yes, len(rows), yes / len(rows) * 100 if rows else None)
+    return totals(rows, period_code).get(indicator_code) or FeedTotal(indicator_code, period_code, 0, 0, 0, None)
+
+
+async def feed_totals(practice_ids: Iterable[int] | None, period_code: str) -> dict[str, FeedTotal]:
+    """Every feed indicator's figure over these practices in one period, by indicator code."""
+    return totals(await feed_values(practice_ids, period_code), period_code)
+
+
+def totals(rows: Iterable[FeedRow], period_code: str) -> dict[str, FeedTotal]:
+    """The one rule for a feed's figure over many practices, per indicator: Σ numerators ÷
+    Σ denominators × the mapping's scale for ratios; the share of practices saying yes (0-100) for
+    flags. Pure."""
+    by_indicator: dict[str, list[FeedRow]] = {}
+    for row in rows:
+        by_indicator.setdefault(row.indicator_code, []).append(row)
+    scales = {m.indicator: m.scale for m in load_config().mappings if m.rule == "ratio"}
+    out: dict[str, FeedTotal] = {}
+    for code, found in sorted(by_indicator.items()):
+        ratios = [r for r in found if r.denominator is not None]
+        if ratios:
+            numerator = sum(r.numerator or 0.0 for r in ratios)
+            denominator = sum(r.denominator or 0.0 for r in ratios)
+            value = numerator / denominator * scales.get(code, 1.0) if denominator else None
+            out[code] = FeedTotal(code, period_code, len(ratios), numerator, denominator, value)
+        else:
+            yes = sum(1 for r in found if r.value >= 0.5)
+            out[code] = FeedTotal(code, period_code, len(found), yes, len(found), yes / len(found) * 100)
+    return out
 
 
 def config() -> FeedConfig:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from tracker.accounts.policy import NATIONAL_SCOPE, Action, Scope, can, require
 from tracker.accounts.principal import Principal
+from tracker.feeds import dashboard as feed_dashboard
 from tracker.indicators import service as indicators
 from tracker.maturity import calculations as calc
 from tracker.maturity import practice_presenters as pp
@@ -196,6 +197,7 @@ async def ccg(
         "sort_href": _sorter(base, period.code, "practices", filters),
         "excel_href": pr.query(f"/exports/ccgs/{row['code']}.xlsx", period=period.code),
         "crumbs": _crumbs(user, region_row),
+        "feeds": await feed_dashboard.for_ccg(row["id"], period.id, period.code),
     }
 
 
@@ -243,6 +245,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         "history_chart": history_chart,
         "indicator_charts": indicator_charts,
         "crumbs": _crumbs(user, region_row, ccg_row),
+        "feeds": await feed_dashboard.for_practice(row["id"], period.code, detail.values.get(period.id, {})),
     }
 
 
