@@ -255,6 +255,16 @@ def score_history(
     return out
 
 
+def unscored_periods(expected: dict[int, int], scored: dict[int, int]) -> list[int]:
+    """The periods whose score rows do not count exactly the practices expected in them.
+
+    `expected`: period id -> practices expected by the organisations' history; `scored`: period id
+    -> score rows marked expected. A row existing is not enough: a period scored for only the first
+    practice to send a return would otherwise pass for scored.
+    """
+    return [period for period, n in expected.items() if scored.get(period, 0) != n]
+
+
 @functools.lru_cache(maxsize=8192)
 def _deadline(spec: IndicatorSpec, on: dt.date) -> dt.date:
     return spec.target_date_for(on)

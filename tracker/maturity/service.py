@@ -166,13 +166,22 @@ def _ccgs_in(orgs: Organisations, period: ScoredPeriod) -> dict[int, int | None]
 
 
 async def ensure_scored(today: dt.date) -> bool:
-    """Score the periods that have opened but have no score rows yet (a period opens before its
-    first return arrives); True when it had to."""
-    opened = await db.fetch("SELECT id FROM period WHERE opens_on <= {} ORDER BY start_date DESC LIMIT 1", today)
-    if not opened:
+    """Score, for every practice at once, any period opened by `today` whose score rows do not
+    count every practice expected in it (a period that has just opened, or rows left stale by an
+    ODS import); True when it had to. The scheduled `score-periods` job runs it, so pages only
+    read: a period is never taken as scored because one practice's row exists."""
+    scoring = await scored_periods(today)
+    if not scoring:
         return False
-    have = await db.fetch("SELECT COUNT(*) AS n FROM practice_score WHERE period = {}", opened[0]["id"])
-    if int(have[0]["n"]) > 0:
+    history = await organisations.history()
+    wanted = {
+        p.id: sum(1 for practice in history.practices if history.expected(practice, p.start_date, p.end_date))
+        for p in scoring
+    }
+    rows = await db.fetch(
+        "SELECT period, SUM(CASE WHEN expected THEN 1 ELSE 0 END) AS n FROM practice_score GROUP BY period"
+    )
+    if not calc.unscored_periods(wanted, {r["period"]: int(r["n"] or 0) for r in rows}):
         return False
     await refresh_all(today)
     return True
@@ -253,8 +262,10 @@ async def _practice_values(practice_id: int, code_of: dict[int, str]) -> dict[in
 
 
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
-    """Recompute a practice's scores after one of its returns was approved or corrected
-    (from `period_id` onwards; all periods when None)."""
+    """Recompute a practice's scores after one of its returns changed (from `period_id` onwards;
+    all periods when None). A changed period that nobody else has scores for yet (the first return
+    of a new period) is scored for every practice at once, in the caller's transaction, so no page
+    ever sees a period counting only the practice that saved first."""
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
@@ -263,6 +274,8 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         return
     scoring = await scored_periods()
     start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+    changed = [p.id for p in scoring if start is None or p.start_date >= start]
+    new = set(await _unscored_by_others(practice_id, changed))
     values = await _practice_values(practice_id, code_of)
     returns = {
         r["period"]: r["first_submitted_at"]
@@ -270,16 +283,20 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
             "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
         )
     }
-    rows = _score_rows(practice_id, orgs, specs, scoring, values, returns, clock.now(), start)
-    changed = [p.id for p in scoring if start is None or p.start_date >= start]
+    now = clock.now()
+    rows = [r for r in _score_rows(practice_id, orgs, specs, scoring, values, returns, now, start) if r[1] not in new]
     async with db.write_transaction():
         old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
             PracticeScore.practice == practice_id
         )
         query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
+        kept = [p for p in changed if p not in new]
         if start is not None:
-            old = old.where(PracticeScore.period.is_in(changed))
-            query = query.where(PracticeScore.period.is_in(changed))
+            old = old.where(PracticeScore.period.is_in(kept or [0]))
+            query = query.where(PracticeScore.period.is_in(kept or [0]))
+        elif new:
+            old = old.where(PracticeScore.period.not_in(sorted(new)))
+            query = query.where(PracticeScore.period.not_in(sorted(new)))
         # The organisations the practice counted under, before and after: each is re-aggregated.
         wanted: set[tuple[str, int | None]] = {("england", ENGLAND)}
         for r in await old:
@@ -292,7 +309,63 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         stale = [period_id] if period_id is not None else changed
         if stale:
             await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
-        await _refresh_orgs(wanted, changed)
+        await _refresh_orgs(wanted, kept)
+        for period in scoring:
+            if period.id in new:
+                await _score_period(period, scoring, specs, code_of, now)
+
+
+async def _unscored_by_others(practice_id: int, period_ids: list[int]) -> list[int]:
+    """The periods among these that no other practice has a score row for: new periods."""
+    if not period_ids:
+        return []
+    placeholders = ", ".join("{}" for _ in period_ids)
+    rows = await db.fetch(
+        f"""SELECT DISTINCT period FROM practice_score
+            WHERE period IN ({placeholders}) AND practice <> {{}}""",  # noqa: S608 (placeholders only; values are bound)
+        *period_ids,
+        practice_id,
+    )
+    scored = {r["period"] for r in rows}
+    return [p for p in period_ids if p not in scored]
+
+
+async def _score_period(
+    period: ScoredPeriod,
+    scoring: list[ScoredPeriod],
+    specs: list[IndicatorSpec],
+    code_of: dict[int, str],
+    now: dt.datetime,
+) -> None:
+    """Score one period for every practice and aggregate every organisation for it, replacing
+    whatever rows it had. Runs inside the caller's transaction and reads through it (unlike
+    refresh_all's bulk reader, which uses a connection of its own and would not see the return
+    being written): cheap for a new period, where few practices have approved values yet."""
+    orgs = await _organisations()
+    returns = {
+        r["practice"]: r["first_submitted_at"]
+        for r in await db.fetch("SELECT practice, first_submitted_at FROM practice_return WHERE period = {}", period.id)
+    }
+    approved = {
+        r["practice"]
+        for r in await db.fetch(
+            "SELECT DISTINCT practice FROM practice_return WHERE period = {} AND state = 'approved'", period.id
+        )
+    }
+    rows: list[tuple[Any, ...]] = []
+    for practice_id in sorted(orgs.history.practices):
+        # A practice without an approved return in the period has no score in it, whatever its past.
+        values = await _practice_values(practice_id, code_of) if practice_id in approved else {}
+        returned = {period.id: returns[practice_id]} if practice_id in returns else {}
+        rows += [
+            r
+            for r in _score_rows(practice_id, orgs, specs, scoring, values, returned, now, period.start_date)
+            if r[1] == period.id
+        ]
+    await PracticeScore.delete().where(PracticeScore.period == period.id)
+    await OrgScore.delete().where(OrgScore.period == period.id)
+    await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
+    await db.bulk_insert("org_score", ORG_COLUMNS, _org_rows([_facts_of(r) for r in rows], None, now))
 
 
 async def _refresh_orgs(wanted: set[tuple[str, int | None]], period_ids: list[int]) -> None:
