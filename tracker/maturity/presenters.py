@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import escape
+
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.tables_view import Column, TableView, link, query, status_tag
@@ -294,8 +296,16 @@ def filter_practices(rows: list[dict[str, Any]], status: str, level: str, q: str
 
 
 def practice_table(
-    rows: list[dict[str, Any]], sort: str, direction: str, period_code: str, base: str, filters: dict[str, str]
+    rows: list[dict[str, Any]],
+    sort: str,
+    direction: str,
+    period_code: str,
+    base: str,
+    filters: dict[str, str],
+    notes: dict[int, str] | None = None,
 ) -> TableView:
+    """`notes`: by practice id, why a practice may no longer be there (closed, or missing from
+    the newest ODS file), shown under its name."""
     sort = sort if sort in {"name", "level", "maturity", "late", "status"} else "maturity"
     direction = direction if direction in ("asc", "desc") else "asc"
     table = TableView(
@@ -316,7 +326,9 @@ def practice_table(
             [
                 (
                     "html",
-                    link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name) + f" {r['ods_code']}",
+                    link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name)
+                    + f" {r['ods_code']}"
+                    + _note_html((notes or {}).get(r["id"], "")),
                 ),
                 ("html", status_tag(r["status"] or "")),
                 calc.level_name(r["level"]) if r["level"] else "–",
@@ -334,6 +346,10 @@ def practice_table(
             ],
         )
     return table
+
+
+def _note_html(note: str) -> str:
+    return f'<br><span class="nhsuk-body-s tracker-ods-note">{escape(note)}</span>' if note else ""
 
 
 def at_risk_list(rows: list[dict[str, Any]], period_code: str, base: str, limit: int = 10) -> TableView:
