@@ -91,16 +91,17 @@ class ScoredPeriod:
 async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
     """Every period up to the latest one that has any return, or (given today) that has opened:
     a period that has opened expects returns even before the first one arrives."""
-    rows = await db.fetch(
-        """
-        SELECT id, code, start_date, end_date, due_on, locks_on FROM period
-        WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
-                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return) OR p.opens_on <= {})
-        ORDER BY start_date
-        """,
-        today or dt.date.min,
-    )
-    return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"], r["locks_on"]) for r in rows]
+    with_returns = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return")}
+    every = await periods.all_periods()
+    started = [p["start_date"] for p in every if p["id"] in with_returns or (today and p["opens_on"] <= today)]
+    if not started:
+        return []
+    last = max(started)
+    return [
+        ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"], r["locks_on"])
+        for r in every
+        if r["start_date"] <= last
+    ]
 
 
 @dataclass(frozen=True)
@@ -637,21 +638,15 @@ async def england_score(period_id: int) -> calc.Aggregate:
 
 async def org_trend(scope: str, org_id: int) -> list[tuple[str, calc.Aggregate]]:
     """(period code, aggregate) for every scored period, oldest first."""
-    rows = await db.fetch(
-        """
-        SELECT o.*, p.code FROM org_score o JOIN period p ON p.id = o.period
-        WHERE o.scope = {} AND o.org_id = {} ORDER BY p.start_date
-        """,
-        scope,
-        org_id,
-    )
-    return [(r["code"], _aggregate(r)) for r in rows]
+    rows = await db.fetch("SELECT * FROM org_score WHERE scope = {} AND org_id = {}", scope, org_id)
+    every = {p["id"]: p for p in await periods.all_periods()}
+    rows.sort(key=lambda r: every[r["period"]]["start_date"])
+    return [(every[r["period"]]["code"], _aggregate(r)) for r in rows]
 
 
 async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    regions = {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")}
-    ccgs = {r["id"]: r for r in await db.fetch("SELECT id, code, name, region FROM ccg")}
-    return regions, ccgs
+    """Region and CCG names, from their owner."""
+    return await organisations.org_names()
 
 
 # --- CCG ------------------------------------------------------------------------------------
@@ -664,20 +659,22 @@ async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredP
     placeholders = ", ".join("{}" for _ in upto)
     rows = await db.fetch(
         f"""
-        SELECT pr.id, pr.ods_code, pr.name, s.maturity, s.level, s.status, s.patients,
+        SELECT s.practice AS id, s.maturity, s.level, s.status, s.patients,
                s.indicators_on_track, s.indicators_at_risk, s.indicators_off_track, s.indicators_scored,
                s.expected, s.submitted, s.on_time,
                (SELECT SUM(CASE WHEN h.expected AND NOT h.on_time THEN 1 ELSE 0 END) FROM practice_score h
-                WHERE h.practice = pr.id AND h.period IN ({placeholders})) AS late_returns
-        FROM practice_score s JOIN practice pr ON pr.id = s.practice
+                WHERE h.practice = s.practice AND h.period IN ({placeholders})) AS late_returns
+        FROM practice_score s
         WHERE s.period = {{}} AND s.ccg_id = {{}}
-        ORDER BY pr.name
         """,  # noqa: S608 (placeholders only; values are bound)
         *upto,
         period.id,
         ccg_id,
     )
-    return rows
+    names = await organisations.practice_names({r["id"] for r in rows})
+    for r in rows:
+        r["ods_code"], r["name"] = names[r["id"]].ods_code, names[r["id"]].name
+    return sorted(rows, key=lambda r: (r["name"], r["ods_code"]))
 
 
 # --- Practice -------------------------------------------------------------------------------
@@ -722,30 +719,37 @@ async def indicator_stats(indicator_id: int) -> list[dict[str, Any]]:
     """England's statistics of one indicator, period by period (rebuilt first where dropped)."""
     await ensure_indicator_stats()
     rows = await db.fetch(
-        """
-        SELECT s.period, p.code, s.practices, s.mean, s.met, s.deciles
-        FROM indicator_stat s JOIN period p ON p.id = s.period
-        WHERE s.indicator = {} AND s.ccg_id = 0
-        ORDER BY p.start_date
-        """,
+        "SELECT period, practices, mean, met, deciles FROM indicator_stat WHERE indicator = {} AND ccg_id = 0",
         indicator_id,
     )
+    every = {p["id"]: p for p in await periods.all_periods()}
     for r in rows:
+        r["code"] = every[r["period"]]["code"]
         r["deciles"] = json.loads(r["deciles"]) if r["deciles"] else None
-    return rows
+    return sorted(rows, key=lambda r: every[r["period"]]["start_date"])
 
 
 async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[dict[str, Any]]:
     placeholders = ", ".join("{}" for _ in period_ids)
-    return await db.fetch(
+    rows = await db.fetch(
         f"""
-        SELECT s.ccg_id, s.period, s.practices, s.mean, s.met, c.code, c.name, c.region
-        FROM indicator_stat s JOIN ccg c ON c.id = s.ccg_id
-        WHERE s.indicator = {{}} AND s.period IN ({placeholders})
+        SELECT ccg_id, period, practices, mean, met FROM indicator_stat
+        WHERE indicator = {{}} AND period IN ({placeholders}) AND ccg_id <> 0
         """,  # noqa: S608 (placeholders only; values are bound)
         indicator_id,
         *period_ids,
     )
+    _, ccgs = await organisations.org_names()
+    return [
+        {
+            **r,
+            "code": ccgs[r["ccg_id"]]["code"],
+            "name": ccgs[r["ccg_id"]]["name"],
+            "region": ccgs[r["ccg_id"]]["region"],
+        }
+        for r in rows
+        if r["ccg_id"] in ccgs
+    ]
 
 
 # --- Who counts where, period by period ------------------------------------------------------
@@ -765,6 +769,17 @@ class Member:
     maturity: float | None
     level: int | None
     status: str
+
+    def facts(self) -> calc.PracticeFacts:
+        """The facts the aggregates are worked out from."""
+        return calc.PracticeFacts(
+            maturity=self.maturity,
+            status=self.status,
+            patients=self.patients,
+            expected=self.expected,
+            submitted=self.received,
+            on_time=self.on_time,
+        )
 
 
 _ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
@@ -824,3 +839,38 @@ async def ccg_regions_in(period_id: int) -> dict[int, int]:
         if r["ccg_id"] not in best or n > best[r["ccg_id"]][1]:
             best[r["ccg_id"]] = (r["region_id"], n)
     return {ccg: region for ccg, (region, _) in best.items()}
+
+
+async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str | None) -> list[dict[str, Any]]:
+    """Per period starting on or before `upto` (and per child organisation, `child` being
+    "region_id" or "ccg_id"), the sums an export's trend rows are worked out from, over the practices
+    counted under the scope in each period: each row with the period's code, oldest first."""
+    column = _ORG_COLUMN.get(scope)
+    where = f" AND s.{column} = {{}}" if column and org_id is not None else ""
+    args = (org_id,) if where else ()
+    every = [p for p in await periods.all_periods() if p["start_date"] <= upto]
+    if not every:
+        return []
+    placeholders = ", ".join("{}" for _ in every)
+    group = f"s.{child}" if child in ("region_id", "ccg_id") else None
+    rows = await db.fetch(
+        f"""SELECT s.period, {group or "NULL"} AS area,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END) AS mp,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS pw,
+               SUM(CASE WHEN s.maturity IS NOT NULL THEN s.maturity END) AS m_sum,
+               COUNT(s.maturity) AS m_count,
+               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
+               SUM(CASE WHEN s.status IN ('on_track', 'at_risk', 'off_track') THEN 1 ELSE 0 END) AS graded,
+               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
+               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
+               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
+            FROM practice_score s
+            WHERE s.period IN ({placeholders}){where}
+            GROUP BY s.period{", " + group if group else ""}""",  # noqa: S608 (fixed fragments; values bound)
+        *[p["id"] for p in every],
+        *args,
+    )
+    order = {p["id"]: (p["start_date"], p["code"]) for p in every}
+    for r in rows:
+        r["code"] = order[r["period"]][1]
+    return sorted(rows, key=lambda r: order[r["period"]][0])

@@ -219,6 +219,13 @@ async def ods_notes(ids: set[int]) -> dict[int, str]:
     return {i: note for i, note in notes.items() if note}
 
 
+async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Every region (id, code, name) and every CCG (id, code, name, region today), by id."""
+    regions = {r["id"]: r for r in await Region.select(Region.id, Region.code, Region.name)}
+    ccgs = {r["id"]: r for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)}
+    return regions, ccgs
+
+
 async def regions_by_id() -> list[dict[str, Any]]:
     return await Region.select(Region.id, Region.code, Region.name)
 
