@@ -103,8 +103,6 @@ CROSS_READS: set[tuple[str, str]] = {
     ("funding/service.py", "list_size"),
     ("funding/service.py", "practice"),
     ("funding/service.py", "region"),
-    ("maturity/service.py", "practice_return"),
-    ("maturity/service.py", "return_value"),
     ("notifications/reminder_service.py", "account"),
     ("notifications/reminder_service.py", "account_practice"),
     ("notifications/reminder_service.py", "indicator"),

@@ -15,10 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 from litestar.exceptions import NotFoundException
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import clock, db
 from tracker.figures import rules
@@ -28,6 +25,7 @@ from tracker.maturity import calculations as calc
 from tracker.organisations import service as organisations
 from tracker.organisations.history import OrgHistory, patients_on
 from tracker.periods import service as periods
+from tracker.returns import facts_service as return_facts
 from tracker.tables import IndicatorStat, OrgScore, PracticeScore
 
 SCORE_COLUMNS = (
@@ -91,7 +89,7 @@ class ScoredPeriod:
 async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
     """Every period up to the latest one that has any return, or (given today) that has opened:
     a period that has opened expects returns even before the first one arrives."""
-    with_returns = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return")}
+    with_returns = await return_facts.periods_with_returns()
     every = await periods.all_periods()
     started = [p["start_date"] for p in every if p["id"] in with_returns or (today and p["opens_on"] <= today)]
     if not started:
@@ -214,7 +212,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
     stat_rows: list[tuple[Any, ...]] = []
     now = clock.now()
     for period in scoring:
-        rows = await _approved_values(period.id)
+        rows = await return_facts.approved_values(period.id)
         summary.values_read += len(rows)
         for practice_id, indicator_id, value in rows:
             code = code_of.get(indicator_id)
@@ -222,8 +220,8 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
                 values[practice_id].setdefault(period.id, {})[code] = value
         stat_rows += _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
-    for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
-        returns[r["practice"]][r["period"]] = r["first_submitted_at"]
+    for practice_id, period_id, first in await return_facts.first_submissions():
+        returns[practice_id][period_id] = first
     score_rows: list[tuple[Any, ...]] = []
     for practice_id in practices:
         score_rows += _score_rows(
@@ -248,17 +246,10 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
 async def _practice_values(practice_id: int, code_of: dict[int, str]) -> dict[int, dict[str, float | None]]:
     """One practice's approved values: period id -> indicator code -> value."""
     values: dict[int, dict[str, float | None]] = defaultdict(dict)
-    for r in await db.fetch(
-        """
-        SELECT r.period, v.indicator, v.value
-        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-        WHERE r.state = 'approved' AND r.practice = {}
-        """,
-        practice_id,
-    ):
-        code = code_of.get(r["indicator"])
+    for period_id, indicator_id, value in await return_facts.approved_values_of(practice_id):
+        code = code_of.get(indicator_id)
         if code is not None:
-            values[r["period"]][code] = r["value"]
+            values[period_id][code] = value
     return values
 
 
@@ -279,10 +270,7 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
     new = set(await _unscored_by_others(practice_id, changed))
     values = await _practice_values(practice_id, code_of)
     returns = {
-        r["period"]: r["first_submitted_at"]
-        for r in await db.fetch(
-            "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
-        )
+        period_id: first for _, period_id, first in await return_facts.first_submissions(practice_id=practice_id)
     }
     now = clock.now()
     rows = [r for r in _score_rows(practice_id, orgs, specs, scoring, values, returns, now, start) if r[1] not in new]
@@ -344,15 +332,9 @@ async def _score_period(
     being written): cheap for a new period, where few practices have approved values yet."""
     orgs = await _organisations()
     returns = {
-        r["practice"]: r["first_submitted_at"]
-        for r in await db.fetch("SELECT practice, first_submitted_at FROM practice_return WHERE period = {}", period.id)
+        practice_id: first for practice_id, _, first in await return_facts.first_submissions(period_id=period.id)
     }
-    approved = {
-        r["practice"]
-        for r in await db.fetch(
-            "SELECT DISTINCT practice FROM practice_return WHERE period = {} AND state = 'approved'", period.id
-        )
-    }
+    approved = await return_facts.approved_practices(period.id)
     rows: list[tuple[Any, ...]] = []
     for practice_id in sorted(orgs.history.practices):
         # A practice without an approved return in the period has no score in it, whatever its past.
@@ -440,36 +422,6 @@ def _org_rows(
     return out
 
 
-APPROVED_VALUES = """
-    SELECT r.practice, v.indicator, v.value
-    FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-    WHERE r.state = 'approved' AND r.period = {}
-"""
-
-
-async def _approved_values(period_id: int) -> list[tuple[int, int, float | None]]:
-    """(practice, indicator, value) of one period's approved returns, as plain tuples straight from
-    the driver: about 100,000 rows a period, where building a dict per row would cost more than
-    the query."""
-    eng = db.engine()
-    if isinstance(eng, PostgresEngine):
-        sql = APPROVED_VALUES.format("$1")
-        if eng.pool is not None:
-            async with eng.pool.acquire() as conn:
-                records = await conn.fetch(sql, period_id)
-        else:
-            conn = await eng.get_new_connection()
-            try:
-                records = await conn.fetch(sql, period_id)
-            finally:
-                await conn.close()
-        return [tuple(r) for r in records]
-    assert isinstance(eng, SQLiteEngine)
-    async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
-        cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
-        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
-
-
 def _stats_for_period(
     period_id: int,
     specs: list[IndicatorSpec],
@@ -534,9 +486,7 @@ async def ensure_indicator_stats() -> int:
     """Rebuild the statistics of every scored period that has none (dropped by an approval)."""
     scoring = await scored_periods()
     have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
-    approved = {
-        r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")
-    }
+    approved = await return_facts.periods_with_approved()
     missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
         return 0
@@ -545,7 +495,7 @@ async def ensure_indicator_stats() -> int:
     orgs = await _organisations()
     now = clock.now()
     for period in missing:
-        rows = await _approved_values(period.id)
+        rows = await return_facts.approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
