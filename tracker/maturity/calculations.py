@@ -452,6 +452,25 @@ class PracticeFacts:
     on_time: bool
 
 
+@dataclass(frozen=True)
+class CcgPractice:
+    """One practice on its CCG's dashboard for a period: its score then and its late or missing
+    returns over the programme up to that period."""
+
+    id: int
+    ods_code: str
+    name: str
+    maturity: float | None
+    level: int | None
+    status: str
+    patients: int | None
+    indicators_on_track: int
+    indicators_at_risk: int
+    indicators_off_track: int
+    indicators_scored: int
+    late_returns: int
+
+
 def aggregate(rows: Iterable[PracticeFacts]) -> Aggregate:
     """CCG, region or England from its practices' rows for one period."""
     rows = list(rows)

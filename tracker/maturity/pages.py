@@ -191,7 +191,7 @@ async def ccg(
                 period.code,
                 base,
                 filters,
-                await organisations.ods_notes({r["id"] for r in shown}),
+                await organisations.ods_notes({r.id for r in shown}),
             ),
             "trend": trend["table"],
         },

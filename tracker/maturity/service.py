@@ -602,7 +602,7 @@ async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, An
 # --- CCG ------------------------------------------------------------------------------------
 
 
-async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredPeriod]) -> list[dict[str, Any]]:
+async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredPeriod]) -> list[calc.CcgPractice]:
     """The CCG's practices with their scores as at the period and their late or missing returns
     over the programme up to that period."""
     upto = [p.id for p in choices if p.start_date <= period.start_date]
@@ -622,9 +622,24 @@ async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredP
         ccg_id,
     )
     names = await organisations.practice_names({r["id"] for r in rows})
-    for r in rows:
-        r["ods_code"], r["name"] = names[r["id"]].ods_code, names[r["id"]].name
-    return sorted(rows, key=lambda r: (r["name"], r["ods_code"]))
+    out = [
+        calc.CcgPractice(
+            id=r["id"],
+            ods_code=names[r["id"]].ods_code,
+            name=names[r["id"]].name,
+            maturity=r["maturity"],
+            level=r["level"],
+            status=r["status"] or "",
+            patients=r["patients"],
+            indicators_on_track=r["indicators_on_track"] or 0,
+            indicators_at_risk=r["indicators_at_risk"] or 0,
+            indicators_off_track=r["indicators_off_track"] or 0,
+            indicators_scored=r["indicators_scored"] or 0,
+            late_returns=int(r["late_returns"] or 0),
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r.name, r.ods_code))
 
 
 # --- Practice -------------------------------------------------------------------------------
