@@ -21,6 +21,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from tracker.maturity import service as maturity
 from tracker.notifications import service as notifications
 from tracker.notifications.calculations import LONDON
 from tracker.ops import retention
@@ -42,9 +43,15 @@ HEARTBEAT_SECONDS = 20
 LEASE_SECONDS = 60  # another process takes over this long after the holder's last heartbeat
 
 
+async def _score(settings: Settings) -> None:
+    if await maturity.ensure_scored(settings.current_date()):
+        log.info("score-periods: scored every practice for the periods that lacked scores")
+
+
 async def _schedules(settings: Settings) -> None:
     await notifications.ensure_default_schedules(settings)
-    results = await notifications.run_due_schedules(settings)
+    # The reports read the scores: a period that opened since the last scoring tick is scored first.
+    results = await notifications.run_due_schedules(settings, before_first=lambda: _score(settings))
     if not results:
         log.info("run-schedules: nothing due")
     for result in results:
@@ -64,6 +71,9 @@ async def _retention(settings: Settings) -> None:
 
 
 JOBS: tuple[Job, ...] = (
+    # Pages only read the scores: a period opening (or an ODS import changing who is expected) is
+    # scored here for every practice at once, and each saved return refreshes its own practice.
+    Job("score-periods", "Score every practice for each opened period whose scores are missing or stale", 300, _score),
     Job("run-schedules", "Run the schedules (reminders and reports) that are due", 60, _schedules),
     Job(notifications.DELIVERY_JOB, "Deliver queued emails by SMTP (when TRACKER_SMTP_URL is set)", 30, _deliver),
     Job("retention", "Remove expired sessions; empty sent emails past TRACKER_OUTBOX_RETAIN_DAYS", 3600, _retention),

@@ -228,3 +228,11 @@ def test_deciles_are_ordered_and_within_the_values(values):
     cuts = calc.deciles(values)
     assert cuts == sorted(cuts)
     assert min(values) <= cuts[0] and cuts[-1] <= max(values)
+
+
+def test_a_period_is_scored_only_when_its_rows_count_every_expected_practice() -> None:
+    # Period 1 complete; 2 holds only the first practice to save; 3 has no rows; 4 expects nobody.
+    expected = {1: 3, 2: 3, 3: 2, 4: 0}
+    assert calc.unscored_periods(expected, {1: 3, 2: 1}) == [2, 3]
+    # Stale rows (a practice closed by a newer ODS file) are as unscored as missing ones.
+    assert calc.unscored_periods({1: 2}, {1: 3}) == [1]

@@ -18,6 +18,7 @@ from tests.factories import make_org_tree
 from tests.fixtures_server import free_port
 from tracker.accounts.principal import Role
 from tracker.indicators import service as indicators
+from tracker.maturity import service as maturity
 from tracker.periods import service as periods
 from tracker.settings import Settings
 from tracker.tables import Indicator, Period, Practice, PracticeReturn, ReturnValue
@@ -124,4 +125,7 @@ async def world(clean_db: Settings) -> dict[str, Any]:
             first_submitted_at=now,
         )
     )
+    # The returns above are written straight to their tables: score them as the scheduler's
+    # score-periods job would, since the reports only read the scores.
+    await maturity.ensure_scored(AS_AT.date())
     return {**tree, "q4": q4, "practice_user": tree["users"][Role.PRACTICE]}

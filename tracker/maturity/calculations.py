@@ -255,6 +255,16 @@ def score_history(
     return out
 
 
+def unscored_periods(expected: dict[int, int], scored: dict[int, int]) -> list[int]:
+    """The periods whose score rows do not count exactly the practices expected in them.
+
+    `expected`: period id -> practices expected by the organisations' history; `scored`: period id
+    -> score rows marked expected. A row existing is not enough: a period scored for only the first
+    practice to send a return would otherwise pass for scored.
+    """
+    return [period for period, n in expected.items() if scored.get(period, 0) != n]
+
+
 @functools.lru_cache(maxsize=8192)
 def _deadline(spec: IndicatorSpec, on: dt.date) -> dt.date:
     return spec.target_date_for(on)
@@ -440,6 +450,25 @@ class PracticeFacts:
     expected: bool
     submitted: bool
     on_time: bool
+
+
+@dataclass(frozen=True)
+class CcgPractice:
+    """One practice on its CCG's dashboard for a period: its score then and its late or missing
+    returns over the programme up to that period."""
+
+    id: int
+    ods_code: str
+    name: str
+    maturity: float | None
+    level: int | None
+    status: str
+    patients: int | None
+    indicators_on_track: int
+    indicators_at_risk: int
+    indicators_off_track: int
+    indicators_scored: int
+    late_returns: int
 
 
 def aggregate(rows: Iterable[PracticeFacts]) -> Aggregate:

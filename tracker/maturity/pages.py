@@ -185,7 +185,15 @@ async def ccg(
         "distribution": pr.distribution(practices, name),
         "tables": {
             "at-risk": pr.at_risk_list(practices, period.code, base),
-            "practices": pr.practice_table(shown, sort, direction, period.code, base, filters),
+            "practices": pr.practice_table(
+                shown,
+                sort,
+                direction,
+                period.code,
+                base,
+                filters,
+                await organisations.ods_notes({r.id for r in shown}),
+            ),
             "trend": trend["table"],
         },
         "shown": len(shown),
@@ -226,6 +234,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     return {
         "title": practice_title(row["name"]),
         "practice": row,
+        "ods_note": (await organisations.ods_notes({row["id"]})).get(row["id"], ""),
         "period": period,
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import escape
+
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.tables_view import Column, TableView, link, query, status_tag
@@ -265,37 +267,45 @@ PRACTICE_COLUMNS = [
 STATUS_ORDER = {calc.OFF_TRACK: 0, calc.AT_RISK: 1, calc.ON_TRACK: 2, "": 3}
 
 
-def _practice_sort(sort: str) -> Callable[[dict[str, Any]], Any]:
-    def key(r: dict[str, Any]) -> Any:
+def _practice_sort(sort: str) -> Callable[[calc.CcgPractice], Any]:
+    def key(r: calc.CcgPractice) -> Any:
         match sort:
             case "name":
-                return practice_title(r["name"])
+                return practice_title(r.name)
             case "level":
-                return r["level"] or 0
+                return r.level or 0
             case "late":
-                return r["late_returns"] or 0
+                return r.late_returns or 0
             case "status":
-                return STATUS_ORDER.get(r["status"] or "", 3)
-        return r["maturity"] if r["maturity"] is not None else -1
+                return STATUS_ORDER.get(r.status or "", 3)
+        return r.maturity if r.maturity is not None else -1
 
     return key
 
 
-def filter_practices(rows: list[dict[str, Any]], status: str, level: str, q: str) -> list[dict[str, Any]]:
+def filter_practices(rows: list[calc.CcgPractice], status: str, level: str, q: str) -> list[calc.CcgPractice]:
     out = rows
     if status in STATUS_ORDER:
-        out = [r for r in out if (r["status"] or "") == status] if status else out
+        out = [r for r in out if (r.status or "") == status] if status else out
     if level.isdigit():
-        out = [r for r in out if r["level"] == int(level)]
+        out = [r for r in out if r.level == int(level)]
     if q.strip():
         needle = q.strip().upper()
-        out = [r for r in out if needle in r["name"].upper() or r["ods_code"].startswith(needle)]
+        out = [r for r in out if needle in r.name.upper() or r.ods_code.startswith(needle)]
     return out
 
 
 def practice_table(
-    rows: list[dict[str, Any]], sort: str, direction: str, period_code: str, base: str, filters: dict[str, str]
+    rows: list[calc.CcgPractice],
+    sort: str,
+    direction: str,
+    period_code: str,
+    base: str,
+    filters: dict[str, str],
+    notes: dict[int, str] | None = None,
 ) -> TableView:
+    """`notes`: by practice id, why a practice may no longer be there (closed, or missing from
+    the newest ODS file), shown under its name."""
     sort = sort if sort in {"name", "level", "maturity", "late", "status"} else "maturity"
     direction = direction if direction in ("asc", "desc") else "asc"
     table = TableView(
@@ -306,40 +316,46 @@ def practice_table(
         empty="No practices match these filters.",
     )
     for r in sorted(rows, key=_practice_sort(sort), reverse=direction == "desc"):
-        name = practice_title(r["name"])
+        name = practice_title(r.name)
         counts = (
-            f"{r['indicators_on_track']} / {r['indicators_at_risk']} / {r['indicators_off_track']}"
-            if r["indicators_scored"]
+            f"{r.indicators_on_track} / {r.indicators_at_risk} / {r.indicators_off_track}"
+            if r.indicators_scored
             else "No approved return"
         )
         table.add(
             [
                 (
                     "html",
-                    link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name) + f" {r['ods_code']}",
+                    link(f"/dashboards/practices/{r.ods_code}?period={period_code}", name)
+                    + f" {r.ods_code}"
+                    + _note_html((notes or {}).get(r.id, "")),
                 ),
-                ("html", status_tag(r["status"] or "")),
-                calc.level_name(r["level"]) if r["level"] else "–",
-                score(r["maturity"]),
+                ("html", status_tag(r.status or "")),
+                calc.level_name(r.level) if r.level else "–",
+                score(r.maturity),
                 counts,
-                number(r["late_returns"] or 0),
+                number(r.late_returns or 0),
             ],
             [
-                f"{name} ({r['ods_code']})",
-                r["status"] or "",
-                calc.level_name(r["level"]) if r["level"] else "",
-                r["maturity"],
+                f"{name} ({r.ods_code})",
+                r.status or "",
+                calc.level_name(r.level) if r.level else "",
+                r.maturity,
                 counts,
-                r["late_returns"] or 0,
+                r.late_returns or 0,
             ],
         )
     return table
 
 
-def at_risk_list(rows: list[dict[str, Any]], period_code: str, base: str, limit: int = 10) -> TableView:
+def _note_html(note: str) -> str:
+    return f'<br><span class="nhsuk-body-s tracker-ods-note">{escape(note)}</span>' if note else ""
+
+
+def at_risk_list(rows: list[calc.CcgPractice], period_code: str, base: str, limit: int = 10) -> TableView:
     """Worst first: off track before at risk, then lowest maturity."""
-    worrying = [r for r in rows if r["status"] in (calc.OFF_TRACK, calc.AT_RISK)]
-    worrying.sort(key=lambda r: (STATUS_ORDER[r["status"]], r["maturity"] if r["maturity"] is not None else -1))
+    worrying = [r for r in rows if r.status in (calc.OFF_TRACK, calc.AT_RISK)]
+    worrying.sort(key=lambda r: (STATUS_ORDER[r.status], r.maturity if r.maturity is not None else -1))
     table = TableView(
         "at-risk",
         f"Practices furthest behind (worst first, {min(limit, len(worrying))} of {len(worrying)})",
@@ -353,32 +369,32 @@ def at_risk_list(rows: list[dict[str, Any]], period_code: str, base: str, limit:
         empty="No practice is at risk or off track.",
     )
     for r in worrying[:limit]:
-        name = practice_title(r["name"])
+        name = practice_title(r.name)
         table.add(
             [
-                ("html", link(f"/dashboards/practices/{r['ods_code']}?period={period_code}", name)),
-                ("html", status_tag(r["status"])),
-                score(r["maturity"]),
-                number(r["indicators_off_track"]),
+                ("html", link(f"/dashboards/practices/{r.ods_code}?period={period_code}", name)),
+                ("html", status_tag(r.status)),
+                score(r.maturity),
+                number(r.indicators_off_track),
             ],
-            [f"{name} ({r['ods_code']})", r["status"], r["maturity"], r["indicators_off_track"]],
+            [f"{name} ({r.ods_code})", r.status, r.maturity, r.indicators_off_track],
         )
     return table
 
 
-def distribution(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+def distribution(rows: list[calc.CcgPractice], name: str) -> dict[str, Any]:
     """Practices by level and by status: bars labelled with counts; off track hatched."""
     n = len(rows)
     bars = []
     for number_, level_name, lowest in calc.LEVELS:
-        count = sum(1 for r in rows if r["level"] == number_)
+        count = sum(1 for r in rows if r.level == number_)
         bars.append(charts.Bar(f"{number_} {level_name} ({lowest:.0f}+)", count, f"{count} practices"))
     for status in (calc.ON_TRACK, calc.AT_RISK, calc.OFF_TRACK):
-        count = sum(1 for r in rows if r["status"] == status)
+        count = sum(1 for r in rows if r.status == status)
         colour = {calc.ON_TRACK: charts.GREEN, calc.AT_RISK: charts.ORANGE, calc.OFF_TRACK: charts.RED}[status]
         label = {calc.ON_TRACK: "On track", calc.AT_RISK: "At risk", calc.OFF_TRACK: "Off track"}[status]
         bars.append(charts.Bar(label, count, f"{count} practices", colour, hatched=status == calc.OFF_TRACK))
-    none = sum(1 for r in rows if r["maturity"] is None)
+    none = sum(1 for r in rows if r.maturity is None)
     summary = ", ".join(f"{b.label}: {int(b.value)}" for b in bars) + f". Not scored (no approved return): {none}."
     return {
         "svg": charts.bar_chart(f"{name}: practices by level and status", summary, bars, max(n, 1)),

@@ -15,10 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 from litestar.exceptions import NotFoundException
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import clock, db
 from tracker.figures import rules
@@ -28,6 +25,7 @@ from tracker.maturity import calculations as calc
 from tracker.organisations import service as organisations
 from tracker.organisations.history import OrgHistory, patients_on
 from tracker.periods import service as periods
+from tracker.returns import facts_service as return_facts
 from tracker.tables import IndicatorStat, OrgScore, PracticeScore
 
 SCORE_COLUMNS = (
@@ -91,16 +89,17 @@ class ScoredPeriod:
 async def scored_periods(today: dt.date | None = None) -> list[ScoredPeriod]:
     """Every period up to the latest one that has any return, or (given today) that has opened:
     a period that has opened expects returns even before the first one arrives."""
-    rows = await db.fetch(
-        """
-        SELECT id, code, start_date, end_date, due_on, locks_on FROM period
-        WHERE start_date <= (SELECT MAX(p.start_date) FROM period p
-                             WHERE p.id IN (SELECT DISTINCT period FROM practice_return) OR p.opens_on <= {})
-        ORDER BY start_date
-        """,
-        today or dt.date.min,
-    )
-    return [ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"], r["locks_on"]) for r in rows]
+    with_returns = await return_facts.periods_with_returns()
+    every = await periods.all_periods()
+    started = [p["start_date"] for p in every if p["id"] in with_returns or (today and p["opens_on"] <= today)]
+    if not started:
+        return []
+    last = max(started)
+    return [
+        ScoredPeriod(r["id"], r["code"], r["start_date"], r["end_date"], r["due_on"], r["locks_on"])
+        for r in every
+        if r["start_date"] <= last
+    ]
 
 
 @dataclass(frozen=True)
@@ -166,13 +165,22 @@ def _ccgs_in(orgs: Organisations, period: ScoredPeriod) -> dict[int, int | None]
 
 
 async def ensure_scored(today: dt.date) -> bool:
-    """Score the periods that have opened but have no score rows yet (a period opens before its
-    first return arrives); True when it had to."""
-    opened = await db.fetch("SELECT id FROM period WHERE opens_on <= {} ORDER BY start_date DESC LIMIT 1", today)
-    if not opened:
+    """Score, for every practice at once, any period opened by `today` whose score rows do not
+    count every practice expected in it (a period that has just opened, or rows left stale by an
+    ODS import); True when it had to. The scheduled `score-periods` job runs it, so pages only
+    read: a period is never taken as scored because one practice's row exists."""
+    scoring = await scored_periods(today)
+    if not scoring:
         return False
-    have = await db.fetch("SELECT COUNT(*) AS n FROM practice_score WHERE period = {}", opened[0]["id"])
-    if int(have[0]["n"]) > 0:
+    history = await organisations.history()
+    wanted = {
+        p.id: sum(1 for practice in history.practices if history.expected(practice, p.start_date, p.end_date))
+        for p in scoring
+    }
+    rows = await db.fetch(
+        "SELECT period, SUM(CASE WHEN expected THEN 1 ELSE 0 END) AS n FROM practice_score GROUP BY period"
+    )
+    if not calc.unscored_periods(wanted, {r["period"]: int(r["n"] or 0) for r in rows}):
         return False
     await refresh_all(today)
     return True
@@ -204,7 +212,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
     stat_rows: list[tuple[Any, ...]] = []
     now = clock.now()
     for period in scoring:
-        rows = await _approved_values(period.id)
+        rows = await return_facts.approved_values(period.id)
         summary.values_read += len(rows)
         for practice_id, indicator_id, value in rows:
             code = code_of.get(indicator_id)
@@ -212,8 +220,8 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
                 values[practice_id].setdefault(period.id, {})[code] = value
         stat_rows += _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
-    for r in await db.fetch("SELECT practice, period, first_submitted_at FROM practice_return"):
-        returns[r["practice"]][r["period"]] = r["first_submitted_at"]
+    for practice_id, period_id, first in await return_facts.first_submissions():
+        returns[practice_id][period_id] = first
     score_rows: list[tuple[Any, ...]] = []
     for practice_id in practices:
         score_rows += _score_rows(
@@ -238,23 +246,18 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
 async def _practice_values(practice_id: int, code_of: dict[int, str]) -> dict[int, dict[str, float | None]]:
     """One practice's approved values: period id -> indicator code -> value."""
     values: dict[int, dict[str, float | None]] = defaultdict(dict)
-    for r in await db.fetch(
-        """
-        SELECT r.period, v.indicator, v.value
-        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-        WHERE r.state = 'approved' AND r.practice = {}
-        """,
-        practice_id,
-    ):
-        code = code_of.get(r["indicator"])
+    for period_id, indicator_id, value in await return_facts.approved_values_of(practice_id):
+        code = code_of.get(indicator_id)
         if code is not None:
-            values[r["period"]][code] = r["value"]
+            values[period_id][code] = value
     return values
 
 
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
-    """Recompute a practice's scores after one of its returns was approved or corrected
-    (from `period_id` onwards; all periods when None)."""
+    """Recompute a practice's scores after one of its returns changed (from `period_id` onwards;
+    all periods when None). A changed period that nobody else has scores for yet (the first return
+    of a new period) is scored for every practice at once, in the caller's transaction, so no page
+    ever sees a period counting only the practice that saved first."""
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
@@ -263,23 +266,26 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         return
     scoring = await scored_periods()
     start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+    changed = [p.id for p in scoring if start is None or p.start_date >= start]
+    new = set(await _unscored_by_others(practice_id, changed))
     values = await _practice_values(practice_id, code_of)
     returns = {
-        r["period"]: r["first_submitted_at"]
-        for r in await db.fetch(
-            "SELECT period, first_submitted_at FROM practice_return WHERE practice = {}", practice_id
-        )
+        period_id: first for _, period_id, first in await return_facts.first_submissions(practice_id=practice_id)
     }
-    rows = _score_rows(practice_id, orgs, specs, scoring, values, returns, clock.now(), start)
-    changed = [p.id for p in scoring if start is None or p.start_date >= start]
+    now = clock.now()
+    rows = [r for r in _score_rows(practice_id, orgs, specs, scoring, values, returns, now, start) if r[1] not in new]
     async with db.write_transaction():
         old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
             PracticeScore.practice == practice_id
         )
         query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
+        kept = [p for p in changed if p not in new]
         if start is not None:
-            old = old.where(PracticeScore.period.is_in(changed))
-            query = query.where(PracticeScore.period.is_in(changed))
+            old = old.where(PracticeScore.period.is_in(kept or [0]))
+            query = query.where(PracticeScore.period.is_in(kept or [0]))
+        elif new:
+            old = old.where(PracticeScore.period.not_in(sorted(new)))
+            query = query.where(PracticeScore.period.not_in(sorted(new)))
         # The organisations the practice counted under, before and after: each is re-aggregated.
         wanted: set[tuple[str, int | None]] = {("england", ENGLAND)}
         for r in await old:
@@ -292,7 +298,57 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
         stale = [period_id] if period_id is not None else changed
         if stale:
             await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
-        await _refresh_orgs(wanted, changed)
+        await _refresh_orgs(wanted, kept)
+        for period in scoring:
+            if period.id in new:
+                await _score_period(period, scoring, specs, code_of, now)
+
+
+async def _unscored_by_others(practice_id: int, period_ids: list[int]) -> list[int]:
+    """The periods among these that no other practice has a score row for: new periods."""
+    if not period_ids:
+        return []
+    placeholders = ", ".join("{}" for _ in period_ids)
+    rows = await db.fetch(
+        f"""SELECT DISTINCT period FROM practice_score
+            WHERE period IN ({placeholders}) AND practice <> {{}}""",  # noqa: S608 (placeholders only; values are bound)
+        *period_ids,
+        practice_id,
+    )
+    scored = {r["period"] for r in rows}
+    return [p for p in period_ids if p not in scored]
+
+
+async def _score_period(
+    period: ScoredPeriod,
+    scoring: list[ScoredPeriod],
+    specs: list[IndicatorSpec],
+    code_of: dict[int, str],
+    now: dt.datetime,
+) -> None:
+    """Score one period for every practice and aggregate every organisation for it, replacing
+    whatever rows it had. Runs inside the caller's transaction and reads through it (unlike
+    refresh_all's bulk reader, which uses a connection of its own and would not see the return
+    being written): cheap for a new period, where few practices have approved values yet."""
+    orgs = await _organisations()
+    returns = {
+        practice_id: first for practice_id, _, first in await return_facts.first_submissions(period_id=period.id)
+    }
+    approved = await return_facts.approved_practices(period.id)
+    rows: list[tuple[Any, ...]] = []
+    for practice_id in sorted(orgs.history.practices):
+        # A practice without an approved return in the period has no score in it, whatever its past.
+        values = await _practice_values(practice_id, code_of) if practice_id in approved else {}
+        returned = {period.id: returns[practice_id]} if practice_id in returns else {}
+        rows += [
+            r
+            for r in _score_rows(practice_id, orgs, specs, scoring, values, returned, now, period.start_date)
+            if r[1] == period.id
+        ]
+    await PracticeScore.delete().where(PracticeScore.period == period.id)
+    await OrgScore.delete().where(OrgScore.period == period.id)
+    await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
+    await db.bulk_insert("org_score", ORG_COLUMNS, _org_rows([_facts_of(r) for r in rows], None, now))
 
 
 async def _refresh_orgs(wanted: set[tuple[str, int | None]], period_ids: list[int]) -> None:
@@ -366,36 +422,6 @@ def _org_rows(
     return out
 
 
-APPROVED_VALUES = """
-    SELECT r.practice, v.indicator, v.value
-    FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-    WHERE r.state = 'approved' AND r.period = {}
-"""
-
-
-async def _approved_values(period_id: int) -> list[tuple[int, int, float | None]]:
-    """(practice, indicator, value) of one period's approved returns, as plain tuples straight from
-    the driver: about 100,000 rows a period, where building a dict per row would cost more than
-    the query."""
-    eng = db.engine()
-    if isinstance(eng, PostgresEngine):
-        sql = APPROVED_VALUES.format("$1")
-        if eng.pool is not None:
-            async with eng.pool.acquire() as conn:
-                records = await conn.fetch(sql, period_id)
-        else:
-            conn = await eng.get_new_connection()
-            try:
-                records = await conn.fetch(sql, period_id)
-            finally:
-                await conn.close()
-        return [tuple(r) for r in records]
-    assert isinstance(eng, SQLiteEngine)
-    async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
-        cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
-        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
-
-
 def _stats_for_period(
     period_id: int,
     specs: list[IndicatorSpec],
@@ -460,9 +486,7 @@ async def ensure_indicator_stats() -> int:
     """Rebuild the statistics of every scored period that has none (dropped by an approval)."""
     scoring = await scored_periods()
     have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
-    approved = {
-        r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")
-    }
+    approved = await return_facts.periods_with_approved()
     missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
         return 0
@@ -471,7 +495,7 @@ async def ensure_indicator_stats() -> int:
     orgs = await _organisations()
     now = clock.now()
     for period in missing:
-        rows = await _approved_values(period.id)
+        rows = await return_facts.approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
@@ -564,47 +588,58 @@ async def england_score(period_id: int) -> calc.Aggregate:
 
 async def org_trend(scope: str, org_id: int) -> list[tuple[str, calc.Aggregate]]:
     """(period code, aggregate) for every scored period, oldest first."""
-    rows = await db.fetch(
-        """
-        SELECT o.*, p.code FROM org_score o JOIN period p ON p.id = o.period
-        WHERE o.scope = {} AND o.org_id = {} ORDER BY p.start_date
-        """,
-        scope,
-        org_id,
-    )
-    return [(r["code"], _aggregate(r)) for r in rows]
+    rows = await db.fetch("SELECT * FROM org_score WHERE scope = {} AND org_id = {}", scope, org_id)
+    every = {p["id"]: p for p in await periods.all_periods()}
+    rows.sort(key=lambda r: every[r["period"]]["start_date"])
+    return [(every[r["period"]]["code"], _aggregate(r)) for r in rows]
 
 
 async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    regions = {r["id"]: r for r in await db.fetch("SELECT id, code, name FROM region")}
-    ccgs = {r["id"]: r for r in await db.fetch("SELECT id, code, name, region FROM ccg")}
-    return regions, ccgs
+    """Region and CCG names, from their owner."""
+    return await organisations.org_names()
 
 
 # --- CCG ------------------------------------------------------------------------------------
 
 
-async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredPeriod]) -> list[dict[str, Any]]:
+async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredPeriod]) -> list[calc.CcgPractice]:
     """The CCG's practices with their scores as at the period and their late or missing returns
     over the programme up to that period."""
     upto = [p.id for p in choices if p.start_date <= period.start_date]
     placeholders = ", ".join("{}" for _ in upto)
     rows = await db.fetch(
         f"""
-        SELECT pr.id, pr.ods_code, pr.name, s.maturity, s.level, s.status, s.patients,
+        SELECT s.practice AS id, s.maturity, s.level, s.status, s.patients,
                s.indicators_on_track, s.indicators_at_risk, s.indicators_off_track, s.indicators_scored,
                s.expected, s.submitted, s.on_time,
                (SELECT SUM(CASE WHEN h.expected AND NOT h.on_time THEN 1 ELSE 0 END) FROM practice_score h
-                WHERE h.practice = pr.id AND h.period IN ({placeholders})) AS late_returns
-        FROM practice_score s JOIN practice pr ON pr.id = s.practice
+                WHERE h.practice = s.practice AND h.period IN ({placeholders})) AS late_returns
+        FROM practice_score s
         WHERE s.period = {{}} AND s.ccg_id = {{}}
-        ORDER BY pr.name
         """,  # noqa: S608 (placeholders only; values are bound)
         *upto,
         period.id,
         ccg_id,
     )
-    return rows
+    names = await organisations.practice_names({r["id"] for r in rows})
+    out = [
+        calc.CcgPractice(
+            id=r["id"],
+            ods_code=names[r["id"]].ods_code,
+            name=names[r["id"]].name,
+            maturity=r["maturity"],
+            level=r["level"],
+            status=r["status"] or "",
+            patients=r["patients"],
+            indicators_on_track=r["indicators_on_track"] or 0,
+            indicators_at_risk=r["indicators_at_risk"] or 0,
+            indicators_off_track=r["indicators_off_track"] or 0,
+            indicators_scored=r["indicators_scored"] or 0,
+            late_returns=int(r["late_returns"] or 0),
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r.name, r.ods_code))
 
 
 # --- Practice -------------------------------------------------------------------------------
@@ -649,30 +684,37 @@ async def indicator_stats(indicator_id: int) -> list[dict[str, Any]]:
     """England's statistics of one indicator, period by period (rebuilt first where dropped)."""
     await ensure_indicator_stats()
     rows = await db.fetch(
-        """
-        SELECT s.period, p.code, s.practices, s.mean, s.met, s.deciles
-        FROM indicator_stat s JOIN period p ON p.id = s.period
-        WHERE s.indicator = {} AND s.ccg_id = 0
-        ORDER BY p.start_date
-        """,
+        "SELECT period, practices, mean, met, deciles FROM indicator_stat WHERE indicator = {} AND ccg_id = 0",
         indicator_id,
     )
+    every = {p["id"]: p for p in await periods.all_periods()}
     for r in rows:
+        r["code"] = every[r["period"]]["code"]
         r["deciles"] = json.loads(r["deciles"]) if r["deciles"] else None
-    return rows
+    return sorted(rows, key=lambda r: every[r["period"]]["start_date"])
 
 
 async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[dict[str, Any]]:
     placeholders = ", ".join("{}" for _ in period_ids)
-    return await db.fetch(
+    rows = await db.fetch(
         f"""
-        SELECT s.ccg_id, s.period, s.practices, s.mean, s.met, c.code, c.name, c.region
-        FROM indicator_stat s JOIN ccg c ON c.id = s.ccg_id
-        WHERE s.indicator = {{}} AND s.period IN ({placeholders})
+        SELECT ccg_id, period, practices, mean, met FROM indicator_stat
+        WHERE indicator = {{}} AND period IN ({placeholders}) AND ccg_id <> 0
         """,  # noqa: S608 (placeholders only; values are bound)
         indicator_id,
         *period_ids,
     )
+    _, ccgs = await organisations.org_names()
+    return [
+        {
+            **r,
+            "code": ccgs[r["ccg_id"]]["code"],
+            "name": ccgs[r["ccg_id"]]["name"],
+            "region": ccgs[r["ccg_id"]]["region"],
+        }
+        for r in rows
+        if r["ccg_id"] in ccgs
+    ]
 
 
 # --- Who counts where, period by period ------------------------------------------------------
@@ -692,6 +734,17 @@ class Member:
     maturity: float | None
     level: int | None
     status: str
+
+    def facts(self) -> calc.PracticeFacts:
+        """The facts the aggregates are worked out from."""
+        return calc.PracticeFacts(
+            maturity=self.maturity,
+            status=self.status,
+            patients=self.patients,
+            expected=self.expected,
+            submitted=self.received,
+            on_time=self.on_time,
+        )
 
 
 _ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
@@ -751,3 +804,38 @@ async def ccg_regions_in(period_id: int) -> dict[int, int]:
         if r["ccg_id"] not in best or n > best[r["ccg_id"]][1]:
             best[r["ccg_id"]] = (r["region_id"], n)
     return {ccg: region for ccg, (region, _) in best.items()}
+
+
+async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str | None) -> list[dict[str, Any]]:
+    """Per period starting on or before `upto` (and per child organisation, `child` being
+    "region_id" or "ccg_id"), the sums an export's trend rows are worked out from, over the practices
+    counted under the scope in each period: each row with the period's code, oldest first."""
+    column = _ORG_COLUMN.get(scope)
+    where = f" AND s.{column} = {{}}" if column and org_id is not None else ""
+    args = (org_id,) if where else ()
+    every = [p for p in await periods.all_periods() if p["start_date"] <= upto]
+    if not every:
+        return []
+    placeholders = ", ".join("{}" for _ in every)
+    group = f"s.{child}" if child in ("region_id", "ccg_id") else None
+    rows = await db.fetch(
+        f"""SELECT s.period, {group or "NULL"} AS area,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.maturity * s.patients END) AS mp,
+               SUM(CASE WHEN s.maturity IS NOT NULL AND s.patients > 0 THEN s.patients END) AS pw,
+               SUM(CASE WHEN s.maturity IS NOT NULL THEN s.maturity END) AS m_sum,
+               COUNT(s.maturity) AS m_count,
+               SUM(CASE WHEN s.status = 'on_track' THEN 1 ELSE 0 END) AS on_track,
+               SUM(CASE WHEN s.status IN ('on_track', 'at_risk', 'off_track') THEN 1 ELSE 0 END) AS graded,
+               SUM(CASE WHEN s.expected THEN 1 ELSE 0 END) AS expected,
+               SUM(CASE WHEN s.expected AND s.submitted THEN 1 ELSE 0 END) AS submitted,
+               SUM(CASE WHEN s.expected AND s.on_time THEN 1 ELSE 0 END) AS on_time
+            FROM practice_score s
+            WHERE s.period IN ({placeholders}){where}
+            GROUP BY s.period{", " + group if group else ""}""",  # noqa: S608 (fixed fragments; values bound)
+        *[p["id"] for p in every],
+        *args,
+    )
+    order = {p["id"]: (p["start_date"], p["code"]) for p in every}
+    for r in rows:
+        r["code"] = order[r["period"]][1]
+    return sorted(rows, key=lambda r: order[r["period"]][0])

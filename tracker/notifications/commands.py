@@ -8,6 +8,7 @@ import signal
 import sys
 from typing import Any
 
+from tracker.maturity import service as maturity
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service, service
 from tracker.settings import Settings
@@ -46,6 +47,9 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+SCORING_JOB = "score-periods"
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     await service.ensure_default_schedules(settings)
     if args.name == service.DELIVERY_JOB:
@@ -56,10 +60,18 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         result = await service.deliver(settings)
         print(f"{service.DELIVERY_JOB}: {result.summary()}")
         return 0
+    # Reports read the scores, as the scheduler's run does: score any period missing them first.
+    scored = await maturity.ensure_scored(settings.current_date())
+    if args.name == SCORING_JOB:
+        print(f"{SCORING_JOB}: {'scored every practice' if scored else 'every opened period already scored'}")
+        return 0
     row = await service.schedule_by_name(args.name)
     if row is None:
         names = ", ".join(r["name"] for r in await service.schedules())
-        print(f"tracker: no job called {args.name!r} (jobs: {names}, {service.DELIVERY_JOB})", file=sys.stderr)
+        print(
+            f"tracker: no job called {args.name!r} (jobs: {names}, {service.DELIVERY_JOB}, {SCORING_JOB})",
+            file=sys.stderr,
+        )
         return 2
     run = await service.run_schedule(settings, row, dry_run=args.dry_run, trigger="cli", actor="cli")
     print(run.summary())

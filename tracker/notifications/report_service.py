@@ -72,7 +72,6 @@ def _keys(m: maturity.Member) -> tuple[tuple[str, Any], ...]:
 
 
 async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today: dt.date) -> Figures:
-    await maturity.ensure_scored(today)
     f = Figures()
     for m in await maturity.period_members(current["id"]):
         if not m.expected:

@@ -245,8 +245,12 @@ async def run_schedule(
     return result
 
 
-async def run_due_schedules(settings: Settings, now: dt.datetime | None = None) -> list[RunResult]:
-    """The scheduler's tick: run each enabled schedule whose latest scheduled time has not been run."""
+async def run_due_schedules(
+    settings: Settings, now: dt.datetime | None = None, before_first: Callable[[], Awaitable[Any]] | None = None
+) -> list[RunResult]:
+    """The scheduler's tick: run each enabled schedule whose latest scheduled time has not been run.
+    `before_first` runs once before the first one that is due (the scheduler scores the periods
+    then, so a report never reads a period that opened since the last scoring tick)."""
     clock, _ = _clock(settings, now)
     results = []
     for row in await schedules():
@@ -262,6 +266,9 @@ async def run_due_schedules(settings: Settings, now: dt.datetime | None = None) 
         if not await claim(row["name"], fire.isoformat(), clock):
             results.append(RunResult(job=row["name"], dry_run=False, skipped_reason="another process is running it"))
             continue
+        if before_first is not None:
+            await before_first()
+            before_first = None
         result = await execute(settings, row["kind"], job=row["name"], now=now, fire_at=fire, trigger="schedule")
         await Schedule.update(
             {

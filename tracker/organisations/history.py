@@ -103,6 +103,30 @@ class OrgHistory:
         return self.latest_edition if p.ods_as_at < self.latest_edition else None
 
 
+@dataclass(frozen=True)
+class OdsStanding:
+    """What the ODS files say of a practice beyond its open date: closed, or no longer listed."""
+
+    closed_on: dt.date | None
+    missing_since: dt.date | None
+
+
+def standing(history: OrgHistory, practice_id: int) -> OdsStanding:
+    """A practice's standing in the ODS files: its close date, else the date of the newest file
+    that no longer lists it (an operator decides whether it closed)."""
+    closed = history.close_date(practice_id)
+    return OdsStanding(closed, None if closed is not None else history.missing_since(practice_id))
+
+
+def standing_note(s: OdsStanding) -> str:
+    """The words the dashboards show beside a practice that is closed or no longer listed."""
+    if s.closed_on is not None:
+        return f"Closed on {s.closed_on.day} {s.closed_on:%B %Y}"
+    if s.missing_since is not None:
+        return f"Not in the ODS file since {s.missing_since.day} {s.missing_since:%B %Y}"
+    return ""
+
+
 def patients_on(snapshots: list[tuple[dt.date, int]], day: dt.date) -> int | None:
     """Registered patients from the latest snapshot on or before `day`, else the earliest after it
     (the nearest real count); None when the practice has no list size at all."""

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
-from tracker.organisations.history import OrgHistory, PracticeNow, Span
+from tracker.organisations.history import OrgHistory, PracticeNow, Span, standing, standing_note
 from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, PracticeMembership, PracticeRegion, Region
 
 SEARCH_LIMIT = 50
@@ -183,14 +183,47 @@ async def history(practice_id: int | None = None) -> OrgHistory:
         regions = regions.where(PracticeRegion.practice == practice_id)
     for r in await regions:
         out.practice_regions.setdefault(r["practice"], []).append((r["as_at"], r["region"]))
+    out.latest_edition = await _latest_edition()
+    return out
+
+
+async def _latest_edition() -> dt.date | None:
     latest = (
         await OdsEdition.select(OdsEdition.as_at)
         .where(OdsEdition.kind == "practices")
         .order_by(OdsEdition.as_at, ascending=False)
         .first()
     )
-    out.latest_edition = latest["as_at"] if latest else None
-    return out
+    return latest["as_at"] if latest else None
+
+
+async def ods_notes(ids: set[int]) -> dict[int, str]:
+    """For the dashboards, each of these practices that is closed or missing from the newest ODS
+    practice file, with the words to show ("Closed on ...", "Not in the ODS file since ...")."""
+    if not ids:
+        return {}
+    found = OrgHistory(latest_edition=await _latest_edition())
+    for r in await Practice.select(
+        Practice.id,
+        Practice.ccg,
+        Practice.region,
+        Practice.open_date,
+        Practice.close_date,
+        Practice.status,
+        Practice.ods_as_at,
+    ).where(Practice.id.is_in(sorted(ids))):
+        found.practices[r["id"]] = PracticeNow(
+            r["id"], r["ccg"], r["region"], r["open_date"], r["close_date"], r["status"], r["ods_as_at"]
+        )
+    notes = {i: standing_note(standing(found, i)) for i in found.practices}
+    return {i: note for i, note in notes.items() if note}
+
+
+async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Every region (id, code, name) and every CCG (id, code, name, region today), by id."""
+    regions = {r["id"]: r for r in await Region.select(Region.id, Region.code, Region.name)}
+    ccgs = {r["id"]: r for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)}
+    return regions, ccgs
 
 
 async def regions_by_id() -> list[dict[str, Any]]:

@@ -115,7 +115,6 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
             .limit(periods)
         )
     )
-    await maturity.ensure_scored(today)
     members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
     ids = {m.practice_id for ms in members.values() for m in ms}
     names = await organisations.practice_names(ids)

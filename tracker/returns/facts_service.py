@@ -1,0 +1,90 @@
+"""What other features need to know of the returns, read here by their owner: the approved values
+scoring works from, first submissions (for the on-time rule) and which periods have returns.
+
+Kept apart from the returns service so that the maturity feature, which the lifecycle calls to
+refresh scores, can read them without importing the lifecycle back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiosqlite
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from tracker import db
+
+
+async def periods_with_returns() -> set[int]:
+    """Periods with at least one return, whatever its state."""
+    return {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return")}
+
+
+async def periods_with_approved() -> set[int]:
+    """Periods with at least one approved return."""
+    return {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")}
+
+
+async def approved_practices(period_id: int) -> set[int]:
+    """The practices with an approved return for a period."""
+    rows = await db.fetch(
+        "SELECT DISTINCT practice FROM practice_return WHERE period = {} AND state = 'approved'", period_id
+    )
+    return {r["practice"] for r in rows}
+
+
+async def first_submissions(
+    *, practice_id: int | None = None, period_id: int | None = None
+) -> list[tuple[int, int, dt.datetime | None]]:
+    """(practice, period, first submitted at) of every return, or one practice's, or one period's:
+    None for a return never submitted."""
+    sql = "SELECT practice, period, first_submitted_at FROM practice_return"
+    args: tuple[int, ...] = ()
+    if practice_id is not None:
+        sql, args = sql + " WHERE practice = {}", (practice_id,)
+    elif period_id is not None:
+        sql, args = sql + " WHERE period = {}", (period_id,)
+    return [(r["practice"], r["period"], r["first_submitted_at"]) for r in await db.fetch(sql, *args)]
+
+
+async def approved_values_of(practice_id: int) -> list[tuple[int, int, float | None]]:
+    """(period, indicator, value) of one practice's approved returns."""
+    rows = await db.fetch(
+        """
+        SELECT r.period, v.indicator, v.value
+        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+        WHERE r.state = 'approved' AND r.practice = {}
+        """,
+        practice_id,
+    )
+    return [(r["period"], r["indicator"], r["value"]) for r in rows]
+
+
+APPROVED_VALUES = """
+    SELECT r.practice, v.indicator, v.value
+    FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+    WHERE r.state = 'approved' AND r.period = {}
+"""
+
+
+async def approved_values(period_id: int) -> list[tuple[int, int, float | None]]:
+    """(practice, indicator, value) of one period's approved returns, as plain tuples straight from
+    the driver: about 100,000 rows a period, where building a dict per row would cost more than
+    the query."""
+    eng = db.engine()
+    if isinstance(eng, PostgresEngine):
+        sql = APPROVED_VALUES.format("$1")
+        if eng.pool is not None:
+            async with eng.pool.acquire() as conn:
+                records = await conn.fetch(sql, period_id)
+        else:
+            conn = await eng.get_new_connection()
+            try:
+                records = await conn.fetch(sql, period_id)
+            finally:
+                await conn.close()
+        return [tuple(r) for r in records]
+    assert isinstance(eng, SQLiteEngine)
+    async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
+        cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
+        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
