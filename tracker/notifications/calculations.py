@@ -121,21 +121,6 @@ def escalated_to_region(due_on: dt.date, today: dt.date) -> bool:
     return days_overdue(due_on, today) >= ESCALATE_TO_REGION_DAYS
 
 
-def reminder_subject(days_left: int, period_label: str, ods_code: str, practice_name: str) -> str:
-    """'Return due in 3 days: 2017/18 Q4, A81001 The Densham Surgery'."""
-    if days_left > 1:
-        lead = f"Return due in {days_left} days"
-    elif days_left == 1:
-        lead = "Return due tomorrow"
-    elif days_left == 0:
-        lead = "Return due today"
-    elif days_left == -1:
-        lead = "Return overdue by 1 day"
-    else:
-        lead = f"Return overdue by {-days_left} days"
-    return f"{lead}: {period_label}, {ods_code} {practice_name}"
-
-
 def reminder_key(ods_code: str, period_code: str, step: str, address: str) -> str:
     """(organisation, period, kind, step) and the recipient: one email per person per step."""
     return f"reminder:{ods_code}:{period_code}:{step}:{address.lower()}"

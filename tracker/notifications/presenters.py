@@ -96,6 +96,10 @@ def schedule_rows(rows: list[dict[str, Any]], now: dt.datetime) -> list[list[dic
                 {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
                 {"text": when(r["last_run_at"])},
                 {"text": next_run(r, now)},
+                {
+                    "html": f'<a href="/admin/schedules/{r["id"]}/preview">Preview'
+                    f'<span class="nhsuk-u-visually-hidden"> the emails of {escape(r["name"])}</span></a>'
+                },
             ]
         )
     return out
@@ -184,7 +188,7 @@ def email_body(html: str) -> Markup:
     escaped when the email was built; inline styles dropped (the page's CSP forbids them)."""
     match = _BODY.search(html)
     body = match.group(1) if match else ""
-    return Markup(_STYLE.sub("", body))  # noqa: S704 (built by tracker.notifications.messages from escaped values)
+    return Markup(_STYLE.sub("", body))  # noqa: S704 (rendered by tracker.notifications.render from autoescaped templates)
 
 
 def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
