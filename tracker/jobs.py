@@ -58,7 +58,7 @@ async def _deliver(settings: Settings) -> None:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("run-schedules", "Run the schedules (reminders and reports) that are due", 60, _schedules),
+    Job("run-schedules", "Run the schedules (reminders, reports and the monthly alerts) that are due", 60, _schedules),
     Job(notifications.DELIVERY_JOB, "Deliver queued emails by SMTP (when TRACKER_SMTP_URL is set)", 30, _deliver),
 )
 

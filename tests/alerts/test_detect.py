@@ -45,9 +45,14 @@ def test_lower_is_better_turns_the_worst_tenth_and_the_verdict_round() -> None:
 
 
 def test_moving_out_of_the_worst_tenth() -> None:
-    recovering = History("B1", "Recovering", (5, 5, 6, 5, 6, 5, 6, 5, 6, 7, 8, 12))
+    recovering = History("B1", "Recovering", (5, 5, 6, 5, 6, 5, 6, 5, 6, 7, 12, 13))
     [alert] = detect.decile_moves(ONLINE, PERIODS, [recovering], [FLAT_CUTS] * 12)
-    assert (alert.kind, alert.from_value, alert.to_value) == (Kind.OUT_OF_WORST, 6, 12)
+    assert (alert.kind, alert.from_value, alert.to_value) == (Kind.OUT_OF_WORST, 6, 13)
+
+
+def test_one_quarter_across_the_line_is_not_a_move() -> None:
+    wobbling = History("B2", "On the line", (11, 12, 11, 12, 11, 12, 11, 12, 11, 12, 11, 9))
+    assert detect.decile_moves(ONLINE, PERIODS, [wobbling], [FLAT_CUTS] * 12) == []
 
 
 def test_a_national_rise_is_not_a_practice_s_improvement() -> None:

@@ -36,8 +36,15 @@ def test_next_run_comes_from_the_cron_and_the_clock() -> None:
 
 def test_each_role_is_told_what_it_receives() -> None:
     schedules = {"ccg_report": {"cron": "0 7 * * 1", "enabled": False}}
-    [ccg] = presenters.receives("ccg", schedules)
+    ccg, digest = presenters.receives("ccg", schedules)
     assert (ccg["label"], ccg["when"], ccg["enabled"]) == ("CCG status report", "every Monday at 07:00", False)
+    assert (digest["label"], digest["when"], digest["enabled"]) == (
+        "Monthly alerts",
+        "on the 1st of the month at 08:30",
+        True,
+    )
+    for role in ("region", "national"):
+        assert [r["label"] for r in presenters.receives(role, {})][-1] == "Monthly alerts"
     assert [r["label"] for r in presenters.receives("practice", {})] == ["Practice reminder", "Overdue reminder"]
     assert presenters.receives("admin", {}) == []
 

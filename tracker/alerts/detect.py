@@ -8,8 +8,9 @@ of every organisation's value that period), an organisation is in the worst tent
 is strictly below the 10th percentile (strictly above the 90th where lower is better). Strictly:
 when more than a tenth share one value (0% before a service starts, 100% once everyone has it),
 nobody is singled out as "the worst tenth". A move is a change of that state between the period
-three quarters before the latest and the latest (`WINDOW`): a quarter's wobble across the line
-inside the window is not reported, only where the organisation is now against where it was.
+three quarters before the latest and the latest (`WINDOW`) that has held for the latest two
+quarters: a practice sitting on the line flips across it by chance, and one quarter on the other
+side is not news.
 
 **Sustained change (CUSUM).** Each value becomes its percentile among all organisations that
 period, so a national trend (every practice registering more patients online each year) is not
@@ -31,13 +32,18 @@ The parameters, in standard deviations of the reference period:
   A real one-standard-deviation shift is found in about 10 quarters, two in about 4.
 - `REFERENCE` = 4 quarters: a year, so the reference covers every season once, while leaving the
   demo's 16 quarters mostly for detection.
-- `MIN_SPREAD` = 2.5 percentile points: the smallest spread a reference may have. A practice that
-  sat at exactly one percentile for its first year would otherwise alarm on the smallest move.
+- `MIN_SPREAD` = 5 percentile points: the smallest spread a reference may have. A practice's place
+  among 7,000 wobbles by a few points from quarter to quarter; one that happened to sit still for
+  its first year would otherwise alarm on the smallest move.
+- `MIN_MOVE` = 10 percentile points: a change smaller than a tenth of all organisations is not
+  reported, whatever the sums say (a practice at 100% slipping from the 97th to the 90th
+  percentile because others caught up has not changed).
 
-An alarm is reported when it was raised in the last `WINDOW` quarters (the digest's window) and
-the change still holds at the latest quarter (the percentile is still on the alarm's side of the
-reference it left). "From" is the value in the quarter before the sum began to rise; "to" is the
-latest value.
+A change is reported when its alarm was raised in the last `WINDOW` quarters (the digest's window),
+or was raised earlier and the sum has kept rising the same way every quarter since (a steady trend
+that is still going on), and the change still holds at the latest quarter (the percentile is still
+on the alarm's side of the reference it left). "From" is the value in the quarter before the sum
+began to rise; "to" is the latest value.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ from enum import StrEnum
 K = 0.5
 H = 5.0
 REFERENCE = 4
-MIN_SPREAD = 2.5
+MIN_SPREAD = 5.0
+MIN_MOVE = 10.0
 WINDOW = 3  # quarters: "over the last 3 quarters"
 SUDDEN_SHARE = 0.6  # a change is "sudden" when one quarter holds this share of it or more
 
@@ -101,6 +108,12 @@ class Alert:
     def rose(self) -> bool:
         return self.to_value > self.from_value
 
+    @property
+    def rank_rose(self) -> bool:
+        """Its place among all organisations rose (which can differ from its value: a practice
+        whose share rose less than everyone else's fell back among them)."""
+        return self.to_percentile > self.from_percentile
+
 
 # --- Percentiles from deciles ---------------------------------------------------------------
 
@@ -139,7 +152,7 @@ def decile_moves(
     histories: Sequence[History],
     deciles: Sequence[Sequence[float] | None],
 ) -> list[Alert]:
-    """Organisations whose latest value is in the worst tenth and whose value three quarters
+    """Organisations whose latest two values are in the worst tenth and whose value three quarters
     earlier was not (or the other way round)."""
     if len(periods) <= WINDOW:
         return []
@@ -156,6 +169,9 @@ def decile_moves(
         is_ = in_worst_tenth(after, cuts_now, measure.higher_is_better)
         if was == is_:
             continue
+        held, cuts_held = h.values[now - 1], deciles[now - 1]
+        if held is not None and cuts_held and in_worst_tenth(held, cuts_held, measure.higher_is_better) != is_:
+            continue  # only the latest quarter crossed the line
         out.append(
             Alert(
                 kind=Kind.INTO_WORST if is_ else Kind.OUT_OF_WORST,
@@ -186,6 +202,7 @@ class Alarm:
     upward: bool
     start: int
     mean: float
+    ongoing: bool = False  # the sum has risen the same way in every quarter since (the last alarm only)
 
 
 def cusum_alarms(series: Sequence[float | None]) -> list[Alarm]:
@@ -200,6 +217,7 @@ def cusum_alarms(series: Sequence[float | None]) -> list[Alarm]:
     up_start = down_start = points[REFERENCE - 1][0]
     alarms: list[Alarm] = []
     previous = points[REFERENCE - 1][0]
+    since_alarm_rising = False
     for i, v in points[REFERENCE:]:
         z = (v - mean) / spread
         if up == 0.0:
@@ -219,7 +237,14 @@ def cusum_alarms(series: Sequence[float | None]) -> list[Alarm]:
             alarms.append(alarm)
             # Restart against the new level, so one change is one alarm.
             mean, up, down = v, 0.0, 0.0
+            since_alarm_rising = True
+        elif alarms:
+            since_alarm_rising = since_alarm_rising and (up if alarms[-1].upward else down) > 0.0
         previous = i
+    if alarms:
+        last = alarms[-1]
+        ongoing = since_alarm_rising and last.at != points[-1][0]
+        alarms[-1] = Alarm(last.at, last.upward, last.start, last.mean, ongoing)
     return alarms
 
 
@@ -238,10 +263,10 @@ def sustained_changes(
         ]
         if ranks[latest] is None:
             continue
-        recent = [a for a in cusum_alarms(ranks) if a.at > latest - WINDOW]
-        if not recent:
+        alarms = cusum_alarms(ranks)
+        if not alarms or not (alarms[-1].at > latest - WINDOW or alarms[-1].ongoing):
             continue
-        alarm = recent[-1]
+        alarm = alarms[-1]
         now = ranks[latest]
         assert now is not None
         if (now - alarm.mean > 0) != alarm.upward:
@@ -249,6 +274,8 @@ def sustained_changes(
         start_value, latest_value = h.values[alarm.start], h.values[latest]
         start_rank = ranks[alarm.start]
         assert start_value is not None and latest_value is not None and start_rank is not None
+        if abs(now - start_rank) < MIN_MOVE:
+            continue
         better = alarm.upward == measure.higher_is_better
         steps = [
             abs(b - a)

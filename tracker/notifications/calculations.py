@@ -62,6 +62,15 @@ KINDS: dict[str, KindSpec] = {
             "Each region's weekly summary: completeness by CCG and the practices overdue for 4 weeks or more.",
         ),
         KindSpec(
+            "alert_digest",
+            "Monthly alerts",
+            "alert-digest",
+            "30 8 1 * *",
+            "A monthly digest for each CCG lead (its practices), regional lead (its CCGs) and national user"
+            " (every CCG): who moved into or out of the tenth furthest from the target over the last three"
+            " quarters, and sustained changes found by CUSUM change detection.",
+        ),
+        KindSpec(
             "national_summary",
             "National summary",
             "national-summary",
@@ -130,6 +139,18 @@ def report_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> 
     """A report stands for one scheduled time (its local date): a second run that day sends nothing."""
     day = fire_at.astimezone(LONDON).date().isoformat()
     return f"{kind}:{org_code}:{day}:{address.lower()}"
+
+
+def digest_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> str:
+    """A monthly digest stands for its month (local): a second run in the same month sends nothing,
+    whether the schedule catches up, someone runs it by hand or its time is changed."""
+    month = fire_at.astimezone(LONDON).strftime("%Y-%m")
+    return f"{kind}:{org_code}:{month}:{address.lower()}"
+
+
+def month_label(fire_at: dt.datetime) -> str:
+    """'April 2018': the month a digest is for."""
+    return fire_at.astimezone(LONDON).strftime("%B %Y")
 
 
 # --- Delivery retries --------------------------------------------------------------------

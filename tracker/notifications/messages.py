@@ -11,7 +11,10 @@ from typing import Any
 
 from tracker.notifications.render import Email, render
 
-__all__ = ["Email", "ccg_report", "funding", "national_summary", "region_summary", "reminder"]
+__all__ = ["Email", "alert_digest", "ccg_report", "funding", "national_summary", "region_summary", "reminder"]
+
+SECTION_ORDER = ("into_worst_decile", "out_of_worst_decile", "improving", "declining")
+MOST_PER_SECTION = 10  # the largest moves; England's digest could list hundreds, the dashboard has the rest
 
 
 def reminder(
@@ -60,3 +63,50 @@ def funding(rows: list[dict[str, Any]], financial_year: str) -> dict[str, Any]:
         "total_pence": sum(int(r["outturn_pence"]) for r in rows),
         "latest_quarter": max((int(r["quarter"]) for r in rows), default=None),
     }
+
+
+def alert_digest(
+    *,
+    level: str,
+    code: str,
+    name: str,
+    month: str,
+    first_period: str,
+    headline: dict[str, Any],
+    alerts: list[Any],
+    link: str,
+    emails_link: str,
+) -> Email:
+    """The monthly digest of alerts (tracker/alerts) for a CCG's practices, or a region's or
+    England's CCGs: grouped by kind, at most MOST_PER_SECTION of each, the largest moves first."""
+    sections = []
+    for kind in SECTION_ORDER:
+        # The largest moves among all organisations first: what most deserves a look.
+        found = sorted(
+            (a for a in alerts if a.kind == kind),
+            key=lambda a: (-abs(a.to_percentile - a.from_percentile), a.org_code, a.measure.code),
+        )
+        shown = found[:MOST_PER_SECTION]
+        sections.append(
+            {
+                "kind": kind,
+                "moves": kind in SECTION_ORDER[:2],
+                "alerts": shown,
+                "count": len(found),
+                "more": len(found) - len(shown),
+            }
+        )
+    return render(
+        "alert_digest",
+        level=level,
+        code=code,
+        name=name,
+        month=month,
+        population="practices" if level == "ccg" else "CCGs",
+        first_period=first_period,
+        headline=headline,
+        sections=sections,
+        total=len(alerts),
+        link=link,
+        emails_link=emails_link,
+    )

@@ -29,9 +29,9 @@ OTHER_KINDS = {"deliver-emails": "Email delivery"}
 # Which kinds of email each role receives (for "emails you receive").
 ROLE_KINDS = {
     "practice": ("practice_reminder", "overdue_reminder"),
-    "ccg": ("ccg_report",),
-    "region": ("region_summary",),
-    "national": ("national_summary",),
+    "ccg": ("ccg_report", "alert_digest"),
+    "region": ("region_summary", "alert_digest"),
+    "national": ("national_summary", "alert_digest"),
     "admin": (),
 }
 

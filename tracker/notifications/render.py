@@ -68,6 +68,20 @@ class _WordsLoader(BaseLoader):
         return self.files.get_source(environment, template)
 
 
+def first_lower(text: str) -> str:
+    """'Items sent by EPS' -> 'items sent by EPS', but 'EPS items' stays: for names inside a sentence."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def ordinal(value: float) -> str:
+    """A percentile in words: 1st, 22nd, 43rd, 99th (never 0th or 100th, which read oddly)."""
+    n = min(99, max(1, round(value)))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 @cache
 def environment() -> Environment:
     """Templates from templates/emails/ only; StrictUndefined so a misspelt value fails the tests
@@ -80,7 +94,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
-    env.filters["plural"] = plural
+    env.filters.update({"plural": plural, "first_lower": first_lower, "ordinal": ordinal})
     env.globals["sign_off"] = SIGN_OFF
     return env
 

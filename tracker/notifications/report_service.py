@@ -196,6 +196,20 @@ async def _users(role: str) -> dict[int | None, list[str]]:
     return out
 
 
+async def recipients(level: str) -> dict[int | None, list[str]]:
+    """Who receives a level's reports: its users by organisation (None for national users) and,
+    for a CCG, its contact address too, as the weekly report goes to them."""
+    users = await _users(level)
+    if level != "ccg":
+        return {k: addresses(v, "") for k, v in users.items()}
+    out: dict[int | None, list[str]] = {}
+    for c in await fetch("SELECT id, contact_email FROM ccg ORDER BY code"):
+        to = addresses(users.get(c["id"], []), c["contact_email"])
+        if to:
+            out[c["id"]] = to
+    return out
+
+
 async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tuple[str, str, str]:
     """(attachment name, path, why not attached: "" when attached). Without the exports feature:
     none, and the email says so."""
