@@ -94,6 +94,12 @@ def emails() -> dict[str, Email]:
             },
             link=f"{BASE}/organisations",
         ),
+        "account_invitation": messages.account_invitation(
+            name="Pat O'Brien <GP IT>",
+            invited_by="admin@demo.paperless-tracker.test",
+            link=f"{BASE}/set-password/abc123",
+        ),
+        "password_reset": messages.password_reset(link=f"{BASE}/set-password/def456"),
         "alert_digest": messages.alert_digest(
             level="ccg",
             code="00K",
@@ -140,6 +146,8 @@ def test_each_kind_renders_subject_both_parts_and_absolute_links(kind: str) -> N
         "region_summary": "Weekly regional summary: North East and Yorkshire (Y63), 2017/18 Q4 (provisional)",
         "national_summary": "Monthly national summary: England, 2017/18 Q4 (provisional)",
         "alert_digest": "Monthly alerts: NHS Hartlepool and Stockton-on-Tees CCG (00K), May 2018",
+        "account_invitation": "You have been invited to the Paperless Tracker",
+        "password_reset": "Reset your Paperless Tracker password",
     }
     assert email.subject == subjects[kind]
     assert email.html.startswith("<!DOCTYPE html>") and email.html.rstrip().endswith("</html>")
@@ -150,6 +158,8 @@ def test_each_kind_renders_subject_both_parts_and_absolute_links(kind: str) -> N
     for link in email.links:
         assert f'href="{link}"' in email.html and link in email.text
     # Values from the database are escaped in the HTML part, never in the plain-text part.
+    if "O'Brien" in email.text:
+        assert "Pat O&#39;Brien &lt;GP IT&gt;" in email.html and "Dear Pat O'Brien <GP IT>," in email.text
     if "Thornaby" in email.text:
         assert "Thornaby &amp; Barwick &lt;Medical&gt; Group" in email.html and "<Medical>" not in email.html
         assert "Thornaby & Barwick <Medical> Group" in email.text

@@ -11,7 +11,17 @@ from typing import Any
 
 from tracker.notifications.render import Email, render
 
-__all__ = ["Email", "alert_digest", "ccg_report", "funding", "national_summary", "region_summary", "reminder"]
+__all__ = [
+    "Email",
+    "account_invitation",
+    "alert_digest",
+    "ccg_report",
+    "funding",
+    "national_summary",
+    "password_reset",
+    "region_summary",
+    "reminder",
+]
 
 SECTION_ORDER = ("into_worst_decile", "out_of_worst_decile", "improving", "declining")
 MOST_PER_SECTION = 10  # the largest moves; England's digest could list hundreds, the dashboard has the rest
@@ -110,3 +120,12 @@ def alert_digest(
         link=link,
         emails_link=emails_link,
     )
+
+
+def account_invitation(*, name: str, invited_by: str, link: str) -> Email:
+    """An invitation to choose a password (the link is the account's one-time token)."""
+    return render("account_invitation", name=name, invited_by=invited_by, link=link)
+
+
+def password_reset(*, link: str) -> Email:
+    return render("password_reset", link=link)
