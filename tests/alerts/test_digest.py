@@ -137,3 +137,10 @@ async def test_an_administrator_previews_the_digest_with_both_parts(
     assert "A run now would queue 5 new email(s)" in preview.text
     assert "Plain-text version" in preview.text and "Monthly alerts:" in preview.text
     assert await OutboxEmail.count() == 0
+    # Every kind, the unscheduled ones too, has an example from its templates.
+    for kind in ("alert_digest", "account_invitation", "password_reset", "reminder"):
+        assert f'href="/admin/schedules/emails/{kind}"' in page.text
+        example = await client.get(f"/admin/schedules/emails/{kind}")
+        check_page(example.text)
+        assert "Plain-text version" in example.text
+    assert (await client.get("/admin/schedules/emails/nothing")).status_code == 404

@@ -24,7 +24,12 @@ RUN_LABELS = {
     "failed": ("Failed", "nhsuk-tag--red"),
     "skipped": ("Skipped", "nhsuk-tag--grey"),
 }
-OTHER_KINDS = {"deliver-emails": "Email delivery"}
+OTHER_KINDS = {
+    "deliver-emails": "Email delivery",
+    "reminder": "Practice reminder and overdue reminder",
+    "account_invitation": "Invitation",
+    "password_reset": "Password reset",
+}
 
 # Which kinds of email each role receives (for "emails you receive").
 ROLE_KINDS = {
@@ -245,3 +250,8 @@ def pages(total: int, page: int, per_page: int, base: str) -> dict[str, Any]:
         "page": page,
         "last": last,
     }
+
+
+def example_links(kinds: list[str]) -> list[dict[str, str]]:
+    """Links to an example of every kind of email, for the schedules page."""
+    return [{"href": f"/admin/schedules/emails/{k}", "text": kind_label(k)} for k in kinds]
