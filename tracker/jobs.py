@@ -74,7 +74,7 @@ JOBS: tuple[Job, ...] = (
     # Pages only read the scores: a period opening (or an ODS import changing who is expected) is
     # scored here for every practice at once, and each saved return refreshes its own practice.
     Job("score-periods", "Score every practice for each opened period whose scores are missing or stale", 300, _score),
-    Job("run-schedules", "Run the schedules (reminders and reports) that are due", 60, _schedules),
+    Job("run-schedules", "Run the schedules (reminders, reports and the monthly alerts) that are due", 60, _schedules),
     Job(notifications.DELIVERY_JOB, "Deliver queued emails by SMTP (when TRACKER_SMTP_URL is set)", 30, _deliver),
     Job("retention", "Remove expired sessions; empty sent emails past TRACKER_OUTBOX_RETAIN_DAYS", 3600, _retention),
 )

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.notifications import calculations as calc
+from tracker.notifications import messages
 
 DUE = dt.date(2018, 4, 30)
 LOCKS = dt.date(2018, 5, 30)
@@ -78,8 +79,17 @@ def test_escalation_to_the_region_after_four_weeks() -> None:
     ],
 )
 def test_subjects(days: int, lead: str) -> None:
-    subject = calc.reminder_subject(days, "2017/18 Q4", "A81001", "The Densham Surgery")
-    assert subject == f"{lead}: 2017/18 Q4, A81001 The Densham Surgery"
+    email = messages.reminder(
+        ods_code="A81001",
+        practice_name="The Densham Surgery",
+        period_label="2017/18 Q4",
+        due_on=dt.date(2018, 4, 30),
+        days_left=days,
+        state=None,
+        missing=[],
+        link="https://t.test/practices/A81001/returns/2017-18-Q4",
+    )
+    assert email.subject == f"{lead}: 2017/18 Q4, A81001 The Densham Surgery"
 
 
 def test_keys_name_organisation_period_step_and_recipient() -> None:

@@ -33,12 +33,13 @@ async def test_schedules_are_seeded_and_described_in_plain_english(
         "Every day at 07:00",
         "Every day at 07:15",
         "On the 1st of the month at 08:00",
+        "On the 1st of the month at 08:30",
     ):
         assert words in response.text
-    assert await Schedule.count() == 5
+    assert await Schedule.count() == 6
     # Seeding again adds nothing.
     await client.get("/admin/schedules")
-    assert await Schedule.count() == 5
+    assert await Schedule.count() == 6
 
 
 async def test_change_a_schedule_with_errors_then_correctly(

@@ -36,15 +36,28 @@ def test_next_run_comes_from_the_cron_and_the_clock() -> None:
 
 def test_each_role_is_told_what_it_receives() -> None:
     schedules = {"ccg_report": {"cron": "0 7 * * 1", "enabled": False}}
-    [ccg] = presenters.receives("ccg", schedules)
+    ccg, digest = presenters.receives("ccg", schedules)
     assert (ccg["label"], ccg["when"], ccg["enabled"]) == ("CCG status report", "every Monday at 07:00", False)
+    assert (digest["label"], digest["when"], digest["enabled"]) == (
+        "Monthly alerts",
+        "on the 1st of the month at 08:30",
+        True,
+    )
+    for role in ("region", "national"):
+        assert [r["label"] for r in presenters.receives(role, {})][-1] == "Monthly alerts"
     assert [r["label"] for r in presenters.receives("practice", {})] == ["Practice reminder", "Overdue reminder"]
     assert presenters.receives("admin", {}) == []
 
 
 def test_funding_line() -> None:
-    assert messages.funding_text([], "2017/18") == "No funding forecast has been entered for 2017/18."
+    f = {"period_label": "2017/18 Q4", "expected": 1, "returns_in": 0, "completeness": 0.0}
+    f |= {"timeliness_label": "", "timeliness": None, "awaiting_review": 0}
+    data = {"code": "00K", "name": "NHS Hartlepool", "as_at": dt.date(2018, 4, 20), "figures": f, "overdue": []}
+    data |= {"unreachable": [], "off_track": [], "scores_label": ""}
+    link = "https://t.test/organisations/ccgs/00K"
+    none = messages.ccg_report({**data, "funding": messages.funding([], "2017/18")}, link=link)
+    assert "No funding forecast has been entered for 2017/18." in none.text
     rows = [{"outturn_pence": 150_000_00, "quarter": 2}, {"outturn_pence": 2_500_00, "quarter": 3}]
-    assert messages.funding_text(rows, "2017/18") == (
-        "Forecast outturn for 2017/18: £152,500 across 2 stream(s), latest entered at Q3."
-    )
+    some = messages.ccg_report({**data, "funding": messages.funding(rows, "2017/18")}, link=link)
+    line = "Forecast outturn for 2017/18: £152,500 across 2 stream(s), latest entered at Q3."
+    assert line in some.text and line in some.html

@@ -127,4 +127,4 @@ async def test_two_schedulers_started_by_mistake_still_send_everything_exactly_o
     per_job = [r["job"] for r in runs if r["job"] != service.DELIVERY_JOB]
     assert sorted(per_job) == sorted(set(per_job))
     kinds = sorted({str(m["X-Tracker-Kind"]) for m in smtp.inbox.messages})
-    assert kinds == ["ccg_report", "national_summary", "practice_reminder", "region_summary"]
+    assert kinds == ["alert_digest", "ccg_report", "national_summary", "practice_reminder", "region_summary"]

@@ -169,12 +169,20 @@ async def test_the_schedule_tick_runs_each_due_time_once_and_catches_up_once(
     ran = [r.job for tick in ticks for r in tick if not r.skipped_reason]
     # Every schedule's latest time ran once, across both "schedulers".
     assert sorted(ran) == sorted(
-        ["practice-reminders", "overdue-reminders", "ccg-status-report", "region-summary", "national-summary"]
+        [
+            "practice-reminders",
+            "overdue-reminders",
+            "ccg-status-report",
+            "region-summary",
+            "national-summary",
+            "alert-digest",
+        ]
     )
     assert await service.run_due_schedules(mail_settings, AS_AT + dt.timedelta(minutes=1)) == []
     await deliver(mail_settings, now=AS_AT)
     by_kind = sorted(str(m["X-Tracker-Kind"]) for m in smtp.inbox.messages)
     assert by_kind == [
+        *["alert_digest"] * 5,  # each CCG lead, regional lead and national user: once for the month
         "ccg_report",
         "ccg_report",
         "national_summary",

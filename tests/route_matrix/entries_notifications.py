@@ -39,6 +39,10 @@ async def _email(tree, state="sent"):
     return {"email_id": rows[0]["id"]}
 
 
+async def _kind(tree):
+    return {"kind": "alert_digest"}
+
+
 async def _failed_email(tree):
     return await _email(tree, "failed")
 
@@ -55,6 +59,7 @@ ENTRIES = [
     ),
     Entry("POST", "/admin/schedules/{schedule_id:int}/run", allow=ADMINS, params=_schedule),
     Entry("GET", "/admin/schedules/{schedule_id:int}/preview", allow=ADMINS, params=_schedule),
+    Entry("GET", "/admin/schedules/emails/{kind:str}", allow=ADMINS, params=_kind),
     Entry("GET", "/admin/emails", allow=ADMINS),
     Entry("GET", "/admin/emails/{email_id:int}", allow=ADMINS, params=_email),
     Entry("GET", "/admin/email-failures", allow=ADMINS),

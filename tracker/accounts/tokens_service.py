@@ -12,6 +12,7 @@ from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.service import normalise_email
 from tracker.audit import service as audit
+from tracker.notifications import messages
 from tracker.notifications.outbox_service import enqueue
 from tracker.tables import Account, AccountToken
 
@@ -65,19 +66,16 @@ async def send_invitation(account_id: int, base_url: str, invited_by: str) -> No
     if account is None:
         raise TokenError("There is no such account")
     token_id, token = await issue(account_id, INVITE)
-    link = set_password_link(base_url, token)
-    greeting = f"Dear {account['name']}," if account["name"] else "Hello,"
+    email = messages.account_invitation(
+        name=account["name"] or "", invited_by=invited_by, link=set_password_link(base_url, token)
+    )
     await enqueue(
         idempotency_key=f"account-token:{token_id}",
         kind="account_invitation",
         to_address=account["email"],
-        subject="You have been invited to the Paperless Tracker",
-        body_text=(
-            f"{greeting}\n\n{invited_by} has invited you to use the Paperless Tracker, which follows GP "
-            "practices' progress towards a paperless NHS.\n\n"
-            f"Choose your password here (the link works once, for 7 days):\n{link}\n\n"
-            "If you were not expecting this email, you can ignore it.\n"
-        ),
+        subject=email.subject,
+        body_text=email.text,
+        body_html=email.html,
     )
 
 
@@ -103,16 +101,14 @@ async def request_reset(email: str, base_url: str, ip: str, *, demo_mode: bool =
         entity_id=account["id"],
         ip=ip,
     )
+    message = messages.password_reset(link=set_password_link(base_url, token))
     await enqueue(
         idempotency_key=f"account-token:{token_id}",
         kind="password_reset",
         to_address=email,
-        subject="Reset your Paperless Tracker password",
-        body_text=(
-            "Someone (we hope you) asked to reset the password of your Paperless Tracker account.\n\n"
-            f"Choose a new password here (the link works once, for 2 hours):\n{set_password_link(base_url, token)}\n\n"
-            "If you did not ask for this, you can ignore this email: your password has not changed.\n"
-        ),
+        subject=message.subject,
+        body_text=message.text,
+        body_html=message.html,
     )
 
 

@@ -253,6 +253,31 @@ async def _practice_values(practice_id: int, code_of: dict[int, str]) -> dict[in
     return values
 
 
+async def practices_values(practice_ids: list[int]) -> dict[int, dict[int, dict[str, float | None]]]:
+    """Several practices' approved values (practice id -> period id -> indicator code -> value):
+    the values each practice's dashboard shows, read for a CCG's practices at once (the alerts)."""
+    specs = await indicators.active_indicators()
+    ids = await indicators.indicator_ids()
+    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
+    out: dict[int, dict[int, dict[str, float | None]]] = defaultdict(lambda: defaultdict(dict))
+    ordered = sorted(set(practice_ids))
+    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("{}" for _ in chunk)
+        for r in await db.fetch(
+            f"""
+            SELECT r.practice, r.period, v.indicator, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            WHERE r.state = 'approved' AND r.practice IN ({marks})
+            """,  # noqa: S608 (placeholders only; values are bound)
+            *chunk,
+        ):
+            code = code_of.get(r["indicator"])
+            if code is not None:
+                out[r["practice"]][r["period"]][code] = r["value"]
+    return out
+
+
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
     """Recompute a practice's scores after one of its returns changed (from `period_id` onwards;
     all periods when None). A changed period that nobody else has scores for yet (the first return

@@ -62,6 +62,15 @@ KINDS: dict[str, KindSpec] = {
             "Each region's weekly summary: completeness by CCG and the practices overdue for 4 weeks or more.",
         ),
         KindSpec(
+            "alert_digest",
+            "Monthly alerts",
+            "alert-digest",
+            "30 8 1 * *",
+            "A monthly digest for each CCG lead (its practices), regional lead (its CCGs) and national user"
+            " (every CCG): who moved into or out of the tenth furthest from the target over the last three"
+            " quarters, and sustained changes found by CUSUM change detection.",
+        ),
+        KindSpec(
             "national_summary",
             "National summary",
             "national-summary",
@@ -121,21 +130,6 @@ def escalated_to_region(due_on: dt.date, today: dt.date) -> bool:
     return days_overdue(due_on, today) >= ESCALATE_TO_REGION_DAYS
 
 
-def reminder_subject(days_left: int, period_label: str, ods_code: str, practice_name: str) -> str:
-    """'Return due in 3 days: 2017/18 Q4, A81001 The Densham Surgery'."""
-    if days_left > 1:
-        lead = f"Return due in {days_left} days"
-    elif days_left == 1:
-        lead = "Return due tomorrow"
-    elif days_left == 0:
-        lead = "Return due today"
-    elif days_left == -1:
-        lead = "Return overdue by 1 day"
-    else:
-        lead = f"Return overdue by {-days_left} days"
-    return f"{lead}: {period_label}, {ods_code} {practice_name}"
-
-
 def reminder_key(ods_code: str, period_code: str, step: str, address: str) -> str:
     """(organisation, period, kind, step) and the recipient: one email per person per step."""
     return f"reminder:{ods_code}:{period_code}:{step}:{address.lower()}"
@@ -145,6 +139,18 @@ def report_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> 
     """A report stands for one scheduled time (its local date): a second run that day sends nothing."""
     day = fire_at.astimezone(LONDON).date().isoformat()
     return f"{kind}:{org_code}:{day}:{address.lower()}"
+
+
+def digest_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> str:
+    """A monthly digest stands for its month (local): a second run in the same month sends nothing,
+    whether the schedule catches up, someone runs it by hand or its time is changed."""
+    month = fire_at.astimezone(LONDON).strftime("%Y-%m")
+    return f"{kind}:{org_code}:{month}:{address.lower()}"
+
+
+def month_label(fire_at: dt.datetime) -> str:
+    """'April 2018': the month a digest is for."""
+    return fire_at.astimezone(LONDON).strftime("%B %Y")
 
 
 # --- Delivery retries --------------------------------------------------------------------

@@ -24,14 +24,19 @@ RUN_LABELS = {
     "failed": ("Failed", "nhsuk-tag--red"),
     "skipped": ("Skipped", "nhsuk-tag--grey"),
 }
-OTHER_KINDS = {"deliver-emails": "Email delivery"}
+OTHER_KINDS = {
+    "deliver-emails": "Email delivery",
+    "reminder": "Practice reminder and overdue reminder",
+    "account_invitation": "Invitation",
+    "password_reset": "Password reset",
+}
 
 # Which kinds of email each role receives (for "emails you receive").
 ROLE_KINDS = {
     "practice": ("practice_reminder", "overdue_reminder"),
-    "ccg": ("ccg_report",),
-    "region": ("region_summary",),
-    "national": ("national_summary",),
+    "ccg": ("ccg_report", "alert_digest"),
+    "region": ("region_summary", "alert_digest"),
+    "national": ("national_summary", "alert_digest"),
     "admin": (),
 }
 
@@ -96,6 +101,10 @@ def schedule_rows(rows: list[dict[str, Any]], now: dt.datetime) -> list[list[dic
                 {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
                 {"text": when(r["last_run_at"])},
                 {"text": next_run(r, now)},
+                {
+                    "html": f'<a href="/admin/schedules/{r["id"]}/preview">Preview'
+                    f'<span class="nhsuk-u-visually-hidden"> the emails of {escape(r["name"])}</span></a>'
+                },
             ]
         )
     return out
@@ -184,7 +193,7 @@ def email_body(html: str) -> Markup:
     escaped when the email was built; inline styles dropped (the page's CSP forbids them)."""
     match = _BODY.search(html)
     body = match.group(1) if match else ""
-    return Markup(_STYLE.sub("", body))  # noqa: S704 (built by tracker.notifications.messages from escaped values)
+    return Markup(_STYLE.sub("", body))  # noqa: S704 (rendered by tracker.notifications.render from autoescaped templates)
 
 
 def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
@@ -241,3 +250,8 @@ def pages(total: int, page: int, per_page: int, base: str) -> dict[str, Any]:
         "page": page,
         "last": last,
     }
+
+
+def example_links(kinds: list[str]) -> list[dict[str, str]]:
+    """Links to an example of every kind of email, for the schedules page."""
+    return [{"href": f"/admin/schedules/emails/{k}", "text": kind_label(k)} for k in kinds]

@@ -195,15 +195,30 @@ async def _users(role: str) -> dict[int | None, list[str]]:
     return out
 
 
+async def recipients(level: str) -> dict[int | None, list[str]]:
+    """Who receives a level's reports: its users by organisation (None for national users) and,
+    for a CCG, its contact address too, as the weekly report goes to them."""
+    users = await _users(level)
+    if level != "ccg":
+        return {k: addresses(v, "") for k, v in users.items()}
+    out: dict[int | None, list[str]] = {}
+    for c in await fetch("SELECT id, contact_email FROM ccg ORDER BY code"):
+        to = addresses(users.get(c["id"], []), c["contact_email"])
+        if to:
+            out[c["id"]] = to
+    return out
+
+
 async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tuple[str, str, str]:
-    """(attachment name, path, note for the email). Without the exports feature: none, and the note says so."""
+    """(attachment name, path, why not attached: "" when attached). Without the exports feature:
+    none, and the email says so."""
     if ctx.dry_run:
         return f"{scope}-{code or 'england'}.xlsx", "", ""
     try:
         exports = importlib.import_module("tracker.exports.service")
         builder = exports.workbook_bytes
     except (ImportError, AttributeError):
-        return "", "", messages.NOT_ATTACHED
+        return "", "", "not attached"
     try:
         result = builder(scope, code or None, period_code, today=ctx.today)
         if inspect.isawaitable(result):
@@ -211,7 +226,7 @@ async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tu
         filename, data = result
     except Exception:
         log.exception("workbook for %s %s %s could not be built", scope, code, period_code)
-        return "", "", messages.NOT_ATTACHED
+        return "", "", "not attached"
     folder = Path(ctx.settings.data_dir) / "outbox"
     folder.mkdir(parents=True, exist_ok=True)
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename) or "workbook.xlsx"
@@ -246,14 +261,14 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
             "unreachable": unreachable.get(c["id"], []),
             "off_track": off_track.get(c["id"], []),
             "scores_label": scores_label,
-            "funding_text": messages.funding_text(forecasts.get(c["id"], []), current["financial_year"]),
+            "funding": messages.funding(forecasts.get(c["id"], []), current["financial_year"]),
         }
         link = ctx.link(f"/organisations/ccgs/{c['code']}")
         keys = [calc.report_key("ccg_report", c["code"], ctx.fire_at, a) for a in to]
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
             continue  # this week's report has gone already: do not build its workbook again
         name, path, note = await attach(ctx, "ccg", c["code"], current["code"])
-        email = messages.ccg_report(data, link=link, attachment_note=note.format(link=link))
+        email = messages.ccg_report(data, link=link, attachment_missing=bool(note))
         for address in to:
             result.emails.append(
                 PlannedEmail(
@@ -351,7 +366,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
         result.notes.append("This month's national summary has gone already.")
         return result
     name, path, note = await attach(ctx, "national", "", current["code"])
-    email = messages.national_summary(data, link=link, attachment_note=note.format(link=link))
+    email = messages.national_summary(data, link=link, attachment_missing=bool(note))
     for address in to:
         result.emails.append(
             PlannedEmail(

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
 from tracker.notifications import calculations as calc
-from tracker.notifications import outbox_service, presenters, service
+from tracker.notifications import outbox_service, presenters, samples, service
 from tracker.ops import service as ops
 from tracker.ops.presenters import scheduler_status
 from tracker.web.auth import ANY_SIGNED_IN, roles
@@ -47,6 +47,7 @@ async def schedules(request: Request[Any, Any, Any]) -> Template:
             "scheduler_on": settings.scheduler,
             "heartbeat": heartbeat,
             "heartbeat_ok": healthy,
+            "kinds": presenters.example_links(sorted(samples.emails(settings.base_url))),
         },
     )
 
@@ -135,6 +136,25 @@ async def schedule_preview(request: Request[Any, Any, Any], schedule_id: FromPat
             "more": max(0, len(result.emails) - PREVIEW_LIMIT),
             "sample": sample,
             "sample_body": presenters.email_body(sample.body_html) if sample else "",
+        },
+    )
+
+
+@get("/admin/schedules/emails/{kind:str}", opt=ADMIN, name="email_example")
+async def email_example(request: Request[Any, Any, Any], kind: FromPath[str]) -> Template:
+    """One kind of email with example values (the demo's 00K), as its templates render it now:
+    for the kinds no schedule sends (invitations, password resets) as much as for the others."""
+    examples = samples.emails(request.app.state.settings.base_url)
+    email = examples.get(kind)
+    if email is None:
+        raise NotFoundException(f"There is no kind of email called {kind}")
+    return Template(
+        "notifications/example.html",
+        context={
+            "title": f"Example: {presenters.kind_label(kind)}",
+            "kind": kind,
+            "email": email,
+            "body": presenters.email_body(email.html),
         },
     )
 
@@ -239,6 +259,7 @@ ROUTES: list[Any] = [
     schedule_update,
     schedule_run,
     schedule_preview,
+    email_example,
     sent_emails,
     sent_email,
     email_failures,

@@ -21,7 +21,7 @@ from litestar.exceptions import NotFoundException
 from tracker.audit import service as audit
 from tracker.db import fetch, write_transaction
 from tracker.notifications import calculations as calc
-from tracker.notifications import delivery_service, outbox_service, reminder_service, report_service
+from tracker.notifications import delivery_service, digest_service, outbox_service, reminder_service, report_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
 from tracker.settings import Settings
 from tracker.tables import JobClaim, JobRun, Schedule
@@ -46,6 +46,7 @@ PLANNERS: dict[str, Callable[[RunContext], Awaitable[Plan]]] = {
     "ccg_report": report_service.plan_ccg_reports,
     "region_summary": report_service.plan_region_summaries,
     "national_summary": report_service.plan_national_summary,
+    "alert_digest": digest_service.plan,
 }
 
 

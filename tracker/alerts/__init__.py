@@ -1,0 +1,1 @@
+"""Alerts that find what changed: detection (pure) and the monthly digest."""

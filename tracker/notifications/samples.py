@@ -1,0 +1,115 @@
+"""Example values for every kind of email, as the demo's CCG 00K, its region and England would
+get them: for the schedules page's previews of each kind, and the templates' tests. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tracker.alerts.detect import Alert, Kind, Measure
+from tracker.notifications import messages
+from tracker.notifications.render import Email
+
+BASE = "https://tracker.example.nhs.uk"
+AS_AT = dt.date(2018, 4, 20)
+FIGURES = {
+    "period_label": "2017/18 Q4 (provisional)",
+    "expected": 39,
+    "returns_in": 12,
+    "completeness": 30.77,
+    "timeliness_label": "2017/18 Q3",
+    "timeliness": 89.74,
+    "awaiting_review": 3,
+}
+ONLINE = Measure("PO_REG_PCT", "Patients registered for online services", "percent")
+
+
+def _headline(scope: str) -> dict[str, Any]:
+    own = type("F", (), {"scope": scope, "maturity": 71.84, "received": 37, "expected": 39})()
+    england = type("F", (), {"scope": "england", "maturity": 76.51, "received": 6800, "expected": 7200})()
+    return {"period_label": "2017/18 Q3", "own": own, "england": england}
+
+
+def _alert(kind: Kind, code: str, name: str, a: float, b: float, pa: float, pb: float, **kw: Any) -> Alert:
+    return Alert(kind, code, name, ONLINE, "2016/17 Q4", "2017/18 Q3", a, b, pa, pb, **kw)
+
+
+def emails(base: str = BASE) -> dict[str, Email]:
+    """One email of every kind, as the demo's CCG 00K, its region Y63 and England would get them."""
+    practice = "Thornaby & Barwick Medical Group"
+    return {
+        "reminder": messages.reminder(
+            ods_code="A81034",
+            practice_name=practice,
+            period_label="2017/18 Q4",
+            due_on=dt.date(2018, 4, 30),
+            days_left=10,
+            state="draft",
+            missing=["Items sent by EPS", "NHS Wi-Fi for patients and staff"],
+            link=f"{base}/practices/A81034/returns/2017-18-Q4",
+        ),
+        "ccg_report": messages.ccg_report(
+            {
+                "code": "00K",
+                "name": "NHS Hartlepool and Stockton-on-Tees CCG",
+                "as_at": AS_AT,
+                "figures": FIGURES,
+                "overdue": [{"ods_code": "A81034", "name": practice, "period_label": "2017/18 Q3", "days_overdue": 50}],
+                "unreachable": [{"ods_code": "A81002", "name": "Queens Park", "error": "x@y.test: 550 no such user"}],
+                "off_track": [{"ods_code": "A81608", "name": "Elm Tree Surgery", "maturity": 31.25}],
+                "scores_label": "2017/18 Q3",
+                "funding": messages.funding([{"outturn_pence": 123_456_00, "quarter": 3}], "2017/18"),
+            },
+            link=f"{base}/organisations/ccgs/00K",
+            attachment_missing=True,
+        ),
+        "region_summary": messages.region_summary(
+            {
+                "code": "Y63",
+                "name": "North East and Yorkshire",
+                "as_at": AS_AT,
+                "figures": FIGURES,
+                "ccgs": [{"code": "00K", "name": "NHS Hartlepool and Stockton-on-Tees CCG", **FIGURES}],
+                "escalated": [
+                    {
+                        "ods_code": "A81034",
+                        "name": practice,
+                        "ccg_code": "00K",
+                        "period_label": "2017/18 Q3",
+                        "days_overdue": 50,
+                    }
+                ],
+            },
+            link=f"{base}/organisations/regions/Y63",
+        ),
+        "national_summary": messages.national_summary(
+            {
+                "as_at": AS_AT,
+                "figures": FIGURES,
+                "regions": [{"code": "Y63", "name": "North East and Yorkshire", "escalated": 4, **FIGURES}],
+            },
+            link=f"{base}/organisations",
+        ),
+        "account_invitation": messages.account_invitation(
+            name="Pat O'Brien",
+            invited_by="admin@demo.paperless-tracker.test",
+            link=f"{base}/set-password/abc123",
+        ),
+        "password_reset": messages.password_reset(link=f"{base}/set-password/def456"),
+        "alert_digest": messages.alert_digest(
+            level="ccg",
+            code="00K",
+            name="NHS Hartlepool and Stockton-on-Tees CCG",
+            month="May 2018",
+            first_period="2016/17 Q4",
+            headline=_headline("ccg"),
+            alerts=[
+                _alert(Kind.INTO_WORST, "A81002", "Queens Park", 45, 8, 44, 6, threshold=11),
+                _alert(Kind.OUT_OF_WORST, "A81027", "Yarm Medical Practice", 10, 22, 5, 30),
+                _alert(Kind.IMPROVING, "A81034", practice, 35, 75, 33, 89),
+                _alert(Kind.DECLINING, "A81608", "Elm Tree Surgery", 12, 14, 40, 15),
+            ],
+            link=f"{base}/dashboards/ccgs/00K",
+            emails_link=f"{base}/account/emails",
+        ),
+    }
