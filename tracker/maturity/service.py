@@ -260,21 +260,10 @@ async def practices_values(practice_ids: list[int]) -> dict[int, dict[int, dict[
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     out: dict[int, dict[int, dict[str, float | None]]] = defaultdict(lambda: defaultdict(dict))
-    ordered = sorted(set(practice_ids))
-    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-        chunk = ordered[start : start + 500]
-        marks = ", ".join("{}" for _ in chunk)
-        for r in await db.fetch(
-            f"""
-            SELECT r.practice, r.period, v.indicator, v.value
-            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-            WHERE r.state = 'approved' AND r.practice IN ({marks})
-            """,  # noqa: S608 (placeholders only; values are bound)
-            *chunk,
-        ):
-            code = code_of.get(r["indicator"])
-            if code is not None:
-                out[r["practice"]][r["period"]][code] = r["value"]
+    for practice, period, indicator, value in await return_facts.approved_values_of_many(practice_ids):
+        code = code_of.get(indicator)
+        if code is not None:
+            out[practice][period][code] = value
     return out
 
 

@@ -60,6 +60,25 @@ async def approved_values_of(practice_id: int) -> list[tuple[int, int, float | N
     return [(r["period"], r["indicator"], r["value"]) for r in rows]
 
 
+async def approved_values_of_many(practice_ids: list[int]) -> list[tuple[int, int, int, float | None]]:
+    """(practice, period, indicator, value) of several practices' approved returns."""
+    out: list[tuple[int, int, int, float | None]] = []
+    ordered = sorted(set(practice_ids))
+    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("{}" for _ in chunk)
+        rows = await db.fetch(
+            f"""
+            SELECT r.practice, r.period, v.indicator, v.value
+            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+            WHERE r.state = 'approved' AND r.practice IN ({marks})
+            """,  # noqa: S608 (placeholders only; values are bound)
+            *chunk,
+        )
+        out.extend((r["practice"], r["period"], r["indicator"], r["value"]) for r in rows)
+    return out
+
+
 APPROVED_VALUES = """
     SELECT r.practice, v.indicator, v.value
     FROM return_value v JOIN practice_return r ON r.id = v.practice_return
