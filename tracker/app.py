@@ -51,8 +51,10 @@ def feature_routes() -> list[Any]:
     from tracker.ops import routes as ops
     from tracker.organisations import routes as organisations
     from tracker.returns import routes as returns
+    from tracker.web import home
 
     return [
+        *home.ROUTES,
         *accounts.ROUTES,
         *organisations.ROUTES,
         *returns.ROUTES,
