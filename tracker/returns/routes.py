@@ -129,7 +129,7 @@ async def _page(
             "errors": errors,
             "conflict": conflict,
             "last_change": ctx.last_change,
-            "history": presenters.history_rows(events),
+            "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
             "return_id": ctx.row["id"] if ctx.row else None,
