@@ -96,7 +96,7 @@ async def test_practice_home_page_lists_its_returns_funding_and_ccg_words(client
     assert "To do for The Densham Surgery (A81001)" in page
     assert "2017/18 Q4 return" in page and "Due 30 April 2018" in page and "8 of 16 answered" in page
     assert "Returned to practice" in page and "Please check e-RS" in page
-    assert "What your CCG last said" in page
+    assert "What your CCG last said</h3>" in page and "&lt;h3" not in page
     assert 'href="/funding/practices/A81001"' in page
     # Its own funding page opens; another practice's does not.
     assert (await client.get("/funding/practices/A81001")).status_code == 200
