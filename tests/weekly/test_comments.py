@@ -45,8 +45,8 @@ def test_thread_rows_name_the_person_their_side_and_the_date() -> None:
         "name": "Pat Lead",
         "party": "CCG",
         "date": "20 April 2018",
-        "time": "14:05",
-        "iso": at.isoformat(),
+        "time": "15:05",  # British Summer Time
+        "iso": "2018-04-20T15:05:00+01:00",
         "text": "Check Wi-Fi",
     }
 

@@ -13,6 +13,7 @@ from typing import Any
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
+from tracker.figures import rules
 from tracker.web.formatting import long_date
 
 ACTION = "return.comment"
@@ -39,12 +40,19 @@ def check_comment(text: str | None) -> tuple[str, str | None]:
     return clean, None
 
 
+def uk_time(at: Any) -> Any:
+    """A stored time (UTC; naive ones are UTC) as the clock on the wall in England shows it."""
+    if not isinstance(at, dt.datetime):
+        return at
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(rules.UK)
+
+
 def thread_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The thread as the page shows it, oldest first: who (name and side), when, what. Pure."""
     rows = []
     for e in events:
         detail = e.get("detail") or {}
-        at = e["at"]
+        at = uk_time(e["at"])
         rows.append(
             {
                 "name": str(detail.get("name") or e["actor"]),

@@ -13,6 +13,7 @@ from typing import Any
 from tracker.figures import rules
 from tracker.returns import calculations as calc
 from tracker.returns import presenters
+from tracker.returns.comments import uk_time
 from tracker.web.formatting import long_date
 
 # The states in which the practice has something to do, and the one in which it waits for its CCG.
@@ -139,4 +140,4 @@ def last_ccg_word(events: list[dict[str, Any]], returns: dict[str, tuple[str, st
     if newest is None:
         return None
     label, href = returns[str(newest["entity_id"])]
-    return CcgWord(label, href, newest["text"], str(newest["name"]), newest["at"])
+    return CcgWord(label, href, newest["text"], str(newest["name"]), uk_time(newest["at"]))
