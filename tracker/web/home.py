@@ -7,14 +7,14 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from tracker.accounts.presenters import home_context
+from tracker.accounts import presenters
 from tracker.accounts.principal import Role
 from tracker.web.auth import ANY_SIGNED_IN
 
 
 @get("/", opt=ANY_SIGNED_IN, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
-    context = home_context(request.user)
+    context = presenters.home_context(request.user)
     if request.user.role == Role.PRACTICE:
         from tracker.returns import todo_service
 
