@@ -52,8 +52,10 @@ def feature_routes() -> list[Any]:
     from tracker.organisations import routes as organisations
     from tracker.periods import routes as periods
     from tracker.returns import routes as returns
+    from tracker.web import home
 
     return [
+        *home.ROUTES,
         *accounts.ROUTES,
         *organisations.ROUTES,
         *returns.ROUTES,

@@ -84,6 +84,14 @@ ENTRIES = [
         allow=own_org(P),
         note="only the practice's own users change a return",
     ),
+    Entry(
+        "POST",
+        "/practices/{ods_code:str}/returns/{period_code:str}/comments",
+        params=_return,
+        form=lambda t: {"comment": "Please check the Wi-Fi answer."},
+        allow=own_org(P, C),
+        note="the practice's own users and its CCG's lead comment; everyone who may see the return reads the thread",
+    ),
     Entry("GET", "/review", allow=any_org(C), note="the queue of the lead's own CCG"),
     Entry("GET", "/review/grid", params=_catalogue, allow=any_org(C), note="the lead's own CCG"),
     Entry(

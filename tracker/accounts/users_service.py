@@ -237,3 +237,15 @@ async def ccg_practices(ccg_id: int) -> list[dict[str, Any]]:
         .where(Practice.ccg == ccg_id)
         .order_by(Practice.ods_code)
     )
+
+
+async def practice_user_emails(practice_id: int) -> list[str]:
+    """The email addresses of a practice's enabled practice users, sorted (for the emails a
+    practice is sent about its own returns)."""
+    rows = await db.fetch(
+        "SELECT a.email FROM account_practice ap JOIN account a ON a.id = ap.account "
+        "WHERE ap.practice = {} AND a.role = 'practice' AND a.disabled = {} ORDER BY a.email",
+        practice_id,
+        False,
+    )
+    return list(dict.fromkeys(r["email"].lower() for r in rows))

@@ -57,6 +57,31 @@ async def record_many(rows: list[dict[str, Any]]) -> None:
     )
 
 
+async def events_of(
+    entity_type: str, entity_ids: list[int], actions: tuple[str, ...], limit: int = 200
+) -> list[dict[str, Any]]:
+    """The events of these entities with these actions, oldest first (detail decoded)."""
+    if not entity_ids or not actions:
+        return []
+    rows = (
+        await AuditEvent.select(
+            AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.entity_id, AuditEvent.detail
+        )
+        .where(
+            (AuditEvent.entity_type == entity_type)
+            & (AuditEvent.entity_id.is_in([str(i) for i in entity_ids]))
+            & (AuditEvent.action.is_in(list(actions)))
+        )
+        .order_by(AuditEvent.at)
+        .order_by(AuditEvent.id)
+        .limit(limit)
+    )
+    for r in rows:
+        detail = r["detail"]
+        r["detail"] = json.loads(detail) if isinstance(detail, str) and detail else (detail or {})
+    return rows
+
+
 async def count(action: str | None = None) -> int:
     query = AuditEvent.count()
     if action:

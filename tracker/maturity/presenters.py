@@ -14,6 +14,7 @@ from tracker.maturity import charts
 from tracker.maturity.tables_view import Column, TableView, link, query, status_tag
 from tracker.organisations.presenters import practice_title
 from tracker.web.formatting import number, percent, score
+from tracker.web.wording import plural
 
 SORTS = {"maturity", "on_track", "off_track", "completeness", "timeliness", "name", "practices", "late", "level"}
 
@@ -388,12 +389,12 @@ def distribution(rows: list[calc.CcgPractice], name: str) -> dict[str, Any]:
     bars = []
     for number_, level_name, lowest in calc.LEVELS:
         count = sum(1 for r in rows if r.level == number_)
-        bars.append(charts.Bar(f"{number_} {level_name} ({lowest:.0f}+)", count, f"{count} practices"))
+        bars.append(charts.Bar(f"{number_} {level_name} ({lowest:.0f}+)", count, plural(count, "practice")))
     for status in (calc.ON_TRACK, calc.AT_RISK, calc.OFF_TRACK):
         count = sum(1 for r in rows if r.status == status)
         colour = {calc.ON_TRACK: charts.GREEN, calc.AT_RISK: charts.ORANGE, calc.OFF_TRACK: charts.RED}[status]
         label = {calc.ON_TRACK: "On track", calc.AT_RISK: "At risk", calc.OFF_TRACK: "Off track"}[status]
-        bars.append(charts.Bar(label, count, f"{count} practices", colour, hatched=status == calc.OFF_TRACK))
+        bars.append(charts.Bar(label, count, plural(count, "practice"), colour, hatched=status == calc.OFF_TRACK))
     none = sum(1 for r in rows if r.maturity is None)
     summary = ", ".join(f"{b.label}: {int(b.value)}" for b in bars) + f". Not scored (no approved return): {none}."
     return {

@@ -86,11 +86,4 @@ async def practice(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> 
     )
 
 
-@get("/", opt=ANY_SIGNED_IN, name="home")
-async def home(request: Request[Any, Any, Any]) -> Template:
-    from tracker.accounts.presenters import home_context
-
-    return Template("home.html", context=home_context(request.user))
-
-
-ROUTES: list[Any] = [home, browser, region, ccg, search, practice]
+ROUTES: list[Any] = [browser, region, ccg, search, practice]

@@ -11,6 +11,7 @@ from typing import Any
 from tracker.figures import rules
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.returns import numbers
+from tracker.web import wording
 
 STATES = ("draft", "submitted", "approved", "returned")
 STATE_LABELS = {
@@ -89,7 +90,8 @@ def _whole(raw: Any) -> int | None:
 
 
 def _label(spec: IndicatorSpec) -> str:
-    return spec.name[0].lower() + spec.name[1:] if spec.name else spec.code
+    """The indicator's name inside a sentence ('NHS Wi-Fi ...' keeps its capitals)."""
+    return wording.lower_first(spec.name) if spec.name else spec.code
 
 
 def check_indicator(spec: IndicatorSpec, raw: dict[str, Any], out: Checked) -> Entry:
@@ -122,7 +124,7 @@ def check_indicator(spec: IndicatorSpec, raw: dict[str, Any], out: Checked) -> E
         try:
             count = numbers.parse(text, whole=True)
         except numbers.NumberError as exc:
-            out.error(code, f"{_label(spec).capitalize()}: {exc}")
+            out.error(code, f"{wording.upper_first(_label(spec))}: {exc}")
             return Entry(None, comment=comment)
         if count is not None and not 0 <= count <= MAX_WHOLE:
             out.error(code, f"Enter {_label(spec)} as a whole number from 0 to {MAX_WHOLE:,}")

@@ -14,6 +14,7 @@ A new state or event is one entry in `TRANSITIONS` (and a label in calculations.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -189,12 +190,15 @@ async def apply(
     source: str = "form",
     all_or_nothing: bool = True,
     indicator_ids: dict[str, int] | None = None,
+    after: Callable[[list[Outcome]], Awaitable[Any]] | None = None,
 ) -> list[Outcome]:
     """Fire each change's event, all in one transaction.
 
     `all_or_nothing`: when any change is refused, nothing at all is written (the workbook, the
     form and the API); otherwise the refused ones are reported and the others done (bulk review).
     `actor` is a returns.service.Actor (account id, label, ip) for the audit trail.
+    `after` runs in the same transaction once everything is written (the decision emails are
+    queued so: a crash leaves the decision and its emails, or neither).
     """
     if indicator_ids is None:
         from tracker.indicators.service import indicator_ids as load_ids
@@ -219,6 +223,8 @@ async def apply(
             # can never leave a return approved with scores that do not count it.
             for practice_id, period_ids in refresh.items():
                 await maturity.refresh_practice(practice_id, _earliest(period_ids))
+            if after is not None:
+                await after(outcomes)
     except _RollBack:
         for o in outcomes:
             if o.ok:

@@ -122,7 +122,8 @@ def lifecycle_steps(state: str | None, returned_reason: str) -> list[dict[str, A
     for i, (key, label) in enumerate(steps, start=1):
         out.append({"label": label, "done": reached >= i, "current": state == key})
     if state == "returned":
-        out.insert(2, {"label": "Returned to practice: " + returned_reason, "done": True, "current": True})
+        # The reason is shown once, above the steps, in words addressed to whoever reads it.
+        out.insert(2, {"label": "Returned to practice", "done": True, "current": True})
     return out
 
 
@@ -142,7 +143,10 @@ def conflict_rows(specs: list[IndicatorSpec], saved: dict[str, Entry], typed: di
     return rows
 
 
-def history_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+def history_rows(events: list[dict[str, Any]], names: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """The return's history in words: indicators by their names (never their codes), people by
+    the address they signed in with, comments quoted."""
+    names = names or {}
     labels = {
         "return.created": "Started",
         "return.value_changed": "Changed",
@@ -153,6 +157,7 @@ def history_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
         "return.withdrawn": "Withdrawn by the practice",
         "return.reopened": "Reopened by the CCG",
         "return.uploaded": "Changed by spreadsheet upload",
+        "return.comment": "Commented",
     }
     rows = []
     for e in events:
@@ -161,9 +166,12 @@ def history_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
         what = labels.get(e["action"], e["action"])
         if e["action"] == "return.value_changed":
             old, new = data.get("old") or {}, data.get("new") or {}
-            what = f"{data.get('indicator')}: {_short(old)} → {_short(new)}"
-        elif e["action"] == "return.returned":
+            indicator = str(data.get("indicator") or "")
+            what = f"{names.get(indicator, 'An indicator no longer collected')}: {_short(old)} → {_short(new)}"
+        elif e["action"] in ("return.returned", "return.reopened") and data.get("reason"):
             what += f": {data.get('reason', '')}"
+        elif e["action"] == "return.comment":
+            what += f": “{data.get('text', '')}”"
         at = e["at"]
         rows.append(
             {

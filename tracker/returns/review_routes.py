@@ -75,6 +75,7 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
         actor=service.Actor(request.user.id, request.user.email, client_ip(request)),
         now=settings.now(),
         today=settings.current_date(),
+        base_url=settings.base_url,
     )
     if result.denied:
         raise PermissionDeniedException("You can only review the returns of your own CCG's practices")

@@ -13,7 +13,7 @@ from tracker.accounts.principal import Principal
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
-from tracker.returns import lifecycle
+from tracker.returns import emails, lifecycle
 from tracker.returns.service import Actor
 from tracker.tables import Period
 
@@ -61,11 +61,13 @@ async def decide(
     actor: Actor,
     now: dt.datetime,
     today: dt.date,
+    base_url: str = "",
 ) -> Decision:
     """Approve, or return to the practice with a reason, each of the given returns.
 
     Each is checked on its own (policy, state, lock); those refused are reported, the rest done.
-    Approved practices' maturity scores are refreshed in the same transaction.
+    Approved practices' maturity scores are refreshed, and each practice's users are emailed
+    (returns/emails.py), in the same transaction.
     """
     result = Decision()
     rows = await _rows_for(return_ids)
@@ -89,8 +91,21 @@ async def decide(
         for row in rows
     ]
     # Each return is decided on its own: those refused are reported, the rest done together.
+    ccg_name = ""
+    if user.ccg_code:
+        ccg_name = (await organisations.ccg(user.ccg_code, user))["name"] or ""
+
+    async def email_practices(done: list[lifecycle.Outcome]) -> None:
+        await emails.queue_decisions(done, ccg_name=ccg_name, base_url=base_url)
+
     outcomes = await lifecycle.apply(
-        changes, party=lifecycle.Party.CCG, actor=actor, now=now, today=today, all_or_nothing=False
+        changes,
+        party=lifecycle.Party.CCG,
+        actor=actor,
+        now=now,
+        today=today,
+        all_or_nothing=False,
+        after=email_practices,
     )
     for outcome in outcomes:
         code = outcome.change.practice["ods_code"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -13,7 +14,7 @@ from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
 from tracker.feeds import service as feed_service
 from tracker.returns import calculations as calc
-from tracker.returns import presenters, service
+from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
 from tracker.returns.api_routes import ROUTES as API_ROUTES
 from tracker.returns.review_routes import ROUTES as REVIEW_ROUTES
@@ -75,6 +76,7 @@ async def _page(
     errors: FormErrors | None = None,
     warnings: dict[str, str] | None = None,
     conflict: list[dict[str, str]] | None = None,
+    comment_text: str = "",
     status_code: int = 200,
 ) -> Template:
     user = request.user
@@ -103,6 +105,7 @@ async def _page(
         }
     practice_name = ctx.practice["name"].title()
     events = await service.history(ctx.row["id"]) if ctx.row else []
+    comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     return Template(
         "returns/form.html" if may_edit else "returns/view.html",
         context={
@@ -126,11 +129,15 @@ async def _page(
             "errors": errors,
             "conflict": conflict,
             "last_change": ctx.last_change,
-            "history": presenters.history_rows(events),
+            "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
             "return_id": ctx.row["id"] if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
+            "comments": comments.thread_rows(await comments.thread(ctx.row["id"])) if ctx.row else [],
+            "comment_party": comment_party,
+            "may_comment": comment_party is not None and ctx.row is not None,
+            "comment_text": comment_text,
         },
         status_code=status_code,
     )
@@ -205,6 +212,44 @@ async def return_save(
     return await _page(request, fresh, errors=errors, status_code=409)
 
 
+@post(
+    "/practices/{ods_code:str}/returns/{period_code:str}/comments",
+    opt=roles(Role.PRACTICE, Role.CCG),
+    name="return_comment",
+)
+async def return_comment(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
+) -> Template | Redirect:
+    """The practice or its CCG adds a comment to the return's thread."""
+    practice = await service.practice_by_code(ods_code)
+    party = comments.party_of(request.user, service.scope_of(practice))
+    if party is None:
+        raise PermissionDeniedException("You can only comment on your own practices' returns")
+    period = await service.period_from_url(period_code)
+    form = await read_form(request)
+    ctx = await service.load_context(practice, period)
+    text, problem = comments.check_comment(form.get("comment"))
+    errors = FormErrors()
+    if ctx.row is None:
+        errors.add("comment-text", "Comments can be left once the practice has started this return")
+    elif problem:
+        errors.add("comment-text", problem)
+    if errors:
+        return await _page(request, ctx, errors=errors, comment_text=text, status_code=422)
+    assert ctx.row is not None
+    await comments.add(
+        ctx.row["id"],
+        practice_code=practice["ods_code"],
+        period_code=period["code"],
+        text=text,
+        by=party,
+        user=request.user,
+        ip=client_ip(request),
+        now=request.app.state.settings.now(),
+    )
+    return Redirect(f"{_url(practice, period)}?saved=comment#comments-heading", status_code=303)
+
+
 async def _withdraw(
     request: Request[Any, Any, Any], ctx: service.ReturnContext, form: dict[str, str]
 ) -> Template | Redirect:
@@ -237,6 +282,7 @@ ROUTES: list[Any] = [
     practice_returns,
     return_form,
     return_save,
+    return_comment,
     *REVIEW_ROUTES,
     *UPLOAD_ROUTES,
     *ADMIN_ROUTES,

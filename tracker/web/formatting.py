@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from tracker.web import wording
+
 
 def number(value: float | int | None, places: int = 0) -> str:
     if value is None:
@@ -46,6 +48,9 @@ def date_time(value: dt.datetime | None) -> str:
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
+    "lower_first": wording.lower_first,
+    "upper_first": wording.upper_first,
+    "plural": wording.plural,
     "number": number,
     "percent": percent,
     "pounds": pounds,

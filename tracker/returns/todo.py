@@ -1,0 +1,143 @@
+"""A practice's to-do list: the returns it still has to send (or that its CCG sent back), each
+with its due date, state and what is left to answer, and what the CCG last said. Pure.
+
+"Due" and "overdue" are the one rule of tracker.figures.rules (the end of the due date, UK time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.figures import rules
+from tracker.returns import calculations as calc
+from tracker.returns import presenters
+from tracker.returns.comments import uk_time
+from tracker.web.formatting import long_date
+
+# The states in which the practice has something to do, and the one in which it waits for its CCG.
+TO_DO = (None, "draft", "returned")
+WAITING = "submitted"
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    period_label: str
+    href: str
+    state: str | None
+    state_label: str
+    due_on: dt.date
+    overdue: bool
+    answered: int
+    total: int
+    returned_reason: str
+    waiting: bool  # submitted: the CCG has not reviewed it yet
+
+    @property
+    def due_text(self) -> str:
+        if self.overdue:
+            return f"overdue (was due {long_date(self.due_on)})"
+        return f"due {long_date(self.due_on)}"
+
+    @property
+    def due_sentence(self) -> str:
+        return self.due_text[0].upper() + self.due_text[1:]
+
+    @property
+    def tag(self) -> dict[str, str]:
+        return presenters.state_tag(self.state)
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.answered} of {self.total} answered"
+
+    @property
+    def sentence(self) -> str:
+        """'2017/18 Q4 return: due 30 April 2018, draft, 8 of 16 answered'."""
+        return f"{self.period_label} return: {self.due_text}, {self.state_label.lower()}, {self.progress_text}"
+
+
+def period_label(code: str) -> str:
+    return code.replace("-", " ")
+
+
+def is_overdue(due_on: dt.date, now: dt.datetime) -> bool:
+    """Past the last moment a first submission counts as on time (figures.rules)."""
+    when = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    return when > rules.due_instant(due_on)
+
+
+def todo_items(
+    ods_code: str,
+    rows: list[dict[str, Any]],
+    *,
+    answered: dict[int, int],
+    total: int,
+    exceptions: dict[int, dt.date],
+    now: dt.datetime,
+    today: dt.date,
+) -> list[TodoItem]:
+    """The practice's returns it can still work on (not started, draft or returned, in a period
+    open and not locked) and those waiting for the CCG, oldest period first.
+
+    `rows` are service.practice_returns rows; `answered` counts the answered indicators by return
+    id; `exceptions` the lock exceptions' end dates by period id.
+    """
+    items = []
+    for r in rows:
+        state = r["state"]
+        window = calc.Window(r["opens_on"], r["due_on"], r["locks_on"])
+        if calc.is_locked(window, today, exceptions.get(r["period_id"])) or not calc.is_open(window, today):
+            continue
+        if state not in TO_DO and state != WAITING:
+            continue
+        items.append(
+            TodoItem(
+                period_label=period_label(r["code"]),
+                href=f"/practices/{ods_code}/returns/{calc.url_code(r['code'])}",
+                state=state,
+                state_label=calc.STATE_LABELS.get(state, str(state)),
+                due_on=r["due_on"],
+                overdue=is_overdue(r["due_on"], now) and state in TO_DO,
+                answered=answered.get(r["return_id"], 0) if r["return_id"] else 0,
+                total=total,
+                returned_reason=(r["returned_reason"] or "") if state == "returned" else "",
+                waiting=state == WAITING,
+            )
+        )
+    return sorted(items, key=lambda i: i.due_on)
+
+
+@dataclass(frozen=True)
+class CcgWord:
+    """What the practice's CCG last said about one of its returns."""
+
+    period_label: str
+    href: str
+    text: str
+    by: str
+    at: dt.datetime
+
+
+def last_ccg_word(events: list[dict[str, Any]], returns: dict[str, tuple[str, str]]) -> CcgWord | None:
+    """The newest of the CCG's words on these returns: a reason for returning or reopening one, or
+    a comment by the CCG. `events` are audit events (detail decoded); `returns` maps each return id
+    (as text) to (period label, link)."""
+    newest = None
+    for e in events:
+        detail = e.get("detail") or {}
+        if e["action"] in ("return.returned", "return.reopened"):
+            text = str(detail.get("reason") or "")
+        elif e["action"] == "return.comment" and detail.get("by") == "ccg":
+            text = str(detail.get("text") or "")
+        else:
+            continue
+        if not text or str(e["entity_id"]) not in returns:
+            continue
+        if newest is None or (e["at"], e["id"]) >= (newest["at"], newest["id"]):
+            newest = {**e, "text": text, "name": detail.get("name") or e["actor"]}
+    if newest is None:
+        return None
+    label, href = returns[str(newest["entity_id"])]
+    return CcgWord(label, href, newest["text"], str(newest["name"]), uk_time(newest["at"]))
