@@ -42,6 +42,8 @@ def test_each_kind_renders_subject_both_parts_and_absolute_links(kind: str) -> N
         "alert_digest": "Monthly alerts: NHS Hartlepool and Stockton-on-Tees CCG (00K), May 2018",
         "account_invitation": "You have been invited to the Paperless Tracker",
         "password_reset": "Reset your Paperless Tracker password",
+        "return_returned": "Your 2017/18 Q4 return was returned by your CCG: A81034 Thornaby & Barwick Medical Group",
+        "return_approved": "Your 2017/18 Q4 return was approved: A81034 Thornaby & Barwick Medical Group",
     }
     assert email.subject == subjects[kind]
     assert email.html.startswith("<!DOCTYPE html>") and email.html.rstrip().endswith("</html>")

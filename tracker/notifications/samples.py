@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from tracker.alerts.detect import Alert, Kind, Measure
-from tracker.notifications import messages
+from tracker.notifications import messages, render
 from tracker.notifications.render import Email
 
 BASE = "https://tracker.example.nhs.uk"
@@ -96,6 +96,24 @@ def emails(base: str = BASE) -> dict[str, Email]:
             link=f"{base}/set-password/abc123",
         ),
         "password_reset": messages.password_reset(link=f"{base}/set-password/def456"),
+        "return_returned": render.render(
+            "return_returned",
+            ccg_name="NHS Hartlepool and Stockton-on-Tees CCG",
+            period_label="2017/18 Q4",
+            practice_name=practice,
+            ods_code="A81034",
+            reason="The e-RS figure looks like last year's: please check it.",
+            lock_date="30 May 2018",
+            link=f"{base}/practices/A81034/returns/2017-18-Q4",
+        ),
+        "return_approved": render.render(
+            "return_approved",
+            ccg_name="NHS Hartlepool and Stockton-on-Tees CCG",
+            period_label="2017/18 Q4",
+            practice_name=practice,
+            ods_code="A81034",
+            link=f"{base}/practices/A81034/returns/2017-18-Q4",
+        ),
         "alert_digest": messages.alert_digest(
             level="ccg",
             code="00K",

@@ -8,42 +8,22 @@ naming the return's new version: a retried or repeated request never queues one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from tracker.accounts import users_service
 from tracker.notifications import outbox_service
+from tracker.notifications import render as email_templates
 from tracker.organisations import service as organisations
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.web.formatting import long_date
-from tracker.web.templating import TEMPLATES
 
 KINDS = {lifecycle.Event.RETURN: "return_returned", lifecycle.Event.APPROVE: "return_approved"}
 
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES / "emails"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=False,
-)
 
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    text: str
-    html: str
-
-
-def render(name: str, context: dict[str, Any]) -> RenderedEmail:
-    """Render templates/emails/<name>.{subject.txt,txt,html} with `context`. Pure."""
-    subject = " ".join(_ENV.get_template(f"{name}.subject.txt").render(context).split())
-    text = _ENV.get_template(f"{name}.txt").render(context).strip() + "\n"
-    html = _ENV.get_template(f"{name}.html").render({**context, "subject": subject})
-    return RenderedEmail(subject, text, html)
+def render(name: str, context: dict[str, Any]) -> email_templates.Email:
+    """templates/emails/<name>.{subject.txt,txt,html} with `context`, by the one email renderer."""
+    return email_templates.render(name, **context)
 
 
 def decision_context(change: lifecycle.Change, practice_name: str, ccg_name: str, base_url: str) -> dict[str, Any]:
