@@ -24,6 +24,23 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 pytest_plugins = ["tests.fixtures_server"]
 
 
+def _cheap_password_hashing() -> None:
+    """argon2 at its cheapest, in this process only: the production profile costs half a second a
+    sign-in on a shared machine, and the suite signs in thousands of times. Known and unknown
+    emails still go through the same hasher (the timing tests compare them), and a real server
+    process (the browser tests) keeps the production profile; the profile itself is checked in
+    tests/accounts/test_passwords.py."""
+    from argon2 import PasswordHasher
+
+    from tracker.accounts import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-for-timing")
+
+
+_cheap_password_hashing()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Every coroutine test runs on asyncio through anyio's plugin.
     for item in items:
