@@ -37,9 +37,11 @@ run: migrate
 	$(DEMO_ENV) $(BIN)/tracker demo
 	$(DEMO_ENV) $(BIN)/tracker serve
 
-## test: the whole suite (set TRACKER_DATABASE_URL to run it on PostgreSQL)
+## test: the whole suite, one worker per CPU (set TRACKER_DATABASE_URL to run it on PostgreSQL,
+## TEST_WORKERS=0 to run it in one process)
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## bench: figures at national scale, each beside its raw limit
 bench: install

@@ -4,6 +4,7 @@ process; a real browser."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import db
 from tracker.app import create_app
@@ -22,6 +24,23 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 pytest_plugins = ["tests.fixtures_server"]
+
+
+def _cheap_password_hashing() -> None:
+    """argon2 at its cheapest, in this process only: the production profile costs half a second a
+    sign-in on a shared machine, and the suite signs in thousands of times. Known and unknown
+    emails still go through the same hasher (the timing tests compare them), and a real server
+    process (the browser tests) keeps the production profile; the profile itself is checked in
+    tests/accounts/test_passwords.py."""
+    from argon2 import PasswordHasher
+
+    from tracker.accounts import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-for-timing")
+
+
+_cheap_password_hashing()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,8 +74,35 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "TRACKER_DATABASE_POOL_SIZE": "0",
     }
     if os.environ.get("TRACKER_DATABASE_URL"):
-        env["TRACKER_DATABASE_URL"] = os.environ["TRACKER_DATABASE_URL"]
+        env["TRACKER_DATABASE_URL"] = worker_database(os.environ["TRACKER_DATABASE_URL"])
     return Settings.from_env(env)
+
+
+def worker_database(url: str) -> str:
+    """The PostgreSQL database for this test process: the given one, or under pytest-xdist one per
+    worker beside it (tracker_gw0, tracker_gw1, ...), created on first use. SQLite needs nothing:
+    each worker has its own temporary data directory, so its own file."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith(("postgres://", "postgresql://")):
+        return url
+    import asyncio
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'tracker'}_{worker}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +120,16 @@ async def empty_all_tables() -> None:
     engine = db.engine()
     names = [t._meta.tablename for t in reversed(TABLES)]
     if db.is_sqlite():
-        for name in names:
-            await engine.run_ddl(f'DELETE FROM "{name}"')
+        # One connection and one transaction for every table, rather than a connection (and its
+        # thread) per DELETE: this runs after every test that touches the database.
+        import sqlite3
+
+        assert isinstance(engine, SQLiteEngine)
+        with contextlib.closing(sqlite3.connect(engine.path, timeout=30, isolation_level=None)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            for name in names:
+                conn.execute(f'DELETE FROM "{name}"')
+            conn.execute("COMMIT")
     else:
         await engine.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
 

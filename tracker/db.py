@@ -8,14 +8,16 @@ explicitly (tests, CLI) without reading the environment at import.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from tracker import clock
@@ -28,6 +30,63 @@ _POOL_SIZE: dict[int, int] = {}
 CONNECT_TIMEOUT_SECONDS = 5
 
 
+class ReusingSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, keeping a few idle connections open for queries run outside a
+    transaction, instead of opening a connection (and its thread) for every query and closing it.
+
+    Each query still has a connection to itself, in autocommit mode, for the length of the query
+    only: a connection goes back to the idle ones only once its cursor is closed and it holds no
+    transaction, so it holds no lock either. Transactions (`write_transaction`, IMMEDIATE) open
+    their own connection as before, so the write-lock discipline is unchanged.
+    """
+
+    IDLE_MAX = 4
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._idle: list[aiosqlite.Connection] = []
+
+    async def _open(self) -> aiosqlite.Connection | None:
+        conn = aiosqlite.connect(**self.connection_kwargs)
+        thread = getattr(conn, "_thread", None)
+        if not isinstance(thread, threading.Thread):
+            return None  # an aiosqlite whose worker thread cannot be marked: no reuse
+        # A daemon thread: an idle connection left open never holds the process up at exit.
+        thread.daemon = True
+        await conn
+        conn.row_factory = dict_factory  # type: ignore[assignment]
+        await conn.execute("PRAGMA foreign_keys = 1")
+        return conn
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        conn = self._idle.pop() if self._idle else await self._open()
+        if conn is None or (query_type == "insert" and self.get_version_sync() < 3.35):
+            if conn is not None:
+                self._idle.append(conn)
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        reusable = False
+        try:
+            async with conn.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            reusable = not conn.in_transaction
+            return rows
+        finally:
+            if reusable and len(self._idle) < self.IDLE_MAX:
+                self._idle.append(conn)
+            else:
+                await conn.close()
+
+    async def close_idle(self) -> None:
+        while self._idle:
+            await self._idle.pop().close()
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.uses_postgres:
         # A short connect timeout: a command or a probe says "unreachable" in seconds, not a minute.
@@ -35,7 +94,7 @@ def build_engine(settings: Settings) -> Engine:
         _POOL_SIZE[id(engine_)] = settings.database_pool_size
         return engine_
     # timeout is SQLite's busy timeout: writers queue for a lock instead of failing at once.
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+    return ReusingSQLiteEngine(path=str(settings.sqlite_path), timeout=30)
 
 
 def all_tables() -> list[type[Table]]:
@@ -81,6 +140,8 @@ async def start(engine_: Engine) -> None:
 async def stop(engine_: Engine) -> None:
     if isinstance(engine_, PostgresEngine) and engine_.pool is not None:
         await engine_.close_connection_pool()
+    elif isinstance(engine_, ReusingSQLiteEngine):
+        await engine_.close_idle()
 
 
 @asynccontextmanager

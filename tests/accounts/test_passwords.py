@@ -42,3 +42,12 @@ def test_long_uncommon_passwords_are_accepted(password):
 def test_length_rules_come_first():
     assert passwords.password_problem("password") == "Password must be 12 characters or more"
     assert passwords.password_problem("x" * 201) == "Password must be 200 characters or fewer"
+
+
+def test_production_hashes_with_the_rfc_9106_low_memory_profile():
+    # The suite swaps in a cheap hasher (tests/conftest.py); the product's own stays strong.
+    from argon2 import PasswordHasher, Type, profiles
+
+    assert passwords.PROFILE == profiles.RFC_9106_LOW_MEMORY
+    strong = PasswordHasher.from_parameters(passwords.PROFILE)
+    assert (strong.type, strong.time_cost, strong.memory_cost) == (Type.ID, 3, 65536)

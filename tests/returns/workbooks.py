@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from collections.abc import Callable
@@ -75,8 +76,10 @@ def many_members() -> bytes:
     return out.getvalue()
 
 
-def hostile_corpus() -> list[tuple[str, str, bytes, str, str]]:
-    """(case, file name, bytes, mode, the message the tracker must give)."""
+@functools.cache
+def hostile_corpus() -> tuple[tuple[str, str, bytes, str, str], ...]:
+    """(case, file name, bytes, mode, the message the tracker must give). Built once per process:
+    every parametrised case looks its file up here."""
     base = good()
     not_xlsx = "not an Excel workbook"
     macro = "Macro-enabled workbooks are not accepted"
@@ -225,4 +228,4 @@ def hostile_corpus() -> list[tuple[str, str, bytes, str, str]]:
             "A81001 cannot be submitted because these are empty: PO_REG_PCT",
         ),
     ]
-    return cases
+    return tuple(cases)

@@ -7,10 +7,11 @@ import functools
 import re
 
 import anyio.to_thread
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2-cffi's RFC 9106 low-memory profile
+PROFILE = profiles.RFC_9106_LOW_MEMORY  # argon2id, 64 MiB, 3 passes
+_hasher = PasswordHasher.from_parameters(PROFILE)
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200

@@ -5,13 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2.bccache import Bucket
 
 from tracker.web.formatting import FILTERS
 from tracker.web.navigation import navigation
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 SERVICE_NAME = "Paperless Tracker"
+
+
+class _ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole process, shared by every environment it
+    builds (each app, each CLI command, each test's app), so a template is compiled once per
+    process rather than once per app. Jinja checks each entry against the template source's
+    checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _ProcessBytecodeCache()
 
 
 def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bool = False) -> Environment:
@@ -24,6 +46,7 @@ def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bo
         undefined=ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_BYTECODE,
     )
     env.filters.update(FILTERS)
     env.globals.update({"service_name": SERVICE_NAME, "navigation": navigation, **(extra_globals or {})})
