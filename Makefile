@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := TRACKER_DEMO=true TRACKER_TODAY=$${TRACKER_TODAY:-2018-04-20}
 
-.PHONY: run test bench lint install install-production migrate demo screenshots clean
+.PHONY: run test bench lint lock install install-production migrate demo screenshots clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements.lock
 	@echo "== Python packages into $(VENV) (a few minutes on a fresh machine) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --progress-bar off -e '.[dev]'
+	$(BIN)/pip install --progress-bar off -c requirements.lock -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -25,7 +25,7 @@ install-production:
 	@echo "== Runtime Python packages into $(VENV) =="
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --progress-bar off -e .  # editable: migrations, fixtures and assets stay in this checkout
+	$(BIN)/pip install --progress-bar off -c requirements.lock -e .  # editable: migrations, fixtures and assets stay in this checkout
 	@echo "== NHS.UK frontend files (npm, without devDependencies) =="
 	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
@@ -58,6 +58,11 @@ lint: install
 ## screenshots: the README's pictures, taken from the demo
 screenshots: install
 	$(BIN)/python -m tests.screenshots
+
+## lock: pin every installed package at its tested version (after changing pyproject.toml's dependencies)
+lock: install
+	{ sed -n '1,3p' requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules data test-artifacts
