@@ -14,6 +14,7 @@ from __future__ import annotations
 from piccolo.columns import (
     BigInt,
     Boolean,
+    Bytea,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -364,7 +365,8 @@ class OutboxEmail(Table, tablename="outbox_email"):
     body_text = Text()
     body_html = Text(default="")
     attachment_name = Varchar(length=200, default="")
-    attachment_path = Varchar(length=500, default="")
+    attachment_path = Varchar(length=500, default="")  # emails queued before attachments were kept in outbox_attachment
+    attachment_sha256 = Varchar(length=64, default="")  # the outbox_attachment it carries ("" for none)
     state = Varchar(length=10, default="queued", index=True)  # queued | sent | failed
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(null=True, default=None)
@@ -374,6 +376,18 @@ class OutboxEmail(Table, tablename="outbox_email"):
     practice = ForeignKey(references=Practice, null=True, on_delete=OnDelete.set_null)
     ccg = ForeignKey(references=Ccg, null=True, on_delete=OnDelete.set_null)
     period = ForeignKey(references=Period, null=True, on_delete=OnDelete.set_null)
+
+
+class OutboxAttachment(Table, tablename="outbox_attachment"):
+    """A file attached to outbox emails, kept once however many emails carry it (by its SHA-256),
+    in the database so that a backup holds every email whole."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    sha256 = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    content = Bytea()
+    created_at = Timestamptz()
 
 
 # --- Scheduling (reminders and status reports) ----------------------------------------------
@@ -703,6 +717,7 @@ TABLES: tuple[type[Table], ...] = (
     ReturnValue,
     LockException,
     JobClaim,
+    OutboxAttachment,
     OutboxEmail,
     PracticeScore,
     IndicatorStat,

@@ -1,4 +1,5 @@
-"""`tracker backup` then `tracker restore` into a fresh data folder reproduces every table."""
+"""`tracker backup` then `tracker restore` into a fresh data folder reproduces every table, and
+with them every email's attachment (kept in the database)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,23 @@ def test_backup_then_restore_reproduces_every_table(tmp_path):
     _ok("periods", "create", "2019/20", env=live)
     _ok("users", "create", "--email", "admin@example.nhs.test", "--role", "admin", env=live)
 
+    # A status report queued with its workbook: the attachment lives in the database, so the backup holds it.
+    workbook = b"PK\x03\x04 a workbook's bytes"
+    conn = sqlite3.connect(tmp_path / "live" / "tracker.sqlite3")
+    with conn:
+        conn.execute(
+            "INSERT INTO outbox_attachment (sha256, name, content, created_at) VALUES (?, ?, ?, ?)",
+            ("ab" * 32, "00K.xlsx", workbook, "2018-04-20 09:00:00+00:00"),
+        )
+        conn.execute(
+            "INSERT INTO outbox_email (idempotency_key, kind, to_address, subject, body_text, body_html,"
+            " attachment_name, attachment_path, attachment_sha256, state, attempts, last_error, created_at)"
+            " VALUES ('k', 'ccg_report', 'lead@00k.test', 'Report', 'text', '', '00K.xlsx', '', ?, 'queued', 0, '',"
+            " '2018-04-20 09:00:00+00:00')",
+            ("ab" * 32,),
+        )
+    conn.close()
+
     out = _ok("backup", str(tmp_path / "tracker-backup.sqlite3"), env=live)
     assert "Backed up" in out
     again = run_tracker("backup", str(tmp_path / "tracker-backup.sqlite3"), env=live)
@@ -42,6 +60,7 @@ def test_backup_then_restore_reproduces_every_table(tmp_path):
     assert original.keys() == restored.keys() and len(original) > 30
     for name, rows in original.items():
         assert restored[name] == rows, f"{name} differs after restore"
+    assert [bytes(r[3]) for r in restored["outbox_attachment"]] == [workbook]
     assert len(restored["indicator"]) == 16 and len(restored["period"]) == 4 and len(restored["account"]) == 1
     assert "16 active indicators" in _ok("catalogue", "list", env=fresh)  # the restored database works
 

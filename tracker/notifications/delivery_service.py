@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from tracker.db import write_transaction
 from tracker.notifications import calculations as calc
+from tracker.notifications import outbox_service
 from tracker.settings import Settings
 from tracker.tables import OutboxEmail
 
@@ -70,7 +71,10 @@ def message_id(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@paperless-tracker>"
 
 
-def build_message(row: dict[str, Any], mail_from: str, now: dt.datetime) -> EmailMessage:
+def build_message(
+    row: dict[str, Any], mail_from: str, now: dt.datetime, files: dict[str, bytes] | None = None
+) -> EmailMessage:
+    """The message for an outbox row; `files` holds the stored attachments by SHA-256."""
     msg = EmailMessage()
     msg["From"] = mail_from
     msg["To"] = row["to_address"]
@@ -81,10 +85,13 @@ def build_message(row: dict[str, Any], mail_from: str, now: dt.datetime) -> Emai
     msg.set_content(row["body_text"])
     if row["body_html"]:
         msg.add_alternative(row["body_html"], subtype="html")
+    content = (files or {}).get(row.get("attachment_sha256") or "")
     path = row.get("attachment_path") or ""
-    if path and Path(path).exists():
+    if content is None and path and Path(path).exists():  # queued before attachments were stored
+        content = Path(path).read_bytes()
+    if content is not None:
         msg.add_attachment(
-            Path(path).read_bytes(),
+            content,
             maintype="application",
             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             filename=row["attachment_name"] or Path(path).name,
@@ -233,9 +240,10 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
             result.server_down = True
             result.errors.append(str(exc))
             break
+        files = await outbox_service.attachments({r.get("attachment_sha256") or "" for r in rows})
         try:
             for i, row in enumerate(rows):
-                msg = build_message(row, settings.mail_from, clock)
+                msg = build_message(row, settings.mail_from, clock, files)
                 try:
                     await asyncio.to_thread(connection.send, msg, settings.mail_from)
                 except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:

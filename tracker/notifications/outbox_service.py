@@ -6,11 +6,12 @@ Features queue emails with `enqueue()`; the sender (see the notifications featur
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from tracker import clock
 from tracker.db import fetch, write_transaction
-from tracker.tables import OutboxEmail
+from tracker.tables import OutboxAttachment, OutboxEmail
 
 
 async def enqueue(
@@ -25,7 +26,7 @@ async def enqueue(
     ccg_id: int | None = None,
     period_id: int | None = None,
     attachment_name: str = "",
-    attachment_path: str = "",
+    attachment_sha256: str = "",
 ) -> bool:
     """Queue an email; False (and nothing queued) if one with this key was queued before."""
     rows = (
@@ -41,7 +42,7 @@ async def enqueue(
                 ccg=ccg_id,
                 period=period_id,
                 attachment_name=attachment_name,
-                attachment_path=attachment_path,
+                attachment_sha256=attachment_sha256,
                 created_at=clock.now(),
                 next_attempt_at=clock.now(),
             )
@@ -50,6 +51,29 @@ async def enqueue(
         .returning(OutboxEmail.id)
     )
     return bool(rows)
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+async def store_attachment(name: str, content: bytes) -> str:
+    """Keep a file for emails to attach (once, however many attach it); its SHA-256."""
+    sha = hashlib.sha256(content).hexdigest()
+    await OutboxAttachment.insert(
+        OutboxAttachment(sha256=sha, name=name, content=content, created_at=clock.now())
+    ).on_conflict(target=OutboxAttachment.sha256, action="DO NOTHING")
+    return sha
+
+
+async def attachments(shas: set[str]) -> dict[str, bytes]:
+    """The content of each stored attachment named, by SHA-256 (those no longer kept are absent)."""
+    wanted = sorted(s for s in shas if s)
+    if not wanted:
+        return {}
+    rows = await OutboxAttachment.select(OutboxAttachment.sha256, OutboxAttachment.content).where(
+        OutboxAttachment.sha256.is_in(wanted)
+    )
+    return {r["sha256"]: bytes(r["content"]) for r in rows}
 
 
 # --- Queueing many at once ------------------------------------------------------------------
@@ -170,23 +194,42 @@ REDACTED = "(Removed by the retention job: this email was sent more than the ret
 
 
 async def redact_sent(before: dt.datetime) -> tuple[int, list[str]]:
-    """Empty the bodies and attachments of emails sent before `before`; (how many, the attachment
-    files no kept email still needs).
+    """Empty the bodies and attachments of emails sent before `before`, and drop the stored
+    attachments no kept email carries; (how many emails, the attachment files of emails queued
+    before attachments were kept here that no kept email still needs).
 
     The row itself stays: its idempotency key is what makes every email exactly once, and a
     reminder for an old period must not go again because its record was deleted."""
     sent = (OutboxEmail.state == "sent") & (OutboxEmail.sent_at < before) & (OutboxEmail.body_text != REDACTED)
     async with write_transaction():
-        rows = await OutboxEmail.select(OutboxEmail.id, OutboxEmail.attachment_path).where(sent)
+        rows = await OutboxEmail.select(
+            OutboxEmail.id, OutboxEmail.attachment_path, OutboxEmail.attachment_sha256
+        ).where(sent)
         if not rows:
             return 0, []
         ids = [r["id"] for r in rows]
         for start in range(0, len(ids), 500):
             await OutboxEmail.update(
-                {OutboxEmail.body_text: REDACTED, OutboxEmail.body_html: "", OutboxEmail.attachment_path: ""}
+                {
+                    OutboxEmail.body_text: REDACTED,
+                    OutboxEmail.body_html: "",
+                    OutboxEmail.attachment_path: "",
+                    OutboxEmail.attachment_sha256: "",
+                }
             ).where(OutboxEmail.id.is_in(ids[start : start + 500]))
-        paths = sorted({r["attachment_path"] for r in rows if r["attachment_path"]})
         # One workbook is attached to every recipient's email: keep it while any of them still needs it.
+        shas = sorted({r["attachment_sha256"] for r in rows if r["attachment_sha256"]})
+        if shas:
+            kept = {
+                r["attachment_sha256"]
+                for r in await OutboxEmail.select(OutboxEmail.attachment_sha256).where(
+                    OutboxEmail.attachment_sha256.is_in(shas)
+                )
+            }
+            unused = [sha for sha in shas if sha not in kept]
+            if unused:
+                await OutboxAttachment.delete().where(OutboxAttachment.sha256.is_in(unused))
+        paths = sorted({r["attachment_path"] for r in rows if r["attachment_path"]})
         still = (
             await OutboxEmail.select(OutboxEmail.attachment_path).where(OutboxEmail.attachment_path.is_in(paths))
             if paths

@@ -21,7 +21,7 @@ class PlannedEmail:
     ccg_id: int | None = None
     period_id: int | None = None
     attachment_name: str = ""
-    attachment_path: str = ""
+    attachment_sha256: str = ""  # a file kept by outbox_service.store_attachment
     organisation: str = ""  # "A81001 The Densham Surgery", for previews
 
     def row(self) -> dict[str, Any]:
@@ -36,7 +36,7 @@ class PlannedEmail:
             "ccg": self.ccg_id,
             "period": self.period_id,
             "attachment_name": self.attachment_name,
-            "attachment_path": self.attachment_path,
+            "attachment_sha256": self.attachment_sha256,
         }
 
 

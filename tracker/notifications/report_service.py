@@ -10,9 +10,7 @@ import datetime as dt
 import importlib
 import inspect
 import logging
-import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from tracker.db import fetch
@@ -210,8 +208,8 @@ async def recipients(level: str) -> dict[int | None, list[str]]:
 
 
 async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tuple[str, str, str]:
-    """(attachment name, path, why not attached: "" when attached). Without the exports feature:
-    none, and the email says so."""
+    """(attachment name, its SHA-256 in the outbox's store, why not attached: "" when attached).
+    Without the exports feature: none, and the email says so."""
     if ctx.dry_run:
         return f"{scope}-{code or 'england'}.xlsx", "", ""
     try:
@@ -227,12 +225,7 @@ async def attach(ctx: RunContext, scope: str, code: str, period_code: str) -> tu
     except Exception:
         log.exception("workbook for %s %s %s could not be built", scope, code, period_code)
         return "", "", "not attached"
-    folder = Path(ctx.settings.data_dir) / "outbox"
-    folder.mkdir(parents=True, exist_ok=True)
-    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename) or "workbook.xlsx"
-    path = folder / f"{ctx.fire_at.astimezone(calc.LONDON):%Y%m%d}-{scope}-{code or 'england'}-{safe_name}"
-    path.write_bytes(data)
-    return filename, str(path), ""
+    return filename, await outbox_service.store_attachment(filename, data), ""
 
 
 async def plan_ccg_reports(ctx: RunContext) -> Plan:
@@ -267,7 +260,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
         keys = [calc.report_key("ccg_report", c["code"], ctx.fire_at, a) for a in to]
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
             continue  # this week's report has gone already: do not build its workbook again
-        name, path, note = await attach(ctx, "ccg", c["code"], current["code"])
+        name, sha, note = await attach(ctx, "ccg", c["code"], current["code"])
         email = messages.ccg_report(data, link=link, attachment_missing=bool(note))
         for address in to:
             result.emails.append(
@@ -281,7 +274,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
                     ccg_id=c["id"],
                     period_id=current["id"],
                     attachment_name=name,
-                    attachment_path=path,
+                    attachment_sha256=sha,
                     organisation=f"{c['code']} {data['name']}",
                 )
             )
@@ -365,7 +358,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
         result.notes.append("This month's national summary has gone already.")
         return result
-    name, path, note = await attach(ctx, "national", "", current["code"])
+    name, sha, note = await attach(ctx, "national", "", current["code"])
     email = messages.national_summary(data, link=link, attachment_missing=bool(note))
     for address in to:
         result.emails.append(
@@ -378,7 +371,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
                 body_html=email.html,
                 period_id=current["id"],
                 attachment_name=name,
-                attachment_path=path,
+                attachment_sha256=sha,
                 organisation="England",
             )
         )
