@@ -309,6 +309,14 @@ def may_return(state: str | None, window: Window, today: dt.date, exception_unti
     return refused[1] if refused else None
 
 
+def may_reopen(state: str | None, window: Window, today: dt.date, exception_until: dt.date | None) -> str | None:
+    """None when a CCG may send an approved return back for correction (the lifecycle's rule)."""
+    from tracker.returns import lifecycle
+
+    refused = lifecycle.check(state, lifecycle.Event.REOPEN, lifecycle.Party.CCG, window, today, exception_until)
+    return refused[1] if refused else None
+
+
 def may_approve(state: str | None) -> str | None:
     """Approval does not change any value, so it is allowed after the lock date too."""
     from tracker.returns import lifecycle

@@ -18,7 +18,12 @@ from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.web.formatting import long_date
 
-KINDS = {lifecycle.Event.RETURN: "return_returned", lifecycle.Event.APPROVE: "return_approved"}
+# A reopened return goes back to the practice for a correction, as a returned one does.
+KINDS = {
+    lifecycle.Event.RETURN: "return_returned",
+    lifecycle.Event.REOPEN: "return_returned",
+    lifecycle.Event.APPROVE: "return_approved",
+}
 
 
 def render(name: str, context: dict[str, Any]) -> email_templates.Email:

@@ -56,12 +56,14 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
         if value.isdigit():
             ids.append(int(value))
     errors = FormErrors()
-    if decision not in ("approve", "return"):
+    if decision not in ("approve", "return", "reopen"):
         errors.add("decision", "Choose whether to approve the returns or return them to the practices")
     if not ids:
         errors.add("return-ids", "Select at least one return")
     if decision == "return" and not reason:
         errors.add("reason", "Enter the reason for returning the return to the practice")
+    if decision == "reopen" and not reason:
+        errors.add("reason", "Enter what the practice should correct")
     if len(reason) > REASON_MAX:
         errors.add("reason", f"Reason must be {REASON_MAX:,} characters or fewer")
     if errors:
@@ -70,6 +72,7 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
     result = await review_service.decide(
         ids,
         approve=decision == "approve",
+        reopen=decision == "reopen",
         reason=reason,
         user=request.user,
         actor=service.Actor(request.user.id, request.user.email, client_ip(request)),
@@ -83,7 +86,7 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
         for code, why in result.refused:
             errors.add(f"return-{code}", f"{code}: {why}")
         return await _queue_page(request, errors, reason, status_code=409)
-    done = "approved" if decision == "approve" else "returned"
+    done = {"approve": "approved", "return": "returned", "reopen": "reopened"}[decision]
     joiner = "&" if "?" in back else "?"
     return Redirect(f"{back}{joiner}done={done}&count={len(result.done)}", status_code=303)
 

@@ -56,6 +56,7 @@ async def decide(
     return_ids: list[int],
     *,
     approve: bool,
+    reopen: bool = False,
     reason: str,
     user: Principal,
     actor: Actor,
@@ -63,7 +64,8 @@ async def decide(
     today: dt.date,
     base_url: str = "",
 ) -> Decision:
-    """Approve, or return to the practice with a reason, each of the given returns.
+    """Approve, or return to the practice with a reason, each of the given returns (or, with
+    `reopen`, send approved ones back for correction with a reason).
 
     Each is checked on its own (policy, state, lock); those refused are reported, the rest done.
     Approved practices' maturity scores are refreshed, and each practice's users are emailed
@@ -79,14 +81,14 @@ async def decide(
         if not can(user, Action.REVIEW_RETURN, scope):
             # Another CCG's return among them: nothing at all is done.
             return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
-    event = lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
+    event = lifecycle.Event.REOPEN if reopen else lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
     changes = [
         lifecycle.Change(
             {"id": row["practice"], "ods_code": row["ods_code"]},
             {k: row[k] for k in ("opens_on", "due_on", "locks_on")} | {"id": row["period"], "code": row["period_code"]},
             event,
             row["version"],
-            reason="" if approve else reason,
+            reason="" if event == lifecycle.Event.APPROVE else reason,
         )
         for row in rows
     ]

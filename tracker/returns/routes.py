@@ -85,6 +85,10 @@ async def _page(
     editable_reason = calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until)
     may_edit = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and editable_reason is None
     may_review = can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice)) and ctx.state == "submitted"
+    may_reopen = (
+        can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice))
+        and calc.may_reopen(ctx.state, ctx.window, today, ctx.exception_until) is None
+    )
     units = {s.code: s.unit for s in ctx.specs}
     feed_rows = await feed_service.feed_values_by_indicator(ctx.practice["id"], ctx.period["code"])
     may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
@@ -132,6 +136,8 @@ async def _page(
             "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
+            "may_reopen": may_reopen,
+            "decided": request.query_params.get("done", ""),
             "return_id": ctx.row["id"] if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
             "comments": comments.thread_rows(await comments.thread(ctx.row["id"])) if ctx.row else [],
