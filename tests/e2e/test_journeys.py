@@ -214,7 +214,7 @@ async def test_journey_4_administrator_invites_schedules_and_sends(page):
 
     # When they change when practice reminders run
     await page.goto("/admin/schedules")
-    await page.get_by_role("link", name="Practice reminder").click()
+    await page.get_by_role("link", name="Practice reminder", exact=True).click()
     await page.get_by_label("When it runs (cron: minute hour day-of-month month day-of-week)").fill("30 6 * * 1-5")
     async with page.expect_navigation():
         await page.get_by_role("button", name="Save schedule").click()

@@ -55,7 +55,14 @@ async def _child(command: dict[str, Any], count_file: Path) -> int:
     now, today = settings.now(), settings.current_date()
     if command["op"] == "approve":
         result = await review_service.decide(
-            command["return_ids"], approve=True, reason="", user=user, actor=actor, now=now, today=today
+            command["return_ids"],
+            approve=True,
+            reason="",
+            user=user,
+            actor=actor,
+            now=now,
+            today=today,
+            base_url=settings.base_url,
         )
         ok = not result.refused
     else:

@@ -34,7 +34,11 @@ async def test_the_ccg_lead_reopens_an_approved_return_with_a_reason(client) -> 
     page = await client.get(PAGE)
     assert "Reopen for correction" in page.text
     response = await post_form(
-        client, "/review/decisions", _reopen(row["id"], "The e-RS figure is from last year."), PAGE, follow_redirects=False
+        client,
+        "/review/decisions",
+        _reopen(row["id"], "The e-RS figure is from last year."),
+        PAGE,
+        follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"].startswith(PAGE)
     after = await _row(row["id"])

@@ -62,7 +62,7 @@ async def decide(
     actor: Actor,
     now: dt.datetime,
     today: dt.date,
-    base_url: str = "",
+    base_url: str,  # the emails to the practices link to their returns: absolute links only
 ) -> Decision:
     """Approve, or return to the practice with a reason, each of the given returns (or, with
     `reopen`, send approved ones back for correction with a reason).
