@@ -115,6 +115,7 @@ async def test_a_ccg_lead_chases_three_practices_once_a_day(axe_page: Any) -> No
     await page.get_by_role("button", name="Select all outstanding (4) and preview").click()
 
     # Then the page says they were already reminded today, nothing can be sent, and the outbox is unchanged
+    await expect(page.get_by_role("heading", level=1)).to_have_text("None of these practices can be reminded now")
     for code in CHASED:
         await expect(page.get_by_text(f"{code} was already reminded today")).to_be_visible()
     await expect(page.get_by_text("A81005 North Road Surgery has no one to email")).to_be_visible()

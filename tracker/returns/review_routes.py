@@ -150,7 +150,9 @@ async def chase_preview(request: Request[Any, Any, Any]) -> Template:
     return Template(
         "review/chase.html",
         context={
-            "title": "Check the reminders before you send them",
+            "title": "Check the reminders before you send them"
+            if chase.sendable
+            else "None of these practices can be reminded now",
             "chase": presenters.chase_view(chase),
             "show": "outstanding" if outstanding_only else "",
         },
