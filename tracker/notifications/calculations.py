@@ -135,6 +135,11 @@ def reminder_key(ods_code: str, period_code: str, step: str, address: str) -> st
     return f"reminder:{ods_code}:{period_code}:{step}:{address.lower()}"
 
 
+def chase_key(ods_code: str, period_code: str, day: dt.date, address: str) -> str:
+    """A CCG's reminder sent by hand names the practice, the period and the UK date: at most one a day."""
+    return f"chase:{ods_code}:{period_code}:{day.isoformat()}:{address.lower()}"
+
+
 def report_key(kind: str, org_code: str, fire_at: dt.datetime, address: str) -> str:
     """A report stands for one scheduled time (its local date): a second run that day sends nothing."""
     day = fire_at.astimezone(LONDON).date().isoformat()

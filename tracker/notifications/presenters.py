@@ -27,6 +27,7 @@ RUN_LABELS = {
 OTHER_KINDS = {
     "deliver-emails": "Email delivery",
     "reminder": "Practice reminder and overdue reminder",
+    "chase_reminder": "Reminder sent by the CCG",
     "account_invitation": "Invitation",
     "password_reset": "Password reset",
 }

@@ -77,6 +77,19 @@ def addresses(users: list[str], contact_email: str | None) -> list[str]:
     return out
 
 
+async def practice_addresses(practice_ids: list[int]) -> dict[int, list[str]]:
+    """Practice id -> everyone a reminder to it goes to: its enabled users, then its contact address."""
+    if not practice_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in practice_ids)
+    rows = await fetch(
+        f"SELECT id, contact_email FROM practice WHERE id IN ({placeholders})",  # noqa: S608 (placeholders only)
+        *practice_ids,
+    )
+    users = await practice_recipients()
+    return {r["id"]: addresses(users.get(r["id"], []), r["contact_email"]) for r in rows}
+
+
 async def missing_indicators(period_id: int) -> tuple[list[tuple[int, str]], dict[int, set[int]]]:
     """The active indicators' names (in order), and for each started return the indicators it answered."""
     indicators = await fetch("SELECT id, name FROM indicator WHERE active = {} ORDER BY sort_order, code", True)

@@ -21,7 +21,9 @@ STATE_LABELS = {
     "approved": "Approved",
     "returned": "Returned to practice",
 }
+MISSED_LABEL = "Missed"
 EDITABLE_BY_PRACTICE = (None, "draft", "returned")
+OUTSTANDING = (None, "draft", "returned")  # still to come from the practice: not started, draft or returned
 FALL_WARNING_POINTS = 20.0
 COMMENT_MAX = 1000
 URL_CODE = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
@@ -338,3 +340,17 @@ def deadline_status(window: Window, today: dt.date) -> str:
     if today <= window.locks_on:
         return f"Overdue: was due {window.due_on:%-d %B %Y}; locks {window.locks_on:%-d %B %Y}"
     return f"Locked since {window.locks_on:%-d %B %Y}"
+
+
+def grid_state(state: str | None, *, expected: bool, received: bool, locks_on: dt.date | None, today: dt.date) -> str:
+    """A practice's cell in the CCG's grid for one period: its return's state, "none" when it has
+    not started one, or "missed" when the period has locked (figures.rules: no longer provisional)
+    and the practice was expected but sent no return (figures.rules' "received")."""
+    if expected and not received and not rules.provisional(locks_on, today):
+        return "missed"
+    return state or "none"
+
+
+def outstanding(state: str | None) -> bool:
+    """A return still to come from the practice for an open period: not started, draft or returned."""
+    return state in OUTSTANDING

@@ -203,25 +203,118 @@ def review_rows(queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | 
     ]
 
 
-def grid_view(grid: dict[str, Any]) -> dict[str, Any]:
+def grid_label(state: str) -> str:
+    """The words of a grid cell's state ("none" is not started, "missed" a locked period without a return)."""
+    if state == "missed":
+        return calc.MISSED_LABEL
+    return calc.STATE_LABELS[None if state == "none" else state]
+
+
+def grid_view(
+    grid: dict[str, Any], *, outstanding_only: bool = False, selected: set[str] | None = None
+) -> dict[str, Any]:
+    """The grid's rows (all practices, or only those with an outstanding return for the open period)."""
     periods = grid["periods"]
+    outstanding = set(grid.get("outstanding", ()))
+    states = grid.get("states", {})
     rows = []
     for p in grid["practices"]:
+        if outstanding_only and p["id"] not in outstanding:
+            continue
         cells = []
         for period in periods:
             cell = grid["cells"].get((p["id"], period["id"]))
-            state = cell["state"] if cell else None
+            state = states.get((p["id"], period["id"])) or ((cell["state"] if cell else None) or "none")
             cells.append(
                 {
-                    "state": state or "none",
-                    "label": calc.STATE_LABELS[state],
+                    "state": state,
+                    "label": grid_label(state),
                     "href": f"/practices/{p['ods_code']}/returns/{calc.url_code(period['code'])}",
                 }
             )
-        rows.append({"ods_code": p["ods_code"], "name": p["name"].title(), "cells": cells})
+        rows.append(
+            {
+                "ods_code": p["ods_code"],
+                "name": p["name"].title(),
+                "cells": cells,
+                "outstanding": p["id"] in outstanding,
+                "selected": p["ods_code"] in (selected or set()),
+            }
+        )
     counts = []
     for c in grid["counts"]:
         rate = (100.0 * c["submitted"] / c["expected"]) if c["expected"] else 0.0
         on_time = (100.0 * c["on_time"] / c["expected"]) if c["expected"] else 0.0
         counts.append({**c, "rate": f"{rate:.0f}%", "on_time_rate": f"{on_time:.0f}%"})
-    return {"periods": [p["code"] for p in periods], "rows": rows, "counts": counts}
+    open_period = grid.get("open_period")
+    return {
+        "periods": [p["code"] for p in periods],
+        "rows": rows,
+        "counts": counts,
+        "practices": len(grid["practices"]),
+        "outstanding": len(outstanding),
+        "open_period": period_label(open_period["code"]) if open_period else "",
+        "outstanding_only": outstanding_only,
+    }
+
+
+def period_label(code: str) -> str:
+    """'2017/18-Q4' -> '2017/18 Q4'."""
+    return code.replace("-", " ")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def chase_view(chase: Any) -> dict[str, Any]:
+    """The chase preview: each practice, who its reminder goes to, and the emails exactly as they go."""
+    from tracker.notifications.presenters import email_body
+
+    rows = []
+    for t in chase.targets:
+        if not t.to:
+            status = "No one to email"
+        elif t.already:
+            status = "Already reminded today"
+        else:
+            status = "Will be reminded"
+        rows.append(
+            {
+                "ods_code": t.ods_code,
+                "name": t.name,
+                "to": t.to,
+                "status": status,
+                "sendable": bool(t.to and not t.already),
+            }
+        )
+    sendable = chase.sendable
+    emails = [
+        {
+            "ods_code": t.ods_code,
+            "name": t.name,
+            "to": t.to,
+            "subject": t.email.subject,
+            "html": email_body(t.email.html),
+            "text": t.email.text,
+        }
+        for t in sendable
+    ]
+    n = len(sendable)
+    return {
+        "period": period_label(chase.period["code"]) if chase.period else "",
+        "rows": rows,
+        "emails": emails,
+        "codes": [t.ods_code for t in sendable],
+        "count": n,
+        "button": f"Send {_plural(n, 'reminder', 'reminders')}",
+        "already": [f"{t.ods_code} was already reminded today" for t in chase.already],
+        "no_address": [f"{t.ods_code} {t.name} has no one to email" for t in chase.no_address],
+        "not_outstanding": chase.not_outstanding,
+    }
+
+
+def chase_sent_title(sent: Any) -> str:
+    if not sent.queued:
+        return "No reminders sent"
+    return f"{_plural(len(sent.queued), 'reminder', 'reminders')} sent"

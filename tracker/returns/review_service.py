@@ -10,9 +10,11 @@ from typing import Any
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
+from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
+from tracker.returns import calculations as calc
 from tracker.returns import emails, lifecycle
 from tracker.returns.service import Actor
 from tracker.tables import Period
@@ -126,7 +128,9 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
     (expected, received and on time by the one rule, under the CCG of each period)."""
     period_rows = list(
         reversed(
-            await Period.select(Period.id, Period.code, Period.due_on, Period.locks_on)
+            await Period.select(
+                Period.id, Period.code, Period.financial_year, Period.quarter, Period.due_on, Period.locks_on
+            )
             .where(Period.opens_on <= today)
             .order_by(Period.start_date, ascending=False)
             .limit(periods)
@@ -135,7 +139,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
     members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
     ids = {m.practice_id for ms in members.values() for m in ms}
     names = await organisations.practice_names(ids)
-    practices = sorted(
+    practices: list[dict[str, Any]] = sorted(
         ({"id": i, "ods_code": names[i].ods_code, "name": names[i].name} for i in ids),
         key=lambda p: (str(p["name"]), str(p["ods_code"])),
     )
@@ -145,7 +149,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
         period_ids = [p["id"] for p in period_rows]
         practice_ids = sorted(ids)
         rows = await db.fetch(
-            f"""SELECT r.practice, r.period, r.state, r.first_submitted_at
+            f"""SELECT r.id, r.practice, r.period, r.state, r.first_submitted_at
                 FROM practice_return r
                 WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
                   AND r.practice IN ({", ".join("{}" for _ in practice_ids)})""",  # noqa: S608 (placeholders only)
@@ -168,7 +172,47 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
                 ),
             }
         )
-    return {"periods": period_rows, "practices": practices, "cells": cells, "counts": counts}
+    is_expected = {(m.practice_id, pid): m.expected for pid, ms in members.items() for m in ms}
+    is_received = {(m.practice_id, pid): m.received for pid, ms in members.items() for m in ms}
+    states: dict[tuple[int, int], str] = {}
+    for period in period_rows:
+        locks_on = as_date(period["locks_on"])
+        for p in practices:
+            key = (p["id"], period["id"])
+            states[key] = calc.grid_state(
+                (cells.get(key) or {}).get("state"),
+                expected=is_expected.get(key, False),
+                received=is_received.get(key, False),
+                locks_on=locks_on,
+                today=today,
+            )
+    # The open period: the latest whose returns have not locked (figures.rules' "provisional").
+    open_period = next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
+    outstanding: list[int] = []
+    if open_period is not None:
+        outstanding = [
+            p["id"]
+            for p in practices
+            if is_expected.get((p["id"], open_period["id"]), False)
+            and calc.outstanding((cells.get((p["id"], open_period["id"])) or {}).get("state"))
+        ]
+    return {
+        "periods": period_rows,
+        "practices": practices,
+        "cells": cells,
+        "states": states,
+        "counts": counts,
+        "open_period": open_period,
+        "outstanding": outstanding,
+    }
+
+
+def as_date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
