@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import sign_in
-from tests.maturity.scenario import scored_world
+from tests.maturity.scenario import FIRST_CODES, scored_world
 from tests.pages import check_page, h1
 from tracker.accounts.principal import Role
 from tracker.maturity import calculations as calc
 from tracker.maturity import presenters as pr
-from tracker.tables import Ccg, OrgScore, Period
+from tracker.tables import Ccg, OrgScore, Period, Region
 
 
 def _row(i: int, maturity: float | None, name: str = "") -> pr.OrgRow:
@@ -79,9 +79,34 @@ def test_rates_grid_cells_and_csv() -> None:
     assert head[:4] == ["CCG", "CCG code", "2017/18 Q2 received (%)", "2017/18 Q2 on time (%)"]
 
 
+REGIONS = (
+    ("Y59", "South East"),
+    ("Y60", "Midlands"),
+    ("Y61", "East of England"),
+    ("Y62", "North West"),
+    ("Y56", "London"),
+)
+
+
+async def add_regions(scored: list[dict[str, Any]]) -> None:
+    """England's other five regions, each with its figures for the scored periods."""
+    for n, (code, name) in enumerate(REGIONS):
+        [region] = await Region.insert(Region(code=code, name=name)).returning(Region.id)
+        for i, period in enumerate(scored):
+            await OrgScore.insert(
+                OrgScore(
+                    scope="region", org_id=region["id"], period=period["id"], practices=900, scored=700,
+                    maturity=40.0 + n + i, on_track=300, at_risk=200, off_track=200, submitted=850 - 10 * n,
+                    on_time=700 - 20 * n, patients=6_000_000, computed_at=dt.datetime(2018, 4, 1, tzinfo=dt.UTC),
+                )
+            )  # fmt: skip
+
+
 async def add_ccgs(world: dict[str, Any], count: int) -> None:
-    """`count` more CCGs in the first region, each with a score for 2017/18 Q3, some with long names."""
+    """`count` more CCGs in the first region, each with a score for 2017/18 Q3, some with long names;
+    and England's other regions, so that the pages have a national number of regions."""
     [period] = await Period.select(Period.id).where(Period.code == "2017/18-Q3")
+    await add_regions(await Period.select(Period.id).where(Period.code.is_in(list(FIRST_CODES))))
     region = world["regions"][0]["id"]
     for i in range(count):
         name = f"NHS Place {i:03d} CCG" if i % 5 else f"NHS Great Yarmouth, Waveney and the Broads Place {i:03d} CCG"

@@ -431,7 +431,8 @@ def rates_grid(
     labels = [period_label(c) + (" *" if c in provisional else "") for c in codes]
     table = TableView(
         "rates",
-        f"Returns received and on time by {kind} and period (received % / on time %)",
+        f"Reporting rates by {kind.lower()}: returns received % / on time %, last {len(codes)} periods"
+        + (" (* provisional)" if provisional & set(codes) else ""),
         [Column("name", kind), *[Column(c, label, numeric=True) for c, label in zip(codes, labels, strict=True)]],
         csv_href=csv_href,
         empty=f"No {kind} expected returns in these periods.",
