@@ -168,3 +168,16 @@ async def test_only_national_users_and_administrators_list_every_ccg(client: Any
     for role in (Role.PRACTICE, Role.CCG, Role.REGION):
         await sign_in(client, many["users"][role]["email"])
         assert (await client.get("/dashboards/england/ccgs")).status_code == 403
+
+
+def test_long_names_wrap_whole_in_bar_charts() -> None:
+    from tracker.maturity import charts
+
+    name = "NHS Hartlepool and Stockton-on-Tees CCG"
+    lines = charts.wrap_label(name)
+    assert " ".join(lines) == name and all(len(line) <= charts.LABEL_CHARACTERS for line in lines)
+    assert charts.wrap_label("A" * 70, 30) == ["A" * 30, "A" * 30, "A" * 10]
+    assert charts.wrap_label("") == [""]
+    svg = str(pr.maturity_bars("CCGs", [_row(1, 40.0, name), _row(2, 50.0)], _row(0, 60.0).agg)["svg"])
+    assert "Stockton-on-Tees CCG</tspan>" in svg and f"<title>{name}: 40.0</title>" in svg
+    assert "Stockto<" not in svg

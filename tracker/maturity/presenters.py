@@ -177,7 +177,7 @@ def maturity_bars(title: str, rows: list[OrgRow], england: calc.Aggregate) -> di
     """A bar per organisation (lowest first) with England's figure as the first bar, hatched."""
     ordered = sorted([r for r in rows if r.agg.maturity is not None], key=lambda r: r.agg.maturity or 0)
     bars = [charts.Bar("England", england.maturity or 0, score(england.maturity), charts.GREY, hatched=True)]
-    bars += [charts.Bar(r.name[:26], r.agg.maturity or 0, score(r.agg.maturity)) for r in ordered]
+    bars += [charts.Bar(r.name, r.agg.maturity or 0, score(r.agg.maturity)) for r in ordered]
     lowest = ordered[0] if ordered else None
     highest = ordered[-1] if ordered else None
     summary = (
