@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -73,7 +74,9 @@ def test_rates_grid_cells_and_csv() -> None:
         ["NHS A CCG", "02X", None, None, 75.0, 75.0],
         ["NHS B CCG", "01X", 100.0, 75.0, 50.0, 25.0],
     ]
-    assert table.rows[1][1]["text"] == "100% / 75%"
+    cell = table.rows[1][1]["html"]
+    assert re.sub(r"<[^>]+>", "", cell) == "100% received / 75% on time"
+    assert re.sub(r"<span class=\"nhsuk-u-visually-hidden\">[^<]*</span>", "", cell) == "100 / 75"
     assert "not in this period" in table.rows[0][1]["html"]
     head = next(csv.reader(io.StringIO(table.csv())))
     assert head[:4] == ["CCG", "CCG code", "2017/18 Q2 received (%)", "2017/18 Q2 on time (%)"]
@@ -181,3 +184,8 @@ def test_long_names_wrap_whole_in_bar_charts() -> None:
     svg = str(pr.maturity_bars("CCGs", [_row(1, 40.0, name), _row(2, 50.0)], _row(0, 60.0).agg)["svg"])
     assert "Stockton-on-Tees CCG</tspan>" in svg and f"<title>{name}: 40.0</title>" in svg
     assert "Stockto<" not in svg
+
+
+def test_rates_grid_titles_say_ccg_in_capitals() -> None:
+    assert pr.rates_grid("CCG", [], {"P": {}}, frozenset(), "/csv").caption.startswith("Reporting rates by CCG:")
+    assert pr.rates_grid("Region", [], {"P": {}}, frozenset(), "/csv").caption.startswith("Reporting rates by region:")
