@@ -137,7 +137,8 @@ async def test_england_first_shows_the_ccgs_furthest_behind_and_a_search(client:
     text = page.text
     behind = text.split("CCGs furthest behind", 1)[1].split("</table>", 1)[0]
     assert behind.count("<tr") == 11  # a heading row and ten CCGs
-    assert text.index("CCGs furthest behind") < text.index("Find a CCG by name or code") < text.index("Regions")
+    main = text.split("<main", 1)[1]
+    assert main.index("Find a CCG by name or code") < main.index("CCGs furthest behind") < main.index("Regions")
     assert 'action="/dashboards/england/ccgs"' in text and 'name="q"' in text
     assert "See all 62 CCGs" in text
     assert text.count("<tr") < 60  # no longer every CCG on one page
