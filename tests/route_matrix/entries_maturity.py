@@ -14,12 +14,19 @@ async def _indicator(tree: dict) -> dict:
 
 ENTRIES = [
     Entry("GET", "/dashboards", allow=everyone(), note="a redirect to the user's own dashboard"),
-    Entry("GET", "/dashboards/england", allow=any_org(N, A)),
+    Entry(
+        "GET",
+        "/dashboards/england",
+        allow=any_org(N, A),
+        note="with the reporting-rates grid by region; its CSV is ?format=csv&table=rates",
+    ),
+    Entry("GET", "/dashboards/england/ccgs", allow=any_org(N, A), note="every CCG, paged, searched and sorted"),
     Entry(
         "GET",
         "/dashboards/regions/{code:str}",
         params=lambda t: {"code": "Y63"},
         allow=merge(own_org(R), any_org(N, A)),
+        note="with the reporting-rates grid by CCG; its CSV is ?format=csv&table=rates",
     ),
     Entry(
         "GET",

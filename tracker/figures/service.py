@@ -101,3 +101,29 @@ async def _funding_total(scope: str, org_id: int | None, period: dict[str, Any])
     if not funding.available:
         return None
     return sum(row.get(k, 0) for row in funding.by_ccg.values() for k in FUNDING_KEYS if k not in ("to_practices",))
+
+
+async def children_figures(
+    child: str, parent_id: int | None, periods_shown: list[dict[str, Any]], today: dt.date
+) -> dict[str, dict[int, Figures]]:
+    """The figures of every region of England (`child` "region") or every CCG of a region (`child`
+    "ccg", `parent_id` the region) in each of the periods, by period code then organisation id:
+    the organisations of each period (a CCG under the region it was in then), from the same rows
+    as `figures_for` (without the funding total, which the reporting-rates grids do not show)."""
+    out: dict[str, dict[int, Figures]] = {}
+    names = await _codes(child)
+    for period in periods_shown:
+        found = await maturity.org_scores(child, period["id"])
+        if child == "ccg" and parent_id is not None:
+            then = await maturity.ccg_regions_in(period["id"])
+            found = {i: a for i, a in found.items() if then.get(i) == parent_id}
+        out[period["code"]] = {
+            org_id: _from_aggregate(child, names.get(org_id, str(org_id)), period, today, a)
+            for org_id, a in found.items()
+        }
+    return out
+
+
+async def _codes(scope: str) -> dict[int, str]:
+    regions, ccgs = await maturity.org_names()
+    return {i: str(r["code"]) for i, r in (regions if scope == "region" else ccgs).items()}

@@ -222,12 +222,40 @@ def _legend(parts: list[str], lines: Sequence[Line], bands: Sequence[Band], refe
         parts.append(f'<g transform="translate({x},{y})">{entry}</g>')
 
 
+LABEL_CHARACTERS = 30  # about what fits in a bar label's 200 px at 13 px
+
+
+def wrap_label(text: str, width: int = LABEL_CHARACTERS) -> list[str]:
+    """A label in lines of at most `width` characters, broken between words (a longer word on a
+    line of its own, broken only if it must be): every character kept, never cut off."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def bar_chart(title: str, description: str, bars: Sequence[Bar], maximum: float | None = None) -> Markup:
     """Horizontal bars, each labelled with its name and its value in words (never colour alone);
-    hatched bars carry a pattern as well as a colour."""
-    row = 30
-    label_width = 170
-    height = TOP + row * len(bars) + 8
+    hatched bars carry a pattern as well as a colour. Long names wrap onto more lines (the bar's
+    row grows to fit) and each bar carries its full name and value as a tooltip."""
+    line_height = 16
+    label_width = 210
+    labels = [wrap_label(bar.label) for bar in bars]
+    rows = [max(30, line_height * len(lines) + 14) for lines in labels]
+    height = TOP + sum(rows) + 8
     _, parts = _open(title, description, height)
     n = next(_ids)
     hatch = f"hatch-{n}"
@@ -238,22 +266,27 @@ def bar_chart(title: str, description: str, bars: Sequence[Bar], maximum: float 
     )
     top = max([maximum or 0.0] + [b.value for b in bars]) or 1.0
     span = WIDTH - label_width - 120
-    for i, bar in enumerate(bars):
-        y = TOP + i * row
+    y = TOP
+    for bar, lines, row in zip(bars, labels, rows, strict=True):
         width = span * bar.value / top
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end" font-size="13" '
-            f'fill="{DARK}">{escape(bar.label)}</text>'
+        middle = y + row / 2
+        first = middle - (len(lines) - 1) * line_height / 2 + 5
+        tspans = "".join(
+            f'<tspan x="{label_width - 8}" y="{first + i * line_height:.1f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
+        parts.append(f"<g><title>{escape(bar.label)}: {escape(bar.text)}</title>")
+        parts.append(f'<text text-anchor="end" font-size="13" fill="{DARK}">{tspans}</text>')
         fill = f"url(#{hatch})" if bar.hatched else bar.colour
         parts.append(
-            f'<rect x="{label_width}" y="{y + 4}" width="{width:.1f}" height="{row - 10}" fill="{fill}" '
+            f'<rect x="{label_width}" y="{middle - 10:.1f}" width="{width:.1f}" height="20" fill="{fill}" '
             f'stroke="{bar.colour}" stroke-width="2" />'
         )
         parts.append(
-            f'<text x="{label_width + width + 6:.1f}" y="{y + 17}" font-size="13" '
-            f'fill="{DARK}">{escape(bar.text)}</text>'
+            f'<text x="{label_width + width + 6:.1f}" y="{middle + 5:.1f}" font-size="13" '
+            f'fill="{DARK}">{escape(bar.text)}</text></g>'
         )
+        y += row
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
 

@@ -11,13 +11,14 @@ from markupsafe import Markup
 from tracker.accounts.policy import NATIONAL_SCOPE, Action, Scope, can, require
 from tracker.accounts.principal import Principal
 from tracker.feeds import dashboard as feed_dashboard
+from tracker.figures import service as figures
 from tracker.indicators import service as indicators
 from tracker.maturity import calculations as calc
 from tracker.maturity import practice_presenters as pp
 from tracker.maturity import presenters as pr
 from tracker.maturity import service
 from tracker.maturity.presenters import OrgRow
-from tracker.maturity.tables_view import status_tag
+from tracker.maturity.tables_view import TableView, status_tag
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 
@@ -68,9 +69,9 @@ def _org_rows(
     return out
 
 
-async def england(
-    user: Principal, period_code: str | None, today: dt.date, sort: str, direction: str
-) -> dict[str, Any]:
+async def england(user: Principal, period_code: str | None, today: dt.date) -> dict[str, Any]:
+    """The national picture on a short page: the CCGs furthest behind and a way to find any CCG
+    first, then the regions (ranked, and their reporting rates) and England's trend."""
     require(user, Action.VIEW, NATIONAL_SCOPE)
     period, choices = await service.choose_period(period_code, today)
     regions, ccgs = await _names_in(period)
@@ -78,6 +79,13 @@ async def england(
     region_rows = _org_rows(await service.org_scores("region", period.id), regions, "/dashboards/regions", period.code)
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
     base = "/dashboards/england"
+    trend = pr.trend(
+        "England",
+        await service.org_trend("england", 0),
+        None,
+        pr.query(base, format="csv", table="trend"),
+        _provisional(choices, today),
+    )
     return {
         "title": "England: digital maturity of GP practices",
         "period": period,
@@ -86,25 +94,58 @@ async def england(
         "headline": pr.headline(total),
         "regions_chart": pr.maturity_bars("Regions by maturity index", region_rows, total),
         "tables": {
-            "regions": pr.ranked_orgs(region_rows, "Region", sort, direction, base, period.code, "regions"),
-            "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs", "Region"),
-            "trend": (
-                trend := pr.trend(
-                    "England",
-                    await service.org_trend("england", 0),
-                    None,
-                    pr.query(base, format="csv", table="trend"),
-                    _provisional(choices, today),
-                )
-            )["table"],
+            "behind": pr.furthest_behind(ccg_rows, period.code, base),
+            "regions": pr.ranked_orgs(region_rows, "Region", "maturity", "asc", base, period.code, "regions"),
+            "rates": await _rates("region", None, regions, period, choices, today, base),
+            "trend": trend["table"],
         },
+        "ccg_count": len(ccg_rows),
+        "ccgs_href": pr.query(f"{base}/ccgs", period=period.code),
         "trend": trend,
-        "sort": sort,
-        "dir": direction,
-        "sort_href": _sorter(base, period.code, "ccgs"),
         "excel_href": pr.query("/exports/national.xlsx", period=period.code),
         "indicators": await _indicator_links(period.code),
         "crumbs": [],
+    }
+
+
+async def england_ccgs(
+    user: Principal, period_code: str | None, today: dt.date, sort: str, direction: str, q: str, page: str
+) -> dict[str, Any]:
+    """Every CCG of the period, 25 a page, found by name or code and sorted by any column; its CSV
+    has every CCG found."""
+    require(user, Action.VIEW, NATIONAL_SCOPE)
+    period, choices = await service.choose_period(period_code, today)
+    regions, ccgs = await _names_in(period)
+    rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
+    found = pr.find_orgs(rows, q)
+    base = "/dashboards/england/ccgs"
+    sort = sort if sort in pr.SORTS else "maturity"
+    direction = direction if direction in ("asc", "desc") else "asc"
+    table = pr.ranked_orgs(found, "CCG", sort, direction, base, period.code, "ccgs", "Region")
+    table.csv_href = pr.query(base, period=period.code, sort=sort, dir=direction, q=q, format="csv", table="ccgs")
+    pages = pr.pages_of(len(found))
+    number_ = pr.page_number(page, pages)
+    return {
+        "title": "CCGs in England",
+        "period": period,
+        "period_label": pr.period_label(period.code, period.provisional(today)),
+        "periods": pr.period_choices(choices, period),
+        "q": q,
+        "found": len(found),
+        "total": len(rows),
+        "page": number_,
+        "pages": pages,
+        "first": (number_ - 1) * pr.PAGE_SIZE + 1,
+        "last": min(number_ * pr.PAGE_SIZE, len(found)),
+        "tables": {"ccgs": table},
+        "shown": pr.one_page(table, number_),
+        "pagination": pr.pagination(
+            base, number_, pages, {"period": period.code, "sort": sort, "dir": direction, "q": q}
+        ),
+        "sort": sort,
+        "dir": direction,
+        "sort_href": _sorter(base, period.code, "ccgs", {"q": q} if q else None),
+        "crumbs": [{"href": pr.query("/dashboards/england", period=period.code), "text": "England"}],
     }
 
 
@@ -137,6 +178,7 @@ async def region(
         "ccg_chart": pr.maturity_bars(f"CCGs in {name} by maturity index", ccg_rows, national),
         "tables": {
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),
+            "rates": await _rates("ccg", row["id"], ccgs, period, choices, today, base),
             "trend": trend["table"],
         },
         "trend": trend,
@@ -311,3 +353,39 @@ def _sorter(base: str, period_code: str, anchor: str, filters: dict[str, str] | 
 async def _indicator_links(period_code: str) -> list[dict[str, str]]:
     specs = await indicators.active_indicators()
     return [{"href": f"/dashboards/indicators/{s.code}?period={period_code}", "text": s.name} for s in specs]
+
+
+RATE_PERIODS = 8
+
+
+async def _rates(
+    child: str,
+    parent_id: int | None,
+    names: dict[int, dict[str, Any]],
+    period: service.ScoredPeriod,
+    choices: list[service.ScoredPeriod],
+    today: dt.date,
+    base: str,
+) -> TableView:
+    """The reporting-rates grid of the last 8 periods up to the chosen one: the regions of England
+    or the CCGs of a region, each period's organisations, each row linking to its dashboard."""
+    shown = [p for p in choices if p.start_date <= period.start_date][-RATE_PERIODS:]
+    found = await figures.children_figures(
+        child, parent_id, [{"id": p.id, "code": p.code, "locks_on": p.locks_on} for p in shown], today
+    )
+    ids = {i for by_org in found.values() for i in by_org}
+    href = "/dashboards/regions" if child == "region" else "/dashboards/ccgs"
+    orgs = [
+        pr.RateOrg(
+            i, names[i]["code"], names[i]["name"] or names[i]["code"], f"{href}/{names[i]['code']}?period={period.code}"
+        )
+        for i in ids
+        if i in names
+    ]
+    return pr.rates_grid(
+        "Region" if child == "region" else "CCG",
+        orgs,
+        found,
+        _provisional(shown, today),
+        pr.query(base, period=period.code, format="csv", table="rates"),
+    )

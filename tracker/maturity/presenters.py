@@ -4,7 +4,7 @@ tables and charts out. The practice and indicator pages are in practice_presente
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import escape
@@ -177,7 +177,7 @@ def maturity_bars(title: str, rows: list[OrgRow], england: calc.Aggregate) -> di
     """A bar per organisation (lowest first) with England's figure as the first bar, hatched."""
     ordered = sorted([r for r in rows if r.agg.maturity is not None], key=lambda r: r.agg.maturity or 0)
     bars = [charts.Bar("England", england.maturity or 0, score(england.maturity), charts.GREY, hatched=True)]
-    bars += [charts.Bar(r.name[:26], r.agg.maturity or 0, score(r.agg.maturity)) for r in ordered]
+    bars += [charts.Bar(r.name, r.agg.maturity or 0, score(r.agg.maturity)) for r in ordered]
     lowest = ordered[0] if ordered else None
     highest = ordered[-1] if ordered else None
     summary = (
@@ -401,3 +401,132 @@ def distribution(rows: list[calc.CcgPractice], name: str) -> dict[str, Any]:
         "svg": charts.bar_chart(f"{name}: practices by level and status", summary, bars, max(n, 1)),
         "summary": summary,
     }
+
+
+# --- Reporting rates by organisation and period ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateOrg:
+    """A row of a reporting-rates grid: a CCG of a region or a region of England."""
+
+    id: int
+    code: str
+    name: str
+    href: str
+
+
+def rates_grid(
+    kind: str,
+    orgs: list[RateOrg],
+    figures: dict[str, dict[int, Any]],
+    provisional: frozenset[str],
+    csv_href: str,
+) -> TableView:
+    """Completeness and timeliness by organisation (rows, by name) and period (columns, oldest
+    first): each cell "received % / on time %" of the figures service's figures for that
+    organisation and period; "–" where the organisation did not exist there then. The CSV has
+    both numbers of each period in columns of their own."""
+    codes = list(figures)
+    labels = [period_label(c) + (" *" if c in provisional else "") for c in codes]
+    table = TableView(
+        "rates",
+        f"Reporting rates by {kind if kind.isupper() else kind.lower()}: returns received % / on time %, "
+        f"last {len(codes)} periods" + (" (* provisional)" if provisional & set(codes) else ""),
+        [Column("name", kind), *[Column(c, label, numeric=True) for c, label in zip(codes, labels, strict=True)]],
+        csv_href=csv_href,
+        empty=f"No {kind if kind.isupper() else kind.lower()} expected returns in these periods.",
+        csv_columns=[
+            kind,
+            f"{kind} code",
+            *[f"{label} {what}" for label in labels for what in ("received (%)", "on time (%)")],
+        ],
+    )
+    for org in sorted(orgs, key=lambda o: (o.name.casefold(), o.code)):
+        name_html = link(org.href, org.name) + f' <span class="nhsuk-body-s">{escape(org.code)}</span>'
+        cells: list[tuple[str, Any] | str] = [("html", name_html)]
+        values: list[Any] = [org.name, org.code]
+        for code in codes:
+            f = figures[code].get(org.id)
+            if f is None:
+                cells.append(("html", '–<span class="nhsuk-u-visually-hidden"> (not in this period)</span>'))
+                values += [None, None]
+                continue
+            cells.append(("html", _rate_cell(f.completeness, f.timeliness)))
+            values += [f.completeness, f.timeliness]
+        table.add(cells, values)
+    return table
+
+
+def _rate_cell(completeness: float | None, timeliness: float | None) -> str:
+    """ "92 / 81": the percentages without their signs, to keep eight periods within the page;
+    a screen reader hears "92% received / 81% on time"."""
+    hidden = '<span class="nhsuk-u-visually-hidden">{}</span>'
+    received, on_time = pct(completeness), pct(timeliness)
+    return (
+        f"{escape(received.removesuffix('%'))}{hidden.format('% received') if received.endswith('%') else ''} / "
+        f"{escape(on_time.removesuffix('%'))}{hidden.format('% on time') if on_time.endswith('%') else ''}"
+    )
+
+
+# --- Finding a CCG among many ---------------------------------------------------------------------
+
+PAGE_SIZE = 25
+
+
+def furthest_behind(rows: list[OrgRow], period_code: str, base: str, limit: int = 10) -> TableView:
+    """The CCGs with the lowest maturity index in the period, worst first, with their region
+    (CCGs without a score yet are left out: they are listed with all CCGs)."""
+    scored = sorted((r for r in rows if r.agg.maturity is not None), key=lambda r: (r.agg.maturity, r.name))
+    table = TableView(
+        "behind",
+        f"The {min(limit, len(scored))} CCGs furthest behind (lowest maturity first)",
+        [
+            Column("name", "CCG"),
+            Column("parent", "Region"),
+            Column("maturity", "Maturity (0-100)", numeric=True),
+            Column("completeness", "Returns received", numeric=True),
+        ],
+        csv_href=query(base, period=period_code, format="csv", table="behind"),
+        empty="No CCG has a score for this period yet.",
+    )
+    for r in scored[:limit]:
+        table.add(
+            [("html", link(r.href, r.name)), r.parent, score(r.agg.maturity), pct(r.agg.completeness)],
+            [f"{r.name} ({r.code})", r.parent, r.agg.maturity, r.agg.completeness],
+        )
+    return table
+
+
+def find_orgs(rows: list[OrgRow], q: str) -> list[OrgRow]:
+    """The organisations whose name contains the words searched for, or whose code starts with them."""
+    needle = " ".join(q.split()).casefold()
+    if not needle:
+        return rows
+    return [r for r in rows if needle in r.name.casefold() or r.code.casefold().startswith(needle)]
+
+
+def page_number(text: str, pages: int) -> int:
+    """The page asked for, kept between 1 and the last page."""
+    return min(max(int(text), 1), max(pages, 1)) if text.isdigit() else 1
+
+
+def pages_of(count: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-count // size))
+
+
+def one_page(table: TableView, page: int, size: int = PAGE_SIZE) -> TableView:
+    """The table's rows of one page; its CSV keeps every row."""
+    return replace(table, rows=table.rows[(page - 1) * size : page * size])
+
+
+def pagination(base: str, page: int, pages: int, params: dict[str, str]) -> dict[str, Any]:
+    """The previous and next links of the NHS pagination component, keeping the other choices."""
+    result: dict[str, Any] = {}
+    if page > 1:
+        result["previousUrl"] = query(base, **params, page=page - 1)
+        result["previousPage"] = f"Page {page - 1} of {pages}"
+    if page < pages:
+        result["nextUrl"] = query(base, **params, page=page + 1)
+        result["nextPage"] = f"Page {page + 1} of {pages}"
+    return result

@@ -73,13 +73,26 @@ async def dashboards(request: Request[Any, Any, Any]) -> Redirect:
 async def england(
     request: Request[Any, Any, Any],
     period: Period = None,
-    sort: Short = "maturity",
-    dir: Short = "asc",
     format: Short = "",
     table: Short = "",
 ) -> Template | Response[str]:
-    context = await _page(pages.england, request.user, period, _today(request), sort, dir)
+    context = await _page(pages.england, request.user, period, _today(request))
     return _render("maturity/england.html", context, format, table, "england")
+
+
+@get("/dashboards/england/ccgs", opt=roles(Role.NATIONAL, Role.ADMIN), name="dashboard_england_ccgs")
+async def england_ccgs(
+    request: Request[Any, Any, Any],
+    period: Period = None,
+    sort: Short = "maturity",
+    dir: Short = "asc",
+    q: Search = "",
+    page: Short = "",
+    format: Short = "",
+    table: Short = "",
+) -> Template | Response[str]:
+    context = await _page(pages.england_ccgs, request.user, period, _today(request), sort, dir, q, page)
+    return _render("maturity/england_ccgs.html", context, format, table, "england-ccgs")
 
 
 @get("/dashboards/regions/{code:str}", opt=roles(Role.REGION, Role.NATIONAL, Role.ADMIN), name="dashboard_region")
@@ -138,4 +151,4 @@ async def indicator(
     return _render("maturity/indicator.html", context, format, table, f"indicator-{code.upper()}")
 
 
-ROUTES: list[Any] = [dashboards, england, region, ccg, practice, indicator]
+ROUTES: list[Any] = [dashboards, england, england_ccgs, region, ccg, practice, indicator]

@@ -50,6 +50,7 @@ class TableView:
     csv_rows: list[list[Any]] = field(default_factory=list)
     csv_href: str = ""
     empty: str = "Nothing to show."
+    csv_columns: Sequence[str] | None = None  # the CSV's own headings, when its columns differ from the page's
 
     def add(self, cells: Sequence[tuple[str, Any] | str], values: Sequence[Any]) -> None:
         """cells: text, or (kind, content) with kind "html" for markup built from escaped parts."""
@@ -80,7 +81,7 @@ class TableView:
     def csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([c.label for c in self.columns])
+        writer.writerow(list(self.csv_columns) if self.csv_columns is not None else [c.label for c in self.columns])
         for row in self.csv_rows:
             writer.writerow([_csv_safe(v) for v in row])
         return buffer.getvalue()
