@@ -122,9 +122,9 @@ async def test_journey_2_ccg_lead_reviews_returns_and_reads_the_workbook(page):
     await page.get_by_role("link", name="Review", exact=True).first.click()
     await page.get_by_role("link", name="See every practice's returns by period").click()
 
-    # Then the late practice stands out: nothing for last quarter
+    # Then the late practice stands out: last quarter, now locked, is missed
     grid_row = page.locator("tr", has_text="Queens Park")
-    assert "Not started" in await grid_row.inner_text()
+    assert "Missed" in await grid_row.inner_text()
     await screenshot(page, "journey-2-grid")
 
     # When they return Queens Park's return with a reason
