@@ -5,15 +5,14 @@ second chase the same day adds nothing. The new pages are checked with axe (WCAG
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import expect
 
-from tests.a11y.test_axe import _axe, _horizontal_overflow
-from tests.fixtures_server import browser_sign_in, offline
+from tests.fixtures_server import browser_sign_in
+from tests.weekly.browser import accessibility_problems
 from tests.weekly.chase_world import chase_world
 from tracker.audit import service as audit
 from tracker.tables import OutboxEmail
@@ -22,34 +21,6 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/chase-shots")
 CHASED = ["A81001", "A81003", "A81004"]
-
-
-@pytest.fixture
-async def axe_page(browser: Any, live_server: str, clean_db: Any) -> AsyncIterator[Any]:
-    # axe is injected as a script: the page's own CSP (nonce-only scripts) would refuse it.
-    context = await offline(
-        await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    )
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
-
-
-async def accessibility_problems(page: Any) -> list[str]:
-    problems = [f"[1280px] {p}" for p in await _axe(page)]
-    await page.set_viewport_size({"width": 320, "height": 800})
-    await page.wait_for_timeout(600)
-    if (overflow := await _horizontal_overflow(page)) > 1:
-        problems.append(f"[320px] the page scrolls sideways by {overflow}px")
-    problems += [f"[320px] {p}" for p in await _axe(page)]
-    await page.set_viewport_size({"width": 1280, "height": 900})
-    style = await page.add_style_tag(content="html { font-size: 200% !important; }")
-    await page.wait_for_timeout(300)
-    if (overflow := await _horizontal_overflow(page)) > 1:
-        problems.append(f"[200% text] the page scrolls sideways by {overflow}px")
-    await style.evaluate("s => s.remove()")
-    return problems
 
 
 async def shoot(page: Any, name: str) -> None:
@@ -80,7 +51,7 @@ async def test_a_ccg_lead_chases_three_practices_once_a_day(axe_page: Any) -> No
     await expect(rows).to_have_count(4)
     await expect(page.locator("#practice-A81002")).to_have_count(0)
     await shoot(page, "grid-outstanding")
-    assert await accessibility_problems(page) == []
+    assert await accessibility_problems(page, zoomed_text=True) == []
 
     # When they tick three practices and preview the reminders
     for code in CHASED:
@@ -94,7 +65,7 @@ async def test_a_ccg_lead_chases_three_practices_once_a_day(axe_page: Any) -> No
     await expect(page.locator("#email-A81003 .tracker-email")).to_contain_text("You have not started this return yet.")
     await expect(page.locator(".tracker-email")).to_have_count(3)
     await shoot(page, "chase-preview")
-    assert await accessibility_problems(page) == []
+    assert await accessibility_problems(page, zoomed_text=True) == []
 
     # When they send them
     await page.get_by_role("button", name="Send 3 reminders").click()
@@ -102,7 +73,7 @@ async def test_a_ccg_lead_chases_three_practices_once_a_day(axe_page: Any) -> No
     # Then three reminders are queued, one for each practice, and the chase is audited
     await expect(page.get_by_role("heading", level=1)).to_have_text("3 reminders sent")
     await shoot(page, "chase-sent")
-    assert await accessibility_problems(page) == []
+    assert await accessibility_problems(page, zoomed_text=True) == []
     queued = await outbox()
     assert sorted(codes[r["practice"]] for r in queued) == CHASED
     assert {r["kind"] for r in queued} == {"chase_reminder"}

@@ -4,11 +4,7 @@ received exactly once by a real SMTP server (aiosmtpd on loopback)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Iterator
-
-import pytest
 
 from tests.conftest import post_form, sign_in
 from tests.factories import make_org_tree
@@ -21,21 +17,6 @@ from tracker.tables import OutboxEmail, PracticeReturn
 
 FORM = f"/practices/A81001/returns/{OPEN_URL}"
 AT = dt.datetime(2018, 4, 20, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def mail_settings(clean_db: Settings, smtp: SmtpServer) -> Settings:
-    return dataclasses.replace(clean_db, smtp_url=smtp.url)
 
 
 def _change(event: lifecycle.Event, reason: str = "") -> lifecycle.Change:

@@ -4,46 +4,22 @@ through are checked with axe (WCAG 2.2 AA) at 1280 px and 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import expect
 
-from tests.a11y.test_axe import _axe, _horizontal_overflow
 from tests.factories import make_org_tree
-from tests.fixtures_server import browser_sign_in, offline
+from tests.fixtures_server import browser_sign_in
 from tests.returns.factories import OPEN, complete_values, make_return, setup_catalogue
+from tests.weekly.browser import accessibility_problems
 from tracker.audit import service as audit
 from tracker.tables import PracticeReturn
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/weekly-shots")
-
-
-@pytest.fixture
-async def axe_page(browser: Any, live_server: str, clean_db: Any) -> AsyncIterator[Any]:
-    # axe is injected as a script: the page's own CSP (nonce-only scripts) would refuse it.
-    context = await offline(
-        await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    )
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
-
-
-async def accessibility_problems(page: Any) -> list[str]:
-    problems = [f"[1280px] {p}" for p in await _axe(page)]
-    await page.set_viewport_size({"width": 320, "height": 800})
-    await page.wait_for_timeout(600)
-    if (overflow := await _horizontal_overflow(page)) > 1:
-        problems.append(f"[320px] the page scrolls sideways by {overflow}px")
-    problems += [f"[320px] {p}" for p in await _axe(page)]
-    await page.set_viewport_size({"width": 1280, "height": 900})
-    return problems
 
 
 async def state_of(practice: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from tracker.periods import presenters, service
 from tracker.periods.calculations import PeriodDates, parse_financial_year, year_periods
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
+from tracker.web.wording import upper_first
 
 ADMIN = roles(Role.ADMIN)
 Query = Annotated[str, QueryParameter(required=False, max_length=40)]
@@ -44,7 +45,7 @@ def _read(
         try:
             start = parse_financial_year(kept["year"])
         except ValueError as exc:
-            errors.add("year", str(exc).replace(repr(kept["year"]), kept["year"]).capitalize())
+            errors.add("year", upper_first(str(exc).replace(repr(kept["year"]), kept["year"])))
     due = _days(kept["due_days"], settings.period_due_days, "due_days", "the days until a return is due", errors)
     lock = _days(kept["lock_days"], settings.period_lock_days, "lock_days", "the days until a period locks", errors)
     dates = [] if errors or start is None else year_periods(start, due, lock)
