@@ -147,29 +147,38 @@ async def counts() -> dict[str, Any]:
 # --- Organisations as they were ------------------------------------------------------------
 
 
+_NOW_COLUMNS = (
+    Practice.id,
+    Practice.ccg,
+    Practice.region,
+    Practice.open_date,
+    Practice.close_date,
+    Practice.status,
+    Practice.ods_as_at,
+)
+
+
+def _practices_now(rows: list[dict[str, Any]]) -> dict[int, PracticeNow]:
+    return {
+        r["id"]: PracticeNow(
+            r["id"], r["ccg"], r["region"], r["open_date"], r["close_date"], r["status"], r["ods_as_at"]
+        )
+        for r in rows
+    }
+
+
 async def history(practice_id: int | None = None) -> OrgHistory:
     """Every practice's memberships and every CCG's regions of the time (one practice's, when
     given), for the rules in `organisations.history`."""
     out = OrgHistory()
-    practices = Practice.select(
-        Practice.id,
-        Practice.ccg,
-        Practice.region,
-        Practice.open_date,
-        Practice.close_date,
-        Practice.status,
-        Practice.ods_as_at,
-    )
+    practices = Practice.select(*_NOW_COLUMNS)
     spans = PracticeMembership.select(
         PracticeMembership.practice, PracticeMembership.ccg, PracticeMembership.start_date, PracticeMembership.end_date
     ).order_by(PracticeMembership.start_date)
     if practice_id is not None:
         practices = practices.where(Practice.id == practice_id)
         spans = spans.where(PracticeMembership.practice == practice_id)
-    for r in await practices:
-        out.practices[r["id"]] = PracticeNow(
-            r["id"], r["ccg"], r["region"], r["open_date"], r["close_date"], r["status"], r["ods_as_at"]
-        )
+    out.practices.update(_practices_now(await practices))
     for r in await spans:
         out.spans.setdefault(r["practice"], []).append(Span(r["ccg"], r["start_date"], r["end_date"]))
     for r in await CcgRegion.select(CcgRegion.ccg, CcgRegion.region, CcgRegion.as_at).order_by(CcgRegion.as_at):
@@ -203,18 +212,7 @@ async def ods_notes(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     found = OrgHistory(latest_edition=await _latest_edition())
-    for r in await Practice.select(
-        Practice.id,
-        Practice.ccg,
-        Practice.region,
-        Practice.open_date,
-        Practice.close_date,
-        Practice.status,
-        Practice.ods_as_at,
-    ).where(Practice.id.is_in(sorted(ids))):
-        found.practices[r["id"]] = PracticeNow(
-            r["id"], r["ccg"], r["region"], r["open_date"], r["close_date"], r["status"], r["ods_as_at"]
-        )
+    found.practices.update(_practices_now(await Practice.select(*_NOW_COLUMNS).where(Practice.id.is_in(sorted(ids)))))
     notes = {i: standing_note(standing(found, i)) for i in found.practices}
     return {i: note for i, note in notes.items() if note}
 
