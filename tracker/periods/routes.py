@@ -108,7 +108,10 @@ async def periods_create(request: Request[Any, Any, Any]) -> Template | Redirect
             actor=user.email,
             entity_type="period",
             entity_id=",".join(created),
-            detail={"year": kept["year"], "due_days": dates[0].due_on.isoformat(), "periods": created},
+            detail={
+                "year": kept["year"],
+                "periods": {d.spec.code: {"due_on": d.due_on, "locks_on": d.locks_on} for d, new in result if new},
+            },
             ip=client_ip(request),
         )
     return Redirect(f"/admin/periods?done={len(created)}", status_code=303)
