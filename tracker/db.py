@@ -161,6 +161,17 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield txn
 
 
+async def serialise(name: str) -> None:
+    """Inside a write transaction: wait for any other transaction serialised under `name` to end.
+
+    On PostgreSQL two transactions that each replace the same rows (delete, then insert) would
+    otherwise interleave and the second insert would clash with the first's committed rows; a
+    transaction-scoped advisory lock queues them. SQLite's IMMEDIATE transactions already queue.
+    """
+    if not is_sqlite():
+        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", name)
+
+
 def is_sqlite() -> bool:
     return isinstance(engine(), SQLiteEngine)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -89,3 +90,15 @@ async def test_the_scheduler_has_a_job_that_scores_opened_periods(clean_db: Any,
     [job] = [j for j in JOBS if j.name == "score-periods"]
     await job.run(replace(settings, today=period["opens_on"]))
     assert await _expected_codes(period["id"]) == OPEN_PRACTICES
+
+
+async def test_two_scorings_at_once_queue_instead_of_clashing(clean_db: Any) -> None:
+    """The scheduler's scoring job and the schedules' own scoring can start in the same second;
+    on PostgreSQL their deletes and inserts interleaved and the second failed on a duplicate key."""
+    await world.build()
+    period = await periods.by_code(NEW)
+    assert period is not None
+    today = period["opens_on"]
+    await asyncio.gather(maturity.refresh_all(today), maturity.refresh_all(today), maturity.ensure_scored(today))
+    assert await _expected_codes(period["id"]) == OPEN_PRACTICES
+    assert not await maturity.ensure_scored(today)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from tests.factories import make_practice
@@ -78,10 +79,12 @@ async def test_sender_killed_mid_delivery_then_restarted_loses_nothing_and_dupli
 
 
 async def test_two_schedulers_started_by_mistake_still_send_everything_exactly_once(
-    mail_settings: Settings, smtp: SmtpServer, world: dict[str, Any]
+    mail_settings: Settings, smtp: SmtpServer, world: dict[str, Any], tmp_path: Path
 ) -> None:
     await _many_practices(world)
     env = server_env(mail_settings, free_port(), TRACKER_SMTP_URL=smtp.url)
+    # Logs go to files, not pipes: an unread pipe fills and stalls the process writing to it.
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
     processes = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -90,9 +93,9 @@ async def test_two_schedulers_started_by_mistake_still_send_everything_exactly_o
             "scheduler",
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=log.open("wb"),
         )
-        for _ in range(2)
+        for log in logs
     ]
     try:
         deadline = time.monotonic() + 120
@@ -114,7 +117,8 @@ async def test_two_schedulers_started_by_mistake_still_send_everything_exactly_o
             ):
                 break
         else:
-            raise AssertionError(f"the schedulers did not finish: {await outbox_service.counts_by_state()}")
+            printed = "\n".join(log.read_text(errors="replace")[-4000:] for log in logs)
+            raise AssertionError(f"the schedulers did not finish: {await outbox_service.counts_by_state()}\n{printed}")
     finally:
         for p in processes:
             p.terminate()

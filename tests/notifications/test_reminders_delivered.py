@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from tests.notifications.conftest import AS_AT, SmtpServer
 from tracker.notifications import service
 from tracker.notifications.delivery_service import deliver
@@ -197,6 +199,22 @@ async def test_the_schedule_tick_runs_each_due_time_once_and_catches_up_once(
     assert sum(1 for r in results if r.job == "ccg-status-report") == 1
     report = await service.schedule_by_name("ccg-status-report")
     assert report is not None and report["last_fire_at"] == dt.datetime(2018, 5, 7, 6, tzinfo=dt.UTC)
+
+
+async def test_a_tick_whose_scoring_fails_claims_nothing_and_the_next_tick_runs_everything(
+    mail_settings: Settings, smtp: SmtpServer, world: dict[str, Any]
+) -> None:
+    await service.ensure_default_schedules(mail_settings, AS_AT)
+
+    async def failing() -> None:
+        raise RuntimeError("scoring failed")
+
+    with pytest.raises(RuntimeError):
+        await service.run_due_schedules(mail_settings, AS_AT, before_first=failing)
+    # Nothing was left claimed-but-never-run: the next tick runs every due schedule.
+    results = await service.run_due_schedules(mail_settings, AS_AT + dt.timedelta(minutes=1))
+    assert not [r.job for r in results if r.skipped_reason]
+    assert "practice-reminders" in {r.job for r in results}
 
 
 async def test_a_claim_left_by_a_dead_scheduler_is_taken_over_after_it_goes_stale(clean_db: Settings) -> None:

@@ -64,6 +64,9 @@ ORG_COLUMNS = (
 )
 STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "computed_at")
 ENGLAND = 0
+# Every transaction that replaces score rows (a whole refresh, a practice's, a period's statistics)
+# queues under this name: two of them at once would each delete, then insert the same keys.
+SCORES_LOCK = "scores"
 
 
 class NoScores(Exception):
@@ -229,6 +232,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
         )
     org_rows = _org_rows([_facts_of(r) for r in score_rows], None, now)
     async with db.write_transaction():
+        await db.serialise(SCORES_LOCK)
         await db.engine().run_ddl("DELETE FROM practice_score")
         await db.engine().run_ddl("DELETE FROM indicator_stat")
         await db.engine().run_ddl("DELETE FROM org_score")
@@ -289,6 +293,7 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
     now = clock.now()
     rows = [r for r in _score_rows(practice_id, orgs, specs, scoring, values, returns, now, start) if r[1] not in new]
     async with db.write_transaction():
+        await db.serialise(SCORES_LOCK)
         old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
             PracticeScore.practice == practice_id
         )
@@ -512,6 +517,7 @@ async def ensure_indicator_stats() -> int:
         rows = await return_facts.approved_values(period.id)
         stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
+            await db.serialise(SCORES_LOCK)
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
             await db.bulk_insert("indicator_stat", STAT_COLUMNS, stats)
     return len(missing)

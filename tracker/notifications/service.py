@@ -250,10 +250,10 @@ async def run_due_schedules(
     settings: Settings, now: dt.datetime | None = None, before_first: Callable[[], Awaitable[Any]] | None = None
 ) -> list[RunResult]:
     """The scheduler's tick: run each enabled schedule whose latest scheduled time has not been run.
-    `before_first` runs once before the first one that is due (the scheduler scores the periods
-    then, so a report never reads a period that opened since the last scoring tick)."""
+    `before_first` runs once when any is due, before any is claimed (the scheduler scores the
+    periods then, so a report never reads a period that opened since the last scoring tick)."""
     clock, _ = _clock(settings, now)
-    results = []
+    due: list[tuple[dict[str, Any], dt.datetime]] = []
     for row in await schedules():
         if not row["enabled"]:
             continue
@@ -262,14 +262,16 @@ async def run_due_schedules(
         except calc.CronError:
             log.warning("schedule %s has an unreadable cron %r", row["name"], row["cron"])
             continue
-        if fire is None:
-            continue
+        if fire is not None:
+            due.append((row, fire))
+    # Before any claim: if it fails, no schedule is left claimed but never run, and the next tick retries.
+    if due and before_first is not None:
+        await before_first()
+    results = []
+    for row, fire in due:
         if not await claim(row["name"], fire.isoformat(), clock):
             results.append(RunResult(job=row["name"], dry_run=False, skipped_reason="another process is running it"))
             continue
-        if before_first is not None:
-            await before_first()
-            before_first = None
         result = await execute(settings, row["kind"], job=row["name"], now=now, fire_at=fire, trigger="schedule")
         await Schedule.update(
             {
