@@ -131,7 +131,21 @@ async def empty_all_tables() -> None:
                 conn.execute(f'DELETE FROM "{name}"')
             conn.execute("COMMIT")
     else:
-        await engine.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+        # One statement: DELETE of the few rows a test leaves, then every used sequence back to 1,
+        # as TRUNCATE ... RESTART IDENTITY would, but without TRUNCATE's new files for every table.
+        tables = ", ".join(f"'{n}'" for n in names)
+        await engine.run_ddl(
+            f"""DO $$
+            DECLARE t text; s record;
+            BEGIN
+              FOREACH t IN ARRAY ARRAY[{tables}] LOOP
+                EXECUTE format('DELETE FROM %I', t);
+              END LOOP;
+              FOR s IN SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL LOOP
+                PERFORM setval(format('%I.%I', s.schemaname, s.sequencename), 1, false);
+              END LOOP;
+            END $$"""
+        )
 
 
 @pytest.fixture

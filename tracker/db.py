@@ -7,9 +7,11 @@ explicitly (tests, CLI) without reading the environment at import.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -87,10 +89,52 @@ class ReusingSQLiteEngine(SQLiteEngine):
             await self._idle.pop().close()
 
 
+class ReusingPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, keeping a few idle connections open for queries run outside a
+    transaction when there is no pool (commands, tests), instead of connecting for every query:
+    a connection costs several milliseconds, the query itself a few hundredths of one.
+
+    asyncpg connections belong to the event loop that opened them, so the idle ones are kept per
+    loop. A connection goes back to the idle ones only when it holds no transaction; transactions
+    open their own connection as before.
+    """
+
+    IDLE_MAX = 4
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Piccolo's own set-up already runs a query (the server version) on a loop of its own that
+        # ends at once: its connection is closed, not kept.
+        self._idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]] = weakref.WeakKeyDictionary()
+        self._reuse = False
+        super().__init__(*args, **kwargs)
+        self._reuse = True
+
+    async def _run_in_new_connection(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        idle = self._idle.setdefault(asyncio.get_running_loop(), [])
+        conn = idle.pop() if idle else None
+        if conn is None or conn.is_closed():
+            conn = await self.get_new_connection()
+        reusable = False
+        try:
+            rows = await conn.fetch(query, *(args or []))
+            reusable = self._reuse and not conn.is_in_transaction()
+            return rows
+        finally:
+            if reusable and len(idle) < self.IDLE_MAX:
+                idle.append(conn)
+            else:
+                await conn.close()
+
+    async def close_idle(self) -> None:
+        idle = self._idle.pop(asyncio.get_running_loop(), [])
+        while idle:
+            await idle.pop().close()
+
+
 def build_engine(settings: Settings) -> Engine:
     if settings.uses_postgres:
         # A short connect timeout: a command or a probe says "unreachable" in seconds, not a minute.
-        engine_ = PostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS})
+        engine_ = ReusingPostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT_SECONDS})
         _POOL_SIZE[id(engine_)] = settings.database_pool_size
         return engine_
     # timeout is SQLite's busy timeout: writers queue for a lock instead of failing at once.
@@ -138,6 +182,8 @@ async def start(engine_: Engine) -> None:
 
 
 async def stop(engine_: Engine) -> None:
+    if isinstance(engine_, ReusingPostgresEngine):
+        await engine_.close_idle()
     if isinstance(engine_, PostgresEngine) and engine_.pool is not None:
         await engine_.close_connection_pool()
     elif isinstance(engine_, ReusingSQLiteEngine):
