@@ -8,6 +8,7 @@ its target, 0-100, averaged), and the page says so. Indicator values are approve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,6 @@ from tracker.funding.awards_service import award_indicators
 from tracker.funding.impact import AwardFacts, AwardImpact, PracticeFacts, analyse
 from tracker.funding.service import ccg_ids_in
 from tracker.indicators import service as indicators
-from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.organisations.service import PracticeToday
@@ -57,35 +57,41 @@ async def _scores(
     return out, source
 
 
-def _attainment(spec: IndicatorSpec, value: float) -> float | None:
-    """How far a value reaches its indicator's target, 0-100 (None without a target)."""
-    if spec.unit == "yesno":
-        return value * 100.0
-    if spec.target_value is None or spec.target_value <= 0:
-        return None
-    return 100.0 if value >= spec.target_value else value * 100.0 / spec.target_value
-
-
 async def _estimates(period_ids: list[int], practice_ids: list[int] | None) -> list[tuple[int, int, float]]:
-    """(practice, period, mean attainment of its percent and yes/no indicators) from approved values."""
+    """(practice, period, mean attainment of its percent and yes/no indicators' targets, 0-100)
+    from approved values."""
+    targets = {
+        i: (spec.unit == "yesno", spec.target_value)
+        for i, spec in (await indicators.by_id()).items()
+        if spec.unit in ("yesno", "percent")
+    }
+    totals: dict[tuple[int, int], list[float]] = {}  # running sum and count: the values are never all held
+
+    def add(rows: Iterable[tuple[int, int, int, float | None]]) -> None:
+        for practice, period, indicator, value in rows:
+            target = targets.get(indicator)
+            if target is None or value is None:
+                continue
+            yes_no, goal = target
+            if yes_no:
+                reached = value * 100.0
+            elif goal is None or goal <= 0:
+                continue
+            else:
+                reached = 100.0 if value >= goal else value * 100.0 / goal
+            total = totals.get((practice, period))
+            if total is None:
+                totals[(practice, period)] = [reached, 1]
+            else:
+                total[0] += reached
+                total[1] += 1
+
     if practice_ids is None:
-        values = [
-            (practice, period, indicator, value)
-            for period in period_ids
-            for practice, indicator, value in await return_facts.approved_values(period)
-        ]
+        for period in period_ids:  # nationally, a period at a time through the bulk reader
+            add((practice, period, i, value) for practice, i, value in await return_facts.approved_values(period))
     else:
-        values = await return_facts.approved_values_of_many(practice_ids)
-    specs = await indicators.by_id()
-    found: dict[tuple[int, int], list[float]] = {}
-    for practice, period, indicator, value in values:
-        spec = specs.get(indicator)
-        if value is None or spec is None or spec.unit not in ("yesno", "percent"):
-            continue
-        reached = _attainment(spec, value)
-        if reached is not None:
-            found.setdefault((practice, period), []).append(reached)
-    return [(practice, period, sum(v) / len(v)) for (practice, period), v in found.items()]
+        add(await return_facts.approved_values_of_many(practice_ids))
+    return [(practice, period, total / n) for (practice, period), (total, n) in totals.items()]
 
 
 async def load(
