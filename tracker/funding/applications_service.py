@@ -9,7 +9,9 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.funding.calculations import FundingError, TransitionRequest, transition_awards
 from tracker.funding.service import Actor, audit_change, stream_by_code, utcnow, valid_year
-from tracker.tables import CapitalBid, Indicator, TransitionApplication
+from tracker.indicators import service as indicators_service
+from tracker.organisations import service as organisations
+from tracker.tables import CapitalBid, TransitionApplication
 
 # --- Transition fund ----------------------------------------------------------------------------
 
@@ -70,21 +72,32 @@ async def apply_for_transition(
     return int(created[0]["id"])
 
 
+async def _with_ccgs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows naming a CCG by `ccg_id`, with its code and name added."""
+    _, ccgs = await organisations.org_names()
+    for r in rows:
+        r["ccg_code"], r["ccg_name"] = ccgs[r["ccg_id"]]["code"], ccgs[r["ccg_id"]]["name"]
+    return rows
+
+
 async def transition_applications(financial_year: str | None = None, ccg_id: int | None = None) -> list[dict[str, Any]]:
     rows = await db.fetch(
         """
         SELECT t.id, t.financial_year, t.committed_costs_pence, t.fair_share_pence, t.requested_pence,
-               t.awarded_pence, t.state, c.code AS ccg_code, c.name AS ccg_name, c.id AS ccg_id, s.code AS stream_code
-        FROM transition_application t JOIN ccg c ON c.id = t.ccg JOIN funding_stream s ON s.id = t.stream
-        ORDER BY t.financial_year, c.code
+               t.awarded_pence, t.state, t.ccg AS ccg_id, s.code AS stream_code
+        FROM transition_application t JOIN funding_stream s ON s.id = t.stream
+        ORDER BY t.financial_year, t.id
         """
     )
-    return [
-        r
-        for r in rows
-        if (financial_year is None or r["financial_year"] == financial_year)
-        and (ccg_id is None or r["ccg_id"] == ccg_id)
-    ]
+    return sorted(
+        (
+            r
+            for r in await _with_ccgs(rows)
+            if (financial_year is None or r["financial_year"] == financial_year)
+            and (ccg_id is None or r["ccg_id"] == ccg_id)
+        ),
+        key=lambda r: (r["financial_year"], r["ccg_code"]),
+    )
 
 
 async def plan_transition_awards(
@@ -140,7 +153,7 @@ async def award_transition(
 
 
 async def _check_indicators(codes: list[str]) -> list[str]:
-    known = {r["code"] for r in await Indicator.select(Indicator.code)}
+    known = await indicators_service.indicator_ids()
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise FundingError("Unknown indicator: " + ", ".join(unknown))
@@ -218,9 +231,11 @@ async def bids(ccg_id: int | None = None) -> list[dict[str, Any]]:
     rows = await db.fetch(
         """
         SELECT b.id, b.financial_year, b.title, b.purpose, b.indicator_codes, b.amount_pence, b.approved_pence,
-               b.state, c.code AS ccg_code, c.name AS ccg_name, c.id AS ccg_id, s.name AS stream_name
-        FROM capital_bid b JOIN ccg c ON c.id = b.ccg JOIN funding_stream s ON s.id = b.stream
-        ORDER BY b.financial_year, c.code, b.id
+               b.state, b.ccg AS ccg_id, s.name AS stream_name
+        FROM capital_bid b JOIN funding_stream s ON s.id = b.stream
         """
     )
-    return [r for r in rows if ccg_id is None or r["ccg_id"] == ccg_id]
+    return sorted(
+        (r for r in await _with_ccgs(rows) if ccg_id is None or r["ccg_id"] == ccg_id),
+        key=lambda r: (r["financial_year"], r["ccg_code"], r["id"]),
+    )

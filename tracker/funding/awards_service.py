@@ -10,9 +10,12 @@ from typing import Any
 from tracker import db
 from tracker.audit import service as audit
 from tracker.funding.calculations import FundingError, parse_pounds
-from tracker.funding.service import Actor, utcnow
+from tracker.funding.service import Actor, ccg_ids_in, utcnow
 from tracker.funding.xlsx import UploadRow, parse_date, split_codes
-from tracker.tables import FundingStream, Indicator, Practice, PracticeAward
+from tracker.indicators import service as indicators_service
+from tracker.organisations import service as organisations
+from tracker.organisations.service import PracticeToday
+from tracker.tables import FundingStream, PracticeAward
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,10 @@ class Validation:
     errors: list[RowError] = field(default_factory=list)
 
 
-async def _lookups(ccg_id: int) -> tuple[dict[str, dict[str, Any]], dict[str, int], dict[str, int]]:
-    practices = {
-        r["ods_code"]: r
-        for r in await Practice.select(Practice.id, Practice.ods_code, Practice.ccg, Practice.status).where(
-            Practice.ccg == ccg_id
-        )
-    }
+async def _lookups(ccg_id: int) -> tuple[dict[str, PracticeToday], dict[str, int], dict[str, int]]:
+    practices = {p.ods_code: p for p in await organisations.practices_today(ccg_id)}
     streams = {r["code"]: r["id"] for r in await FundingStream.select(FundingStream.id, FundingStream.code)}
-    indicators = {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
-    return practices, streams, indicators
+    return practices, streams, await indicators_service.indicator_ids()
 
 
 async def validate(rows: list[UploadRow], ccg_id: int, today: dt.date) -> Validation:
@@ -95,7 +92,7 @@ async def validate(rows: list[UploadRow], ccg_id: int, today: dt.date) -> Valida
         assert practice is not None and award_date is not None
         out.awards.append(
             AwardInput(
-                practice_id=practice["id"],
+                practice_id=practice.id,
                 practice_code=code,
                 award_date=award_date,
                 amount_pence=amount,
@@ -182,48 +179,55 @@ async def awards(
     tail = f"LIMIT {int(limit)}" if limit else ""
     rows = await db.fetch(
         f"""
-        SELECT a.id, a.award_date, a.amount_pence, a.purpose, a.upload_ref, a.practice AS practice_id,
-               p.ods_code, p.name AS practice_name, c.code AS ccg_code, c.name AS ccg_name,
+        SELECT a.id, a.award_date, a.amount_pence, a.purpose, a.upload_ref, a.practice AS practice_id, a.ccg,
                s.code AS stream_code, s.name AS stream_name
-        FROM practice_award a JOIN practice p ON p.id = a.practice JOIN ccg c ON c.id = a.ccg
-             JOIN funding_stream s ON s.id = a.stream
+        FROM practice_award a JOIN funding_stream s ON s.id = a.stream
         {where}
         ORDER BY a.award_date DESC, a.id DESC {tail}
         """,  # noqa: S608 (filters are constants with bound values)
         *args,
     )
     links = await award_indicators([r["id"] for r in rows])
+    names = await organisations.practice_names({r["practice_id"] for r in rows})
+    _, ccgs = await organisations.org_names()
     for r in rows:
+        practice, ccg = names[r["practice_id"]], ccgs[r.pop("ccg")]
+        r["ods_code"], r["practice_name"] = practice.ods_code, practice.name
+        r["ccg_code"], r["ccg_name"] = ccg["code"], ccg["name"]
         r["indicators"] = links.get(r["id"], [])
     return rows
 
 
 async def award_indicators(award_ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
+    """The codes of the indicators each award was meant to move, in the catalogue's order."""
+    links: dict[int, list[int]] = {}
     for start in range(0, len(award_ids), 500):
         chunk = award_ids[start : start + 500]
-        if not chunk:
-            continue
         marks = ", ".join("{}" for _ in chunk)
         for r in await db.fetch(
-            f"""
-            SELECT ai.award, i.code FROM practice_award_indicator ai JOIN indicator i ON i.id = ai.indicator
-            WHERE ai.award IN ({marks}) ORDER BY i.sort_order
-            """,  # noqa: S608 (placeholders only)
+            f"SELECT award, indicator FROM practice_award_indicator WHERE award IN ({marks}) ORDER BY id",  # noqa: S608 (placeholders only)
             *chunk,
         ):
-            out.setdefault(r["award"], []).append(r["code"])
-    return out
+            links.setdefault(r["award"], []).append(r["indicator"])
+    if not links:
+        return {}
+    specs = await indicators_service.by_id()
+    return {
+        award: [specs[i].code for i in sorted(ids, key=lambda i: specs[i].sort_order)] for award, ids in links.items()
+    }
 
 
 async def total_awarded(region_id: int | None = None) -> dict[str, int]:
     """Pence awarded to practices and how many practices, nationally or in one region."""
-    where, args = ("WHERE c.region = {}", (region_id,)) if region_id is not None else ("", ())
+    where, args = "", []
+    if region_id is not None:
+        args = await ccg_ids_in(region_id) or [0]  # no CCG in the region: nothing awarded
+        where = "WHERE a.ccg IN (" + ", ".join("{}" for _ in args) + ")"
     rows = await db.fetch(
         f"""
         SELECT COALESCE(SUM(a.amount_pence), 0) AS pence, COUNT(DISTINCT a.practice) AS practices
-        FROM practice_award a JOIN ccg c ON c.id = a.ccg {where}
-        """,  # noqa: S608 (the filter is a constant with a bound value)
+        FROM practice_award a {where}
+        """,  # noqa: S608 (placeholders only)
         *args,
     )
     return {"pence": int(rows[0]["pence"] or 0), "practices": int(rows[0]["practices"] or 0)}

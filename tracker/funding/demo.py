@@ -21,6 +21,9 @@ from tracker.funding.awards_service import AwardInput
 from tracker.funding.calculations import ReallocationPolicy
 from tracker.funding.service import Actor
 from tracker.funding.streams import ensure_standard_streams
+from tracker.indicators import service as indicators
+from tracker.organisations import listsize_import_service as list_sizes
+from tracker.organisations import service as organisations
 
 POUND = 100
 ACTOR = Actor(label="demo")
@@ -55,7 +58,8 @@ def _rng(seed: int, *parts: object) -> random.Random:
 async def seed(today: dt.date, seed: int) -> None:
     await ensure_standard_streams(ACTOR)
     await _historic_snapshots(seed)
-    ccgs = {r["code"]: r for r in await db.fetch("SELECT id, code, name FROM ccg ORDER BY code")}
+    _, by_id = await organisations.org_names()
+    ccgs = {r["code"]: r for r in sorted(by_id.values(), key=lambda r: r["code"])}
     # Fair shares: 2014/15 and 2015/16, each on its April snapshot, about £140m a year.
     for (snapshot, _), year in zip(SNAPSHOTS, ("2014/15", "2015/16"), strict=True):
         plan = await service.plan_allocation(
@@ -79,29 +83,29 @@ async def seed(today: dt.date, seed: int) -> None:
 
 
 async def _historic_snapshots(seed: int) -> None:
-    existing = {str(r["snapshot_date"])[:10] for r in await db.fetch("SELECT DISTINCT snapshot_date FROM list_size")}
-    latest = await db.fetch(
-        """
-        SELECT l.practice, l.patients, p.ods_code, p.open_date, COALESCE(c.code, '') AS ccg_code
-        FROM list_size l JOIN practice p ON p.id = l.practice LEFT JOIN ccg c ON c.id = p.ccg
-        WHERE l.snapshot_date = (SELECT MAX(snapshot_date) FROM list_size)
-        """
-    )
-    total = sum(int(r["patients"]) for r in latest) or 1
+    history = await organisations.list_size_history()
+    existing = {day for snapshots in history.values() for day, _ in snapshots}
+    if not existing:
+        return
+    newest = max(existing)
+    sizes = {practice: n for practice, snapshots in history.items() for day, n in snapshots if day == newest}
+    _, ccgs = await organisations.org_names()
+    practices = {p.id: p for p in await organisations.practices_today() if p.id in sizes}
+    total = sum(sizes.values()) or 1
     for snapshot, national in SNAPSHOTS:
-        if snapshot.isoformat() in existing:
+        if snapshot in existing:
             continue
         rows = []
-        for r in latest:
-            opened = r["open_date"]
-            if opened is not None and str(opened)[:10] > snapshot.isoformat():
+        for practice_id, patients in sizes.items():
+            p = practices[practice_id]
+            if p.open_date is not None and p.open_date > snapshot:
                 continue
-            drift = _rng(seed, "list", r["ods_code"], snapshot.year).uniform(-0.04, 0.04)
-            rows.append(
-                (r["practice"], snapshot, round(int(r["patients"]) * national / total * (1 + drift)), r["ccg_code"])
-            )
+            drift = _rng(seed, "list", p.ods_code, snapshot.year).uniform(-0.04, 0.04)
+            ccg_code = ccgs[p.ccg_id]["code"] if p.ccg_id in ccgs else ""
+            size = round(patients * national / total * (1 + drift))
+            rows.append((practice_id, list_sizes.PublishedSize(p.ods_code, ccg_code, size)))
         async with db.write_transaction():
-            await db.bulk_insert("list_size", ("practice", "snapshot_date", "patients", "ccg_code"), rows)
+            await list_sizes.store_list_sizes(snapshot, rows, list_sizes.ChangeSummary("demo list sizes"))
 
 
 async def _transition(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
@@ -195,29 +199,26 @@ async def _forecasts_and_reallocation(ccgs: dict[str, dict[str, Any]], seed: int
 
 
 async def _awards(today: dt.date, seed: int) -> None:
-    practices = await db.fetch(
-        """
-        SELECT p.id, p.ods_code, p.ccg, p.open_date FROM practice p
-        WHERE p.status = 'A' AND p.ccg IS NOT NULL ORDER BY p.ods_code
-        """
-    )
+    practices = sorted((p for p in await organisations.practices_today() if p.status == "A"), key=lambda p: p.ods_code)
     streams = await service.stream_codes()
-    indicator_ids = {r["code"]: r["id"] for r in await db.fetch("SELECT id, code FROM indicator")}
+    indicator_ids = await indicators.indicator_ids()
     by_ccg: dict[int, list[AwardInput]] = {}
     start = dt.date(2014, 7, 1)
     for p in practices:
-        rng = _rng(seed, "award", p["ods_code"])
-        if p["ods_code"] != "A81001" and rng.random() > 0.18:
+        if p.ccg_id is None:
+            continue
+        rng = _rng(seed, "award", p.ods_code)
+        if p.ods_code != "A81001" and rng.random() > 0.18:
             continue
         for _ in range(1 if rng.random() < 0.75 else 2):
             purpose, codes, stream, low, high = PURPOSES[rng.randrange(len(PURPOSES))]
             award_date = start + dt.timedelta(days=rng.randrange(0, 640))
-            if award_date > today or (p["open_date"] is not None and str(p["open_date"])[:10] > award_date.isoformat()):
+            if award_date > today or (p.open_date is not None and p.open_date > award_date):
                 continue
-            by_ccg.setdefault(p["ccg"], []).append(
+            by_ccg.setdefault(p.ccg_id, []).append(
                 AwardInput(
-                    practice_id=p["id"],
-                    practice_code=p["ods_code"],
+                    practice_id=p.id,
+                    practice_code=p.ods_code,
                     award_date=award_date,
                     amount_pence=rng.randrange(low, high) * POUND,
                     stream_id=streams[stream],

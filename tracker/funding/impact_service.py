@@ -8,12 +8,20 @@ its target, 0-100, averaged), and the page says so. Indicator values are approve
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from tracker import db
 from tracker.funding.awards_service import award_indicators
 from tracker.funding.impact import AwardFacts, AwardImpact, PracticeFacts, analyse
+from tracker.funding.service import ccg_ids_in
+from tracker.indicators import service as indicators
+from tracker.maturity import service as maturity
+from tracker.organisations import service as organisations
+from tracker.organisations.service import PracticeToday
+from tracker.periods import service as periods_service
+from tracker.returns import facts_service as return_facts
 
 
 @dataclass
@@ -23,56 +31,67 @@ class ImpactData:
     source: str  # "scores" | "estimated" | "none"
     ccg_names: dict[str, str]
     stream_names: dict[str, str]
-    practices: dict[int, dict[str, Any]]
+    practices: dict[int, PracticeToday]
 
 
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-_IN_REGIONS = """practice IN (SELECT p.id FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
-                   WHERE COALESCE(c.region, p.region) IN ({marks}))"""
-
-
 async def _scores(
-    period_index: dict[int, int], region_ids: list[int] | None = None
+    period_index: dict[int, int], practice_ids: list[int] | None
 ) -> tuple[dict[int, dict[int, float]], str]:
-    """Maturity by practice and period index; only the given regions' practices when named
-    (a comparison group never reaches beyond the funded practice's region)."""
-    where, args = "", []
-    if region_ids is not None:
-        where = " AND " + _IN_REGIONS.format(marks=", ".join("{}" for _ in region_ids or [0]))
-        args = list(region_ids or [0])
-    rows = await db.fetch(
-        "SELECT practice, period, maturity FROM practice_score WHERE maturity IS NOT NULL" + where,  # noqa: S608
-        *args,
-    )
+    """Maturity by practice and period index; only the given practices' when named (a comparison
+    group never reaches beyond the funded practice's region)."""
+    rows = await maturity.maturities(practice_ids)
     source = "scores"
     if not rows:
         source = "estimated"
-        rows = await db.fetch(
-            f"""
-            SELECT pr.practice, pr.period,
-                   AVG(CASE WHEN i.unit = 'yesno' THEN rv.value * 100.0
-                            WHEN i.target_value IS NULL OR i.target_value <= 0 THEN NULL
-                            WHEN rv.value >= i.target_value THEN 100.0
-                            ELSE rv.value * 100.0 / i.target_value END) AS maturity
-            FROM return_value rv JOIN practice_return pr ON pr.id = rv.practice_return
-                 JOIN indicator i ON i.id = rv.indicator
-            WHERE pr.state = 'approved' AND rv.value IS NOT NULL AND i.unit IN ('yesno', 'percent')
-            {where.replace("practice IN", "pr.practice IN")}
-            GROUP BY pr.practice, pr.period
-            """,  # noqa: S608 (placeholders only)
-            *args,
-        )
+        rows = await _estimates(list(period_index), practice_ids)
     out: dict[int, dict[int, float]] = {}
-    for r in rows:
-        if r["maturity"] is None or r["period"] not in period_index:
-            continue
-        out.setdefault(r["practice"], {})[period_index[r["period"]]] = float(r["maturity"])
+    for practice, period, value in rows:
+        if period in period_index:
+            out.setdefault(practice, {})[period_index[period]] = float(value)
     if not out:
         source = "none"
     return out, source
+
+
+async def _estimates(period_ids: list[int], practice_ids: list[int] | None) -> list[tuple[int, int, float]]:
+    """(practice, period, mean attainment of its percent and yes/no indicators' targets, 0-100)
+    from approved values."""
+    targets = {
+        i: (spec.unit == "yesno", spec.target_value)
+        for i, spec in (await indicators.by_id()).items()
+        if spec.unit in ("yesno", "percent")
+    }
+    totals: dict[tuple[int, int], list[float]] = {}  # running sum and count: the values are never all held
+
+    def add(rows: Iterable[tuple[int, int, int, float | None]]) -> None:
+        for practice, period, indicator, value in rows:
+            target = targets.get(indicator)
+            if target is None or value is None:
+                continue
+            yes_no, goal = target
+            if yes_no:
+                reached = value * 100.0
+            elif goal is None or goal <= 0:
+                continue
+            else:
+                reached = 100.0 if value >= goal else value * 100.0 / goal
+            total = totals.get((practice, period))
+            if total is None:
+                totals[(practice, period)] = [reached, 1]
+            else:
+                total[0] += reached
+                total[1] += 1
+
+    if practice_ids is None:
+        for period in period_ids:  # nationally, a period at a time through the bulk reader
+            add((practice, period, i, value) for practice, i, value in await return_facts.approved_values(period))
+    else:
+        add(await return_facts.approved_values_of_many(practice_ids))
+    return [(practice, period, total / n) for (practice, period), (total, n) in totals.items()]
 
 
 async def load(
@@ -82,17 +101,19 @@ async def load(
     practice_id: int | None = None,
     stream_code: str | None = None,
 ) -> ImpactData:
-    periods = await db.fetch("SELECT id, code, end_date FROM period ORDER BY end_date")
+    periods = sorted(await periods_service.all_periods(), key=lambda p: _date(p["end_date"]))
     period_index = {p["id"]: i for i, p in enumerate(periods)}
     period_ends = [_date(p["end_date"]) for p in periods]
+    _, ccgs = await organisations.org_names()
     filters: list[str] = []
     args: list[Any] = []
     if ccg_id is not None:
         filters.append("a.ccg = {}")
         args.append(ccg_id)
     if region_id is not None:
-        filters.append("c.region = {}")
-        args.append(region_id)
+        in_region = await ccg_ids_in(region_id) or [0]  # no CCG in the region: no award
+        filters.append("a.ccg IN (" + ", ".join("{}" for _ in in_region) + ")")
+        args.extend(in_region)
     if practice_id is not None:
         filters.append("a.practice = {}")
         args.append(practice_id)
@@ -102,8 +123,8 @@ async def load(
     where = ("WHERE " + " AND ".join(filters)) if filters else ""
     award_rows = await db.fetch(
         f"""
-        SELECT a.id, a.practice, a.award_date, a.amount_pence, s.code AS stream, c.code AS ccg_code
-        FROM practice_award a JOIN funding_stream s ON s.id = a.stream JOIN ccg c ON c.id = a.ccg
+        SELECT a.id, a.practice, a.ccg, a.award_date, a.amount_pence, s.code AS stream
+        FROM practice_award a JOIN funding_stream s ON s.id = a.stream
         {where} ORDER BY a.award_date, a.id
         """,  # noqa: S608 (filters are constants with bound values)
         *args,
@@ -114,80 +135,58 @@ async def load(
             award_id=r["id"],
             practice_id=r["practice"],
             stream=r["stream"],
-            ccg_code=r["ccg_code"],
+            ccg_code=ccgs[r["ccg"]]["code"],
             award_date=_date(r["award_date"]),
             amount_pence=int(r["amount_pence"]),
             indicators=tuple(links.get(r["id"], [])),
         )
         for r in award_rows
     ]
-    regions = None
+    everyone = await organisations.practices_today()
+    in_scope = None
     if ccg_id is not None or region_id is not None or practice_id is not None:
-        ccg_region = {r["code"]: r["region"] for r in await db.fetch("SELECT code, region FROM ccg")}
-        regions = sorted({ccg_region[r["ccg_code"]] for r in award_rows if ccg_region.get(r["ccg_code"]) is not None})
-    scores, source = await _scores(period_index, regions)
-    practice_rows = await db.fetch(
-        """
-        SELECT p.id, p.ods_code, p.name, p.ccg, COALESCE(c.region, p.region) AS region,
-               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
-                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
-        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
-        WHERE p.status = 'A' OR EXISTS (SELECT 1 FROM practice_award a WHERE a.practice = p.id)
-        """
-    )
+        regions = {ccgs[r["ccg"]]["region"] for r in award_rows} - {None}
+        in_scope = [p.id for p in everyone if p.region_id in regions]
+    scores, source = await _scores(period_index, in_scope)
+    ever_funded = {r["practice"] for r in await db.fetch("SELECT DISTINCT practice FROM practice_award")}
+    chosen = [p for p in everyone if p.status == "A" or p.id in ever_funded]
     practices = {
-        r["id"]: PracticeFacts(r["id"], r["ccg"], r["region"], int(r["patients"] or 0), scores.get(r["id"], {}))
-        for r in practice_rows
+        p.id: PracticeFacts(p.id, p.ccg_id, p.region_id, int(p.patients or 0), scores.get(p.id, {})) for p in chosen
     }
-    values = await _indicator_values(awards, period_index)
+    values = await _indicator_values(awards, period_index, period_ends)
     funded = {a.practice_id for a in awards}
     impacts = analyse(awards, practices, period_ends, values)
-    ccg_names = {r["code"]: r["name"] or r["code"] for r in await db.fetch("SELECT code, name FROM ccg")}
     stream_names = {r["code"]: r["name"] for r in await db.fetch("SELECT code, name FROM funding_stream")}
     return ImpactData(
         impacts=impacts,
         period_codes=[p["code"] for p in periods],
         source=source,
-        ccg_names=ccg_names,
+        ccg_names={r["code"]: r["name"] or r["code"] for r in ccgs.values()},
         stream_names=stream_names,
-        practices={r["id"]: r for r in practice_rows if r["id"] in funded},
+        practices={p.id: p for p in chosen if p.id in funded},
     )
 
 
 async def _indicator_values(
-    awards: list[AwardFacts], period_index: dict[int, int]
+    awards: list[AwardFacts], period_index: dict[int, int], period_ends: list[dt.date]
 ) -> dict[tuple[int, str], dict[int, float]]:
     """For each award's linked indicators: the approved value in the last period that ended
-    before the award, and the latest one after it (a window function picks them in SQL, so
-    two rows per link come back rather than every period's values). `state || ''` keeps
-    SQLite's planner off the state index (every approved return) and on the awards."""
-    if not any(a.indicators for a in awards):
+    before the award, and the latest one after it (only the linked indicators' values are read)."""
+    ids = await indicators.indicator_ids()
+    pairs = {(a.practice_id, ids[code]) for a in awards for code in a.indicators if code in ids}
+    if not pairs:
         return {}
-    # A page about a few awards names them (the planner then starts from those awards).
-    chosen = sorted({a.award_id for a in awards}) if len(awards) <= 500 else []
-    only = ("AND a.id IN (" + ", ".join("{}" for _ in chosen) + ")") if chosen else ""
-    rows = await db.fetch(
-        f"""
-        SELECT x.award, x.period, x.code, x.value FROM (
-          SELECT a.id AS award, a.practice, pr.period, i.code, rv.value,
-                 ROW_NUMBER() OVER (
-                   PARTITION BY ai.id, CASE WHEN pe.end_date < a.award_date THEN 0 ELSE 1 END
-                   ORDER BY pe.end_date DESC) AS rn
-          FROM practice_award_indicator ai
-               JOIN practice_award a ON a.id = ai.award
-               JOIN indicator i ON i.id = ai.indicator
-               JOIN practice_return pr ON pr.practice = a.practice
-               JOIN period pe ON pe.id = pr.period
-               JOIN return_value rv ON rv.practice_return = pr.id AND rv.indicator = ai.indicator
-          WHERE pr.state || '' = 'approved' AND rv.value IS NOT NULL {only}
-        ) x WHERE x.rn = 1
-        """,  # noqa: S608 (placeholders only)
-        *chosen,
-    )
-    wanted = {(a.award_id, code) for a in awards for code in a.indicators}
+    history: dict[tuple[int, int], dict[int, float]] = {}
+    for practice, period, indicator, value in await return_facts.approved_values_for(pairs):
+        if period in period_index:
+            history.setdefault((practice, indicator), {})[period_index[period]] = float(value)
     out: dict[tuple[int, str], dict[int, float]] = {}
-    for r in rows:
-        key = (r["award"], r["code"])
-        if key in wanted and r["period"] in period_index:
-            out.setdefault(key, {})[period_index[r["period"]]] = float(r["value"])
+    for a in awards:
+        for code in a.indicators:
+            found = history.get((a.practice_id, ids.get(code, 0)), {})
+            before = [i for i in found if period_ends[i] < a.award_date]
+            after = [i for i in found if period_ends[i] >= a.award_date]
+            for index in (max(before, default=None), max(after, default=None)):
+                if index is not None:
+                    out.setdefault((a.award_id, code), {})[index] = found[index]
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.funding.impact import AwardImpact, Summary
+from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
 
 STATE_TAGS = {
@@ -356,16 +357,17 @@ def summary_rows(summaries: list[Summary], href: str = "") -> list[dict[str, Any
 
 
 def impact_rows(
-    impacts: list[AwardImpact], periods: list[str], practices: dict[int, dict[str, Any]], stream_names: dict[str, str]
+    impacts: list[AwardImpact], periods: list[str], practices: dict[int, PracticeToday], stream_names: dict[str, str]
 ) -> list[dict[str, Any]]:
     out = []
     for imp in impacts:
-        p = practices.get(imp.award.practice_id, {})
+        p = practices.get(imp.award.practice_id)
+        name, ods_code = (p.name, p.ods_code) if p else ("", "")
         out.append(
             {
                 "date": long_date(imp.award.award_date),
-                "practice": f"{str(p.get('name', '')).title()} ({p.get('ods_code', '')})",
-                "href": f"/funding/practices/{p.get('ods_code', '')}",
+                "practice": f"{name.title()} ({ods_code})",
+                "href": f"/funding/practices/{ods_code}",
                 "stream": stream_names.get(imp.award.stream, imp.award.stream),
                 "amount": pounds(imp.award.amount_pence),
                 "per_patient": per_patient(imp.per_patient_pence),

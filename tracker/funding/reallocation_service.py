@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.funding.calculations import CcgPosition, FundingError, ReallocationPolicy, reallocate
 from tracker.funding.service import Actor, audit_change, budgets, stream_by_code, utcnow, valid_year
+from tracker.organisations import service as organisations
 from tracker.tables import FundingForecast, ReallocationScenario
 
 # --- Forecasts ----------------------------------------------------------------------------------
@@ -114,7 +115,8 @@ async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[
             financial_year,
         )
     }
-    codes = {r["id"]: r["code"] for r in await db.fetch("SELECT id, code FROM ccg")}
+    _, ccgs = await organisations.org_names()
+    codes = {ccg_id: r["code"] for ccg_id, r in ccgs.items()}
     out = [
         CcgPosition(
             ccg_code=codes[b["ccg"]],
@@ -247,12 +249,17 @@ async def scenario_detail(scenario_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundException()
     row = rows[0]
-    row["adjustments"] = await db.fetch(
-        """
-        SELECT c.code AS ccg_code, c.name AS ccg_name, a.amount_pence, a.reason
-        FROM reallocation_adjustment a JOIN ccg c ON c.id = a.ccg
-        WHERE a.scenario = {} ORDER BY a.amount_pence, c.code
-        """,
-        scenario_id,
-    )
+    _, ccgs = await organisations.org_names()
+    adjustments = [
+        {
+            "ccg_code": ccgs[r["ccg"]]["code"],
+            "ccg_name": ccgs[r["ccg"]]["name"],
+            "amount_pence": r["amount_pence"],
+            "reason": r["reason"],
+        }
+        for r in await db.fetch(
+            "SELECT ccg, amount_pence, reason FROM reallocation_adjustment WHERE scenario = {}", scenario_id
+        )
+    ]
+    row["adjustments"] = sorted(adjustments, key=lambda a: (a["amount_pence"], a["ccg_code"]))
     return row

@@ -26,7 +26,8 @@ from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.funding.calculations import FundingError, age_band_weights, choose_snapshot, fair_share, snapshot_note
 from tracker.organisations import listsize_import_service
-from tracker.tables import AllocationLine, AllocationRun, Ccg, FundingStream
+from tracker.organisations import service as organisations
+from tracker.tables import AllocationLine, AllocationRun, FundingStream
 
 BASES = ("snapshot", "register")
 AGE_WEIGHTS_PATH = Path(__file__).resolve().parent.parent.parent / "fixtures" / "age_band_weights.toml"
@@ -130,8 +131,7 @@ async def stream_codes() -> dict[str, int]:
 
 
 async def snapshot_dates() -> list[dt.date]:
-    rows = await db.fetch("SELECT DISTINCT snapshot_date FROM list_size ORDER BY snapshot_date DESC")
-    return [_as_date(r["snapshot_date"]) for r in rows]
+    return await listsize_import_service.snapshot_dates()
 
 
 def _as_date(value: Any) -> dt.date:
@@ -142,21 +142,7 @@ async def patients_by_ccg(snapshot: dt.date, basis: str = "snapshot") -> dict[st
     """Registered patients per CCG code on one snapshot (see the module note on the basis)."""
     if basis not in BASES:
         raise FundingError("The population basis is 'snapshot' or 'register'")
-    code = (
-        "COALESCE(NULLIF(l.ccg_code, ''), c.code)"
-        if basis == "snapshot"
-        else "COALESCE(c.code, NULLIF(l.ccg_code, ''))"
-    )
-    rows = await db.fetch(
-        f"""
-        SELECT {code} AS ccg_code, SUM(l.patients) AS patients
-        FROM list_size l JOIN practice p ON p.id = l.practice LEFT JOIN ccg c ON c.id = p.ccg
-        WHERE l.snapshot_date = {{}}
-        GROUP BY {code}
-        """,  # noqa: S608 (the expression is one of two constants)
-        snapshot,
-    )
-    return {r["ccg_code"]: int(r["patients"]) for r in rows if r["ccg_code"]}
+    return await listsize_import_service.patients_by_ccg(snapshot, published_first=basis == "snapshot")
 
 
 # --- Allocation runs ------------------------------------------------------------------------
@@ -293,7 +279,8 @@ def valid_year(text: str) -> bool:
 
 
 async def _ccgs() -> dict[str, dict[str, Any]]:
-    return {r["code"]: r for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)}
+    _, ccgs = await organisations.org_names()
+    return {r["code"]: r for r in ccgs.values()}
 
 
 async def _ccg_ids() -> dict[str, int]:
@@ -425,15 +412,17 @@ async def run_detail(run_id: int) -> dict[str, Any]:
         raise NotFoundException()
     run = rows[0]
     run["snapshot_note"] = snapshot_note(run["financial_year"], _as_date(run["snapshot_date"]))
-    run["lines"] = await db.fetch(
+    lines = await db.fetch(
         """
-        SELECT l.ccg_code, l.ccg AS ccg_id, COALESCE(c.name, '') AS ccg_name, l.patients, l.weight,
-               l.amount_pence, l.previous_pence
-        FROM allocation_line l LEFT JOIN ccg c ON c.id = l.ccg
-        WHERE l.run = {} ORDER BY l.ccg_code
+        SELECT l.ccg_code, l.ccg AS ccg_id, l.patients, l.weight, l.amount_pence, l.previous_pence
+        FROM allocation_line l WHERE l.run = {} ORDER BY l.ccg_code
         """,
         run_id,
     )
+    _, ccgs = await organisations.org_names()
+    for line in lines:
+        line["ccg_name"] = (ccgs.get(line["ccg_id"]) or {}).get("name") or ""
+    run["lines"] = lines
     return run
 
 
@@ -441,11 +430,7 @@ async def run_detail(run_id: int) -> dict[str, Any]:
 
 
 async def ccg_by_code(code: str, user: Principal | None = None) -> dict[str, Any]:
-    row = (
-        await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.region.name)
-        .where(Ccg.code == code.strip().upper())
-        .first()
-    )
+    row = (await _ccgs()).get(code.strip().upper())
     if row is None:
         raise NotFoundException()
     if user is not None:
@@ -492,14 +477,21 @@ async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
 
 
 async def ccg_regions() -> dict[str, int | None]:
-    return {r["code"]: r["region"] for r in await Ccg.select(Ccg.code, Ccg.region)}
+    return {code: r["region"] for code, r in (await _ccgs()).items()}
+
+
+async def ccg_ids_in(region_id: int) -> list[int]:
+    """The CCGs in a region today."""
+    _, ccgs = await organisations.org_names()
+    return sorted(ccg_id for ccg_id, r in ccgs.items() if r["region"] == region_id)
 
 
 async def region_name(region_id: int | None) -> str:
     if region_id is None:
         return ""
-    rows = await db.fetch("SELECT name, code FROM region WHERE id = {}", region_id)
-    return (rows[0]["name"] or rows[0]["code"]) if rows else ""
+    regions, _ = await organisations.org_names()
+    row = regions.get(region_id)
+    return (row["name"] or row["code"]) if row else ""
 
 
 async def stream_names_by_id() -> dict[int, str]:
@@ -513,6 +505,4 @@ async def fair_share_streams() -> list[dict[str, Any]]:
 
 
 async def practice_for_funding(code: str, user: Principal) -> dict[str, Any]:
-    from tracker.organisations import service as organisations
-
     return await organisations.practice(code, user)

@@ -150,3 +150,11 @@ async def definitions_as_at(day: dt.date) -> dict[str, IndicatorSpec]:
 
 async def versions(code: str) -> list[dict[str, Any]]:
     return await IndicatorVersion.select().where(IndicatorVersion.code == code).order_by(IndicatorVersion.version)
+
+
+# --- Read by other features ------------------------------------------------------------------
+
+
+async def by_id() -> dict[int, IndicatorSpec]:
+    """Every indicator, active or retired, by id."""
+    return {r["id"]: _spec(r) for r in await Indicator.select()}

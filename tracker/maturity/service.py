@@ -859,3 +859,21 @@ async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str |
     for r in rows:
         r["code"] = order[r["period"]][1]
     return sorted(rows, key=lambda r: order[r["period"]][0])
+
+
+# --- Read by other features ------------------------------------------------------------------
+
+
+async def maturities(practice_ids: list[int] | None = None) -> list[tuple[int, int, float]]:
+    """(practice, period, maturity) of every scored practice and period, or of these practices'."""
+    sql = "SELECT practice, period, maturity FROM practice_score WHERE maturity IS NOT NULL"
+    if practice_ids is None:
+        return [(r["practice"], r["period"], r["maturity"]) for r in await db.fetch(sql)]
+    out: list[tuple[int, int, float]] = []
+    ordered = sorted(set(practice_ids))
+    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("{}" for _ in chunk)
+        rows = await db.fetch(sql + f" AND practice IN ({marks})", *chunk)
+        out.extend((r["practice"], r["period"], r["maturity"]) for r in rows)
+    return out

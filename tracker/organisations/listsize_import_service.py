@@ -207,3 +207,29 @@ async def bands_by_ccg(snapshot: dt.date) -> dict[str, tuple[int, ...]]:
         for i, n in enumerate(str(r["bands"]).split(",")):
             into[i] += int(n)
     return {code: tuple(v) for code, v in totals.items()}
+
+
+# --- Populations for other features ---------------------------------------------------------
+
+
+async def snapshot_dates() -> list[dt.date]:
+    """Every list-size snapshot date held, newest first."""
+    rows = await ListSize.select(ListSize.snapshot_date).distinct().order_by(ListSize.snapshot_date, ascending=False)
+    return [r["snapshot_date"] for r in rows]
+
+
+async def patients_by_ccg(snapshot: dt.date, *, published_first: bool = True) -> dict[str, int]:
+    """Registered patients per CCG code on one snapshot: each practice's under the CCG code the
+    publication gave (its CCG in the register when blank) or, not `published_first`, under its
+    CCG in the register (the published code when it has none)."""
+    code = "COALESCE(NULLIF(l.ccg_code, ''), c.code)" if published_first else "COALESCE(c.code, NULLIF(l.ccg_code, ''))"
+    rows = await db.fetch(
+        f"""
+        SELECT {code} AS ccg_code, SUM(l.patients) AS patients
+        FROM list_size l JOIN practice p ON p.id = l.practice LEFT JOIN ccg c ON c.id = p.ccg
+        WHERE l.snapshot_date = {{}}
+        GROUP BY {code}
+        """,  # noqa: S608 (the expression is one of two constants)
+        snapshot,
+    )
+    return {r["ccg_code"]: int(r["patients"]) for r in rows if r["ccg_code"]}

@@ -277,3 +277,41 @@ async def locate(scope: str, code: str) -> tuple[int | None, Scope] | None:
         .first()
     )
     return (practice["id"], practice_scope(practice)) if practice else None
+
+
+# --- Practices where they sit today, for other features ------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticeToday:
+    """A practice as the register has it today, open or closed, with its latest list size."""
+
+    id: int
+    ods_code: str
+    name: str
+    status: str
+    open_date: dt.date | None
+    ccg_id: int | None
+    region_id: int | None  # its CCG's region, or its own when it has no CCG
+    patients: int | None  # on its latest list-size snapshot
+
+
+async def practices_today(ccg_id: int | None = None) -> list[PracticeToday]:
+    """Every practice (or one CCG's) with its CCG, region, status and latest registered patients."""
+    where, args = ("WHERE p.ccg = {}", (ccg_id,)) if ccg_id is not None else ("", ())
+    rows = await db.fetch(
+        f"""
+        SELECT p.id, p.ods_code, p.name, p.status, p.open_date, p.ccg, COALESCE(c.region, p.region) AS region,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        {where}
+        """,  # noqa: S608 (the filter is a constant with a bound value)
+        *args,
+    )
+    return [
+        PracticeToday(
+            r["id"], r["ods_code"], r["name"], r["status"], r["open_date"], r["ccg"], r["region"], r["patients"]
+        )
+        for r in rows
+    ]

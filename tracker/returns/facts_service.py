@@ -107,3 +107,28 @@ async def approved_values(period_id: int) -> list[tuple[int, int, float | None]]
     async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
         cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
         return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+
+
+async def approved_values_for(pairs: set[tuple[int, int]]) -> list[tuple[int, int, int, float]]:
+    """(practice, period, indicator, value) of the approved returns' values that are set, for these
+    (practice, indicator) pairs only."""
+    # One query per indicator (a handful), naming its practices: only the wanted values come back.
+    practices_of: dict[int, list[int]] = {}
+    for practice, indicator in sorted(pairs):
+        practices_of.setdefault(indicator, []).append(practice)
+    out: list[tuple[int, int, int, float]] = []
+    for indicator, practices in sorted(practices_of.items()):
+        for start in range(0, len(practices), 900):  # SQLite binds at most 999 values
+            chunk = practices[start : start + 900]
+            marks = ", ".join("{}" for _ in chunk)
+            rows = await db.fetch(
+                f"""
+                SELECT r.practice, r.period, v.value
+                FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+                WHERE v.indicator = {{}} AND r.practice IN ({marks}) AND r.state = 'approved' AND v.value IS NOT NULL
+                """,  # noqa: S608 (placeholders only; values are bound)
+                indicator,
+                *chunk,
+            )
+            out.extend((r["practice"], r["period"], indicator, r["value"]) for r in rows)
+    return out
