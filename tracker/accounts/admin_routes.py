@@ -11,7 +11,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from tracker.accounts import presenters, tokens_service, users_service
-from tracker.accounts.policy import Action, require
+from tracker.accounts.policy import Action, require, visible
 from tracker.accounts.principal import Principal, Role
 from tracker.accounts.service import AccountError, create_account, normalise_email, split_codes
 from tracker.accounts.validation import email_problem, name_problem, page_number
@@ -45,7 +45,7 @@ async def admin_home(request: Request[Any, Any, Any]) -> Template:
 
 async def _list(request: Request[Any, Any, Any], q: str, role: str, page: str, done: str) -> Template:
     user = request.user
-    ccg_id = None if user.role == Role.ADMIN else user.ccg_id
+    ccg_id = visible(user).ccg_filter()
     if user.role != Role.ADMIN:
         role = ""
     result = await users_service.list_users(q, role, page_number(page), ccg_id=ccg_id)

@@ -36,18 +36,75 @@ class Scope:
 NATIONAL_SCOPE = Scope()
 
 
-def _within(principal: Principal, scope: Scope) -> bool:
-    """True when the record lies inside the principal's own organisation."""
+class Level(StrEnum):
+    """How much of the organisation tree a person's lists cover."""
+
+    ENGLAND = "england"
+    REGION = "region"
+    CCG = "ccg"
+    PRACTICES = "practices"
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What a person's lists may show: all of England, one region, one CCG, or their practices.
+
+    Pages and services filter lists by it (and start people at their own organisation by it), so
+    what a region or CCG user may see is decided here once, never by role in a route.
+    """
+
+    level: Level
+    region_id: int | None = None
+    ccg_id: int | None = None
+    practice_ids: frozenset[int] = frozenset()
+    region_code: str = ""
+    ccg_code: str = ""
+    practice_codes: tuple[str, ...] = ()
+
+    @property
+    def everything(self) -> bool:
+        return self.level == Level.ENGLAND
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether a record at `scope` belongs in this person's lists (the same answer as VIEW)."""
+        match self.level:
+            case Level.ENGLAND:
+                return True
+            case Level.REGION:
+                return scope.region_id is not None and scope.region_id == self.region_id
+            case Level.CCG:
+                return scope.ccg_id is not None and scope.ccg_id == self.ccg_id
+            case Level.PRACTICES:
+                return scope.practice_id is not None and scope.practice_id in self.practice_ids
+        return False
+
+    def region_filter(self) -> int | None:
+        """The one region a list is limited to, or None for every region (CCG and practice lists
+        are narrower still; use `allows` or the ccg and practice fields for those)."""
+        return self.region_id if self.level == Level.REGION else None
+
+    def ccg_filter(self) -> int | None:
+        """The one CCG a list is limited to, or None when it is not limited to one CCG."""
+        return self.ccg_id if self.level == Level.CCG else None
+
+
+def visible(principal: Principal) -> Visible:
+    """The part of the tree this person's lists cover."""
     match principal.role:
         case Role.PRACTICE:
-            return scope.practice_id is not None and scope.practice_id in principal.practice_ids
+            return Visible(
+                Level.PRACTICES, practice_ids=principal.practice_ids, practice_codes=principal.practice_codes
+            )
         case Role.CCG:
-            return scope.ccg_id is not None and scope.ccg_id == principal.ccg_id
+            return Visible(Level.CCG, ccg_id=principal.ccg_id, ccg_code=principal.ccg_code)
         case Role.REGION:
-            return scope.region_id is not None and scope.region_id == principal.region_id
-        case Role.NATIONAL | Role.ADMIN:
-            return True
-    return False
+            return Visible(Level.REGION, region_id=principal.region_id, region_code=principal.region_code)
+    return Visible(Level.ENGLAND)
+
+
+def _within(principal: Principal, scope: Scope) -> bool:
+    """True when the record lies inside the principal's own organisation."""
+    return visible(principal).allows(scope)
 
 
 def can(principal: Principal | None, action: Action, scope: Scope = NATIONAL_SCOPE) -> bool:

@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
-from tracker.accounts.policy import Action, Scope, can, require
+from tracker.accounts.policy import Action, Level, Scope, can, require, visible
 from tracker.accounts.principal import Role
 from tracker.funding import (
     applications_service,
@@ -52,12 +52,13 @@ def _today(request: Request[Any, Any, Any]) -> Any:
 @get("/funding", opt=FUNDING_ROLES, name="funding")
 async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
     user = request.user
-    if user.role == Role.CCG:
-        return Redirect(f"/funding/ccgs/{user.ccg_code}", status_code=303)
-    region_id = user.region_id if user.role == Role.REGION else None
+    seen = visible(user)
+    if seen.level == Level.CCG:
+        return Redirect(f"/funding/ccgs/{seen.ccg_code}", status_code=303)
+    region_id = seen.region_filter()
     regions = await service.ccg_regions()
 
-    def visible(code: str) -> bool:
+    def shown_ccg(code: str) -> bool:
         return region_id is None or regions.get(code) == region_id
 
     runs = await service.runs()
@@ -66,11 +67,11 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
     fair_pence = 0
     if latest is not None:
         detail = await service.run_detail(latest["id"])
-        shown = [ln for ln in detail["lines"] if visible(ln["ccg_code"])]
+        shown = [ln for ln in detail["lines"] if shown_ccg(ln["ccg_code"])]
         fair_pence = sum(int(ln["amount_pence"]) for ln in shown)  # the user's CCGs' share, not the pot
         lines = presenters.allocation_lines(shown)
-    transition = [r for r in await applications_service.transition_applications() if visible(r["ccg_code"])]
-    bids = [b for b in await applications_service.bids() if visible(b["ccg_code"])]
+    transition = [r for r in await applications_service.transition_applications() if shown_ccg(r["ccg_code"])]
+    bids = [b for b in await applications_service.bids() if shown_ccg(b["ccg_code"])]
     scenarios = await reallocation_service.scenarios()
     awarded = await awards_service.total_awarded(region_id)
     key_figures = presenters.key_figures(latest, fair_pence, lines, transition, bids, scenarios, awarded)
@@ -581,9 +582,10 @@ async def scenario_page(request: Request[Any, Any, Any], scenario_id: FromPath[i
 
 async def _scenario_page(request: Request[Any, Any, Any], scenario_id: int, errors: FormErrors | None) -> Template:
     row = await reallocation_service.scenario_detail(scenario_id)
-    if request.user.role == Role.REGION:  # a region sees its own CCGs' adjustments
+    region_id = visible(request.user).region_filter()
+    if region_id is not None:  # a region sees its own CCGs' adjustments
         regions = await service.ccg_regions()
-        row["adjustments"] = [a for a in row["adjustments"] if regions.get(a["ccg_code"]) == request.user.region_id]
+        row["adjustments"] = [a for a in row["adjustments"] if regions.get(a["ccg_code"]) == region_id]
     adjustments = presenters.adjustment_rows(row["adjustments"])
     return Template(
         "funding/scenario.html",
@@ -633,12 +635,13 @@ async def impact(
     ccg: Annotated[str, QueryParameter(max_length=8)] = "",
 ) -> Template:
     user = request.user
+    seen = visible(user)
     ccg_row = None
-    if user.role == Role.CCG:
-        ccg = user.ccg_code
+    if seen.level == Level.CCG:
+        ccg = seen.ccg_code
     if ccg:
         ccg_row = await service.ccg_by_code(ccg, user)
-    region_id = user.region_id if user.role == Role.REGION else None
+    region_id = seen.region_filter()
     data = await impact_service.load(
         ccg_id=ccg_row["id"] if ccg_row else None, region_id=region_id, stream_code=stream or None
     )

@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
+from tracker.accounts.policy import Level, visible
 from tracker.accounts.principal import Role
 from tracker.maturity import pages
 from tracker.maturity.service import NoScores
@@ -57,15 +58,16 @@ def _render(
 @get("/dashboards", opt=ANY_SIGNED_IN, name="dashboards")
 async def dashboards(request: Request[Any, Any, Any]) -> Redirect:
     """Everyone starts at the dashboard of their own organisation."""
-    user = request.user
-    if user.role == Role.PRACTICE:
-        if len(user.practice_codes) == 1:
-            return Redirect(f"/dashboards/practices/{user.practice_codes[0]}", status_code=303)
-        return Redirect("/practices", status_code=303)
-    if user.role == Role.CCG:
-        return Redirect(f"/dashboards/ccgs/{user.ccg_code}", status_code=303)
-    if user.role == Role.REGION:
-        return Redirect(f"/dashboards/regions/{user.region_code}", status_code=303)
+    seen = visible(request.user)
+    match seen.level:
+        case Level.PRACTICES:
+            if len(seen.practice_codes) == 1:
+                return Redirect(f"/dashboards/practices/{seen.practice_codes[0]}", status_code=303)
+            return Redirect("/practices", status_code=303)
+        case Level.CCG:
+            return Redirect(f"/dashboards/ccgs/{seen.ccg_code}", status_code=303)
+        case Level.REGION:
+            return Redirect(f"/dashboards/regions/{seen.region_code}", status_code=303)
     return Redirect("/dashboards/england", status_code=303)
 
 

@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from tracker.accounts.policy import Level, visible
 from tracker.accounts.principal import Role
 from tracker.organisations import presenters, service
 from tracker.web.auth import ANY_SIGNED_IN, roles
@@ -15,15 +16,16 @@ from tracker.web.auth import ANY_SIGNED_IN, roles
 
 @get("/organisations", opt=ANY_SIGNED_IN, name="organisations")
 async def browser(request: Request[Any, Any, Any]) -> Template | Redirect:
-    user = request.user
     # People below national level start at their own organisation.
-    if user.role == Role.REGION:
-        return Redirect(f"/organisations/regions/{user.region_code}", status_code=303)
-    if user.role == Role.CCG:
-        return Redirect(f"/organisations/ccgs/{user.ccg_code}", status_code=303)
-    if user.role == Role.PRACTICE:
-        target = f"/practices/{user.practice_codes[0]}" if len(user.practice_codes) == 1 else "/practices"
-        return Redirect(target, status_code=303)
+    seen = visible(request.user)
+    match seen.level:
+        case Level.REGION:
+            return Redirect(f"/organisations/regions/{seen.region_code}", status_code=303)
+        case Level.CCG:
+            return Redirect(f"/organisations/ccgs/{seen.ccg_code}", status_code=303)
+        case Level.PRACTICES:
+            target = f"/practices/{seen.practice_codes[0]}" if len(seen.practice_codes) == 1 else "/practices"
+            return Redirect(target, status_code=303)
     regions = await service.regions_overview()
     return Template(
         "organisations/national.html",
@@ -59,8 +61,9 @@ async def ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
 async def search(request: Request[Any, Any, Any], q: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
     user = request.user
     results = await service.search_practices(q, user) if q.strip() else []
-    if not q.strip() and user.role == Role.PRACTICE:
-        results = [await service.practice(code, user) for code in user.practice_codes]
+    seen = visible(user)
+    if not q.strip() and seen.level == Level.PRACTICES:
+        results = [await service.practice(code, user) for code in seen.practice_codes]
     return Template(
         "organisations/search.html",
         context={

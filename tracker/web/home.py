@@ -8,14 +8,14 @@ from litestar import Request, get
 from litestar.response import Template
 
 from tracker.accounts import presenters
-from tracker.accounts.principal import Role
+from tracker.accounts.policy import Level, visible
 from tracker.web.auth import ANY_SIGNED_IN
 
 
 @get("/", opt=ANY_SIGNED_IN, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
     context = presenters.home_context(request.user)
-    if request.user.role == Role.PRACTICE:
+    if visible(request.user).level == Level.PRACTICES:
         from tracker.returns import todo_service
 
         settings = request.app.state.settings
