@@ -67,11 +67,11 @@ async def basis(today: dt.date) -> Basis | None:
     for indicator_id, m in measures:
         stats = await maturity.indicator_stats(indicator_id)
         practice_cuts[m.code] = decile_series(
-            len(periods), [(index[r["period"]], r["deciles"]) for r in stats if r["period"] in index]
+            len(periods), [(index[r.period_id], r.deciles) for r in stats if r.period_id in index]
         )
         means: dict[int, list[float | None]] = defaultdict(lambda: [None] * len(periods))
         for r in await maturity.ccg_indicator_means(indicator_id, [p.id for p in periods]):
-            means[r["ccg_id"]][index[r["period"]]] = r["mean"]
+            means[r.ccg_id][index[r.period_id]] = r.mean
         ccg_means[m.code] = dict(means)
         ccg_cuts[m.code] = [maturity_calc.deciles(series[i] for series in means.values()) for i in range(len(periods))]
     regions, ccgs = await maturity.org_names()

@@ -42,39 +42,38 @@ async def _score_trend(
     trend: maturity weighted by list size, statuses, and returns of the practices expected to report."""
     start = as_date(period["start_date"])
     rows = await maturity.trend_sums(t.scope, t.id, start, child) if start is not None else []
-    by_period: dict[str, list[dict[str, Any]]] = {}
+    by_period: dict[str, list[maturity.TrendSums]] = {}
     for r in rows:
-        by_period.setdefault(r["code"], []).append(r)
+        by_period.setdefault(r.period_code, []).append(r)
     out: list[TrendRow] = []
     for code, members in by_period.items():
         out.append(_score_trend_row(code, top, members))
         if child:
             for r in members:
-                found = names.get(r["area"])
+                found = names.get(r.area) if r.area is not None else None
                 if found is not None:
                     out.append(_score_trend_row(code, Area(found["code"], found["name"]), [r]))
     return out
 
 
-def _score_trend_row(code: str, area: Area, rows: list[dict[str, Any]]) -> TrendRow:
-    def total(key: str) -> float:
-        return sum(float(r[key] or 0) for r in rows)
-
+def _score_trend_row(code: str, area: Area, rows: list[maturity.TrendSums]) -> TrendRow:
+    weight = sum(r.patients_weighted for r in rows)
+    counted = sum(r.maturity_count for r in rows)
     mean: float | None
-    if total("pw") > 0:
-        mean = total("mp") / total("pw")
+    if weight > 0:
+        mean = sum(r.maturity_x_patients for r in rows) / weight
     else:
-        mean = total("m_sum") / total("m_count") if total("m_count") else None
+        mean = sum(r.maturity_sum for r in rows) / counted if counted else None
     return TrendRow(
         period_code=code,
         area_code=area.code,
         area_name=area.name,
-        practices=int(total("expected")),
-        received=int(total("submitted")),
-        on_time=int(total("on_time")),
+        practices=sum(r.expected for r in rows),
+        received=sum(r.submitted for r in rows),
+        on_time=sum(r.on_time for r in rows),
         mean_maturity=mean,
-        scored=int(total("graded")),
-        on_track=int(total("on_track")),
+        scored=sum(r.graded for r in rows),
+        on_track=sum(r.on_track for r in rows),
     )
 
 

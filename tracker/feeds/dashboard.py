@@ -133,7 +133,7 @@ async def for_ccg(ccg_id: int, period_id: int, period_code: str) -> list[Compari
         if code not in ids or code not in names:
             continue
         for r in await maturity.ccg_indicator_means(ids[code], [period_id]):
-            if r["ccg_id"] == ccg_id and r["mean"] is not None:
+            if r.ccg_id == ccg_id and r.mean is not None:
                 scale = 100.0 if names[code][1] == "yesno" else 1.0
-                own[code] = (float(r["mean"]) * scale, int(r["practices"]))
+                own[code] = (r.mean * scale, r.practices)
     return compare(names, feeds, own, True, service.config().percent_points)

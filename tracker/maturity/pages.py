@@ -306,7 +306,7 @@ async def indicator(user: Principal, code: str, period_code: str | None, today: 
     stats = [
         s
         for s in await service.indicator_stats(indicator_id)
-        if s["period"] in {p.id for p in choices if p.start_date <= period.start_date}
+        if s.period_id in {p.id for p in choices if p.start_date <= period.start_date}
     ]
     before = service.previous_year(period, choices)
     base = f"/dashboards/indicators/{spec.code}"

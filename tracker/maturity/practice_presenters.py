@@ -10,6 +10,7 @@ from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.presenters import pct, period_label, score
+from tracker.maturity.service import CcgIndicatorMean, IndicatorStatRow
 from tracker.maturity.tables_view import STATUS_LABELS, Column, TableView, link, query, status_tag
 from tracker.periods.calculations import parse_code
 from tracker.web.formatting import long_date, number
@@ -239,10 +240,10 @@ def position(value: float | None, cuts: list[float] | None, place: str) -> dict[
 # --- The indicator page ------------------------------------------------------------------------
 
 
-def fan(spec: IndicatorSpec, stats: list[dict[str, Any]], base: str, period_code: str) -> dict[str, Any]:
+def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_code: str) -> dict[str, Any]:
     """OpenPrescribing-style: shaded decile bands, the median and the mean, the target line."""
-    rows = [r for r in stats if r["deciles"]]
-    labels = [period_label(r["code"]) for r in rows]
+    rows = [r for r in stats if r.deciles]
+    labels = [period_label(r.period_code) for r in rows]
     yesno = spec.unit == "yesno"
     bands = []
     if not yesno:
@@ -250,8 +251,8 @@ def fan(spec: IndicatorSpec, stats: list[dict[str, Any]], base: str, period_code
             bands.append(
                 charts.Band(
                     f"{(low + 1) * 10}th to {(high + 1) * 10}th percentile",
-                    [(i, r["deciles"][low]) for i, r in enumerate(rows)],
-                    [(i, r["deciles"][high]) for i, r in enumerate(rows)],
+                    [(i, r.deciles[low]) for i, r in enumerate(rows) if r.deciles],
+                    [(i, r.deciles[high]) for i, r in enumerate(rows) if r.deciles],
                     charts.BLUE,
                     opacity,
                     legend=low in (0, 3),
@@ -259,11 +260,13 @@ def fan(spec: IndicatorSpec, stats: list[dict[str, Any]], base: str, period_code
             )
     lines = []
     if not yesno:
-        lines.append(charts.Line("Median", [(i, r["deciles"][4]) for i, r in enumerate(rows)], charts.BLUE, "solid"))
+        lines.append(
+            charts.Line("Median", [(i, r.deciles[4]) for i, r in enumerate(rows) if r.deciles], charts.BLUE, "solid")
+        )
     lines.append(
         charts.Line(
             "Practices meeting the target (%)",
-            [(i, calc.share(r["met"], r["practices"])) for i, r in enumerate(rows)],
+            [(i, calc.share(r.met, r.practices)) for i, r in enumerate(rows)],
             charts.GREEN,
             "dashed",
             markers=True,
@@ -271,14 +274,14 @@ def fan(spec: IndicatorSpec, stats: list[dict[str, Any]], base: str, period_code
     )
     refs = [] if yesno else [charts.Reference(f"Target {spec.target_value:.0f}%", spec.target_value)]
     last = rows[-1] if rows else None
+    cuts = last.deciles if last and last.deciles else []
     summary = (
-        f"In {period_label(last['code'])}, {pct(calc.share(last['met'], last['practices']))} of {number(last['practices'])} "
+        f"In {period_label(last.period_code)}, {pct(calc.share(last.met, last.practices))} of {number(last.practices)} "
         f"practices met the target"
         + (
             ""
-            if yesno
-            else f"; the median was {last['deciles'][4]:.1f}% (10th percentile {last['deciles'][0]:.1f}%, "
-            f"90th {last['deciles'][8]:.1f}%)"
+            if yesno or not cuts
+            else f"; the median was {cuts[4]:.1f}% (10th percentile {cuts[0]:.1f}%, 90th {cuts[8]:.1f}%)"
         )
         + "."
         if last
@@ -300,27 +303,27 @@ def fan(spec: IndicatorSpec, stats: list[dict[str, Any]], base: str, period_code
         csv_href=query(base, period=period_code, format="csv", table="distribution"),
     )
     for r in rows:
-        met = calc.share(r["met"], r["practices"])
-        d = r["deciles"]
+        met = calc.share(r.met, r.practices)
+        d = r.deciles or []
         fmt = (lambda v: pct(v * 100)) if yesno else (lambda v: f"{v:.1f}")
         table.add(
             [
-                period_label(r["code"]),
-                number(r["practices"]),
-                fmt(r["mean"]),
+                period_label(r.period_code),
+                number(r.practices),
+                fmt(r.mean),
                 fmt(d[0]),
                 fmt(d[4]),
                 fmt(d[8]),
                 pct(met),
             ],
-            [period_label(r["code"]), r["practices"], r["mean"], d[0], d[4], d[8], met],
+            [period_label(r.period_code), r.practices, r.mean, d[0], d[4], d[8], met],
         )
     return {"svg": svg, "summary": summary, "table": table}
 
 
 def movers(
     spec: IndicatorSpec,
-    rows: list[dict[str, Any]],
+    rows: list[CcgIndicatorMean],
     now_id: int,
     before_id: int,
     before_code: str,
@@ -330,15 +333,15 @@ def movers(
     limit: int = 10,
 ) -> TableView:
     """The CCGs whose mean moved most (up or down) over the year to the period."""
-    now = {r["ccg_id"]: r for r in rows if r["period"] == now_id}
-    before = {r["ccg_id"]: r for r in rows if r["period"] == before_id}
+    now = {r.ccg_id: r for r in rows if r.period_id == now_id}
+    before = {r.ccg_id: r for r in rows if r.period_id == before_id}
     changes = []
     for ccg_id, r in now.items():
         b = before.get(ccg_id)
-        if b is None or r["mean"] is None or b["mean"] is None:
+        if b is None or r.mean is None or b.mean is None:
             continue
         scale = 100 if spec.unit == "yesno" else 1
-        changes.append((r, (r["mean"] - b["mean"]) * scale, b["mean"] * scale, r["mean"] * scale))
+        changes.append((r, (r.mean - b.mean) * scale, b.mean * scale, r.mean * scale))
     changes.sort(key=lambda c: -abs(c[1]))
     table = TableView(
         "moved",
@@ -352,13 +355,13 @@ def movers(
         csv_href=query(base, period=period_code, format="csv", table="moved"),
         empty="Not enough history to compare a year apart.",
     )
-    for r, change, b, n in changes[:limit]:
-        name = r["name"] or r["code"]
-        cell = link(f"/dashboards/ccgs/{r['code']}?period={period_code}", name) if r["ccg_id"] in visible else None
+    for r, change, was, n in changes[:limit]:
+        name = r.ccg_name or r.ccg_code
+        cell = link(f"/dashboards/ccgs/{r.ccg_code}?period={period_code}", name) if r.ccg_id in visible else None
         words = f"{'up' if change >= 0 else 'down'} {abs(change):.1f}"
         table.add(
-            [("html", cell) if cell else name, f"{b:.1f}", f"{n:.1f}", words],
-            [f"{name} ({r['code']})", b, n, change],
+            [("html", cell) if cell else name, f"{was:.1f}", f"{n:.1f}", words],
+            [f"{name} ({r.ccg_code})", was, n, change],
         )
     return table
 

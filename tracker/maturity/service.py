@@ -684,11 +684,6 @@ async def practice_detail(practice_id: int) -> PracticeDetail:
     return PracticeDetail(specs, scoring, history, dict(values))
 
 
-async def practice_scores(practice_id: int) -> dict[int, dict[str, Any]]:
-    rows = await PracticeScore.select().where(PracticeScore.practice == practice_id)
-    return {r["period"]: r for r in rows}
-
-
 # --- Indicator ------------------------------------------------------------------------------
 
 
@@ -700,21 +695,56 @@ async def indicator(code: str) -> tuple[IndicatorSpec, int]:
     raise NotFoundException()
 
 
-async def indicator_stats(indicator_id: int) -> list[dict[str, Any]]:
-    """England's statistics of one indicator, period by period (rebuilt first where dropped)."""
+@dataclass(frozen=True)
+class IndicatorStatRow:
+    """England's statistics of one indicator in one period, from the approved values."""
+
+    period_id: int
+    period_code: str
+    practices: int
+    mean: float | None
+    met: int
+    deciles: list[float] | None  # the 10th to 90th percentiles, nine cut points
+
+
+@dataclass(frozen=True)
+class CcgIndicatorMean:
+    """One CCG's mean of one indicator in one period, over its practices' approved values."""
+
+    ccg_id: int
+    period_id: int
+    practices: int
+    mean: float | None
+    met: int
+    ccg_code: str
+    ccg_name: str
+    region_id: int | None
+
+
+async def indicator_stats(indicator_id: int) -> list[IndicatorStatRow]:
+    """England's statistics of one indicator, period by period, oldest first (rebuilt first where dropped)."""
     await ensure_indicator_stats()
     rows = await db.fetch(
         "SELECT period, practices, mean, met, deciles FROM indicator_stat WHERE indicator = {} AND ccg_id = 0",
         indicator_id,
     )
     every = {p["id"]: p for p in await periods.all_periods()}
-    for r in rows:
-        r["code"] = every[r["period"]]["code"]
-        r["deciles"] = json.loads(r["deciles"]) if r["deciles"] else None
-    return sorted(rows, key=lambda r: every[r["period"]]["start_date"])
+    rows.sort(key=lambda r: every[r["period"]]["start_date"])
+    return [
+        IndicatorStatRow(
+            period_id=r["period"],
+            period_code=every[r["period"]]["code"],
+            practices=int(r["practices"] or 0),
+            mean=None if r["mean"] is None else float(r["mean"]),
+            met=int(r["met"] or 0),
+            deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+        )
+        for r in rows
+    ]
 
 
-async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[dict[str, Any]]:
+async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[CcgIndicatorMean]:
+    """Each CCG's mean of one indicator in each of these periods."""
     placeholders = ", ".join("{}" for _ in period_ids)
     rows = await db.fetch(
         f"""
@@ -726,12 +756,16 @@ async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[
     )
     _, ccgs = await organisations.org_names()
     return [
-        {
-            **r,
-            "code": ccgs[r["ccg_id"]]["code"],
-            "name": ccgs[r["ccg_id"]]["name"],
-            "region": ccgs[r["ccg_id"]]["region"],
-        }
+        CcgIndicatorMean(
+            ccg_id=r["ccg_id"],
+            period_id=r["period"],
+            practices=int(r["practices"] or 0),
+            mean=None if r["mean"] is None else float(r["mean"]),
+            met=int(r["met"] or 0),
+            ccg_code=ccgs[r["ccg_id"]]["code"],
+            ccg_name=ccgs[r["ccg_id"]]["name"],
+            region_id=ccgs[r["ccg_id"]]["region"],
+        )
         for r in rows
         if r["ccg_id"] in ccgs
     ]
@@ -826,7 +860,26 @@ async def ccg_regions_in(period_id: int) -> dict[int, int]:
     return {ccg: region for ccg, (region, _) in best.items()}
 
 
-async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TrendSums:
+    """The sums one period's trend row is worked out from, over the practices counted under an
+    organisation (and, when asked, one child organisation of it: `area`) in that period."""
+
+    period_id: int
+    period_code: str
+    area: int | None
+    maturity_x_patients: float  # sum of maturity x registered patients, where both are known
+    patients_weighted: float  # sum of registered patients over the same practices
+    maturity_sum: float
+    maturity_count: int
+    on_track: int
+    graded: int
+    expected: int
+    submitted: int
+    on_time: int
+
+
+async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str | None) -> list[TrendSums]:
     """Per period starting on or before `upto` (and per child organisation, `child` being
     "region_id" or "ccg_id"), the sums an export's trend rows are worked out from, over the practices
     counted under the scope in each period: each row with the period's code, oldest first."""
@@ -856,9 +909,24 @@ async def trend_sums(scope: str, org_id: int | None, upto: dt.date, child: str |
         *args,
     )
     order = {p["id"]: (p["start_date"], p["code"]) for p in every}
-    for r in rows:
-        r["code"] = order[r["period"]][1]
-    return sorted(rows, key=lambda r: order[r["period"]][0])
+    rows.sort(key=lambda r: order[r["period"]][0])
+    return [
+        TrendSums(
+            period_id=r["period"],
+            period_code=order[r["period"]][1],
+            area=r["area"],
+            maturity_x_patients=float(r["mp"] or 0),
+            patients_weighted=float(r["pw"] or 0),
+            maturity_sum=float(r["m_sum"] or 0),
+            maturity_count=int(r["m_count"] or 0),
+            on_track=int(r["on_track"] or 0),
+            graded=int(r["graded"] or 0),
+            expected=int(r["expected"] or 0),
+            submitted=int(r["submitted"] or 0),
+            on_time=int(r["on_time"] or 0),
+        )
+        for r in rows
+    ]
 
 
 # --- Read by other features ------------------------------------------------------------------
