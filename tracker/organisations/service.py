@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,3 +278,85 @@ async def locate(scope: str, code: str) -> tuple[int | None, Scope] | None:
         .first()
     )
     return (practice["id"], practice_scope(practice)) if practice else None
+
+
+# --- Contact details and places, for other features' emails and the demo ---------------------
+
+
+@dataclass(frozen=True)
+class PracticeContact:
+    """A practice's code, name and contact address, and its CCG and region today."""
+
+    id: int
+    ods_code: str
+    name: str
+    contact_email: str
+    ccg_id: int | None
+    region_id: int | None
+
+
+_CONTACT_COLUMNS = (
+    Practice.id,
+    Practice.ods_code,
+    Practice.name,
+    Practice.contact_email,
+    Practice.ccg,
+    Practice.region,
+)
+
+
+def _contact(r: dict[str, Any]) -> PracticeContact:
+    return PracticeContact(r["id"], r["ods_code"], r["name"], r["contact_email"], r["ccg"], r["region"])
+
+
+async def practice_contacts(ids: set[int]) -> dict[int, PracticeContact]:
+    """These practices' contact details, open or closed, by id."""
+    ordered = sorted(ids)
+    out: dict[int, PracticeContact] = {}
+    for start in range(0, len(ordered), 900):  # SQLite binds at most 999 values
+        rows = await Practice.select(*_CONTACT_COLUMNS).where(Practice.id.is_in(ordered[start : start + 900]))
+        out.update((r["id"], _contact(r)) for r in rows)
+    return out
+
+
+async def active_practice_contacts(opened_by: dt.date) -> list[PracticeContact]:
+    """Active practices open by a date (one without an open date counts as open), by ODS code."""
+    rows = (
+        await Practice.select(*_CONTACT_COLUMNS)
+        .where((Practice.status == "A") & (Practice.open_date.is_null() | (Practice.open_date <= opened_by)))
+        .order_by(Practice.ods_code)
+    )
+    return [_contact(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class CcgContact:
+    """A CCG's code, name, region today and contact address."""
+
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+    contact_email: str
+
+
+async def ccg_contacts() -> list[CcgContact]:
+    """Every CCG's contact details, by code."""
+    rows = await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.contact_email).order_by(Ccg.code)
+    return [CcgContact(r["id"], r["code"], r["name"], r["region"], r["contact_email"]) for r in rows]
+
+
+async def fill_blank_contact_emails(ccg_code: str, ccg_email: str, practice_email: Callable[[str], str]) -> None:
+    """Give a CCG, and each of its practices, a contact address where it has none (practice_email
+    makes a practice's from its ODS code); nothing when there is no such CCG."""
+    ccg = await Ccg.select(Ccg.id, Ccg.contact_email).where(Ccg.code == ccg_code).first()
+    if ccg is None:
+        return
+    if not ccg["contact_email"]:
+        await Ccg.update({Ccg.contact_email: ccg_email}).where(Ccg.id == ccg["id"])
+    practices = await Practice.select(Practice.id, Practice.ods_code).where(
+        (Practice.ccg == ccg["id"]) & (Practice.contact_email == "")
+    )
+    for p in practices:
+        await Practice.update({Practice.contact_email: practice_email(p["ods_code"])}).where(Practice.id == p["id"])
+
