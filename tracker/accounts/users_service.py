@@ -281,3 +281,7 @@ async def enabled_emails_by_org(role: str) -> dict[int | None, list[str]]:
         out.setdefault(r["org_id"], []).append(r["email"].lower())
     return out
 
+
+async def email_in_use(email: str) -> bool:
+    """Whether an account has this email address already."""
+    return bool(await Account.exists().where(Account.email == email))

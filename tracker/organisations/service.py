@@ -360,3 +360,53 @@ async def fill_blank_contact_emails(ccg_code: str, ccg_email: str, practice_emai
     for p in practices:
         await Practice.update({Practice.contact_email: practice_email(p["ods_code"])}).where(Practice.id == p["id"])
 
+
+@dataclass(frozen=True)
+class PracticeListed:
+    """A practice as the demo's history needs it: dates, status, clinical system, its CCG's code
+    today and its latest registered patients (None without a list size)."""
+
+    id: int
+    ods_code: str
+    status: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+    clinical_system: str
+    ccg_code: str | None
+    patients: int | None
+
+
+async def practices_listed() -> list[PracticeListed]:
+    """Every practice, open or closed, with its CCG's code and latest list size, by ODS code."""
+    rows = await db.fetch(
+        """
+        SELECT p.id, p.ods_code, p.status, p.open_date, p.close_date, p.clinical_system, c.code AS ccg_code,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        ORDER BY p.ods_code
+        """
+    )
+    return [
+        PracticeListed(
+            r["id"],
+            r["ods_code"],
+            r["status"],
+            r["open_date"],
+            r["close_date"],
+            r["clinical_system"],
+            r["ccg_code"],
+            r["patients"],
+        )
+        for r in rows
+    ]
+
+
+async def set_clinical_systems(practices_by_system: dict[str, list[int]]) -> None:
+    """Record each practice's clinical system: system name -> the practices using it."""
+    async with db.write_transaction():
+        for name, ids in practices_by_system.items():
+            for start in range(0, len(ids), 900):
+                await Practice.update({Practice.clinical_system: name}).where(
+                    Practice.id.is_in(ids[start : start + 900])
+                )
