@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, presenters
 
 NOW = dt.datetime(2018, 4, 20, 12, tzinfo=dt.UTC)
@@ -57,7 +58,7 @@ def test_funding_line() -> None:
     link = "https://t.test/organisations/ccgs/00K"
     none = messages.ccg_report({**data, "funding": messages.funding([], "2017/18")}, link=link)
     assert "No funding forecast has been entered for 2017/18." in none.text
-    rows = [{"outturn_pence": 150_000_00, "quarter": 2}, {"outturn_pence": 2_500_00, "quarter": 3}]
+    rows = [Forecast(1, 1, 2, 150_000_00, NOW), Forecast(1, 2, 3, 2_500_00, NOW)]
     some = messages.ccg_report({**data, "funding": messages.funding(rows, "2017/18")}, link=link)
     line = "Forecast outturn for 2017/18: £152,500 across 2 stream(s), latest entered at Q3."
     assert line in some.text and line in some.html

@@ -249,3 +249,39 @@ async def practice_user_emails(practice_id: int) -> list[str]:
         False,
     )
     return list(dict.fromkeys(r["email"].lower() for r in rows))
+
+
+# --- Who other features email ------------------------------------------------------------------
+
+
+async def practice_users_emails() -> dict[int, list[str]]:
+    """Practice id -> the email addresses of its enabled practice users, sorted (every practice at once)."""
+    rows = await db.fetch(
+        "SELECT ap.practice AS practice_id, a.email FROM account_practice ap JOIN account a ON a.id = ap.account "
+        "WHERE a.role = 'practice' AND a.disabled = {} ORDER BY a.email",
+        False,
+    )
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["practice_id"], []).append(r["email"].lower())
+    return out
+
+
+async def enabled_emails_by_org(role: str) -> dict[int | None, list[str]]:
+    """The email addresses of a role's enabled users, sorted, by their CCG or region id (None for
+    national users)."""
+    column = {"ccg": "ccg", "region": "region", "national": "NULL"}[role]
+    rows = await db.fetch(
+        f"SELECT {column} AS org_id, email FROM account WHERE role = {{}} AND disabled = {{}} ORDER BY email",  # noqa: S608 (column from the mapping above)
+        role,
+        False,
+    )
+    out: dict[int | None, list[str]] = {}
+    for r in rows:
+        out.setdefault(r["org_id"], []).append(r["email"].lower())
+    return out
+
+
+async def email_in_use(email: str) -> bool:
+    """Whether an account has this email address already."""
+    return bool(await Account.exists().where(Account.email == email))

@@ -14,6 +14,7 @@ from typing import Any
 
 from tracker import db
 from tracker.accounts import service as accounts
+from tracker.accounts import users_service
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.principal import Role
 from tracker.demo import history
@@ -21,10 +22,11 @@ from tracker.feeds import service as feeds
 from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.organisations import import_service, listsize_import_service
+from tracker.organisations import service as organisations
 from tracker.organisations.listsize_import_service import ChangeSummary
 from tracker.periods import service as periods
 from tracker.periods.calculations import PeriodSpec, programme_periods
-from tracker.tables import Account, Practice, PracticeReturn
+from tracker.returns import bulk_service as bulk_returns
 
 DEMO_PASSWORD = "paperless-demo-2018"  # noqa: S105 (printed at start-up; demo accounts exist only in demo mode)
 DEMO_TODAY = dt.date(2018, 4, 20)
@@ -73,7 +75,7 @@ class DemoSummary:
 
 
 async def is_loaded() -> bool:
-    return await Practice.count() > 0
+    return bool((await organisations.counts())["practices_by_status"])
 
 
 def step_count(data_dir: Path) -> int:
@@ -185,32 +187,16 @@ async def load_demo(
 
 
 async def assign_clinical_systems(seed: int) -> None:
-    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.ccg.code)
-    async with db.write_transaction():
-        by_system: dict[str, list[int]] = {}
-        for r in rows:
-            name, _ = history.clinical_system(r["ods_code"], r["ccg.code"] or "")
-            by_system.setdefault(name, []).append(r["id"])
-        for name, ids in by_system.items():
-            for start in range(0, len(ids), 900):
-                await Practice.update({Practice.clinical_system: name}).where(
-                    Practice.id.is_in(ids[start : start + 900])
-                )
+    by_system: dict[str, list[int]] = {}
+    for p in await organisations.practices_listed():
+        name, _ = history.clinical_system(p.ods_code, p.ccg_code or "")
+        by_system.setdefault(name, []).append(p.id)
+    await organisations.set_clinical_systems(by_system)
 
 
-async def _practices_of_the_programme() -> list[dict[str, Any]]:
+async def _practices_of_the_programme() -> list[organisations.PracticeListed]:
     """Practices open now, and those that closed with a known date (they sent returns until then)."""
-    return await db.fetch(
-        """
-        SELECT p.id, p.ods_code, p.open_date, p.close_date, p.clinical_system, c.code AS ccg_code,
-               r.code AS region_code,
-               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
-                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
-        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg LEFT JOIN region r ON r.id = c.region
-        WHERE p.status = 'A' OR p.close_date IS NOT NULL
-        ORDER BY p.ods_code
-        """
-    )
+    return [p for p in await organisations.practices_listed() if p.status == "A" or p.close_date is not None]
 
 
 async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
@@ -227,19 +213,14 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
         for row in await feeds.feed_values(None, spec.code):
             feed_of.setdefault((row.practice_id, spec.code), {}).setdefault(row.indicator_code, row.value)
 
-    return_rows: list[tuple[Any, ...]] = []
+    return_rows: list[bulk_returns.NewReturn] = []
     planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
     for pr in practices:
-        open_date = pr["open_date"]
         profile = history.profile(
-            pr["ods_code"],
-            pr["ccg_code"] or "",
-            system_effects.get(pr["clinical_system"], 0.0),
-            pr["patients"] or 0,
-            seed,
+            pr.ods_code, pr.ccg_code or "", system_effects.get(pr.clinical_system, 0.0), pr.patients or 0, seed
         )
         for t, spec in enumerate(specs):
-            if not rules.open_during(open_date, pr["close_date"], spec.start_date, spec.end_date):
+            if not rules.open_during(pr.open_date, pr.close_date, spec.start_date, spec.end_date):
                 continue
             plan = history.plan_return(profile, spec, today, seed)
             if plan.state is None:
@@ -247,8 +228,8 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
             created = plan.submitted_at or dt.datetime.combine(spec.opens_on, dt.time(9), dt.UTC)
             updated = plan.reviewed_at or created
             return_rows.append(
-                (
-                    pr["id"],
+                bulk_returns.NewReturn(
+                    pr.id,
                     period_ids[spec.code],
                     plan.state,
                     1,
@@ -262,30 +243,12 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
                     else "",
                 )
             )
-            planned.append((pr["id"], spec.code, profile, t, plan.state))
+            planned.append((pr.id, spec.code, profile, t, plan.state))
 
     async with db.write_transaction():
-        await db.bulk_insert(
-            "practice_return",
-            (
-                "practice",
-                "period",
-                "state",
-                "version",
-                "created_at",
-                "updated_at",
-                "submitted_at",
-                "first_submitted_at",
-                "reviewed_at",
-                "returned_reason",
-            ),
-            return_rows,
-        )
-        ids = {
-            (r["practice"], r["period"]): r["id"]
-            for r in await PracticeReturn.select(PracticeReturn.id, PracticeReturn.practice, PracticeReturn.period)
-        }
-        value_rows: list[tuple[Any, ...]] = []
+        await bulk_returns.insert_returns(return_rows)
+        ids = await bulk_returns.return_ids()
+        value_rows: list[bulk_returns.NewValue] = []
         for practice_id, period_code, profile, t, state in planned:
             return_id = ids[(practice_id, period_ids[period_code])]
             values = history.beside_feeds(
@@ -307,23 +270,16 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
                     numerator = round(value * denominator / 100)
                 value_rows.append((return_id, indicator_ids[code], value, numerator, denominator, ""))
             if len(value_rows) >= 200_000:
-                await _insert_values(value_rows)
+                await bulk_returns.insert_values(value_rows)
                 value_rows = []
-        await _insert_values(value_rows)
-    total_values = await db.fetch("SELECT COUNT(*) AS n FROM return_value")
-    return {"returns": len(return_rows), "values": int(total_values[0]["n"])}
-
-
-async def _insert_values(rows: list[tuple[Any, ...]]) -> None:
-    await db.bulk_insert(
-        "return_value", ("practice_return", "indicator", "value", "numerator", "denominator", "comment"), rows
-    )
+        await bulk_returns.insert_values(value_rows)
+    return {"returns": len(return_rows), "values": await bulk_returns.value_count()}
 
 
 async def create_demo_accounts() -> None:
     password_hash = await hash_password(DEMO_PASSWORD)
     for role, email, name, org in DEMO_ACCOUNTS:
-        if await Account.exists().where(Account.email == email):
+        if await users_service.email_in_use(email):
             continue
         await accounts.create_account(
             email=email, role=role, name=name, org_code=org, password_hash=password_hash, demo=True

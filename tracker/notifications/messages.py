@@ -7,9 +7,13 @@ change them without touching code; this module only gathers what the templates n
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.render import Email, render
+
+if TYPE_CHECKING:
+    from tracker.funding.forecasts_service import Forecast
 
 __all__ = [
     "Email",
@@ -65,13 +69,13 @@ def national_summary(data: dict[str, Any], *, link: str, attachment_missing: boo
     return render("national_summary", **data, link=link, attachment_missing=attachment_missing)
 
 
-def funding(rows: list[dict[str, Any]], financial_year: str) -> dict[str, Any]:
+def funding(forecasts: Sequence[Forecast], financial_year: str) -> dict[str, Any]:
     """The CCG's latest forecast outturn per stream, summed, for the report's funding line."""
     return {
         "financial_year": financial_year,
-        "streams": len(rows),
-        "total_pence": sum(int(r["outturn_pence"]) for r in rows),
-        "latest_quarter": max((int(r["quarter"]) for r in rows), default=None),
+        "streams": len(forecasts),
+        "total_pence": sum(int(f.outturn_pence) for f in forecasts),
+        "latest_quarter": max((int(f.quarter) for f in forecasts), default=None),
     }
 
 

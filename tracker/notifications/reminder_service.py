@@ -7,31 +7,38 @@ before its due date until it locks, and a practice stops being chased the moment
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
-from tracker.db import fetch
+from tracker.accounts import users_service as accounts
+from tracker.indicators import service as indicators
 from tracker.notifications import calculations as calc
 from tracker.notifications import messages
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
+from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
+from tracker.periods import service as periods
+from tracker.returns import facts_service as return_facts
 from tracker.returns.calculations import url_code
+
+PERIOD_KEYS = ("id", "code", "financial_year", "quarter", "start_date", "end_date", "due_on", "opens_on", "locks_on")
 
 
 async def chased_periods(today: dt.date) -> list[dict[str, Any]]:
     """Periods whose reminders may run today: the first reminder has fallen due and they have not locked."""
     first = max(calc.DAYS_BEFORE)
-    rows = await fetch(
-        "SELECT id, code, financial_year, quarter, end_date, due_on, locks_on FROM period "
-        "WHERE opens_on <= {} AND locks_on > {} ORDER BY start_date",
-        today,
-        today,
-    )
+    rows = [r for r in await period_dates() if r["opens_on"] <= today < r["locks_on"]]
     for r in rows:
-        for k in ("end_date", "due_on", "locks_on"):
-            r[k] = _date(r[k])
         r["label"] = f"{r['financial_year']} Q{r['quarter']}"
     return [r for r in rows if r["due_on"] - dt.timedelta(days=first) <= today]
+
+
+async def period_dates() -> list[dict[str, Any]]:
+    """Every period, oldest first, its dates as dates whichever the database."""
+    rows = [{k: p[k] for k in PERIOD_KEYS} for p in await periods.all_periods()]
+    for r in rows:
+        for k in ("start_date", "end_date", "due_on", "opens_on", "locks_on"):
+            r[k] = _date(r[k])
+    return rows
 
 
 def _date(value: Any) -> dt.date:
@@ -44,27 +51,25 @@ def _date(value: Any) -> dt.date:
 
 async def outstanding(period: dict[str, Any]) -> list[dict[str, Any]]:
     """Active practices (open by the period's end) whose return for the period is not in."""
-    rows = await fetch(
-        "SELECT p.id, p.ods_code, p.name, p.contact_email, p.ccg AS ccg_id, p.region AS region_id, "
-        "r.id AS return_id, r.state, r.first_submitted_at "
-        "FROM practice p LEFT JOIN practice_return r ON r.practice = p.id AND r.period = {} "
-        "WHERE p.status = 'A' AND (p.open_date IS NULL OR p.open_date <= {}) ORDER BY p.ods_code",
-        period["id"],
-        period["end_date"],
-    )
-    return [r for r in rows if not calc.return_is_in(r["state"], r["first_submitted_at"])]
-
-
-async def practice_recipients() -> dict[int, list[str]]:
-    """Practice id -> the email addresses of its enabled practice users."""
-    rows = await fetch(
-        "SELECT ap.practice AS practice_id, a.email FROM account_practice ap JOIN account a ON a.id = ap.account "
-        "WHERE a.role = 'practice' AND a.disabled = {} ORDER BY a.email",
-        False,
-    )
-    out: dict[int, list[str]] = defaultdict(list)
-    for r in rows:
-        out[r["practice_id"]].append(r["email"].lower())
+    returns = await return_facts.period_returns(period["id"])
+    out = []
+    for p in await organisations.active_practice_contacts(period["end_date"]):
+        r = returns.get(p.id)
+        if r is not None and calc.return_is_in(r.state, r.first_submitted_at):
+            continue
+        out.append(
+            {
+                "id": p.id,
+                "ods_code": p.ods_code,
+                "name": p.name,
+                "contact_email": p.contact_email,
+                "ccg_id": p.ccg_id,
+                "region_id": p.region_id,
+                "return_id": r.id if r else None,
+                "state": r.state if r else None,
+                "first_submitted_at": r.first_submitted_at if r else None,
+            }
+        )
     return out
 
 
@@ -81,28 +86,16 @@ async def practice_addresses(practice_ids: list[int]) -> dict[int, list[str]]:
     """Practice id -> everyone a reminder to it goes to: its enabled users, then its contact address."""
     if not practice_ids:
         return {}
-    placeholders = ", ".join("{}" for _ in practice_ids)
-    rows = await fetch(
-        f"SELECT id, contact_email FROM practice WHERE id IN ({placeholders})",  # noqa: S608 (placeholders only)
-        *practice_ids,
-    )
-    users = await practice_recipients()
-    return {r["id"]: addresses(users.get(r["id"], []), r["contact_email"]) for r in rows}
+    contacts = await organisations.practice_contacts(set(practice_ids))
+    users = await accounts.practice_users_emails()
+    return {i: addresses(users.get(i, []), p.contact_email) for i, p in contacts.items()}
 
 
 async def missing_indicators(period_id: int) -> tuple[list[tuple[int, str]], dict[int, set[int]]]:
     """The active indicators' names (in order), and for each started return the indicators it answered."""
-    indicators = await fetch("SELECT id, name FROM indicator WHERE active = {} ORDER BY sort_order, code", True)
-    answered = await fetch(
-        "SELECT rv.practice_return AS return_id, rv.indicator AS indicator_id FROM return_value rv "
-        "JOIN practice_return r ON r.id = rv.practice_return "
-        "WHERE r.period = {} AND r.state IN ('draft', 'returned') AND rv.value IS NOT NULL",
-        period_id,
-    )
-    by_return: dict[int, set[int]] = defaultdict(set)
-    for a in answered:
-        by_return[a["return_id"]].add(a["indicator_id"])
-    return [(i["id"], i["name"]) for i in indicators], by_return
+    ids = await indicators.indicator_ids()
+    active = sorted(await indicators.active_indicators(), key=lambda i: (i.sort_order, i.code))
+    return [(ids[i.code], i.name) for i in active], await return_facts.answered_indicators(period_id)
 
 
 async def plan(ctx: RunContext, kind: str) -> Plan:
@@ -112,7 +105,7 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
     if not periods:
         result.notes.append("No period is being chased today.")
         return result
-    recipients = await practice_recipients()
+    recipients = await accounts.practice_users_emails()
     for period in periods:
         step = calc.current_step(period["due_on"], period["locks_on"], ctx.today)
         if step is None or step.kind != kind:

@@ -13,29 +13,28 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from tracker.accounts import users_service as accounts
 from tracker.db import fetch
 from tracker.figures import rules
+from tracker.funding import forecasts_service
+from tracker.funding.forecasts_service import Forecast
 from tracker.maturity import service as maturity
 from tracker.notifications import calculations as calc
 from tracker.notifications import messages, outbox_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
-from tracker.notifications.reminder_service import _date, addresses, chased_periods, outstanding
+from tracker.notifications.reminder_service import addresses, chased_periods, outstanding, period_dates
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
+from tracker.returns import facts_service as return_facts
 
 log = logging.getLogger(__name__)
 
 
 async def _periods(today: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the latest period that has opened, the latest whose due date has passed)."""
-    rows = await fetch(
-        "SELECT id, code, financial_year, quarter, due_on, opens_on, locks_on FROM period WHERE opens_on <= {} "
-        "ORDER BY start_date DESC LIMIT 2",
-        today,
-    )
+    rows = [r for r in await period_dates() if r["opens_on"] <= today][::-1][:2]
     for r in rows:
-        r["due_on"] = _date(r["due_on"])
-        provisional = rules.provisional(_date(r["locks_on"]), today)
+        provisional = rules.provisional(r["locks_on"], today)
         r["label"] = f"{r['financial_year']} Q{r['quarter']}" + (" (provisional)" if provisional else "")
     current = rows[0] if rows else None
     timely = next((r for r in rows if r["due_on"] < today), None)
@@ -87,14 +86,13 @@ async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today
                 if m.on_time:
                     f.on_time[key] += 1
     # Returns waiting for review belong to the CCG that reviews them now.
-    rows = await fetch(
-        "SELECT p.ccg AS ccg_id, c.region AS region_id, count(*) AS n FROM practice_return r "
-        "JOIN practice p ON p.id = r.practice LEFT JOIN ccg c ON c.id = p.ccg "
-        "WHERE r.state = 'submitted' GROUP BY p.ccg, c.region"
-    )
-    for r in rows:
-        for key in (("ccg", r["ccg_id"]), ("region", r["region_id"]), ("all", None)):
-            f.awaiting[key] += int(r["n"])
+    awaiting = await return_facts.awaiting_review()
+    practices = await organisations.practice_contacts(set(awaiting))
+    region_of: dict[int | None, int | None] = {c.id: c.region_id for c in await organisations.ccg_contacts()}
+    for practice_id, n in awaiting.items():
+        ccg_id = practices[practice_id].ccg_id
+        for key in (("ccg", ccg_id), ("region", region_of.get(ccg_id)), ("all", None)):
+            f.awaiting[key] += n
     return f
 
 
@@ -120,21 +118,26 @@ async def _overdue(today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-async def _unreachable() -> dict[int, list[dict[str, Any]]]:
+async def _unreachable() -> dict[int | None, list[dict[str, Any]]]:
+    """CCG id -> its practices an email failed to reach, by ODS code, each with one failure."""
     rows = await fetch(
-        "SELECT DISTINCT p.ccg AS ccg_id, p.ods_code, p.name, o.to_address, o.last_error FROM outbox_email o "
-        "JOIN practice p ON p.id = o.practice WHERE o.state = 'failed' ORDER BY p.ods_code"
+        "SELECT DISTINCT practice, to_address, last_error FROM outbox_email "
+        "WHERE state = 'failed' AND practice IS NOT NULL"
     )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    seen: set[tuple[int, str]] = set()
+    practices = await organisations.practice_contacts({r["practice"] for r in rows})
+    rows = [r for r in rows if r["practice"] in practices]
+    rows.sort(key=lambda r: (practices[r["practice"]].ods_code, r["to_address"], r["last_error"]))
+    out: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    seen: set[int] = set()
     for r in rows:
-        if (r["ccg_id"], r["ods_code"]) in seen:
+        if r["practice"] in seen:
             continue
-        seen.add((r["ccg_id"], r["ods_code"]))
-        out[r["ccg_id"]].append(
+        seen.add(r["practice"])
+        p = practices[r["practice"]]
+        out[p.ccg_id].append(
             {
-                "ods_code": r["ods_code"],
-                "name": practice_title(r["name"]),
+                "ods_code": p.ods_code,
+                "name": practice_title(p.name),
                 "error": f"{r['to_address']}: {r['last_error'][:120]}",
             }
         )
@@ -161,49 +164,30 @@ async def _off_track(today: dt.date) -> tuple[str, dict[int, list[dict[str, Any]
     return period.code.replace("-", " "), out
 
 
-async def _forecasts(financial_year: str) -> dict[int, list[dict[str, Any]]]:
+async def _forecasts(financial_year: str) -> dict[int, list[Forecast]]:
     """CCG id -> the latest forecast per funding stream for the year (empty when funding has no data)."""
     try:
-        rows = await fetch(
-            "SELECT ccg AS ccg_id, stream, quarter, outturn_pence, entered_at FROM funding_forecast "
-            "WHERE financial_year = {} ORDER BY quarter, entered_at",
-            financial_year,
-        )
+        return await forecasts_service.latest_by_ccg(financial_year)
     except Exception:
         return {}
-    latest: dict[tuple[int, int], dict[str, Any]] = {}
-    for r in rows:
-        latest[(r["ccg_id"], r["stream"])] = r
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (ccg_id, _), r in latest.items():
-        out[ccg_id].append(r)
-    return out
 
 
-async def _users(role: str) -> dict[int | None, list[str]]:
-    column = {"ccg": "ccg", "region": "region", "national": "NULL"}[role]
-    rows = await fetch(
-        f"SELECT {column} AS org_id, email FROM account WHERE role = {{}} AND disabled = {{}} ORDER BY email",  # noqa: S608 (column from the mapping above)
-        role,
-        False,
-    )
-    out: dict[int | None, list[str]] = defaultdict(list)
-    for r in rows:
-        out[r["org_id"]].append(r["email"].lower())
-    return out
+async def _regions() -> list[dict[str, Any]]:
+    """Every region (id, code, name), by code."""
+    return sorted(await organisations.regions_by_id(), key=lambda r: r["code"])
 
 
 async def recipients(level: str) -> dict[int | None, list[str]]:
     """Who receives a level's reports: its users by organisation (None for national users) and,
     for a CCG, its contact address too, as the weekly report goes to them."""
-    users = await _users(level)
+    users = await accounts.enabled_emails_by_org(level)
     if level != "ccg":
         return {k: addresses(v, "") for k, v in users.items()}
     out: dict[int | None, list[str]] = {}
-    for c in await fetch("SELECT id, contact_email FROM ccg ORDER BY code"):
-        to = addresses(users.get(c["id"], []), c["contact_email"])
+    for c in await organisations.ccg_contacts():
+        to = addresses(users.get(c.id, []), c.contact_email)
         if to:
-            out[c["id"]] = to
+            out[c.id] = to
     return out
 
 
@@ -239,43 +223,43 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
     unreachable = await _unreachable()
     scores_label, off_track = await _off_track(ctx.today)
     forecasts = await _forecasts(current["financial_year"])
-    users = await _users("ccg")
-    ccgs = await fetch("SELECT id, code, name, contact_email FROM ccg ORDER BY code")
+    users = await accounts.enabled_emails_by_org("ccg")
+    ccgs = await organisations.ccg_contacts()
     for c in ccgs:
-        to = addresses(users.get(c["id"], []), c["contact_email"])
+        to = addresses(users.get(c.id, []), c.contact_email)
         if not to:
             continue
         data = {
-            "code": c["code"],
-            "name": c["name"] or c["code"],
+            "code": c.code,
+            "name": c.name or c.code,
             "as_at": ctx.today,
-            "figures": figures.for_(("ccg", c["id"]), current, timely),
-            "overdue": [p for p in overdue if p["ccg_id"] == c["id"]],
-            "unreachable": unreachable.get(c["id"], []),
-            "off_track": off_track.get(c["id"], []),
+            "figures": figures.for_(("ccg", c.id), current, timely),
+            "overdue": [p for p in overdue if p["ccg_id"] == c.id],
+            "unreachable": unreachable.get(c.id, []),
+            "off_track": off_track.get(c.id, []),
             "scores_label": scores_label,
-            "funding": messages.funding(forecasts.get(c["id"], []), current["financial_year"]),
+            "funding": messages.funding(forecasts.get(c.id, []), current["financial_year"]),
         }
-        link = ctx.link(f"/organisations/ccgs/{c['code']}")
-        keys = [calc.report_key("ccg_report", c["code"], ctx.fire_at, a) for a in to]
+        link = ctx.link(f"/organisations/ccgs/{c.code}")
+        keys = [calc.report_key("ccg_report", c.code, ctx.fire_at, a) for a in to]
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
             continue  # this week's report has gone already: do not build its workbook again
-        name, sha, note = await attach(ctx, "ccg", c["code"], current["code"])
+        name, sha, note = await attach(ctx, "ccg", c.code, current["code"])
         email = messages.ccg_report(data, link=link, attachment_missing=bool(note))
         for address in to:
             result.emails.append(
                 PlannedEmail(
-                    idempotency_key=calc.report_key("ccg_report", c["code"], ctx.fire_at, address),
+                    idempotency_key=calc.report_key("ccg_report", c.code, ctx.fire_at, address),
                     kind="ccg_report",
                     to_address=address,
                     subject=email.subject,
                     body_text=email.text,
                     body_html=email.html,
-                    ccg_id=c["id"],
+                    ccg_id=c.id,
                     period_id=current["id"],
                     attachment_name=name,
                     attachment_sha256=sha,
-                    organisation=f"{c['code']} {data['name']}",
+                    organisation=f"{c.code} {data['name']}",
                 )
             )
     result.notes.append(f"{len(ccgs)} CCGs; {len({e.ccg_id for e in result.emails})} with someone to email.")
@@ -290,20 +274,20 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
         return result
     figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
-    users = await _users("region")
-    ccgs = await fetch("SELECT id, code, name, region AS region_id FROM ccg ORDER BY code")
-    codes = {c["id"]: c["code"] for c in ccgs}
-    for r in await fetch("SELECT id, code, name FROM region ORDER BY code"):
+    users = await accounts.enabled_emails_by_org("region")
+    ccgs = await organisations.ccg_contacts()
+    codes = {c.id: c.code for c in ccgs}
+    for r in await _regions():
         to = addresses(users.get(r["id"], []), "")
         if not to:
             continue
         ccg_rows = []
         for c in ccgs:
-            if c["region_id"] != r["id"]:
+            if c.region_id != r["id"]:
                 continue
-            f = figures.for_(("ccg", c["id"]), current, timely)
+            f = figures.for_(("ccg", c.id), current, timely)
             if f["expected"]:
-                ccg_rows.append({"code": c["code"], "name": c["name"] or c["code"], **f})
+                ccg_rows.append({"code": c.code, "name": c.name or c.code, **f})
         escalated = [
             {**p, "ccg_code": codes.get(p["ccg_id"], "")}
             for p in overdue
@@ -340,14 +324,14 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     if current is None:
         result.notes.append("No period has opened yet.")
         return result
-    to = addresses((await _users("national")).get(None, []), "")
+    to = addresses((await accounts.enabled_emails_by_org("national")).get(None, []), "")
     if not to:
         result.notes.append("No national users to email.")
         return result
     figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
     regions = []
-    for r in await fetch("SELECT id, code, name FROM region ORDER BY code"):
+    for r in await _regions():
         f = figures.for_(("region", r["id"]), current, timely)
         if f["expected"]:
             escalated = sum(1 for p in overdue if p["region_id"] == r["id"] and p["escalated"])

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from tracker.alerts.detect import Alert, Kind, Measure
+from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, render
 from tracker.notifications.render import Email
 
@@ -58,7 +59,18 @@ def emails(base: str = BASE) -> dict[str, Email]:
                 "unreachable": [{"ods_code": "A81002", "name": "Queens Park", "error": "x@y.test: 550 no such user"}],
                 "off_track": [{"ods_code": "A81608", "name": "Elm Tree Surgery", "maturity": 31.25}],
                 "scores_label": "2017/18 Q3",
-                "funding": messages.funding([{"outturn_pence": 123_456_00, "quarter": 3}], "2017/18"),
+                "funding": messages.funding(
+                    [
+                        Forecast(
+                            0,
+                            0,
+                            quarter=3,
+                            outturn_pence=123_456_00,
+                            entered_at=dt.datetime(2018, 1, 15, tzinfo=dt.UTC),
+                        )
+                    ],
+                    "2017/18",
+                ),
             },
             link=f"{base}/organisations/ccgs/00K",
             attachment_missing=True,

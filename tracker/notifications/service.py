@@ -23,6 +23,7 @@ from tracker.db import fetch, write_transaction
 from tracker.notifications import calculations as calc
 from tracker.notifications import delivery_service, digest_service, outbox_service, reminder_service, report_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
+from tracker.organisations import service as organisations
 from tracker.settings import Settings
 from tracker.tables import JobClaim, JobRun, Schedule
 
@@ -327,13 +328,13 @@ async def recipients_for(
     """What a signed-in person receives: the kinds for their role, and their organisations' contact addresses."""
     contacts = []
     if practice_ids:
-        marks = ", ".join("{}" for _ in practice_ids)
-        sql = f"SELECT ods_code, name, contact_email FROM practice WHERE id IN ({marks}) ORDER BY ods_code"  # noqa: S608
-        rows = await fetch(sql, *sorted(practice_ids))
-        contacts += [{"code": r["ods_code"], "name": r["name"], "contact_email": r["contact_email"]} for r in rows]
+        practices = sorted(
+            (await organisations.practice_contacts(set(practice_ids))).values(), key=lambda p: p.ods_code
+        )
+        contacts += [{"code": p.ods_code, "name": p.name, "contact_email": p.contact_email} for p in practices]
     if ccg_id:
-        rows = await fetch("SELECT code, name, contact_email FROM ccg WHERE id = {}", ccg_id)
-        contacts += [{"code": r["code"], "name": r["name"], "contact_email": r["contact_email"]} for r in rows]
+        ccgs = [c for c in await organisations.ccg_contacts() if c.id == ccg_id]
+        contacts += [{"code": c.code, "name": c.name, "contact_email": c.contact_email} for c in ccgs]
     schedules_by_kind = {r["kind"]: r for r in await schedules()}
     return {"contacts": contacts, "schedules": schedules_by_kind}
 
@@ -348,19 +349,11 @@ async def seed_demo(settings: Settings, today: dt.date) -> list[RunResult]:
     """Default schedules, contact addresses for the demo CCG and its practices, and one run of every
     schedule as at `today` 09:00 UK time. Without a mail server the emails stay in the outbox, so
     the Sent emails page shows what would have gone out."""
-    from tracker.tables import Ccg, Practice
-
     now = dt.datetime.combine(today, dt.time(9, 0), tzinfo=calc.LONDON).astimezone(dt.UTC)
     await ensure_default_schedules(settings, now)
-    ccg = await Ccg.select(Ccg.id, Ccg.contact_email).where(Ccg.code == DEMO_CCG).first()
-    if ccg is not None:
-        if not ccg["contact_email"]:
-            await Ccg.update({Ccg.contact_email: f"gp-it.{DEMO_CCG.lower()}@{DEMO_DOMAIN}"}).where(Ccg.id == ccg["id"])
-        practices = await Practice.select(Practice.id, Practice.ods_code).where(
-            (Practice.ccg == ccg["id"]) & (Practice.contact_email == "")
-        )
-        for p in practices:
-            await Practice.update({Practice.contact_email: f"manager.{p['ods_code'].lower()}@{DEMO_DOMAIN}"}).where(
-                Practice.id == p["id"]
-            )
+    await organisations.fill_blank_contact_emails(
+        DEMO_CCG,
+        f"gp-it.{DEMO_CCG.lower()}@{DEMO_DOMAIN}",
+        lambda ods_code: f"manager.{ods_code.lower()}@{DEMO_DOMAIN}",
+    )
     return await run_due_schedules(settings, now)

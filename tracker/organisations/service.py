@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -315,3 +316,135 @@ async def practices_today(ccg_id: int | None = None) -> list[PracticeToday]:
         )
         for r in rows
     ]
+
+
+# --- Contact details and places, for other features' emails and the demo ---------------------
+
+
+@dataclass(frozen=True)
+class PracticeContact:
+    """A practice's code, name and contact address, and its CCG and region today."""
+
+    id: int
+    ods_code: str
+    name: str
+    contact_email: str
+    ccg_id: int | None
+    region_id: int | None
+
+
+_CONTACT_COLUMNS = (
+    Practice.id,
+    Practice.ods_code,
+    Practice.name,
+    Practice.contact_email,
+    Practice.ccg,
+    Practice.region,
+)
+
+
+def _contact(r: dict[str, Any]) -> PracticeContact:
+    return PracticeContact(r["id"], r["ods_code"], r["name"], r["contact_email"], r["ccg"], r["region"])
+
+
+async def practice_contacts(ids: set[int]) -> dict[int, PracticeContact]:
+    """These practices' contact details, open or closed, by id."""
+    ordered = sorted(ids)
+    out: dict[int, PracticeContact] = {}
+    for start in range(0, len(ordered), 900):  # SQLite binds at most 999 values
+        rows = await Practice.select(*_CONTACT_COLUMNS).where(Practice.id.is_in(ordered[start : start + 900]))
+        out.update((r["id"], _contact(r)) for r in rows)
+    return out
+
+
+async def active_practice_contacts(opened_by: dt.date) -> list[PracticeContact]:
+    """Active practices open by a date (one without an open date counts as open), by ODS code."""
+    rows = (
+        await Practice.select(*_CONTACT_COLUMNS)
+        .where((Practice.status == "A") & (Practice.open_date.is_null() | (Practice.open_date <= opened_by)))
+        .order_by(Practice.ods_code)
+    )
+    return [_contact(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class CcgContact:
+    """A CCG's code, name, region today and contact address."""
+
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+    contact_email: str
+
+
+async def ccg_contacts() -> list[CcgContact]:
+    """Every CCG's contact details, by code."""
+    rows = await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.contact_email).order_by(Ccg.code)
+    return [CcgContact(r["id"], r["code"], r["name"], r["region"], r["contact_email"]) for r in rows]
+
+
+async def fill_blank_contact_emails(ccg_code: str, ccg_email: str, practice_email: Callable[[str], str]) -> None:
+    """Give a CCG, and each of its practices, a contact address where it has none (practice_email
+    makes a practice's from its ODS code); nothing when there is no such CCG."""
+    ccg = await Ccg.select(Ccg.id, Ccg.contact_email).where(Ccg.code == ccg_code).first()
+    if ccg is None:
+        return
+    if not ccg["contact_email"]:
+        await Ccg.update({Ccg.contact_email: ccg_email}).where(Ccg.id == ccg["id"])
+    practices = await Practice.select(Practice.id, Practice.ods_code).where(
+        (Practice.ccg == ccg["id"]) & (Practice.contact_email == "")
+    )
+    for p in practices:
+        await Practice.update({Practice.contact_email: practice_email(p["ods_code"])}).where(Practice.id == p["id"])
+
+
+@dataclass(frozen=True)
+class PracticeListed:
+    """A practice as the demo's history needs it: dates, status, clinical system, its CCG's code
+    today and its latest registered patients (None without a list size)."""
+
+    id: int
+    ods_code: str
+    status: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+    clinical_system: str
+    ccg_code: str | None
+    patients: int | None
+
+
+async def practices_listed() -> list[PracticeListed]:
+    """Every practice, open or closed, with its CCG's code and latest list size, by ODS code."""
+    rows = await db.fetch(
+        """
+        SELECT p.id, p.ods_code, p.status, p.open_date, p.close_date, p.clinical_system, c.code AS ccg_code,
+               (SELECT l.patients FROM list_size l WHERE l.practice = p.id
+                ORDER BY l.snapshot_date DESC LIMIT 1) AS patients
+        FROM practice p LEFT JOIN ccg c ON c.id = p.ccg
+        ORDER BY p.ods_code
+        """
+    )
+    return [
+        PracticeListed(
+            r["id"],
+            r["ods_code"],
+            r["status"],
+            r["open_date"],
+            r["close_date"],
+            r["clinical_system"],
+            r["ccg_code"],
+            r["patients"],
+        )
+        for r in rows
+    ]
+
+
+async def set_clinical_systems(practices_by_system: dict[str, list[int]]) -> None:
+    """Record each practice's clinical system: system name -> the practices using it."""
+    async with db.write_transaction():
+        for name, ids in practices_by_system.items():
+            for start in range(0, len(ids), 900):
+                await Practice.update({Practice.clinical_system: name}).where(
+                    Practice.id.is_in(ids[start : start + 900])
+                )

@@ -7,6 +7,7 @@ refresh scores, can read them without importing the lifecycle back."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
@@ -131,4 +132,47 @@ async def approved_values_for(pairs: set[tuple[int, int]]) -> list[tuple[int, in
                 *chunk,
             )
             out.extend((r["practice"], r["period"], indicator, r["value"]) for r in rows)
+    return out
+
+
+# --- For reminders and status reports ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnState:
+    """One return: its id, state and first submission (None if never submitted)."""
+
+    id: int
+    practice_id: int
+    state: str
+    first_submitted_at: dt.datetime | None
+
+
+async def period_returns(period_id: int) -> dict[int, ReturnState]:
+    """Each practice's return for a period, by practice id."""
+    rows = await db.fetch(
+        "SELECT id, practice, state, first_submitted_at FROM practice_return WHERE period = {}", period_id
+    )
+    return {r["practice"]: ReturnState(r["id"], r["practice"], r["state"], r["first_submitted_at"]) for r in rows}
+
+
+async def awaiting_review() -> dict[int, int]:
+    """Practice id -> how many of its returns are submitted and waiting for review."""
+    rows = await db.fetch(
+        "SELECT practice, count(*) AS n FROM practice_return WHERE state = 'submitted' GROUP BY practice"
+    )
+    return {r["practice"]: int(r["n"]) for r in rows}
+
+
+async def answered_indicators(period_id: int) -> dict[int, set[int]]:
+    """Return id -> the indicators it has a value for, of a period's draft and returned returns."""
+    rows = await db.fetch(
+        "SELECT rv.practice_return AS return_id, rv.indicator AS indicator_id FROM return_value rv "
+        "JOIN practice_return r ON r.id = rv.practice_return "
+        "WHERE r.period = {} AND r.state IN ('draft', 'returned') AND rv.value IS NOT NULL",
+        period_id,
+    )
+    out: dict[int, set[int]] = {}
+    for r in rows:
+        out.setdefault(r["return_id"], set()).add(r["indicator_id"])
     return out
