@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             print(flush=True)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    from tests.benchmarks import report
+
+    report.summary()
     return 1 if failures else 0
 
 
