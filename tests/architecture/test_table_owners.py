@@ -127,16 +127,11 @@ CROSS_READS: set[tuple[str, str]] = {
     ("returns/api_service.py", "practice"),
     ("returns/review_service.py", "period"),
     ("returns/review_service.py", "practice"),
-    ("returns/service.py", "audit_event"),
-    ("returns/service.py", "indicator"),
-    ("returns/service.py", "period"),
-    ("returns/service.py", "practice"),
     ("returns/upload_service.py", "ccg"),
     ("returns/upload_service.py", "indicator"),
     ("returns/upload_service.py", "period"),
     ("returns/upload_service.py", "practice"),
     ("indicators/service.py", "return_value"),
-    ("returns/lifecycle.py", "indicator"),
 }
 
 
