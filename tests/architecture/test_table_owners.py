@@ -125,10 +125,6 @@ CROSS_READS: set[tuple[str, str]] = {
     ("returns/api_service.py", "account"),
     ("returns/api_service.py", "ccg"),
     ("returns/api_service.py", "practice"),
-    ("returns/upload_service.py", "ccg"),
-    ("returns/upload_service.py", "indicator"),
-    ("returns/upload_service.py", "period"),
-    ("returns/upload_service.py", "practice"),
     ("indicators/service.py", "return_value"),
 }
 
