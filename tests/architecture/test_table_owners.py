@@ -119,12 +119,6 @@ CROSS_READS: set[tuple[str, str]] = {
     ("notifications/report_service.py", "region"),
     ("notifications/service.py", "ccg"),
     ("notifications/service.py", "practice"),
-    ("returns/admin_service.py", "account"),
-    ("returns/admin_service.py", "period"),
-    ("returns/admin_service.py", "practice"),
-    ("returns/api_service.py", "account"),
-    ("returns/api_service.py", "ccg"),
-    ("returns/api_service.py", "practice"),
     ("indicators/service.py", "return_value"),
 }
 

@@ -262,3 +262,14 @@ async def demo_accounts() -> list[dict[str, str]]:
         .where(Account.demo.eq(True))
         .order_by(Account.id)
     )
+
+
+# --- Accounts named by other features --------------------------------------------------------
+
+
+async def account_emails(ids: set[int]) -> dict[int, str]:
+    """The email address of each of these accounts, by id (those that still exist)."""
+    if not ids:
+        return {}
+    rows = await Account.select(Account.id, Account.email).where(Account.id.is_in(sorted(ids)))
+    return {r["id"]: r["email"] for r in rows}
