@@ -115,7 +115,6 @@ CROSS_READS: set[tuple[str, str]] = {
     ("notifications/report_service.py", "region"),
     ("notifications/service.py", "ccg"),
     ("notifications/service.py", "practice"),
-    ("indicators/service.py", "return_value"),
 }
 
 

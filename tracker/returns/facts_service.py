@@ -107,3 +107,12 @@ async def approved_values(period_id: int) -> list[tuple[int, int, float | None]]
     async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
         cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
         return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+
+
+# --- Read by the indicator catalogue ---------------------------------------------------------
+
+
+async def value_counts() -> dict[int, int]:
+    """How many values each indicator has in returns of any state, by indicator id."""
+    rows = await db.fetch("SELECT indicator, COUNT(*) AS n FROM return_value GROUP BY indicator")
+    return {r["indicator"]: int(r["n"]) for r in rows}
