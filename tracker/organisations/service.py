@@ -297,11 +297,6 @@ class PracticePlace:
     ccg_name: str | None
     ccg_region: int | None
 
-    @property
-    def scope(self) -> Scope:
-        """Where the practice sits for the authorisation policy (its CCG's region first)."""
-        return Scope(practice_id=self.id, ccg_id=self.ccg, region_id=self.ccg_region or self.region)
-
 
 async def practice_places(
     *,

@@ -25,7 +25,7 @@ async def all_exceptions() -> list[dict[str, Any]]:
         LockException.granted_by,
     )
     names = await organisations.practice_names({r["practice"] for r in rows})
-    period_codes = {p["id"]: p["code"] for p in await period_service.all_periods()}
+    period_codes = await period_service.codes_by_id()
     emails = await accounts.account_emails({r["granted_by"] for r in rows if r["granted_by"] is not None})
     out = [
         {
@@ -124,7 +124,7 @@ async def withdraw(exception_id: int, *, actor: Actor, now: dt.datetime) -> bool
     if found is None:
         return False
     names = await organisations.practice_names({found["practice"]})
-    period_codes = {p["id"]: p["code"] for p in await period_service.all_periods()}
+    period_codes = await period_service.codes_by_id()
     row = {
         "until": found["until"],
         "ods_code": names[found["practice"]].ods_code,

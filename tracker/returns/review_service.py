@@ -246,7 +246,7 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
         return []
     codes = {i: code for code, i in (await indicators.indicator_ids()).items()}
     units = {s.code: s.unit for s in await indicators.active_indicators()}
-    period_codes = {p["id"]: p["code"] for p in await period_service.all_periods()}
+    period_codes = await period_service.codes_by_id()
     placeholders = ", ".join("{}" for _ in return_ids)
     rows = await db.fetch(
         f"""SELECT r.id AS key, r.practice, r.period, v.indicator, v.value

@@ -294,7 +294,7 @@ def may_view(user: Principal, practice: dict[str, Any]) -> bool:
 
 
 async def status(today: dt.date | None = None) -> dict[str, Any]:
-    codes = {p["id"]: p["code"] for p in await periods.all_periods()}
+    codes = await periods.codes_by_id()
     rows = await db.fetch("SELECT period, state, COUNT(*) AS n FROM practice_return GROUP BY period, state")
     by_period: dict[str, dict[str, int]] = {}
     for r in sorted(rows, key=lambda r: (codes[r["period"]], r["state"])):
