@@ -27,6 +27,9 @@ class Decision:
     denied: bool = False  # the policy refused at least one: the route answers 403
 
 
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 async def queue(ccg_id: int) -> list[dict[str, Any]]:
     """Submitted returns of the CCG's practices, oldest submission first."""
     places = await organisations.practice_places(ccg_id=ccg_id)
@@ -41,7 +44,8 @@ async def queue(ccg_id: int) -> list[dict[str, Any]]:
             WHERE state = 'submitted' AND practice IN ({", ".join("{}" for _ in by_id)})""",  # noqa: S608 (placeholders only)
         *by_id,
     )
-    rows.sort(key=lambda r: (r["submitted_at"], by_name[r["practice"]]))
+    # A submitted return without a time (only loaded data could have one) sorts last, where PostgreSQL puts NULLs.
+    rows.sort(key=lambda r: (r["submitted_at"] is None, r["submitted_at"] or _NEVER, by_name[r["practice"]]))
     return [
         {
             "id": r["id"],
