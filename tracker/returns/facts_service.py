@@ -176,3 +176,12 @@ async def answered_indicators(period_id: int) -> dict[int, set[int]]:
     for r in rows:
         out.setdefault(r["return_id"], set()).add(r["indicator_id"])
     return out
+
+
+# --- Read by the indicator catalogue ---------------------------------------------------------
+
+
+async def value_counts() -> dict[int, int]:
+    """How many values each indicator has in returns of any state, by indicator id."""
+    rows = await db.fetch("SELECT indicator, COUNT(*) AS n FROM return_value GROUP BY indicator")
+    return {r["indicator"]: int(r["n"]) for r in rows}
