@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from tracker.maturity import calculations as calc
 
@@ -78,6 +78,11 @@ class TableView:
             out.append(item)
         return out
 
+    def body_html(self) -> Markup:
+        """The rows as the NHS.UK table markup: what a Jinja loop wrote, at a fraction of its cost
+        (a practices table has hundreds of cells)."""
+        return rows_html(self.rows)
+
     def csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -85,6 +90,24 @@ class TableView:
         for row in self.csv_rows:
             writer.writerow([_csv_safe(v) for v in row])
         return buffer.getvalue()
+
+
+def _cell_html(cell: dict[str, Any], first: bool) -> str:
+    tag, kind = ("th", "header") if first else ("td", "cell")
+    numeric = f" nhsuk-table__{kind}--numeric" if cell.get("format") == "numeric" else ""
+    scope = ' scope="row"' if first else ""
+    # As Jinja wrote it: html as it is (built from escaped parts), text escaped.
+    content = cell["html"] if cell.get("html") else escape(cell.get("text", ""))
+    return f'<{tag}{scope} class="nhsuk-table__{kind}{numeric}">{content}</{tag}>'
+
+
+def rows_html(rows: Sequence[Sequence[dict[str, Any]]]) -> Markup:
+    """Table rows in the NHS.UK markup, the first cell of each a row header."""
+    out = []
+    for row in rows:
+        cells = "".join(_cell_html(c, i == 0) for i, c in enumerate(row))
+        out.append(f'<tr class="nhsuk-table__row">{cells}</tr>')
+    return Markup("\n".join(out))  # noqa: S704 (text escaped above; html cells are built from escaped parts)
 
 
 def _csv_safe(value: Any) -> Any:
