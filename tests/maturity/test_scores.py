@@ -86,3 +86,15 @@ async def test_refresh_practice_inside_the_approvals_transaction(clean_db):
         await add_return(pb2, q3, values_for(3, keen=False))
         await service.refresh_practice(pb2["id"], q3["id"])
     assert (await score(pb2["id"], q3["id"]))["maturity"] is not None
+
+
+async def test_scores_of_several_organisations_in_one_read_are_each_ones_own(clean_db):
+    world = await scored_world()
+    ccg_id = world["ccgs"][0]["id"]
+    q3 = world["periods"]["2017/18-Q3"]
+    mine, england, none = await service.period_scores(q3["id"], ("ccg", ccg_id), ("england", 0), ("ccg", -1))
+    assert mine == (await service.org_scores("ccg", q3["id"], ccg_id))[ccg_id]
+    assert england == await service.england_score(q3["id"]) and none is None
+    ccg_trend, england_trend = await service.org_trends(("ccg", ccg_id), ("england", 0))
+    assert [code for code, _ in ccg_trend] == [code for code, _ in england_trend] and len(ccg_trend) >= 7
+    assert dict(ccg_trend)["2017/18-Q3"] == mine and dict(england_trend)["2017/18-Q3"] == england

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tracker.feeds import service
 from tracker.feeds.calculations import SOURCE_LABELS, large_difference
 from tracker.indicators import service as indicators
+from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import service as maturity
 
 
@@ -85,16 +86,19 @@ def compare(
     return out
 
 
-async def _names() -> dict[str, tuple[str, str]]:
-    return {i.code: (i.name, i.unit) for i in await indicators.active_indicators()}
+async def _names(specs: Iterable[IndicatorSpec] | None = None) -> dict[str, tuple[str, str]]:
+    return {i.code: (i.name, i.unit) for i in (specs if specs is not None else await indicators.active_indicators())}
 
 
-async def for_practice(practice_id: int, period_code: str, own: dict[str, float | None]) -> list[Comparison]:
-    """A practice's feed values in a period beside its approved values (`own`, by indicator)."""
+async def for_practice(
+    practice_id: int, period_code: str, own: dict[str, float | None], specs: Iterable[IndicatorSpec] | None = None
+) -> list[Comparison]:
+    """A practice's feed values in a period beside its approved values (`own`, by indicator).
+    `specs`: the active indicators, when the caller has read them already."""
     rows = await service.feed_values_by_indicator(practice_id, period_code)
     feeds = {code: (r.source_label, r.value, 1) for code, r in rows.items()}
     mine = {code: (value, 1 if value is not None else 0) for code, value in own.items()}
-    return compare(await _names(), feeds, mine, False, service.config().percent_points)
+    return compare(await _names(specs), feeds, mine, False, service.config().percent_points)
 
 
 def _sources(rows: Iterable[service.FeedRow]) -> dict[str, str]:

@@ -202,15 +202,17 @@ async def ccg(
     row = await organisations.ccg(code, user)
     period, choices = await service.choose_period(period_code, today)
     practices = await service.ccg_practices(row["id"], period, choices)
-    total = (await service.org_scores("ccg", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
-    national = await service.england_score(period.id)
+    mine, england = await service.period_scores(period.id, ("ccg", row["id"]), ("england", service.ENGLAND))
+    total = mine or calc.aggregate([])
+    national = england or calc.aggregate([])
     base = f"/dashboards/ccgs/{row['code']}"
     name = row["name"] or row["code"]
     shown = pr.filter_practices(practices, filters.get("status", ""), filters.get("level", ""), filters.get("q", ""))
+    own_trend, england_trend = await service.org_trends(("ccg", row["id"]), ("england", service.ENGLAND))
     trend = pr.trend(
         name,
-        await service.org_trend("ccg", row["id"]),
-        await service.org_trend("england", 0),
+        own_trend,
+        england_trend,
         pr.query(base, format="csv", table="trend"),
         _provisional(choices, today),
     )
@@ -254,20 +256,19 @@ async def ccg(
 async def practice(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
     row = await organisations.practice(code, user)
     period, choices = await service.choose_period(period_code, today)
-    detail = await service.practice_detail(row["id"])
+    detail = await service.practice_detail(row["id"], choices)
     index = [p.id for p in detail.scoring].index(period.id)
     current = detail.history[index]
     base = f"/dashboards/practices/{row['ods_code']}"
     indicator_table, indicator_charts = pp.indicator_rows(detail, index, period.code, base)
     history_table, history_chart = pp.history_table(detail, base, period.code)
-    ccg_score = (await service.org_scores("ccg", period.id, row["ccg"])).get(row["ccg"]) if row["ccg"] else None
-    ccg_cuts = ccg_score.deciles if ccg_score else None
-    england_cuts = (await service.england_score(period.id)).deciles
+    ccg_score, england = await service.period_scores(period.id, ("ccg", row["ccg"] or 0), ("england", service.ENGLAND))
+    ccg_cuts = ccg_score.deciles if ccg_score and row["ccg"] else None
+    england_cuts = (england or calc.aggregate([])).deciles
     ccg_name = row["ccg.name"] or row["ccg.code"] or "its CCG"
     region_row = None
     if row.get("ccg.region"):
-        regions, _ = await service.org_names()
-        region_row = regions.get(row["ccg.region"])
+        region_row = {r["id"]: r for r in await organisations.regions_by_id()}.get(row["ccg.region"])
     ccg_row = (
         {"id": row["ccg"], "code": row["ccg.code"], "name": row["ccg.name"], "region": row.get("ccg.region")}
         if row["ccg"]
@@ -296,7 +297,9 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         "history_chart": history_chart,
         "indicator_charts": indicator_charts,
         "crumbs": _crumbs(user, region_row, ccg_row),
-        "feeds": await feed_dashboard.for_practice(row["id"], period.code, detail.values.get(period.id, {})),
+        "feeds": await feed_dashboard.for_practice(
+            row["id"], period.code, detail.values.get(period.id, {}), detail.specs
+        ),
     }
 
 

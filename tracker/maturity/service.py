@@ -608,10 +608,31 @@ async def england_score(period_id: int) -> calc.Aggregate:
 
 async def org_trend(scope: str, org_id: int) -> list[tuple[str, calc.Aggregate]]:
     """(period code, aggregate) for every scored period, oldest first."""
-    rows = await db.fetch("SELECT * FROM org_score WHERE scope = {} AND org_id = {}", scope, org_id)
+    return (await org_trends((scope, org_id)))[0]
+
+
+async def org_trends(*orgs: tuple[str, int]) -> list[list[tuple[str, calc.Aggregate]]]:
+    """`org_trend` of each (scope, org id), from one read of the scores: a dashboard shows its
+    organisation's trend beside England's."""
+    where = " OR ".join("(scope = {} AND org_id = {})" for _ in orgs)
+    rows = await db.fetch(f"SELECT * FROM org_score WHERE {where}", *[v for org in orgs for v in org])  # noqa: S608 (placeholders only)
     every = {p["id"]: p for p in await periods.all_periods()}
     rows.sort(key=lambda r: every[r["period"]]["start_date"])
-    return [(every[r["period"]]["code"], _aggregate(r)) for r in rows]
+    return [
+        [(every[r["period"]]["code"], _aggregate(r)) for r in rows if (r["scope"], r["org_id"]) == org] for org in orgs
+    ]
+
+
+async def period_scores(period_id: int, *orgs: tuple[str, int]) -> list[calc.Aggregate | None]:
+    """The aggregate of each (scope, org id) for a period (None where there is none), in one read."""
+    where = " OR ".join("(scope = {} AND org_id = {})" for _ in orgs)
+    rows = await db.fetch(
+        f"SELECT * FROM org_score WHERE period = {{}} AND ({where})",  # noqa: S608 (placeholders only)
+        period_id,
+        *[v for org in orgs for v in org],
+    )
+    found = {(r["scope"], r["org_id"]): _aggregate(r) for r in rows}
+    return [found.get(org) for org in orgs]
 
 
 async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -673,12 +694,13 @@ class PracticeDetail:
     values: dict[int, dict[str, float | None]]  # approved values by period
 
 
-async def practice_detail(practice_id: int) -> PracticeDetail:
-    """One practice's approved history, scored indicator by indicator (cheap: one practice)."""
+async def practice_detail(practice_id: int, scoring: list[ScoredPeriod] | None = None) -> PracticeDetail:
+    """One practice's approved history, scored indicator by indicator (cheap: one practice).
+    `scoring`: the scored periods, when the caller has read them already."""
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    scoring = await scored_periods()
+    scoring = scoring if scoring is not None else await scored_periods()
     values = await _practice_values(practice_id, code_of)
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     return PracticeDetail(specs, scoring, history, dict(values))
