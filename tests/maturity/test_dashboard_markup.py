@@ -118,3 +118,18 @@ def test_card() -> None:
 def test_inset_text() -> None:
     text = "There is no approved return for 2017/18 Q4 <provisional> & more"
     assert normal(_partial("inset_text(text)", text=text)) == normal(_macro("inset-text", "insetText", {"text": text}))
+
+
+def test_a_chart_drawn_over_the_same_periods_again_has_the_same_axes() -> None:
+    from tracker.maturity import charts
+
+    labels = ["2017/18 Q1", "2017/18 Q2", "2017/18 Q3 <x>"]
+
+    def drawn(points: list[tuple[float, float | None]]) -> str:
+        svg = charts.time_chart("T", "D", labels, [charts.Line("A & B", points, markers=True)])
+        return re.sub(r"chart-\d+-", "chart-N-", svg)
+
+    first = drawn([(0, 10.0), (1, None), (2, 30.0)])
+    assert "2017/18 Q3 &lt;x&gt;" in first and first.count("<line") >= 6 + 3 + 1
+    assert drawn([(0, 10.0), (1, None), (2, 30.0)]) == first
+    assert drawn([(0, 50.0), (2, 60.0)]) != first  # the lines are the chart's own

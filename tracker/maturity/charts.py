@@ -7,6 +7,7 @@ title and description for screen readers, and the pages put a text summary and a
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -114,6 +115,14 @@ def _path(c: _Canvas, points: Sequence[tuple[float, float | None]]) -> str:
 
 
 def _axes(c: _Canvas, x_labels: Sequence[str], y_unit: str, ticks: int = 5) -> None:
+    c.parts.append(_axes_svg(tuple(x_labels), c.y_min, c.y_max, y_unit, ticks))
+
+
+@functools.lru_cache(maxsize=256)
+def _axes_svg(x_labels: tuple[str, ...], y_min: float, y_max: float, y_unit: str, ticks: int) -> str:
+    """The grid, ticks and labels: the same for every chart over the same periods and scale (a
+    practice dashboard draws a dozen), so drawn once."""
+    c = _Canvas(len(x_labels), y_min, y_max)
     for i in range(ticks + 1):
         value = c.y_min + (c.y_max - c.y_min) * i / ticks
         y = c.y(value)
@@ -137,6 +146,7 @@ def _axes(c: _Canvas, x_labels: Sequence[str], y_unit: str, ticks: int = 5) -> N
     c.parts.append(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}" stroke="{DARK}" />'
     )
+    return "".join(c.parts)
 
 
 def time_chart(
