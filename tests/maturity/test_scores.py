@@ -98,3 +98,6 @@ async def test_scores_of_several_organisations_in_one_read_are_each_ones_own(cle
     ccg_trend, england_trend = await service.org_trends(("ccg", ccg_id), ("england", 0))
     assert [code for code, _ in ccg_trend] == [code for code, _ in england_trend] and len(ccg_trend) >= 7
     assert dict(ccg_trend)["2017/18-Q3"] == mine and dict(england_trend)["2017/18-Q3"] == england
+    _, choices = await service.choose_period("2017/18-Q3", q3["start_date"])
+    assert await service.org_trends(("ccg", ccg_id), ("england", 0), known=choices) == [ccg_trend, england_trend]
+    assert await service.org_trends(("ccg", ccg_id), known=choices[:2]) == [ccg_trend]  # too few: all are read

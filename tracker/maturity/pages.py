@@ -208,7 +208,7 @@ async def ccg(
     base = f"/dashboards/ccgs/{row['code']}"
     name = row["name"] or row["code"]
     shown = pr.filter_practices(practices, filters.get("status", ""), filters.get("level", ""), filters.get("q", ""))
-    own_trend, england_trend = await service.org_trends(("ccg", row["id"]), ("england", service.ENGLAND))
+    own_trend, england_trend = await service.org_trends(("ccg", row["id"]), ("england", service.ENGLAND), known=choices)
     trend = pr.trend(
         name,
         own_trend,

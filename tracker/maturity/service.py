@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -611,12 +612,17 @@ async def org_trend(scope: str, org_id: int) -> list[tuple[str, calc.Aggregate]]
     return (await org_trends((scope, org_id)))[0]
 
 
-async def org_trends(*orgs: tuple[str, int]) -> list[list[tuple[str, calc.Aggregate]]]:
+async def org_trends(
+    *orgs: tuple[str, int], known: Sequence[ScoredPeriod] = ()
+) -> list[list[tuple[str, calc.Aggregate]]]:
     """`org_trend` of each (scope, org id), from one read of the scores: a dashboard shows its
-    organisation's trend beside England's."""
+    organisation's trend beside England's. `known`: periods the caller has read, used when they
+    cover every score found (scores are of scored periods)."""
     where = " OR ".join("(scope = {} AND org_id = {})" for _ in orgs)
     rows = await db.fetch(f"SELECT * FROM org_score WHERE {where}", *[v for org in orgs for v in org])  # noqa: S608 (placeholders only)
-    every = {p["id"]: p for p in await periods.all_periods()}
+    every: dict[int, Any] = {p.id: {"code": p.code, "start_date": p.start_date} for p in known}
+    if any(r["period"] not in every for r in rows):
+        every = {p["id"]: p for p in await periods.all_periods()}
     rows.sort(key=lambda r: every[r["period"]]["start_date"])
     return [
         [(every[r["period"]]["code"], _aggregate(r)) for r in rows if (r["scope"], r["org_id"]) == org] for org in orgs
