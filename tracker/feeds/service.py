@@ -233,7 +233,7 @@ def totals(rows: Iterable[FeedRow], period_code: str) -> dict[str, FeedTotal]:
     by_indicator: dict[str, list[FeedRow]] = {}
     for row in rows:
         by_indicator.setdefault(row.indicator_code, []).append(row)
-    scales = {m.indicator: m.scale for m in load_config().mappings if m.rule == "ratio"}
+    scales = {m.indicator: m.scale for m in config().mappings if m.rule == "ratio"}
     out: dict[str, FeedTotal] = {}
     for code, found in sorted(by_indicator.items()):
         ratios = [r for r in found if r.denominator is not None]
@@ -256,7 +256,7 @@ def config() -> FeedConfig:
 
 
 def differs(unit: str, own: float | None, feed: float | None) -> bool:
-    return large_difference(unit, own, feed, load_config().percent_points)
+    return large_difference(unit, own, feed, config().percent_points)
 
 
 async def differences(own_values: list[dict[str, Any]]) -> dict[int, list[str]]:
@@ -264,7 +264,7 @@ async def differences(own_values: list[dict[str, Any]]) -> dict[int, list[str]]:
 
     Each item: key (e.g. a return id), practice, period_code, indicator_code, unit, value.
     Returns, per key, the indicator codes that differ."""
-    points = load_config().percent_points
+    points = config().percent_points
     out: dict[int, list[str]] = {}
     by_period: dict[str, list[dict[str, Any]]] = {}
     for item in own_values:
