@@ -54,7 +54,7 @@ def _macro(component: str, name: str, params: dict[str, Any]) -> str:
 def _partial(call: str, **context: Any) -> str:
     return render(
         '{% from "maturity/_markup.html" import select_field, input_field, submit_button, summary_list, '
-        "details_html, card_html, inset_text %}{{ " + call + " }}",
+        "details_html, card_html, inset_text, breadcrumb_nav %}{{ " + call + " }}",
         **context,
     )
 
@@ -118,6 +118,13 @@ def test_card() -> None:
 def test_inset_text() -> None:
     text = "There is no approved return for 2017/18 Q4 <provisional> & more"
     assert normal(_partial("inset_text(text)", text=text)) == normal(_macro("inset-text", "insetText", {"text": text}))
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_breadcrumb(count: int) -> None:
+    crumbs = [{"href": f"/d/{i}?a=1&b=2", "text": f"Place <{i}> & co"} for i in range(count)]
+    expected = _macro("breadcrumb", "breadcrumb", {"items": crumbs, "text": "This page"})
+    assert normal(_partial("breadcrumb_nav(crumbs)", crumbs=crumbs)) == normal(expected)
 
 
 def test_a_chart_drawn_over_the_same_periods_again_has_the_same_axes() -> None:
