@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from jinja2.bccache import Bucket
 
+from tracker.web.chrome import page_footer, page_header
 from tracker.web.formatting import FILTERS
 from tracker.web.navigation import navigation
 
@@ -49,5 +50,13 @@ def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bo
         bytecode_cache=_BYTECODE,
     )
     env.filters.update(FILTERS)
-    env.globals.update({"service_name": SERVICE_NAME, "navigation": navigation, **(extra_globals or {})})
+    env.globals.update(
+        {
+            "service_name": SERVICE_NAME,
+            "navigation": navigation,
+            "page_header": page_header,
+            "page_footer": page_footer,
+            **(extra_globals or {}),
+        }
+    )
     return env
