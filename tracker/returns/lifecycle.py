@@ -221,8 +221,7 @@ async def apply(
             await audit.record_many(events)
             # The scores read the approved values just written: same transaction, so a crash
             # can never leave a return approved with scores that do not count it.
-            for practice_id, period_ids in refresh.items():
-                await maturity.refresh_practice(practice_id, _earliest(period_ids))
+            await maturity.refresh_practices({p: _earliest(period_ids) for p, period_ids in refresh.items()})
             if after is not None:
                 await after(outcomes)
     except _RollBack:
