@@ -7,6 +7,7 @@ refresh scores, can read them without importing the lifecycle back."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import aiosqlite
@@ -176,3 +177,81 @@ async def answered_indicators(period_id: int) -> dict[int, set[int]]:
     for r in rows:
         out.setdefault(r["return_id"], set()).add(r["indicator_id"])
     return out
+
+
+# --- For the exports: a period's comments, and each practice's latest approved values ----------
+
+
+@dataclass(frozen=True)
+class ValueComment:
+    practice_id: int
+    indicator_id: int
+    comment: str
+
+
+async def period_comments(period_id: int) -> list[ValueComment]:
+    """The comments practices wrote beside their values in a period's returns, whatever the return's state."""
+    rows = await db.fetch(
+        """SELECT r.practice, v.indicator, v.comment FROM return_value v
+           JOIN practice_return r ON r.id = v.practice_return
+           WHERE r.period = {} AND v.comment <> ''""",
+        period_id,
+    )
+    return [ValueComment(r["practice"], r["indicator"], r["comment"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class LatestValues:
+    """A practice's values from its latest approved return among some periods."""
+
+    practice_id: int
+    period_id: int
+    values: dict[int, float]  # by indicator id, those given that have a value
+
+
+async def latest_approved_values(
+    practice_ids: Collection[int], period_ids: list[int], indicator_ids: Collection[int]
+) -> list[LatestValues]:
+    """For each of the practices, its approved return of the latest of `period_ids` (oldest first)
+    that it has one for, if that return has any value, with its values of the indicators given:
+    one row per practice (a pivot, so that the database does the work)."""
+    if not period_ids or not practice_ids:
+        return []
+    # The periods' places in the list, so that "latest" needs no dates from the periods' owner.
+    rank = "CASE {alias}period " + " ".join(f"WHEN {int(p)} THEN {n}" for n, p in enumerate(period_ids)) + " END"
+    wanted = sorted({int(i) for i in indicator_ids})
+    pivot = "".join(f", MAX(CASE WHEN v.indicator = {i} THEN v.value END) AS v{i}" for i in wanted)
+    periods = ", ".join(str(int(p)) for p in period_ids)
+    out: list[LatestValues] = []
+    ordered = sorted(set(practice_ids))
+    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("{}" for _ in chunk)
+        rows = await db.fetch(
+            f"""SELECT r.practice, r.period{pivot}
+                FROM (SELECT practice, MAX({rank.format(alias="")}) AS latest FROM practice_return
+                      WHERE state = 'approved' AND period IN ({periods}) AND practice IN ({marks})
+                      GROUP BY practice) l
+                JOIN practice_return r ON r.practice = l.practice AND {rank.format(alias="r.")} = l.latest
+                JOIN return_value v ON v.practice_return = r.id
+                WHERE r.state = 'approved'
+                GROUP BY r.practice, r.period""",  # noqa: S608 (integers from the database; practices bound)
+            *chunk,
+        )
+        out.extend(
+            LatestValues(
+                r["practice"],
+                r["period"],
+                {i: r[f"v{i}"] for i in wanted if r[f"v{i}"] is not None},
+            )
+            for r in rows
+        )
+    return out
+
+
+async def last_changed_at() -> dt.datetime | None:
+    """When a return last changed (any return, any change); None before the first return."""
+    rows = await db.fetch(
+        "SELECT updated_at FROM practice_return WHERE updated_at IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+    )
+    return rows[0]["updated_at"] if rows else None
