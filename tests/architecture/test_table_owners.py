@@ -56,8 +56,6 @@ CROSS_READS: set[tuple[str, str]] = {
     ("accounts/service.py", "practice"),
     ("accounts/service.py", "region"),
     ("accounts/users_service.py", "practice"),
-    ("exports/about.py", "period"),
-    ("exports/sheets.py", "period"),
     ("returns/admin_service.py", "account"),
     ("returns/admin_service.py", "period"),
     ("returns/admin_service.py", "practice"),
