@@ -29,18 +29,18 @@ class Stream:
 async def every_stream() -> list[Stream]:
     """Every funding stream."""
     rows = await db.fetch("SELECT id, code, name, kind, method, financial_years, pot_pence FROM funding_stream")
-    return [
-        Stream(r["id"], r["code"], r["name"], r["kind"], r["method"], r["financial_years"], r["pot_pence"])
-        for r in rows
-    ]
+    return [Stream(**r) for r in rows]
 
 
-def _in_ccgs(column: str, ccg_ids: Collection[int] | None) -> tuple[str, tuple[int, ...]]:
-    """An SQL condition keeping `column` to the CCGs given (None: every CCG), with its bound values."""
+async def _of_ccgs(sql: str, column: str, upto: str | dt.date, ccg_ids: Collection[int] | None) -> list[dict[str, Any]]:
+    """The rows of `sql` up to `upto` (its first placeholder) with `column` kept to the CCGs given
+    (None: every CCG) where `sql` says {ccgs}."""
     if ccg_ids is None:
-        return "", ()
-    ids = tuple(sorted(ccg_ids))
-    return f" AND {column} IN ({', '.join('{}' for _ in ids)})", ids
+        return await db.fetch(sql.replace("{ccgs}", ""), upto)
+    if not ccg_ids:
+        return []
+    ids = sorted(ccg_ids)
+    return await db.fetch(sql.replace("{ccgs}", f" AND {column} IN ({', '.join('{}' for _ in ids)})"), upto, *ids)
 
 
 @dataclass(frozen=True)
@@ -60,32 +60,17 @@ class FairShareLine:
 
 async def approved_fair_shares(upto_year: str, ccg_ids: Collection[int] | None = None) -> list[FairShareLine]:
     """The lines of approved fair-share runs for financial years up to `upto_year`, by year, run and CCG code."""
-    if ccg_ids is not None and not ccg_ids:
-        return []
-    where, args = _in_ccgs("l.ccg", ccg_ids)
-    rows = await db.fetch(
-        f"""SELECT a.id AS run, a.stream, a.financial_year, a.snapshot_date, a.approved_at, l.ccg, l.ccg_code,
-                   l.patients, l.amount_pence
-            FROM allocation_line l JOIN allocation_run a ON a.id = l.run
-            WHERE a.state = 'approved' AND a.financial_year <= {{}}{where}
-            ORDER BY a.financial_year, a.id, l.ccg_code""",  # noqa: S608 (placeholders only; values bound)
+    rows = await _of_ccgs(
+        """SELECT a.id AS run_id, a.stream AS stream_id, a.financial_year, a.snapshot_date, a.approved_at,
+                  l.ccg AS ccg_id, l.ccg_code, l.patients, l.amount_pence
+           FROM allocation_line l JOIN allocation_run a ON a.id = l.run
+           WHERE a.state = 'approved' AND a.financial_year <= {}{ccgs}
+           ORDER BY a.financial_year, a.id, l.ccg_code""",
+        "l.ccg",
         upto_year,
-        *args,
+        ccg_ids,
     )
-    return [
-        FairShareLine(
-            r["run"],
-            r["stream"],
-            r["financial_year"],
-            r["snapshot_date"],
-            r["approved_at"],
-            r["ccg"],
-            r["ccg_code"],
-            r["patients"],
-            r["amount_pence"],
-        )
-        for r in rows
-    ]
+    return [FairShareLine(**r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -105,31 +90,16 @@ class Transition:
 
 async def transitions(upto_year: str, ccg_ids: Collection[int] | None = None) -> list[Transition]:
     """Transition fund applications for financial years up to `upto_year`, by year then id."""
-    if ccg_ids is not None and not ccg_ids:
-        return []
-    where, args = _in_ccgs("t.ccg", ccg_ids)
-    rows = await db.fetch(
-        f"""SELECT t.id, t.stream, t.financial_year, t.ccg, t.requested_pence, t.awarded_pence, t.state, t.decided_at,
-                   t.decision_note
-            FROM transition_application t
-            WHERE t.financial_year <= {{}}{where} ORDER BY t.financial_year, t.id""",  # noqa: S608 (placeholders only; values bound)
+    rows = await _of_ccgs(
+        """SELECT id, stream AS stream_id, financial_year, ccg AS ccg_id, requested_pence, awarded_pence, state,
+                  decided_at, COALESCE(decision_note, '') AS decision_note
+           FROM transition_application
+           WHERE financial_year <= {}{ccgs} ORDER BY financial_year, id""",
+        "ccg",
         upto_year,
-        *args,
+        ccg_ids,
     )
-    return [
-        Transition(
-            r["id"],
-            r["stream"],
-            r["financial_year"],
-            r["ccg"],
-            r["requested_pence"],
-            r["awarded_pence"],
-            r["state"],
-            r["decided_at"],
-            r["decision_note"] or "",
-        )
-        for r in rows
-    ]
+    return [Transition(**r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -150,32 +120,16 @@ class Bid:
 
 async def capital_bids(upto_year: str, ccg_ids: Collection[int] | None = None) -> list[Bid]:
     """Capital bids for financial years up to `upto_year`, by year then id."""
-    if ccg_ids is not None and not ccg_ids:
-        return []
-    where, args = _in_ccgs("b.ccg", ccg_ids)
-    rows = await db.fetch(
-        f"""SELECT b.id, b.stream, b.financial_year, b.ccg, b.title, b.amount_pence, b.approved_pence, b.state,
-                   b.decided_at, b.decision_note
-            FROM capital_bid b
-            WHERE b.financial_year <= {{}}{where} ORDER BY b.financial_year, b.id""",  # noqa: S608 (placeholders only; values bound)
+    rows = await _of_ccgs(
+        """SELECT id, stream AS stream_id, financial_year, ccg AS ccg_id, title, amount_pence, approved_pence, state,
+                  decided_at, COALESCE(decision_note, '') AS decision_note
+           FROM capital_bid
+           WHERE financial_year <= {}{ccgs} ORDER BY financial_year, id""",
+        "ccg",
         upto_year,
-        *args,
+        ccg_ids,
     )
-    return [
-        Bid(
-            r["id"],
-            r["stream"],
-            r["financial_year"],
-            r["ccg"],
-            r["title"],
-            r["amount_pence"],
-            r["approved_pence"],
-            r["state"],
-            r["decided_at"],
-            r["decision_note"] or "",
-        )
-        for r in rows
-    ]
+    return [Bid(**r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -195,30 +149,17 @@ class Reallocation:
 async def applied_reallocations(upto_year: str, ccg_ids: Collection[int] | None = None) -> list[Reallocation]:
     """The adjustments of applied reallocations for financial years up to `upto_year`, by year,
     quarter then adjustment."""
-    if ccg_ids is not None and not ccg_ids:
-        return []
-    where, args = _in_ccgs("a.ccg", ccg_ids)
-    rows = await db.fetch(
-        f"""SELECT a.id, s.stream, s.financial_year, s.quarter, a.ccg, a.amount_pence, s.applied_at, a.reason
-            FROM reallocation_adjustment a JOIN reallocation_scenario s ON s.id = a.scenario
-            WHERE s.state = 'applied' AND s.financial_year <= {{}}{where}
-            ORDER BY s.financial_year, s.quarter, a.id""",  # noqa: S608 (placeholders only; values bound)
+    rows = await _of_ccgs(
+        """SELECT a.id, s.stream AS stream_id, s.financial_year, s.quarter, a.ccg AS ccg_id, a.amount_pence,
+                  s.applied_at, COALESCE(a.reason, '') AS reason
+           FROM reallocation_adjustment a JOIN reallocation_scenario s ON s.id = a.scenario
+           WHERE s.state = 'applied' AND s.financial_year <= {}{ccgs}
+           ORDER BY s.financial_year, s.quarter, a.id""",
+        "a.ccg",
         upto_year,
-        *args,
+        ccg_ids,
     )
-    return [
-        Reallocation(
-            r["id"],
-            r["stream"],
-            r["financial_year"],
-            r["quarter"],
-            r["ccg"],
-            r["amount_pence"],
-            r["applied_at"],
-            r["reason"] or "",
-        )
-        for r in rows
-    ]
+    return [Reallocation(**r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -236,20 +177,16 @@ class Award:
 
 async def awards_up_to(day: dt.date, ccg_ids: Collection[int] | None = None) -> list[Award]:
     """Awards to practices dated up to `day`, by date then id."""
-    if ccg_ids is not None and not ccg_ids:
-        return []
-    where, args = _in_ccgs("w.ccg", ccg_ids)
-    rows = await db.fetch(
-        f"""SELECT w.id, w.practice, w.ccg, w.stream, w.award_date, w.amount_pence, w.purpose
-            FROM practice_award w
-            WHERE w.award_date <= {{}}{where} ORDER BY w.award_date, w.id""",  # noqa: S608 (placeholders only; values bound)
+    rows = await _of_ccgs(
+        """SELECT id, practice AS practice_id, ccg AS ccg_id, stream AS stream_id, award_date, amount_pence,
+                  COALESCE(purpose, '') AS purpose
+           FROM practice_award
+           WHERE award_date <= {}{ccgs} ORDER BY award_date, id""",
+        "ccg",
         day,
-        *args,
+        ccg_ids,
     )
-    return [
-        Award(r["id"], r["practice"], r["ccg"], r["stream"], r["award_date"], r["amount_pence"], r["purpose"] or "")
-        for r in rows
-    ]
+    return [Award(**r) for r in rows]
 
 
 # The moments funding records change: a run approved, an application or a bid decided, a
