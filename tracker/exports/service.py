@@ -110,6 +110,8 @@ def _scope_name(t: Target) -> str:
 
 
 async def _add_returns(period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
+    """Each practice's return of the period (state, first submission, on time) and its comments,
+    in the catalogue's order."""
     due = as_date(period["due_on"])
     for r in (await return_facts.period_returns(period["id"])).values():
         p = by_id.get(r.practice_id)
@@ -138,7 +140,7 @@ async def _add_latest_values(period: dict[str, Any], by_id: dict[int, PracticeRo
     for r in await return_facts.latest_approved_values(list(by_id), [p["id"] for p in upto], list(indicator_code)):
         p = by_id[r.practice_id]
         p.latest_period = code_of[r.period_id]
-        p.values = {indicator_code[i]: v for i, v in sorted(r.values.items(), key=lambda iv: indicator_code[iv[0]])}
+        p.values = {indicator_code[i]: v for i, v in r.values.items()}
 
 
 async def _data_changed_at(as_at: dt.date) -> dt.datetime:
