@@ -109,11 +109,16 @@ def _scope_name(t: Target) -> str:
     return {"national": "england"}.get(t.scope, t.scope)
 
 
-async def _add_returns(period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
+def _only(t: Target, by_id: dict[int, PracticeRow]) -> set[int] | None:
+    """The practices to ask other features about: None nationally (all of them, in one read)."""
+    return None if t.scope == "national" else set(by_id)
+
+
+async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
     """Each practice's return of the period (state, first submission, on time) and its comments,
     in the catalogue's order."""
     due = as_date(period["due_on"])
-    for r in (await return_facts.period_returns(period["id"])).values():
+    for r in (await return_facts.period_returns(period["id"], _only(t, by_id))).values():
         p = by_id.get(r.practice_id)
         if p is None:
             continue
@@ -122,7 +127,7 @@ async def _add_returns(period: dict[str, Any], by_id: dict[int, PracticeRow]) ->
         if p.first_submitted_at is not None and due is not None:
             p.on_time = rules.on_time(p.first_submitted_at, due)
     every = await indicators.by_id()
-    comments = [c for c in await return_facts.period_comments(period["id"]) if c.indicator_id in every]
+    comments = [c for c in await return_facts.period_comments(period["id"], _only(t, by_id)) if c.indicator_id in every]
     for c in sorted(
         comments, key=lambda c: (c.practice_id, every[c.indicator_id].sort_order, every[c.indicator_id].code)
     ):
@@ -132,13 +137,18 @@ async def _add_returns(period: dict[str, Any], by_id: dict[int, PracticeRow]) ->
             p.comments = f"{p.comments}\n{line}" if p.comments else line
 
 
-async def _add_latest_values(period: dict[str, Any], by_id: dict[int, PracticeRow], ids: dict[str, int]) -> None:
+async def _add_latest_values(
+    t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow], ids: dict[str, int]
+) -> None:
     """Values from each practice's latest approved return for a period up to the chosen one."""
     upto = [p for p in await periods.all_periods() if p["start_date"] <= period["start_date"]]
     code_of = {p["id"]: p["code"] for p in upto}
     indicator_code = {i: c for c, i in ids.items()}
-    for r in await return_facts.latest_approved_values(list(by_id), [p["id"] for p in upto], list(indicator_code)):
-        p = by_id[r.practice_id]
+    upto_ids = [p["id"] for p in upto]
+    for r in await return_facts.latest_approved_values(_only(t, by_id), upto_ids, list(indicator_code)):
+        p = by_id.get(r.practice_id)
+        if p is None:
+            continue
         p.latest_period = code_of[r.period_id]
         p.values = {indicator_code[i]: v for i, v in r.values.items()}
 
@@ -185,8 +195,8 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     by_id = {p.id: p for p in practices}
     # Independent reads, run side by side (each fills its own fields of the practice rows).
     _, _, funding, (aggregates, maturity_trend), changed_at = await asyncio.gather(
-        _add_returns(period, by_id),
-        _add_latest_values(period, by_id, ids),
+        _add_returns(t, period, by_id),
+        _add_latest_values(t, period, by_id, ids),
         funding_for(t.scope, t.id, period, practices),
         figures.maturity_figures(t, period, top),
         _data_changed_at(today),
