@@ -51,30 +51,7 @@ OWNERS: dict[str, set[str]] = {
 INFRASTRUCTURE = {"tables.py", "db.py", "piccolo_conf.py", "piccolo_app.py"}
 
 # (module, table) reads that still bypass the owner's service. Shrink only.
-CROSS_READS: set[tuple[str, str]] = {
-    ("accounts/service.py", "ccg"),
-    ("accounts/service.py", "practice"),
-    ("accounts/service.py", "region"),
-    ("accounts/users_service.py", "practice"),
-    ("returns/admin_service.py", "account"),
-    ("returns/admin_service.py", "period"),
-    ("returns/admin_service.py", "practice"),
-    ("returns/api_service.py", "account"),
-    ("returns/api_service.py", "ccg"),
-    ("returns/api_service.py", "practice"),
-    ("returns/review_service.py", "period"),
-    ("returns/review_service.py", "practice"),
-    ("returns/service.py", "audit_event"),
-    ("returns/service.py", "indicator"),
-    ("returns/service.py", "period"),
-    ("returns/service.py", "practice"),
-    ("returns/upload_service.py", "ccg"),
-    ("returns/upload_service.py", "indicator"),
-    ("returns/upload_service.py", "period"),
-    ("returns/upload_service.py", "practice"),
-    ("indicators/service.py", "return_value"),
-    ("returns/lifecycle.py", "indicator"),
-}
+CROSS_READS: set[tuple[str, str]] = set()
 
 
 def _reads() -> set[tuple[str, str]]:

@@ -36,6 +36,8 @@ def bench_settings(data_dir: Path) -> Settings:
         "TRACKER_TODAY": "2018-04-20",
         "TRACKER_DEMO": "true",
         "TRACKER_SECRET_KEY": "bench-secret-" + "x" * 40,
+        # One line per request would bury the figures.
+        "TRACKER_LOG_LEVEL": "WARNING",
     }
     if os.environ.get("TRACKER_DATABASE_URL"):
         env["TRACKER_DATABASE_URL"] = os.environ["TRACKER_DATABASE_URL"]
@@ -111,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             print(flush=True)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    from tests.benchmarks import report
+
+    report.summary()
     return 1 if failures else 0
 
 

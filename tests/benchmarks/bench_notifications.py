@@ -78,7 +78,7 @@ async def bench_reminder_run_for_every_practice(settings: Settings) -> None:
         figure("emails queued by the run", result.queued, "emails", f"(rerun queued {again.queued})")
         raw = _raw_insert([e.row() for e in preview.emails])
         line("plan only (dry run: queries + composing)", plan, "-", plan)
-        line("plan + queue (run)", run, "raw sqlite3 insert of the same rows", raw)
+        line("plan + queue (run)", run, "raw sqlite3 insert of the same rows", raw, goal=5.0)
         line("rerun, everything already queued", rerun, "raw sqlite3 insert of the same rows", raw)
         figure("queueing rate", result.queued / run if run else 0, "emails/s")
     finally:
@@ -134,7 +134,8 @@ async def bench_delivery_rate_to_local_smtp(settings: Settings) -> None:
         assert result.sent == DELIVERY_MESSAGES == counter.accepted, (result.summary(), counter.accepted)
         figure("tracker sender (claim, build, send, mark sent)", DELIVERY_MESSAGES / tracker, "messages/s")
         figure("bare smtplib loop, same server (the limit)", DELIVERY_MESSAGES / bare, "messages/s")
-        line(f"deliver {DELIVERY_MESSAGES:,} emails", tracker, "bare smtplib loop", bare)
+        # At least half the bare rate, with exactly-once kept.
+        line(f"deliver {DELIVERY_MESSAGES:,} emails", tracker, "bare smtplib loop", bare, goal=2.0)
     finally:
         controller.stop()
         await OutboxEmail.delete().where(OutboxEmail.id > before)

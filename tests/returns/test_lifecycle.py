@@ -85,9 +85,10 @@ WRITES = re.compile(
     r"(UPDATE|INSERT INTO|DELETE FROM)\s+\"?practice_return\b|bulk_insert\(\s*[\"']practice_return[\"']",
     re.IGNORECASE,
 )
-# The demo loader fills an empty database with years of synthetic history in bulk: it records
-# what happened, it does not move a live return through its lifecycle.
-SEEDERS = {"tracker/demo/service.py"}
+# The demo loader fills an empty database with years of synthetic history in bulk, through the
+# returns feature's bulk writer: it records what happened, it does not move a live return through
+# its lifecycle.
+SEEDERS = {"tracker/returns/bulk_service.py"}
 
 
 def test_the_lifecycle_is_the_only_writer_of_a_return():

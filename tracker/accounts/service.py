@@ -10,7 +10,8 @@ from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password, verify_password
 from tracker.accounts.principal import Principal, Role
 from tracker.audit import service as audit
-from tracker.tables import Account, AccountPractice, Ccg, Practice, Region
+from tracker.organisations import service as organisations
+from tracker.tables import Account, AccountPractice
 
 
 class AccountError(ValueError):
@@ -51,8 +52,7 @@ async def resolve_org(role: Role, org_code: str) -> OrgLinks:
             raise AccountError("Enter the ODS code of at least one practice, like A81001")
         if len(codes) > 50:
             raise AccountError("A practice user can work for up to 50 practices")
-        rows = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code.is_in(codes))
-        found = {r["ods_code"]: r["id"] for r in rows}
+        found = {p.ods_code: p.id for p in await organisations.practice_places(codes=codes)}
         missing = [c for c in codes if c not in found]
         if missing:
             raise AccountError(f"No practice has the code {', '.join(missing[:5])}")
@@ -60,17 +60,17 @@ async def resolve_org(role: Role, org_code: str) -> OrgLinks:
     if role == Role.CCG:
         if len(codes) != 1:
             raise AccountError("Enter the code of one CCG, like 00K")
-        ccg = await Ccg.select(Ccg.id).where(Ccg.code == codes[0]).first()
+        ccg = await organisations.locate("ccg", codes[0])
         if ccg is None:
             raise AccountError(f"No CCG has the code {codes[0]}")
-        return OrgLinks(ccg_id=ccg["id"])
+        return OrgLinks(ccg_id=ccg[0])
     if role == Role.REGION:
         if len(codes) != 1:
             raise AccountError("Enter the code of one region, like Y63")
-        region = await Region.select(Region.id).where(Region.code == codes[0]).first()
+        region = await organisations.locate("region", codes[0])
         if region is None:
             raise AccountError(f"No region has the code {codes[0]}")
-        return OrgLinks(region_id=region["id"])
+        return OrgLinks(region_id=region[0])
     if codes:
         raise AccountError("National users and administrators are not linked to an organisation: leave this empty")
     return OrgLinks()
@@ -262,3 +262,14 @@ async def demo_accounts() -> list[dict[str, str]]:
         .where(Account.demo.eq(True))
         .order_by(Account.id)
     )
+
+
+# --- Accounts named by other features --------------------------------------------------------
+
+
+async def account_emails(ids: set[int]) -> dict[int, str]:
+    """The email address of each of these accounts, by id (those that still exist)."""
+    if not ids:
+        return {}
+    rows = await Account.select(Account.id, Account.email).where(Account.id.is_in(sorted(ids)))
+    return {r["id"]: r["email"] for r in rows}

@@ -17,7 +17,8 @@ from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal, Role
 from tracker.accounts.service import AccountError, resolve_org, split_codes
 from tracker.audit import service as audit
-from tracker.tables import Account, AccountPractice, AccountToken, Practice
+from tracker.organisations import service as organisations
+from tracker.tables import Account, AccountPractice, AccountToken
 
 PAGE_SIZE = 25
 
@@ -146,8 +147,12 @@ def org_code_of(user: dict[str, Any]) -> str:
 
 
 async def practices_scope(codes: list[str]) -> list[Scope]:
-    rows = await Practice.select(Practice.id, Practice.ccg, Practice.region).where(Practice.ods_code.is_in(codes))
-    return [Scope(practice_id=r["id"], ccg_id=r["ccg"], region_id=r["region"]) for r in rows]
+    return [_own_scope(p) for p in await organisations.practice_places(codes=codes)]
+
+
+def _own_scope(practice: organisations.PracticePlace) -> Scope:
+    # The practice's own region column, as user management has always asked the policy.
+    return Scope(practice_id=practice.id, ccg_id=practice.ccg, region_id=practice.region)
 
 
 async def require_may_invite(actor: Principal, role: Role, org_code: str) -> None:
@@ -157,16 +162,10 @@ async def require_may_invite(actor: Principal, role: Role, org_code: str) -> Non
     if role != Role.PRACTICE:
         raise AccountError("You can invite practice users only")
     codes = set(split_codes(org_code))
-    rows = await Practice.select(Practice.id, Practice.ods_code, Practice.ccg, Practice.region).where(
-        Practice.ods_code.is_in(list(codes) or [""])
-    )
+    rows = await organisations.practice_places(codes=list(codes))
     if len(rows) != len(codes):
         return  # unknown codes: resolve_org names them
-    foreign = sorted(
-        r["ods_code"]
-        for r in rows
-        if not can(actor, Action.INVITE, Scope(practice_id=r["id"], ccg_id=r["ccg"], region_id=r["region"]))
-    )
+    foreign = sorted(p.ods_code for p in rows if not can(actor, Action.INVITE, _own_scope(p)))
     if foreign:
         raise AccountError(f"{', '.join(foreign[:5])} is not one of your CCG's practices")
 
@@ -229,14 +228,6 @@ async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: st
             ip=ip,
         )
     return await get_user(account_id)
-
-
-async def ccg_practices(ccg_id: int) -> list[dict[str, Any]]:
-    return (
-        await Practice.select(Practice.ods_code, Practice.name)
-        .where(Practice.ccg == ccg_id)
-        .order_by(Practice.ods_code)
-    )
 
 
 async def practice_user_emails(practice_id: int) -> list[str]:

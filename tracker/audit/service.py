@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from tracker import clock, db
@@ -153,3 +154,28 @@ async def actions() -> list[str]:
 async def entity_types() -> list[str]:
     rows = await AuditEvent.select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
     return [r["entity_type"] for r in rows if r["entity_type"]]
+
+
+# --- One entity's history, for other features --------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntityEvent:
+    """One event in an entity's history (detail as stored: JSON text)."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str
+
+
+async def latest_events(entity_type: str, entity_id: str | int, *, limit: int) -> list[EntityEvent]:
+    """The latest `limit` events of one entity, newest first."""
+    rows = (
+        await AuditEvent.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+        .where((AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == str(entity_id)))
+        .order_by(AuditEvent.at, ascending=False)
+        .order_by(AuditEvent.id, ascending=False)
+        .limit(limit)
+    )
+    return [EntityEvent(r["at"], r["actor"], r["action"], r["detail"]) for r in rows]

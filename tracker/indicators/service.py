@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import clock, db
+from tracker import clock
 from tracker.audit import service as audit
 from tracker.db import write_transaction
 from tracker.indicators.calculations import FIELDS, CataloguePlan, plan, spec_values
 from tracker.indicators.catalogue import DEFAULT_PATH, IndicatorSpec, parse_catalogue
+from tracker.returns import facts_service as return_facts
 from tracker.tables import Indicator, IndicatorVersion
 
 
@@ -39,12 +40,8 @@ def read_file(path: Path = DEFAULT_PATH) -> CatalogueFile:
 
 
 async def _values_by_code() -> dict[str, int]:
-    # How many values each indicator has in returns; the returns feature has no reader for this,
-    # so it is one aggregate query here, read-only.
-    rows = await db.fetch(
-        "SELECT i.code AS code, COUNT(*) AS n FROM return_value v JOIN indicator i ON i.id = v.indicator GROUP BY i.code"
-    )
-    return {r["code"]: int(r["n"]) for r in rows}
+    counts = await return_facts.value_counts()
+    return {code: counts[i] for code, i in (await indicator_ids()).items() if i in counts}
 
 
 async def plan_file(catalogue: CatalogueFile) -> CataloguePlan:

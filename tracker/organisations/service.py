@@ -448,3 +448,70 @@ async def set_clinical_systems(practices_by_system: dict[str, list[int]]) -> Non
                 await Practice.update({Practice.clinical_system: name}).where(
                     Practice.id.is_in(ids[start : start + 900])
                 )
+
+
+# --- Practices with their CCG, for other features ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PracticePlace:
+    """A practice with the CCG it sits under today and that CCG's region (`region` is the
+    practice's own region column, which the ODS file can set differently from its CCG's)."""
+
+    id: int
+    ods_code: str
+    name: str
+    status: str
+    ccg: int | None
+    region: int | None
+    ccg_code: str | None
+    ccg_name: str | None
+    ccg_region: int | None
+
+
+async def practice_places(
+    *,
+    ids: set[int] | None = None,
+    codes: list[str] | None = None,
+    ccg_id: int | None = None,
+    active_only: bool = False,
+) -> list[PracticePlace]:
+    """The practices with these ids, these ODS codes, or under this CCG today (open ones only with
+    `active_only`), by name."""
+    query = Practice.select(
+        Practice.id,
+        Practice.ods_code,
+        Practice.name,
+        Practice.status,
+        Practice.ccg,
+        Practice.region,
+        Practice.ccg.code,
+        Practice.ccg.name,
+        Practice.ccg.region,
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Practice.id.is_in(sorted(ids)))
+    if codes is not None:
+        if not codes:
+            return []
+        query = query.where(Practice.ods_code.is_in(sorted(set(codes))))
+    if ccg_id is not None:
+        query = query.where(Practice.ccg == ccg_id)
+    if active_only:
+        query = query.where(Practice.status == "A")
+    return [
+        PracticePlace(
+            r["id"],
+            r["ods_code"],
+            r["name"],
+            r["status"],
+            r["ccg"],
+            r["region"],
+            r["ccg.code"],
+            r["ccg.name"],
+            r["ccg.region"],
+        )
+        for r in await query.order_by(Practice.name)
+    ]

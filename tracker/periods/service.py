@@ -76,3 +76,11 @@ async def create_periods(dates: list[PeriodDates], *, apply: bool) -> list[tuple
                 ]
             )
     return result
+
+
+# --- Read by other features ------------------------------------------------------------------
+
+
+async def codes_by_id() -> dict[int, str]:
+    """Every period's code (like 2017/18-Q4), by id."""
+    return {r["id"]: r["code"] for r in await Period.select(Period.id, Period.code)}

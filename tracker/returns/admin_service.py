@@ -6,34 +6,61 @@ import datetime as dt
 from typing import Any
 
 from tracker import db
+from tracker.accounts import service as accounts
 from tracker.audit import service as audit
+from tracker.organisations import service as organisations
+from tracker.periods import service as period_service
 from tracker.returns.service import Actor
-from tracker.tables import LockException, Period, Practice
+from tracker.tables import LockException
 
 
 async def all_exceptions() -> list[dict[str, Any]]:
-    return await db.fetch(
-        """SELECT e.id, e.until, e.reason, e.granted_at, p.ods_code, p.name, pe.code AS period_code, a.email AS granted_by
-           FROM lock_exception e JOIN practice p ON p.id = e.practice JOIN period pe ON pe.id = e.period
-           LEFT JOIN account a ON a.id = e.granted_by
-           ORDER BY e.granted_at DESC, p.ods_code"""
+    rows = await LockException.select(
+        LockException.id,
+        LockException.until,
+        LockException.reason,
+        LockException.granted_at,
+        LockException.practice,
+        LockException.period,
+        LockException.granted_by,
     )
+    names = await organisations.practice_names({r["practice"] for r in rows})
+    period_codes = await period_service.codes_by_id()
+    emails = await accounts.account_emails({r["granted_by"] for r in rows if r["granted_by"] is not None})
+    out = [
+        {
+            "id": r["id"],
+            "until": r["until"],
+            "reason": r["reason"],
+            "granted_at": r["granted_at"],
+            "ods_code": names[r["practice"]].ods_code,
+            "name": names[r["practice"]].name,
+            "period_code": period_codes[r["period"]],
+            "granted_by": emails.get(r["granted_by"]) if r["granted_by"] is not None else None,
+        }
+        for r in rows
+    ]
+    out.sort(key=lambda r: r["ods_code"])
+    out.sort(key=lambda r: r["granted_at"], reverse=True)  # stable: practices in code order within a time
+    return out
 
 
 async def periods() -> list[dict[str, Any]]:
-    return await Period.select(Period.id, Period.code, Period.locks_on).order_by(Period.start_date, ascending=False)
+    return [
+        {"id": p["id"], "code": p["code"], "locks_on": p["locks_on"]}
+        for p in reversed(await period_service.all_periods())
+    ]
 
 
 async def practice_ids(codes: list[str]) -> dict[str, int]:
-    rows = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code.is_in(codes or ["-"]))
-    return {r["ods_code"]: r["id"] for r in rows}
+    return {p.ods_code: p.id for p in await organisations.practice_places(codes=codes)}
 
 
 async def grant(
     practices: dict[str, int], period_code: str, until: dt.date, reason: str, *, actor: Actor, now: dt.datetime
 ) -> int:
     """Grant (or extend) an exception for each practice; returns how many were written."""
-    period = await Period.select(Period.id).where(Period.code == period_code).first()
+    period = await period_service.by_code(period_code)
     if period is None:
         return 0
     async with db.write_transaction():
@@ -89,14 +116,20 @@ async def grant(
 
 
 async def withdraw(exception_id: int, *, actor: Actor, now: dt.datetime) -> bool:
-    rows = await db.fetch(
-        """SELECT e.id, e.until, p.ods_code, pe.code AS period_code FROM lock_exception e
-           JOIN practice p ON p.id = e.practice JOIN period pe ON pe.id = e.period WHERE e.id = {}""",
-        exception_id,
+    found = (
+        await LockException.select(LockException.until, LockException.practice, LockException.period)
+        .where(LockException.id == exception_id)
+        .first()
     )
-    if not rows:
+    if found is None:
         return False
-    row = rows[0]
+    names = await organisations.practice_names({found["practice"]})
+    period_codes = await period_service.codes_by_id()
+    row = {
+        "until": found["until"],
+        "ods_code": names[found["practice"]].ods_code,
+        "period_code": period_codes[found["period"]],
+    }
     async with db.write_transaction():
         await LockException.delete().where(LockException.id == exception_id)
         await audit.record(

@@ -10,9 +10,11 @@ from typing import Any
 from litestar.exceptions import NotFoundException
 
 from tracker import clock, db
+from tracker.accounts import service as accounts
 from tracker.audit import service as audit
+from tracker.organisations import service as organisations
 from tracker.returns.service import Actor
-from tracker.tables import ApiToken, Ccg, Practice
+from tracker.tables import ApiToken
 
 PREFIX = "ptk_"
 TOUCH_EVERY = dt.timedelta(minutes=5)
@@ -27,8 +29,8 @@ async def issue(
 ) -> tuple[str, dict[str, Any]] | None:
     """Create a token for a practice (ODS code like A81001) or a CCG (like 00K). None if no such organisation."""
     code = organisation_code.strip().upper()
-    practice = await Practice.select(Practice.id, Practice.ods_code).where(Practice.ods_code == code).first()
-    ccg = None if practice else await Ccg.select(Ccg.id, Ccg.code).where(Ccg.code == code).first()
+    practice = await organisations.locate("practice", code)
+    ccg = None if practice else await organisations.locate("ccg", code)
     if practice is None and ccg is None:
         return None
     token = PREFIX + secrets.token_urlsafe(32)
@@ -36,8 +38,8 @@ async def issue(
         ApiToken(
             name=name,
             token_hash=token_hash(token),
-            practice=practice["id"] if practice else None,
-            ccg=ccg["id"] if ccg else None,
+            practice=practice[0] if practice else None,
+            ccg=ccg[0] if ccg else None,
             created_by=actor.account_id,
             created_at=now,
         )
@@ -73,13 +75,26 @@ async def revoke(token_id: int, *, actor: Actor, now: dt.datetime) -> None:
 
 
 async def all_tokens() -> list[dict[str, Any]]:
-    return await db.fetch(
-        """SELECT t.id, t.name, t.created_at, t.last_used_at, t.revoked_at,
-                  p.ods_code AS practice_code, c.code AS ccg_code, a.email AS created_by
-           FROM api_token t LEFT JOIN practice p ON p.id = t.practice LEFT JOIN ccg c ON c.id = t.ccg
-           LEFT JOIN account a ON a.id = t.created_by
-           ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"""
+    rows = await db.fetch(
+        """SELECT id, name, created_at, last_used_at, revoked_at, practice, ccg, created_by FROM api_token
+           ORDER BY revoked_at IS NOT NULL, created_at DESC"""
     )
+    names = await organisations.practice_names({r["practice"] for r in rows if r["practice"] is not None})
+    _, ccgs = await organisations.org_names()
+    emails = await accounts.account_emails({r["created_by"] for r in rows if r["created_by"] is not None})
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "created_at": r["created_at"],
+            "last_used_at": r["last_used_at"],
+            "revoked_at": r["revoked_at"],
+            "practice_code": names[r["practice"]].ods_code if r["practice"] in names else None,
+            "ccg_code": ccgs[r["ccg"]]["code"] if r["ccg"] in ccgs else None,
+            "created_by": emails.get(r["created_by"]) if r["created_by"] is not None else None,
+        }
+        for r in rows
+    ]
 
 
 async def authenticate(token: str) -> dict[str, Any] | None:

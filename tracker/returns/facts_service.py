@@ -37,11 +37,20 @@ async def approved_practices(period_id: int) -> set[int]:
 
 
 async def first_submissions(
-    *, practice_id: int | None = None, period_id: int | None = None
+    *, practice_id: int | None = None, period_id: int | None = None, practice_ids: list[int] | None = None
 ) -> list[tuple[int, int, dt.datetime | None]]:
-    """(practice, period, first submitted at) of every return, or one practice's, or one period's:
-    None for a return never submitted."""
+    """(practice, period, first submitted at) of every return, or one practice's, or several
+    practices', or one period's: None for a return never submitted."""
     sql = "SELECT practice, period, first_submitted_at FROM practice_return"
+    if practice_ids is not None:
+        out: list[tuple[int, int, dt.datetime | None]] = []
+        ordered = sorted(set(practice_ids))
+        for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+            chunk = ordered[start : start + 500]
+            marks = ", ".join("{}" for _ in chunk)
+            rows = await db.fetch(f"{sql} WHERE practice IN ({marks})", *chunk)
+            out.extend((r["practice"], r["period"], r["first_submitted_at"]) for r in rows)
+        return out
     args: tuple[int, ...] = ()
     if practice_id is not None:
         sql, args = sql + " WHERE practice = {}", (practice_id,)
@@ -181,6 +190,15 @@ async def answered_indicators(period_id: int) -> dict[int, set[int]]:
     for r in rows:
         out.setdefault(r["return_id"], set()).add(r["indicator_id"])
     return out
+
+
+# --- Read by the indicator catalogue ---------------------------------------------------------
+
+
+async def value_counts() -> dict[int, int]:
+    """How many values each indicator has in returns of any state, by indicator id."""
+    rows = await db.fetch("SELECT indicator, COUNT(*) AS n FROM return_value GROUP BY indicator")
+    return {r["indicator"]: int(r["n"]) for r in rows}
 
 
 # --- For the exports: a period's comments, and each practice's latest approved values ----------

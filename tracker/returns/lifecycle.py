@@ -221,8 +221,7 @@ async def apply(
             await audit.record_many(events)
             # The scores read the approved values just written: same transaction, so a crash
             # can never leave a return approved with scores that do not count it.
-            for practice_id, period_ids in refresh.items():
-                await maturity.refresh_practice(practice_id, _earliest(period_ids))
+            await maturity.refresh_practices({p: _earliest(period_ids) for p, period_ids in refresh.items()})
             if after is not None:
                 await after(outcomes)
     except _RollBack:
@@ -264,14 +263,21 @@ async def _exception_until(practice_id: int, period_id: int) -> dt.date | None:
     return row["until"] if row else None
 
 
-async def _entries(return_id: int) -> dict[str, Entry]:
+async def entries_of(return_id: int, ids: dict[str, int]) -> dict[str, Entry]:
+    """A return's values by indicator code (`ids`: every indicator's id by code)."""
     rows = await db.fetch(
-        """SELECT i.code, v.value, v.numerator, v.denominator, v.comment
-           FROM return_value v JOIN indicator i ON i.id = v.indicator
-           WHERE v.practice_return = {}""",
+        "SELECT indicator, value, numerator, denominator, comment FROM return_value WHERE practice_return = {}",
         return_id,
     )
-    return {r["code"]: Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "") for r in rows}
+    codes = {i: code for code, i in ids.items()}
+    if any(r["indicator"] not in codes for r in rows):
+        # An indicator added since `ids` was read: read them again rather than drop its value.
+        from tracker.indicators.service import indicator_ids
+
+        codes = {i: code for code, i in (await indicator_ids()).items()}
+    return {
+        codes[r["indicator"]]: Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "") for r in rows
+    }
 
 
 async def _apply_one(
@@ -347,7 +353,7 @@ async def _apply_one(
     if row is None:
         events.append(_event("return.created", return_id, actor, now, {**base, "state": new_state}))
     if change.entries is not None:
-        before = await _entries(return_id) if row else {}
+        before = await entries_of(return_id, ids) if row else {}
         out.changed = calc.changed_codes(before, change.entries)
         await write_values(return_id, {c: change.entries[c] for c in out.changed}, ids)
         for code in out.changed:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.indicators.catalogue import THEMES, IndicatorSpec
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry
+
+if TYPE_CHECKING:
+    from tracker.audit.service import EntityEvent
 
 TAG_COLOURS = {
     None: "grey",
@@ -143,7 +146,7 @@ def conflict_rows(specs: list[IndicatorSpec], saved: dict[str, Entry], typed: di
     return rows
 
 
-def history_rows(events: list[dict[str, Any]], names: dict[str, str] | None = None) -> list[dict[str, str]]:
+def history_rows(events: list[EntityEvent], names: dict[str, str] | None = None) -> list[dict[str, str]]:
     """The return's history in words: indicators by their names (never their codes), people by
     the address they signed in with, comments quoted."""
     names = names or {}
@@ -161,22 +164,21 @@ def history_rows(events: list[dict[str, Any]], names: dict[str, str] | None = No
     }
     rows = []
     for e in events:
-        detail = e.get("detail") or "{}"
-        data = json.loads(detail) if isinstance(detail, str) else detail
-        what = labels.get(e["action"], e["action"])
-        if e["action"] == "return.value_changed":
+        data = json.loads(e.detail or "{}")
+        what = labels.get(e.action, e.action)
+        if e.action == "return.value_changed":
             old, new = data.get("old") or {}, data.get("new") or {}
             indicator = str(data.get("indicator") or "")
             what = f"{names.get(indicator, 'An indicator no longer collected')}: {_short(old)} → {_short(new)}"
-        elif e["action"] in ("return.returned", "return.reopened") and data.get("reason"):
+        elif e.action in ("return.returned", "return.reopened") and data.get("reason"):
             what += f": {data.get('reason', '')}"
-        elif e["action"] == "return.comment":
+        elif e.action == "return.comment":
             what += f": “{data.get('text', '')}”"
-        at = e["at"]
+        at = e.at
         rows.append(
             {
                 "at": at.strftime("%-d %b %Y %H:%M") if isinstance(at, dt.datetime) else str(at),
-                "actor": e["actor"],
+                "actor": e.actor,
                 "what": what,
             }
         )

@@ -14,10 +14,10 @@ from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
+from tracker.periods import service as period_service
 from tracker.returns import calculations as calc
-from tracker.returns import emails, lifecycle
+from tracker.returns import emails, lifecycle, service
 from tracker.returns.service import Actor
-from tracker.tables import Period
 
 
 @dataclass
@@ -27,31 +27,63 @@ class Decision:
     denied: bool = False  # the policy refused at least one: the route answers 403
 
 
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 async def queue(ccg_id: int) -> list[dict[str, Any]]:
     """Submitted returns of the CCG's practices, oldest submission first."""
-    return await db.fetch(
-        """SELECT r.id, r.version, r.submitted_at, r.first_submitted_at, p.ods_code, p.name,
-                  pe.code AS period_code, pe.due_on, pe.locks_on
-           FROM practice_return r
-           JOIN practice p ON p.id = r.practice
-           JOIN period pe ON pe.id = r.period
-           WHERE p.ccg = {} AND r.state = 'submitted'
-           ORDER BY r.submitted_at, p.name""",
-        ccg_id,
+    places = await organisations.practice_places(ccg_id=ccg_id)
+    if not places:
+        return []
+    by_id = {p.id: p for p in places}
+    by_name = {p.id: n for n, p in enumerate(places)}  # the owner's order: the database's collation
+    period_rows = {p["id"]: p for p in await period_service.all_periods()}
+    rows = await db.fetch(
+        f"""SELECT id, version, submitted_at, first_submitted_at, practice, period
+            FROM practice_return
+            WHERE state = 'submitted' AND practice IN ({", ".join("{}" for _ in by_id)})""",  # noqa: S608 (placeholders only)
+        *by_id,
     )
+    # A submitted return without a time (only loaded data could have one) sorts last, where PostgreSQL puts NULLs.
+    rows.sort(key=lambda r: (r["submitted_at"] is None, r["submitted_at"] or _NEVER, by_name[r["practice"]]))
+    return [
+        {
+            "id": r["id"],
+            "version": r["version"],
+            "submitted_at": r["submitted_at"],
+            "first_submitted_at": r["first_submitted_at"],
+            "ods_code": by_id[r["practice"]].ods_code,
+            "name": by_id[r["practice"]].name,
+            "period_code": period_rows[r["period"]]["code"],
+            "due_on": period_rows[r["period"]]["due_on"],
+            "locks_on": period_rows[r["period"]]["locks_on"],
+        }
+        for r in rows
+    ]
 
 
 async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
     if not return_ids:
         return []
     placeholders = ", ".join("{}" for _ in return_ids)
-    return await db.fetch(
-        f"""SELECT r.id, r.state, r.version, r.practice, r.period, p.ods_code, p.ccg, p.region,
-                   pe.code AS period_code, pe.opens_on, pe.due_on, pe.locks_on
-            FROM practice_return r JOIN practice p ON p.id = r.practice JOIN period pe ON pe.id = r.period
-            WHERE r.id IN ({placeholders})""",  # noqa: S608 (placeholders only)
+    rows = await db.fetch(
+        f"""SELECT id, state, version, practice, period FROM practice_return
+            WHERE id IN ({placeholders})""",  # noqa: S608 (placeholders only)
         *return_ids,
     )
+    places = {p.id: p for p in await organisations.practice_places(ids={r["practice"] for r in rows})}
+    period_rows = {p["id"]: p for p in await period_service.all_periods()}
+    return [
+        {
+            **r,
+            "ods_code": places[r["practice"]].ods_code,
+            "ccg": places[r["practice"]].ccg,
+            "region": places[r["practice"]].region,
+            "period_code": period_rows[r["period"]]["code"],
+            **{k: period_rows[r["period"]][k] for k in ("opens_on", "due_on", "locks_on")},
+        }
+        for r in rows
+    ]
 
 
 async def decide(
@@ -126,16 +158,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
     """Practices x the latest opened periods, each cell a state, with per-period counts. A row for
     each practice counted under the CCG in any of those periods; the counts are the dashboards'
     (expected, received and on time by the one rule, under the CCG of each period)."""
-    period_rows = list(
-        reversed(
-            await Period.select(
-                Period.id, Period.code, Period.financial_year, Period.quarter, Period.due_on, Period.locks_on
-            )
-            .where(Period.opens_on <= today)
-            .order_by(Period.start_date, ascending=False)
-            .limit(periods)
-        )
-    )
+    period_rows = list(reversed(await service.periods_up_to(today, periods)))
     members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
     ids = {m.practice_id for ms in members.values() for m in ms}
     names = await organisations.practice_names(ids)
@@ -227,16 +250,26 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
         return []
     codes = {i: code for code, i in (await indicators.indicator_ids()).items()}
     units = {s.code: s.unit for s in await indicators.active_indicators()}
+    period_codes = await period_service.codes_by_id()
     placeholders = ", ".join("{}" for _ in return_ids)
     rows = await db.fetch(
-        f"""SELECT r.id AS key, r.practice, pe.code AS period_code, v.indicator, v.value
+        f"""SELECT r.id AS key, r.practice, r.period, v.indicator, v.value
             FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-            JOIN period pe ON pe.id = r.period
             WHERE r.id IN ({placeholders}) AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
         *return_ids,
     )
     out = []
     for r in rows:
         code = codes.get(r["indicator"], "")
-        out.append({**r, "indicator_code": code, "unit": units.get(code, "")})
+        out.append(
+            {
+                "key": r["key"],
+                "practice": r["practice"],
+                "period_code": period_codes[r["period"]],
+                "indicator": r["indicator"],
+                "value": r["value"],
+                "indicator_code": code,
+                "unit": units.get(code, ""),
+            }
+        )
     return out

@@ -195,7 +195,7 @@ async def return_save(
     fresh = await service.load_context(practice, period)
     errors = FormErrors()
     if result.conflict:
-        who = fresh.last_change["actor"] if fresh.last_change else "someone else"
+        who = fresh.last_change.actor if fresh.last_change else "someone else"
         errors.add(
             "conflict",
             f"This return was changed by {who} since you opened it. Nothing of yours was saved: "

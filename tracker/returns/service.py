@@ -12,13 +12,15 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal
+from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import active_indicators
+from tracker.indicators.service import active_indicators, indicator_ids
 from tracker.organisations import service as organisations
+from tracker.periods import service as periods
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.returns.calculations import Entry, Window
-from tracker.tables import LockException, Period, Practice, PracticeReturn
+from tracker.tables import LockException, PracticeReturn
 
 
 @dataclass
@@ -42,7 +44,7 @@ class ReturnContext:
     previous_period: dict[str, Any] | None
     previous: dict[str, Entry]
     exception_until: dt.date | None
-    last_change: dict[str, Any] | None = None
+    last_change: audit.EntityEvent | None = None
 
     @property
     def state(self) -> str | None:
@@ -81,25 +83,26 @@ def scope_of(practice: dict[str, Any]) -> Scope:
     return organisations.practice_scope(practice)
 
 
+def _practice_row(place: organisations.PracticePlace) -> dict[str, Any]:
+    # The form, the API and the lifecycle take a practice as the row they always had.
+    return {
+        "id": place.id,
+        "ods_code": place.ods_code,
+        "name": place.name,
+        "ccg": place.ccg,
+        "region": place.region,
+        "status": place.status,
+        "ccg.region": place.ccg_region,
+        "ccg.code": place.ccg_code,
+        "ccg.name": place.ccg_name,
+    }
+
+
 async def practice_by_code(ods_code: str) -> dict[str, Any]:
-    row = (
-        await Practice.select(
-            Practice.id,
-            Practice.ods_code,
-            Practice.name,
-            Practice.ccg,
-            Practice.region,
-            Practice.status,
-            Practice.ccg.region,
-            Practice.ccg.code,
-            Practice.ccg.name,
-        )
-        .where(Practice.ods_code == ods_code.upper())
-        .first()
-    )
-    if row is None:
+    found = await organisations.practice_places(codes=[ods_code.upper()])
+    if not found:
         raise NotFoundException()
-    return row
+    return _practice_row(found[0])
 
 
 async def practice_for(ods_code: str, user: Principal, action: Action = Action.VIEW) -> dict[str, Any]:
@@ -110,7 +113,7 @@ async def practice_for(ods_code: str, user: Principal, action: Action = Action.V
 
 
 async def period_by_code(code: str) -> dict[str, Any]:
-    row = await Period.select().where(Period.code == code).first()
+    row = await periods.by_code(code)
     if row is None:
         raise NotFoundException()
     return row
@@ -125,28 +128,14 @@ async def period_from_url(url_code: str) -> dict[str, Any]:
 
 async def periods_up_to(today: dt.date, limit: int = 8) -> list[dict[str, Any]]:
     """The most recent `limit` periods that have opened, newest first."""
-    return (
-        await Period.select().where(Period.opens_on <= today).order_by(Period.start_date, ascending=False).limit(limit)
-    )
+    opened = [p for p in await periods.all_periods() if p["opens_on"] <= today]
+    return list(reversed(opened))[:limit]
 
 
-async def open_periods(today: dt.date) -> list[dict[str, Any]]:
-    """Periods that have opened and not locked (newest first)."""
-    return (
-        await Period.select()
-        .where((Period.opens_on <= today) & (Period.locks_on >= today))
-        .order_by(Period.start_date, ascending=False)
-    )
-
-
-async def entries_of(return_id: int) -> dict[str, Entry]:
-    rows = await db.fetch(
-        """SELECT i.code, v.value, v.numerator, v.denominator, v.comment
-           FROM return_value v JOIN indicator i ON i.id = v.indicator
-           WHERE v.practice_return = {}""",
-        return_id,
-    )
-    return {r["code"]: Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "") for r in rows}
+async def previous_period(period: dict[str, Any]) -> dict[str, Any] | None:
+    """The period just before this one (None for the programme's first)."""
+    earlier = [p for p in await periods.all_periods() if p["start_date"] < period["start_date"]]
+    return earlier[-1] if earlier else None
 
 
 async def return_row(practice_id: int, period_id: int) -> dict[str, Any] | None:
@@ -166,24 +155,13 @@ async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
     return row["until"] if row else None
 
 
-async def last_change(return_id: int) -> dict[str, Any] | None:
-    rows = await db.fetch(
-        """SELECT at, actor, action FROM audit_event
-           WHERE entity_type = 'practice_return' AND entity_id = {}
-           ORDER BY at DESC, id DESC LIMIT 1""",
-        str(return_id),
-    )
-    return rows[0] if rows else None
+async def last_change(return_id: int) -> audit.EntityEvent | None:
+    events = await audit.latest_events("practice_return", return_id, limit=1)
+    return events[0] if events else None
 
 
-async def history(return_id: int, limit: int = 50) -> list[dict[str, Any]]:
-    return await db.fetch(
-        """SELECT at, actor, action, detail FROM audit_event
-           WHERE entity_type = 'practice_return' AND entity_id = {}
-           ORDER BY at DESC, id DESC LIMIT {}""",
-        str(return_id),
-        limit,
-    )
+async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
+    return await audit.latest_events("practice_return", return_id, limit=limit)
 
 
 async def load_context(
@@ -191,25 +169,18 @@ async def load_context(
 ) -> ReturnContext:
     specs = await active_indicators()
     row = await return_row(practice["id"], period["id"])
-    entries = await entries_of(row["id"]) if row else {}
-    previous_period = (
-        await Period.select()
-        .where(Period.start_date < period["start_date"])
-        .order_by(Period.start_date, ascending=False)
-        .first()
-    )
-    previous: dict[str, Entry] = {}
-    if previous_period:
-        prev_row = await return_row(practice["id"], previous_period["id"])
-        if prev_row:
-            previous = await entries_of(prev_row["id"])
+    before = await previous_period(period)
+    prev_row = await return_row(practice["id"], before["id"]) if before else None
+    ids = await indicator_ids() if row or prev_row else {}
+    entries = await lifecycle.entries_of(row["id"], ids) if row else {}
+    previous = await lifecycle.entries_of(prev_row["id"], ids) if prev_row else {}
     return ReturnContext(
         practice=practice,
         period=period,
         specs=specs,
         row=row,
         entries=entries,
-        previous_period=previous_period,
+        previous_period=before,
         previous=previous,
         exception_until=await exception_until(practice["id"], period["id"]),
         last_change=await last_change(row["id"]) if row and with_last_change else None,
@@ -274,29 +245,48 @@ def _result(outcomes: list[lifecycle.Outcome]) -> SaveResult:
 
 async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) -> list[dict[str, Any]]:
     """A practice's periods that have opened (newest first) with its return's state for each."""
-    return await db.fetch(
-        """SELECT pe.id AS period_id, pe.code, pe.opens_on, pe.due_on, pe.locks_on,
-                  r.id AS return_id, r.state, r.version, r.submitted_at, r.first_submitted_at,
-                  r.reviewed_at, r.returned_reason, r.updated_at
-           FROM period pe LEFT JOIN practice_return r ON r.period = pe.id AND r.practice = {}
-           WHERE pe.opens_on <= {}
-           ORDER BY pe.start_date DESC LIMIT {}""",
-        practice_id,
-        today,
-        limit,
-    )
+    opened = await periods_up_to(today, limit)
+    returns = {
+        r["period"]: r
+        for r in await db.fetch(
+            """SELECT id, period, state, version, submitted_at, first_submitted_at, reviewed_at, returned_reason,
+                      updated_at
+               FROM practice_return WHERE practice = {}""",
+            practice_id,
+        )
+    }
+    rows = []
+    for pe in opened:
+        r = returns.get(pe["id"], {})
+        rows.append(
+            {
+                "period_id": pe["id"],
+                "code": pe["code"],
+                "opens_on": pe["opens_on"],
+                "due_on": pe["due_on"],
+                "locks_on": pe["locks_on"],
+                "return_id": r.get("id"),
+                **{k: r.get(k) for k in _RETURN_COLUMNS},
+            }
+        )
+    return rows
+
+
+_RETURN_COLUMNS = (
+    "state",
+    "version",
+    "submitted_at",
+    "first_submitted_at",
+    "reviewed_at",
+    "returned_reason",
+    "updated_at",
+)
 
 
 async def my_practices(user: Principal) -> list[dict[str, Any]]:
     if not user.practice_ids:
         return []
-    return (
-        await Practice.select(
-            Practice.id, Practice.ods_code, Practice.name, Practice.ccg, Practice.region, Practice.ccg.region
-        )
-        .where(Practice.id.is_in(list(user.practice_ids)))
-        .order_by(Practice.name)
-    )
+    return [_practice_row(p) for p in await organisations.practice_places(ids=set(user.practice_ids))]
 
 
 def may_view(user: Principal, practice: dict[str, Any]) -> bool:
@@ -304,12 +294,9 @@ def may_view(user: Principal, practice: dict[str, Any]) -> bool:
 
 
 async def status(today: dt.date | None = None) -> dict[str, Any]:
-    rows = await db.fetch(
-        """SELECT pe.code, r.state, COUNT(*) AS n
-           FROM practice_return r JOIN period pe ON pe.id = r.period
-           GROUP BY pe.code, r.state ORDER BY pe.code, r.state"""
-    )
+    codes = await periods.codes_by_id()
+    rows = await db.fetch("SELECT period, state, COUNT(*) AS n FROM practice_return GROUP BY period, state")
     by_period: dict[str, dict[str, int]] = {}
-    for r in rows:
-        by_period.setdefault(r["code"], {})[r["state"]] = r["n"]
+    for r in sorted(rows, key=lambda r: (codes[r["period"]], r["state"])):
+        by_period.setdefault(codes[r["period"]], {})[r["state"]] = r["n"]
     return {"returns_by_period": by_period}

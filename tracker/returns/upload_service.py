@@ -13,15 +13,15 @@ from litestar.exceptions import NotFoundException
 
 from tracker import db
 from tracker.accounts.principal import Principal
-from tracker.indicators.service import active_indicators
+from tracker.indicators.service import active_indicators, indicator_ids
 from tracker.kv import service as kv
+from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.returns import calculations as calc
-from tracker.returns import lifecycle, xlsx
+from tracker.returns import lifecycle, service, xlsx
 from tracker.returns.calculations import Entry
 from tracker.returns.service import Actor
 from tracker.returns.upload_checks import Checked, check_upload
-from tracker.tables import Ccg
 
 KEY = "returns-upload:"
 PREVIEW_MINUTES = 60
@@ -39,7 +39,8 @@ class Preview:
 
 
 async def _ccg(user: Principal) -> dict[str, Any]:
-    row = await Ccg.select().where(Ccg.id == user.ccg_id).first()
+    _, ccgs = await organisations.org_names()
+    row = ccgs.get(user.ccg_id) if user.ccg_id is not None else None
     if row is None:
         raise NotFoundException()
     return row
@@ -54,44 +55,44 @@ async def _open_period(today: dt.date) -> dict[str, Any] | None:
 
 async def _facts(ccg_id: int, period: dict[str, Any]) -> dict[str, Any]:
     """The CCG's active practices and their returns for the period (and the period before)."""
-    practices = await db.fetch(
-        "SELECT id, ods_code, name FROM practice WHERE ccg = {} AND status = 'A' ORDER BY ods_code", ccg_id
-    )
-    rows = await db.fetch(
-        """SELECT p.ods_code, r.id, r.state, r.version, i.code, v.value, v.numerator, v.denominator, v.comment
-           FROM practice_return r JOIN practice p ON p.id = r.practice
-           LEFT JOIN return_value v ON v.practice_return = r.id LEFT JOIN indicator i ON i.id = v.indicator
-           WHERE p.ccg = {} AND p.status = 'A' AND r.period = {}""",
-        ccg_id,
-        period["id"],
-    )
+    practices = sorted(await organisations.practice_places(ccg_id=ccg_id, active_only=True), key=lambda p: p.ods_code)
+    codes = {p.id: p.ods_code for p in practices}
+    indicator_codes = {i: code for code, i in (await indicator_ids()).items()}
     current: dict[str, dict[str, Entry]] = {}
     returns: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        returns[r["ods_code"]] = {"id": r["id"], "state": r["state"], "version": r["version"]}
-        current.setdefault(r["ods_code"], {})
-        if r["code"]:
-            current[r["ods_code"]][r["code"]] = Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "")
-    prev = await db.fetch(
-        """SELECT p.ods_code, i.code, v.value
-           FROM practice_return r JOIN practice p ON p.id = r.practice
-           JOIN return_value v ON v.practice_return = r.id JOIN indicator i ON i.id = v.indicator
-           JOIN period pe ON pe.id = r.period
-           WHERE p.ccg = {} AND p.status = 'A'
-             AND pe.start_date = (SELECT MAX(start_date) FROM period WHERE start_date < {})""",
-        ccg_id,
-        period["start_date"],
-    )
+    for r in await _values(list(codes), period["id"]):
+        ods_code = codes[r["practice"]]
+        returns[ods_code] = {"id": r["id"], "state": r["state"], "version": r["version"]}
+        current.setdefault(ods_code, {})
+        if r["indicator"] is not None:
+            current[ods_code][indicator_codes[r["indicator"]]] = Entry(
+                r["value"], r["numerator"], r["denominator"], r["comment"] or ""
+            )
+    before = await service.previous_period(period)
     previous: dict[str, dict[str, float | None]] = {}
-    for r in prev:
-        previous.setdefault(r["ods_code"], {})[r["code"]] = r["value"]
+    for r in await _values(list(codes), before["id"]) if before else []:
+        if r["indicator"] is not None:
+            previous.setdefault(codes[r["practice"]], {})[indicator_codes[r["indicator"]]] = r["value"]
     return {
-        "practices": {p["ods_code"]: p["name"] for p in practices},
-        "ids": {p["ods_code"]: p["id"] for p in practices},
+        "practices": {p.ods_code: p.name for p in practices},
+        "ids": {p.ods_code: p.id for p in practices},
         "current": current,
         "returns": returns,
         "previous": previous,
     }
+
+
+async def _values(practice_ids: list[int], period_id: int) -> list[dict[str, Any]]:
+    # One row per value, or one with no value for a return that has none.
+    if not practice_ids:
+        return []
+    return await db.fetch(
+        f"""SELECT r.practice, r.id, r.state, r.version, v.indicator, v.value, v.numerator, v.denominator, v.comment
+            FROM practice_return r LEFT JOIN return_value v ON v.practice_return = r.id
+            WHERE r.period = {{}} AND r.practice IN ({", ".join("{}" for _ in practice_ids)})""",  # noqa: S608 (placeholders only)
+        period_id,
+        *practice_ids,
+    )
 
 
 async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
@@ -136,8 +137,9 @@ async def _check(
 
 
 async def practice_count(user: Principal) -> int:
-    rows = await db.fetch("SELECT COUNT(*) AS n FROM practice WHERE ccg = {} AND status = 'A'", user.ccg_id)
-    return int(rows[0]["n"])
+    if user.ccg_id is None:
+        return 0
+    return len(await organisations.practice_places(ccg_id=user.ccg_id, active_only=True))
 
 
 async def preview(
