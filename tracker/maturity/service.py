@@ -864,18 +864,6 @@ class Member:
 _ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
 
 
-def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
-    """An SQL condition keeping `alias.id` to the practices counted under an organisation in a
-    period (all of England's for the national scope), with its bound values."""
-    column = _ORG_COLUMN.get(scope)
-    if column is None or org_id is None:
-        return f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}})", (period_id,)  # noqa: S608 (a fixed alias; values bound)
-    return (
-        f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}} AND m.{column} = {{}})",  # noqa: S608 (fixed names; values bound)
-        (period_id, org_id),
-    )
-
-
 async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:
     """The practices counted under England, a region or a CCG in a period (expected, or with a
     return); for the scope "practice", that one practice's row."""
