@@ -5,8 +5,12 @@ The goal (issue "fast on deadline day"): 95 returns approved in under 2 seconds.
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
+import os
+import pstats
 import time
+from typing import Any
 
 from tests.benchmarks.report import check, figure
 from tracker import db
@@ -60,9 +64,34 @@ async def _ready_ccg() -> tuple[int, str, list[int]]:
     return ccg["id"], ccg["code"], ids
 
 
+def _time_queries(timings: dict[str, list[float]]) -> None:
+    """Time every query the engine runs (BENCH_PROFILE): the SQL's waits do not show in cProfile."""
+    engine = db.engine()
+    for name in ("_run_in_existing_connection", "_run_in_new_connection"):
+        original = getattr(engine, name)
+
+        def timed(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            async def run() -> Any:
+                query = kwargs.get("query") or next((a for a in args if isinstance(a, str)), "")
+                started = time.perf_counter()
+                try:
+                    return await _original(*args, **kwargs)
+                finally:
+                    timings.setdefault(" ".join(str(query).split())[:110], []).append(time.perf_counter() - started)
+
+            return run()
+
+        setattr(engine, name, timed)
+
+
 async def bench_bulk_approval(settings: Settings) -> None:
     ccg_id, ccg_code, ids = await _ready_ccg()
     lead = Principal(id=0, email="bench@ccg.test", name="Bench Lead", role=Role.CCG, ccg_id=ccg_id, ccg_code=ccg_code)
+    profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+    timings: dict[str, list[float]] = {}
+    if profiler:
+        profiler.enable()
+        _time_queries(timings)
     started = time.perf_counter()
     decision = await review_service.decide(
         ids,
@@ -75,6 +104,11 @@ async def bench_bulk_approval(settings: Settings) -> None:
         base_url="http://127.0.0.1:8000",
     )
     seconds = time.perf_counter() - started
+    if profiler:  # BENCH_PROFILE=1: where the time goes
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        for sql, samples in sorted(timings.items(), key=lambda kv: -sum(kv[1]))[:15]:
+            print(f"   {sum(samples) * 1000:8.1f} ms  x{len(samples):<5} {sql}")
     assert not decision.refused, decision.refused[:3]
     figure(f"returns approved at once (CCG {ccg_code})", len(decision.done), "returns")
     check(
