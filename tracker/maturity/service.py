@@ -113,7 +113,7 @@ class Organisations:
     sizes: dict[int, list[tuple[dt.date, int]]]
 
 
-async def _organisations(practice_id: int | None = None) -> Organisations:
+async def _organisations(practice_id: int | list[int] | None = None) -> Organisations:
     return Organisations(await organisations.history(practice_id), await organisations.list_size_history(practice_id))
 
 
@@ -290,8 +290,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    # One practice reads its own history; several read everyone's once rather than each its own.
-    orgs = await _organisations(next(iter(changes)) if len(changes) == 1 else None)
+    orgs = await _organisations(sorted(changes))
     practices = sorted(p for p in changes if p in orgs.history.practices)
     if not practices:
         return

@@ -57,6 +57,7 @@ async def queue_decisions(outcomes: list[lifecycle.Outcome], *, ccg_name: str, b
     if not done:
         return 0
     names = await organisations.practice_names({o.change.practice["id"] for o in done})
+    addresses = await users_service.practice_users_emails(sorted({o.change.practice["id"] for o in done}))
     queued = 0
     for outcome in done:
         change = outcome.change
@@ -64,7 +65,7 @@ async def queue_decisions(outcomes: list[lifecycle.Outcome], *, ccg_name: str, b
         known = names.get(change.practice["id"])
         practice_name = known.name.title() if known else change.practice["ods_code"]
         email = render(kind, decision_context(change, practice_name, ccg_name, base_url))
-        for address in await users_service.practice_user_emails(change.practice["id"]):
+        for address in addresses.get(change.practice["id"], []):
             queued += await outbox_service.enqueue(
                 idempotency_key=idempotency_key(kind, outcome, address),
                 kind=kind,

@@ -209,8 +209,9 @@ async def apply(
         async with db.write_transaction():
             events: list[dict[str, Any]] = []
             refresh: dict[int, list[int]] = {}
+            current = await _Current.read(changes)
             for change in changes:
-                outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events)
+                outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events, current)
                 outcomes.append(outcome)
                 # Scores and the dashboards' received/on-time figures read each return's state:
                 # refresh on every change of state (a new return included) and on approved values.
@@ -244,6 +245,48 @@ async def apply(
 def _earliest(period_ids: list[int]) -> int | None:
     # refresh_practice recomputes from one period onwards; several periods: refresh them all.
     return period_ids[0] if len(set(period_ids)) == 1 else None
+
+
+@dataclass
+class _Current:
+    """The returns and lock exceptions of a batch's changes, read once for all of them inside its
+    transaction: a CCG's bulk decision reads two queries' worth, not two per return."""
+
+    prefetched: bool
+    rows: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    exceptions: dict[tuple[int, int], dt.date] = field(default_factory=dict)
+    used: set[tuple[int, int]] = field(default_factory=set)
+
+    @classmethod
+    async def read(cls, changes: list[Change]) -> _Current:
+        pairs = {(c.practice["id"], c.period["id"]) for c in changes}
+        if len(pairs) < 2 or len(pairs) > 400:  # one return; or too many ids to bind (SQLite: 999)
+            return cls(prefetched=False)
+        practices = sorted({p for p, _ in pairs})
+        periods_ = sorted({q for _, q in pairs})
+        rows = await PracticeReturn.select().where(
+            PracticeReturn.practice.is_in(practices) & PracticeReturn.period.is_in(periods_)
+        )
+        exceptions = await LockException.select(
+            LockException.practice, LockException.period, LockException.until
+        ).where(LockException.practice.is_in(practices) & LockException.period.is_in(periods_))
+        return cls(
+            prefetched=True,
+            rows={(r["practice"], r["period"]): r for r in rows},
+            exceptions={(r["practice"], r["period"]): r["until"] for r in exceptions},
+        )
+
+    async def row(self, practice_id: int, period_id: int) -> dict[str, Any] | None:
+        key = (practice_id, period_id)
+        if not self.prefetched or key in self.used:  # a second change to one return reads the first's write
+            return await _row(practice_id, period_id)
+        self.used.add(key)
+        return self.rows.get(key)
+
+    async def exception_until(self, practice_id: int, period_id: int) -> dt.date | None:
+        if not self.prefetched:
+            return await _exception_until(practice_id, period_id)
+        return self.exceptions.get((practice_id, period_id))
 
 
 async def _row(practice_id: int, period_id: int) -> dict[str, Any] | None:
@@ -289,14 +332,15 @@ async def _apply_one(
     source: str,
     ids: dict[str, int],
     events: list[dict[str, Any]],
+    current: _Current,
 ) -> Outcome:
     practice_id, period_id = change.practice["id"], change.period["id"]
     out = Outcome(change)
-    row = await _row(practice_id, period_id)
+    row = await current.row(practice_id, period_id)
     state = row["state"] if row else None
     out.old_state = state
     window = Window(change.period["opens_on"], change.period["due_on"], change.period["locks_on"])
-    refused = check(state, change.event, party, window, today, await _exception_until(practice_id, period_id))
+    refused = check(state, change.event, party, window, today, await current.exception_until(practice_id, period_id))
     # A locked period is the answer whatever version was read: saving again would not help.
     if refused and refused[0] == Refusal.LOCKED:
         out.refusal, out.message = refused
