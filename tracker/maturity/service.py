@@ -262,13 +262,7 @@ async def practices_values(practice_ids: list[int]) -> dict[int, dict[int, dict[
     the values each practice's dashboard shows, read for a CCG's practices at once (the alerts)."""
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
-    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    out: dict[int, dict[int, dict[str, float | None]]] = defaultdict(lambda: defaultdict(dict))
-    for practice, period, indicator, value in await return_facts.approved_values_of_many(practice_ids):
-        code = code_of.get(indicator)
-        if code is not None:
-            out[practice][period][code] = value
-    return out
+    return await _values_of(practice_ids, {ids[s.code]: s.code for s in specs if s.code in ids})
 
 
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
