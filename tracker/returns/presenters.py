@@ -190,7 +190,10 @@ def _short(entry: dict[str, Any]) -> str:
     return "blank" if value is None else f"{value:g}"
 
 
-def review_rows(queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
+def review_rows(
+    queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The review queue's rows; an indicator that differs from a national feed is named as on the form."""
     return [
         {
             "id": r["id"],
@@ -199,7 +202,7 @@ def review_rows(queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | 
             "period": r["period_code"],
             "url_period": calc.url_code(r["period_code"]),
             "submitted": r["submitted_at"],
-            "feed_flags": (feed_flags or {}).get(r["id"], []),
+            "feed_flags": [(names or {}).get(code, code) for code in (feed_flags or {}).get(r["id"], [])],
         }
         for r in queue
     ]
