@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tracker.indicators.catalogue import THEMES, IndicatorSpec
+from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry
 
@@ -198,7 +199,7 @@ def review_rows(
         {
             "id": r["id"],
             "ods_code": r["ods_code"],
-            "name": r["name"].title(),
+            "name": practice_title(r["name"]),
             "period": r["period_code"],
             "url_period": calc.url_code(r["period_code"]),
             "submitted": r["submitted_at"],
@@ -240,7 +241,7 @@ def grid_view(
         rows.append(
             {
                 "ods_code": p["ods_code"],
-                "name": p["name"].title(),
+                "name": practice_title(p["name"]),
                 "cells": cells,
                 "outstanding": p["id"] in outstanding,
                 "selected": p["ods_code"] in (selected or set()),

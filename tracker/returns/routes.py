@@ -13,6 +13,7 @@ from tracker.accounts.policy import Action, can
 from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
 from tracker.feeds import service as feed_service
+from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
@@ -61,7 +62,7 @@ async def practice_returns(request: Request[Any, Any, Any], ods_code: FromPath[s
     return Template(
         "returns/practice_list.html",
         context={
-            "title": f"Returns of {practice['name'].title()}",
+            "title": f"Returns of {practice_title(practice['name'])}",
             "practice": practice,
             "returns": _return_list(practice["ods_code"], rows, today),
         },
@@ -107,7 +108,7 @@ async def _page(
                 )
             )
         }
-    practice_name = ctx.practice["name"].title()
+    practice_name = practice_title(ctx.practice["name"])
     events = await service.history(ctx.row["id"]) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     return Template(
