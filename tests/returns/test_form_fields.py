@@ -19,6 +19,7 @@ NHS = """\
 {% from "nhsuk/components/textarea/macro.jinja" import textarea %}
 {% from "nhsuk/components/fieldset/macro.jinja" import fieldset %}
 {% from "nhsuk/components/input/macro.jinja" import input %}
+{% from "nhsuk/components/button/macro.jinja" import button %}
 """
 OURS = '{% import "returns/_fields.html" as fields %}\n'
 
@@ -108,7 +109,7 @@ def test_text_input_is_the_nhs_input(
 @pytest.mark.parametrize("value", VALUES)
 @pytest.mark.parametrize("error", ERRORS)
 @pytest.mark.parametrize("label", ["Comment on SCR (optional)", "Comment on <SCR> & 'more' (needed to submit)"])
-def test_comment_is_the_nhs_textarea(value: str, error: str | None, label: str) -> None:
+def test_indicator_comment_is_the_nhs_textarea(value: str, error: str | None, label: str) -> None:
     context = {"id": "SCR_PCT-comment", "label": label, "value": value, "error": error}
     nhs = render(
         NHS
@@ -122,7 +123,53 @@ def test_comment_is_the_nhs_textarea(value: str, error: str | None, label: str) 
         }) }}""",
         **context,
     )
-    ours = render(OURS + "{{ fields.comment(id, label, value, error) }}", **context)
+    ours = render(OURS + "{{ fields.textarea(id, label, value, error) }}", **context)
+    assert normalised(ours) == normalised(nhs)
+
+
+@pytest.mark.parametrize("value", VALUES)
+@pytest.mark.parametrize("error", ERRORS)
+def test_return_comment_is_the_nhs_textarea_with_a_hint(value: str, error: str | None) -> None:
+    context = {
+        "label": "Add a comment for <your> CCG",
+        "hint": "Your CCG & 'others' see it",
+        "value": value,
+        "error": error,
+    }
+    nhs = render(
+        NHS
+        + """{{ textarea({
+          "id": "comment-text",
+          "name": "comment",
+          "rows": 3,
+          "value": value,
+          "label": {"text": label, "classes": "nhsuk-label--s"},
+          "hint": {"text": hint},
+          "errorMessage": {"text": error} if error else none
+        }) }}""",
+        **context,
+    )
+    ours = render(
+        OURS
+        + """{{ fields.textarea("comment-text", label, value, error, name="comment", rows=3, label_size="s",
+                               hint=hint) }}""",
+        **context,
+    )
+    assert normalised(ours) == normalised(nhs)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"text": "Submit return", "name": "action", "value": "submit"},
+        {"text": "Save draft", "name": "action", "value": "draft", "classes": "nhsuk-button--secondary"},
+        {"text": "Add <a> & 'comment'", "classes": "nhsuk-button--secondary"},
+        {"text": "Go"},
+    ],
+)
+def test_submit_button_is_the_nhs_button(params: dict[str, str]) -> None:
+    nhs = render(NHS + "{{ button(params) }}", params=params)
+    ours = render(OURS + "{{ fields.submit_button(**params) }}", params=params)
     assert normalised(ours) == normalised(nhs)
 
 
