@@ -138,12 +138,12 @@ async def previous_period(period: dict[str, Any]) -> dict[str, Any] | None:
     return earlier[-1] if earlier else None
 
 
-async def return_row(practice_id: int, period_id: int) -> dict[str, Any] | None:
-    return (
-        await PracticeReturn.select()
-        .where((PracticeReturn.practice == practice_id) & (PracticeReturn.period == period_id))
-        .first()
+async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The practice's returns for these periods, by period id."""
+    rows = await PracticeReturn.select().where(
+        (PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids)
     )
+    return {r["period"]: r for r in rows}
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
@@ -168,20 +168,21 @@ async def load_context(
     practice: dict[str, Any], period: dict[str, Any], *, with_last_change: bool = True
 ) -> ReturnContext:
     specs = await active_indicators()
-    row = await return_row(practice["id"], period["id"])
     before = await previous_period(period)
-    prev_row = await return_row(practice["id"], before["id"]) if before else None
-    ids = await indicator_ids() if row or prev_row else {}
-    entries = await lifecycle.entries_of(row["id"], ids) if row else {}
-    previous = await lifecycle.entries_of(prev_row["id"], ids) if prev_row else {}
+    # This period's return and the previous one's, and then both returns' values, each in one query.
+    rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
+    row = rows.get(period["id"])
+    prev_row = rows.get(before["id"]) if before else None
+    ids = await indicator_ids() if rows else {}
+    values = await lifecycle.entries_of_returns([r["id"] for r in rows.values()], ids)
     return ReturnContext(
         practice=practice,
         period=period,
         specs=specs,
         row=row,
-        entries=entries,
+        entries=values.get(row["id"], {}) if row else {},
         previous_period=before,
-        previous=previous,
+        previous=values.get(prev_row["id"], {}) if prev_row else {},
         exception_until=await exception_until(practice["id"], period["id"]),
         last_change=await last_change(row["id"]) if row and with_last_change else None,
     )
