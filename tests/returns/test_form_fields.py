@@ -5,6 +5,7 @@ empty, filled and with characters that need escaping."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -190,3 +191,16 @@ def test_question_is_the_nhs_fieldset_around_its_fields() -> None:
 def test_normalised_keeps_what_a_browser_would_show() -> None:
     assert normalised('<p>\n  A  b\n</p>  <span class="x">c</span>') == '<p>A b</p><span class="x">c</span>'
     assert normalised('<input value="a">') != normalised('<input value="b">')
+
+
+@pytest.mark.parametrize("role", ["practice", "ccg"])
+def test_breadcrumb_is_the_nhs_breadcrumb(role: str) -> None:
+    context = {"user": SimpleNamespace(role=SimpleNamespace(value=role)), "practice": {"ods_code": "A81001"}}
+    nhs = render(
+        """{% from "nhsuk/components/breadcrumb/macro.jinja" import breadcrumb %}
+        {{ breadcrumb({"items": [{"href": "/returns" if user.role.value == "practice" else "/practices/" ~ practice.ods_code ~ "/returns", "text": "Returns"}], "text": "2017/18 Q4"}) }}""",
+        **context,
+    )
+    ours = render('{% include "returns/_breadcrumb.html" %}', **context)
+    assert normalised(ours) == normalised(nhs)
+    assert ("/practices/A81001/returns" in ours) == (role != "practice")
