@@ -14,7 +14,7 @@ from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.indicators.service import active_indicators_and_ids
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.returns import calculations as calc
@@ -167,13 +167,13 @@ async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
 async def load_context(
     practice: dict[str, Any], period: dict[str, Any], *, with_last_change: bool = True
 ) -> ReturnContext:
-    specs = await active_indicators()
+    # Values of a retired indicator are found too: entries_of_returns then reads every indicator's id.
+    specs, ids = await active_indicators_and_ids()
     before = await previous_period(period)
     # This period's return and the previous one's, and then both returns' values, each in one query.
     rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
     row = rows.get(period["id"])
     prev_row = rows.get(before["id"]) if before else None
-    ids = await indicator_ids() if rows else {}
     values = await lifecycle.entries_of_returns([r["id"] for r in rows.values()], ids)
     return ReturnContext(
         practice=practice,
