@@ -8,6 +8,7 @@ summary says what happened to every record, including those that could not be pl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -253,7 +254,10 @@ def totals(rows: Iterable[FeedRow], period_code: str) -> dict[str, FeedTotal]:
     return out
 
 
+@functools.cache
 def config() -> FeedConfig:
+    """The feeds' mapping, read once per process: fixtures/feeds.toml ships with the code, so it
+    changes only with a new release (a new process), while every return form needs it."""
     return load_config()
 
 

@@ -308,19 +308,33 @@ async def _exception_until(practice_id: int, period_id: int) -> dt.date | None:
 
 async def entries_of(return_id: int, ids: dict[str, int]) -> dict[str, Entry]:
     """A return's values by indicator code (`ids`: every indicator's id by code)."""
-    rows = await db.fetch(
-        "SELECT indicator, value, numerator, denominator, comment FROM return_value WHERE practice_return = {}",
-        return_id,
-    )
+    return (await entries_of_returns([return_id], ids)).get(return_id, {})
+
+
+async def entries_of_returns(return_ids: list[int], ids: dict[str, int]) -> dict[int, dict[str, Entry]]:
+    """Several returns' values, in one query: by return id, then indicator code."""
+    if not return_ids:
+        return {}
+    rows = await ReturnValue.select(
+        ReturnValue.practice_return,
+        ReturnValue.indicator,
+        ReturnValue.value,
+        ReturnValue.numerator,
+        ReturnValue.denominator,
+        ReturnValue.comment,
+    ).where(ReturnValue.practice_return.is_in(return_ids))
     codes = {i: code for code, i in ids.items()}
     if any(r["indicator"] not in codes for r in rows):
         # An indicator added since `ids` was read: read them again rather than drop its value.
         from tracker.indicators.service import indicator_ids
 
         codes = {i: code for code, i in (await indicator_ids()).items()}
-    return {
-        codes[r["indicator"]]: Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "") for r in rows
-    }
+    out: dict[int, dict[str, Entry]] = {}
+    for r in rows:
+        out.setdefault(r["practice_return"], {})[codes[r["indicator"]]] = Entry(
+            r["value"], r["numerator"], r["denominator"], r["comment"] or ""
+        )
+    return out
 
 
 async def _apply_one(

@@ -133,7 +133,7 @@ async def _page(
             "warnings": list(warnings.values()),
             "errors": errors,
             "conflict": conflict,
-            "last_change": ctx.last_change,
+            "last_change": events[0] if events else None,
             "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
@@ -154,7 +154,8 @@ async def _page(
 async def return_form(request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]) -> Template:
     practice = await service.practice_for(ods_code, request.user)
     period = await service.period_from_url(period_code)
-    ctx = await service.load_context(practice, period)
+    # The page reads the return's history, whose newest event is its last change.
+    ctx = await service.load_context(practice, period, with_last_change=False)
     return await _page(request, ctx)
 
 
@@ -167,7 +168,7 @@ async def return_save(
     settings = request.app.state.settings
     form = await read_form(request)
     submit = form.get("action") == "submit"
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     if form.get("action") == "withdraw":
         return await _withdraw(request, ctx, form)
     raw = calc.raw_from_form(ctx.specs, form)
@@ -234,7 +235,7 @@ async def return_comment(
         raise PermissionDeniedException("You can only comment on your own practices' returns")
     period = await service.period_from_url(period_code)
     form = await read_form(request)
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     text, problem = comments.check_comment(form.get("comment"))
     errors = FormErrors()
     if ctx.row is None:
