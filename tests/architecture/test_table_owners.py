@@ -51,26 +51,7 @@ OWNERS: dict[str, set[str]] = {
 INFRASTRUCTURE = {"tables.py", "db.py", "piccolo_conf.py", "piccolo_app.py"}
 
 # (module, table) reads that still bypass the owner's service. Shrink only.
-CROSS_READS: set[tuple[str, str]] = {
-    ("exports/about.py", "period"),
-    ("exports/funding_service.py", "allocation_line"),
-    ("exports/funding_service.py", "allocation_run"),
-    ("exports/funding_service.py", "capital_bid"),
-    ("exports/funding_service.py", "ccg"),
-    ("exports/funding_service.py", "funding_stream"),
-    ("exports/funding_service.py", "practice"),
-    ("exports/funding_service.py", "practice_award"),
-    ("exports/funding_service.py", "reallocation_adjustment"),
-    ("exports/funding_service.py", "reallocation_scenario"),
-    ("exports/funding_service.py", "transition_application"),
-    ("exports/service.py", "indicator"),
-    ("exports/service.py", "period"),
-    ("exports/service.py", "practice"),
-    ("exports/service.py", "practice_return"),
-    ("exports/service.py", "practice_score"),
-    ("exports/service.py", "return_value"),
-    ("exports/sheets.py", "period"),
-}
+CROSS_READS: set[tuple[str, str]] = set()
 
 
 def _reads() -> set[tuple[str, str]]:

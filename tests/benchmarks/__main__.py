@@ -7,6 +7,7 @@ prints its figures beside the raw limit it is compared with. Usage:
 
     python -m tests.benchmarks            # all
     python -m tests.benchmarks -k returns # those whose module or name contains "returns"
+    BENCH_DATA_DIR=/tmp/bench python -m tests.benchmarks -k review   # keep the database for reruns
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def bench_settings(data_dir: Path) -> Settings:
         "TRACKER_TODAY": "2018-04-20",
         "TRACKER_DEMO": "true",
         "TRACKER_SECRET_KEY": "bench-secret-" + "x" * 40,
+        # One line per request would bury the figures.
+        "TRACKER_LOG_LEVEL": "WARNING",
     }
     if os.environ.get("TRACKER_DATABASE_URL"):
         env["TRACKER_DATABASE_URL"] = os.environ["TRACKER_DATABASE_URL"]
@@ -95,12 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     if not benches:
         print("no benchmarks matched")
         return 1
-    data_dir = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    # BENCH_DATA_DIR keeps the national database between runs (SQLite): built once, then reused.
+    kept = os.environ.get("BENCH_DATA_DIR")
+    data_dir = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     settings = bench_settings(data_dir)
     print(f"Database: {'PostgreSQL' if settings.uses_postgres else 'SQLite'}; {len(benches)} benchmarks\n")
     failures = 0
     try:
-        asyncio.run(prepare(settings))
+        if not (kept and not settings.uses_postgres and settings.sqlite_path.exists()):
+            asyncio.run(prepare(settings))
         for label, fn in benches:
             print(f"== {label}", flush=True)
             try:
@@ -110,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"   FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
             print(flush=True)
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(data_dir, ignore_errors=True)
     from tests.benchmarks import report
 
     report.summary()

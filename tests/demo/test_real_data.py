@@ -151,3 +151,17 @@ def test_self_reported_values_mostly_agree_with_the_feeds_and_a_few_are_far_off(
     assert 900 < agree < 1000 and 10 < far < 80
     same = history.beside_feeds({"EPS_LIVE": 0.0}, {"EPS_LIVE": 1.0}, units, "P00001", 7, 2018)
     assert same == history.beside_feeds({"EPS_LIVE": 0.0}, {"EPS_LIVE": 1.0}, units, "P00001", 7, 2018)
+
+
+async def test_every_ccg_of_the_list_size_years_shows_its_own_name(real_world):
+    """Today's ODS file names the CCGs still open in 2022 as sub-ICB locations; the demo shows
+    each CCG of 2013-2016 by its own name, from the NHSBSA files of its time."""
+    from tracker.organisations.import_service import has_own_name
+    from tracker.tables import Ccg
+
+    ccgs = await Ccg.select(Ccg.code, Ccg.name, Ccg.open_date)
+    of_the_time = [c for c in ccgs if c["open_date"] is not None and c["open_date"] < dt.date(2016, 4, 1)]
+    assert len(of_the_time) > 200
+    assert [c for c in of_the_time if not has_own_name(c["name"])] == []
+    east_lancashire = next(c for c in ccgs if c["code"] == "01A")
+    assert east_lancashire["name"] == "NHS East Lancashire CCG"

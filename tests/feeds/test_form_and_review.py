@@ -54,7 +54,8 @@ async def test_a_large_difference_is_flagged_on_the_form_and_in_the_review_queue
     queue = await client.get("/review")
     check_page(queue.text)
     row = queue.text.split('id="return-A81002"', 1)[1].split("</tr>", 1)[0]
-    assert "Differs from feed" in row and "GP2GP_UTIL_PCT" in row
+    assert "Differs from feed" in row and "GP2GP_UTIL_PCT" not in row  # named as on the form, not by code
+    assert "Record transfers made by GP2GP" in row
     # The return the reviewer opens shows the feed beside the value too.
     opened = await client.get(f"/practices/A81002/returns/{OPEN_URL}")
     check_page(opened.text)

@@ -13,7 +13,7 @@ from tests.conftest import SHARED_DATA
 from tracker.feeds import service
 from tracker.organisations import import_service
 from tracker.organisations.files import FileRefused
-from tracker.tables import FeedValue, ListSize, Practice
+from tracker.tables import Ccg, FeedValue, ListSize, Practice
 
 POMI_ZIP = (SHARED_DATA / "feeds" / "pomi_1819-apr2018_to_sep2018.zip").read_bytes()
 POMI_2015 = (SHARED_DATA / "feeds" / "pomi-2015-04-sample.csv").read_bytes()
@@ -66,6 +66,10 @@ async def test_pomi_2018_gives_the_share_registered_for_online_services_by_the_n
     assert england.numerator == numerator
     assert england.value == pytest.approx(numerator / denominator * 100)
     assert 20 < england.value < 40  # about a quarter of patients by mid-2018
+
+    # The CCGs as the file names them in 2018 (the practice file only gives each code a placeholder).
+    ccgs = {r["code"]: r["name"] for r in await Ccg.select(Ccg.code, Ccg.name)}
+    assert ccgs["15E"] == "NHS Birmingham and Solihull CCG"
 
     # The list sizes of the time, for fair shares in 2018/19.
     assert await ListSize.count().where(ListSize.snapshot_date == dt.date(2018, 4, 30)) > 6_500

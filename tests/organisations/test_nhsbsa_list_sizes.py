@@ -10,7 +10,7 @@ from tests.conftest import SHARED_DATA
 from tracker.organisations import import_service, listsize_import_service
 from tracker.organisations.files import FileRefused
 from tracker.organisations.listsize_files import parse_band_file, snapshot_from_name
-from tracker.tables import ListSize, ListSizeBand
+from tracker.tables import Ccg, ListSize, ListSizeBand
 
 ODS_2015 = (SHARED_DATA / "ods" / "epraccur-2015-07.csv").read_bytes()
 NAME = "Patient_List_Size_2015_04-06.csv"
@@ -106,3 +106,36 @@ async def test_the_ccg_is_compared_with_the_practices_membership_on_the_snapshot
     assert not of_the_time.changed
     assert of_the_time.counts[key] == 8
     assert "M85097: tracker 13P, file 04X" in of_the_time.examples[key]
+
+
+async def test_ccgs_named_today_as_sub_icb_locations_get_their_names_of_the_time(clean_db):
+    """Today's ODS file names a CCG code still open in 2022 as the ICB's sub-location ("NHS
+    Lancashire and South Cumbria ICB - 01A"); the list-size files of 2013-2016 print the CCG's own
+    name, which the tracker shows, and a later ODS import does not undo."""
+    ccgs = (SHARED_DATA / "ods" / "eccg.csv").read_bytes()
+    await import_service.import_ods(ODS_2015)
+    await import_service.import_ccgs(ccgs)
+    before = {r["code"]: r["name"] for r in await Ccg.select(Ccg.code, Ccg.name)}
+    assert before["01A"] == "NHS Lancashire and South Cumbria ICB - 01A"
+    summary = await listsize_import_service.import_nhsbsa_list_sizes(QUARTER, file_name=NAME)
+    key = "CCGs given their name of the time from the file"
+    after = {r["code"]: r["name"] for r in await Ccg.select(Ccg.code, Ccg.name)}
+    assert after["01A"] == "NHS East Lancashire CCG"  # 'EAST LANCASHIRE CCG' in the file
+    assert after["00K"] == before["00K"] == "NHS Hartlepool and Stockton-on-Tees CCG"  # already its own name
+    in_file = {r.ccg_code for r in parse_band_file(QUARTER) if r.ccg_code}
+    renamed = {c for c in before if import_service.is_sub_icb_name(before[c]) and c in in_file}
+    assert summary.counts[key] == len(renamed) > 50
+    assert not [c for c in in_file if c in after and import_service.is_sub_icb_name(after[c])]
+    again = await import_service.import_ccgs(ccgs)
+    assert {r["code"]: r["name"] for r in await Ccg.select(Ccg.code, Ccg.name)} == after
+    assert not again.changed
+
+
+def test_a_name_of_the_time_is_written_as_the_tracker_writes_ccg_names():
+    assert import_service.ccg_name_of_the_time("EAST LANCASHIRE CCG") == "NHS East Lancashire CCG"
+    assert (
+        import_service.ccg_name_of_the_time("NHS Airedale, Wharfedale and Craven CCG")
+        == "NHS Airedale, Wharfedale and Craven CCG"
+    )
+    assert import_service.is_sub_icb_name("NHS BIRMINGHAM AND SOLIHULL ICB - 15E")
+    assert not import_service.is_sub_icb_name("NHS Hartlepool and Stockton-on-Tees CCG")

@@ -233,28 +233,33 @@ async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: st
 async def practice_user_emails(practice_id: int) -> list[str]:
     """The email addresses of a practice's enabled practice users, sorted (for the emails a
     practice is sent about its own returns)."""
-    rows = await db.fetch(
-        "SELECT a.email FROM account_practice ap JOIN account a ON a.id = ap.account "
-        "WHERE ap.practice = {} AND a.role = 'practice' AND a.disabled = {} ORDER BY a.email",
-        practice_id,
-        False,
-    )
-    return list(dict.fromkeys(r["email"].lower() for r in rows))
+    return (await practice_users_emails([practice_id])).get(practice_id, [])
 
 
 # --- Who other features email ------------------------------------------------------------------
 
 
-async def practice_users_emails() -> dict[int, list[str]]:
-    """Practice id -> the email addresses of its enabled practice users, sorted (every practice at once)."""
-    rows = await db.fetch(
+async def practice_users_emails(practice_ids: list[int] | None = None) -> dict[int, list[str]]:
+    """Practice id -> the email addresses of its enabled practice users, sorted and once each
+    (every practice at once, or those given)."""
+    sql = (
         "SELECT ap.practice AS practice_id, a.email FROM account_practice ap JOIN account a ON a.id = ap.account "
-        "WHERE a.role = 'practice' AND a.disabled = {} ORDER BY a.email",
-        False,
+        "WHERE a.role = 'practice' AND a.disabled = {}"
     )
+    rows: list[dict[str, Any]] = []
+    if practice_ids is None:
+        rows = await db.fetch(sql + " ORDER BY a.email", False)
+    else:
+        ordered = sorted(set(practice_ids))
+        for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+            chunk = ordered[start : start + 500]
+            marks = ", ".join("{}" for _ in chunk)
+            rows += await db.fetch(sql + f" AND ap.practice IN ({marks}) ORDER BY a.email", False, *chunk)
     out: dict[int, list[str]] = {}
-    for r in rows:
-        out.setdefault(r["practice_id"], []).append(r["email"].lower())
+    for r in sorted(rows, key=lambda r: r["email"].lower()):
+        found = out.setdefault(r["practice_id"], [])
+        if r["email"].lower() not in found:
+            found.append(r["email"].lower())
     return out
 
 

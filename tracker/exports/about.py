@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.exports.calculations import NOT_AVAILABLE, Dataset
+from tracker.exports.calculations import LATEST_PERIOD_HEADING, NOT_AVAILABLE, Dataset
 from tracker.exports.layout import Column, Sheet
 from tracker.figures import rules
 
@@ -21,7 +21,7 @@ MEASURES: tuple[tuple[str, str], ...] = (
     (
         "Latest value (Practices sheet)",
         "The indicator's value in the practice's latest approved return for a period up to and including this "
-        "one; 'Values from period' names that period. Percentages are stored as numbers (62% is 0.62); yes/no "
+        f"one; '{LATEST_PERIOD_HEADING}' names that period. Percentages are stored as numbers (62% is 0.62); yes/no "
         "as 1 and 0 shown as Yes and No.",
     ),
     ("<CODE> mean", "Mean of the practices' latest values (each practice counts once); no value: left out."),

@@ -1,4 +1,4 @@
-"""Which organisation an export covers, and the SQL fragments that keep its queries inside it. No database."""
+"""Which organisation an export covers, and the dates and times its rows carry. No database."""
 
 from __future__ import annotations
 

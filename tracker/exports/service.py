@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from tracker import db
 from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
 from tracker.exports import csvfile, sheets, xlsx
@@ -23,11 +22,13 @@ from tracker.exports.scope import Target, as_date, as_datetime
 from tracker.feeds import dashboard as feed_dashboard
 from tracker.feeds import service as feeds
 from tracker.figures import rules
+from tracker.funding import facts_service as funding_facts
+from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
-from tracker.tables import Ccg, Indicator, Region
+from tracker.returns import facts_service as return_facts
 
 SCOPES = ("national", "region", "ccg")
 
@@ -41,8 +42,9 @@ async def target(scope: str, code: str | None) -> Target:
         return Target("national", "", "England", None)
     if scope not in SCOPES or not code:
         raise ExportError(f"Choose national, region CODE or ccg CODE (not {scope!r})")
-    table = Region if scope == "region" else Ccg
-    row = await table.select().where(table.code == code.strip().upper()).first()
+    regions, ccgs = await organisations.org_names()
+    wanted = code.strip().upper()
+    row = next((r for r in (regions if scope == "region" else ccgs).values() if r["code"] == wanted), None)
     if row is None:
         raise NotFoundException(f"There is no {scope} with the code {code}")
     return Target(scope, row["code"], row["name"], row["id"], row.get("region"))
@@ -73,7 +75,7 @@ async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
 
 async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
     """The practices counted under the scope in the period, each under the CCG and region of that
-    period (the dashboards' own membership), with its list size of the time."""
+    period (the dashboards' own membership), with its list size of the time and its score."""
     members = await maturity.period_members(period["id"], _scope_name(t), t.id)
     if not members:
         return []
@@ -95,6 +97,9 @@ async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
                 region_name=region["name"] if region else "",
                 patients=m.patients,
                 clinical_system=practice.clinical_system,
+                maturity=m.maturity,
+                level=m.level,
+                status=m.status,
             )
         )
     return out
@@ -104,149 +109,94 @@ def _scope_name(t: Target) -> str:
     return {"national": "england"}.get(t.scope, t.scope)
 
 
-def where_clause(t: Target, period: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    return maturity.members_clause(_scope_name(t), t.id, period["id"])
+def _only(t: Target, by_id: dict[int, PracticeRow]) -> set[int] | None:
+    """The practices to ask other features about: None nationally (all of them, in one read)."""
+    return None if t.scope == "national" else set(by_id)
 
 
 async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
-    where, args = where_clause(t, period)
+    """Each practice's return of the period (state, first submission, on time) and its comments,
+    in the catalogue's order."""
     due = as_date(period["due_on"])
-    rows = await db.fetch(
-        f"""SELECT r.practice, r.state, r.first_submitted_at FROM practice_return r
-            JOIN practice p ON p.id = r.practice WHERE r.period = {{}}{where}""",  # noqa: S608
-        period["id"],
-        *args,
-    )
-    for r in rows:
-        p = by_id.get(r["practice"])
+    for r in (await return_facts.period_returns(period["id"], _only(t, by_id))).values():
+        p = by_id.get(r.practice_id)
         if p is None:
             continue
-        p.return_state = r["state"]
-        p.first_submitted_at = as_datetime(r["first_submitted_at"])
+        p.return_state = r.state
+        p.first_submitted_at = as_datetime(r.first_submitted_at)
         if p.first_submitted_at is not None and due is not None:
             p.on_time = rules.on_time(p.first_submitted_at, due)
-    comments = await db.fetch(
-        f"""SELECT r.practice, i.code, v.comment FROM return_value v
-            JOIN practice_return r ON r.id = v.practice_return JOIN practice p ON p.id = r.practice
-            JOIN indicator i ON i.id = v.indicator
-            WHERE r.period = {{}} AND v.comment <> ''{where}
-            ORDER BY r.practice, i.sort_order, i.code""",  # noqa: S608
-        period["id"],
-        *args,
-    )
-    for c in comments:
-        p = by_id.get(c["practice"])
+    every = await indicators.by_id()
+    comments = [c for c in await return_facts.period_comments(period["id"], _only(t, by_id)) if c.indicator_id in every]
+    for c in sorted(
+        comments, key=lambda c: (c.practice_id, every[c.indicator_id].sort_order, every[c.indicator_id].code)
+    ):
+        p = by_id.get(c.practice_id)
         if p is not None:
-            p.comments = f"{p.comments}\n{c['code']}: {c['comment']}" if p.comments else f"{c['code']}: {c['comment']}"
+            line = f"{every[c.indicator_id].code}: {c.comment}"
+            p.comments = f"{p.comments}\n{line}" if p.comments else line
 
 
 async def _add_latest_values(
     t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow], ids: dict[str, int]
 ) -> None:
-    """Values from each practice's latest approved return for a period up to the chosen one: one
-    row per practice, one column per indicator (a pivot, so that the database does the work)."""
-    where, args = where_clause(t, period)
-    codes = sorted(ids)
-    pivot = ", ".join(
-        f"MAX(CASE WHEN v.indicator = {int(ids[c])} THEN v.value END) AS v{n}" for n, c in enumerate(codes)
-    )
-    rows = await db.fetch(
-        f"""SELECT latest.practice, pe.code AS period_code, {pivot}
-            FROM (SELECT r.practice, MAX(pe.start_date) AS start_date
-                  FROM practice_return r JOIN period pe ON pe.id = r.period JOIN practice p ON p.id = r.practice
-                  WHERE r.state = 'approved' AND pe.start_date <= {{}}{where}
-                  GROUP BY r.practice) latest
-            JOIN period pe ON pe.start_date = latest.start_date
-            JOIN practice_return r ON r.practice = latest.practice AND r.period = pe.id
-            JOIN return_value v ON v.practice_return = r.id
-            GROUP BY latest.practice, pe.code""",  # noqa: S608 (ids are integers from the database; values bound)
-        as_date(period["start_date"]),
-        *args,
-    )
-    for r in rows:
-        p = by_id.get(r["practice"])
-        if p is not None:
-            p.latest_period = r["period_code"]
-            p.values = {c: r[f"v{n}"] for n, c in enumerate(codes) if r[f"v{n}"] is not None}
-
-
-async def _add_scores(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> bool:
-    where, args = where_clause(t, period)
-    rows = await db.fetch(
-        f"""SELECT s.practice, s.maturity, s.level, s.status FROM practice_score s
-            JOIN practice p ON p.id = s.practice WHERE s.period = {{}}{where}""",  # noqa: S608
-        period["id"],
-        *args,
-    )
-    for r in rows:
-        p = by_id.get(r["practice"])
-        if p is not None:
-            p.maturity, p.level, p.status = r["maturity"], r["level"], r["status"] or ""
-    return any(r["maturity"] is not None for r in rows)
-
-
-CHANGES = (
-    ("practice_return", "updated_at"),
-    ("allocation_run", "approved_at"),
-    ("transition_application", "decided_at"),
-    ("capital_bid", "decided_at"),
-    ("reallocation_scenario", "applied_at"),
-    ("practice_award", "created_at"),
-)
+    """Values from each practice's latest approved return for a period up to the chosen one."""
+    upto = [p for p in await periods.all_periods() if p["start_date"] <= period["start_date"]]
+    code_of = {p["id"]: p["code"] for p in upto}
+    indicator_code = {i: c for c, i in ids.items()}
+    upto_ids = [p["id"] for p in upto]
+    for r in await return_facts.latest_approved_values(_only(t, by_id), upto_ids, list(indicator_code)):
+        p = by_id.get(r.practice_id)
+        if p is None:
+            continue
+        p.latest_period = code_of[r.period_id]
+        p.values = {indicator_code[i]: v for i, v in r.values.items()}
 
 
 async def _data_changed_at(as_at: dt.date) -> dt.datetime:
     """The latest change to the data shown: the workbook's own timestamps, so the same data gives
     the same file (byte for byte)."""
-    selects = ", ".join(
-        f"(SELECT MAX({column}) FROM {table}) AS c{n}"  # noqa: S608 (names from the constant above)
-        for n, (table, column) in enumerate(CHANGES)
-    )
-    row = (await db.fetch(f"SELECT {selects}"))[0]
-    found = [x for x in (as_datetime(v) for v in row.values()) if x is not None]
+    changes = await asyncio.gather(return_facts.last_changed_at(), funding_facts.last_changed_at())
+    found = [x for x in (as_datetime(v) for v in changes) if x is not None]
     if found:
         return max(found).astimezone(dt.UTC).replace(microsecond=0)
     return dt.datetime.combine(as_at, dt.time(), tzinfo=dt.UTC)
 
 
-async def indicators() -> list[IndicatorInfo]:
-    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order, Indicator.code)
+async def indicators_shown() -> list[IndicatorInfo]:
+    """The active indicators, in the catalogue's order (sort order, then code)."""
+    specs = sorted(await indicators.active_indicators(), key=lambda s: (s.sort_order, s.code))
     return [
         IndicatorInfo(
-            code=r["code"],
-            name=r["name"],
-            theme=r["theme"],
-            unit=r["unit"],
-            target_value=r["target_value"],
-            target_date=as_date(r["target_date"]),
-            target_annual=bool(r["target_annual"]),
-            provenance_kind=r["provenance_kind"],
-            provenance=r["provenance"],
-            weight=r["weight"],
-            definition=r["definition"],
+            code=s.code,
+            name=s.name,
+            theme=s.theme,
+            unit=s.unit,
+            target_value=s.target_value,
+            target_date=as_date(s.target_date),
+            target_annual=bool(s.target_annual),
+            provenance_kind=s.provenance_kind,
+            provenance=s.provenance,
+            weight=s.weight,
+            definition=s.definition,
         )
-        for r in rows
+        for s in specs
     ]
-
-
-async def indicator_ids(catalogue: list[IndicatorInfo]) -> dict[str, int]:
-    wanted = {i.code for i in catalogue}
-    return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code) if r["code"] in wanted}
 
 
 async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     """Every figure of one export, read in one go so that the sheets agree with one another."""
     period = await period_row(period_code, today)
     top = Area(t.code or "ENG", t.name)
-    catalogue = await indicators()
-    ids = await indicator_ids(catalogue)
+    catalogue = await indicators_shown()
+    shown = {i.code for i in catalogue}
+    ids = {c: i for c, i in (await indicators.indicator_ids()).items() if c in shown}
     practices = await _practices(t, period)
     by_id = {p.id: p for p in practices}
     # Independent reads, run side by side (each fills its own fields of the practice rows).
-    _, _, maturity_available, funding, (aggregates, maturity_trend), changed_at = await asyncio.gather(
+    _, _, funding, (aggregates, maturity_trend), changed_at = await asyncio.gather(
         _add_returns(t, period, by_id),
         _add_latest_values(t, period, by_id, ids),
-        _add_scores(t, period, by_id),
         funding_for(t.scope, t.id, period, practices),
         figures.maturity_figures(t, period, top),
         _data_changed_at(today),
@@ -277,7 +227,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         ledger=funding.ledger,
         ccg_funding=funding.by_ccg,
         aggregates=aggregates,
-        maturity_available=maturity_available,
+        maturity_available=any(p.maturity is not None for p in practices),
         forecast_available=False,
         funding_available=funding.available,
         notes=[f"{period['code'].replace('-', ' ')} is provisional: {rules.definition('Provisional')}"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.exports import about
 from tracker.exports.calculations import (
+    LATEST_PERIOD_HEADING,
     NOT_AVAILABLE,
     AreaFigures,
     Dataset,
@@ -167,7 +168,7 @@ def practices_sheet(data: Dataset) -> Sheet:
         Column("Return state", "code", 11),
         Column("First submitted", "date", 12),
         Column("On time", "yesno", 8),
-        Column("Values from period", "code", 12),
+        Column(LATEST_PERIOD_HEADING, "code", 12),
     ]
     cols += [Column(_value_header(ind), _value_kind(ind), 11) for ind in data.indicators]
     cols += [

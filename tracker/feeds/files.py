@@ -83,6 +83,7 @@ class FeedFile:
     rows: int = 0
     values: dict[tuple[str, dt.date], dict[str, str]] = field(default_factory=dict)
     ccg_of: dict[str, str] = field(default_factory=dict)
+    ccg_names: dict[str, str] = field(default_factory=dict)  # CCG code -> name, where the file names CCGs
     month_labels: dict[dt.date, str] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
     note_examples: dict[str, list[str]] = field(default_factory=dict)
@@ -205,6 +206,8 @@ def _read_pomi_long(text: io.StringIO, progress: Progress | None) -> FeedFile:
             raise FileRefused(f"Line {line}: {name} for {code} in {label} appears twice")
         fields[name] = value
         feed.ccg_of[code] = row[5].strip().upper()
+        if row[6].strip():
+            feed.ccg_names[feed.ccg_of[code]] = row[6].strip()
         feed.rows += 1
         if progress and feed.rows % PROGRESS_EVERY == 0:
             progress(f"read {feed.rows:,} rows")

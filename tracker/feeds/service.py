@@ -24,6 +24,7 @@ from tracker.feeds.calculations import (
     quarter_values,
 )
 from tracker.feeds.files import FeedFile, Progress, read_gp2gp, read_nhs_choices, read_pomi
+from tracker.organisations.import_service import name_ccgs_of_the_time
 from tracker.organisations.listsize_import_service import (
     ChangeSummary,
     PublishedSize,
@@ -116,6 +117,11 @@ async def _import(feed: FeedFile, what: str, actor: str, progress: Progress | No
         unplaced = sum(1 for v in values if v.practice_code not in ids)
         if unplaced:
             summary.add("values not stored: practice not in the tracker", n=unplaced)
+        renamed = await name_ccgs_of_the_time(
+            {c: n for c, n in feed.ccg_names.items() if c in known_ccgs}, source=what, actor=actor
+        )
+        for code in renamed:
+            summary.add("CCGs given their name of the time from the file", code)
         size_field = config.list_size_fields.get(feed.source)
         if size_field:
             await _store_list_sizes(feed, size_field, ids, summary)
@@ -250,8 +256,8 @@ def totals(rows: Iterable[FeedRow], period_code: str) -> dict[str, FeedTotal]:
 
 @functools.cache
 def config() -> FeedConfig:
-    """The feed rules, read once a process: they ship with the code (fixtures/feeds.toml), so they
-    change only with a deploy, and parsing them took a millisecond of every dashboard."""
+    """The feeds' mapping, read once per process: fixtures/feeds.toml ships with the code, so it
+    changes only with a new release (a new process), while every return form and dashboard needs it."""
     return load_config()
 
 

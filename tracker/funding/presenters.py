@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.funding.impact import AwardImpact, Summary
+from tracker.organisations.presenters import practice_title
 from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
 
@@ -323,7 +324,7 @@ def award_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [
         {
             "date": long_date(_date(r["award_date"])),
-            "practice": f"{r['practice_name'].title()} ({r['ods_code']})",
+            "practice": f"{practice_title(r['practice_name'])} ({r['ods_code']})",
             "href": f"/funding/practices/{r['ods_code']}",
             "stream": r["stream_name"],
             "amount": pounds(int(r["amount_pence"])),
@@ -366,7 +367,7 @@ def impact_rows(
         out.append(
             {
                 "date": long_date(imp.award.award_date),
-                "practice": f"{name.title()} ({ods_code})",
+                "practice": f"{practice_title(name)} ({ods_code})",
                 "href": f"/funding/practices/{ods_code}",
                 "stream": stream_names.get(imp.award.stream, imp.award.stream),
                 "amount": pounds(imp.award.amount_pence),

@@ -28,6 +28,7 @@ from tracker.funding.calculations import (
 )
 from tracker.funding.impact import Summary, summarise
 from tracker.funding.xlsx import COLUMNS, UploadRefused, parse_upload, split_codes
+from tracker.organisations.presenters import practice_title
 from tracker.web.auth import ANY_SIGNED_IN, roles
 from tracker.web.formatting import number, pounds
 from tracker.web.forms import FormErrors, client_ip, read_form
@@ -683,7 +684,7 @@ async def practice_page(request: Request[Any, Any, Any], code: FromPath[str]) ->
     return Template(
         "funding/practice.html",
         context={
-            "title": f"Funding: {practice['name'].title()}",
+            "title": f"Funding: {practice_title(practice['name'])}",
             "practice": practice,
             "awards": presenters.impact_rows(data.impacts, data.period_codes, data.practices, data.stream_names),
             "total": pounds(sum(i.award.amount_pence for i in data.impacts)),

@@ -126,6 +126,12 @@ async def active_indicators() -> list[IndicatorSpec]:
     return [_spec(r) for r in rows]
 
 
+async def active_indicators_and_ids() -> tuple[list[IndicatorSpec], dict[str, int]]:
+    """The active indicators, and their ids by code, in one query."""
+    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order)
+    return [_spec(r) for r in rows], {r["code"]: r["id"] for r in rows}
+
+
 async def indicator_ids() -> dict[str, int]:
     return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
 

@@ -114,7 +114,7 @@ class Organisations:
     sizes: dict[int, list[tuple[dt.date, int]]]
 
 
-async def _organisations(practice_id: int | None = None) -> Organisations:
+async def _organisations(practice_id: int | list[int] | None = None) -> Organisations:
     return Organisations(await organisations.history(practice_id), await organisations.list_size_history(practice_id))
 
 
@@ -263,80 +263,133 @@ async def practices_values(practice_ids: list[int]) -> dict[int, dict[int, dict[
     the values each practice's dashboard shows, read for a CCG's practices at once (the alerts)."""
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
-    code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    out: dict[int, dict[int, dict[str, float | None]]] = defaultdict(lambda: defaultdict(dict))
-    for practice, period, indicator, value in await return_facts.approved_values_of_many(practice_ids):
-        code = code_of.get(indicator)
-        if code is not None:
-            out[practice][period][code] = value
-    return out
+    return await _values_of(practice_ids, {ids[s.code]: s.code for s in specs if s.code in ids})
 
 
 async def refresh_practice(practice_id: int, period_id: int | None = None) -> None:
     """Recompute a practice's scores after one of its returns changed (from `period_id` onwards;
-    all periods when None). A changed period that nobody else has scores for yet (the first return
-    of a new period) is scored for every practice at once, in the caller's transaction, so no page
-    ever sees a period counting only the practice that saved first."""
+    all periods when None)."""
+    await refresh_practices({practice_id: period_id})
+
+
+async def refresh_practices(changes: dict[int, int | None]) -> None:
+    """Recompute several practices' scores after their returns changed, each from its period
+    onwards (all periods when None), in one pass: one read of each kind, one delete and insert, and
+    each organisation they count under re-aggregated once (a CCG's bulk approval is one refresh).
+
+    A changed period that no other practice has scores for yet (the first return of a new period)
+    is scored for every practice at once, in the caller's transaction, so no page ever sees a
+    period counting only the practices that saved first."""
+    if not changes:
+        return
     specs = await indicators.active_indicators()
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
-    orgs = await _organisations(practice_id)
-    if practice_id not in orgs.history.practices:
+    orgs = await _organisations(sorted(changes))
+    practices = sorted(p for p in changes if p in orgs.history.practices)
+    if not practices:
         return
     scoring = await scored_periods()
-    start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
-    changed = [p.id for p in scoring if start is None or p.start_date >= start]
-    new = set(await _unscored_by_others(practice_id, changed))
-    values = await _practice_values(practice_id, code_of)
-    returns = {
-        period_id: first for _, period_id, first in await return_facts.first_submissions(practice_id=practice_id)
-    }
+    starts: dict[int, dt.date | None] = {}
+    changed: dict[int, list[int]] = {}
+    for practice_id in practices:
+        period_id = changes[practice_id]
+        start = next((p.start_date for p in scoring if p.id == period_id), None) if period_id is not None else None
+        starts[practice_id] = start
+        changed[practice_id] = [p.id for p in scoring if start is None or p.start_date >= start]
+    every_changed = sorted({period for periods in changed.values() for period in periods})
+    new = set(await _unscored_by_others(practices, every_changed))
+    values = await _values_of(practices, code_of)
+    returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
+    for practice_id, period_id, first in await return_facts.first_submissions(practice_ids=practices):
+        returns[practice_id][period_id] = first
     now = clock.now()
-    rows = [r for r in _score_rows(practice_id, orgs, specs, scoring, values, returns, now, start) if r[1] not in new]
+    rows = [
+        r
+        for practice_id in practices
+        for r in _score_rows(
+            practice_id,
+            orgs,
+            specs,
+            scoring,
+            values.get(practice_id, {}),
+            returns.get(practice_id, {}),
+            now,
+            starts[practice_id],
+        )
+        if r[1] not in new
+    ]
+    # Practices changed from the same period onwards are replaced together.
+    groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for practice_id in practices:
+        groups[tuple(p for p in changed[practice_id] if p not in new)].append(practice_id)
+    kept = sorted({period for key in groups for period in key})
     async with db.write_transaction():
         await db.serialise(SCORES_LOCK)
-        old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
-            PracticeScore.practice == practice_id
-        )
-        query = PracticeScore.delete().where(PracticeScore.practice == practice_id)
-        kept = [p for p in changed if p not in new]
-        if start is not None:
-            old = old.where(PracticeScore.period.is_in(kept or [0]))
-            query = query.where(PracticeScore.period.is_in(kept or [0]))
-        elif new:
-            old = old.where(PracticeScore.period.not_in(sorted(new)))
-            query = query.where(PracticeScore.period.not_in(sorted(new)))
-        # The organisations the practice counted under, before and after: each is re-aggregated.
+        # The organisations the practices counted under, before and after: each is re-aggregated.
         wanted: set[tuple[str, int | None]] = {("england", ENGLAND)}
-        for r in await old:
-            wanted |= {("ccg", r["ccg_id"]), ("region", r["region_id"])}
+        for periods_kept, members in groups.items():
+            for chunk in _chunks(members):
+                old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
+                    PracticeScore.practice.is_in(chunk) & PracticeScore.period.is_in(list(periods_kept) or [0])
+                )
+                for r in await old:
+                    wanted |= {("ccg", r["ccg_id"]), ("region", r["region_id"])}
+                await PracticeScore.delete().where(
+                    PracticeScore.practice.is_in(chunk) & PracticeScore.period.is_in(list(periods_kept) or [0])
+                )
         for row in rows:
             wanted |= {("ccg", row[10]), ("region", row[11])}
-        await query
         await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
         # Indicator statistics only use each period's own approved values: drop the changed ones.
-        stale = [period_id] if period_id is not None else changed
-        if stale:
-            await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale))
+        if every_changed:
+            await IndicatorStat.delete().where(IndicatorStat.period.is_in(every_changed))
         await _refresh_orgs(wanted, kept)
         for period in scoring:
             if period.id in new:
                 await _score_period(period, scoring, specs, code_of, now)
 
 
-async def _unscored_by_others(practice_id: int, period_ids: list[int]) -> list[int]:
-    """The periods among these that no other practice has a score row for: new periods."""
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """SQLite binds at most 999 values in a statement."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+async def _values_of(practice_ids: list[int], code_of: dict[int, str]) -> dict[int, dict[int, dict[str, float | None]]]:
+    """Practices' approved values: practice id -> period id -> indicator code -> value."""
+    if len(practice_ids) == 1:
+        return {practice_ids[0]: await _practice_values(practice_ids[0], code_of)}
+    values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(lambda: defaultdict(dict))
+    for practice_id, period_id, indicator_id, value in await return_facts.approved_values_of_many(practice_ids):
+        code = code_of.get(indicator_id)
+        if code is not None:
+            values[practice_id][period_id][code] = value
+    return values
+
+
+async def _unscored_by_others(practice_ids: list[int], period_ids: list[int]) -> list[int]:
+    """The periods among these that no practice has a score row for, apart from one of these
+    practices itself: new periods (a practice's first save in a period that has just opened)."""
     if not period_ids:
         return []
     placeholders = ", ".join("{}" for _ in period_ids)
-    rows = await db.fetch(
-        f"""SELECT DISTINCT period FROM practice_score
-            WHERE period IN ({placeholders}) AND practice <> {{}}""",  # noqa: S608 (placeholders only; values are bound)
+    totals = await db.fetch(
+        f"SELECT period, COUNT(*) AS n FROM practice_score WHERE period IN ({placeholders}) GROUP BY period",  # noqa: S608 (placeholders only; values are bound)
         *period_ids,
-        practice_id,
     )
-    scored = {r["period"] for r in rows}
-    return [p for p in period_ids if p not in scored]
+    total = {r["period"]: int(r["n"]) for r in totals}
+    mine: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(practice_ids, 400):
+        marks = ", ".join("{}" for _ in chunk)
+        for r in await db.fetch(
+            f"""SELECT period, COUNT(*) AS n FROM practice_score
+                WHERE period IN ({placeholders}) AND practice IN ({marks}) GROUP BY period""",  # noqa: S608 (placeholders only; values are bound)
+            *period_ids,
+            *chunk,
+        ):
+            mine[r["period"]] += int(r["n"])
+    # One row per practice and period: a lone row belonging to one of these practices is its own.
+    return [p for p in period_ids if total.get(p, 0) == 0 or (total[p] == 1 and mine[p] == 1)]
 
 
 async def _score_period(
@@ -830,18 +883,6 @@ class Member:
 
 
 _ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
-
-
-def members_clause(scope: str, org_id: int | None, period_id: int, alias: str = "p") -> tuple[str, tuple[Any, ...]]:
-    """An SQL condition keeping `alias.id` to the practices counted under an organisation in a
-    period (all of England's for the national scope), with its bound values."""
-    column = _ORG_COLUMN.get(scope)
-    if column is None or org_id is None:
-        return f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}})", (period_id,)  # noqa: S608 (a fixed alias; values bound)
-    return (
-        f" AND {alias}.id IN (SELECT m.practice FROM practice_score m WHERE m.period = {{}} AND m.{column} = {{}})",  # noqa: S608 (fixed names; values bound)
-        (period_id, org_id),
-    )
 
 
 async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:

@@ -347,6 +347,27 @@ async def _write_memberships(
     await db.bulk_insert("practice_membership", ("practice", "ccg", "start_date", "end_date"), new_rows)
 
 
+def is_sub_icb_name(name: str) -> bool:
+    """A CCG code still open in 2022 is named in today's ODS file as the integrated care board's
+    sub-location ("NHS LANCASHIRE AND SOUTH CUMBRIA ICB - 01A"), not as the CCG it was until then."""
+    return " ICB - " in name.upper()
+
+
+def has_own_name(name: str) -> bool:
+    """Whether a CCG's stored name is its own: not the placeholder the practice file gives a code it
+    has seen ("CCG 01A (NELSON)"), nor a sub-ICB location's name."""
+    return bool(name) and not name.startswith("CCG ") and not is_sub_icb_name(name)
+
+
+def ccg_name_of_the_time(name: str) -> str:
+    """A CCG's name as a file of 2013-2019 prints it ('EAST LANCASHIRE CCG', 'NHS Airedale,
+    Wharfedale and Craven CCG'), in the tracker's form: 'NHS East Lancashire CCG'."""
+    upper = " ".join(name.upper().split())
+    if not upper.startswith("NHS "):
+        upper = "NHS " + upper
+    return ccg_display_name(upper)
+
+
 def ccg_display_name(upper: str) -> str:
     """'NHS HARTLEPOOL AND STOCKTON-ON-TEES CCG' -> 'NHS Hartlepool and Stockton-on-Tees CCG'."""
     small = {"and", "of", "on", "upon", "the", "in", "with", "le", "by"}
@@ -389,6 +410,9 @@ async def import_ccgs(data: bytes, *, actor: str = "system") -> ImportSummary:
                 await Ccg.insert(Ccg(code=r.code, name=values["name"], open_date=r.open_date, close_date=r.close_date))
                 summary.add("ccgs created", r.code)
                 continue
+            if is_sub_icb_name(values["name"]) and has_own_name(row["name"]):
+                # The name the CCG had in its time, from a file of the time, is kept.
+                values["name"] = row["name"]
             changed: dict[Any, Any] = {k: v for k, v in values.items() if row[k] != v}
             if changed:
                 await Ccg.update(changed).where(Ccg.id == row["id"])
@@ -494,3 +518,25 @@ async def import_list_sizes(data: bytes, *, actor: str = "system") -> ImportSumm
 async def latest_snapshot_date() -> dt.date | None:
     row = await ListSize.select(ListSize.snapshot_date).order_by(ListSize.snapshot_date, ascending=False).first()
     return row["snapshot_date"] if row else None
+
+
+async def name_ccgs_of_the_time(names: dict[str, str], *, source: str, actor: str = "system") -> list[str]:
+    """Give each CCG without its own name (a placeholder, or a sub-ICB location's) its name from a file of its
+    time (`names`: CCG code -> name as the file prints it); the codes renamed. Runs inside the
+    caller's transaction (the list-size and feed imports)."""
+    renamed: list[str] = []
+    for row in await Ccg.select(Ccg.id, Ccg.code, Ccg.name).where(Ccg.code.is_in(sorted(names) or [""])):
+        if has_own_name(row["name"]):
+            continue
+        name = ccg_name_of_the_time(names[row["code"]])
+        if name and name != row["name"]:
+            await Ccg.update({Ccg.name: name}).where(Ccg.id == row["id"])
+            renamed.append(row["code"])
+    if renamed:
+        await audit.record(
+            "ccg.named_of_the_time",
+            actor=actor,
+            entity_type="import",
+            detail={"source": source, "ccgs": renamed},
+        )
+    return renamed

@@ -40,6 +40,7 @@ class BandRecord:
     practice_code: str
     practice_name: str
     bands: tuple[int, ...]
+    pco_name: str = ""
 
     @property
     def ccg_code(self) -> str:
@@ -99,7 +100,11 @@ def parse_band_file(data: bytes) -> list[BandRecord]:
             raise FileRefused(f"Line {line}: the patient counts of {code} must be whole numbers") from None
         if any(n < 0 for n in bands):
             raise FileRefused(f"Line {line}: the patient counts of {code} cannot be negative")
-        records.append(BandRecord(line, row[1].strip().upper(), row[5].strip().upper(), code, row[6].strip(), bands))
+        records.append(
+            BandRecord(
+                line, row[1].strip().upper(), row[5].strip().upper(), code, row[6].strip(), bands, row[4].strip()
+            )
+        )
     if not records:
         raise FileRefused(f"The {what} has no practice rows")
     return records

@@ -17,7 +17,7 @@ from typing import Any
 from tracker import db
 from tracker.audit import service as audit
 from tracker.organisations.files import FileRefused
-from tracker.organisations.import_service import ImportSummary
+from tracker.organisations.import_service import ImportSummary, name_ccgs_of_the_time
 from tracker.organisations.listsize_files import BANDS, parse_band_file, snapshot_from_name
 from tracker.organisations.service import history
 from tracker.tables import Ccg, ListSize, ListSizeBand, Practice
@@ -180,6 +180,9 @@ async def import_nhsbsa_list_sizes(
             placed.append((found.id, PublishedSize(r.practice_code, r.ccg_code, r.patients, r.bands)))
         report(f"placed {len(placed):,} practices; writing")
         await store_list_sizes(snapshot, placed, summary)
+        names = {r.ccg_code: r.pco_name for r in records if r.ccg_code in known_ccgs and r.pco_name}
+        for code in await name_ccgs_of_the_time(names, source=file_name or snapshot.isoformat(), actor=actor):
+            summary.add("CCGs given their name of the time from the file", code)
         summary.facts["registered patients placed"] = f"{sum(s.patients for _, s in placed):,}"
         summary.facts["registered patients in the file"] = f"{sum(r.patients for r in records):,}"
         await audit.record("import.nhsbsa_list_sizes", actor=actor, entity_type="import", detail=summary.as_dict())

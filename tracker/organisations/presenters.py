@@ -15,11 +15,36 @@ def org_name(name: str, code: str) -> str:
     return name or code
 
 
+# Words the ODS files print in capitals that stay capitals in a name people read.
+KEEP_UPPER = {"NHS", "GP", "PCN", "CCG", "ICB", "UK", "II", "III", "CIC", "HMP"}
+SMALL_WORDS = {"and", "of", "the", "at", "on", "in", "upon", "by", "with"}
+
+
+def _capitalised(part: str) -> str:
+    """'(DR' -> '(Dr', "JOHN'S" -> "John's": the first letter only, whatever comes before it."""
+    low = part.lower()
+    for i, ch in enumerate(low):
+        if ch.isalpha():
+            return low[:i] + ch.upper() + low[i + 1 :]
+    return low
+
+
 def practice_title(name: str) -> str:
-    """ODS names are upper case; people read title case more easily."""
-    small = {"and", "of", "the", "at", "on", "in"}
-    words = name.title().split()
-    return " ".join(w.lower() if i and w.lower() in small else w for i, w in enumerate(words))
+    """ODS names are upper case; people read title case more easily ('HARTLEPOOL NHS HEALTHCARE
+    CENTRE' -> 'Hartlepool NHS Healthcare Centre'). Every page, email and workbook writes a
+    practice's name through this one rule."""
+    words = []
+    for i, word in enumerate(name.split()):
+        parts = []
+        for j, part in enumerate(word.split("-")):
+            if part.upper().strip("()&,.") in KEEP_UPPER or any(ch.isdigit() for ch in part):
+                parts.append(part.upper())
+            elif (i or j) and part.lower() in SMALL_WORDS:
+                parts.append(part.lower())
+            else:
+                parts.append(_capitalised(part))
+        words.append("-".join(parts))
+    return " ".join(words)
 
 
 @dataclass(frozen=True)

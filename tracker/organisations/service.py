@@ -168,17 +168,31 @@ def _practices_now(rows: list[dict[str, Any]]) -> dict[int, PracticeNow]:
     }
 
 
-async def history(practice_id: int | None = None) -> OrgHistory:
-    """Every practice's memberships and every CCG's regions of the time (one practice's, when
-    given), for the rules in `organisations.history`."""
+# Beyond this many practices, reading everyone's rows once is cheaper than a long IN list (and
+# SQLite binds at most 999 values).
+MANY_PRACTICES = 500
+
+
+def _some(practice_id: int | list[int] | None) -> list[int] | None:
+    """The practices asked for, or None for all of them."""
+    if practice_id is None:
+        return None
+    ids = [practice_id] if isinstance(practice_id, int) else sorted(set(practice_id))
+    return None if len(ids) > MANY_PRACTICES else ids
+
+
+async def history(practice_id: int | list[int] | None = None) -> OrgHistory:
+    """Every practice's memberships and every CCG's regions of the time (one practice's, or some
+    practices', when given), for the rules in `organisations.history`."""
     out = OrgHistory()
     practices = Practice.select(*_NOW_COLUMNS)
     spans = PracticeMembership.select(
         PracticeMembership.practice, PracticeMembership.ccg, PracticeMembership.start_date, PracticeMembership.end_date
     ).order_by(PracticeMembership.start_date)
-    if practice_id is not None:
-        practices = practices.where(Practice.id == practice_id)
-        spans = spans.where(PracticeMembership.practice == practice_id)
+    some = _some(practice_id)
+    if some is not None:
+        practices = practices.where(Practice.id.is_in(some))
+        spans = spans.where(PracticeMembership.practice.is_in(some))
     out.practices.update(_practices_now(await practices))
     for r in await spans:
         out.spans.setdefault(r["practice"], []).append(Span(r["ccg"], r["start_date"], r["end_date"]))
@@ -189,8 +203,8 @@ async def history(practice_id: int | None = None) -> OrgHistory:
     regions = PracticeRegion.select(PracticeRegion.practice, PracticeRegion.region, PracticeRegion.as_at).order_by(
         PracticeRegion.as_at
     )
-    if practice_id is not None:
-        regions = regions.where(PracticeRegion.practice == practice_id)
+    if some is not None:
+        regions = regions.where(PracticeRegion.practice.is_in(some))
     for r in await regions:
         out.practice_regions.setdefault(r["practice"], []).append((r["as_at"], r["region"]))
     out.latest_edition = await _latest_edition()
@@ -229,13 +243,15 @@ async def regions_by_id() -> list[dict[str, Any]]:
     return await Region.select(Region.id, Region.code, Region.name)
 
 
-async def list_size_history(practice_id: int | None = None) -> dict[int, list[tuple[dt.date, int]]]:
-    """Each practice's registered patients per snapshot date, oldest first."""
+async def list_size_history(practice_id: int | list[int] | None = None) -> dict[int, list[tuple[dt.date, int]]]:
+    """Each practice's registered patients per snapshot date, oldest first (every practice's, or
+    one's or some practices' when given)."""
     query = ListSize.select(ListSize.practice, ListSize.snapshot_date, ListSize.patients).order_by(
         ListSize.snapshot_date
     )
-    if practice_id is not None:
-        query = query.where(ListSize.practice == practice_id)
+    some = _some(practice_id)
+    if some is not None:
+        query = query.where(ListSize.practice.is_in(some))
     out: dict[int, list[tuple[dt.date, int]]] = {}
     for r in await query:
         out.setdefault(r["practice"], []).append((r["snapshot_date"], r["patients"]))

@@ -14,6 +14,7 @@ from tracker.accounts import users_service
 from tracker.notifications import outbox_service
 from tracker.notifications import render as email_templates
 from tracker.organisations import service as organisations
+from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.web.formatting import long_date
@@ -57,14 +58,15 @@ async def queue_decisions(outcomes: list[lifecycle.Outcome], *, ccg_name: str, b
     if not done:
         return 0
     names = await organisations.practice_names({o.change.practice["id"] for o in done})
+    addresses = await users_service.practice_users_emails(sorted({o.change.practice["id"] for o in done}))
     queued = 0
     for outcome in done:
         change = outcome.change
         kind = KINDS[change.event]
         known = names.get(change.practice["id"])
-        practice_name = known.name.title() if known else change.practice["ods_code"]
+        practice_name = practice_title(known.name) if known else change.practice["ods_code"]
         email = render(kind, decision_context(change, practice_name, ccg_name, base_url))
-        for address in await users_service.practice_user_emails(change.practice["id"]):
+        for address in addresses.get(change.practice["id"], []):
             queued += await outbox_service.enqueue(
                 idempotency_key=idempotency_key(kind, outcome, address),
                 kind=kind,

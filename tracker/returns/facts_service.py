@@ -7,7 +7,9 @@ refresh scores, can read them without importing the lifecycle back."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
@@ -35,11 +37,20 @@ async def approved_practices(period_id: int) -> set[int]:
 
 
 async def first_submissions(
-    *, practice_id: int | None = None, period_id: int | None = None
+    *, practice_id: int | None = None, period_id: int | None = None, practice_ids: list[int] | None = None
 ) -> list[tuple[int, int, dt.datetime | None]]:
-    """(practice, period, first submitted at) of every return, or one practice's, or one period's:
-    None for a return never submitted."""
+    """(practice, period, first submitted at) of every return, or one practice's, or several
+    practices', or one period's: None for a return never submitted."""
     sql = "SELECT practice, period, first_submitted_at FROM practice_return"
+    if practice_ids is not None:
+        out: list[tuple[int, int, dt.datetime | None]] = []
+        ordered = sorted(set(practice_ids))
+        for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+            chunk = ordered[start : start + 500]
+            marks = ", ".join("{}" for _ in chunk)
+            rows = await db.fetch(f"{sql} WHERE practice IN ({marks})", *chunk)
+            out.extend((r["practice"], r["period"], r["first_submitted_at"]) for r in rows)
+        return out
     args: tuple[int, ...] = ()
     if practice_id is not None:
         sql, args = sql + " WHERE practice = {}", (practice_id,)
@@ -148,10 +159,13 @@ class ReturnState:
     first_submitted_at: dt.datetime | None
 
 
-async def period_returns(period_id: int) -> dict[int, ReturnState]:
-    """Each practice's return for a period, by practice id."""
-    rows = await db.fetch(
-        "SELECT id, practice, state, first_submitted_at FROM practice_return WHERE period = {}", period_id
+async def period_returns(period_id: int, practice_ids: Collection[int] | None = None) -> dict[int, ReturnState]:
+    """Each practice's return for a period (of every practice, or of those given), by practice id."""
+    rows = await _of_practices(
+        "SELECT id, practice, state, first_submitted_at FROM practice_return WHERE period = {}{practices}",
+        (period_id,),
+        "practice",
+        practice_ids,
     )
     return {r["practice"]: ReturnState(r["id"], r["practice"], r["state"], r["first_submitted_at"]) for r in rows}
 
@@ -185,3 +199,92 @@ async def value_counts() -> dict[int, int]:
     """How many values each indicator has in returns of any state, by indicator id."""
     rows = await db.fetch("SELECT indicator, COUNT(*) AS n FROM return_value GROUP BY indicator")
     return {r["indicator"]: int(r["n"]) for r in rows}
+
+
+# --- For the exports: a period's comments, and each practice's latest approved values ----------
+
+
+@dataclass(frozen=True)
+class ValueComment:
+    practice_id: int
+    indicator_id: int
+    comment: str
+
+
+async def period_comments(period_id: int, practice_ids: Collection[int] | None = None) -> list[ValueComment]:
+    """The comments practices (every one, or those given) wrote beside their values in a period's
+    returns, whatever the return's state."""
+    rows = await _of_practices(
+        """SELECT r.practice, v.indicator, v.comment FROM return_value v
+           JOIN practice_return r ON r.id = v.practice_return
+           WHERE r.period = {} AND v.comment <> ''{practices}""",
+        (period_id,),
+        "r.practice",
+        practice_ids,
+    )
+    return [ValueComment(r["practice"], r["indicator"], r["comment"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class LatestValues:
+    """A practice's values from its latest approved return among some periods."""
+
+    practice_id: int
+    period_id: int
+    values: dict[int, float]  # by indicator id, those given that have a value
+
+
+async def latest_approved_values(
+    practice_ids: Collection[int] | None, period_ids: list[int], indicator_ids: Collection[int]
+) -> list[LatestValues]:
+    """For each of the practices (None: every practice), its approved return of the latest of `period_ids` (oldest first)
+    that it has one for, if that return has any value, with its values of the indicators given:
+    one row per practice (a pivot, so that the database does the work)."""
+    if not period_ids or (practice_ids is not None and not practice_ids):
+        return []
+    # The periods' places in the list, so that "latest" needs no dates from the periods' owner.
+    rank = "CASE {alias}period " + " ".join(f"WHEN {int(p)} THEN {n}" for n, p in enumerate(period_ids)) + " END"
+    wanted = sorted({int(i) for i in indicator_ids})
+    pivot = "".join(f", MAX(CASE WHEN v.indicator = {i} THEN v.value END) AS v{i}" for i in wanted)
+    periods = ", ".join(str(int(p)) for p in period_ids)
+    rows = await _of_practices(
+        f"""SELECT r.practice, r.period{pivot}
+            FROM (SELECT practice, MAX({rank.format(alias="")}) AS latest FROM practice_return
+                  WHERE state = 'approved' AND period IN ({periods}){{practices}}
+                  GROUP BY practice) l
+            JOIN practice_return r ON r.practice = l.practice AND {rank.format(alias="r.")} = l.latest
+            JOIN return_value v ON v.practice_return = r.id
+            WHERE r.state = 'approved'
+            GROUP BY r.practice, r.period""",  # noqa: S608 (integers from the database; practices bound)
+        (),
+        "practice",
+        practice_ids,
+    )
+    return [
+        LatestValues(r["practice"], r["period"], {i: r[f"v{i}"] for i in wanted if r[f"v{i}"] is not None})
+        for r in rows
+    ]
+
+
+async def last_changed_at() -> dt.datetime | None:
+    """When a return last changed (any return, any change); None before the first return."""
+    rows = await db.fetch(
+        "SELECT updated_at FROM practice_return WHERE updated_at IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+    )
+    return rows[0]["updated_at"] if rows else None
+
+
+async def _of_practices(
+    sql: str, args: tuple[Any, ...], column: str, practice_ids: Collection[int] | None
+) -> list[dict[str, Any]]:
+    """The rows of `sql` (bound `args` first) with `column` kept to the practices given (None:
+    every practice) where `sql` says {practices}; 500 at a time, as SQLite binds at most 999 values."""
+    if practice_ids is None:
+        return await db.fetch(sql.replace("{practices}", ""), *args)
+    ordered = sorted(set(practice_ids))
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        condition = f" AND {column} IN ({', '.join('{}' for _ in chunk)})"
+        out.extend(await db.fetch(sql.replace("{practices}", condition), *args, *chunk))
+    return out

@@ -209,8 +209,9 @@ async def apply(
         async with db.write_transaction():
             events: list[dict[str, Any]] = []
             refresh: dict[int, list[int]] = {}
+            current = await _Current.read(changes)
             for change in changes:
-                outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events)
+                outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events, current)
                 outcomes.append(outcome)
                 # Scores and the dashboards' received/on-time figures read each return's state:
                 # refresh on every change of state (a new return included) and on approved values.
@@ -221,8 +222,7 @@ async def apply(
             await audit.record_many(events)
             # The scores read the approved values just written: same transaction, so a crash
             # can never leave a return approved with scores that do not count it.
-            for practice_id, period_ids in refresh.items():
-                await maturity.refresh_practice(practice_id, _earliest(period_ids))
+            await maturity.refresh_practices({p: _earliest(period_ids) for p, period_ids in refresh.items()})
             if after is not None:
                 await after(outcomes)
     except _RollBack:
@@ -247,6 +247,48 @@ def _earliest(period_ids: list[int]) -> int | None:
     return period_ids[0] if len(set(period_ids)) == 1 else None
 
 
+@dataclass
+class _Current:
+    """The returns and lock exceptions of a batch's changes, read once for all of them inside its
+    transaction: a CCG's bulk decision reads two queries' worth, not two per return."""
+
+    prefetched: bool
+    rows: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    exceptions: dict[tuple[int, int], dt.date] = field(default_factory=dict)
+    used: set[tuple[int, int]] = field(default_factory=set)
+
+    @classmethod
+    async def read(cls, changes: list[Change]) -> _Current:
+        pairs = {(c.practice["id"], c.period["id"]) for c in changes}
+        if len(pairs) < 2 or len(pairs) > 400:  # one return; or too many ids to bind (SQLite: 999)
+            return cls(prefetched=False)
+        practices = sorted({p for p, _ in pairs})
+        periods_ = sorted({q for _, q in pairs})
+        rows = await PracticeReturn.select().where(
+            PracticeReturn.practice.is_in(practices) & PracticeReturn.period.is_in(periods_)
+        )
+        exceptions = await LockException.select(
+            LockException.practice, LockException.period, LockException.until
+        ).where(LockException.practice.is_in(practices) & LockException.period.is_in(periods_))
+        return cls(
+            prefetched=True,
+            rows={(r["practice"], r["period"]): r for r in rows},
+            exceptions={(r["practice"], r["period"]): r["until"] for r in exceptions},
+        )
+
+    async def row(self, practice_id: int, period_id: int) -> dict[str, Any] | None:
+        key = (practice_id, period_id)
+        if not self.prefetched or key in self.used:  # a second change to one return reads the first's write
+            return await _row(practice_id, period_id)
+        self.used.add(key)
+        return self.rows.get(key)
+
+    async def exception_until(self, practice_id: int, period_id: int) -> dt.date | None:
+        if not self.prefetched:
+            return await _exception_until(practice_id, period_id)
+        return self.exceptions.get((practice_id, period_id))
+
+
 async def _row(practice_id: int, period_id: int) -> dict[str, Any] | None:
     return (
         await PracticeReturn.select()
@@ -266,19 +308,33 @@ async def _exception_until(practice_id: int, period_id: int) -> dt.date | None:
 
 async def entries_of(return_id: int, ids: dict[str, int]) -> dict[str, Entry]:
     """A return's values by indicator code (`ids`: every indicator's id by code)."""
-    rows = await db.fetch(
-        "SELECT indicator, value, numerator, denominator, comment FROM return_value WHERE practice_return = {}",
-        return_id,
-    )
+    return (await entries_of_returns([return_id], ids)).get(return_id, {})
+
+
+async def entries_of_returns(return_ids: list[int], ids: dict[str, int]) -> dict[int, dict[str, Entry]]:
+    """Several returns' values, in one query: by return id, then indicator code."""
+    if not return_ids:
+        return {}
+    rows = await ReturnValue.select(
+        ReturnValue.practice_return,
+        ReturnValue.indicator,
+        ReturnValue.value,
+        ReturnValue.numerator,
+        ReturnValue.denominator,
+        ReturnValue.comment,
+    ).where(ReturnValue.practice_return.is_in(return_ids))
     codes = {i: code for code, i in ids.items()}
     if any(r["indicator"] not in codes for r in rows):
         # An indicator added since `ids` was read: read them again rather than drop its value.
         from tracker.indicators.service import indicator_ids
 
         codes = {i: code for code, i in (await indicator_ids()).items()}
-    return {
-        codes[r["indicator"]]: Entry(r["value"], r["numerator"], r["denominator"], r["comment"] or "") for r in rows
-    }
+    out: dict[int, dict[str, Entry]] = {}
+    for r in rows:
+        out.setdefault(r["practice_return"], {})[codes[r["indicator"]]] = Entry(
+            r["value"], r["numerator"], r["denominator"], r["comment"] or ""
+        )
+    return out
 
 
 async def _apply_one(
@@ -290,14 +346,15 @@ async def _apply_one(
     source: str,
     ids: dict[str, int],
     events: list[dict[str, Any]],
+    current: _Current,
 ) -> Outcome:
     practice_id, period_id = change.practice["id"], change.period["id"]
     out = Outcome(change)
-    row = await _row(practice_id, period_id)
+    row = await current.row(practice_id, period_id)
     state = row["state"] if row else None
     out.old_state = state
     window = Window(change.period["opens_on"], change.period["due_on"], change.period["locks_on"])
-    refused = check(state, change.event, party, window, today, await _exception_until(practice_id, period_id))
+    refused = check(state, change.event, party, window, today, await current.exception_until(practice_id, period_id))
     # A locked period is the answer whatever version was read: saving again would not help.
     if refused and refused[0] == Refusal.LOCKED:
         out.refusal, out.message = refused

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tracker.indicators.catalogue import THEMES, IndicatorSpec
+from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry
 
@@ -190,16 +191,19 @@ def _short(entry: dict[str, Any]) -> str:
     return "blank" if value is None else f"{value:g}"
 
 
-def review_rows(queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
+def review_rows(
+    queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The review queue's rows; an indicator that differs from a national feed is named as on the form."""
     return [
         {
             "id": r["id"],
             "ods_code": r["ods_code"],
-            "name": r["name"].title(),
+            "name": practice_title(r["name"]),
             "period": r["period_code"],
             "url_period": calc.url_code(r["period_code"]),
             "submitted": r["submitted_at"],
-            "feed_flags": (feed_flags or {}).get(r["id"], []),
+            "feed_flags": [(names or {}).get(code, code) for code in (feed_flags or {}).get(r["id"], [])],
         }
         for r in queue
     ]
@@ -237,7 +241,7 @@ def grid_view(
         rows.append(
             {
                 "ods_code": p["ods_code"],
-                "name": p["name"].title(),
+                "name": practice_title(p["name"]),
                 "cells": cells,
                 "outstanding": p["id"] in outstanding,
                 "selected": p["ods_code"] in (selected or set()),

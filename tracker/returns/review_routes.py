@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
 from tracker.feeds import service as feed_service
+from tracker.indicators import service as indicators
 from tracker.returns import chase_service, presenters, review_service, service
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form_lists
@@ -28,7 +29,7 @@ async def _queue_page(
         "review/queue.html",
         context={
             "title": "Returns to review",
-            "rows": presenters.review_rows(rows, flags),
+            "rows": presenters.review_rows(rows, flags, {i.code: i.name for i in await indicators.active_indicators()}),
             "errors": errors,
             "reason": reason,
             "done": params.get("done", ""),

@@ -13,6 +13,7 @@ from tracker.accounts.policy import Action, can
 from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
 from tracker.feeds import service as feed_service
+from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
@@ -61,7 +62,7 @@ async def practice_returns(request: Request[Any, Any, Any], ods_code: FromPath[s
     return Template(
         "returns/practice_list.html",
         context={
-            "title": f"Returns of {practice['name'].title()}",
+            "title": f"Returns of {practice_title(practice['name'])}",
             "practice": practice,
             "returns": _return_list(practice["ods_code"], rows, today),
         },
@@ -107,7 +108,7 @@ async def _page(
                 )
             )
         }
-    practice_name = ctx.practice["name"].title()
+    practice_name = practice_title(ctx.practice["name"])
     events = await service.history(ctx.row["id"]) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     return Template(
@@ -132,7 +133,7 @@ async def _page(
             "warnings": list(warnings.values()),
             "errors": errors,
             "conflict": conflict,
-            "last_change": ctx.last_change,
+            "last_change": events[0] if events else None,
             "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
@@ -153,7 +154,8 @@ async def _page(
 async def return_form(request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]) -> Template:
     practice = await service.practice_for(ods_code, request.user)
     period = await service.period_from_url(period_code)
-    ctx = await service.load_context(practice, period)
+    # The page reads the return's history, whose newest event is its last change.
+    ctx = await service.load_context(practice, period, with_last_change=False)
     return await _page(request, ctx)
 
 
@@ -166,7 +168,7 @@ async def return_save(
     settings = request.app.state.settings
     form = await read_form(request)
     submit = form.get("action") == "submit"
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     if form.get("action") == "withdraw":
         return await _withdraw(request, ctx, form)
     raw = calc.raw_from_form(ctx.specs, form)
@@ -233,7 +235,7 @@ async def return_comment(
         raise PermissionDeniedException("You can only comment on your own practices' returns")
     period = await service.period_from_url(period_code)
     form = await read_form(request)
-    ctx = await service.load_context(practice, period)
+    ctx = await service.load_context(practice, period, with_last_change=False)
     text, problem = comments.check_comment(form.get("comment"))
     errors = FormErrors()
     if ctx.row is None:

@@ -14,7 +14,7 @@ from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import active_indicators, indicator_ids
+from tracker.indicators.service import active_indicators_and_ids
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.returns import calculations as calc
@@ -138,12 +138,12 @@ async def previous_period(period: dict[str, Any]) -> dict[str, Any] | None:
     return earlier[-1] if earlier else None
 
 
-async def return_row(practice_id: int, period_id: int) -> dict[str, Any] | None:
-    return (
-        await PracticeReturn.select()
-        .where((PracticeReturn.practice == practice_id) & (PracticeReturn.period == period_id))
-        .first()
+async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The practice's returns for these periods, by period id."""
+    rows = await PracticeReturn.select().where(
+        (PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids)
     )
+    return {r["period"]: r for r in rows}
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
@@ -167,21 +167,22 @@ async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
 async def load_context(
     practice: dict[str, Any], period: dict[str, Any], *, with_last_change: bool = True
 ) -> ReturnContext:
-    specs = await active_indicators()
-    row = await return_row(practice["id"], period["id"])
+    # Values of a retired indicator are found too: entries_of_returns then reads every indicator's id.
+    specs, ids = await active_indicators_and_ids()
     before = await previous_period(period)
-    prev_row = await return_row(practice["id"], before["id"]) if before else None
-    ids = await indicator_ids() if row or prev_row else {}
-    entries = await lifecycle.entries_of(row["id"], ids) if row else {}
-    previous = await lifecycle.entries_of(prev_row["id"], ids) if prev_row else {}
+    # This period's return and the previous one's, and then both returns' values, each in one query.
+    rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
+    row = rows.get(period["id"])
+    prev_row = rows.get(before["id"]) if before else None
+    values = await lifecycle.entries_of_returns([r["id"] for r in rows.values()], ids)
     return ReturnContext(
         practice=practice,
         period=period,
         specs=specs,
         row=row,
-        entries=entries,
+        entries=values.get(row["id"], {}) if row else {},
         previous_period=before,
-        previous=previous,
+        previous=values.get(prev_row["id"], {}) if prev_row else {},
         exception_until=await exception_until(practice["id"], period["id"]),
         last_change=await last_change(row["id"]) if row and with_last_change else None,
     )

@@ -16,6 +16,7 @@ from tracker.accounts.principal import Principal
 from tracker.indicators.service import active_indicators, indicator_ids
 from tracker.kv import service as kv
 from tracker.organisations import service as organisations
+from tracker.organisations.presenters import practice_title
 from tracker.periods import service as periods
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle, service, xlsx
@@ -105,7 +106,7 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
     facts = await _facts(ccg["id"], period)
     columns = [xlsx.Column(s.code, s.name, s.unit) for s in specs]
     practices = [
-        (code, name.title(), {k: e.value for k, e in facts["current"].get(code, {}).items()})
+        (code, practice_title(name), {k: e.value for k, e in facts["current"].get(code, {}).items()})
         for code, name in facts["practices"].items()
     ]
     data = xlsx.write_workbook(
