@@ -165,3 +165,36 @@ async def test_no_indicator_code_on_the_form_its_history_or_the_home_page(client
     assert "History of this return" in page and "NHS Wi-Fi for patients and staff: 0 → 1" in page
     assert codes_in(page) == []
     assert codes_in((await client.get("/")).text) == []
+
+
+PAGES = {
+    "national@england.test": [
+        "/",
+        "/dashboards/england",
+        "/dashboards/regions/Y63",
+        "/dashboards/ccgs/00K",
+        "/dashboards/practices/A81001",
+        "/organisations",
+        "/funding",
+    ],
+    "lead@00k.test": ["/", "/review", "/review/grid", "/review/grid?show=outstanding", "/dashboards/ccgs/00K"],
+}
+
+
+async def test_no_indicator_code_on_any_page_a_person_reads(client) -> None:
+    await setup_catalogue()
+    tree = await make_org_tree()
+    submitted = dt.datetime(2018, 4, 10, 10, tzinfo=dt.UTC)
+    await make_return(tree["practices"][0], state="submitted", values=complete_values(), submitted_at=submitted)
+    from tracker.maturity import service as maturity
+
+    await maturity.refresh_all(dt.date(2018, 4, 20))
+    found: dict[str, list[str]] = {}
+    for email, paths in PAGES.items():
+        await sign_in(client, email)
+        for path in paths:
+            response = await client.get(path)
+            assert response.status_code == 200, path
+            if codes := codes_in(response.text):
+                found[path] = codes
+    assert not found, found
