@@ -12,6 +12,10 @@ from tests.conftest import sign_in
 from tests.exports.seed import EVIL_NAME, seed_world
 from tracker.accounts.principal import Role
 
+ERS = (
+    "First outpatient referrals through e-Referral Service"  # ERS_UTIL_PCT: columns are headed by the indicator's name
+)
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -48,7 +52,7 @@ async def test_csv_for_every_table(client: Any) -> None:
     response = await client.get("/exports/ccgs/00K/practices.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     a81001 = next(r for r in rows if r["ODS code"] == "A81001")
-    assert a81001["ERS_UTIL_PCT (%)"] == "40"
+    assert a81001[f"{ERS} (%)"] == "40"
     assert a81001["On time"] == "Yes"
     assert a81001["Funding received (£)"] == "2500.00"
     assert a81001["Comments"].startswith("ERS_UTIL_PCT: =1+1")  # not neutralised: it does not start with =

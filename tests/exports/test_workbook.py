@@ -17,6 +17,10 @@ from tracker.maturity import calculations as mcalc
 from tracker.periods import service as periods
 from tracker.tables import Ccg, PracticeScore
 
+ERS = (
+    "First outpatient referrals through e-Referral Service"  # ERS_UTIL_PCT: columns are headed by the indicator's name
+)
+
 TODAY = dt.date(2018, 4, 20)
 SHEETS = ["About", "Summary", "Regions", "CCGs", "Practices", "Trend", "Indicators", "Funding"]
 
@@ -101,14 +105,14 @@ async def test_ccg_rows_answer_the_e_referrals_question_with_funding(clean_db: A
     wb = openpyxl.load_workbook(io.BytesIO(content))
     rows = {r["CCG code"]: r for r in rows_of(wb["CCGs"])}
     # 00K: 40% and 80% -> 60%; 11J: 90% (J81002 and the evil practice have no approved return).
-    assert rows["00K"]["ERS_UTIL_PCT mean (%)"] == pytest.approx(0.60)
-    assert rows["11J"]["ERS_UTIL_PCT mean (%)"] == pytest.approx(0.90)
+    assert rows["00K"][f"{ERS} mean (%)"] == pytest.approx(0.60)
+    assert rows["11J"][f"{ERS} mean (%)"] == pytest.approx(0.90)
     assert rows["00K"]["Fair-share allocation (£)"] == pytest.approx(50_000)
     assert rows["00K"]["Total allocated (£)"] == pytest.approx(50_000)
     assert rows["00K"]["Awarded to practices (£)"] == pytest.approx(2_500)
     assert rows["00K"]["Allocated per patient (£)"] == pytest.approx(50_000 / 12_000)
     practices = {r["ODS code"]: r for r in rows_of(wb["Practices"])}
-    assert practices["A81001"]["ERS_UTIL_PCT (%)"] == pytest.approx(0.40)
+    assert practices["A81001"][f"{ERS} (%)"] == pytest.approx(0.40)
     assert practices["A81001"]["Funding received (£)"] == pytest.approx(2_500)
     assert practices["A81001"]["On time"] == 1
     assert practices["A81002"]["On time"] == 0
@@ -117,7 +121,7 @@ async def test_ccg_rows_answer_the_e_referrals_question_with_funding(clean_db: A
     ws = wb["CCGs"]
     header = [c.value for c in ws[1]]
     first = ws[2]
-    assert first[header.index("ERS_UTIL_PCT mean (%)")].number_format == "0.0%"
+    assert first[header.index(f"{ERS} mean (%)")].number_format == "0.0%"
     assert first[header.index("Total allocated (£)")].number_format == '"£"#,##0.00'
     assert first[header.index("Practices")].data_type == "n"
 

@@ -198,3 +198,29 @@ async def test_no_indicator_code_on_any_page_a_person_reads(client) -> None:
             if codes := codes_in(response.text):
                 found[path] = codes
     assert not found, found
+
+
+async def test_no_indicator_code_in_a_workbook_header(client) -> None:
+    """Workbook columns are headed by the indicator's name; the code is data on the Indicators sheet."""
+    import io
+
+    import openpyxl
+
+    await setup_catalogue()
+    tree = await make_org_tree()
+    submitted = dt.datetime(2018, 1, 10, 10, tzinfo=dt.UTC)
+    await make_return(tree["practices"][0], "2017/18-Q3", "approved", complete_values(), submitted_at=submitted)
+    from tracker.maturity import service as maturity
+
+    await maturity.refresh_all(dt.date(2018, 4, 20))
+    await sign_in(client, "national@england.test")
+    response = await client.get("/exports/national.xlsx?period=2017/18-Q3")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    found = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(max_row=1, values_only=True):
+            for cell in row:
+                if isinstance(cell, str) and any(re.search(rf"\b{c}\b", cell) for c in CODES):
+                    found.append(f"{sheet.title}: {cell}")
+    assert not found, found[:10]

@@ -24,9 +24,9 @@ MEASURES: tuple[tuple[str, str], ...] = (
         f"one; '{LATEST_PERIOD_HEADING}' names that period. Percentages are stored as numbers (62% is 0.62); yes/no "
         "as 1 and 0 shown as Yes and No.",
     ),
-    ("<CODE> mean", "Mean of the practices' latest values (each practice counts once); no value: left out."),
+    ("<indicator> mean", "Mean of the practices' latest values (each practice counts once); no value: left out."),
     (
-        "<CODE> meeting target (%)",
+        "<indicator> meeting target (%)",
         "Share of the practices with a latest value whose value is at or above the indicator's target.",
     ),
     (

@@ -38,7 +38,8 @@ def _value_kind(ind: IndicatorInfo) -> str:
 
 
 def _value_header(ind: IndicatorInfo) -> str:
-    return {"percent": f"{ind.code} (%)", "yesno": f"{ind.code} (yes/no)"}.get(ind.unit, ind.code)
+    """An indicator's column is headed by its name, as on the form (its code is on the Indicators sheet)."""
+    return {"percent": f"{ind.name} (%)", "yesno": f"{ind.name} (yes/no)"}.get(ind.unit, ind.name)
 
 
 # --- Regions and CCGs -----------------------------------------------------------------------
@@ -61,8 +62,8 @@ def _area_columns(indicators: list[IndicatorInfo]) -> list[Column]:
     for ind in indicators:
         if ind.unit != "yesno":
             kind = "pct" if ind.unit == "percent" else "num"
-            cols.append(Column(f"{ind.code} mean{' (%)' if ind.unit == 'percent' else ''}", kind, 15))
-        cols.append(Column(f"{ind.code} meeting target (%)", "pct", 16))
+            cols.append(Column(f"{ind.name} mean{' (%)' if ind.unit == 'percent' else ''}", kind, 15))
+        cols.append(Column(f"{ind.name} meeting target (%)", "pct", 16))
     cols += [
         Column("Fair-share allocation (£)", "pounds", 16),
         Column("Transition awarded (£)", "pounds", 15),
