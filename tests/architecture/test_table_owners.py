@@ -68,11 +68,24 @@ def _reads() -> set[tuple[str, str]]:
         for table, cls in classes.items():
             if table in owned:
                 continue
-            in_sql = re.search(rf'\b(FROM|JOIN|UPDATE|INTO)\s+"?{table}"?\b', source, re.I)
-            in_orm = re.search(rf"\b{cls}\.(select|update|insert|delete|count|exists|raw)\b|\b{cls}\(", source)
-            if in_sql or in_orm:
+            if reads_table(source, table, cls):
                 found.add((module, table))
     return found
+
+
+def reads_table(source: str, table: str, cls: str) -> bool:
+    """Whether `source` names the table in SQL or queries its Piccolo class. The tracker writes SQL
+    keywords in capitals, so a sentence such as "Values from period" is not taken for SQL."""
+    in_sql = re.search(rf'\b(FROM|JOIN|UPDATE|INTO)\s+"?{table}"?\b', source)
+    in_orm = re.search(rf"\b{cls}\.(select|update|insert|delete|count|exists|raw)\b|\b{cls}\(", source)
+    return bool(in_sql or in_orm)
+
+
+def test_the_scan_finds_sql_and_queries_but_not_words():
+    assert reads_table('db.fetch("SELECT id FROM practice WHERE ods_code = {}")', "practice", "Practice")
+    assert reads_table("x JOIN \"period\" p ON p.id = r.period", "period", "Period")
+    assert reads_table("await Practice.select(Practice.id)", "practice", "Practice")
+    assert not reads_table('heading = "Values from period"', "period", "Period")
 
 
 def test_every_table_has_one_owner():

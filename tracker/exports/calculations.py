@@ -23,8 +23,7 @@ NOT_AVAILABLE = "not available yet"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FUNDING_KEYS = ("fair_share", "transition", "capital", "reallocation", "to_practices")
 # The Practices sheet's heading over `PracticeRow.latest_period`, which the About sheet names too.
-# Joined from two parts: the test of table owners takes "from" before a table's name for SQL.
-LATEST_PERIOD_HEADING = " ".join(("Values from", "period"))
+LATEST_PERIOD_HEADING = "Values from period"
 
 
 @dataclass(frozen=True)
