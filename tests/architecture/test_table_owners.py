@@ -83,7 +83,7 @@ def reads_table(source: str, table: str, cls: str) -> bool:
 
 def test_the_scan_finds_sql_and_queries_but_not_words():
     assert reads_table('db.fetch("SELECT id FROM practice WHERE ods_code = {}")', "practice", "Practice")
-    assert reads_table("x JOIN \"period\" p ON p.id = r.period", "period", "Period")
+    assert reads_table('x JOIN "period" p ON p.id = r.period', "period", "Period")
     assert reads_table("await Practice.select(Practice.id)", "practice", "Practice")
     assert not reads_table('heading = "Values from period"', "period", "Period")
 
