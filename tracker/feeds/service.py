@@ -89,8 +89,8 @@ async def import_gp2gp(
 
 async def _import(feed: FeedFile, what: str, actor: str, progress: Progress | None) -> ChangeSummary:
     report = progress or _silent
-    config = load_config()
-    values, missing = quarter_values(feed, config.for_source(feed.source))
+    rules = config()  # read once a process
+    values, missing = quarter_values(feed, rules.for_source(feed.source))
     summary = ChangeSummary(what)
     summary.facts["source"] = SOURCE_LABELS[feed.source]
     summary.facts["months"] = ", ".join(feed.month_labels[m] for m in feed.months)
@@ -122,7 +122,7 @@ async def _import(feed: FeedFile, what: str, actor: str, progress: Progress | No
         )
         for code in renamed:
             summary.add("CCGs given their name of the time from the file", code)
-        size_field = config.list_size_fields.get(feed.source)
+        size_field = rules.list_size_fields.get(feed.source)
         if size_field:
             await _store_list_sizes(feed, size_field, ids, summary)
         await audit.record(f"import.{feed.source}", actor=actor, entity_type="import", detail=summary.as_dict())

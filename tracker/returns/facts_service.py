@@ -43,14 +43,8 @@ async def first_submissions(
     practices', or one period's: None for a return never submitted."""
     sql = "SELECT practice, period, first_submitted_at FROM practice_return"
     if practice_ids is not None:
-        out: list[tuple[int, int, dt.datetime | None]] = []
-        ordered = sorted(set(practice_ids))
-        for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-            chunk = ordered[start : start + 500]
-            marks = ", ".join("{}" for _ in chunk)
-            rows = await db.fetch(f"{sql} WHERE practice IN ({marks})", *chunk)
-            out.extend((r["practice"], r["period"], r["first_submitted_at"]) for r in rows)
-        return out
+        rows = await _of_practices(sql + " WHERE 1 = 1{practices}", (), "practice", practice_ids)
+        return [(r["practice"], r["period"], r["first_submitted_at"]) for r in rows]
     args: tuple[int, ...] = ()
     if practice_id is not None:
         sql, args = sql + " WHERE practice = {}", (practice_id,)
@@ -74,21 +68,17 @@ async def approved_values_of(practice_id: int) -> list[tuple[int, int, float | N
 
 async def approved_values_of_many(practice_ids: list[int]) -> list[tuple[int, int, int, float | None]]:
     """(practice, period, indicator, value) of several practices' approved returns."""
-    out: list[tuple[int, int, int, float | None]] = []
-    ordered = sorted(set(practice_ids))
-    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-        chunk = ordered[start : start + 500]
-        marks = ", ".join("{}" for _ in chunk)
-        rows = await db.fetch(
-            f"""
-            SELECT r.practice, r.period, v.indicator, v.value
-            FROM return_value v JOIN practice_return r ON r.id = v.practice_return
-            WHERE r.state = 'approved' AND r.practice IN ({marks})
-            """,  # noqa: S608 (placeholders only; values are bound)
-            *chunk,
-        )
-        out.extend((r["practice"], r["period"], r["indicator"], r["value"]) for r in rows)
-    return out
+    rows = await _of_practices(
+        """
+        SELECT r.practice, r.period, v.indicator, v.value
+        FROM return_value v JOIN practice_return r ON r.id = v.practice_return
+        WHERE r.state = 'approved'{practices}
+        """,
+        (),
+        "r.practice",
+        practice_ids,
+    )
+    return [(r["practice"], r["period"], r["indicator"], r["value"]) for r in rows]
 
 
 APPROVED_VALUES = """
