@@ -106,7 +106,7 @@ def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[d
     items = [
         ("ODS code", row["ods_code"]),
         ("Status", STATUS_LABELS.get(status, status)),
-        ("Address", ", ".join(p for p in [row["address"].title(), row["postcode"]] if p)),
+        ("Address", ", ".join(p for p in [practice_title(row["address"]), row["postcode"]] if p)),
         ("Telephone", row["phone"] or "Not known"),
         (
             "CCG",
