@@ -392,3 +392,59 @@ async def test_moved_rows_are_refused(client):
     response = await upload(client, fill(data, swap))
     assert response.status_code == 422
     assert "rows of the Return sheet were changed" in response.text
+
+
+# --- Pure: the checks -------------------------------------------------------------------------
+
+
+def _upload(**raw: Any) -> pwb.Upload:
+    specs = sorted(load_catalogue(), key=lambda s: s.sort_order)
+    rows = {s.code: pwb.FIRST_ROW + i for i, s in enumerate(specs)}
+    return pwb.Upload("A81001", OPEN, 1, [s.code for s in specs], {c: {"value": v} for c, v in raw.items()}, rows)
+
+
+def _check(upload: pwb.Upload, **overrides: Any) -> pwb.Checked:
+    specs = sorted(load_catalogue(), key=lambda s: s.sort_order)
+    given: dict[str, Any] = {
+        "practice_code": "A81001",
+        "period_code": OPEN,
+        "specs": specs,
+        "current": {},
+        "previous": {},
+        "state": None,
+        "submit": False,
+    }
+    return pwb.check(upload, **{**given, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("practice_code", "A81002", "This workbook is for practice A81001, not A81002"),
+        ("period_code", PREVIOUS, "This workbook is for the 2017/18 Q4 return, not 2017/18 Q3"),
+        ("specs", [], "The questions have changed since this workbook was made"),
+    ],
+)
+def test_a_workbook_for_something_else_is_refused_whole(field, value, message):
+    with pytest.raises(pwb.WorkbookError, match=message):
+        _check(_upload(), **{field: value})
+
+
+def test_problems_name_the_row_and_question_and_what_was_found():
+    checked = _check(_upload(PO_REG_PCT="about half", EPS_LIVE="maybe"))
+    assert checked.errors == [
+        f"Row {pwb.FIRST_ROW} ({NAMES['PO_REG_PCT']}), value: Enter {NAMES['PO_REG_PCT'].lower()} as a number, "
+        "like 45 or 45.5 (found 'about half')",
+        f"Row {pwb.FIRST_ROW + CODES.index('EPS_LIVE')} ({NAMES['EPS_LIVE']}), value: "
+        f"Select yes or no for {NAMES['EPS_LIVE'][0].lower() + NAMES['EPS_LIVE'][1:]} (found 'maybe')",
+    ]
+    assert not checked.anything_to_save
+
+
+def test_changes_and_the_new_state_are_listed():
+    checked = _check(_upload(PO_REG_PCT=0.3), state="returned")
+    assert checked.errors == []
+    assert checked.changes == [{"indicator": NAMES["PO_REG_PCT"], "old": "Not given", "new": "0.3%"}]
+    assert checked.new_state == "returned"  # saving a returned return keeps it returned
+    submitted = _check(_upload(**dict.fromkeys(CODES, None)), state="draft", submit=True)
+    assert len(submitted.errors) == len(CODES)  # every answer is needed to submit

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tracker.accounts.principal import Principal
@@ -61,7 +61,6 @@ class Preview:
     checked: pwb.Checked | None = None
     token: str = ""
     submit: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 async def _changed_since(ctx: ReturnContext, version: int) -> str | None:
