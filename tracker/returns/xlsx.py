@@ -59,7 +59,8 @@ def write_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    header = ["Practice code", "Practice name", *[f"{c.name} ({c.code})" for c in columns]]
+    # Headed by the questions people read; the codes are on the Instructions sheet, in a column of their own.
+    header = ["Practice code", "Practice name", *[c.name for c in columns]]
     ws.append(header)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EDEE")
@@ -122,6 +123,12 @@ def write_workbook(
     ]
     for line in lines:
         info.append([line])
+    info.append([])
+    info.append(["Column", "Question", "Indicator code", "What to enter"])
+    for cell in info[info.max_row]:
+        cell.font = bold
+    for i, c in enumerate(columns, start=3):
+        info.append([get_column_letter(i), c.name, c.code, _what_to_enter(c.unit)])
     info.column_dimensions["A"].width = 120
     info["A1"].font = bold
 
@@ -130,6 +137,7 @@ def write_workbook(
     meta.append(["ccg", ccg_code])
     meta.append(["period", period_code])
     meta.append(["indicators", ",".join(c.code for c in columns)])
+    meta.append(["headings", "\n".join(c.name for c in columns)])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     wb.active = 0
@@ -180,8 +188,7 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         rows = reader.rows(wb[DATA_SHEET], lim, max_col=2 + len(codes))
         first = next(rows, None)
         header = [c.value for c in first[1]] if first else None
-        expected = [f"({c})" for c in codes]
-        if header is None or [str(h or "").split(" ")[-1] for h in header[2 : 2 + len(codes)]] != expected:
+        if header is None or not _headed_as_written(header[2 : 2 + len(codes)], codes, meta.get("headings")):
             raise WorkbookError(
                 "The columns of the Returns sheet were changed: download a fresh workbook and copy the values in"
             )
@@ -203,6 +210,18 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         return upload
     finally:
         wb.close()
+
+
+def _what_to_enter(unit: str) -> str:
+    return {"yesno": "Yes or No", "percent": "A percentage from 0 to 100"}.get(unit, "A whole number")
+
+
+def _headed_as_written(found: list[Any], codes: list[str], headings: str | None) -> bool:
+    """The indicator columns carry the headings the tracker wrote (workbooks written before the
+    headings were plain questions end each heading with the code in brackets)."""
+    if headings is not None:
+        return [str(h or "").strip() for h in found] == headings.split("\n")
+    return [str(h or "").split(" ")[-1] for h in found] == [f"({c})" for c in codes]
 
 
 def column_letter(index: int) -> str:
