@@ -161,7 +161,7 @@ def practices_sheet(data: Dataset) -> Sheet:
         Column("ODS code", "code", 9),
         Column("Practice", "text", 36),
         Column("CCG code", "code", 8),
-        Column("CCG", "text", 32),
+        Column("CCG", "text", 40),
         Column("Region code", "code", 9),
         Column("Region", "text", 24),
         Column("List size", "int", 10),
