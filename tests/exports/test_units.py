@@ -182,3 +182,33 @@ def test_a_chart_of_one_bar_becomes_a_small_table_and_titles_say_ccg() -> None:
     sheets._chart_or_table(summary, children, Chart("bar", "t", "CCGs", "CCG", ("Completeness (%)",), 2, 3))
     assert len(summary.charts) == 1
     assert sheets._by("CCG") == "CCG" and sheets._by("Region") == "region"
+
+
+def test_many_bars_lie_sideways_in_a_chart_as_tall_as_they_need_up_to_a_page() -> None:
+    def bars(n: int, kind: str = "bar") -> Chart:
+        return Chart(kind, "Mean maturity by CCG", "CCGs", "CCG", ("Mean maturity",), 2, n + 1)
+
+    assert xlsx.chart_size(bars(4)) == (xlsx.CHART_WIDTH_CM, xlsx.CHART_HEIGHT_CM)
+    assert xlsx.chart_size(bars(30, "line")) == (xlsx.CHART_WIDTH_CM, xlsx.CHART_HEIGHT_CM)
+    width, height = xlsx.chart_size(bars(20))
+    assert width == xlsx.SIDEWAYS_WIDTH_CM and height > xlsx.CHART_HEIGHT_CM
+    assert xlsx.chart_size(bars(200))[1] <= xlsx.PAGE_ROWS * xlsx.ROW_CM
+    children = Sheet(
+        "CCGs",
+        "ccgs",
+        [Column("CCG code"), Column("CCG", "text", 40), Column("Mean maturity", "num")],
+        [(f"0{i}X", f"NHS Somewhere {i} CCG", 50 + i) for i in range(30)],
+    )
+    summary = Sheet(
+        "Summary", "summary", [Column("Measure"), Column("Value", "num")], [("Practices", 5)], preamble=["T"]
+    )
+    summary.charts += [bars(30), bars(30), Chart("line", "By period", "CCGs", "CCG", ("Mean maturity",), 2, 5)]
+    wb = openpyxl.load_workbook(
+        io.BytesIO(xlsx.write(Book("T", "S", "k", dt.datetime(2018, 1, 1), [summary, children])))
+    )
+    ws = wb["Summary"]
+    anchors = [c.anchor._from.row + 1 for c in ws._charts]
+    assert anchors[0] == 3  # below the rows printed on every page
+    # A page break before each chart the page has no room for: none is cut in two on paper.
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks == [anchors[1] - 1, anchors[2] - 1]

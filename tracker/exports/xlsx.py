@@ -59,9 +59,12 @@ PAPER_A4 = "9"
 MARGIN_SIDE_IN = 0.4
 PRINTABLE_WIDTH_CM = 29.7 - 2 * MARGIN_SIDE_IN * 2.54
 READABLE_SCALE = 0.7  # smallest print scale that keeps 11 pt text readable (about 8 pt on paper)
-CHART_HEIGHT_CM = 6.5
-CHART_ROWS = 14  # rows of 15 pt a chart and the gap below it take
-CHARTS_PER_PAGE = 2
+CHART_WIDTH_CM = 15.0  # beside the Summary's figures on one page
+CHART_HEIGHT_CM = 6.5  # two to a page
+SIDEWAYS_WIDTH_CM = 22.0  # room for a CCG's name on one line (the page then prints a little smaller)
+ROW_CM = 15 / 72 * 2.54  # a row of 15 pt
+PAGE_ROWS = 28  # rows of charts a page holds below the Summary's title rows
+COLUMNS_UP_TO = 8  # categories beyond which bars lie sideways, their long names one under another
 
 
 class _FixedTimeZip(ZipFile):
@@ -130,10 +133,13 @@ def _widths(sheet: Sheet) -> list[float]:
     return widths
 
 
-def chart_width_cm(chart: Chart) -> float:
-    """Wide enough for a dozen labelled categories beside the Summary table on one A4 page; more
-    categories get more room (the page is then printed a little smaller)."""
-    return 15.0 if chart.categories <= 12 else 24.0
+def chart_size(chart: Chart) -> tuple[float, float]:
+    """(width, height) in cm. Bars lie sideways when there are many categories (a region's CCGs),
+    so that every name can be read, in a chart as tall as they need, up to a page."""
+    if chart.kind == "bar" and chart.categories > COLUMNS_UP_TO:
+        height = min(max(CHART_HEIGHT_CM, 2 + 0.45 * chart.categories), (PAGE_ROWS - 1) * ROW_CM)
+        return SIDEWAYS_WIDTH_CM, height
+    return CHART_WIDTH_CM, CHART_HEIGHT_CM
 
 
 def pages_wide(sheet: Sheet) -> int:
@@ -306,18 +312,22 @@ def _header_cells(ws: Any, columns: list[Column], row: int) -> None:
 
 
 def _place_charts(ws: Any, sheet: Sheet, all_sheets: dict[str, Any], book: Book) -> None:
-    """Charts beside the sheet's table (after a narrow gap column), one under the other, two to a
-    printed page: a page break after every second one, so no chart is cut in two on paper."""
+    """Charts beside the sheet's table (after a narrow gap column), one under the other, below the
+    rows repeated on every printed page, with a page break before a chart the page has no room
+    for, so that no chart is cut in two on paper."""
     if not sheet.charts:
         return
     gap = _used_columns(sheet) + 1
     ws.column_dimensions[get_column_letter(gap)].width = 2
     column = get_column_letter(gap + 1)
-    for i, spec in enumerate(sheet.charts):
-        top = sheet.header_row + i * CHART_ROWS
-        if i and i % CHARTS_PER_PAGE == 0:
+    page_top = top = sheet.header_row + 1
+    for spec in sheet.charts:
+        rows = math.ceil(chart_size(spec)[1] / ROW_CM) + 1  # and a row's gap
+        if top > page_top and top + rows - page_top > PAGE_ROWS:
             ws.row_breaks.append(Break(id=top - 1))
+            page_top = top
         ws.add_chart(_chart(spec, all_sheets, book), f"{column}{top}")
+        top += rows
 
 
 def _cells_to_row(cells: list[Any], row_idx: int) -> Any:
@@ -400,8 +410,10 @@ def _converter(ws: Any, kind: str, alignment: Alignment | None = None) -> Callab
 def _chart(spec: Chart, sheets: dict[str, Any], book: Book) -> Any:
     source = sheets[spec.sheet]
     chart: Any = BarChart() if spec.kind == "bar" else LineChart()
+    sideways = False
     if spec.kind == "bar":
-        chart.type = "col"
+        sideways = spec.categories > COLUMNS_UP_TO
+        chart.type = "bar" if sideways else "col"
     # A title of 12 pt rather than the readers' 14 to 18, so that it keeps to one line.
     bold = CharacterProperties(sz=1200, b=True)
     chart.title = Title(
@@ -412,7 +424,13 @@ def _chart(spec: Chart, sheets: dict[str, Any], book: Book) -> Any:
         ),
         overlay=False,
     )
-    chart.width, chart.height = chart_width_cm(spec), CHART_HEIGHT_CM
+    chart.width, chart.height = chart_size(spec)
+    if sideways:  # the first category at the top, as in the table; the values' axis stays below
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
+        small = CharacterProperties(sz=800)
+        chart.x_axis.txPr = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=small), endParaRPr=small)])
+        chart.legend.position = "b"  # the names need the width
     chart.y_axis.title = spec.y_title or None
     chart.x_axis.delete = False
     chart.y_axis.delete = False
