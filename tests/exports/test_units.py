@@ -138,6 +138,10 @@ def test_wrapped_text_is_given_enough_lines() -> None:
     assert xlsx.line_count("one two three four five six seven eight nine ten", 10) >= 5
     assert xlsx.line_count("first line\nsecond line", 40) == 2
     assert xlsx.line_count("x" * 100, 10) >= 10
+    # A practice's comments, one line per indicator, each short.
+    columns = [Column("Code"), Column("Comments", "text", 40, wrap=True)]
+    assert xlsx._wrapped_lines(columns, ("A81001", "E-RS: fine\nWi-Fi: fitted")) == 2
+    assert xlsx._wrapped_lines(columns, ("A81001", "fine")) == 1
 
 
 def test_every_table_has_a_filter_and_every_sheet_prints_a4_landscape_with_titles() -> None:

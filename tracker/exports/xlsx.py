@@ -219,7 +219,7 @@ def _wrapped_lines(columns: list[Column], row: tuple[Any, ...]) -> int:
     opening."""
     lines = 1
     for col, value in zip(columns, row, strict=True):
-        if col.wrap and isinstance(value, str) and len(value) >= col.width:  # shorter: one line
+        if col.wrap and isinstance(value, str) and (len(value) >= col.width or "\n" in value):
             lines = max(lines, line_count(value, col.width))
     return lines
 
