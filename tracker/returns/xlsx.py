@@ -106,9 +106,22 @@ def write_workbook(
     ws.column_dimensions["B"].width = 40
     ws.row_dimensions[1].height = 60
     ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(last_col)}{last_row}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    # Locked is the layout, not the rows: a lead may still filter and sort to find practices.
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    # Printed on A4 landscape, the question row and each practice's code and name on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = max(1, round(len(columns) / 6))
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = "A:B"
+    ws.oddFooter.right.text = "Page &P of &N"
 
     info = wb.create_sheet(INSTRUCTIONS_SHEET)
     lines = [
