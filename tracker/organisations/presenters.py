@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tracker.web.formatting import long_date, number
@@ -29,6 +30,7 @@ def _capitalised(part: str) -> str:
     return low
 
 
+@lru_cache(maxsize=32_768)  # England's practices and their towns; a dashboard writes hundreds a page
 def practice_title(name: str) -> str:
     """ODS names are upper case; people read title case more easily ('HARTLEPOOL NHS HEALTHCARE
     CENTRE' -> 'Hartlepool NHS Healthcare Centre'). Every page, email and workbook writes a
