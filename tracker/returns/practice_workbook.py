@@ -14,7 +14,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.returns import calculations as calc
@@ -119,16 +118,7 @@ def write_workbook(
         cell.font = bold
         cell.fill = grey
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
-    yes_no.error = "Choose Yes or No"
-    percent = DataValidation(
-        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
-    )
-    percent.error = "Enter a percentage from 0 to 100"
-    count = DataValidation(
-        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
-    count.error = "Enter a whole number"
+    yes_no, percent, count = xlsx.answer_checks()
     for offset, spec in enumerate(specs):
         row = FIRST_ROW + offset
         entry = entries.get(spec.code) or Entry()

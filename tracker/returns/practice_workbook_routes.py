@@ -15,7 +15,7 @@ from tracker.accounts.principal import Role
 from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns import practice_workbook_service as workbooks
-from tracker.returns import presenters, service
+from tracker.returns import presenters, service, xlsx
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
 
@@ -120,12 +120,7 @@ async def upload(request: Request[Any, Any, Any], ods_code: FromPath[str], perio
     checked = result.checked
     assert checked is not None
     if checked.errors:
-        count = len(checked.errors)
-        errors.add(
-            "problems",
-            f"The workbook has {count} problem{'s' if count != 1 else ''}: nothing was saved. "
-            "Correct them and upload it again.",
-        )
+        errors.add("problems", xlsx.problems_sentence(len(checked.errors)))
     return Template(
         "returns/workbook_preview.html",
         context={

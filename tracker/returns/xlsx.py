@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.returns import numbers
 from tracker.spreadsheets import reader
+from tracker.web.wording import plural
 
 FORMAT = "paperless-tracker-returns-1"
 DATA_SHEET = "Returns"
@@ -85,15 +86,7 @@ def write_workbook(
     for row in ws.iter_rows(min_row=FIRST_DATA_ROW, max_row=last_row, min_col=3, max_col=last_col):
         for cell in row:
             cell.protection = Protection(locked=False)
-    yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
-    yes_no.error = "Choose Yes or No"
-    percent = DataValidation(
-        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
-    )
-    percent.error = "Enter a percentage from 0 to 100"
-    count = DataValidation(
-        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
+    yes_no, percent, count = answer_checks()
     for i, c in enumerate(columns, start=3):
         letter = get_column_letter(i)
         target = {"yesno": yes_no, "percent": percent}.get(c.unit, count)
@@ -223,6 +216,27 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         return upload
     finally:
         wb.close()
+
+
+def answer_checks() -> tuple[DataValidation, DataValidation, DataValidation]:
+    """Excel's own checks of an answer cell, the form's rules: Yes or No; a percentage from 0 to
+    100; a whole number of 0 or more. Add cell ranges to each, then the ones used to the sheet."""
+    yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
+    yes_no.error = "Choose Yes or No"
+    percent = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
+    )
+    percent.error = "Enter a percentage from 0 to 100"
+    count = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
+    )
+    count.error = "Enter a whole number"
+    return yes_no, percent, count
+
+
+def problems_sentence(count: int) -> str:
+    """What the upload page says above a workbook's problems."""
+    return f"The workbook has {plural(count, 'problem')}: nothing was saved. Correct them and upload it again."
 
 
 def _what_to_enter(unit: str) -> str:
