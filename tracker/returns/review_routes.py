@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from tracker.accounts.principal import Role
 from tracker.feeds import service as feed_service
 from tracker.indicators import service as indicators
-from tracker.returns import chase_service, presenters, review_service, service
+from tracker.returns import chase_service, presenters, review_checks, review_presenters, review_service, service
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form_lists
 
@@ -19,17 +19,27 @@ REASON_MAX = 1000
 
 
 async def _queue_page(
-    request: Request[Any, Any, Any], errors: FormErrors | None = None, reason: str = "", status_code: int = 200
+    request: Request[Any, Any, Any],
+    errors: FormErrors | None = None,
+    reason: str = "",
+    status_code: int = 200,
+    selected: list[int] | None = None,
 ) -> Template:
     user = request.user
     rows = await review_service.queue(user.ccg_id)
     flags = await feed_service.differences(await review_service.submitted_values([r["id"] for r in rows]))
+    seen = await review_service.glance(rows, user.ccg_id)
+    shown = presenters.review_rows(rows, flags, {i.code: i.name for i in await indicators.active_indicators()})
+    for row in shown:
+        row["glance"] = review_presenters.glance_view(seen.get(row["id"], []))
     params = request.query_params
     return Template(
         "review/queue.html",
         context={
             "title": "Returns to review",
-            "rows": presenters.review_rows(rows, flags, {i.code: i.name for i in await indicators.active_indicators()}),
+            "rows": shown,
+            "limits": review_checks.LIMITS,
+            "selected": {str(i) for i in selected or []},
             "errors": errors,
             "reason": reason,
             "done": params.get("done", ""),
@@ -53,6 +63,10 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
     if not back.startswith("/") or back.startswith("//"):
         back = "/review"
     ids: list[int] = []
+    if decision == "approve-all":
+        # "Approve all" without JavaScript: the returns the page listed, not whatever came in since.
+        decision = "approve"
+        form["return_id"] = form.get("listed_id", [])
     for value in form.get("return_id", []):
         if value.isdigit():
             ids.append(int(value))
@@ -68,7 +82,7 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
     if len(reason) > REASON_MAX:
         errors.add("reason", f"Reason must be {REASON_MAX:,} characters or fewer")
     if errors:
-        return await _queue_page(request, errors, reason, status_code=422)
+        return await _queue_page(request, errors, reason, status_code=422, selected=ids)
     settings = request.app.state.settings
     result = await review_service.decide(
         ids,
@@ -86,7 +100,7 @@ async def decide(request: Request[Any, Any, Any]) -> Template | Redirect:
     if result.refused:
         for code, why in result.refused:
             errors.add(f"return-{code}", f"{code}: {why}")
-        return await _queue_page(request, errors, reason, status_code=409)
+        return await _queue_page(request, errors, reason, status_code=409, selected=ids)
     done = {"approve": "approved", "return": "returned", "reopen": "reopened"}[decision]
     joiner = "&" if "?" in back else "?"
     return Redirect(f"{back}{joiner}done={done}&count={len(result.done)}", status_code=303)

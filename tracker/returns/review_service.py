@@ -10,13 +10,14 @@ from typing import Any
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
+from tracker.feeds import service as feed_service
 from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.periods import service as period_service
 from tracker.returns import calculations as calc
-from tracker.returns import emails, lifecycle, service
+from tracker.returns import emails, lifecycle, review_checks, service
 from tracker.returns.service import Actor
 
 
@@ -49,6 +50,7 @@ async def queue(ccg_id: int) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
+            "practice": r["practice"],
             "version": r["version"],
             "submitted_at": r["submitted_at"],
             "first_submitted_at": r["first_submitted_at"],
@@ -272,4 +274,125 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
                 "unit": units.get(code, ""),
             }
         )
+    return out
+
+
+# --- The queue at a glance: each value beside last period's, the feed's, and the rules' flags ----
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    """One indicator of a return in the queue, as the reviewer reads it."""
+
+    name: str
+    unit: str
+    value: float | None
+    comment: str
+    previous: float | None
+    feed: float | None
+    feed_source: str
+    flags: list[review_checks.Flag]
+
+
+async def glance(
+    queue_rows: list[dict[str, Any]], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
+) -> dict[int, list[GlanceRow]]:
+    """By return id: every active indicator's value beside last period's and the national feed's,
+    with the validation rules' flags (review_checks) against the practice's approved history and
+    against its peers (the CCG's and England's practices whose return for the period is in)."""
+    if not queue_rows:
+        return {}
+    specs, ids = await indicators.active_indicators_and_ids()
+    code_of = {i: code for code, i in ids.items()}
+    periods = await period_service.all_periods()
+    order = {p["id"]: n for n, p in enumerate(periods)}  # by start date
+    period_id = {p["code"]: p["id"] for p in periods}
+    queue_ids = [r["id"] for r in queue_rows]
+    practices = sorted({r["practice"] for r in queue_rows})
+    queue_periods = sorted({period_id[r["period_code"]] for r in queue_rows})
+
+    # Every return of the queue's practices (history and last period) and every return in the
+    # queue's periods that is in (peers), with their values: two queries.
+    own = await db.fetch(
+        f"""SELECT r.id, r.practice, r.period, r.state, v.indicator, v.value, v.comment
+            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+            WHERE r.practice IN ({", ".join("{}" for _ in practices)})""",  # noqa: S608 (placeholders only)
+        *practices,
+    )
+    peers = await db.fetch(
+        f"""SELECT r.id, r.practice, r.period, v.indicator, v.value
+            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+            WHERE r.period IN ({", ".join("{}" for _ in queue_periods)})
+              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
+        *queue_periods,
+    )
+    in_ccg = {p.id for p in await organisations.practice_places(ccg_id=ccg_id)}
+    # (period, indicator code) -> [(practice, value)]
+    peer_values: dict[tuple[int, str], list[tuple[int, float]]] = {}
+    for r in peers:
+        code = code_of.get(r["indicator"])
+        if code is not None:
+            peer_values.setdefault((r["period"], code), []).append((r["practice"], float(r["value"])))
+    values: dict[int, dict[str, tuple[float | None, str]]] = {}  # return id -> code -> (value, comment)
+    by_practice_period: dict[tuple[int, int], tuple[int, str]] = {}  # -> (return id, state)
+    for r in own:
+        code = code_of.get(r["indicator"])
+        if code is None:
+            continue
+        value = None if r["value"] is None else float(r["value"])
+        values.setdefault(r["id"], {})[code] = (value, r["comment"] or "")
+        by_practice_period[(r["practice"], r["period"])] = (r["id"], r["state"])
+
+    flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
+    out: dict[int, list[GlanceRow]] = {}
+    for q in queue_rows:
+        rid, period, practice = q["id"], period_id[q["period_code"]], q["practice"]
+        mine = values.get(rid, {})
+        earlier = sorted(
+            (
+                (per, i, state)
+                for (p, per), (i, state) in by_practice_period.items()
+                if p == practice and order[per] < order[period]
+            ),
+            key=lambda t: order[t[0]],
+        )
+        last = earlier[-1] if earlier and order[earlier[-1][0]] == order[period] - 1 else None
+        approved = [i for _, i, state in earlier if state == "approved"]
+        feeds = await feed_service.feed_values_by_indicator(practice, q["period_code"])
+        rows: list[GlanceRow] = []
+        for spec in specs:
+            value, comment = mine.get(spec.code, (None, ""))
+            previous = values.get(last[1], {}).get(spec.code, (None, ""))[0] if last else None
+            history = tuple(
+                h
+                for i in approved[-limits.history_count :]
+                if (h := values.get(i, {}).get(spec.code, (None, ""))[0]) is not None
+            )
+            others = [(p, v) for p, v in peer_values.get((period, spec.code), []) if p != practice]
+            seen = review_checks.Seen(
+                code=spec.code,
+                name=spec.name,
+                unit=spec.unit,
+                value=value,
+                comment=comment,
+                previous=previous,
+                history=history,
+                ccg_peers=tuple(v for p, v in others if p in in_ccg),
+                national_peers=tuple(v for _, v in others),
+                feed_differs=spec.code in flagged_feeds.get(rid, []),
+            )
+            feed = feeds.get(spec.code)
+            rows.append(
+                GlanceRow(
+                    spec.name,
+                    spec.unit,
+                    value,
+                    comment,
+                    previous,
+                    feed.value if feed else None,
+                    feed.source_label if feed else "",
+                    review_checks.check(seen, limits),
+                )
+            )
+        out[rid] = rows
     return out
