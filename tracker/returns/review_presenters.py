@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.returns import review_checks
-from tracker.returns.review_service import GlanceRow
+from tracker.returns.review_service import CcgOutstanding, GlanceRow
 
 
 def shown_value(unit: str, value: float | None) -> str:
@@ -48,3 +48,42 @@ def glance_view(rows: list[GlanceRow]) -> dict[str, Any]:
         "names": sorted({r.name for r in rows if r.flags}),
         "table": table,
     }
+
+
+def outstanding_rows(
+    counts: list[CcgOutstanding],
+    names: dict[int, dict[str, Any]],
+    *,
+    group_by_region: bool,
+    outstanding_only: bool,
+    href: str,
+) -> list[dict[str, Any]]:
+    """The rows of a chasing table: each CCG (or, `group_by_region`, each region summing its
+    CCGs) with its expected, received and outstanding returns, by name; with `outstanding_only`,
+    only those with an outstanding return. `names` by id: code and name; `href` is formatted with
+    the code."""
+    totals: dict[int, dict[str, Any]] = {}
+    for c in counts:
+        key = c.region_id if group_by_region else c.ccg_id
+        if key is None or key not in names:
+            continue
+        row = totals.setdefault(key, {"expected": 0, "received": 0, "outstanding": 0, "ccgs": 0})
+        row["expected"] += c.expected
+        row["received"] += c.received
+        row["outstanding"] += c.outstanding
+        row["ccgs"] += 1 if c.outstanding else 0
+    rows = []
+    for key, t in totals.items():
+        if outstanding_only and not t["outstanding"]:
+            continue
+        code = names[key]["code"]
+        rows.append(
+            {
+                **t,
+                "code": code,
+                "name": names[key]["name"] or code,
+                "href": href.format(code=code),
+                "rate": f"{100.0 * t['received'] / t['expected']:.0f}%" if t["expected"] else "–",
+            }
+        )
+    return sorted(rows, key=lambda r: (str(r["name"]).casefold(), r["code"]))

@@ -211,8 +211,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
                 locks_on=locks_on,
                 today=today,
             )
-    # The open period: the latest whose returns have not locked (figures.rules' "provisional").
-    open_period = next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
+    open_period = open_period_of(period_rows, today)
     outstanding: list[int] = []
     if open_period is not None:
         outstanding = [
@@ -230,6 +229,48 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
         "open_period": open_period,
         "outstanding": outstanding,
     }
+
+
+def open_period_of(period_rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any] | None:
+    """The open period: the latest (of these, oldest first) whose returns have not locked
+    (figures.rules' "provisional"): the one chasing is about."""
+    return next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
+
+
+@dataclass(frozen=True)
+class CcgOutstanding:
+    """A CCG's practices in the open period: expected, received, and outstanding (expected, and
+    the return not started, a draft or returned: the CCG grid's rule)."""
+
+    ccg_id: int
+    region_id: int | None
+    expected: int
+    received: int
+    outstanding: int
+
+
+async def outstanding_by_ccg(
+    today: dt.date, region_id: int | None = None
+) -> tuple[dict[str, Any] | None, list[CcgOutstanding]]:
+    """The open period and, for each CCG of England (or of one region) in it, its outstanding
+    returns, counted as the CCG's own grid counts them (each practice under the CCG of the period)."""
+    open_period = open_period_of(list(reversed(await service.periods_up_to(today))), today)
+    if open_period is None:
+        return None, []
+    members = await maturity.period_members(open_period["id"], "england" if region_id is None else "region", region_id)
+    rows = await db.fetch("SELECT practice, state FROM practice_return WHERE period = {}", open_period["id"])
+    state = {r["practice"]: r["state"] for r in rows}
+    counts: dict[int, list[int]] = {}
+    regions: dict[int, int | None] = {}
+    for m in members:
+        if m.ccg_id is None or not m.expected:
+            continue
+        c = counts.setdefault(m.ccg_id, [0, 0, 0])
+        regions.setdefault(m.ccg_id, m.region_id)
+        c[0] += 1
+        c[1] += m.received
+        c[2] += calc.outstanding(state.get(m.practice_id))
+    return open_period, [CcgOutstanding(i, regions[i], *c) for i, c in counts.items()]
 
 
 def as_date(value: Any) -> dt.date | None:
