@@ -35,13 +35,13 @@ async def test_the_queue_shows_each_return_s_checks_and_values(client: Any, clea
     assert "Differs from national feed</strong> 1" in row
     details = _section(page, 'id="details-A81001"', "</details>")
     assert "Values of The Densham Surgery (A81001): 7 checks" in details
-    assert "Paper (Lloyd George) records digitised: 90% is more than 30 points from its last approved 35%." in details
-    assert "Items sent by EPS: 70% last period, 40% now, and the practice gave no comment." in details
+    assert "<li>90% is more than 30 points from its last approved 35%.</li>" in details
+    assert "<li>70% last period, 40% now, and the practice gave no comment.</li>" in details
     digitised = _section(details, "Paper (Lloyd George) records digitised</th>", "</tr>")
     assert re.findall(r"numeric\">([^<]+)", digitised)[:3] == ["90%", "35%", "–"]
     registered = _section(details, "Patients registered for online services</th>", "</tr>")
     assert re.findall(r"numeric\">([^<]+)", registered)[:3] == ["60%", "24%", "24% "]
-    assert "(POMI)" in registered and "60% differs from the national feed." in registered
+    assert "(POMI)" in registered and "<li>60% differs from the national feed.</li>" in registered
     # Flagged indicators come first in the table.
     assert details.index("Patients registered for online services</th>") < details.index("Patients with a Summary")
 

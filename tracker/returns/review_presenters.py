@@ -30,7 +30,8 @@ def glance_view(rows: list[GlanceRow]) -> dict[str, Any]:
                 "feed": shown_value(r.unit, r.feed) if r.feed is not None else "–",
                 "feed_source": r.feed_source,
                 "comment": r.comment,
-                "flags": [f.message for f in r.flags],
+                # The row names the indicator already: its flags say only what was found.
+                "flags": [f.message.removeprefix(f"{r.name}: ") for f in r.flags],
                 "flagged": bool(r.flags),
             }
         )
