@@ -360,12 +360,20 @@ async def glance(
             WHERE r.practice IN ({", ".join("{}" for _ in practices)})""",  # noqa: S608 (placeholders only)
         *practices,
     )
-    peers = await db.fetch(
-        f"""SELECT r.id, r.practice, r.period, v.indicator, v.value
-            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
-            WHERE r.period IN ({", ".join("{}" for _ in queue_periods)})
-              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
-        *queue_periods,
+    # Yes/no answers have no spread to compare (review_checks): only the other indicators' peers are read.
+    spread = [ids[s.code] for s in specs if s.unit != "yesno" and s.code in ids]
+    peers = (
+        await db.fetch(
+            f"""SELECT r.practice, r.period, v.indicator, v.value
+                FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+                WHERE r.period IN ({", ".join("{}" for _ in queue_periods)})
+                  AND v.indicator IN ({", ".join("{}" for _ in spread)})
+                  AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
+            *queue_periods,
+            *spread,
+        )
+        if spread
+        else []
     )
     in_ccg = {p.id for p in await organisations.practice_places(ccg_id=ccg_id)}
     # (period, indicator code) -> [(practice, value)]
@@ -385,6 +393,12 @@ async def glance(
         by_practice_period[(r["practice"], r["period"])] = (r["id"], r["state"])
 
     flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
+    feed_rows: dict[tuple[int, str, str], feed_service.FeedRow] = {}
+    for period_code in {q["period_code"] for q in queue_rows}:
+        in_period = {q["practice"] for q in queue_rows if q["period_code"] == period_code}
+        for f in await feed_service.feed_values(in_period, period_code):
+            # The first source in name order answers, as on the form (feed_values_by_indicator).
+            feed_rows.setdefault((f.practice_id, period_code, f.indicator_code), f)
     out: dict[int, list[GlanceRow]] = {}
     for q in queue_rows:
         rid, period, practice = q["id"], period_id[q["period_code"]], q["practice"]
@@ -399,7 +413,6 @@ async def glance(
         )
         last = earlier[-1] if earlier and order[earlier[-1][0]] == order[period] - 1 else None
         approved = [i for _, i, state in earlier if state == "approved"]
-        feeds = await feed_service.feed_values_by_indicator(practice, q["period_code"])
         rows: list[GlanceRow] = []
         for spec in specs:
             value, comment = mine.get(spec.code, (None, ""))
@@ -422,7 +435,7 @@ async def glance(
                 national_peers=tuple(v for _, v in others),
                 feed_differs=spec.code in flagged_feeds.get(rid, []),
             )
-            feed = feeds.get(spec.code)
+            feed = feed_rows.get((practice, q["period_code"], spec.code))
             rows.append(
                 GlanceRow(
                     spec.name,
