@@ -119,13 +119,30 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def peer_outlier(value: float, peers: Sequence[float], limits: Limits = LIMITS) -> tuple[str, float] | None:
-    """('low', the 5th percentile) or ('high', the 95th) when the value lies beyond it; None within,
-    or with too few peers to say."""
+def percentile_ranks(count: int, p: float) -> tuple[int, int, float]:
+    """Where the p-th percentile of `count` sorted values lies: the two neighbouring ranks (from 0)
+    and the fraction between them, for reading just those two values from the database."""
+    rank = (count - 1) * p / 100.0
+    low = math.floor(rank)
+    return low, min(low + 1, count - 1), rank - low
+
+
+def cuts(peers: Sequence[float], limits: Limits = LIMITS) -> tuple[float, float] | None:
+    """The 5th and 95th percentiles of the peers; None with too few peers to say."""
     if len(peers) < limits.min_peers:
         return None
-    low = percentile(peers, limits.low_percentile)
-    high = percentile(peers, limits.high_percentile)
+    return percentile(peers, limits.low_percentile), percentile(peers, limits.high_percentile)
+
+
+def peer_outlier(
+    value: float, peers: Sequence[float], limits: Limits = LIMITS, given: tuple[float, float] | None = None
+) -> tuple[str, float] | None:
+    """('low', the 5th percentile) or ('high', the 95th) when the value lies beyond it; None within,
+    or with too few peers to say. `given`: the cut points, already worked out from many peers."""
+    found = given if given is not None else cuts(peers, limits)
+    if found is None:
+        return None
+    low, high = found
     if value < low:
         return ("low", low)
     if value > high:
@@ -146,6 +163,7 @@ class Seen:
     history: tuple[float, ...] = ()  # the practice's approved values before this period, oldest first
     ccg_peers: tuple[float, ...] = ()  # the other practices of the CCG, this period
     national_peers: tuple[float, ...] = ()  # every other practice in England, this period
+    national_cuts: tuple[float, float] | None = None  # or England's 5th and 95th percentiles, read in SQL
     feed_differs: bool = False
 
 
@@ -190,8 +208,11 @@ def check(seen: Seen, limits: Limits = LIMITS) -> list[Flag]:
                     f"approved values (more than {limits.z_score:g} standard deviations).",
                 )
             )
-        for where, peers in (("the CCG", seen.ccg_peers), ("England", seen.national_peers)):
-            beyond = peer_outlier(value, peers, limits)
+        for where, peers, given in (
+            ("the CCG", seen.ccg_peers, None),
+            ("England", seen.national_peers, seen.national_cuts),
+        ):
+            beyond = peer_outlier(value, peers, limits, given)
             if beyond is not None:
                 side, cut = beyond
                 words = (

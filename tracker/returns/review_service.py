@@ -335,6 +335,46 @@ class GlanceRow:
     flags: list[review_checks.Flag]
 
 
+async def _national_cuts(
+    period_ids: list[int], indicator_ids: list[int], limits: review_checks.Limits
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """England's 5th and 95th percentiles of each indicator in each period, over the returns that
+    are in: counted, then only the two values around each cut read (sorted by the database), as
+    England has thousands of practices. The practice under review is among them: one in thousands."""
+    counts = await db.fetch(
+        f"""SELECT r.period, v.indicator, COUNT(*) AS n
+            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+            WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
+              AND v.indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
+            GROUP BY r.period, v.indicator""",  # noqa: S608 (placeholders only)
+        *period_ids,
+        *indicator_ids,
+    )
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for c in counts:
+        n = int(c["n"])
+        if n < limits.min_peers:
+            continue
+        found = []
+        for p in (limits.low_percentile, limits.high_percentile):
+            low, high, fraction = review_checks.percentile_ranks(n, p)
+            rows = await db.fetch(
+                """SELECT v.value FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+                   WHERE r.period = {} AND v.indicator = {}
+                     AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
+                   ORDER BY v.value LIMIT {} OFFSET {}""",
+                c["period"],
+                c["indicator"],
+                high - low + 1,
+                low,
+            )
+            a, b = float(rows[0]["value"]), float(rows[-1]["value"])
+            found.append(a + (b - a) * fraction)
+        out[(c["period"], c["indicator"])] = (found[0], found[1])
+    return out
+
+
 async def glance(
     queue_rows: list[dict[str, Any]], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
 ) -> dict[int, list[GlanceRow]]:
@@ -352,8 +392,8 @@ async def glance(
     practices = sorted({r["practice"] for r in queue_rows})
     queue_periods = sorted({period_id[r["period_code"]] for r in queue_rows})
 
-    # Every return of the queue's practices (history and last period) and every return in the
-    # queue's periods that is in (peers), with their values: two queries.
+    # Every return of the queue's practices (history and last period), the CCG's returns in the
+    # queue's periods that are in (its peers), and England's cut points (_national_cuts).
     own = await db.fetch(
         f"""SELECT r.id, r.practice, r.period, r.state, v.indicator, v.value, v.comment
             FROM practice_return r JOIN return_value v ON v.practice_return = r.id
@@ -362,26 +402,28 @@ async def glance(
     )
     # Yes/no answers have no spread to compare (review_checks): only the other indicators' peers are read.
     spread = [ids[s.code] for s in specs if s.unit != "yesno" and s.code in ids]
+    in_ccg = sorted(p.id for p in await organisations.practice_places(ccg_id=ccg_id))
     peers = (
         await db.fetch(
             f"""SELECT r.practice, r.period, v.indicator, v.value
                 FROM practice_return r JOIN return_value v ON v.practice_return = r.id
                 WHERE r.period IN ({", ".join("{}" for _ in queue_periods)})
                   AND v.indicator IN ({", ".join("{}" for _ in spread)})
+                  AND r.practice IN ({", ".join("{}" for _ in in_ccg)})
                   AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
             *queue_periods,
             *spread,
+            *in_ccg,
         )
-        if spread
+        if spread and in_ccg
         else []
     )
-    in_ccg = {p.id for p in await organisations.practice_places(ccg_id=ccg_id)}
-    # (period, indicator code) -> [(practice, value)]
-    peer_values: dict[tuple[int, str], list[tuple[int, float]]] = {}
+    in_own_ccg: dict[tuple[int, str], dict[int, float]] = {}  # (period, indicator code) -> practice -> value
     for r in peers:
         code = code_of.get(r["indicator"])
         if code is not None:
-            peer_values.setdefault((r["period"], code), []).append((r["practice"], float(r["value"])))
+            in_own_ccg.setdefault((r["period"], code), {})[r["practice"]] = float(r["value"])
+    national = await _national_cuts(queue_periods, spread, limits) if spread else {}
     values: dict[int, dict[str, tuple[float | None, str]]] = {}  # return id -> code -> (value, comment)
     by_practice_period: dict[tuple[int, int], tuple[int, str]] = {}  # -> (return id, state)
     for r in own:
@@ -422,7 +464,7 @@ async def glance(
                 for i in approved[-limits.history_count :]
                 if (h := values.get(i, {}).get(spec.code, (None, ""))[0]) is not None
             )
-            others = [(p, v) for p, v in peer_values.get((period, spec.code), []) if p != practice]
+            ccg_values = in_own_ccg.get((period, spec.code), {})
             seen = review_checks.Seen(
                 code=spec.code,
                 name=spec.name,
@@ -431,8 +473,8 @@ async def glance(
                 comment=comment,
                 previous=previous,
                 history=history,
-                ccg_peers=tuple(v for p, v in others if p in in_ccg),
-                national_peers=tuple(v for _, v in others),
+                ccg_peers=tuple(v for p, v in ccg_values.items() if p != practice),
+                national_cuts=national.get((period, ids[spec.code])),
                 feed_differs=spec.code in flagged_feeds.get(rid, []),
             )
             feed = feed_rows.get((practice, q["period_code"], spec.code))
