@@ -21,6 +21,7 @@ class Action(StrEnum):
     MANAGE_CCG_FUNDING = "manage_ccg_funding"  # forecasts, awards to practices, bids
     ALLOCATE = "allocate"  # national allocation runs, reallocation, transition awards
     INVITE = "invite"  # invite users for this scope
+    CHASE = "chase"  # remind practices with an outstanding return, now
     ADMINISTER = "administer"  # users, indicators, periods, schedules, audit
 
 
@@ -124,6 +125,11 @@ def can(principal: Principal | None, action: Action, scope: Scope = NATIONAL_SCO
             return role == Role.CCG and _within(principal, scope)
         case Action.ALLOCATE:
             return role in (Role.NATIONAL, Role.ADMIN)
+        case Action.CHASE:
+            # The people who answer for getting returns in: a CCG's lead, a region's team, NHS England.
+            if role == Role.NATIONAL:
+                return True
+            return role in (Role.CCG, Role.REGION) and scope != NATIONAL_SCOPE and _within(principal, scope)
         case Action.INVITE:
             if role == Role.ADMIN:
                 return True

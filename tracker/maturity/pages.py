@@ -101,6 +101,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
         },
         "ccg_count": len(ccg_rows),
         "ccgs_href": pr.query(f"{base}/ccgs", period=period.code),
+        "chase_href": "/chasing?show=outstanding" if can(user, Action.CHASE) else "",
         "trend": trend,
         "excel_href": pr.query("/exports/national.xlsx", period=period.code),
         "indicators": await _indicator_links(period.code),
@@ -182,6 +183,9 @@ async def region(
         "ccg_count": len(ccg_rows),
         # Sorting reloads the page: the list the person sorted stays open.
         "ccgs_open": chosen_sort,
+        "chase_href": f"/chasing/regions/{row['code']}?show=outstanding"
+        if can(user, Action.CHASE, Scope(region_id=row["id"]))
+        else "",
         "england_href": pr.query("/dashboards/england", period=period.code),
         "tables": {
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),

@@ -10,13 +10,14 @@ from typing import Any
 from tracker import db
 from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal
+from tracker.feeds import service as feed_service
 from tracker.figures import rules
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.periods import service as period_service
 from tracker.returns import calculations as calc
-from tracker.returns import emails, lifecycle, service
+from tracker.returns import emails, lifecycle, review_checks, service
 from tracker.returns.service import Actor
 
 
@@ -49,6 +50,7 @@ async def queue(ccg_id: int) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
+            "practice": r["practice"],
             "version": r["version"],
             "submitted_at": r["submitted_at"],
             "first_submitted_at": r["first_submitted_at"],
@@ -209,8 +211,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
                 locks_on=locks_on,
                 today=today,
             )
-    # The open period: the latest whose returns have not locked (figures.rules' "provisional").
-    open_period = next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
+    open_period = open_period_of(period_rows, today)
     outstanding: list[int] = []
     if open_period is not None:
         outstanding = [
@@ -228,6 +229,48 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
         "open_period": open_period,
         "outstanding": outstanding,
     }
+
+
+def open_period_of(period_rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any] | None:
+    """The open period: the latest (of these, oldest first) whose returns have not locked
+    (figures.rules' "provisional"): the one chasing is about."""
+    return next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
+
+
+@dataclass(frozen=True)
+class CcgOutstanding:
+    """A CCG's practices in the open period: expected, received, and outstanding (expected, and
+    the return not started, a draft or returned: the CCG grid's rule)."""
+
+    ccg_id: int
+    region_id: int | None
+    expected: int
+    received: int
+    outstanding: int
+
+
+async def outstanding_by_ccg(
+    today: dt.date, region_id: int | None = None
+) -> tuple[dict[str, Any] | None, list[CcgOutstanding]]:
+    """The open period and, for each CCG of England (or of one region) in it, its outstanding
+    returns, counted as the CCG's own grid counts them (each practice under the CCG of the period)."""
+    open_period = open_period_of(list(reversed(await service.periods_up_to(today))), today)
+    if open_period is None:
+        return None, []
+    members = await maturity.period_members(open_period["id"], "england" if region_id is None else "region", region_id)
+    rows = await db.fetch("SELECT practice, state FROM practice_return WHERE period = {}", open_period["id"])
+    state = {r["practice"]: r["state"] for r in rows}
+    counts: dict[int, list[int]] = {}
+    regions: dict[int, int | None] = {}
+    for m in members:
+        if m.ccg_id is None or not m.expected:
+            continue
+        c = counts.setdefault(m.ccg_id, [0, 0, 0])
+        regions.setdefault(m.ccg_id, m.region_id)
+        c[0] += 1
+        c[1] += m.received
+        c[2] += calc.outstanding(state.get(m.practice_id))
+    return open_period, [CcgOutstanding(i, regions[i], *c) for i, c in counts.items()]
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -272,4 +315,180 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
                 "unit": units.get(code, ""),
             }
         )
+    return out
+
+
+# --- The queue at a glance: each value beside last period's, the feed's, and the rules' flags ----
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    """One indicator of a return in the queue, as the reviewer reads it."""
+
+    name: str
+    unit: str
+    value: float | None
+    comment: str
+    previous: float | None
+    feed: float | None
+    feed_source: str
+    flags: list[review_checks.Flag]
+
+
+async def _national_cuts(
+    period_ids: list[int], indicator_ids: list[int], limits: review_checks.Limits
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """England's 5th and 95th percentiles of each indicator in each period, over the returns that
+    are in: counted, then only the two values around each cut read (sorted by the database), as
+    England has thousands of practices. The practice under review is among them: one in thousands."""
+    counts = await db.fetch(
+        f"""SELECT r.period, v.indicator, COUNT(*) AS n
+            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+            WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
+              AND v.indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
+            GROUP BY r.period, v.indicator""",  # noqa: S608 (placeholders only)
+        *period_ids,
+        *indicator_ids,
+    )
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for c in counts:
+        n = int(c["n"])
+        if n < limits.min_peers:
+            continue
+        found = []
+        for p in (limits.low_percentile, limits.high_percentile):
+            low, high, fraction = review_checks.percentile_ranks(n, p)
+            rows = await db.fetch(
+                """SELECT v.value FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+                   WHERE r.period = {} AND v.indicator = {}
+                     AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
+                   ORDER BY v.value LIMIT {} OFFSET {}""",
+                c["period"],
+                c["indicator"],
+                high - low + 1,
+                low,
+            )
+            a, b = float(rows[0]["value"]), float(rows[-1]["value"])
+            found.append(a + (b - a) * fraction)
+        out[(c["period"], c["indicator"])] = (found[0], found[1])
+    return out
+
+
+async def glance(
+    queue_rows: list[dict[str, Any]], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
+) -> dict[int, list[GlanceRow]]:
+    """By return id: every active indicator's value beside last period's and the national feed's,
+    with the validation rules' flags (review_checks) against the practice's approved history and
+    against its peers (the CCG's and England's practices whose return for the period is in)."""
+    if not queue_rows:
+        return {}
+    specs, ids = await indicators.active_indicators_and_ids()
+    code_of = {i: code for code, i in ids.items()}
+    periods = await period_service.all_periods()
+    order = {p["id"]: n for n, p in enumerate(periods)}  # by start date
+    period_id = {p["code"]: p["id"] for p in periods}
+    queue_ids = [r["id"] for r in queue_rows]
+    practices = sorted({r["practice"] for r in queue_rows})
+    queue_periods = sorted({period_id[r["period_code"]] for r in queue_rows})
+
+    # Every return of the queue's practices (history and last period), the CCG's returns in the
+    # queue's periods that are in (its peers), and England's cut points (_national_cuts).
+    own = await db.fetch(
+        f"""SELECT r.id, r.practice, r.period, r.state, v.indicator, v.value, v.comment
+            FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+            WHERE r.practice IN ({", ".join("{}" for _ in practices)})""",  # noqa: S608 (placeholders only)
+        *practices,
+    )
+    # Yes/no answers have no spread to compare (review_checks): only the other indicators' peers are read.
+    spread = [ids[s.code] for s in specs if s.unit != "yesno" and s.code in ids]
+    in_ccg = sorted(p.id for p in await organisations.practice_places(ccg_id=ccg_id))
+    peers = (
+        await db.fetch(
+            f"""SELECT r.practice, r.period, v.indicator, v.value
+                FROM practice_return r JOIN return_value v ON v.practice_return = r.id
+                WHERE r.period IN ({", ".join("{}" for _ in queue_periods)})
+                  AND v.indicator IN ({", ".join("{}" for _ in spread)})
+                  AND r.practice IN ({", ".join("{}" for _ in in_ccg)})
+                  AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
+            *queue_periods,
+            *spread,
+            *in_ccg,
+        )
+        if spread and in_ccg
+        else []
+    )
+    in_own_ccg: dict[tuple[int, str], dict[int, float]] = {}  # (period, indicator code) -> practice -> value
+    for r in peers:
+        code = code_of.get(r["indicator"])
+        if code is not None:
+            in_own_ccg.setdefault((r["period"], code), {})[r["practice"]] = float(r["value"])
+    national = await _national_cuts(queue_periods, spread, limits) if spread else {}
+    values: dict[int, dict[str, tuple[float | None, str]]] = {}  # return id -> code -> (value, comment)
+    by_practice_period: dict[tuple[int, int], tuple[int, str]] = {}  # -> (return id, state)
+    for r in own:
+        code = code_of.get(r["indicator"])
+        if code is None:
+            continue
+        value = None if r["value"] is None else float(r["value"])
+        values.setdefault(r["id"], {})[code] = (value, r["comment"] or "")
+        by_practice_period[(r["practice"], r["period"])] = (r["id"], r["state"])
+
+    flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
+    feed_rows: dict[tuple[int, str, str], feed_service.FeedRow] = {}
+    for period_code in {q["period_code"] for q in queue_rows}:
+        in_period = {q["practice"] for q in queue_rows if q["period_code"] == period_code}
+        for f in await feed_service.feed_values(in_period, period_code):
+            # The first source in name order answers, as on the form (feed_values_by_indicator).
+            feed_rows.setdefault((f.practice_id, period_code, f.indicator_code), f)
+    out: dict[int, list[GlanceRow]] = {}
+    for q in queue_rows:
+        rid, period, practice = q["id"], period_id[q["period_code"]], q["practice"]
+        mine = values.get(rid, {})
+        earlier = sorted(
+            (
+                (per, i, state)
+                for (p, per), (i, state) in by_practice_period.items()
+                if p == practice and order[per] < order[period]
+            ),
+            key=lambda t: order[t[0]],
+        )
+        last = earlier[-1] if earlier and order[earlier[-1][0]] == order[period] - 1 else None
+        approved = [i for _, i, state in earlier if state == "approved"]
+        rows: list[GlanceRow] = []
+        for spec in specs:
+            value, comment = mine.get(spec.code, (None, ""))
+            previous = values.get(last[1], {}).get(spec.code, (None, ""))[0] if last else None
+            history = tuple(
+                h
+                for i in approved[-limits.history_count :]
+                if (h := values.get(i, {}).get(spec.code, (None, ""))[0]) is not None
+            )
+            ccg_values = in_own_ccg.get((period, spec.code), {})
+            seen = review_checks.Seen(
+                code=spec.code,
+                name=spec.name,
+                unit=spec.unit,
+                value=value,
+                comment=comment,
+                previous=previous,
+                history=history,
+                ccg_peers=tuple(v for p, v in ccg_values.items() if p != practice),
+                national_cuts=national.get((period, ids[spec.code])),
+                feed_differs=spec.code in flagged_feeds.get(rid, []),
+            )
+            feed = feed_rows.get((practice, q["period_code"], spec.code))
+            rows.append(
+                GlanceRow(
+                    spec.name,
+                    spec.unit,
+                    value,
+                    comment,
+                    previous,
+                    feed.value if feed else None,
+                    feed.source_label if feed else "",
+                    review_checks.check(seen, limits),
+                )
+            )
+        out[rid] = rows
     return out

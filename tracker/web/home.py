@@ -8,8 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from tracker.accounts import presenters
-from tracker.accounts.policy import Level, visible
-from tracker.accounts.principal import Role
+from tracker.accounts.policy import Action, Level, Scope, can, visible
 from tracker.web.auth import ANY_SIGNED_IN
 
 
@@ -24,7 +23,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
         now, today = settings.now(), settings.current_date()
         if level == Level.PRACTICES:
             context["todos"] = await todo_service.todos_for(request.user, now=now, today=today)
-        elif request.user.role == Role.CCG:
+        elif can(request.user, Action.REVIEW_RETURN, Scope(ccg_id=request.user.ccg_id)):
             context["ccg_todo"] = await todo_service.ccg_todo_for(request.user, now=now, today=today)
     return Template("home.html", context=context)
 
