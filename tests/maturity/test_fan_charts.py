@@ -128,7 +128,7 @@ def test_period_labels_are_shortened_to_two_lines() -> None:
 def test_fan_chart_markup() -> None:
     periods = _periods((CUTS, 55.0, False), (CUTS, 65.0, False), (CUTS, 75.0, True))
     svg = str(charts.fan_chart("EPS: this practice", "Summary words", periods, target=80))
-    assert 'viewBox="0 0 400 236"' in svg and 'width="100%"' in svg and 'role="img"' in svg
+    assert 'viewBox="0 0 400 240"' in svg and 'width="100%"' in svg and 'role="img"' in svg
     assert "<title" in svg and "Summary words" in svg
     scale = charts.FanScale(3)
     # The median: a dark line at the 50th percentile, dashed into the provisional period.
@@ -194,7 +194,7 @@ def test_the_strips_own_label_stays_inside_the_chart() -> None:
         label = re.search(r'<text x="([\d.]+)" y="16" text-anchor="(\w+)"', svg)
         assert label
         x, anchor = float(label.group(1)), label.group(2)
-        width = 8 * len("This practice: 100.0")
+        width = 0.6 * charts.STRIP_FONT * len("This practice: 100.0")
         left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
         assert 0 <= left and left + width <= charts.STRIP_WIDTH
 

@@ -53,7 +53,12 @@ async def _look(page: Any, width: int, name: str) -> list[str]:
     await page.set_viewport_size({"width": width, "height": 900})
     await page.wait_for_timeout(400)
     SHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
+    # The fan charts' section on its own, as the README shows it.
+    top = await page.evaluate("window.scrollY + document.querySelector('#against-england').getBoundingClientRect().top")
+    await page.screenshot(
+        path=str(SHOTS / f"{name}.png"), full_page=True, clip={"x": 0, "y": top - 16, "width": width, "height": 1200}
+    )
     problems = [f"[{width}px] {p}" for p in await _axe(page)]
     overflow = await _horizontal_overflow(page)
     if overflow > 1:

@@ -311,7 +311,7 @@ def bar_chart(title: str, description: str, bars: Sequence[Bar], maximum: float 
 
 STRIP_WIDTH = 400
 STRIP_HEIGHT = 104
-STRIP_FONT = 15
+STRIP_FONT = 16
 
 
 def strip_labels(cut_points: Sequence[float], x: Callable[[float], float], gap: float = 64) -> list[int]:
@@ -357,8 +357,8 @@ def position_strip(title: str, description: str, cut_points: Sequence[float], va
     at = x(value)
     parts.append(f'<path d="M{at:.1f},{top} L{at - 7:.1f},{top - 12} L{at + 7:.1f},{top - 12} Z" fill="{BLUE}" />')
     parts.append(f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" y2="{bottom}" stroke="{BLUE}" stroke-width="3" />')
-    # About 8 px a character at 14 px: anchored so the whole label stays inside the chart.
-    width = 8 * len(label)
+    # About 0.6 of the font size a character: anchored so the whole label stays inside the chart.
+    width = 0.6 * STRIP_FONT * len(label)
     if at + width <= right:
         anchor, tx = "start", max(at - 10, 2)
     elif at - width >= left:
@@ -395,12 +395,12 @@ def _open_sized(
 # --- The decile fan (OpenPrescribing's chart of one organisation against everyone) -------------
 
 FAN_WIDTH = 400
-FAN_HEIGHT = 236
-FAN_LEFT = 44
+FAN_HEIGHT = 240
+FAN_LEFT = 50
 FAN_RIGHT = 32  # room for half the last period's label
 FAN_TOP = 12
-FAN_BOTTOM = 46
-FAN_FONT = 15  # the chart is drawn at about 280 px wide on a phone: the text must stay readable
+FAN_BOTTOM = 50
+FAN_FONT = 17  # the chart is drawn at about 280 px wide on a phone: the text must stay readable
 # Nested bands, outermost first: 10th-90th, 20th-80th, 30th-70th, 40th-60th percentiles (indexes
 # into the nine cut points), each darker than the one around it.
 FAN_LAYERS: tuple[tuple[int, int, float], ...] = ((0, 8, 0.12), (1, 7, 0.2), (2, 6, 0.28), (3, 5, 0.38))
@@ -568,7 +568,7 @@ def fan_chart(
             f'<text x="{x:.1f}" y="{base + 17}" text-anchor="middle" font-size="{FAN_FONT - 1}" fill="{DARK}">'
             f"<title>{escape(p.label)}{' (provisional)' if p.provisional else ''}</title>"
             f'<tspan x="{x:.1f}">{escape(first)}{star}</tspan>'
-            + (f'<tspan x="{x:.1f}" dy="16">{escape(second)}</tspan>' if second else "")
+            + (f'<tspan x="{x:.1f}" dy="{FAN_FONT + 1}">{escape(second)}</tspan>' if second else "")
             + "</text>"
         )
     for opacity, corners in fan_band_polygons(periods, scale):
