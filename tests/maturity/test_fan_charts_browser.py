@@ -49,13 +49,13 @@ COVERED = """() => {
 }"""
 
 
-async def _look(page: Any, width: int, name: str) -> list[str]:
+async def _look(page: Any, width: int, name: str, section: str = "#against-england") -> list[str]:
     await page.set_viewport_size({"width": width, "height": 900})
     await page.wait_for_timeout(400)
     SHOTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
     # The fan charts' section on its own, as the README shows it.
-    top = await page.evaluate("window.scrollY + document.querySelector('#against-england').getBoundingClientRect().top")
+    top = await page.evaluate(f"window.scrollY + document.querySelector('{section}').getBoundingClientRect().top")
     await page.screenshot(
         path=str(SHOTS / f"{name}.png"), full_page=True, clip={"x": 0, "y": top - 16, "width": width, "height": 1200}
     )
@@ -97,6 +97,24 @@ async def test_practice_dashboard_fans_at_1280_and_320_px(browser: Any, live_ser
         # And it reads well and fits at both widths
         problems = await _look(page, 1280, "dashboard-practice-fan")
         problems += await _look(page, 320, "dashboard-practice-320")
+        assert not problems, "\n".join(problems)
+    finally:
+        await context.close()
+
+
+async def test_ccg_dashboard_fans_at_1280_and_320_px(browser: Any, live_server: str, clean_db: Any) -> None:
+    world = await crowded_world()
+    context = await offline(
+        await browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    )
+    try:
+        page = await context.new_page()
+        await browser_sign_in(page, world["users"][Role.CCG]["email"])
+        response = await page.goto("/dashboards/ccgs/00K?period=2017/18-Q4")
+        assert response is not None and response.status == 200
+        assert await page.locator("svg.app-chart--fan").count() >= 10  # yes/no indicators too, as shares
+        problems = await _look(page, 1280, "dashboard-ccg-fan", "#against-ccgs")
+        problems += await _look(page, 320, "dashboard-ccg-320", "#against-ccgs")
         assert not problems, "\n".join(problems)
     finally:
         await context.close()
