@@ -395,7 +395,7 @@ async def indicator(
     base = f"/dashboards/indicators/{spec.code}"
     _, ccgs = await service.org_names()
     visible = {i for i, c in ccgs.items() if can(user, Action.VIEW, Scope(ccg_id=i, region_id=c["region"]))}
-    fan = pp.fan(spec, stats, base, period.code)
+    fan = pp.fan(spec, stats, base, period.code, _provisional(choices, today))
     moved = (
         pp.movers(
             spec,

@@ -259,10 +259,17 @@ def position(value: float | None, cuts: list[float] | None, place: str) -> dict[
 # --- The indicator page ------------------------------------------------------------------------
 
 
-def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_code: str) -> dict[str, Any]:
-    """OpenPrescribing-style: shaded decile bands, the median and the mean, the target line."""
+def fan(
+    spec: IndicatorSpec,
+    stats: list[IndicatorStatRow],
+    base: str,
+    period_code: str,
+    provisional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """OpenPrescribing-style: shaded decile bands, the median and the mean, the target line.
+    Provisional periods are starred on the chart and named so in the summary and the table."""
     rows = [r for r in stats if r.deciles]
-    labels = [period_label(r.period_code) for r in rows]
+    labels = [period_label(r.period_code) + (" *" if r.period_code in provisional else "") for r in rows]
     yesno = spec.unit == "yesno"
     bands = []
     if not yesno:
@@ -303,6 +310,11 @@ def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_co
             else f"; the median was {cuts[4]:.1f}% (10th percentile {cuts[0]:.1f}%, 90th {cuts[8]:.1f}%)"
         )
         + "."
+        + (
+            " Periods marked * are provisional: their returns can still change."
+            if provisional & {r.period_code for r in rows}
+            else ""
+        )
         if last
         else "No approved values yet."
     )
@@ -327,7 +339,7 @@ def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_co
         fmt = (lambda v: pct(v * 100)) if yesno else (lambda v: f"{v:.1f}")
         table.add(
             [
-                period_label(r.period_code),
+                period_label(r.period_code, r.period_code in provisional),
                 number(r.practices),
                 fmt(r.mean),
                 fmt(d[0]),
