@@ -164,3 +164,11 @@ async def test_indicator_page_draws_a_ccg_it_may_see(client, world):
     national = await client.get("/dashboards/indicators/EPS_UTIL_PCT", params={"period": "2017/18-Q3", "ccg": "11J"})
     check_page(national.text)
     assert "against all CCGs" in national.text and 'name="ccg" value="11J"' in national.text
+
+
+async def test_indicator_pages_national_fan_marks_the_open_quarter(client, world):
+    await sign_in(client, world["users"][Role.NATIONAL]["email"])
+    page = await client.get("/dashboards/indicators/EPS_UTIL_PCT", params={"period": "2017/18-Q4"})
+    check_page(page.text)
+    assert "Periods marked * are provisional" in page.text
+    assert ">2017/18 Q4 (provisional)</th>" in page.text
