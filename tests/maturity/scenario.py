@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.factories import make_org_tree
+from tests.factories import make_org_tree, make_practice
 from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.periods import service as periods
@@ -80,3 +80,38 @@ async def scored_world() -> dict[str, Any]:
     await add_return(pa1, by_code["2017/18-Q4"], values_for(9, keen=True), state="submitted")
     await maturity.refresh_all()
     return {**tree, "periods": by_code}
+
+
+def spread_values(step: int, i: int) -> dict[str, float]:
+    """Every indicator for the i-th of many practices: each starts and climbs at its own pace, so
+    the national deciles spread out like real ones."""
+    start, pace = (7 * i) % 45, 2 + (3 * i) % 9
+    pct = min(100.0, start + pace * step)
+    values = values_for(step, keen=i % 2 == 0)
+    for code in ("EPS_UTIL_PCT", "LG_DIGITISED_PCT", "ERS_UTIL_PCT"):
+        values[code] = pct
+    values["PO_REG_PCT"] = pct / 2
+    values["ERD_PCT"] = pct / 3
+    values["GP2GP_UTIL_PCT"] = min(100.0, 70 + (5 * i) % 30)
+    values["SCR_PCT"] = min(100.0, 60 + (11 * i) % 40)
+    values["EDISCHARGE_PCT"] = min(100.0, 40 + pace * 2 * step)
+    return values
+
+
+async def crowded_world(count: int = 30) -> dict[str, Any]:
+    """The scored world and `count` more practices in its two CCGs, of three list sizes, each with
+    approved returns for every quarter to 2017/18 Q4 (still open on 20 April 2018, so
+    provisional); A81001's 2017/18 Q4 return is approved too. All scored."""
+    world = await scored_world()
+    by_code = world["periods"]
+    ccgs = world["ccgs"]
+    for i in range(count):
+        practice = await make_practice(
+            ccgs[i % 2], code=f"C{i:05d}", name=f"Practice {i:02d} Medical Centre", patients=(3000, 7000, 12000)[i % 3]
+        )
+        for step, code in enumerate((*FIRST_CODES, "2017/18-Q4")):
+            await add_return(practice, by_code[code], spread_values(step, i))
+    q4 = by_code["2017/18-Q4"]["id"]
+    await PracticeReturn.update({PracticeReturn.state: "approved"}).where(PracticeReturn.period == q4)
+    await maturity.refresh_all()
+    return world

@@ -95,7 +95,13 @@ async def test_practice_dashboard_shows_indicators_forecasts_and_standing(client
     check_page(page.text)
     assert h1(page.text) == "The Densham Surgery"
     text = page.text
-    for words in ("Items sent by EPS", "Local ambition", "National", "Forecast", "tenth of practices in England"):
+    for words in (
+        "Items sent by EPS",
+        "Local ambition",
+        "National",
+        "Forecast",
+        "% of practices in England by maturity",
+    ):
         assert words in text, words
     assert "Expected trajectory" in text and "Forecast (least squares)" in text
     csv_response = await client.get("/dashboards/practices/A81001", params={"format": "csv", "table": "indicators"})

@@ -14,9 +14,9 @@ from tracker.feeds import dashboard as feed_dashboard
 from tracker.figures import service as figures
 from tracker.indicators import service as indicators
 from tracker.maturity import calculations as calc
+from tracker.maturity import charts, service
 from tracker.maturity import practice_presenters as pp
 from tracker.maturity import presenters as pr
-from tracker.maturity import service
 from tracker.maturity.presenters import OrgRow
 from tracker.maturity.tables_view import TableView, status_tag
 from tracker.organisations import service as organisations
@@ -262,7 +262,31 @@ async def ccg(
         "excel_href": pr.query(f"/exports/ccgs/{row['code']}.xlsx", period=period.code),
         "crumbs": _crumbs(user, region_row),
         "feeds": await feed_dashboard.for_ccg(row["id"], period.id, period.code),
+        "fans": await _ccg_fans(row["id"], row["code"], None, period, choices, today),
+        "fan_legend": charts.fan_legend_items("This CCG"),
     }
+
+
+async def _ccg_fans(
+    ccg_id: int,
+    ccg_code: str,
+    only: str | None,
+    period: service.ScoredPeriod,
+    choices: list[service.ScoredPeriod],
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """The CCG's mean of each indicator (or only one) against every CCG's, up to the period."""
+    upto = [p for p in choices if p.start_date <= period.start_date]
+    ids = await indicators.indicator_ids()
+    out = []
+    for spec in await indicators.active_indicators():
+        if spec.code not in ids or (only is not None and spec.code != only):
+            continue
+        means = await service.ccg_indicator_means(ids[spec.code], [p.id for p in upto])
+        fan = pp.ccg_fan(spec, upto, means, ccg_id, _provisional(upto, today), period.code, ccg_code)
+        if fan is not None:
+            out.append(fan)
+    return out
 
 
 async def practice(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
@@ -286,6 +310,14 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         if row["ccg"]
         else None
     )
+    provisional = _provisional(choices, today)
+    ids = await indicators.indicator_ids()
+    stats = {
+        spec.code: await service.indicator_stats(ids[spec.code])
+        for spec in detail.specs
+        if spec.unit != "yesno" and spec.code in ids
+    }
+    similar, nearest = await _similar(user, row["id"], period, base)
     return {
         "title": practice_title(row["name"]),
         "practice": row,
@@ -305,9 +337,13 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
             )
             if p
         ],
-        "tables": {"indicators": indicator_table, "history": history_table},
+        "tables": {"indicators": indicator_table, "history": history_table, "similar": similar},
         "history_chart": history_chart,
         "indicator_charts": indicator_charts,
+        "fans": pp.practice_fans(detail, index, stats, provisional, period.code),
+        "fan_legend": charts.fan_legend_items("This practice"),
+        "similar": similar,
+        "nearest": nearest,
         "crumbs": _crumbs(user, region_row, ccg_row),
         "feeds": await feed_dashboard.for_practice(
             row["id"], period.code, detail.values.get(period.id, {}), detail.specs
@@ -315,7 +351,51 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     }
 
 
-async def indicator(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
+async def _similar(
+    user: Principal, practice_id: int, period: service.ScoredPeriod, base: str
+) -> tuple[TableView, list[dict[str, Any]]]:
+    """The practice beside the practices of its CCG and of its list size in the period (the CCG it
+    counted under then, and the list size its CCG's figures weighted it by), with each group's
+    practices nearest it in maturity named for the users allowed to see their dashboards."""
+    members = await service.period_members(period.id)
+    peers = [pp.Peer(m.practice_id, m.ccg_id, m.patients, m.maturity) for m in members]
+    me = next((p for p in peers if p.practice_id == practice_id), pp.Peer(practice_id, None, None, None))
+    _, ccgs = await service.org_names()
+    ccg = ccgs.get(me.ccg_id) if me.ccg_id is not None else None
+    ccg_name = (ccg["name"] or ccg["code"]) if ccg else "its CCG"
+    ccg_href = (
+        f"/dashboards/ccgs/{ccg['code']}?period={period.code}"
+        if ccg and me.ccg_id is not None and can(user, Action.VIEW, Scope(ccg_id=me.ccg_id, region_id=ccg["region"]))
+        else None
+    )
+    table, nearest = pp.similar_practices(
+        me, peers, ccg_name, ccg_href, pr.query(base, period=period.code, format="csv", table="similar")
+    )
+    places = {
+        p.id: p for p in await organisations.practice_places(ids={p.practice_id for _, ps in nearest for p in ps})
+    }
+    shown = []
+    for words, group in nearest:
+        items = []
+        for p in group:
+            place = places.get(p.practice_id)
+            scope = Scope(p.practice_id, place.ccg, place.ccg_region or place.region) if place else None
+            if place is None or scope is None or not can(user, Action.VIEW, scope):
+                continue
+            items.append(
+                {
+                    "href": f"/dashboards/practices/{place.ods_code}?period={period.code}",
+                    "text": f"{practice_title(place.name)} ({place.ods_code}): {p.maturity:.1f}",
+                }
+            )
+        if items:
+            shown.append({"group": words, "items": items})
+    return table, shown
+
+
+async def indicator(
+    user: Principal, code: str, period_code: str | None, today: dt.date, ccg_code: str = ""
+) -> dict[str, Any]:
     spec, indicator_id = await service.indicator(code)
     period, choices = await service.choose_period(period_code, today)
     stats = [
@@ -327,7 +407,7 @@ async def indicator(user: Principal, code: str, period_code: str | None, today: 
     base = f"/dashboards/indicators/{spec.code}"
     _, ccgs = await service.org_names()
     visible = {i for i, c in ccgs.items() if can(user, Action.VIEW, Scope(ccg_id=i, region_id=c["region"]))}
-    fan = pp.fan(spec, stats, base, period.code)
+    fan = pp.fan(spec, stats, base, period.code, _provisional(choices, today))
     moved = (
         pp.movers(
             spec,
@@ -345,6 +425,16 @@ async def indicator(user: Principal, code: str, period_code: str | None, today: 
     tables = {"distribution": fan["table"]}
     if moved is not None:
         tables["moved"] = moved
+    # A CCG beside every CCG: the one asked for, or a CCG lead's own.
+    chosen = next((i for i, c in ccgs.items() if c["code"] == ccg_code.upper()), None) if ccg_code else user.ccg_id
+    ccg_fan = None
+    if chosen is not None and chosen in visible:
+        found = await _ccg_fans(chosen, ccgs[chosen]["code"], spec.code, period, choices, today)
+        ccg_fan = found[0] if found else None
+        if ccg_fan is not None:
+            ccg_fan.update(
+                ccg_name=ccgs[chosen]["name"] or ccgs[chosen]["code"], href="", ccg_code=ccgs[chosen]["code"]
+            )
     return {
         "title": spec.name,
         "spec": spec,
@@ -353,6 +443,8 @@ async def indicator(user: Principal, code: str, period_code: str | None, today: 
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
         "fan": fan,
+        "ccg_fan": ccg_fan,
+        "fan_legend": charts.fan_legend_items("This CCG", spec.unit == "percent"),
         "tables": tables,
         "crumbs": [{"href": "/dashboards", "text": "Dashboards"}],
     }

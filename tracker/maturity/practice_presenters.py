@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tracker.indicators.catalogue import IndicatorSpec
@@ -42,12 +43,30 @@ def provenance_text(spec: IndicatorSpec) -> str:
     return "National" if spec.provenance_kind == "national" else "Local ambition"
 
 
+def standing(value: float, cuts: Sequence[float], higher_is_better: bool = True, of: str = "practices") -> str:
+    """Where a value stands among everyone's, in plain words: "in the top 20% of practices" (the
+    best fifth, whichever way is better) or "in the bottom 30% of practices", from the nine decile
+    cut points. A value that many share (a run of equal cut points, such as 100% once most have
+    it) is "level with at least 60% of practices" rather than ranked by the tie."""
+    value = round(value, 2)  # the precision the cut points are stored with: equal means equal
+    tied = [i for i, c in enumerate(cuts) if c == value]
+    if len(tied) >= 2:
+        return f"level with at least {(tied[-1] - tied[0]) * 10}% of {of}"
+    tenth = calc.decile_of(value, cuts)  # 1 = lowest values, 10 = highest
+    best = 11 - tenth if higher_is_better else tenth  # 1 = the best tenth
+    if best <= 5:
+        return f"in the top {best * 10}% of {of}"
+    return f"in the bottom {(11 - best) * 10}% of {of}"
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def decile_words(value: float | None, cuts: list[float] | None, place: str) -> str:
     if value is None or not cuts:
         return f"Not compared with {place}: no score."
-    tenth = calc.decile_of(value, cuts)
-    ordinal = {1: "1st", 2: "2nd", 3: "3rd"}.get(tenth, f"{tenth}th")
-    return f"In the {ordinal} tenth of practices in {place} (10th is the most mature); median {cuts[4]:.1f}."
+    return f"{capital(standing(value, cuts, True, f'practices in {place}'))} by maturity; the median is {cuts[4]:.1f}."
 
 
 def _x(day: dt.date, origin: dt.date) -> float:
@@ -231,7 +250,7 @@ def position(value: float | None, cuts: list[float] | None, place: str) -> dict[
         return None
     words = decile_words(value, cuts, place)
     return {
-        "caption": f"Against {place}: the ten tenths of practices' maturity, and this practice",
+        "caption": f"Against {place}: where this practice's maturity stands among all its practices",
         "svg": charts.position_strip(f"Against {place}", words, cuts, value, f"This practice: {value:.1f}"),
         "summary": words,
     }
@@ -240,10 +259,17 @@ def position(value: float | None, cuts: list[float] | None, place: str) -> dict[
 # --- The indicator page ------------------------------------------------------------------------
 
 
-def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_code: str) -> dict[str, Any]:
-    """OpenPrescribing-style: shaded decile bands, the median and the mean, the target line."""
+def fan(
+    spec: IndicatorSpec,
+    stats: list[IndicatorStatRow],
+    base: str,
+    period_code: str,
+    provisional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """OpenPrescribing-style: shaded decile bands, the median and the mean, the target line.
+    Provisional periods are starred on the chart and named so in the summary and the table."""
     rows = [r for r in stats if r.deciles]
-    labels = [period_label(r.period_code) for r in rows]
+    labels = [period_label(r.period_code) + (" *" if r.period_code in provisional else "") for r in rows]
     yesno = spec.unit == "yesno"
     bands = []
     if not yesno:
@@ -284,6 +310,11 @@ def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_co
             else f"; the median was {cuts[4]:.1f}% (10th percentile {cuts[0]:.1f}%, 90th {cuts[8]:.1f}%)"
         )
         + "."
+        + (
+            " Periods marked * are provisional: their returns can still change."
+            if provisional & {r.period_code for r in rows}
+            else ""
+        )
         if last
         else "No approved values yet."
     )
@@ -308,7 +339,7 @@ def fan(spec: IndicatorSpec, stats: list[IndicatorStatRow], base: str, period_co
         fmt = (lambda v: pct(v * 100)) if yesno else (lambda v: f"{v:.1f}")
         table.add(
             [
-                period_label(r.period_code),
+                period_label(r.period_code, r.period_code in provisional),
                 number(r.practices),
                 fmt(r.mean),
                 fmt(d[0]),
@@ -379,3 +410,240 @@ def indicator_summary(spec: IndicatorSpec) -> list[dict[str, Any]]:
         ("Weight in the maturity index", f"{spec.weight:g}"),
     ]
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]
+
+
+# --- Against everyone: the decile fans ---------------------------------------------------------
+
+
+def _fan_value(spec: IndicatorSpec, value: float | None) -> str:
+    """A value on a fan's scale: percentages (a yes/no indicator's share saying yes) or counts."""
+    return "–" if value is None else (number(value) if spec.unit == "count" else f"{value:.1f}%")
+
+
+def _fan(
+    spec: IndicatorSpec,
+    periods: Sequence[Any],
+    cuts: dict[int, list[float] | None],
+    own: dict[int, float | None],
+    provisional: frozenset[str],
+    who: str,
+    of: str,
+    base_href: str,
+) -> dict[str, Any]:
+    """One fan chart with its summary sentence and its table of values: `who`'s value in each
+    period against the nine cut points of all `of` (both on the chart's scale: percentages)."""
+    # The chart starts at the first period with any value: the programme's empty early years would
+    # squeeze the rest.
+    start = next((i for i, p in enumerate(periods) if cuts.get(p.id) or own.get(p.id) is not None), len(periods))
+    periods = periods[start:]
+    points = [
+        charts.FanPeriod(period_label(p.code), cuts.get(p.id), own.get(p.id), p.code in provisional) for p in periods
+    ]
+    last = next((i for i in range(len(points) - 1, -1, -1) if points[i].value is not None), None)
+    if last is None:
+        summary = f"{capital(who)} has no value for this indicator yet."
+    else:
+        p = points[last]
+        when = period_label(periods[last].code, p.provisional)
+        assert p.value is not None
+        summary = f"In {when}, {who}: {_fan_value(spec, p.value)}"
+        if p.cuts:
+            place = standing(p.value, p.cuts, spec.higher_is_better, of)
+            summary += f", {place} (national median {_fan_value(spec, p.cuts[4])})"
+        summary += "."
+    top = max([100.0] + [v for p in points for v in ([p.value] if p.value is not None else []) + list(p.cuts or [])])
+    unit = spec.unit != "count"
+    svg = charts.fan_chart(
+        f"{spec.name}: {who} against all {of}",
+        summary,
+        points,
+        y_max=100.0 if unit else float(-(-top // 10) * 10),
+        y_unit="%" if unit else "",
+        target=spec.target_value if spec.unit == "percent" else None,
+    )
+    rows = [
+        [
+            {"text": period_label(per.code, pt.provisional)},
+            {"text": _fan_value(spec, pt.value), "format": "numeric"},
+            {"text": _fan_value(spec, pt.cuts[0]) if pt.cuts else "–", "format": "numeric"},
+            {"text": _fan_value(spec, pt.cuts[4]) if pt.cuts else "–", "format": "numeric"},
+            {"text": _fan_value(spec, pt.cuts[8]) if pt.cuts else "–", "format": "numeric"},
+        ]
+        for per, pt in zip(periods, points, strict=True)
+    ]
+    return {
+        "code": spec.code,
+        "name": spec.name,
+        "href": base_href,
+        "svg": svg,
+        "summary": summary,
+        "head": [capital(who), "10th percentile", "Median", "90th percentile"],
+        "rows": rows,
+    }
+
+
+def practice_fans(
+    detail: Any,
+    index: int,
+    stats: dict[str, list[IndicatorStatRow]],
+    provisional: frozenset[str],
+    period_code: str,
+) -> list[dict[str, Any]]:
+    """For each percentage indicator, the practice's approved values against the national deciles
+    of all practices' approved values (the indicator page's figures), period by period up to the
+    one shown. Yes/no indicators have no spread to draw: a practice's value is yes or no."""
+    upto = detail.scoring[: index + 1]
+    out = []
+    for spec in detail.specs:
+        if spec.unit == "yesno":
+            continue
+        cuts = {r.period_id: r.deciles for r in stats.get(spec.code, [])}
+        own = {p.id: detail.values.get(p.id, {}).get(spec.code) for p in upto}
+        if all(v is None for v in own.values()) and not any(cuts.get(p.id) for p in upto):
+            continue
+        out.append(
+            _fan(
+                spec,
+                upto,
+                cuts,
+                own,
+                provisional,
+                "this practice",
+                "practices in England",
+                f"/dashboards/indicators/{spec.code}?period={period_code}",
+            )
+        )
+    return out
+
+
+def ccg_fan(
+    spec: IndicatorSpec,
+    periods: Sequence[Any],
+    means: list[CcgIndicatorMean],
+    ccg_id: int,
+    provisional: frozenset[str],
+    period_code: str,
+    ccg_code: str,
+) -> dict[str, Any] | None:
+    """One CCG's mean of an indicator against the deciles of every CCG's mean in England, period
+    by period (as the alerts rank CCGs): CCGs beside CCGs, not beside single practices. A yes/no
+    indicator's mean is the percentage of the CCG's practices saying yes."""
+    scale = 100.0 if spec.unit == "yesno" else 1.0
+    by_period: dict[int, list[float]] = {}
+    own: dict[int, float | None] = {}
+    for m in means:
+        if m.mean is None:
+            continue
+        by_period.setdefault(m.period_id, []).append(m.mean * scale)
+        if m.ccg_id == ccg_id:
+            own[m.period_id] = m.mean * scale
+    if not own:
+        return None
+    cuts = {p: calc.deciles(vs) for p, vs in by_period.items()}
+    return _fan(
+        spec,
+        periods,
+        cuts,
+        own,
+        provisional,
+        "this CCG",
+        "CCGs in England",
+        f"/dashboards/indicators/{spec.code}?period={period_code}&ccg={ccg_code}",
+    )
+
+
+# --- Similar practices -------------------------------------------------------------------------
+
+# Registered patients, as the period's list size (the one the CCG and England figures weight by).
+LIST_SIZE_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 5000, "fewer than 5,000 patients"),
+    (5000, 10000, "5,000 to 9,999 patients"),
+    (10000, 15000, "10,000 to 14,999 patients"),
+    (15000, None, "15,000 patients or more"),
+)
+
+
+def size_band(patients: int | None) -> str | None:
+    """The list-size band's words ("5,000 to 9,999 patients"), or None without a list size."""
+    if patients is None or patients <= 0:
+        return None
+    for low, high, words in LIST_SIZE_BANDS:
+        if patients >= low and (high is None or patients < high):
+            return words
+    return None
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A practice as the similar-practices comparison needs it, in one period."""
+
+    practice_id: int
+    ccg_id: int | None
+    patients: int | None
+    maturity: float | None
+
+
+def rank(value: float, others: Sequence[float]) -> int:
+    """1 for the most mature; practices level with each other share a rank (1, 2, 2, 4)."""
+    return 1 + sum(1 for v in others if v > value)
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def similar_practices(
+    me: Peer,
+    everyone: Sequence[Peer],
+    ccg_name: str,
+    ccg_href: str | None,
+    csv_href: str,
+) -> tuple[TableView, list[tuple[str, list[Peer]]]]:
+    """The practice beside practices in its CCG and practices of its list size in England: each
+    group's median maturity, and the practice's rank in it. Also each group's practices nearest
+    it in maturity (two above, two below), for the pages of the users allowed to see them."""
+    table = TableView(
+        "similar",
+        "Similar practices",
+        [
+            Column("group", "Compared with"),
+            Column("median", "Their median maturity", numeric=True),
+            Column("rank", "This practice's rank", numeric=True),
+        ],
+        csv_href=csv_href,
+        empty="This practice has no score for this period, so there is nothing to compare.",
+        csv_columns=["Compared with", "Their median maturity", "This practice's rank (1 is the most mature)"],
+    )
+    nearest: list[tuple[str, list[Peer]]] = []
+    if me.maturity is None:
+        return table, nearest
+    groups: list[tuple[str, str | None, list[Peer]]] = []
+    if me.ccg_id is not None:
+        groups.append((f"Practices in {ccg_name}", ccg_href, [p for p in everyone if p.ccg_id == me.ccg_id]))
+    band = size_band(me.patients)
+    if band is not None:
+        groups.append(
+            (f"Practices in England with {band}", None, [p for p in everyone if size_band(p.patients) == band])
+        )
+    for words, href, members in groups:
+        scored = [p for p in members if p.maturity is not None]
+        values = sorted((p.maturity for p in scored if p.maturity is not None), reverse=True)
+        if not values:
+            continue
+        median = calc.percentile(sorted(values), 50)
+        place = rank(me.maturity, values)
+        table.add(
+            [
+                ("html", link(href, words)) if href else words,
+                f"{median:.1f}",
+                f"{ordinal(place)} of {number(len(values))}",
+            ],
+            [words, round(median, 2), place],
+        )
+        ordered = sorted(scored, key=lambda p: (-(p.maturity or 0), p.practice_id))
+        at = next((i for i, p in enumerate(ordered) if p.practice_id == me.practice_id), None)
+        if at is not None:
+            near = ordered[max(0, at - 2) : at] + ordered[at + 1 : at + 3]
+            nearest.append((words, near))
+    return table, nearest

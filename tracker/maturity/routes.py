@@ -148,8 +148,9 @@ async def indicator(
     period: Period = None,
     format: Short = "",
     table: Short = "",
+    ccg: Short = "",
 ) -> Template | Response[str]:
-    context = await _page(pages.indicator, request.user, code, period, _today(request))
+    context = await _page(pages.indicator, request.user, code, period, _today(request), ccg)
     return _render("maturity/indicator.html", context, format, table, f"indicator-{code.upper()}")
 
 
