@@ -22,6 +22,7 @@ class Action(StrEnum):
     ALLOCATE = "allocate"  # national allocation runs, reallocation, transition awards
     INVITE = "invite"  # invite users for this scope
     ADMINISTER = "administer"  # users, indicators, periods, schedules, audit
+    MANAGE_CONTACTS = "manage_contacts"  # an organisation's contact address for reminders and reports
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,11 @@ def can(principal: Principal | None, action: Action, scope: Scope = NATIONAL_SCO
             return role == Role.CCG and scope.practice_id is not None and _within(principal, scope)
         case Action.ADMINISTER:
             return role == Role.ADMIN
+        case Action.MANAGE_CONTACTS:
+            # A CCG lead: its CCG and its practices; a practice user: its own practices.
+            if role == Role.ADMIN:
+                return True
+            return role in (Role.CCG, Role.PRACTICE) and scope != NATIONAL_SCOPE and _within(principal, scope)
     return False
 
 

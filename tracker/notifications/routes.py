@@ -253,7 +253,14 @@ async def my_email(request: Request[Any, Any, Any], email_id: FromPath[int]) -> 
     return _email_page(row, back="/account/emails", back_text="Emails you receive")
 
 
+def _subscription_routes() -> list[Any]:
+    from tracker.notifications import subscription_routes
+
+    return subscription_routes.ROUTES
+
+
 ROUTES: list[Any] = [
+    *_subscription_routes(),
     schedules,
     schedule_page,
     schedule_update,
