@@ -155,3 +155,17 @@ async def test_a_ccg_lead_invites_only_its_practices_users(client):
     assert await Account.count().where(Account.email.is_in(["ok@a81001.test", "no@j81001.test"])) == 0
     assert await OutboxEmail.count() == 0
     assert (await client.get("/admin/users/import")).status_code == 403
+
+
+async def test_the_admin_list_searches_and_pages_every_organisation(client):
+    tree = await make_org_tree()
+    await sign_in(client, tree["users"][Role.ADMIN]["email"])
+    page = await client.get("/contacts")
+    assert all(code in page.text for code in ("00K", "11J", "A81001", "J81001"))
+    found = await client.get("/contacts", params={"q": "j81"})
+    assert "J81001" in found.text and "A81001" not in found.text
+    for hostile in ("%", "a&page=2#x", "'; DROP TABLE practice; --", "9" * 150):
+        response = await client.get("/contacts", params={"q": hostile, "page": hostile})
+        assert response.status_code == 200
+    assert (await client.get("/contacts/ZZZZZZ")).status_code == 404
+    assert 'href="/contacts"' in (await client.get("/admin")).text

@@ -5,6 +5,7 @@ before it is confirmed."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -62,8 +63,8 @@ async def contacts(request: Request[Any, Any, Any], q: Query = "", page: Query =
             "total": len(found),
             "page": number,
             "pages": pages,
-            "previous": f"/contacts?q={q}&page={number - 1}" if number > 1 else "",
-            "next": f"/contacts?q={q}&page={number + 1}" if number < pages else "",
+            "previous": "/contacts?" + urlencode({"q": q, "page": number - 1}) if number > 1 else "",
+            "next": "/contacts?" + urlencode({"q": q, "page": number + 1}) if number < pages else "",
             "may_import": user.role in (Role.ADMIN, Role.CCG),
             "done": DONE.get(done, ""),
             "imported": done.removeprefix("imported-") if done.startswith("imported-") else "",
