@@ -31,3 +31,26 @@ def test_links_are_made_for_reports_only():
     )
     assert leaving.link("https://t.test", SECRET, "a@b.test", "account_invitation") == ""
     assert leaving.report_of("practice_reminder") is leaving.report_of("overdue_reminder")
+
+
+def test_each_report_kind_carries_the_leave_link_in_both_parts():
+    import datetime as dt
+
+    from tracker.notifications import messages
+
+    link = leaving.link("https://t.test", SECRET, "a@b.test", "practice_reminder")
+    email = messages.reminder(
+        ods_code="A81001",
+        practice_name="The Densham Surgery",
+        period_label="2017/18 Q4",
+        due_on=dt.date(2018, 4, 30),
+        days_left=10,
+        state=None,
+        missing=[],
+        link="https://t.test/practices/A81001",
+        leave_link=link,
+    )
+    assert f"Stop getting reminders about your practice's return: {link}" in email.text
+    assert f'href="{link}"' in email.html and link in email.links
+    plain = messages.account_invitation(name="Jo", invited_by="Pat", link="https://t.test/set-password/x")
+    assert "Stop getting" not in plain.text and "/reports/leave/" not in plain.html
