@@ -106,6 +106,7 @@ async def test_people_choose_their_reports_on_their_account(client: Any, world: 
     saved = await post_form(client, "/account/reports", {"reports": "alert_digest"}, follow_redirects=True)
     assert "Your choices are saved." in saved.text
     assert await subscriptions_service.left_reports("lead@00k.test") == {"ccg_report"}
-    assert (await client.get("/account/emails")).status_code == 200
+    emails = await client.get("/account/emails")
+    assert "You have stopped getting: Weekly CCG status report." in emails.text
     await post_form(client, "/account/reports", {"reports": ["alert_digest", "ccg_report"]})
     assert await subscriptions_service.left_reports("lead@00k.test") == set()
