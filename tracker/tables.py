@@ -390,6 +390,19 @@ class OutboxAttachment(Table, tablename="outbox_attachment"):
     created_at = Timestamptz()
 
 
+class ReportOptOut(Table, tablename="report_opt_out"):
+    """An email address that has left one kind of report (a row means "do not send"): by the link
+    in a report's footer or on the account's reports page. Keyed by address, not account, because
+    organisations' contact addresses receive reports too."""
+
+    id: Serial  # the primary key Piccolo adds, declared for the type checker
+
+    email = Varchar(length=320, index=True)  # stored lower-case
+    kind = Varchar(length=40)  # reminders | ccg_report | region_summary | national_summary | alert_digest
+    left_at = Timestamptz()
+    via = Varchar(length=10, default="link")  # link | account
+
+
 # --- Scheduling (reminders and status reports) ----------------------------------------------
 
 
@@ -719,6 +732,7 @@ TABLES: tuple[type[Table], ...] = (
     JobClaim,
     OutboxAttachment,
     OutboxEmail,
+    ReportOptOut,
     PracticeScore,
     IndicatorStat,
     OrgScore,
@@ -759,4 +773,5 @@ UNIQUE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("allocation_line", ("run", "ccg_code")),
     ("practice_award_indicator", ("award", "indicator")),
     ("indicator_version", ("code", "version")),
+    ("report_opt_out", ("email", "kind")),
 )

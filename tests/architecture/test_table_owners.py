@@ -33,7 +33,7 @@ OWNERS: dict[str, set[str]] = {
     "kv": {"key_value"},
     "audit": {"audit_event"},
     "returns": {"practice_return", "return_value", "lock_exception", "api_token"},
-    "notifications": {"job_claim", "outbox_email", "outbox_attachment", "schedule", "job_run"},
+    "notifications": {"job_claim", "outbox_email", "outbox_attachment", "schedule", "job_run", "report_opt_out"},
     "maturity": {"practice_score", "indicator_stat", "org_score"},
     "funding": {
         "funding_stream",

@@ -28,6 +28,7 @@ DONE = {
     "disabled": "Account disabled. Any session it had has ended.",
     "enabled": "Account re-enabled.",
     "resent": "A new invitation has been sent. Earlier links no longer work.",
+    "imported": "Everyone in the file has been invited. Each link works once, for 7 days.",
 }
 
 Query = Annotated[str, QueryParameter(required=False, max_length=400)]

@@ -23,6 +23,7 @@ class Action(StrEnum):
     INVITE = "invite"  # invite users for this scope
     CHASE = "chase"  # remind practices with an outstanding return, now
     ADMINISTER = "administer"  # users, indicators, periods, schedules, audit
+    MANAGE_CONTACTS = "manage_contacts"  # an organisation's contact address for reminders and reports
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ def can(principal: Principal | None, action: Action, scope: Scope = NATIONAL_SCO
             return role == Role.CCG and scope.practice_id is not None and _within(principal, scope)
         case Action.ADMINISTER:
             return role == Role.ADMIN
+        case Action.MANAGE_CONTACTS:
+            # A CCG lead: its CCG and its practices; a practice user: its own practices.
+            if role == Role.ADMIN:
+                return True
+            return role in (Role.CCG, Role.PRACTICE) and scope != NATIONAL_SCOPE and _within(principal, scope)
     return False
 
 

@@ -194,7 +194,7 @@ async def set_password(request: Request[Any, Any, Any], token: FromPath[str]) ->
 
 
 def _all_routes() -> list[Any]:
-    from tracker.accounts import admin_routes
+    from tracker.accounts import admin_routes, contacts_routes
     from tracker.audit import routes as audit_routes
 
     return [
@@ -208,6 +208,7 @@ def _all_routes() -> list[Any]:
         forgot_password_sent,
         set_password_page,
         set_password,
+        *contacts_routes.ROUTES,
         *admin_routes.ROUTES,
         *audit_routes.ROUTES,
     ]

@@ -281,3 +281,13 @@ async def enabled_emails_by_org(role: str) -> dict[int | None, list[str]]:
 async def email_in_use(email: str) -> bool:
     """Whether an account has this email address already."""
     return bool(await Account.exists().where(Account.email == email))
+
+
+async def emails_in_use(emails: set[str]) -> set[str]:
+    """Those of these (lower-case) email addresses that have an account already."""
+    ordered = sorted(emails)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
+        rows = await Account.select(Account.email).where(Account.email.is_in(ordered[start : start + 500]))
+        found |= {r["email"].lower() for r in rows}
+    return found

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tracker.notifications.leaving import report_of
 from tracker.notifications.render import Email, render
 
 if TYPE_CHECKING:
@@ -41,10 +42,12 @@ def reminder(
     state: str | None,
     missing: list[str],
     link: str,
+    leave_link: str = "",
 ) -> Email:
     """A reminder to a practice whose return is not in, saying what is missing."""
     return render(
         "reminder",
+        **_leaving("practice_reminder", leave_link),
         ods_code=ods_code,
         practice_name=practice_name,
         period_label=period_label,
@@ -56,17 +59,33 @@ def reminder(
     )
 
 
-def ccg_report(data: dict[str, Any], *, link: str, attachment_missing: bool = False) -> Email:
+def _leaving(kind: str, leave_link: str) -> dict[str, str]:
+    """The footer's values: the link that leaves this kind of report, and the report's name."""
+    report = report_of(kind)
+    return {"leave_link": leave_link, "leave_label": report.label if report else ""}
+
+
+def ccg_report(data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = "") -> Email:
     """The CCG's weekly status report (with the escalation: overdue and unreachable practices)."""
-    return render("ccg_report", **data, link=link, attachment_missing=attachment_missing)
+    return render(
+        "ccg_report", **data, link=link, attachment_missing=attachment_missing, **_leaving("ccg_report", leave_link)
+    )
 
 
-def region_summary(data: dict[str, Any], *, link: str) -> Email:
-    return render("region_summary", **data, link=link)
+def region_summary(data: dict[str, Any], *, link: str, leave_link: str = "") -> Email:
+    return render("region_summary", **data, link=link, **_leaving("region_summary", leave_link))
 
 
-def national_summary(data: dict[str, Any], *, link: str, attachment_missing: bool = False) -> Email:
-    return render("national_summary", **data, link=link, attachment_missing=attachment_missing)
+def national_summary(
+    data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = ""
+) -> Email:
+    return render(
+        "national_summary",
+        **data,
+        link=link,
+        attachment_missing=attachment_missing,
+        **_leaving("national_summary", leave_link),
+    )
 
 
 def funding(forecasts: Sequence[Forecast], financial_year: str) -> dict[str, Any]:
@@ -90,6 +109,7 @@ def alert_digest(
     alerts: list[Any],
     link: str,
     emails_link: str,
+    leave_link: str = "",
 ) -> Email:
     """The monthly digest of alerts (tracker/alerts) for a CCG's practices, or a region's or
     England's CCGs: grouped by kind, at most MOST_PER_SECTION of each, the largest moves first."""
@@ -123,6 +143,7 @@ def alert_digest(
         total=len(alerts),
         link=link,
         emails_link=emails_link,
+        **_leaving("alert_digest", leave_link),
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.notifications import leaving
 from tracker.settings import Settings
 
 
@@ -50,6 +51,10 @@ class RunContext:
 
     def link(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
+
+    def leave_link(self, address: str, kind: str) -> str:
+        """The link in an email's footer that stops this kind of report reaching this address."""
+        return leaving.link(self.settings.base_url, self.settings.secret_key, address, kind)
 
 
 @dataclass

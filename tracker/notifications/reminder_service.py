@@ -12,7 +12,7 @@ from typing import Any
 from tracker.accounts import users_service as accounts
 from tracker.indicators import service as indicators
 from tracker.notifications import calculations as calc
-from tracker.notifications import messages
+from tracker.notifications import messages, subscriptions_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
@@ -106,6 +106,7 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
         result.notes.append("No period is being chased today.")
         return result
     recipients = await accounts.practice_users_emails()
+    left = await subscriptions_service.leavers("reminders")
     for period in periods:
         step = calc.current_step(period["due_on"], period["locks_on"], ctx.today)
         if step is None or step.kind != kind:
@@ -120,20 +121,23 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
             if not to:
                 no_address += 1
                 continue
+            to = [a for a in to if a not in left]
             done = answered.get(p["return_id"], set()) if p["return_id"] else set()
             missing = [name for ind_id, name in indicators if ind_id not in done] if p["return_id"] else []
             name = practice_title(p["name"])
-            email = messages.reminder(
-                ods_code=p["ods_code"],
-                practice_name=name,
-                period_label=period["label"],
-                due_on=period["due_on"],
-                days_left=days_left,
-                state=p["state"],
-                missing=missing,
-                link=ctx.link(f"/practices/{p['ods_code']}/returns/{url_code(period['code'])}"),
-            )
             for address in to:
+                # Rendered for each address: its footer's leave link is that address's own.
+                email = messages.reminder(
+                    ods_code=p["ods_code"],
+                    practice_name=name,
+                    period_label=period["label"],
+                    due_on=period["due_on"],
+                    days_left=days_left,
+                    state=p["state"],
+                    missing=missing,
+                    link=ctx.link(f"/practices/{p['ods_code']}/returns/{url_code(period['code'])}"),
+                    leave_link=ctx.leave_link(address, kind),
+                )
                 result.emails.append(
                     PlannedEmail(
                         idempotency_key=calc.reminder_key(p["ods_code"], period["code"], step.key, address),

@@ -20,7 +20,7 @@ from tracker.funding import forecasts_service
 from tracker.funding.forecasts_service import Forecast
 from tracker.maturity import service as maturity
 from tracker.notifications import calculations as calc
-from tracker.notifications import messages, outbox_service
+from tracker.notifications import messages, outbox_service, subscriptions_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
 from tracker.notifications.reminder_service import addresses, chased_periods, outstanding, period_dates
 from tracker.organisations import service as organisations
@@ -177,16 +177,20 @@ async def _regions() -> list[dict[str, Any]]:
     return sorted(await organisations.regions_by_id(), key=lambda r: r["code"])
 
 
-async def recipients(level: str) -> dict[int | None, list[str]]:
+async def recipients(level: str, report: str | None = None) -> dict[int | None, list[str]]:
     """Who receives a level's reports: its users by organisation (None for national users) and,
-    for a CCG, its contact address too, as the weekly report goes to them."""
+    for a CCG, its contact address too, as the weekly report goes to them; without those who
+    left `report` (by its footer link or their account's reports page)."""
     users = await accounts.enabled_emails_by_org(level)
-    if level != "ccg":
-        return {k: addresses(v, "") for k, v in users.items()}
+    left = await subscriptions_service.leavers(report) if report else set()
     out: dict[int | None, list[str]] = {}
+    if level != "ccg":
+        for k, v in users.items():
+            if to := [a for a in addresses(v, "") if a not in left]:
+                out[k] = to
+        return out
     for c in await organisations.ccg_contacts():
-        to = addresses(users.get(c.id, []), c.contact_email)
-        if to:
+        if to := [a for a in addresses(users.get(c.id, []), c.contact_email) if a not in left]:
             out[c.id] = to
     return out
 
@@ -223,10 +227,10 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
     unreachable = await _unreachable()
     scores_label, off_track = await _off_track(ctx.today)
     forecasts = await _forecasts(current["financial_year"])
-    users = await accounts.enabled_emails_by_org("ccg")
+    to_by_ccg = await recipients("ccg", "ccg_report")
     ccgs = await organisations.ccg_contacts()
     for c in ccgs:
-        to = addresses(users.get(c.id, []), c.contact_email)
+        to = to_by_ccg.get(c.id, [])
         if not to:
             continue
         data = {
@@ -245,8 +249,10 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
             continue  # this week's report has gone already: do not build its workbook again
         name, sha, note = await attach(ctx, "ccg", c.code, current["code"])
-        email = messages.ccg_report(data, link=link, attachment_missing=bool(note))
         for address in to:
+            email = messages.ccg_report(
+                data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "ccg_report")
+            )
             result.emails.append(
                 PlannedEmail(
                     idempotency_key=calc.report_key("ccg_report", c.code, ctx.fire_at, address),
@@ -274,11 +280,11 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
         return result
     figures = await _figures(current, timely, ctx.today)
     overdue = await _overdue(ctx.today)
-    users = await accounts.enabled_emails_by_org("region")
+    to_by_region = await recipients("region", "region_summary")
     ccgs = await organisations.ccg_contacts()
     codes = {c.id: c.code for c in ccgs}
     for r in await _regions():
-        to = addresses(users.get(r["id"], []), "")
+        to = to_by_region.get(r["id"], [])
         if not to:
             continue
         ccg_rows = []
@@ -301,8 +307,12 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
             "ccgs": ccg_rows,
             "escalated": escalated,
         }
-        email = messages.region_summary(data, link=ctx.link(f"/organisations/regions/{r['code']}"))
         for address in to:
+            email = messages.region_summary(
+                data,
+                link=ctx.link(f"/organisations/regions/{r['code']}"),
+                leave_link=ctx.leave_link(address, "region_summary"),
+            )
             result.emails.append(
                 PlannedEmail(
                     idempotency_key=calc.report_key("region_summary", r["code"], ctx.fire_at, address),
@@ -324,7 +334,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     if current is None:
         result.notes.append("No period has opened yet.")
         return result
-    to = addresses((await accounts.enabled_emails_by_org("national")).get(None, []), "")
+    to = (await recipients("national", "national_summary")).get(None, [])
     if not to:
         result.notes.append("No national users to email.")
         return result
@@ -343,8 +353,10 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
         result.notes.append("This month's national summary has gone already.")
         return result
     name, sha, note = await attach(ctx, "national", "", current["code"])
-    email = messages.national_summary(data, link=link, attachment_missing=bool(note))
     for address in to:
+        email = messages.national_summary(
+            data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "national_summary")
+        )
         result.emails.append(
             PlannedEmail(
                 idempotency_key=calc.report_key("national_summary", "england", ctx.fire_at, address),

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
 from tracker.notifications import calculations as calc
-from tracker.notifications import outbox_service, presenters, samples, service
+from tracker.notifications import leaving, outbox_service, presenters, samples, service, subscriptions_service
 from tracker.ops import service as ops
 from tracker.ops.presenters import scheduler_status
 from tracker.web.auth import ANY_SIGNED_IN, roles
@@ -232,11 +232,13 @@ async def my_emails(request: Request[Any, Any, Any]) -> Template:
     user = request.user
     info = await service.recipients_for(user.email, user.role.value, user.ccg_id, user.region_id, user.practice_ids)
     rows, total = await outbox_service.list_emails(to_address=user.email, per_page=PER_PAGE)
+    left = await subscriptions_service.left_reports(user.email)
     return Template(
         "notifications/my_emails.html",
         context={
             "receives": presenters.receives(user.role.value, info["schedules"]),
             "contacts": info["contacts"],
+            "left": [leaving.REPORTS[k].heading for k in leaving.ROLE_REPORTS.get(user.role.value, ()) if k in left],
             "rows": presenters.email_rows(rows, base="/account/emails"),
             "total": total,
         },
@@ -253,7 +255,14 @@ async def my_email(request: Request[Any, Any, Any], email_id: FromPath[int]) -> 
     return _email_page(row, back="/account/emails", back_text="Emails you receive")
 
 
+def _subscription_routes() -> list[Any]:
+    from tracker.notifications import subscription_routes
+
+    return subscription_routes.ROUTES
+
+
 ROUTES: list[Any] = [
+    *_subscription_routes(),
     schedules,
     schedule_page,
     schedule_update,

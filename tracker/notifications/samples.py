@@ -48,6 +48,7 @@ def emails(base: str = BASE) -> dict[str, Email]:
             state="draft",
             missing=["Items sent by EPS", "NHS Wi-Fi for patients and staff"],
             link=f"{base}/practices/A81034/returns/2017-18-Q4",
+            leave_link=f"{base}/reports/leave/example",
         ),
         "ccg_report": messages.ccg_report(
             {
@@ -73,6 +74,7 @@ def emails(base: str = BASE) -> dict[str, Email]:
                 ),
             },
             link=f"{base}/organisations/ccgs/00K",
+            leave_link=f"{base}/reports/leave/example",
             attachment_missing=True,
         ),
         "region_summary": messages.region_summary(
@@ -93,6 +95,7 @@ def emails(base: str = BASE) -> dict[str, Email]:
                 ],
             },
             link=f"{base}/organisations/regions/Y63",
+            leave_link=f"{base}/reports/leave/example",
         ),
         "national_summary": messages.national_summary(
             {
@@ -101,6 +104,7 @@ def emails(base: str = BASE) -> dict[str, Email]:
                 "regions": [{"code": "Y63", "name": "North East and Yorkshire", "escalated": 4, **FIGURES}],
             },
             link=f"{base}/organisations",
+            leave_link=f"{base}/reports/leave/example",
         ),
         "account_invitation": messages.account_invitation(
             name="Pat O'Brien",
@@ -141,5 +145,6 @@ def emails(base: str = BASE) -> dict[str, Email]:
             ],
             link=f"{base}/dashboards/ccgs/00K",
             emails_link=f"{base}/account/emails",
+            leave_link=f"{base}/reports/leave/example",
         ),
     }

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
+from tracker.audit import service as audit
 from tracker.organisations.history import OrgHistory, PracticeNow, Span, standing, standing_note
 from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, PracticeMembership, PracticeRegion, Region
 
@@ -531,3 +532,137 @@ async def practice_places(
         )
         for r in await query.order_by(Practice.name)
     ]
+
+
+# --- Contact addresses: listed, edited and imported (accounts' contacts pages) -------------------
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    """A practice or CCG with its contact address, and where it sits (for the policy)."""
+
+    kind: str  # practice | ccg
+    id: int
+    code: str
+    name: str
+    contact_email: str
+    ccg_id: int | None
+    ccg_code: str
+    region_id: int | None
+
+    @property
+    def scope(self) -> Scope:
+        if self.kind == "ccg":
+            return Scope(ccg_id=self.id, region_id=self.region_id)
+        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.region_id)
+
+
+async def contact_entries(
+    *, q: str = "", ccg_id: int | None = None, practice_ids: frozenset[int] | None = None
+) -> list[ContactEntry]:
+    """CCGs, then practices, by code: every one, or a CCG and its practices, or these practices;
+    narrowed by a search of code, name or address."""
+    ccgs = Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.contact_email, Ccg.region)
+    practices = Practice.select(
+        Practice.id,
+        Practice.ods_code,
+        Practice.name,
+        Practice.contact_email,
+        Practice.ccg,
+        Practice.ccg.code,
+        Practice.region,
+    )
+    if practice_ids is not None:
+        ccg_rows: list[dict[str, Any]] = []
+        practice_rows = await practices.where(Practice.id.is_in(sorted(practice_ids) or [0]))
+    else:
+        if ccg_id is not None:
+            ccgs = ccgs.where(Ccg.id == ccg_id)
+            practices = practices.where(Practice.ccg == ccg_id)
+        ccg_rows = await ccgs
+        practice_rows = await practices
+    out = [
+        ContactEntry("ccg", r["id"], r["code"], r["name"], r["contact_email"], r["id"], r["code"], r["region"])
+        for r in sorted(ccg_rows, key=lambda r: r["code"])
+    ] + [
+        ContactEntry(
+            "practice",
+            r["id"],
+            r["ods_code"],
+            r["name"],
+            r["contact_email"],
+            r["ccg"],
+            r["ccg.code"] or "",
+            r["region"],
+        )
+        for r in sorted(practice_rows, key=lambda r: r["ods_code"])
+    ]
+    words = q.strip().lower().split()
+    if words:
+        out = [e for e in out if all(w in f"{e.code} {e.name} {e.contact_email} {e.ccg_code}".lower() for w in words)]
+    return out
+
+
+async def contact_entries_by_code(codes: set[str]) -> dict[str, ContactEntry]:
+    """The practices and CCGs with these ODS codes, by code."""
+    out: dict[str, ContactEntry] = {}
+    ordered = sorted(codes)
+    for start in range(0, len(ordered), 400):  # SQLite binds at most 999 values
+        chunk = ordered[start : start + 400]
+        for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.contact_email, Ccg.region).where(
+            Ccg.code.is_in(chunk)
+        ):
+            out[r["code"]] = ContactEntry(
+                "ccg", r["id"], r["code"], r["name"], r["contact_email"], r["id"], r["code"], r["region"]
+            )
+        for r in await Practice.select(
+            Practice.id,
+            Practice.ods_code,
+            Practice.name,
+            Practice.contact_email,
+            Practice.ccg,
+            Practice.ccg.code,
+            Practice.region,
+        ).where(Practice.ods_code.is_in(chunk)):
+            out[r["ods_code"]] = ContactEntry(
+                "practice",
+                r["id"],
+                r["ods_code"],
+                r["name"],
+                r["contact_email"],
+                r["ccg"],
+                r["ccg.code"] or "",
+                r["region"],
+            )
+    return out
+
+
+async def set_contact_emails(
+    changes: list[tuple[ContactEntry, str]], *, actor: str, account_id: int | None, ip: str, via: str
+) -> int:
+    """Give each organisation its new contact address, all in one transaction (all or nothing),
+    each change audited with the old and new address; how many changed."""
+    changed = [(e, email) for e, email in changes if email != e.contact_email]
+    if not changed:
+        return 0
+    async with db.write_transaction():
+        for entry, email in changed:
+            if entry.kind == "ccg":
+                await Ccg.update({Ccg.contact_email: email}).where(Ccg.id == entry.id)
+            else:
+                await Practice.update({Practice.contact_email: email}).where(Practice.id == entry.id)
+        events = [
+            {
+                "account_id": account_id,
+                "actor": actor,
+                "action": "contact.updated",
+                "entity_type": entry.kind,
+                "entity_id": entry.code,
+                "detail": {"old": {"contact_email": entry.contact_email}, "new": {"contact_email": email}, "via": via},
+                "ip": ip,
+            }
+            for entry, email in changed
+        ]
+        for start in range(0, len(events), 100):  # SQLite binds at most so many values at once
+            await audit.record_many(events[start : start + 100])
+    return len(changed)
