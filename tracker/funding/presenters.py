@@ -351,7 +351,7 @@ def summary_rows(summaries: list[Summary], href: str = "") -> list[dict[str, Any
             "change": points(s.mean_change),
             "comparison": points(s.mean_comparison_change),
             "difference": points(s.mean_difference),
-            "per_point": "–" if s.pounds_per_point is None else f"£{s.pounds_per_point:,.0f}",
+            "per_point": s.per_point.text,
         }
         for s in summaries
     ]
@@ -379,7 +379,7 @@ def impact_rows(
                 if imp.comparison_change is None
                 else f"{points(imp.comparison_change)} ({imp.comparison_n} in {imp.comparison_scope})",
                 "difference": points(imp.difference),
-                "per_point": "–" if imp.pounds_per_point is None else f"£{imp.pounds_per_point:,.0f}",
+                "per_point": imp.per_point.text,
                 "indicators": [
                     {
                         "code": ic.code,

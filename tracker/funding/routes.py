@@ -650,12 +650,7 @@ async def impact(
     by_ccg = summarise(data.impacts, "ccg", data.ccg_names)
     total = Summary(key="all", label="All awards")
     for s in by_stream:
-        total.awards += s.awards
-        total.amount_pence += s.amount_pence
-        total.patients += s.patients
-        total.changes += s.changes
-        total.comparison_changes += s.comparison_changes
-        total.differences += s.differences
+        total.add(s)
     total.practices = len({i.award.practice_id for i in data.impacts})
     top = sorted(data.impacts, key=lambda i: -i.award.amount_pence)[:50]
     scope = ccg_row["name"] if ccg_row else (await service.region_name(region_id) if region_id else "England")
