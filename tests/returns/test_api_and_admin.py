@@ -141,7 +141,9 @@ async def test_admin_grants_and_withdraws_lock_exceptions(client):
     page = await client.get("/admin/lock-exceptions")
     check_page(page.text)
     response = await post_form(
-        client, "/admin/lock-exceptions", {
+        client,
+        "/admin/lock-exceptions",
+        {
             "practices": "A81001 X1 Z99999",
             "period": "",
             "until-day": "31",
