@@ -91,7 +91,14 @@ async def test_ccg_lead_enters_forecasts_and_awards_for_their_own_ccg_only(clien
     )
     assert foreign.status_code == 403
     assert (await client.get("/funding/ccgs/11J")).status_code == 403
-    award = {"practice_code": "J81001", "award_date": "2018-01-01", "amount": "100", "award_stream": "GPIT_REVENUE"}
+    award = {
+        "practice_code": "J81001",
+        "award_date-day": "1",
+        "award_date-month": "1",
+        "award_date-year": "2018",
+        "amount": "100",
+        "award_stream": "GPIT_REVENUE",
+    }
     refused = await post_form(client, "/funding/ccgs/00K/awards", award, token_from="/funding/ccgs/00K")
     assert refused.status_code == 422 and "J81001 is not a practice of this CCG" in refused.text
     ok = await post_form(
