@@ -262,6 +262,16 @@ async def _ccg_page(
     impact = await impact_service.load(ccg_id=ccg["id"])
     today = _today(request)
     years = await service.financial_years()
+    defaults = form_with_date(
+        {
+            "year": financial_year_of(today),
+            "quarter": "",
+            "forecast_stream": "GPIT_REVENUE",
+            "award_stream": "GPIT_REVENUE",
+        },
+        "award_date",
+        today,
+    )
     return Template(
         "funding/ccg.html",
         context={
@@ -279,17 +289,8 @@ async def _ccg_page(
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
             "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg["id"], region_id=ccg["region"])),
-            "form": form
-            or form_with_date(
-                {
-                    "year": financial_year_of(today),
-                    "quarter": "",
-                    "forecast_stream": "GPIT_REVENUE",
-                    "award_stream": "GPIT_REVENUE",
-                },
-                "award_date",
-                today,
-            ),
+            # What was posted, over the defaults: the page's other forms keep their defaults.
+            "form": {**defaults, **(form or {})},
             "errors": errors,
         },
         status_code=422 if errors else 200,
