@@ -228,7 +228,8 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
         token_from="/funding/ccgs/00K",
         follow_redirects=False,
     )
-    assert ok.status_code == 303
+    assert ok.status_code == 303 and ok.headers["location"] == "/funding/ccgs/00K?saved=transition"
+    assert "Application to the transition fund sent." in (await client.get(ok.headers["location"])).text
     await client.get("/sign-out")
     client.cookies.clear()
     await sign_in(client, "national@england.test")
@@ -239,6 +240,10 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
         token_from="/funding",
         follow_redirects=False,
     )
-    assert decided.status_code == 303
+    assert decided.status_code == 303 and decided.headers["location"] == "/funding?saved=transition-decided"
+    confirmed = await client.get(decided.headers["location"])
+    check_page(confirmed.text)
+    assert "nhsuk-notification-banner--success" in confirmed.text
+    assert "applications to the transition fund are decided." in confirmed.text
     (row,) = await TransitionApplication.select(TransitionApplication.awarded_pence, TransitionApplication.state)
     assert row == {"awarded_pence": 100_000, "state": "awarded"}  # asked £5,000, fund £1,000: scaled down

@@ -250,6 +250,10 @@ SAVED = {
     "award": "Award recorded. It is listed under Awards to practices.",
     "bid": "Capital bid submitted. NHS England will approve all, part or none of it.",
     "transition": "Application to the transition fund sent.",
+    "run-discarded": "Allocation run discarded.",
+    "bid-decided": "Decision on the capital bid recorded. The CCG sees it on its funding page.",
+    "transition-decided": "The year's applications to the transition fund are decided.",
+    "scenario-discarded": "Reallocation scenario discarded: nothing was moved.",
 }
 
 

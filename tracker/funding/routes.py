@@ -52,7 +52,9 @@ def _today(request: Request[Any, Any, Any]) -> Any:
 
 
 @get("/funding", opt=FUNDING_ROLES, name="funding")
-async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def overview(
+    request: Request[Any, Any, Any], saved: Annotated[str, QueryParameter(required=False, max_length=20)] = ""
+) -> Template | Redirect:
     user = request.user
     seen = visible(user)
     if seen.level == Level.CCG:
@@ -94,6 +96,7 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
             "scenarios": presenters.scenario_rows(scenarios),
             "key_figures": key_figures,
             "can_allocate": can(user, Action.ALLOCATE),
+            "saved": presenters.saved_message(saved),
             "errors": None,
         },
     )
@@ -224,7 +227,7 @@ async def run_discard(request: Request[Any, Any, Any], run_id: FromPath[int]) ->
         errors = FormErrors()
         errors.add("approve", str(exc))
         return await _run_page(request, run_id, errors)
-    return Redirect("/funding", status_code=303)
+    return Redirect("/funding?saved=run-discarded", status_code=303)
 
 
 AWARD_FIELDS = ("practice_code", "award_date", "amount", "award_stream", "indicators")
@@ -512,7 +515,7 @@ async def bid_decision(request: Request[Any, Any, Any], bid_id: FromPath[int]) -
         from litestar.exceptions import ClientException
 
         raise ClientException(str(exc)) from exc
-    return Redirect("/funding#bids", status_code=303)
+    return Redirect("/funding?saved=bid-decided", status_code=303)
 
 
 @post("/funding/transition/award", opt=ALLOCATORS, name="funding_transition_award")
@@ -535,7 +538,7 @@ async def transition_award(request: Request[Any, Any, Any]) -> Redirect:
         )
     except (FundingError, ValueError) as exc:
         raise ClientException(str(exc)) from exc
-    return Redirect("/funding#transition", status_code=303)
+    return Redirect("/funding?saved=transition-decided", status_code=303)
 
 
 # --- Reallocation -------------------------------------------------------------------------------
@@ -660,7 +663,7 @@ async def scenario_discard(request: Request[Any, Any, Any], scenario_id: FromPat
         errors = FormErrors()
         errors.add("apply", str(exc))
         return await _scenario_page(request, scenario_id, errors)
-    return Redirect("/funding#reallocation", status_code=303)
+    return Redirect("/funding?saved=scenario-discarded", status_code=303)
 
 
 # --- What each pound bought ---------------------------------------------------------------------
