@@ -114,6 +114,17 @@ def test_shifting_everyone_together_changes_nothing(raw: list[float], shift: int
     assert before == after
 
 
+def test_a_series_back_exactly_at_its_old_level_has_no_sustained_change_either_way() -> None:
+    """A rise and fall that ends exactly where it began is no change, whether the measure is read
+    upwards or mirrored (it once counted as a change only when mirrored)."""
+    raw = [52.0, 52.0, 52.0, 52.0, 50.0, 51.0, 30.0, 71.0, 62.0, 52.0, 71.0, 52.0]
+    mirrored_cuts = [list(reversed([100 - c for c in FLAT_CUTS]))] * 12
+    lower = Measure("X", "mirrored", "percent", higher_is_better=False)
+    up = detect.sustained_changes(ONLINE, PERIODS, [History("F1", "F", tuple(raw))], [FLAT_CUTS] * 12)
+    down = detect.sustained_changes(lower, PERIODS, [History("F1", "F", tuple(100 - v for v in raw))], mirrored_cuts)
+    assert up == down == []
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(values, min_size=12, max_size=12))
 def test_turning_a_series_upside_down_swaps_the_directions(raw: list[float]) -> None:

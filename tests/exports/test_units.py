@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tracker.exports import csvfile, xlsx
+from tracker.exports import csvfile, sheets, xlsx
 from tracker.exports.calculations import IndicatorInfo, PracticeRow, area_figures, csv_safe, safe_text
-from tracker.exports.layout import Book, Column, Sheet, Typed
+from tracker.exports.layout import Book, Chart, Column, Sheet, SmallTable, Typed
 
 ERS = IndicatorInfo(
     "ERS_UTIL_PCT", "e-RS", "Referrals", "percent", 100.0, dt.date(2018, 10, 1), False, "national", "", 1.0, ""
@@ -108,3 +108,111 @@ def test_xlsx_writer_types_formats_and_text() -> None:
 
 def test_xlsx_writer_is_deterministic() -> None:
     assert xlsx.write(book()) == xlsx.write(book())
+
+
+# --- Printing and filtering -------------------------------------------------------------------
+
+
+def test_a_narrow_sheet_prints_one_page_wide_and_a_wide_one_on_as_few_readable_pages() -> None:
+    narrow = Sheet("Narrow", "narrow", [Column("Code", "code", 10), Column("Name", "text", 40)], [], freeze_columns=1)
+    assert xlsx.pages_wide(narrow) == 1
+    columns = [Column("ODS code", "code", 9), Column("Practice", "text", 36)]
+    columns += [Column(f"Indicator {n}", "pct", 13) for n in range(40)]
+    wide = Sheet("Wide", "wide", columns, [], freeze_columns=2)
+    pages = xlsx.pages_wide(wide)
+    assert pages > 1
+    # The scale that fits the sheet on that many pages, each with the two identifying columns,
+    # is the readable one or larger; one page fewer would need a smaller one.
+    cm = [xlsx._cm(c.width) for c in columns]
+    titles, rest = sum(cm[:2]), sum(cm[2:])
+
+    def scale(n: int) -> float:
+        return n * xlsx.PRINTABLE_WIDTH_CM / (rest + n * titles)
+
+    assert scale(pages) >= xlsx.READABLE_SCALE > scale(pages - 1)
+
+
+def test_wrapped_text_is_given_enough_lines() -> None:
+    assert xlsx.line_count("Short", 20) == 1
+    assert xlsx.line_count("", 20) == 1
+    assert xlsx.line_count("one two three four five six seven eight nine ten", 10) >= 5
+    assert xlsx.line_count("first line\nsecond line", 40) == 2
+    assert xlsx.line_count("x" * 100, 10) >= 10
+    # A practice's comments, one line per indicator, each short.
+    columns = [Column("Code"), Column("Comments", "text", 40, wrap=True)]
+    assert xlsx._wrapped_lines(columns, ("A81001", "E-RS: fine\nWi-Fi: fitted")) == 2
+    assert xlsx._wrapped_lines(columns, ("A81001", "fine")) == 1
+
+
+def test_every_table_has_a_filter_and_every_sheet_prints_a4_landscape_with_titles() -> None:
+    b = book()
+    b.sheets[0].small_tables.append(
+        SmallTable("Share by CCG", [Column("CCG", "text", 30), Column("Share (%)", "pct")], [("NHS Dorset CCG", 0.5)])
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.write(b)))
+    summary = wb["Summary"]
+    assert [(t.ref, t.autoFilter.ref) for t in summary.tables.values()] == [("A2:B3", "A2:B3"), ("A6:B7", "A6:B7")]
+    assert summary["A5"].value == "Share by CCG" and summary["A7"].value == "NHS Dorset CCG"
+    assert summary["B7"].number_format == "0.0%"
+    assert summary.print_title_rows == "$1:$2"
+    data = wb["Data"]
+    assert data.print_title_rows == "$1:$1" and data.print_title_cols == "$A:$A"
+    for ws in wb:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.oddHeader.left.text == "Title" and ws.oddHeader.right.text == "&A"
+        assert ws.oddFooter.right.text == "Page &P of &N"
+
+
+def test_a_chart_of_one_bar_becomes_a_small_table_and_titles_say_ccg() -> None:
+    children = Sheet(
+        "CCGs",
+        "ccgs",
+        [Column("CCG code"), Column("CCG", "text"), Column("Completeness (%)", "pct"), Column("Timeliness (%)", "pct")],
+        [("00K", "NHS Hartlepool and Stockton-on-Tees CCG", 0.5, 0.25)],
+    )
+    summary = Sheet("Summary", "summary", [Column("Measure"), Column("Value", "num")], [])
+    chart = Chart(
+        "bar", "Completeness and timeliness by CCG", "CCGs", "CCG", ("Completeness (%)", "Timeliness (%)"), 2, 2
+    )
+    sheets._chart_or_table(summary, children, chart)
+    assert summary.charts == []
+    [table] = summary.small_tables
+    assert table.title == "Completeness and timeliness by CCG"
+    assert [c.header for c in table.columns] == ["CCG", "Completeness (%)", "Timeliness (%)"]
+    assert table.rows == [("NHS Hartlepool and Stockton-on-Tees CCG", 0.5, 0.25)]
+    children.rows.append(("11J", "NHS Dorset CCG", 0.75, 0.5))
+    sheets._chart_or_table(summary, children, Chart("bar", "t", "CCGs", "CCG", ("Completeness (%)",), 2, 3))
+    assert len(summary.charts) == 1
+    assert sheets._by("CCG") == "CCG" and sheets._by("Region") == "region"
+
+
+def test_many_bars_lie_sideways_in_a_chart_as_tall_as_they_need_up_to_a_page() -> None:
+    def bars(n: int, kind: str = "bar") -> Chart:
+        return Chart(kind, "Mean maturity by CCG", "CCGs", "CCG", ("Mean maturity",), 2, n + 1)
+
+    assert xlsx.chart_size(bars(4)) == (xlsx.CHART_WIDTH_CM, xlsx.CHART_HEIGHT_CM)
+    assert xlsx.chart_size(bars(30, "line")) == (xlsx.CHART_WIDTH_CM, xlsx.CHART_HEIGHT_CM)
+    width, height = xlsx.chart_size(bars(20))
+    assert width == xlsx.SIDEWAYS_WIDTH_CM and height > xlsx.CHART_HEIGHT_CM
+    assert xlsx.chart_size(bars(200))[1] <= xlsx.PAGE_ROWS * xlsx.ROW_CM
+    children = Sheet(
+        "CCGs",
+        "ccgs",
+        [Column("CCG code"), Column("CCG", "text", 40), Column("Mean maturity", "num")],
+        [(f"0{i}X", f"NHS Somewhere {i} CCG", 50 + i) for i in range(30)],
+    )
+    summary = Sheet(
+        "Summary", "summary", [Column("Measure"), Column("Value", "num")], [("Practices", 5)], preamble=["T"]
+    )
+    summary.charts += [bars(30), bars(30), Chart("line", "By period", "CCGs", "CCG", ("Mean maturity",), 2, 5)]
+    wb = openpyxl.load_workbook(
+        io.BytesIO(xlsx.write(Book("T", "S", "k", dt.datetime(2018, 1, 1), [summary, children])))
+    )
+    ws = wb["Summary"]
+    anchors = [c.anchor._from.row + 1 for c in ws._charts]
+    assert anchors[0] == 3  # below the rows printed on every page
+    # A page break before each chart the page has no room for: none is cut in two on paper.
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks == [anchors[1] - 1, anchors[2] - 1]

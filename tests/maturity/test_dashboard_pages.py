@@ -6,6 +6,7 @@ import io
 import pytest
 
 from tests.conftest import sign_in
+from tests.factories import make_region
 from tests.maturity.scenario import scored_world
 from tests.pages import check_page, h1
 from tracker.accounts.principal import Role
@@ -118,6 +119,27 @@ async def test_region_and_indicator_pages(client, world):
     assert "90th percentile" in indicator.text and "CCGs that moved most" in indicator.text
     # A region user sees links to its own CCGs only.
     assert 'href="/dashboards/ccgs/00K' in indicator.text and 'href="/dashboards/ccgs/11J' not in indicator.text
+
+
+async def test_a_region_with_no_ccg_in_the_period_says_so_and_points_to_england(client, world):
+    """Regions were redrawn in 2018: a region of today has nothing to show for 2015/16, and says why
+    rather than drawing empty tables and charts."""
+    await make_region("Y99", "Region of tomorrow")
+    await as_role(client, world, Role.NATIONAL)
+    page = await client.get("/dashboards/regions/Y99", params={"period": "2017/18-Q3"})
+    check_page(page.text)
+    assert "No CCG belonged to this region in 2017/18 Q3" in page.text
+    assert 'href="/dashboards/england?period=2017' in page.text
+    assert "furthest behind" not in page.text
+
+
+async def test_a_region_starts_with_its_ccgs_furthest_behind_and_keeps_a_sorted_list_open(client, world):
+    await as_role(client, world, Role.REGION)
+    first = await client.get("/dashboards/regions/Y63", params={"period": "2017/18-Q3"})
+    assert "CCGs furthest behind (lowest maturity first)" in first.text
+    assert '<details class="nhsuk-details" open' not in first.text  # the full list waits to be asked for
+    sorted_ = await client.get("/dashboards/regions/Y63", params={"period": "2017/18-Q3", "sort": "name", "dir": "asc"})
+    assert '<details class="nhsuk-details" open' in sorted_.text  # the list the person sorted stays open
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""In a real browser at 1280 x 900: England's dashboard with many CCGs is at most three screens
-tall and starts with the CCGs furthest behind and a search; the changed pages pass axe at 1280 and
-320 px without sideways scrolling; screenshots go to /tmp/rates-shots."""
+"""In a real browser at 1280 x 900: England's and a region's dashboards with many CCGs are at most
+three screens tall and start with the CCGs furthest behind (England's with a search too); the
+changed pages pass axe at 1280 and 320 px without sideways scrolling; screenshots go to
+/tmp/rates-shots."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ async def _checked(page: Any, path: str, shot: str) -> list[str]:
     return [f"{path}: {p}" for p in problems]
 
 
-async def test_england_fits_three_screens_and_the_changed_pages_pass_axe(
+async def test_england_and_a_region_fit_three_screens_and_the_changed_pages_pass_axe(
     browser: Any, live_server: str, clean_db: Any
 ) -> None:
     world = await scored_world()
@@ -63,6 +64,13 @@ async def test_england_fits_three_screens_and_the_changed_pages_pass_axe(
         await page.get_by_role("button", name="Search").click()
         await page.wait_for_url(lambda url: "q=Hartlepool" in url)
         assert await page.get_by_role("link", name="NHS Hartlepool and Stockton-on-Tees CCG").count() == 1
+
+        # A region with many CCGs: the ones furthest behind first, the full lists on request.
+        await page.goto("/dashboards/regions/Y63?period=2017/18-Q3")
+        height = await page.evaluate("document.body.scrollHeight")
+        assert height <= 3 * SCREEN, f"the region's dashboard is {height}px tall"
+        top = await page.evaluate("document.querySelector('#behind').getBoundingClientRect().top")
+        assert top < SCREEN, top
 
         problems = await _checked(page, "/dashboards/england?period=2017/18-Q3", "england")
         problems += await _checked(page, "/dashboards/england/ccgs?period=2017/18-Q3&sort=name&dir=asc", "england-ccgs")

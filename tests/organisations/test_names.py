@@ -23,4 +23,9 @@ def test_no_page_writes_a_practice_name_its_own_way():
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if re.search(r"name['\"]?\]?\)?\.title\(\)", line):
                 found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    # Jinja's `title` filter is str.title(): templates use `practice_name`, the same rule.
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\|\s*title\b", line):
+                found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not found, found

@@ -59,6 +59,11 @@ async def test_download_is_prefilled_with_validation_and_metadata(client):
     assert wb[xlsx.META_SHEET].sheet_state == "hidden"
     assert wb[xlsx.META_SHEET]["B2"].value == "00K" and wb[xlsx.META_SHEET]["B3"].value == "2017/18-Q4"
     assert xlsx.INSTRUCTIONS_SHEET in wb.sheetnames
+    # It filters, and prints on A4 landscape with the questions and practices on every page.
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert ws.protection.autoFilter is False and ws.protection.sort is False  # False: allowed
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$B"
 
 
 async def test_round_trip_preview_then_apply(client):

@@ -197,21 +197,21 @@ def hostile_corpus() -> tuple[tuple[str, str, bytes, str, str], ...]:
             "returns.xlsx",
             edit(base, set_cell("D2", "Maybe")),
             "draft",
-            "Row 2, column D (PO_APPT_ENABLED): Select yes or no",
+            "Row 2, column D (Online appointment booking offered): Select yes or no",
         ),
         (
             "percentage over 100",
             "returns.xlsx",
             edit(base, set_cell("C2", 150)),
             "draft",
-            "Row 2, column C (PO_REG_PCT): Percentage for",
+            "Row 2, column C (Patients registered for online services): Percentage for",
         ),
         (
             "percentage as words",
             "returns.xlsx",
             edit(base, set_cell("C3", "about half")),
             "draft",
-            "Row 3, column C (PO_REG_PCT): Enter",
+            "Row 3, column C (Patients registered for online services): Enter",
         ),
         (
             "missing practice code",
@@ -225,7 +225,7 @@ def hostile_corpus() -> tuple[tuple[str, str, bytes, str, str], ...]:
             "returns.xlsx",
             edit(good(["A81001"]), set_cell("C2", None)),
             "submit",
-            "A81001 cannot be submitted because these are empty: PO_REG_PCT",
+            "A81001 cannot be submitted because these are empty: Patients registered for online services",
         ),
     ]
     return tuple(cases)

@@ -8,8 +8,10 @@ import datetime as dt
 from tests.conftest import sign_in
 from tests.factories import make_org_tree
 from tests.returns.factories import OPEN, complete_values, make_return, setup_catalogue
+from tests.weekly.chase_world import chase_world
 from tracker.audit import service as audit
-from tracker.returns import todo
+from tracker.returns import review_service, todo
+from tracker.web import wording
 
 DUE = dt.date(2018, 4, 30)
 
@@ -110,3 +112,50 @@ async def test_other_roles_have_no_practice_to_do_list(client) -> None:
     await sign_in(client, "lead@00k.test")
     page = (await client.get("/")).text
     assert "To do for" not in page and "Review returns" in page
+
+
+# --- A CCG lead's week -------------------------------------------------------------------------
+
+NOW = dt.datetime(2018, 4, 20, 9, tzinfo=dt.UTC)
+
+
+def test_a_lead_reads_the_queue_and_the_open_period_in_sentences() -> None:
+    sent = dt.datetime(2018, 4, 12, 10, tzinfo=dt.UTC)
+    t = todo.ccg_todo(waiting=3, oldest_sent=sent, period_code=OPEN, due_on=DUE, expected=32, outstanding=12, now=NOW)
+    assert t.review_sentence == "3 returns are waiting for your review (the oldest sent on 12 April 2018)."
+    assert (
+        t.period_sentence == "2017/18 Q4 returns are due on 30 April 2018: 12 of 32 practices have not sent theirs yet."
+    )
+    one = todo.ccg_todo(waiting=1, oldest_sent=None, period_code=OPEN, due_on=DUE, expected=1, outstanding=1, now=NOW)
+    assert one.review_sentence == "1 return is waiting for your review."
+    assert one.period_sentence.endswith("1 of 1 practice has not sent theirs yet.")
+    for sentence in (t.review_sentence, t.period_sentence, one.review_sentence, one.period_sentence):
+        assert wording.capitalisation_problems(sentence) == []
+
+
+def test_late_is_the_figures_rule_and_nothing_outstanding_says_so() -> None:
+    # 23:30 UK time on the due date (22:30 UTC in summer) is still on time; 00:30 the next day is late.
+    on_time = dt.datetime(2018, 4, 30, 22, 30, tzinfo=dt.UTC)
+    late = dt.datetime(2018, 4, 30, 23, 30, tzinfo=dt.UTC)
+    kw = {"waiting": 0, "oldest_sent": None, "period_code": OPEN, "due_on": DUE, "expected": 5}
+    assert "not sent theirs yet" in todo.ccg_todo(**kw, outstanding=2, now=on_time).period_sentence
+    assert todo.ccg_todo(**kw, outstanding=2, now=late).period_sentence.endswith("2 of 5 practices are late.")
+    done = todo.ccg_todo(**kw, outstanding=0, now=late)
+    assert done.period_sentence == "Every practice expected has sent its 2017/18 Q4 return."
+    assert done.review_sentence == "No return is waiting for your review."
+    assert todo.ccg_todo(**{**kw, "period_code": None, "due_on": None}, outstanding=0, now=late).period_sentence == ""
+
+
+async def test_a_lead_s_home_page_gives_the_queue_and_grid_s_own_numbers(client) -> None:
+    tree = await chase_world()
+    await sign_in(client, "lead@00k.test")
+    home = (await client.get("/")).text
+    assert "To do this week" in home
+    # The review queue's own rows.
+    assert len(await review_service.queue(tree["ccgs"][0]["id"])) == 1
+    assert "1 return is waiting for your review" in home
+    # The grid's own count of outstanding practices, in the same words of number.
+    grid = (await client.get("/review/grid?show=outstanding")).text
+    assert "4 of 5 practices have an outstanding 2017/18 Q4 return" in grid
+    assert "4 of 5 practices have not sent theirs yet." in home
+    assert 'href="/review/grid?show=outstanding"' in home

@@ -269,8 +269,9 @@ def sustained_changes(
         alarm = alarms[-1]
         now = ranks[latest]
         assert now is not None
-        if (now - alarm.mean > 0) != alarm.upward:
-            continue  # it has gone back since
+        beyond = now - alarm.mean if alarm.upward else alarm.mean - now
+        if beyond <= 0:
+            continue  # it has gone back since (back to the old level counts, whichever the direction)
         start_value, latest_value = h.values[alarm.start], h.values[latest]
         start_rank = ranks[alarm.start]
         assert start_value is not None and latest_value is not None and start_rank is not None

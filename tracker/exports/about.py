@@ -129,5 +129,9 @@ def about_sheet(data: Dataset) -> Sheet:
             )
         )
     rows += [(note_kind, "Note", text) for note_kind, text in (("Notes", n) for n in data.notes)]
-    cols = [Column("Section", "code", 12), Column("Item", "text", 40), Column("Detail", "text", 110)]
+    cols = [
+        Column("Section", "code", 12),
+        Column("Item", "text", 40, wrap=True),
+        Column("Detail", "text", 100, wrap=True),
+    ]
     return Sheet("About", "about", cols, rows, freeze_columns=0)

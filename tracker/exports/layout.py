@@ -29,6 +29,7 @@ class Column:
     header: str
     kind: str = "code"
     width: float = 12
+    wrap: bool = False  # long text (definitions, comments): wrapped, so it prints in full
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -52,10 +53,24 @@ class Chart:
     series: tuple[str, ...]  # headers of the value columns
     first_row: int  # data rows (1-based, inclusive) on that sheet
     last_row: int
-    anchor: str  # the cell on the chart's sheet where it is placed
     y_title: str = ""
     percent: bool = False
     y_max: float | None = None
+    # Where it goes is the writer's business: beside the sheet's table, two to a printed page.
+
+    @property
+    def categories(self) -> int:
+        return self.last_row - self.first_row + 1
+
+
+@dataclass(frozen=True)
+class SmallTable:
+    """A few rows shown below a sheet's table with a title of their own: what a chart of a single
+    bar or a single point would have shown."""
+
+    title: str
+    columns: list[Column]
+    rows: list[tuple[Any, ...]]
 
 
 @dataclass
@@ -67,6 +82,7 @@ class Sheet:
     preamble: list[str] = field(default_factory=list)  # lines above the header row
     freeze_columns: int = 0  # columns kept in view when scrolling sideways
     charts: list[Chart] = field(default_factory=list)
+    small_tables: list[SmallTable] = field(default_factory=list)
 
     @property
     def header_row(self) -> int:

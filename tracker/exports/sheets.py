@@ -19,7 +19,7 @@ from tracker.exports.calculations import (
     ratio,
     sum_funding,
 )
-from tracker.exports.layout import Book, Chart, Column, Sheet, Typed
+from tracker.exports.layout import Book, Chart, Column, Sheet, SmallTable, Typed
 
 CSV_TABLES = ("about", "summary", "regions", "ccgs", "practices", "trend", "indicators", "feeds", "funding")
 STATUS_WORDS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
@@ -161,7 +161,7 @@ def practices_sheet(data: Dataset) -> Sheet:
         Column("ODS code", "code", 9),
         Column("Practice", "text", 36),
         Column("CCG code", "code", 8),
-        Column("CCG", "text", 32),
+        Column("CCG", "text", 40),
         Column("Region code", "code", 9),
         Column("Region", "text", 24),
         Column("List size", "int", 10),
@@ -171,14 +171,14 @@ def practices_sheet(data: Dataset) -> Sheet:
         Column("On time", "yesno", 8),
         Column(LATEST_PERIOD_HEADING, "code", 12),
     ]
-    cols += [Column(_value_header(ind), _value_kind(ind), 11) for ind in data.indicators]
+    cols += [Column(_value_header(ind), _value_kind(ind), 13) for ind in data.indicators]
     cols += [
         Column("Maturity", "num", 9),
         Column("Level", "int", 7),
         Column("Status", "status", 11),
         Column("Forecast date", "date", 12),
         Column("Funding received (£)", "pounds", 14),
-        Column("Comments", "text", 40),
+        Column("Comments", "text", 40, wrap=True),
     ]
     rows = [_practice_row(p, data) for p in data.practices]
     return Sheet("Practices", "practices", cols, rows, freeze_columns=2)
@@ -269,9 +269,9 @@ def indicators_sheet(data: Dataset) -> Sheet:
         Column("Target date", "date", 12),
         Column("Due every 31 March", "yesno", 10),
         Column("Target provenance", "code", 11),
-        Column("Where the target came from", "text", 50),
+        Column("Where the target came from", "text", 50, wrap=True),
         Column("Weight in maturity", "num", 10),
-        Column("Definition", "text", 60),
+        Column("Definition", "text", 60, wrap=True),
     ]
     rows = [
         (
@@ -289,7 +289,7 @@ def indicators_sheet(data: Dataset) -> Sheet:
         )
         for i in data.indicators
     ]
-    return Sheet("Indicators", "indicators", cols, rows, freeze_columns=1)
+    return Sheet("Indicators", "indicators", cols, rows, freeze_columns=2)
 
 
 def funding_sheet(data: Dataset) -> Sheet:
@@ -303,7 +303,7 @@ def funding_sheet(data: Dataset) -> Sheet:
         Column("Amount (£)", "pounds", 16),
         Column("State", "code", 10),
         Column("Date", "date", 12),
-        Column("Note", "text", 50),
+        Column("Note", "text", 50, wrap=True),
     ]
     rows: list[tuple[Any, ...]]
     if not data.funding_available:
@@ -357,37 +357,42 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
     first, last = children.header_row + 1, children.header_row + len(children.rows)
     label = children.columns[1].header
     if children.rows:
-        sheet.charts.append(
+        _chart_or_table(
+            sheet,
+            children,
             Chart(
                 "bar",
-                f"Completeness and timeliness by {label.lower()}",
+                f"Completeness and timeliness by {_by(label)}",
                 children.title,
                 label,
                 ("Completeness (%)", "Timeliness (%)"),
                 first,
                 last,
-                "D3",
                 percent=True,
-            )
+            ),
         )
         if m:
-            sheet.charts.append(
+            _chart_or_table(
+                sheet,
+                children,
                 Chart(
                     "bar",
-                    f"Mean maturity by {label.lower()}",
+                    f"Mean maturity by {_by(label)}",
                     children.title,
                     label,
                     ("Mean maturity",),
                     first,
                     last,
-                    "D21",
                     y_title="Maturity (0-100)",
                     y_max=100,
-                )
+                ),
             )
     periods = sum(1 for t in data.trend if t.area_code == (data.scope_code or "ENG"))
     if periods:
-        sheet.charts.append(
+        trend = trend_sheet(data)
+        _chart_or_table(
+            sheet,
+            trend,
             Chart(
                 "line",
                 f"{data.scope_name}: completeness and timeliness by period",
@@ -396,12 +401,13 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
                 ("Completeness (%)", "Timeliness (%)"),
                 2,
                 1 + periods,
-                "D39",
                 percent=True,
-            )
+            ),
         )
         if m:
-            sheet.charts.append(
+            _chart_or_table(
+                sheet,
+                trend,
                 Chart(
                     "line",
                     f"{data.scope_name}: mean maturity by period",
@@ -410,12 +416,30 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
                     ("Mean maturity",),
                     2,
                     1 + periods,
-                    "D57",
                     y_title="Maturity (0-100)",
                     y_max=100,
-                )
+                ),
             )
     return sheet
+
+
+def _by(label: str) -> str:
+    """A column heading as it reads after "by": "by region", but "by CCG"."""
+    return label if label.isupper() else label.lower()
+
+
+def _chart_or_table(sheet: Sheet, source: Sheet, chart: Chart) -> None:
+    """The chart, or when it would show a single bar or point, its figures as a small table."""
+    if chart.categories > 1:
+        sheet.charts.append(chart)
+        return
+    headers = (chart.category, *chart.series)
+    picked = [source.column_index(h) - 1 for h in headers]
+    rows = [
+        tuple(row[i] for i in picked)
+        for row in source.rows[chart.first_row - source.header_row - 1 : chart.last_row - source.header_row]
+    ]
+    sheet.small_tables.append(SmallTable(chart.title, [source.columns[i] for i in picked], rows))
 
 
 # --- National feeds ---------------------------------------------------------------------------

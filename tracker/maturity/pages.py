@@ -161,6 +161,9 @@ async def region(
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
     base = f"/dashboards/regions/{row['code']}"
     name = row["name"] or row["code"]
+    chosen_sort = sort in pr.SORTS
+    sort = sort if chosen_sort else "maturity"
+    direction = direction if direction in ("asc", "desc") else "asc"
     trend = pr.trend(
         name,
         await service.org_trend("region", row["id"]),
@@ -176,8 +179,13 @@ async def region(
         "periods": pr.period_choices(choices, period),
         "headline": pr.headline(total, national),
         "ccg_chart": pr.maturity_bars(f"CCGs in {name} by maturity index", ccg_rows, national),
+        "ccg_count": len(ccg_rows),
+        # Sorting reloads the page: the list the person sorted stays open.
+        "ccgs_open": chosen_sort,
+        "england_href": pr.query("/dashboards/england", period=period.code),
         "tables": {
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),
+            "behind": pr.furthest_behind(ccg_rows, period.code, base, with_region=False),
             "rates": await _rates("ccg", row["id"], ccgs, period, choices, today, base),
             "trend": trend["table"],
         },

@@ -474,26 +474,32 @@ def _rate_cell(completeness: float | None, timeliness: float | None) -> str:
 PAGE_SIZE = 25
 
 
-def furthest_behind(rows: list[OrgRow], period_code: str, base: str, limit: int = 10) -> TableView:
+def furthest_behind(
+    rows: list[OrgRow], period_code: str, base: str, limit: int = 10, *, with_region: bool = True
+) -> TableView:
     """The CCGs with the lowest maturity index in the period, worst first, with their region
-    (CCGs without a score yet are left out: they are listed with all CCGs)."""
+    unless the page is a region's (CCGs without a score yet are left out: they are listed with all
+    CCGs)."""
     scored = sorted((r for r in rows if r.agg.maturity is not None), key=lambda r: (r.agg.maturity, r.name))
+    columns = [Column("name", "CCG")]
+    if with_region:
+        columns.append(Column("parent", "Region"))
+    columns += [
+        Column("maturity", "Maturity (0-100)", numeric=True),
+        Column("completeness", "Returns received", numeric=True),
+    ]
     table = TableView(
         "behind",
         f"The {min(limit, len(scored))} CCGs furthest behind (lowest maturity first)",
-        [
-            Column("name", "CCG"),
-            Column("parent", "Region"),
-            Column("maturity", "Maturity (0-100)", numeric=True),
-            Column("completeness", "Returns received", numeric=True),
-        ],
+        columns,
         csv_href=query(base, period=period_code, format="csv", table="behind"),
         empty="No CCG has a score for this period yet.",
     )
     for r in scored[:limit]:
+        region_cell: list[Any] = [r.parent] if with_region else []
         table.add(
-            [("html", link(r.href, r.name)), r.parent, score(r.agg.maturity), pct(r.agg.completeness)],
-            [f"{r.name} ({r.code})", r.parent, r.agg.maturity, r.agg.completeness],
+            [("html", link(r.href, r.name)), *region_cell, score(r.agg.maturity), pct(r.agg.completeness)],
+            [f"{r.name} ({r.code})", *region_cell, r.agg.maturity, r.agg.completeness],
         )
     return table
 

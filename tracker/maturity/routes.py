@@ -102,7 +102,7 @@ async def region(
     request: Request[Any, Any, Any],
     code: FromPath[str],
     period: Period = None,
-    sort: Short = "maturity",
+    sort: Short = "",
     dir: Short = "asc",
     format: Short = "",
     table: Short = "",

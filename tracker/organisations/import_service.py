@@ -24,6 +24,7 @@ from tracker.organisations.files import (
     parse_memberships,
     parse_ods_practices,
 )
+from tracker.organisations.presenters import practice_title
 from tracker.tables import (
     Ccg,
     CcgRegion,
@@ -91,7 +92,7 @@ def load_names(path: Path = NAMES_PATH) -> dict[str, dict[str, str]]:
 
 def _town(record: OdsRecord) -> str:
     parts = [p for p in record.address.split(", ") if p]
-    return parts[-2].title() if len(parts) >= 2 else (parts[-1].title() if parts else "")
+    return practice_title(parts[-2] if len(parts) >= 2 else (parts[-1] if parts else ""))
 
 
 async def _upsert_codes(

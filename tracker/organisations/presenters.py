@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tracker.web.formatting import long_date, number
@@ -29,6 +30,7 @@ def _capitalised(part: str) -> str:
     return low
 
 
+@lru_cache(maxsize=32_768)  # England's practices and their towns; a dashboard writes hundreds a page
 def practice_title(name: str) -> str:
     """ODS names are upper case; people read title case more easily ('HARTLEPOOL NHS HEALTHCARE
     CENTRE' -> 'Hartlepool NHS Healthcare Centre'). Every page, email and workbook writes a
@@ -106,7 +108,7 @@ def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[d
     items = [
         ("ODS code", row["ods_code"]),
         ("Status", STATUS_LABELS.get(status, status)),
-        ("Address", ", ".join(p for p in [row["address"].title(), row["postcode"]] if p)),
+        ("Address", ", ".join(p for p in [practice_title(row["address"]), row["postcode"]] if p)),
         ("Telephone", row["phone"] or "Not known"),
         (
             "CCG",

@@ -18,6 +18,7 @@ from tracker.returns import calculations as calc
 from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
 from tracker.returns.api_routes import ROUTES as API_ROUTES
+from tracker.returns.practice_workbook_routes import ROUTES as PRACTICE_WORKBOOK_ROUTES
 from tracker.returns.review_routes import ROUTES as REVIEW_ROUTES
 from tracker.returns.upload_routes import ROUTES as UPLOAD_ROUTES
 from tracker.web.auth import ANY_SIGNED_IN, roles
@@ -293,6 +294,7 @@ ROUTES: list[Any] = [
     return_comment,
     *REVIEW_ROUTES,
     *UPLOAD_ROUTES,
+    *PRACTICE_WORKBOOK_ROUTES,
     *ADMIN_ROUTES,
     *API_ROUTES,
 ]

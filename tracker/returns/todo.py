@@ -1,5 +1,6 @@
 """A practice's to-do list: the returns it still has to send (or that its CCG sent back), each
-with its due date, state and what is left to answer, and what the CCG last said. Pure.
+with its due date, state and what is left to answer, and what the CCG last said; and a CCG lead's:
+the returns waiting for review and the practices yet to send the open period's. Pure.
 
 "Due" and "overdue" are the one rule of tracker.figures.rules (the end of the due date, UK time).
 """
@@ -15,6 +16,7 @@ from tracker.returns import calculations as calc
 from tracker.returns import presenters
 from tracker.returns.comments import uk_time
 from tracker.web.formatting import long_date
+from tracker.web.wording import plural
 
 # The states in which the practice has something to do, and the one in which it waits for its CCG.
 TO_DO = (None, "draft", "returned")
@@ -141,3 +143,60 @@ def last_ccg_word(events: list[dict[str, Any]], returns: dict[str, tuple[str, st
         return None
     label, href = returns[str(newest["entity_id"])]
     return CcgWord(label, href, newest["text"], str(newest["name"]), uk_time(newest["at"]))
+
+
+# --- A CCG lead's week ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CcgTodo:
+    """What a CCG lead has to do this week, in sentences, each with the page that does it."""
+
+    review_sentence: str
+    review_href: str
+    period_sentence: str  # empty when no period is open for returns
+    chase_href: str
+    outstanding: int
+
+
+def ccg_todo(
+    *,
+    waiting: int,
+    oldest_sent: dt.datetime | None,
+    period_code: str | None,
+    due_on: dt.date | None,
+    expected: int,
+    outstanding: int,
+    now: dt.datetime,
+) -> CcgTodo:
+    """The review queue and the open period's outstanding practices, as a lead reads them. "Late"
+    is the figures' rule: past the end of the due date, UK time."""
+    if waiting:
+        oldest = f" (the oldest sent on {long_date(oldest_sent)})" if oldest_sent else ""
+        verb = "is" if waiting == 1 else "are"
+        review = f"{plural(waiting, 'return')} {verb} waiting for your review{oldest}."
+    else:
+        review = "No return is waiting for your review."
+    period = ""
+    if period_code and due_on:
+        label = period_label(period_code)
+        late = is_overdue(due_on, now)
+        if outstanding == 0:
+            period = f"Every practice expected has sent its {label} return."
+        elif late:
+            period = (
+                f"{label} returns were due on {long_date(due_on)}: {outstanding:,} of "
+                f"{plural(expected, 'practice')} {'is' if outstanding == 1 else 'are'} late."
+            )
+        else:
+            period = (
+                f"{label} returns are due on {long_date(due_on)}: {outstanding:,} of "
+                f"{plural(expected, 'practice')} {'has' if outstanding == 1 else 'have'} not sent theirs yet."
+            )
+    return CcgTodo(
+        review_sentence=review,
+        review_href="/review",
+        period_sentence=period,
+        chase_href="/review/grid?show=outstanding",
+        outstanding=outstanding,
+    )

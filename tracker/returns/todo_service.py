@@ -12,7 +12,7 @@ from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.indicators.service import active_indicators, indicator_ids
 from tracker.returns import calculations as calc
-from tracker.returns import service, todo
+from tracker.returns import review_service, service, todo
 from tracker.tables import LockException
 
 CCG_WORDS = ("return.returned", "return.reopened", "return.comment")
@@ -86,3 +86,23 @@ async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt
 async def todos_for(user: Principal, *, now: dt.datetime, today: dt.date) -> list[PracticeTodo]:
     """The to-do list of each practice the user works for (their own practices only)."""
     return [await practice_todo(p, now=now, today=today) for p in await service.my_practices(user)]
+
+
+async def ccg_todo_for(user: Principal, *, now: dt.datetime, today: dt.date) -> todo.CcgTodo | None:
+    """A CCG lead's week: their review queue and the open period's outstanding practices (the
+    review grid's own figures)."""
+    if user.ccg_id is None:
+        return None
+    queue = await review_service.queue(user.ccg_id)
+    grid = await review_service.grid(user.ccg_id, today, periods=1)
+    period = grid["open_period"]
+    expected = grid["counts"][-1]["expected"] if period is not None and grid["counts"] else 0
+    return todo.ccg_todo(
+        waiting=len(queue),
+        oldest_sent=min((r["submitted_at"] for r in queue if r["submitted_at"]), default=None),
+        period_code=period["code"] if period is not None else None,
+        due_on=review_service.as_date(period["due_on"]) if period is not None else None,
+        expected=expected,
+        outstanding=len(grid["outstanding"]),
+        now=now,
+    )

@@ -106,7 +106,7 @@ def check_upload(
                 given.strip() if isinstance(given, str) else (given if isinstance(given, bool | int | float) else text)
             )
             entry = calc.check_indicator(spec, {"value": raw}, found)
-            where = f"Row {number}, column {column_letter(index)} ({code})"
+            where = f"Row {number}, column {column_letter(index)} ({spec.name})"
             if found.errors:
                 for message in found.errors.values():
                     out.errors.append(f"{where}: {message} – found {text[:40]!r}")
@@ -149,7 +149,7 @@ def check_upload(
             continue
         state = states.get(practice_code)
         if submit:
-            missing = [s.code for s in specs if (merged.get(s.code) or Entry()).value is None]
+            missing = [s.name for s in specs if (merged.get(s.code) or Entry()).value is None]
             if missing:
                 out.errors.append(
                     f"Row {number}: {practice_code} cannot be submitted because these are empty: {', '.join(missing)}"

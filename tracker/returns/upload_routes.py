@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
-from tracker.returns import service, upload_service
+from tracker.returns import service, upload_service, xlsx
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
 
@@ -72,10 +72,7 @@ async def upload(request: Request[Any, Any, Any]) -> Template:
     checked = result.checked
     assert checked is not None
     if checked.errors:
-        errors.add(
-            "workbook",
-            f"The workbook has {len(checked.errors)} problem{'s' if len(checked.errors) != 1 else ''}: nothing was saved. Correct them and upload it again.",
-        )
+        errors.add("workbook", xlsx.problems_sentence(len(checked.errors)))
     return Template(
         "review/preview.html",
         context={

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.returns import numbers
 from tracker.spreadsheets import reader
+from tracker.web.wording import plural
 
 FORMAT = "paperless-tracker-returns-1"
 DATA_SHEET = "Returns"
@@ -59,7 +60,8 @@ def write_workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
-    header = ["Practice code", "Practice name", *[f"{c.name} ({c.code})" for c in columns]]
+    # Headed by the questions people read; the codes are on the Instructions sheet, in a column of their own.
+    header = ["Practice code", "Practice name", *[c.name for c in columns]]
     ws.append(header)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EDEE")
@@ -84,15 +86,7 @@ def write_workbook(
     for row in ws.iter_rows(min_row=FIRST_DATA_ROW, max_row=last_row, min_col=3, max_col=last_col):
         for cell in row:
             cell.protection = Protection(locked=False)
-    yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
-    yes_no.error = "Choose Yes or No"
-    percent = DataValidation(
-        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
-    )
-    percent.error = "Enter a percentage from 0 to 100"
-    count = DataValidation(
-        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
-    )
+    yes_no, percent, count = answer_checks()
     for i, c in enumerate(columns, start=3):
         letter = get_column_letter(i)
         target = {"yesno": yes_no, "percent": percent}.get(c.unit, count)
@@ -105,9 +99,22 @@ def write_workbook(
     ws.column_dimensions["B"].width = 40
     ws.row_dimensions[1].height = 60
     ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(last_col)}{last_row}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    # Locked is the layout, not the rows: a lead may still filter and sort to find practices.
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
+    # Printed on A4 landscape, the question row and each practice's code and name on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = max(1, round(len(columns) / 6))
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = "A:B"
+    ws.oddFooter.right.text = "Page &P of &N"
 
     info = wb.create_sheet(INSTRUCTIONS_SHEET)
     lines = [
@@ -122,6 +129,12 @@ def write_workbook(
     ]
     for line in lines:
         info.append([line])
+    info.append([])
+    info.append(["Column", "Question", "Indicator code", "What to enter"])
+    for cell in info[info.max_row]:
+        cell.font = bold
+    for i, c in enumerate(columns, start=3):
+        info.append([get_column_letter(i), c.name, c.code, _what_to_enter(c.unit)])
     info.column_dimensions["A"].width = 120
     info["A1"].font = bold
 
@@ -130,6 +143,7 @@ def write_workbook(
     meta.append(["ccg", ccg_code])
     meta.append(["period", period_code])
     meta.append(["indicators", ",".join(c.code for c in columns)])
+    meta.append(["headings", "\n".join(c.name for c in columns)])
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     wb.active = 0
@@ -180,8 +194,7 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         rows = reader.rows(wb[DATA_SHEET], lim, max_col=2 + len(codes))
         first = next(rows, None)
         header = [c.value for c in first[1]] if first else None
-        expected = [f"({c})" for c in codes]
-        if header is None or [str(h or "").split(" ")[-1] for h in header[2 : 2 + len(codes)]] != expected:
+        if header is None or not _headed_as_written(header[2 : 2 + len(codes)], codes, meta.get("headings")):
             raise WorkbookError(
                 "The columns of the Returns sheet were changed: download a fresh workbook and copy the values in"
             )
@@ -203,6 +216,39 @@ def read_workbook(data: bytes, filename: str, *, max_bytes: int, max_rows: int) 
         return upload
     finally:
         wb.close()
+
+
+def answer_checks() -> tuple[DataValidation, DataValidation, DataValidation]:
+    """Excel's own checks of an answer cell, the form's rules: Yes or No; a percentage from 0 to
+    100; a whole number of 0 or more. Add cell ranges to each, then the ones used to the sheet."""
+    yes_no = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True, showErrorMessage=True)
+    yes_no.error = "Choose Yes or No"
+    percent = DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True, showErrorMessage=True
+    )
+    percent.error = "Enter a percentage from 0 to 100"
+    count = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True
+    )
+    count.error = "Enter a whole number"
+    return yes_no, percent, count
+
+
+def problems_sentence(count: int) -> str:
+    """What the upload page says above a workbook's problems."""
+    return f"The workbook has {plural(count, 'problem')}: nothing was saved. Correct them and upload it again."
+
+
+def _what_to_enter(unit: str) -> str:
+    return {"yesno": "Yes or No", "percent": "A percentage from 0 to 100"}.get(unit, "A whole number")
+
+
+def _headed_as_written(found: list[Any], codes: list[str], headings: str | None) -> bool:
+    """The indicator columns carry the headings the tracker wrote (workbooks written before the
+    headings were plain questions end each heading with the code in brackets)."""
+    if headings is not None:
+        return [str(h or "").strip() for h in found] == headings.split("\n")
+    return [str(h or "").split(" ")[-1] for h in found] == [f"({c})" for c in codes]
 
 
 def column_letter(index: int) -> str:

@@ -1,4 +1,4 @@
-"""The home page: what the person's role does, and for practice staff their to-do list."""
+"""The home page: what the person's role does, and for practice staff and CCG leads their to-do list."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ from litestar.response import Template
 
 from tracker.accounts import presenters
 from tracker.accounts.policy import Level, visible
+from tracker.accounts.principal import Role
 from tracker.web.auth import ANY_SIGNED_IN
 
 
 @get("/", opt=ANY_SIGNED_IN, name="home")
 async def home(request: Request[Any, Any, Any]) -> Template:
     context = presenters.home_context(request.user)
-    if visible(request.user).level == Level.PRACTICES:
+    level = visible(request.user).level
+    if level in (Level.PRACTICES, Level.CCG):
         from tracker.returns import todo_service
 
         settings = request.app.state.settings
-        context["todos"] = await todo_service.todos_for(request.user, now=settings.now(), today=settings.current_date())
+        now, today = settings.now(), settings.current_date()
+        if level == Level.PRACTICES:
+            context["todos"] = await todo_service.todos_for(request.user, now=now, today=today)
+        elif request.user.role == Role.CCG:
+            context["ccg_todo"] = await todo_service.ccg_todo_for(request.user, now=now, today=today)
     return Template("home.html", context=context)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import BytecodeCache, ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 from jinja2.bccache import Bucket
 
+from tracker.organisations.presenters import practice_title
 from tracker.web.chrome import page_footer, page_header
 from tracker.web.formatting import FILTERS
 from tracker.web.navigation import navigation
@@ -50,6 +51,7 @@ def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bo
         bytecode_cache=_BYTECODE,
     )
     env.filters.update(FILTERS)
+    env.filters["practice_name"] = practice_title  # the one rule for a practice's name (not `title`)
     env.globals.update(
         {
             "service_name": SERVICE_NAME,
