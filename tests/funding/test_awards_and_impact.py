@@ -133,7 +133,7 @@ async def test_what_each_pound_bought_against_similar_unfunded_practices(clean_d
     assert (impact.baseline, impact.latest, impact.change) == (40, 60, 20)
     assert impact.comparison_change == 5 and impact.comparison_n == 3 and impact.comparison_scope == "CCG"
     assert impact.difference == 15
-    assert impact.pounds_per_point == 150.0  # £3,000 / 20 points
+    assert impact.per_point.pounds == 200.0  # £3,000 / 15 points more than similar practices
     assert impact.per_patient_pence == 50.0  # 300,000p / 6,000 patients
     (wifi_change,) = impact.indicators
     assert (wifi_change.before, wifi_change.after, wifi_change.change) == (0.0, 1.0, 1.0)

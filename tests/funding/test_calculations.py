@@ -17,7 +17,7 @@ from tracker.funding.calculations import (
     fair_share,
     largest_remainder,
     parse_pounds,
-    pounds_per_point,
+    per_point_gained,
     pounds_text,
     reallocate,
     transition_awards,
@@ -116,8 +116,36 @@ def test_difference_in_change_and_pounds_per_point() -> None:
     c = difference_in_change([10.0, 20.0], [5.0, None, 7.0])
     assert c.funded_change == 15.0 and c.comparison_change == 6.0 and c.comparison_n == 2
     assert c.difference == 9.0
-    assert pounds_per_point(100_000, 4.0) == 250.0
-    assert pounds_per_point(100_000, 0.0) is None
+
+
+def test_per_point_gained_only_when_funded_practices_improved_more() -> None:
+    gained = per_point_gained(100_000, [4.0])
+    assert (gained.pounds, gained.text) == (250.0, "£250")
+    assert per_point_gained(300_000, [2.0, 4.0]).text == "£500"  # £3,000 over 6 points beyond their peers
+    assert per_point_gained(123_456_700, [1.0]).text == "£1,234,567"
+
+
+@pytest.mark.parametrize(
+    ("differences", "text"),
+    [
+        ([-0.4], "No gain seen: funded practices improved 0.4 points less than similar unfunded ones"),
+        ([-1.0, 0.2], "No gain seen: funded practices improved 0.4 points less than similar unfunded ones"),
+        ([0.0], "No gain seen: funded practices improved as much as similar unfunded ones"),
+        ([0.04], "No gain seen: funded practices improved as much as similar unfunded ones"),  # shown as 0.0
+        ([-0.04], "No gain seen: funded practices improved as much as similar unfunded ones"),
+        ([], "No comparison: too few similar unfunded practices"),
+    ],
+)
+def test_no_price_per_point_without_a_gain(differences: list[float], text: str) -> None:
+    result = per_point_gained(57_000, differences)
+    assert result.pounds is None and result.text == text
+    assert "£" not in result.text
+
+
+def test_per_point_names_the_subject() -> None:
+    assert per_point_gained(1, [-2.0], subject="this practice").text == (
+        "No gain seen: this practice improved 2.0 points less than similar unfunded ones"
+    )
 
 
 # --- Properties ---------------------------------------------------------------------------------

@@ -91,7 +91,14 @@ async def test_ccg_lead_enters_forecasts_and_awards_for_their_own_ccg_only(clien
     )
     assert foreign.status_code == 403
     assert (await client.get("/funding/ccgs/11J")).status_code == 403
-    award = {"practice_code": "J81001", "award_date": "2018-01-01", "amount": "100", "award_stream": "GPIT_REVENUE"}
+    award = {
+        "practice_code": "J81001",
+        "award_date-day": "1",
+        "award_date-month": "1",
+        "award_date-year": "2018",
+        "amount": "100",
+        "award_stream": "GPIT_REVENUE",
+    }
     refused = await post_form(client, "/funding/ccgs/00K/awards", award, token_from="/funding/ccgs/00K")
     assert refused.status_code == 422 and "J81001 is not a practice of this CCG" in refused.text
     ok = await post_form(
@@ -221,7 +228,8 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
         token_from="/funding/ccgs/00K",
         follow_redirects=False,
     )
-    assert ok.status_code == 303
+    assert ok.status_code == 303 and ok.headers["location"] == "/funding/ccgs/00K?saved=transition"
+    assert "Application to the transition fund sent." in (await client.get(ok.headers["location"])).text
     await client.get("/sign-out")
     client.cookies.clear()
     await sign_in(client, "national@england.test")
@@ -232,6 +240,10 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
         token_from="/funding",
         follow_redirects=False,
     )
-    assert decided.status_code == 303
+    assert decided.status_code == 303 and decided.headers["location"] == "/funding?saved=transition-decided"
+    confirmed = await client.get(decided.headers["location"])
+    check_page(confirmed.text)
+    assert "nhsuk-notification-banner--success" in confirmed.text
+    assert "applications to the transition fund are decided." in confirmed.text
     (row,) = await TransitionApplication.select(TransitionApplication.awarded_pence, TransitionApplication.state)
     assert row == {"awarded_pence": 100_000, "state": "awarded"}  # asked £5,000, fund £1,000: scaled down

@@ -141,20 +141,38 @@ async def test_admin_grants_and_withdraws_lock_exceptions(client):
     page = await client.get("/admin/lock-exceptions")
     check_page(page.text)
     response = await post_form(
-        client, "/admin/lock-exceptions", {"practices": "A81001 X1 Z99999", "period": "", "until": "soon", "reason": ""}
+        client,
+        "/admin/lock-exceptions",
+        {
+            "practices": "A81001 X1 Z99999",
+            "period": "",
+            "until-day": "31",
+            "until-month": "2",
+            "until-year": "2018",
+            "reason": "",
+        },
     )
     assert response.status_code == 422
     for message in (
         "These are not practice codes",
         "Select the period",
-        "Enter the last day of the exception",
+        "Last day of the exception must be a real date",
         "Enter the reason",
     ):
         assert message in response.text
+    assert 'href="#until-day"' in response.text and 'name="until-day"' in response.text
+    assert 'value="31"' in response.text and 'value="2018"' in response.text, "what was typed is kept"
     response = await post_form(
         client,
         "/admin/lock-exceptions",
-        {"practices": "A81001", "period": PREVIOUS, "until": "2018-01-01", "reason": "x"},
+        {
+            "practices": "A81001",
+            "period": PREVIOUS,
+            "until-day": "1",
+            "until-month": "1",
+            "until-year": "2018",
+            "reason": "x",
+        },
     )
     assert "must be today or later" in response.text
     response = await post_form(
@@ -163,7 +181,9 @@ async def test_admin_grants_and_withdraws_lock_exceptions(client):
         {
             "practices": "a81001, A81002",
             "period": PREVIOUS,
-            "until": "2018-05-15",
+            "until-day": "15",
+            "until-month": "5",
+            "until-year": "2018",
             "reason": "Practice manager was ill",
         },
         follow_redirects=False,

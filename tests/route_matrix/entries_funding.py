@@ -96,7 +96,9 @@ ENTRIES = [
         params=lambda t: _streams(OWN_CCG),
         form=lambda t: {
             "practice_code": "A81001",
-            "award_date": "2018-04-01",
+            "award_date-day": "1",
+            "award_date-month": "4",
+            "award_date-year": "2018",
             "amount": "10",
             "award_stream": "GPIT_REVENUE",
         },

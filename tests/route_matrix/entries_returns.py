@@ -114,7 +114,14 @@ ENTRIES = [
         "/admin/lock-exceptions",
         params=_catalogue,
         allow=ADMINS,
-        form=lambda t: {"practices": "A81001", "period": PREVIOUS, "until": "2018-05-20", "reason": "ill"},
+        form=lambda t: {
+            "practices": "A81001",
+            "period": PREVIOUS,
+            "until-day": "20",
+            "until-month": "5",
+            "until-year": "2018",
+            "reason": "ill",
+        },
     ),
     Entry("POST", "/admin/lock-exceptions/{exception_id:int}/withdraw", allow=ADMINS, params=_exception),
     # The suppliers' API takes bearer tokens only: 401 signed out, 403 for a website session.

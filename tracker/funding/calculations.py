@@ -294,11 +294,39 @@ def difference_in_change(funded: Iterable[float | None], unfunded: Iterable[floa
     return Comparison(mean_or_none(funded), mean(others) if others else None, len(others))
 
 
-def pounds_per_point(amount_pence: int, points_gained: float | None) -> float | None:
-    """Pounds per maturity point gained; None when maturity did not rise (no meaningful ratio)."""
-    if points_gained is None or points_gained <= 0:
-        return None
-    return amount_pence / PENCE / points_gained
+@dataclass(frozen=True)
+class PerPointGained:
+    """What "£ per point gained" shows: pounds (only when there was a gain) and the words."""
+
+    pounds: float | None
+    text: str
+
+
+NO_COMPARISON = "No comparison: too few similar unfunded practices"
+
+
+def per_point_gained(
+    amount_pence: int, differences: Sequence[float], *, subject: str = "funded practices"
+) -> PerPointGained:
+    """Pounds per maturity point gained over similar unfunded practices, or the plain reason there
+    is no such figure.
+
+    The gain is the difference in change (the funded practices' change minus that of similar
+    unfunded ones), not the funded practices' own change: a practice that rose 5 points while its
+    peers rose 6 gained nothing the money can claim. `amount_pence` is what the compared awards
+    cost and `differences` their differences, one per award. The gain is judged as people read it,
+    to one decimal place, so a difference shown as "0.0" never yields a (huge) price per point.
+    """
+    if not differences:
+        return PerPointGained(None, NO_COMPARISON)
+    gain = mean(differences)
+    shown = round(gain, 1)
+    if shown > 0:
+        pounds = amount_pence / PENCE / sum(differences)
+        return PerPointGained(pounds, f"£{pounds:,.0f}")
+    if shown == 0:
+        return PerPointGained(None, f"No gain seen: {subject} improved as much as similar unfunded ones")
+    return PerPointGained(None, f"No gain seen: {subject} improved {-shown:.1f} points less than similar unfunded ones")
 
 
 def similar_start(start: float | None, other: float | None, band: float = 10.0) -> bool:

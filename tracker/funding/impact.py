@@ -3,11 +3,13 @@
 For an award made on date D to practice P:
 - baseline: P's maturity in the last period that ended before D (the state before the money);
 - latest: P's maturity in the latest period with a score (after D);
-- change = latest - baseline; pounds per maturity point = amount / change (only when change > 0);
+- change = latest - baseline;
 - comparison: practices that received no award at all, in the same CCG (or, when fewer than
   MIN_PEERS there, the same region), whose baseline maturity in the same period was within
   BAND points of P's; their mean change over the same two periods; difference in change =
   P's change - that mean. This is an association, not proof that the money caused the change.
+- pounds per point gained = amount / difference, only when the difference is above zero
+  (calculations.per_point_gained decides, for an award and for a group alike).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tracker.funding.calculations import PENCE, pounds_per_point
+from tracker.funding.calculations import PerPointGained, per_point_gained
 
 BAND = 10.0
 
@@ -87,8 +89,9 @@ class AwardImpact:
         return self.award.amount_pence / self.patients if self.patients else None
 
     @property
-    def pounds_per_point(self) -> float | None:
-        return pounds_per_point(self.award.amount_pence, self.change)
+    def per_point(self) -> PerPointGained:
+        differences = [] if self.difference is None else [self.difference]
+        return per_point_gained(self.award.amount_pence, differences, subject="this practice")
 
 
 def baseline_index(period_ends: list[dt.date], award_date: dt.date) -> int | None:
@@ -180,6 +183,7 @@ class Summary:
     changes: list[float] = field(default_factory=list)
     comparison_changes: list[float] = field(default_factory=list)
     differences: list[float] = field(default_factory=list)
+    compared_pence: int = 0  # what the awards with a comparison cost
 
     @property
     def per_patient_pence(self) -> float | None:
@@ -198,9 +202,18 @@ class Summary:
         return mean(self.differences) if self.differences else None
 
     @property
-    def pounds_per_point(self) -> float | None:
-        gained = sum(self.changes)
-        return self.amount_pence / PENCE / gained if self.changes and gained > 0 else None
+    def per_point(self) -> PerPointGained:
+        return per_point_gained(self.compared_pence, self.differences)
+
+    def add(self, other: Summary) -> None:
+        """Fold another group's figures into this one (the total of the by-stream groups)."""
+        self.awards += other.awards
+        self.amount_pence += other.amount_pence
+        self.patients += other.patients
+        self.changes += other.changes
+        self.comparison_changes += other.comparison_changes
+        self.differences += other.differences
+        self.compared_pence += other.compared_pence
 
 
 def summarise(impacts: Iterable[AwardImpact], key: str, labels: Mapping[str, str] | None = None) -> list[Summary]:
@@ -223,4 +236,5 @@ def summarise(impacts: Iterable[AwardImpact], key: str, labels: Mapping[str, str
             s.comparison_changes.append(imp.comparison_change)
         if imp.difference is not None:
             s.differences.append(imp.difference)
+            s.compared_pence += imp.award.amount_pence
     return sorted(groups.values(), key=lambda s: -s.amount_pence)

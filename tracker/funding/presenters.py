@@ -199,35 +199,77 @@ def gainers_losers(lines: list[dict[str, Any]], n: int = 5) -> dict[str, Any]:
     }
 
 
+def _variance(budget_pence: int, outturn_pence: int) -> str:
+    variance = budget_pence - outturn_pence
+    if variance > 0:
+        return f"{pounds(variance)} underspend"
+    if variance < 0:
+        return f"{pounds(-variance)} overspend"
+    return "On budget"
+
+
 def budget_rows(
-    rows: list[dict[str, Any]], stream_names: dict[int, str], forecasts: dict[tuple[int, str], dict[str, Any]]
+    rows: list[dict[str, Any]],
+    stream_names: dict[int, str],
+    forecasts: dict[tuple[int, str], dict[str, Any]],
+    years: list[str],
 ) -> list[dict[str, Any]]:
-    out = []
-    for r in sorted(rows, key=lambda r: (r["financial_year"], stream_names.get(r["stream"], ""))):
-        f = forecasts.get((r["stream"], r["financial_year"]))
-        variance = None if f is None else r["budget_pence"] - int(f["outturn_pence"])
-        out.append(
-            {
-                "stream": stream_names.get(r["stream"], ""),
-                "year": r["financial_year"],
-                "fair_share": pounds(r["fair_share_pence"]),
-                "transition": pounds(r["transition_pence"]),
-                "capital": pounds(r["capital_pence"]),
-                "adjustment": signed_pounds(r["adjustment_pence"]),
-                "budget": pounds(r["budget_pence"]),
-                "forecast": "Not entered" if f is None else f"{pounds(int(f['outturn_pence']))} (Q{f['quarter']})",
-                "variance": "–"
-                if variance is None
-                else (
-                    f"{pounds(variance)} underspend"
-                    if variance > 0
-                    else f"{pounds(-variance)} overspend"
-                    if variance < 0
-                    else "On budget"
-                ),
-            }
-        )
+    """A row per stream and financial year with a budget or a forecast, for every year the tracker
+    holds (a year with neither says so), so that a forecast never goes unseen for want of a budget."""
+    budgets = {(r["stream"], r["financial_year"]): r for r in rows}
+    keys = set(budgets) | set(forecasts)
+    out: list[dict[str, Any]] = []
+    for year in sorted(set(years) | {y for _, y in keys}):
+        found = sorted((k for k in keys if k[1] == year), key=lambda k: stream_names.get(k[0], ""))
+        if not found:
+            out.append({"year": year, "empty": True, "stream": ""})
+            continue
+        for key in found:
+            b, f = budgets.get(key), forecasts.get(key)
+            outturn = None if f is None else int(f["outturn_pence"])
+            out.append(
+                {
+                    "year": year,
+                    "empty": False,
+                    "stream": stream_names.get(key[0], ""),
+                    "fair_share": "–" if b is None else pounds(b["fair_share_pence"]),
+                    "transition": "–" if b is None else pounds(b["transition_pence"]),
+                    "capital": "–" if b is None else pounds(b["capital_pence"]),
+                    "adjustment": "–" if b is None else signed_pounds(b["adjustment_pence"]),
+                    "budget": "Not allocated" if b is None else pounds(b["budget_pence"]),
+                    "forecast": "Not entered" if f is None else f"{pounds(outturn)} (made in Q{f['quarter']})",
+                    "variance": "–"
+                    if outturn is None
+                    else ("No budget to compare with" if b is None else _variance(b["budget_pence"], outturn)),
+                }
+            )
     return out
+
+
+SAVED = {
+    "award": "Award recorded. It is listed under Awards to practices.",
+    "bid": "Capital bid submitted. NHS England will approve all, part or none of it.",
+    "transition": "Application to the transition fund sent.",
+    "run-discarded": "Allocation run discarded.",
+    "bid-decided": "Decision on the capital bid recorded. The CCG sees it on its funding page.",
+    "transition-decided": "The year's applications to the transition fund are decided.",
+    "scenario-discarded": "Reallocation scenario discarded: nothing was moved.",
+}
+
+
+def saved_message(saved: str, forecast: dict[str, Any] | None = None, count: str = "") -> str:
+    """The confirmation shown after a save on a CCG's funding page ("" when there is nothing to confirm)."""
+    if saved == "forecast":
+        if forecast is None:
+            return ""
+        return (
+            f"Forecast saved: {pounds(int(forecast['outturn_pence']))} for {forecast['stream_name']} in "
+            f"{forecast['financial_year']}, made in Q{forecast['quarter']}. "
+            f"It is shown in the {forecast['financial_year']} rows of Allocation and budget."
+        )
+    if saved == "upload" and count.isdigit():
+        return f"{count} award{'' if count == '1' else 's'} recorded from the file."
+    return SAVED.get(saved, "")
 
 
 def transition_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -351,7 +393,7 @@ def summary_rows(summaries: list[Summary], href: str = "") -> list[dict[str, Any
             "change": points(s.mean_change),
             "comparison": points(s.mean_comparison_change),
             "difference": points(s.mean_difference),
-            "per_point": "–" if s.pounds_per_point is None else f"£{s.pounds_per_point:,.0f}",
+            "per_point": s.per_point.text,
         }
         for s in summaries
     ]
@@ -379,7 +421,7 @@ def impact_rows(
                 if imp.comparison_change is None
                 else f"{points(imp.comparison_change)} ({imp.comparison_n} in {imp.comparison_scope})",
                 "difference": points(imp.difference),
-                "per_point": "–" if imp.pounds_per_point is None else f"£{imp.pounds_per_point:,.0f}",
+                "per_point": imp.per_point.text,
                 "indicators": [
                     {
                         "code": ic.code,

@@ -85,6 +85,18 @@ async def latest_forecasts(ccg_id: int | None = None) -> list[dict[str, Any]]:
     return [r for r in rows if ccg_id is None or r["ccg"] == ccg_id]
 
 
+async def saved_forecast(forecast_id: int, ccg_id: int) -> dict[str, Any] | None:
+    """One forecast of the CCG with its stream's name (for the confirmation after saving it);
+    None when it is not this CCG's."""
+    rows = await db.fetch(
+        "SELECT f.id, f.financial_year, f.quarter, f.outturn_pence, s.name AS stream_name "
+        "FROM funding_forecast f JOIN funding_stream s ON s.id = f.stream WHERE f.id = {} AND f.ccg = {}",
+        forecast_id,
+        ccg_id,
+    )
+    return rows[0] if rows else None
+
+
 # --- Reallocation --------------------------------------------------------------------------------
 
 

@@ -27,9 +27,10 @@ from tracker.funding.calculations import (
     pounds_text,
 )
 from tracker.funding.impact import Summary, summarise
-from tracker.funding.xlsx import COLUMNS, UploadRefused, parse_upload, split_codes
+from tracker.funding.xlsx import COLUMNS, UploadRefused, UploadRow, parse_upload, split_codes
 from tracker.organisations.presenters import practice_title
 from tracker.web.auth import ANY_SIGNED_IN, roles
+from tracker.web.dates import PARTS, form_with_date, read_date
 from tracker.web.formatting import number, pounds
 from tracker.web.forms import FormErrors, client_ip, read_form
 
@@ -51,7 +52,9 @@ def _today(request: Request[Any, Any, Any]) -> Any:
 
 
 @get("/funding", opt=FUNDING_ROLES, name="funding")
-async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def overview(
+    request: Request[Any, Any, Any], saved: Annotated[str, QueryParameter(required=False, max_length=20)] = ""
+) -> Template | Redirect:
     user = request.user
     seen = visible(user)
     if seen.level == Level.CCG:
@@ -93,6 +96,7 @@ async def overview(request: Request[Any, Any, Any]) -> Template | Redirect:
             "scenarios": presenters.scenario_rows(scenarios),
             "key_figures": key_figures,
             "can_allocate": can(user, Action.ALLOCATE),
+            "saved": presenters.saved_message(saved),
             "errors": None,
         },
     )
@@ -223,7 +227,21 @@ async def run_discard(request: Request[Any, Any, Any], run_id: FromPath[int]) ->
         errors = FormErrors()
         errors.add("approve", str(exc))
         return await _run_page(request, run_id, errors)
-    return Redirect("/funding", status_code=303)
+    return Redirect("/funding?saved=run-discarded", status_code=303)
+
+
+AWARD_FIELDS = ("practice_code", "award_date", "amount", "award_stream", "indicators")
+
+
+def _in_page_order(errors: FormErrors) -> FormErrors:
+    """The award form's errors in the order of its fields, so the summary reads as the form does."""
+
+    def place(key: str) -> int:
+        name = key.rsplit("-", 1)[0] if key.startswith("award_date-") else key
+        return AWARD_FIELDS.index(name) if name in AWARD_FIELDS else len(AWARD_FIELDS)
+
+    errors.by_field = dict(sorted(errors.by_field.items(), key=lambda item: place(item[0])))
+    return errors
 
 
 # --- A CCG's funding -----------------------------------------------------------------------------
@@ -234,6 +252,7 @@ async def _ccg_page(
     ccg: dict[str, Any],
     errors: FormErrors | None = None,
     form: dict[str, str] | None = None,
+    saved: str = "",
 ) -> Template:
     user = request.user
     stream_names = await service.stream_names_by_id()
@@ -245,12 +264,25 @@ async def _ccg_page(
     awards = await awards_service.awards(ccg_id=ccg["id"], limit=AwardsLimit)
     impact = await impact_service.load(ccg_id=ccg["id"])
     today = _today(request)
+    years = await service.financial_years()
+    defaults = form_with_date(
+        {
+            "year": financial_year_of(today),
+            "quarter": "",
+            "forecast_stream": "GPIT_REVENUE",
+            "award_stream": "GPIT_REVENUE",
+        },
+        "award_date",
+        today,
+    )
     return Template(
         "funding/ccg.html",
         context={
             "title": f"Funding: {ccg['name'] or ccg['code']}",
             "ccg": ccg,
-            "budgets": presenters.budget_rows(await service.budgets(ccg["id"]), stream_names, forecasts),
+            "budgets": presenters.budget_rows(await service.budgets(ccg["id"]), stream_names, forecasts, years),
+            "years": [{"value": y, "text": y} for y in sorted({*years, financial_year_of(today)})],
+            "saved": saved,
             "transition": presenters.transition_rows(
                 await applications_service.transition_applications(ccg_id=ccg["id"])
             ),
@@ -260,14 +292,8 @@ async def _ccg_page(
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
             "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg["id"], region_id=ccg["region"])),
-            "form": form
-            or {
-                "year": financial_year_of(today),
-                "quarter": "",
-                "award_date": today.isoformat(),
-                "forecast_stream": "GPIT_REVENUE",
-                "award_stream": "GPIT_REVENUE",
-            },
+            # What was posted, over the defaults: the page's other forms keep their defaults.
+            "form": {**defaults, **(form or {})},
             "errors": errors,
         },
         status_code=422 if errors else 200,
@@ -275,9 +301,18 @@ async def _ccg_page(
 
 
 @get("/funding/ccgs/{code:str}", opt=FUNDING_ROLES, name="funding_ccg")
-async def ccg_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
+async def ccg_page(
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    saved: Annotated[str, QueryParameter(required=False, max_length=20)] = "",
+    forecast: Annotated[str, QueryParameter(required=False, max_length=12)] = "",
+    count: Annotated[str, QueryParameter(required=False, max_length=6)] = "",
+) -> Template:
     ccg = await service.ccg_by_code(code, request.user)
-    return await _ccg_page(request, ccg)
+    shown = None
+    if saved == "forecast" and forecast.isdigit():
+        shown = await reallocation_service.saved_forecast(int(forecast), ccg["id"])
+    return await _ccg_page(request, ccg, saved=presenters.saved_message(saved, shown, count))
 
 
 async def _managed_ccg(request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
@@ -299,13 +334,16 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
     quarter = form.get("quarter", "").strip()
     if quarter not in ("1", "2", "3", "4"):
         errors.add("quarter", "Choose the quarter the forecast is made in")
+    year = form.get("year", "").strip()
+    if year not in {*await service.financial_years(), financial_year_of(_today(request))}:
+        errors.add("year", "Choose the financial year of the forecast")
     if errors:
         return await _ccg_page(request, ccg, errors, form)
     try:
-        await reallocation_service.enter_forecast(
+        forecast_id = await reallocation_service.enter_forecast(
             ccg_id=ccg["id"],
             stream_code=form.get("forecast_stream", ""),
-            financial_year=form.get("year", "").strip(),
+            financial_year=year,
             quarter=int(quarter),
             outturn_pence=outturn,
             note=form.get("note", ""),
@@ -314,20 +352,21 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
     except FundingError as exc:
         errors.add("forecast_stream", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}#forecasts", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=forecast&forecast={forecast_id}", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/awards", opt=CCG_ONLY, name="funding_award")
 async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Template | Redirect:
     ccg = await _managed_ccg(request, code)
     form = await read_form(request)
-    from tracker.funding.xlsx import UploadRow
-
+    errors = FormErrors()
+    award_date = read_date(form, "award_date", errors, label="Date of the award")
     row = UploadRow(
         number=1,
         values={
             "practice_code": form.get("practice_code", ""),
-            "award_date": form.get("award_date", ""),
+            # A date the boxes could not give is already reported; the file's checks see a good one.
+            "award_date": (award_date or _today(request)).isoformat(),
             "amount": form.get("amount", ""),
             "stream": form.get("award_stream", ""),
             "purpose": form.get("purpose", ""),
@@ -335,14 +374,15 @@ async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Templat
         },
     )
     checked = await awards_service.validate([row], ccg["id"], _today(request))
-    if checked.errors:
-        errors = FormErrors()
-        field_ids = {"stream": "award_stream"}
-        for e in checked.errors:
-            errors.add(field_ids.get(e.field, e.field), e.message)
-        return await _ccg_page(request, ccg, errors, form)
+    for e in checked.errors:
+        if e.field == "award_date":
+            errors.add_date("award_date", e.message, PARTS)
+        else:
+            errors.add({"stream": "award_stream"}.get(e.field, e.field), e.message)
+    if errors:
+        return await _ccg_page(request, ccg, _in_page_order(errors), form)
     await awards_service.record(checked.awards, ccg["id"], _actor(request))
-    return Redirect(f"/funding/ccgs/{ccg['code']}#awards", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=award", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/bids", opt=CCG_ONLY, name="funding_bid")
@@ -373,7 +413,7 @@ async def bid(request: Request[Any, Any, Any], code: FromPath[str]) -> Template 
     except FundingError as exc:
         errors.add("bid_year", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}#bids", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=bid", status_code=303)
 
 
 @get("/funding/ccgs/{code:str}/awards/upload", opt=CCG_ONLY, name="funding_upload")
@@ -428,7 +468,7 @@ async def upload(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     if checked.awards and not recorded:
         errors.add("file", "This file was uploaded before and its awards are already recorded: nothing new was saved")
         return _upload_page(ccg, errors, [], 409)
-    return Redirect(f"/funding/ccgs/{ccg['code']}#awards", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=upload&count={len(recorded)}", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/transition", opt=CCG_ONLY, name="funding_transition_apply")
@@ -459,7 +499,7 @@ async def transition_apply(request: Request[Any, Any, Any], code: FromPath[str])
     except FundingError as exc:
         errors.add("transition_year", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}#transition", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=transition", status_code=303)
 
 
 # --- NHS England decisions ----------------------------------------------------------------------
@@ -475,7 +515,7 @@ async def bid_decision(request: Request[Any, Any, Any], bid_id: FromPath[int]) -
         from litestar.exceptions import ClientException
 
         raise ClientException(str(exc)) from exc
-    return Redirect("/funding#bids", status_code=303)
+    return Redirect("/funding?saved=bid-decided", status_code=303)
 
 
 @post("/funding/transition/award", opt=ALLOCATORS, name="funding_transition_award")
@@ -498,7 +538,7 @@ async def transition_award(request: Request[Any, Any, Any]) -> Redirect:
         )
     except (FundingError, ValueError) as exc:
         raise ClientException(str(exc)) from exc
-    return Redirect("/funding#transition", status_code=303)
+    return Redirect("/funding?saved=transition-decided", status_code=303)
 
 
 # --- Reallocation -------------------------------------------------------------------------------
@@ -623,7 +663,7 @@ async def scenario_discard(request: Request[Any, Any, Any], scenario_id: FromPat
         errors = FormErrors()
         errors.add("apply", str(exc))
         return await _scenario_page(request, scenario_id, errors)
-    return Redirect("/funding#reallocation", status_code=303)
+    return Redirect("/funding?saved=scenario-discarded", status_code=303)
 
 
 # --- What each pound bought ---------------------------------------------------------------------
@@ -650,12 +690,7 @@ async def impact(
     by_ccg = summarise(data.impacts, "ccg", data.ccg_names)
     total = Summary(key="all", label="All awards")
     for s in by_stream:
-        total.awards += s.awards
-        total.amount_pence += s.amount_pence
-        total.patients += s.patients
-        total.changes += s.changes
-        total.comparison_changes += s.comparison_changes
-        total.differences += s.differences
+        total.add(s)
     total.practices = len({i.award.practice_id for i in data.impacts})
     top = sorted(data.impacts, key=lambda i: -i.award.amount_pence)[:50]
     scope = ccg_row["name"] if ccg_row else (await service.region_name(region_id) if region_id else "England")

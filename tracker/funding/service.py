@@ -27,6 +27,7 @@ from tracker.audit import service as audit
 from tracker.funding.calculations import FundingError, age_band_weights, choose_snapshot, fair_share, snapshot_note
 from tracker.organisations import listsize_import_service
 from tracker.organisations import service as organisations
+from tracker.periods import service as periods_service
 from tracker.tables import AllocationLine, AllocationRun, FundingStream
 
 BASES = ("snapshot", "register")
@@ -474,6 +475,11 @@ async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
             r[k] = int(r[k] or 0)
         r["budget_pence"] = r["fair_share_pence"] + r["transition_pence"] + r["capital_pence"] + r["adjustment_pence"]
     return rows
+
+
+async def financial_years() -> list[str]:
+    """The financial years the tracker holds: those of its reporting periods, oldest first."""
+    return sorted({str(p["financial_year"]) for p in await periods_service.all_periods()})
 
 
 async def ccg_regions() -> dict[str, int | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -14,6 +13,7 @@ from litestar.response import Redirect, Template
 from tracker.accounts.principal import Role
 from tracker.returns import admin_service, api_service, service
 from tracker.web.auth import roles
+from tracker.web.dates import PARTS, read_date
 from tracker.web.forms import FormErrors, client_ip, read_form
 
 ADMIN = roles(Role.ADMIN)
@@ -117,13 +117,9 @@ async def grant(request: Request[Any, Any, Any]) -> Template | Redirect:
     period = form.get("period", "")
     if period not in {p["code"] for p in await admin_service.periods()}:
         errors.add("period", "Select the period")
-    until = None
-    try:
-        until = dt.date.fromisoformat(form.get("until", "").strip())
-    except ValueError:
-        errors.add("until", "Enter the last day of the exception as a date, like 2018-05-31")
+    until = read_date(form, "until", errors, label="Last day of the exception")
     if until is not None and until < today:
-        errors.add("until", "The last day of the exception must be today or later")
+        errors.add_date("until", "The last day of the exception must be today or later", PARTS)
     reason = form.get("reason", "").strip()
     if not reason:
         errors.add("reason", "Enter the reason for the exception")

@@ -37,9 +37,26 @@ class FormErrors:
     """Errors keyed by field id, in the order they were found (which is the page's order)."""
 
     by_field: dict[str, str] = field(default_factory=dict)
+    # A date input's wrong boxes, by the date's name (see tracker/web/dates.py).
+    date_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, field_id: str, message: str) -> None:
         self.by_field.setdefault(field_id, message)
+
+    def add_date(self, name: str, message: str, parts: tuple[str, ...]) -> None:
+        """An error of the date input `name`: keyed by its first wrong box (`name-day`, ...), so the
+        error summary links to that box."""
+        if name in self.date_parts:
+            return
+        self.date_parts[name] = parts
+        self.add(f"{name}-{parts[0]}", message)
+
+    def date(self, name: str) -> dict[str, object] | None:
+        """The error of the date input `name` for the date macro: its message and wrong boxes."""
+        parts = self.date_parts.get(name)
+        if not parts:
+            return None
+        return {"text": self.by_field[f"{name}-{parts[0]}"], "parts": parts}
 
     def __bool__(self) -> bool:
         return bool(self.by_field)
