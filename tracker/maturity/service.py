@@ -140,12 +140,16 @@ def _score_rows(
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     rows = []
     points: list[tuple[dt.date, float]] = []
+    forecast: tuple[dt.date | None, str] | None = None  # worked out again only after a new point
     for period, score in zip(scoring, history, strict=True):
         maturity = score.maturity if score.maturity is not None else (earlier or {}).get(period.id)
         if maturity is not None:
             points.append((period.end_date, maturity))
+            forecast = None
         if from_start is not None and period.start_date < from_start:
             continue
+        if forecast is None:
+            forecast = _forecast_cells(points)
         expected = orgs.history.expected(practice_id, period.start_date, period.end_date)
         if not expected and period.id not in returns:
             continue
@@ -169,7 +173,7 @@ def _score_rows(
                 expected,
                 first is not None,
                 rules.on_time(first, period.due_on),
-                *_forecast_cells(points),
+                *forecast,
             )
         )
     return rows
