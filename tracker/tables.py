@@ -468,6 +468,10 @@ class PracticeScore(Table, tablename="practice_score"):
     expected = Boolean(default=False)  # active and open during the period: a return was expected
     submitted = Boolean(default=False)  # a return was submitted (first_submitted_at is set)
     on_time = Boolean(default=False)  # first submitted on or before the due date
+    # The forecast made from the approved history up to this period: the date the practice's
+    # maturity reaches the Paperless level, or (no date) the reason. Both null: not worked out yet.
+    forecast_on = Date(null=True, default=None)
+    forecast_note = Varchar(length=60, null=True, default=None)
 
 
 class IndicatorStat(Table, tablename="indicator_stat"):
@@ -508,6 +512,10 @@ class OrgScore(Table, tablename="org_score"):
     patients = BigInt(default=0)
     deciles = Text(default="")  # JSON list of the 10th..90th percentiles of practice maturity
     computed_at = Timestamptz()
+    # Practices forecast to reach the Paperless level by the deadline, of those with a forecast;
+    # null until the forecasts are worked out.
+    forecast_met = Integer(null=True, default=None)
+    forecast_made = Integer(null=True, default=None)
 
 
 # --- Funding -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import time
 
 from tests.benchmarks.report import line
 from tracker.maturity import service
+from tracker.returns import facts_service as return_facts
 from tracker.settings import Settings
 
 
@@ -15,7 +16,7 @@ async def bench_refresh_all(settings: Settings) -> None:
     periods = await service.scored_periods()
     started = time.perf_counter()
     for p in periods:
-        await service._approved_values(p.id)
+        await return_facts.approved_values(p.id)
     raw = time.perf_counter() - started
     started = time.perf_counter()
     summary = await service.refresh_all()

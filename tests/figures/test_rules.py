@@ -25,7 +25,16 @@ def test_every_definition_is_in_the_readme_rules_section_word_for_word():
 
 def test_the_about_sheet_quotes_the_same_words():
     about = dict(MEASURES)
-    for name in ("Expected", "Received", "On time", "Completeness", "Timeliness", "Maturity", "Provisional"):
+    for name in (
+        "Expected",
+        "Received",
+        "On time",
+        "Completeness",
+        "Timeliness",
+        "Maturity",
+        "Forecast",
+        "Provisional",
+    ):
         assert _unwrapped(about[name]) == _unwrapped(rules.definition(name))
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from tracker.exports.calculations import LATEST_PERIOD_HEADING, NOT_AVAILABLE, Dataset
+from tracker.exports.calculations import FORECAST_SHARE_HEADING, LATEST_PERIOD_HEADING, NOT_AVAILABLE, Dataset
 from tracker.exports.layout import Column, Sheet
 from tracker.figures import rules
 
 # The figures users compare everywhere are defined once, in figures.rules; this sheet says the
 # same words. The rest are this workbook's own columns.
-SHARED = ("Expected", "Received", "On time", "Completeness", "Timeliness", "Maturity", "Status", "Provisional")
+SHARED = (
+    "Expected",
+    "Received",
+    "On time",
+    "Completeness",
+    "Timeliness",
+    "Maturity",
+    "Status",
+    "Forecast",
+    "Provisional",
+)
 
 MEASURES: tuple[tuple[str, str], ...] = (
     *((name, rules.definition(name)) for name in SHARED),
@@ -55,7 +65,11 @@ MEASURES: tuple[tuple[str, str], ...] = (
         "repeats it.",
     ),
     ("On track / At risk / Off track (%)", "Share of the practices with a status that have that status."),
-    ("Forecast date", "The date the practice is forecast to meet all its targets (not precomputed yet)."),
+    (
+        f"Forecast date / {FORECAST_SHARE_HEADING}",
+        "The Forecast above: on the Practices sheet the practice's date, or why it has none; on the Summary, "
+        "Regions and CCGs sheets the share of their practices.",
+    ),
     (
         "Funding (£)",
         "From the tracker's funding records for financial years up to and including the period's: approved "

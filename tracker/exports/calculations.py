@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
-from tracker.maturity.calculations import Aggregate
+from tracker.maturity.calculations import Aggregate, PracticeForecast, forecast_share
 
 NOT_AVAILABLE = "not available yet"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FUNDING_KEYS = ("fair_share", "transition", "capital", "reallocation", "to_practices")
 # The Practices sheet's heading over `PracticeRow.latest_period`, which the About sheet names too.
 LATEST_PERIOD_HEADING = "Values from period"
+# The area sheets' and the Summary's heading over the share of practices forecast to meet the target.
+FORECAST_SHARE_HEADING = "Forecast to reach 80 by 31 March 2018 (%)"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class PracticeRow:
     maturity: float | None = None
     level: int | None = None
     status: str = ""  # on_track | at_risk | off_track | ""
-    forecast_date: dt.date | None = None
+    forecast: PracticeForecast | None = None  # None: not worked out for the period yet
     funding_pence: int = 0
     comments: str = ""
 
@@ -186,6 +188,7 @@ class AreaFigures:
     on_track: float | None
     at_risk: float | None
     off_track: float | None
+    forecast_met: float | None  # share of the practices with a forecast reaching the target in time
     indicator_mean: dict[str, float | None]
     indicator_meeting: dict[str, float | None]
     funding: dict[str, int]
@@ -221,6 +224,11 @@ def area_figures(
     figures.on_track = ratio(aggregate.on_track, graded)
     figures.at_risk = ratio(aggregate.at_risk, graded)
     figures.off_track = ratio(aggregate.off_track, graded)
+    figures.forecast_met = (
+        None
+        if aggregate.forecast_met is None or aggregate.forecast_made is None
+        else ratio(aggregate.forecast_met, aggregate.forecast_made)
+    )
     return figures
 
 
@@ -239,6 +247,7 @@ def _practice_figures(
         present = [v for v in values if v is not None]
         means[ind.code] = fmean(present) if present else None
         meeting[ind.code] = ratio(sum(1 for v in present if ind.meets_target(v)), len(present))
+    met, made = forecast_share(p.forecast for p in practices)
     return AreaFigures(
         practices=n,
         patients=sum(p.patients or 0 for p in practices),
@@ -251,6 +260,7 @@ def _practice_figures(
         on_track=ratio(by_status["on_track"], len(scored)),
         at_risk=ratio(by_status["at_risk"], len(scored)),
         off_track=ratio(by_status["off_track"], len(scored)),
+        forecast_met=ratio(met, made),
         indicator_mean=means,
         indicator_meeting=meeting,
         funding={k: (funding or {}).get(k, 0) for k in FUNDING_KEYS},

@@ -100,6 +100,7 @@ async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
                 maturity=m.maturity,
                 level=m.level,
                 status=m.status,
+                forecast=m.forecast,
             )
         )
     return out
@@ -228,9 +229,13 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
         ccg_funding=funding.by_ccg,
         aggregates=aggregates,
         maturity_available=any(p.maturity is not None for p in practices),
-        forecast_available=False,
+        forecast_available=any(p.forecast is not None for p in practices),
         funding_available=funding.available,
-        notes=[f"{period['code'].replace('-', ' ')} is provisional: {rules.definition('Provisional')}"]
+        notes=[
+            f"{period['code'].replace('-', ' ')} is provisional: {rules.definition('Provisional')}",
+            "Its forecast dates and shares forecast to reach 80 are provisional too: they are made from returns "
+            "that can still change.",
+        ]
         if rules.provisional(as_date(period["locks_on"]), today)
         else [],
         feeds=feed_lines,

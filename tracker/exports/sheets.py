@@ -7,6 +7,7 @@ from typing import Any
 
 from tracker.exports import about
 from tracker.exports.calculations import (
+    FORECAST_SHARE_HEADING,
     LATEST_PERIOD_HEADING,
     NOT_AVAILABLE,
     AreaFigures,
@@ -20,6 +21,7 @@ from tracker.exports.calculations import (
     sum_funding,
 )
 from tracker.exports.layout import Book, Chart, Column, Sheet, SmallTable, Typed
+from tracker.maturity.calculations import PracticeForecast
 
 CSV_TABLES = ("about", "summary", "regions", "ccgs", "practices", "trend", "indicators", "feeds", "funding")
 STATUS_WORDS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
@@ -58,6 +60,7 @@ def _area_columns(indicators: list[IndicatorInfo]) -> list[Column]:
         Column("On track (%)", "pct", 11),
         Column("At risk (%)", "pct", 11),
         Column("Off track (%)", "pct", 11),
+        Column(FORECAST_SHARE_HEADING, "pct", 14),
     ]
     for ind in indicators:
         if ind.unit != "yesno":
@@ -95,6 +98,7 @@ def _area_values(f: AreaFigures, data: Dataset) -> list[Any]:
         mat(f.on_track),
         mat(f.at_risk),
         mat(f.off_track),
+        f.forecast_met if data.forecast_available else NOT_AVAILABLE,
     ]
     for ind in data.indicators:
         if ind.unit != "yesno":
@@ -198,7 +202,7 @@ def _practice_row(p: PracticeRow, data: Dataset) -> tuple[Any, ...]:
         maturity: list[Any] = [p.maturity, p.level, status_words(p.status, p.maturity)]
     else:
         maturity = [NOT_AVAILABLE] * 3
-    forecast = p.forecast_date if data.forecast_available else NOT_AVAILABLE
+    forecast = forecast_cell(p.forecast) if data.forecast_available else NOT_AVAILABLE
     funding = p.funding_pence if data.funding_available else NOT_AVAILABLE
     return (
         p.ods_code,
@@ -219,6 +223,13 @@ def _practice_row(p: PracticeRow, data: Dataset) -> tuple[Any, ...]:
         funding,
         p.comments,
     )
+
+
+def forecast_cell(found: PracticeForecast | None) -> Any:
+    """The Practices sheet's forecast: the date, or the reason there is none."""
+    if found is None:
+        return NOT_AVAILABLE
+    return found.met_on if found.met_on is not None else found.reason
 
 
 # --- Trend, Indicators, Funding ---------------------------------------------------------------
@@ -346,6 +357,7 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
         ("Practices on track", f.on_track if m else na, "pct"),
         ("Practices at risk", f.at_risk if m else na, "pct"),
         ("Practices off track", f.off_track if m else na, "pct"),
+        (FORECAST_SHARE_HEADING.removesuffix(" (%)"), f.forecast_met if data.forecast_available else na, "pct"),
         ("Funding allocated to CCGs (£)", f.allocated_pence if fu else na, "pounds"),
         ("Allocated per patient (£)", f.per_patient_pence(f.allocated_pence) if fu else na, "pounds_pp"),
         ("Funding awarded to practices (£)", f.funding["to_practices"] if fu else na, "pounds"),

@@ -51,6 +51,15 @@ DEFINITIONS: tuple[Definition, ...] = (
         "'not scored' when it has no approved return yet.",
     ),
     Definition(
+        "Forecast",
+        "The date a practice's maturity is forecast to reach 80 (the Paperless level), from a least-squares "
+        "line through its maturity in its last 8 approved returns up to the period: at least 3 are needed "
+        "(otherwise 'not enough returns to forecast'); a line that is not rising gives no date; a practice "
+        "already at 80 has the date it got there. Figures for a CCG, region or England are the share of "
+        "their practices with a forecast that are forecast to reach 80 by 31 March 2018. A forecast made "
+        "in a provisional period is provisional too.",
+    ),
+    Definition(
         "Provisional",
         "A period is provisional until its returns lock: its figures can still change, and charts, "
         "tables, workbooks and emails mark them as provisional.",

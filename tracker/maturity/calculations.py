@@ -320,6 +320,99 @@ class Forecast:
         return "Uncertain"
 
 
+# The 2018 target of a practice as a whole: its maturity at the Paperless level (80, level 4) by
+# the end of 2017/18, the programme's deadline.
+PAPERLESS_MATURITY = LEVELS[-1][2]
+PAPERLESS_DEADLINE = dt.date(2018, 3, 31)
+# Why a practice has no forecast date: the words the dashboards and the workbook show.
+NOT_ENOUGH_RETURNS = "not enough returns to forecast"
+NOT_IMPROVING = "not improving, so no date on this trend"
+
+
+@dataclass(frozen=True)
+class PracticeForecast:
+    """When a practice's maturity is projected to reach the Paperless level, or why there is no date."""
+
+    met_on: dt.date | None  # the projected (or, once reached, the actual) date; None with a reason
+    reason: str  # "" with a date; NOT_ENOUGH_RETURNS or NOT_IMPROVING without one
+    reached: bool = False  # already at the Paperless level in its latest approved return
+
+    @property
+    def made(self) -> bool:
+        """Counted in the share forecast to meet the target: everything but too few returns."""
+        return self.reason != NOT_ENOUGH_RETURNS
+
+    @property
+    def by_deadline(self) -> bool:
+        return self.met_on is not None and self.met_on <= PAPERLESS_DEADLINE
+
+
+def _fit(points: Sequence[tuple[dt.date, float]]) -> tuple[dt.date, float, float, list[float], float] | None:
+    """Least squares through (date, value) points, x in years from the first: (origin, slope,
+    intercept, xs, sxx), or None when every point falls on one date."""
+    n = len(points)
+    origin = points[0][0]
+    xs = [(d - origin).days / DAYS_PER_YEAR for d, _ in points]
+    ys = [v for _, v in points]
+    x_mean = sum(xs) / n
+    y_mean = sum(ys) / n
+    sxx = sum((x - x_mean) ** 2 for x in xs)
+    if sxx <= 0:
+        return None
+    slope = sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)) / sxx
+    return origin, slope, y_mean - slope * x_mean, xs, sxx
+
+
+def practice_forecast(history: Sequence[tuple[dt.date, float]]) -> PracticeForecast:
+    """The date a practice's maturity reaches the Paperless level (80), from its approved history
+    up to a period: (period end date, maturity) of each period with an approved return.
+
+    Already at 80 in its latest approved return: the end of the first period of that unbroken run
+    at 80 or more. Otherwise a least-squares line through the last 8 values (at least 3 needed),
+    and the date the line reaches 80; a line that is flat or falling gives no date. Cheap on
+    purpose (no interval): it is worked out for every practice and period at each refresh.
+    """
+    points = sorted(history)
+    target = PAPERLESS_MATURITY
+    if points and points[-1][1] >= target:
+        first = len(points) - 1
+        while first > 0 and points[first - 1][1] >= target:
+            first -= 1
+        return PracticeForecast(points[first][0], "", reached=True)
+    points = points[-FORECAST_MAX_POINTS:]
+    if len(points) < FORECAST_MIN_POINTS:
+        return PracticeForecast(None, NOT_ENOUGH_RETURNS)
+    fit = _fit(points)
+    if fit is None:
+        return PracticeForecast(None, NOT_ENOUGH_RETURNS)
+    origin, slope, intercept, _, _ = fit
+    # Less than a tenth of a point a year: values are given to 0.1, so this is no trend at all.
+    if slope < 0.1:
+        return PracticeForecast(None, NOT_IMPROVING)
+    days = round((target - intercept) / slope * DAYS_PER_YEAR)
+    last_date, last_value = points[-1]
+    if days <= (last_date - origin).days:
+        # The line is above the latest value and crossed 80 already: from the latest value, at
+        # the line's pace, so that a date is never one the practice has passed below 80.
+        origin, days = last_date, round((target - last_value) / slope * DAYS_PER_YEAR)
+    # Past the last date Python holds: no date worth showing.
+    if days > (dt.date.max - origin).days - 1:
+        return PracticeForecast(None, NOT_IMPROVING)
+    return PracticeForecast(origin + dt.timedelta(days=max(days, 1)), "")
+
+
+def forecast_share(forecasts: Iterable[PracticeForecast | None]) -> tuple[int, int]:
+    """(forecast to reach the Paperless level by the deadline, with a forecast) over practices:
+    practices with too few returns (or none worked out yet) count in neither."""
+    met = made = 0
+    for f in forecasts:
+        if f is None or not f.made:
+            continue
+        made += 1
+        met += f.by_deadline
+    return met, made
+
+
 def forecast(history: Sequence[tuple[dt.date, float]], target: float, deadline: dt.date, as_at: dt.date) -> Forecast:
     """Least squares on the last (up to 8) approved values: when the target will be met, the
     projected value on the deadline with an 80% prediction interval, and the chance of meeting it.
@@ -333,16 +426,12 @@ def forecast(history: Sequence[tuple[dt.date, float]], target: float, deadline: 
         return Forecast(n, None, None, None, None, points[-1][0], True, 1.0, "Target met")
     if n < FORECAST_MIN_POINTS:
         return Forecast(n, None, None, None, None, None, False, None, "Too few approved returns to forecast")
-    origin = points[0][0]
-    xs = [(d - origin).days / DAYS_PER_YEAR for d, _ in points]
+    fit = _fit(points)
+    if fit is None:
+        return Forecast(n, None, None, None, None, None, False, None, "Too few approved returns to forecast")
+    origin, slope, intercept, xs, sxx = fit
     ys = [v for _, v in points]
     x_mean = sum(xs) / n
-    y_mean = sum(ys) / n
-    sxx = sum((x - x_mean) ** 2 for x in xs)
-    if sxx <= 0:
-        return Forecast(n, None, None, None, None, None, False, None, "Too few approved returns to forecast")
-    slope = sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = y_mean - slope * x_mean
     residual = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
     df = n - 2
     s = math.sqrt(residual / df) if df > 0 else 0.0
@@ -426,10 +515,20 @@ class Aggregate:
     on_time: int
     patients: int
     deciles: list[float] | None
+    # Practices forecast to reach the Paperless level by the 2018 deadline, of those with a
+    # forecast; None when the forecasts have not been worked out for these rows yet.
+    forecast_met: int | None = None
+    forecast_made: int | None = None
 
     @property
     def share_on_track(self) -> float | None:
         return share(self.on_track, self.on_track + self.at_risk + self.off_track)
+
+    @property
+    def share_forecast_met(self) -> float | None:
+        if self.forecast_met is None or self.forecast_made is None:
+            return None
+        return share(self.forecast_met, self.forecast_made)
 
     @property
     def completeness(self) -> float | None:
@@ -450,6 +549,7 @@ class PracticeFacts:
     expected: bool
     submitted: bool
     on_time: bool
+    forecast: PracticeForecast | None = None  # None: not worked out yet (rows scored before forecasts)
 
 
 @dataclass(frozen=True)
@@ -475,6 +575,9 @@ def aggregate(rows: Iterable[PracticeFacts]) -> Aggregate:
     """CCG, region or England from its practices' rows for one period."""
     rows = list(rows)
     expected = [r for r in rows if r.expected]
+    # Forecasts are known for all the rows or for none (every refresh works them out).
+    known = any(r.forecast is not None for r in rows)
+    met, made = forecast_share(r.forecast for r in rows)
     return Aggregate(
         practices=len(expected),
         scored=sum(1 for r in rows if r.maturity is not None),
@@ -486,4 +589,6 @@ def aggregate(rows: Iterable[PracticeFacts]) -> Aggregate:
         on_time=sum(1 for r in expected if r.on_time),
         patients=sum(r.patients or 0 for r in rows),
         deciles=deciles(r.maturity for r in rows),
+        forecast_met=met if known else None,
+        forecast_made=made if known else None,
     )

@@ -91,7 +91,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
         "period": period,
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
-        "headline": pr.headline(total),
+        "headline": pr.headline(total, provisional=period.provisional(today)),
         "regions_chart": pr.maturity_bars("Regions by maturity index", region_rows, total),
         "tables": {
             "behind": pr.furthest_behind(ccg_rows, period.code, base),
@@ -178,7 +178,7 @@ async def region(
         "period": period,
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
-        "headline": pr.headline(total, national),
+        "headline": pr.headline(total, national, period.provisional(today)),
         "ccg_chart": pr.maturity_bars(f"CCGs in {name} by maturity index", ccg_rows, national),
         "ccg_count": len(ccg_rows),
         # Sorting reloads the page: the list the person sorted stays open.
@@ -237,7 +237,7 @@ async def ccg(
         "period": period,
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
-        "headline": pr.headline(total, national),
+        "headline": pr.headline(total, national, period.provisional(today)),
         "distribution": pr.distribution(practices, name),
         "tables": {
             "at-risk": pr.at_risk_list(practices, period.code, base),
@@ -299,6 +299,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     indicator_table, indicator_charts = pp.indicator_rows(detail, index, period.code, base)
     history_table, history_chart = pp.history_table(detail, base, period.code)
     ccg_score, england = await service.period_scores(period.id, ("ccg", row["ccg"] or 0), ("england", service.ENGLAND))
+    own = await service.period_members(period.id, "practice", row["id"])
     ccg_cuts = ccg_score.deciles if ccg_score and row["ccg"] else None
     england_cuts = (england or calc.aggregate([])).deciles
     ccg_name = row["ccg.name"] or row["ccg.code"] or "its CCG"
@@ -329,6 +330,8 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         "level_name": calc.level_name(current.level),
         "status": current.status,
         "status_tag": Markup(status_tag(current.status)),  # noqa: S704 (fixed words and classes)
+        # No score row at all (a practice closed before the period): nothing to forecast from.
+        "forecast_words": pr.practice_forecast_words(own[0].forecast, period.provisional(today)) if own else "",
         "positions": [
             p
             for p in (

@@ -3,6 +3,7 @@ tables and charts out. The practice and indicator pages are in practice_presente
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -39,7 +40,49 @@ def period_choices(choices: Sequence[Any], current: Any) -> list[dict[str, Any]]
     return [{"value": p.code, "text": period_label(p.code), "selected": p.id == current.id} for p in reversed(choices)]
 
 
-def headline(agg: calc.Aggregate, england: calc.Aggregate | None = None) -> list[dict[str, Any]]:
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def practice_forecast_words(found: calc.PracticeForecast | None, provisional: bool) -> str:
+    """A practice's forecast in plain words, for its dashboard."""
+    target = f"maturity {calc.PAPERLESS_MATURITY:g} (the Paperless level)"
+    deadline = long_date(calc.PAPERLESS_DEADLINE)
+    if found is None:
+        return "Not worked out yet for this period."
+    if found.reached and found.met_on is not None:
+        words = f"This practice reached {target} in the period ending {long_date(found.met_on)}."
+    elif found.met_on is not None:
+        when = "before" if found.by_deadline else "after"
+        words = (
+            f"On its trend, this practice reaches {target} on about {long_date(found.met_on)}, "
+            f"{when} the {deadline} deadline."
+        )
+    elif found.reason == calc.NOT_ENOUGH_RETURNS:
+        words = f"Not enough returns to forecast: it needs at least {calc.FORECAST_MIN_POINTS} approved returns."
+    else:
+        words = f"Its maturity is not improving, so there is no date on this trend for reaching {target}."
+    if provisional:
+        words += " This forecast is provisional: this period's returns can still change."
+    return words
+
+
+def forecast_headline(agg: calc.Aggregate, england: calc.Aggregate | None, provisional: bool) -> str:
+    """The share of the practices forecast to reach the Paperless level by the 2018 deadline."""
+    if agg.forecast_made is None or agg.forecast_met is None:
+        return "Not worked out yet"
+    if agg.forecast_made == 0:
+        return "No practice has enough approved returns to forecast"
+    words = f"{pct(agg.share_forecast_met)}: {number(agg.forecast_met)} of {number(agg.forecast_made)} practices"
+    words += " with a forecast"
+    if england is not None and england.share_forecast_met is not None:
+        words += f" (England {pct(england.share_forecast_met)})"
+    return words + (", provisional: this period's returns can still change" if provisional else "")
+
+
+def headline(
+    agg: calc.Aggregate, england: calc.Aggregate | None = None, provisional: bool = False
+) -> list[dict[str, Any]]:
     """The summary list at the top of an organisation dashboard."""
 
     def vs(mine: float | None, theirs: float | None, fmt: Callable[[float | None], str]) -> str:
@@ -63,6 +106,10 @@ def headline(agg: calc.Aggregate, england: calc.Aggregate | None = None) -> list
         (
             "Returns on time (timeliness)",
             vs(agg.timeliness, e.timeliness if e else None, pct) + f": {number(agg.on_time)} by the due date",
+        ),
+        (
+            f"Practices forecast to reach maturity {calc.PAPERLESS_MATURITY:g} by {long_date(calc.PAPERLESS_DEADLINE)}",
+            forecast_headline(agg, e, provisional),
         ),
         ("Registered patients", number(agg.patients)),
     ]

@@ -46,6 +46,8 @@ SCORE_COLUMNS = (
     "expected",
     "submitted",
     "on_time",
+    "forecast_on",
+    "forecast_note",
 )
 ORG_COLUMNS = (
     "scope",
@@ -62,6 +64,8 @@ ORG_COLUMNS = (
     "patients",
     "deciles",
     "computed_at",
+    "forecast_met",
+    "forecast_made",
 )
 STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "computed_at")
 ENGLAND = 0
@@ -127,14 +131,25 @@ def _score_rows(
     returns: dict[int, dt.datetime | None],
     now: dt.datetime,
     from_start: dt.date | None = None,
+    earlier: dict[int, float] | None = None,
 ) -> list[tuple[Any, ...]]:
     """One practice's practice_score rows: each period scored with the practice's CCG, region and
-    list size of that period, and the one rule each for expected and on time."""
+    list size of that period, the one rule each for expected and on time, and the forecast made
+    from its approved history up to that period. `earlier`: maturity by period, as stored, for
+    periods `values` leaves out (a new period scored without reading everyone's history)."""
     history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
     rows = []
+    points: list[tuple[dt.date, float]] = []
+    forecast: tuple[dt.date | None, str] | None = None  # worked out again only after a new point
     for period, score in zip(scoring, history, strict=True):
+        maturity = score.maturity if score.maturity is not None else (earlier or {}).get(period.id)
+        if maturity is not None:
+            points.append((period.end_date, maturity))
+            forecast = None
         if from_start is not None and period.start_date < from_start:
             continue
+        if forecast is None:
+            forecast = _forecast_cells(points)
         expected = orgs.history.expected(practice_id, period.start_date, period.end_date)
         if not expected and period.id not in returns:
             continue
@@ -158,9 +173,38 @@ def _score_rows(
                 expected,
                 first is not None,
                 rules.on_time(first, period.due_on),
+                *forecast,
             )
         )
     return rows
+
+
+def _forecast_cells(points: list[tuple[dt.date, float]]) -> tuple[dt.date | None, str]:
+    """practice_score's forecast_on and forecast_note from the maturity points so far."""
+    found = calc.practice_forecast(points)
+    return found.met_on, REACHED if found.reached else found.reason
+
+
+REACHED = "reached"  # forecast_note beside the date a practice reached the Paperless level
+
+
+def stored_forecast(on: Any, note: Any) -> calc.PracticeForecast | None:
+    """A forecast as practice_score holds it (None: not worked out yet)."""
+    if on is None and note is None:
+        return None
+    met_on = db_date(on)
+    if met_on is None:
+        return calc.PracticeForecast(None, str(note or calc.NOT_ENOUGH_RETURNS))
+    return calc.PracticeForecast(met_on, "", reached=note == REACHED)
+
+
+def db_date(value: Any) -> dt.date | None:
+    """A date column as read: a date (PostgreSQL) or its ISO text (SQLite)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _ccgs_in(orgs: Organisations, period: ScoredPeriod) -> dict[int, int | None]:
@@ -184,7 +228,11 @@ async def ensure_scored(today: dt.date) -> bool:
     rows = await db.fetch(
         "SELECT period, SUM(CASE WHEN expected THEN 1 ELSE 0 END) AS n FROM practice_score GROUP BY period"
     )
-    if not calc.unscored_periods(wanted, {r["period"]: int(r["n"] or 0) for r in rows}):
+    # Rows scored before forecasts were kept with the scores have neither a date nor a reason.
+    unforecast = await db.fetch(
+        "SELECT 1 AS found FROM practice_score WHERE forecast_on IS NULL AND forecast_note IS NULL LIMIT 1"
+    )
+    if not calc.unscored_periods(wanted, {r["period"]: int(r["n"] or 0) for r in rows}) and not unforecast:
         return False
     await refresh_all(today)
     return True
@@ -408,6 +456,11 @@ async def _score_period(
         practice_id: first for practice_id, _, first in await return_facts.first_submissions(period_id=period.id)
     }
     approved = await return_facts.approved_practices(period.id)
+    # Its forecast still comes from its approved history: the maturity of earlier periods as stored.
+    earlier: dict[int, dict[int, float]] = defaultdict(dict)
+    for practice_id, period_id, maturity in await maturities():
+        if period_id != period.id:
+            earlier[practice_id][period_id] = maturity
     rows: list[tuple[Any, ...]] = []
     for practice_id in sorted(orgs.history.practices):
         # A practice without an approved return in the period has no score in it, whatever its past.
@@ -415,7 +468,9 @@ async def _score_period(
         returned = {period.id: returns[practice_id]} if practice_id in returns else {}
         rows += [
             r
-            for r in _score_rows(practice_id, orgs, specs, scoring, values, returned, now, period.start_date)
+            for r in _score_rows(
+                practice_id, orgs, specs, scoring, values, returned, now, period.start_date, earlier.get(practice_id)
+            )
             if r[1] == period.id
         ]
     await PracticeScore.delete().where(PracticeScore.period == period.id)
@@ -431,7 +486,8 @@ async def _refresh_orgs(wanted: set[tuple[str, int | None]], period_ids: list[in
     placeholders = ", ".join("{}" for _ in period_ids)
     rows = await db.fetch(
         f"""
-        SELECT period, ccg_id, region_id, maturity, status, patients, expected, submitted, on_time
+        SELECT period, ccg_id, region_id, maturity, status, patients, expected, submitted, on_time,
+               forecast_on, forecast_note
         FROM practice_score WHERE period IN ({placeholders})
         """,  # noqa: S608 (placeholders only; values are bound)
         *period_ids,
@@ -454,7 +510,13 @@ def _facts_of(row: tuple[Any, ...]) -> tuple[int, int | None, int | None, calc.P
         row[10],
         row[11],
         calc.PracticeFacts(
-            maturity=row[2], status=row[4], patients=row[12], expected=row[13], submitted=row[14], on_time=row[15]
+            maturity=row[2],
+            status=row[4],
+            patients=row[12],
+            expected=row[13],
+            submitted=row[14],
+            on_time=row[15],
+            forecast=stored_forecast(row[16], row[17]),
         ),
     )
 
@@ -490,6 +552,8 @@ def _org_rows(
                 a.patients,
                 json.dumps([round(c, 2) for c in a.deciles]) if a.deciles else "",
                 now,
+                a.forecast_met,
+                a.forecast_made,
             )
         )
     return out
@@ -627,6 +691,7 @@ def practice_facts(r: dict[str, Any]) -> calc.PracticeFacts:
         expected=bool(r["expected"]),
         submitted=bool(r["submitted"]),
         on_time=bool(r["on_time"]),
+        forecast=stored_forecast(r.get("forecast_on"), r.get("forecast_note")),
     )
 
 
@@ -642,6 +707,8 @@ def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
         on_time=r["on_time"],
         patients=int(r["patients"] or 0),
         deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+        forecast_met=r.get("forecast_met"),
+        forecast_made=r.get("forecast_made"),
     )
 
 
@@ -869,6 +936,7 @@ class Member:
     maturity: float | None
     level: int | None
     status: str
+    forecast: calc.PracticeForecast | None = None  # made from the approved history up to the period
 
     def facts(self) -> calc.PracticeFacts:
         """The facts the aggregates are worked out from."""
@@ -879,6 +947,7 @@ class Member:
             expected=self.expected,
             submitted=self.received,
             on_time=self.on_time,
+            forecast=self.forecast,
         )
 
 
@@ -892,7 +961,8 @@ async def period_members(period_id: int, scope: str = "england", org_id: int | N
     where = f" AND {column} = {{}}" if column and org_id is not None else ""
     args = (period_id, org_id) if where else (period_id,)
     rows = await db.fetch(
-        f"""SELECT practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level, status
+        f"""SELECT practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level, status,
+                   forecast_on, forecast_note
             FROM practice_score WHERE period = {{}}{where}""",  # noqa: S608 (a fixed column name; values bound)
         *args,
     )
@@ -908,6 +978,7 @@ async def period_members(period_id: int, scope: str = "england", org_id: int | N
             r["maturity"],
             r["level"],
             r["status"] or "",
+            stored_forecast(r["forecast_on"], r["forecast_note"]),
         )
         for r in rows
     ]
