@@ -341,3 +341,37 @@ def test_fraction_labels_say_what_is_counted() -> None:
     for spec in SPECS:
         if spec.unit == "percent":
             assert presenters.fraction_labels(spec.definition)[0] != "Numerator (optional)", spec.code
+
+
+def test_the_history_names_indicators_and_people() -> None:
+    import datetime as dt
+    import json
+
+    from tracker.audit.service import EntityEvent
+
+    at = dt.datetime(2018, 4, 20, 9, 5)
+    changed = json.dumps({"indicator": "WIFI_LIVE", "old": {"value": 1.0}, "new": {"value": 0.0}})
+    events = [
+        EntityEvent(at, "pat@a81001.test", "return.value_changed", changed),
+        EntityEvent(at, "system", "return.submitted", "{}"),
+    ]
+    rows = presenters.history_rows(
+        events, {"WIFI_LIVE": "NHS Wi-Fi for patients and staff"}, {"pat@a81001.test": "Pat Manager"}
+    )
+    assert rows[0] == {
+        "at": "20 Apr 2018 09:05",
+        "actor": "Pat Manager (pat@a81001.test)",
+        "what": "NHS Wi-Fi for patients and staff: 1 → 0",
+    }
+    assert rows[1]["actor"] == "system" and rows[1]["what"] == "Submitted"
+
+
+async def test_the_return_page_history_names_the_person(client):
+    await _tree()
+    await sign_in(client, "practice@a81001.test")
+    data = {"version": "0", "PO_REG_PCT": "30"}
+    assert (await post_form(client, ONLINE, data, follow_redirects=False)).status_code == 303
+    page = await client.get(RETURN)
+    history = page.text.split("History of this return", 1)[1]
+    assert "Test practice (practice@a81001.test)" in history
+    assert "Patients registered for online services: blank → 30" in history

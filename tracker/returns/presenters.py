@@ -162,10 +162,13 @@ def conflict_rows(specs: list[IndicatorSpec], saved: dict[str, Entry], typed: di
     return rows
 
 
-def history_rows(events: list[EntityEvent], names: dict[str, str] | None = None) -> list[dict[str, str]]:
+def history_rows(
+    events: list[EntityEvent], names: dict[str, str] | None = None, people: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """The return's history in words: indicators by their names (never their codes), people by
-    the address they signed in with, comments quoted."""
+    their names with the address they signed in with (`people`: names by address), comments quoted."""
     names = names or {}
+    people = people or {}
     labels = {
         "return.created": "Started",
         "return.value_changed": "Changed",
@@ -194,7 +197,7 @@ def history_rows(events: list[EntityEvent], names: dict[str, str] | None = None)
         rows.append(
             {
                 "at": at.strftime("%-d %b %Y %H:%M") if isinstance(at, dt.datetime) else str(at),
-                "actor": e.actor,
+                "actor": f"{people[e.actor.lower()]} ({e.actor})" if e.actor.lower() in people else e.actor,
                 "what": what,
             }
         )

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from tracker.accounts import service as accounts
 from tracker.accounts.policy import Action, can
 from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
@@ -168,7 +169,11 @@ async def _page(
             "errors": errors,
             "conflict": conflict,
             "last_change": events[0] if events else None,
-            "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
+            "history": presenters.history_rows(
+                events,
+                {s.code: s.name for s in ctx.specs},
+                await accounts.names_by_email({e.actor for e in events}),
+            ),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
             "may_reopen": may_reopen,
