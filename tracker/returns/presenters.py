@@ -113,26 +113,6 @@ def form_sections(
     ]
 
 
-def value_rows(
-    specs: list[IndicatorSpec],
-    entries: dict[str, Entry],
-    previous: dict[str, Entry],
-    feeds: dict[str, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Rows of a read-only return, for the summary table (with the national feeds' values)."""
-    return [
-        {
-            "theme": s.theme,
-            "name": s.name,
-            "value": format_value(s, entries.get(s.code)),
-            "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
-            "comment": (entries.get(s.code) or Entry()).comment,
-            "feed": (feeds or {}).get(s.code),
-        }
-        for s in specs
-    ]
-
-
 def lifecycle_steps(state: str | None, returned_reason: str) -> list[dict[str, Any]]:
     """The return's journey, with the current step marked."""
     steps = [("draft", "Draft"), ("submitted", "Submitted"), ("approved", "Approved")]

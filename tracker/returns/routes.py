@@ -164,7 +164,6 @@ async def _page(
             ),
             "tasks_url": url,
             "check_url": f"{url}/check",
-            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous, feeds),
             "warnings": [w for code, w in warnings.items() if not section or code in section_codes],
             "errors": errors,
             "conflict": conflict,
