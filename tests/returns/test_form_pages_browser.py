@@ -101,6 +101,24 @@ async def test_the_return_pages_pass_axe_at_320_px_and_200_percent_text(
         await expect(page.get_by_role("link", name="Change First outpatient referrals")).to_have_attribute(
             "href", f"{RETURN}/sections/referrals-and-correspondence#ERS_UTIL_PCT"
         )
+
+        # A section page with an error: the error summary, and what was typed kept
+        await page.goto(f"{RETURN}/sections/online-services")
+        await page.locator("#PO_REG_PCT").fill("about a quarter")
+        await page.get_by_role("button", name="Save and continue").click()
+        await expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+        problems += [f"section with an error: {p}" for p in await _axe(page)]
+
+        # When the return is submitted, its CCG lead reads the same summary, without Change links
+        await page.goto(f"{RETURN}/check")
+        await page.get_by_role("button", name="Submit return").click()
+        await page.wait_for_url("**?saved=submitted")
+        await context.clear_cookies()
+        await browser_sign_in(page, "lead@00k.test")
+        problems += await _checked(page, RETURN, "return-read-only")
+        await page.goto(RETURN)
+        await expect(page.locator(".nhsuk-summary-list").first).to_contain_text("27.5%")
+        assert await page.get_by_role("link", name="Change", exact=False).count() == 0
         assert not problems, "\n".join(problems)
     finally:
         await context.close()
