@@ -1,6 +1,7 @@
 """The tracker's main journeys, in a real browser against the real server, as given/when/then.
 
-1. Practice user: sign in, open the due return, fix a validation error, save a draft, submit.
+1. Practice user: sign in, open the due return, fix a validation error on a section page, save the
+   sections, check the answers and submit.
 2. CCG user: see the late practices, return one return with a reason, approve another, download
    the CCG workbook and read a figure from it.
 3. National user: find the CCGs furthest behind, look at an indicator, open the CCG furthest
@@ -81,9 +82,14 @@ async def test_journey_1_practice_user_submits_the_due_return(page):
     await page.get_by_role("link", name="2017/18 Q4").first.click()
     assert await page.locator("h1").inner_text() == "2017/18 Q4 return"
 
-    # And types a percentage that is not a number, then saves a draft
+    # Then the return is a task list: the unfinished sections say so, and checking waits for them
+    await expect(page.locator(".nhsuk-task-list").first).to_contain_text("In progress")
+    await expect(page.locator(".nhsuk-task-list").last).to_contain_text("Cannot start yet")
+
+    # When they open Online services, type a percentage that is not a number, and save
+    await page.get_by_role("link", name="Online services").click()
     await page.locator("#PO_REG_PCT").fill("a quarter")
-    await page.get_by_role("button", name="Save draft").click()
+    await page.get_by_role("button", name="Save and continue").click()
 
     # Then the error summary says what is wrong, links to the field, and keeps what was typed
     summary = page.locator(".nhsuk-error-summary")
@@ -91,15 +97,22 @@ async def test_journey_1_practice_user_submits_the_due_return(page):
     assert "PO_REG_PCT" in (await summary.locator("a").first.get_attribute("href") or "")
     assert await page.locator("#PO_REG_PCT").input_value() == "a quarter"
 
-    # When they fix it, answer the rest, and save a draft
+    # When they fix it, answer the rest of the section, and save it
     await page.locator("#PO_REG_PCT").fill("27")
-    await page.locator("input[name='WIFI_LIVE'][value='yes']").check()
     await page.locator("input[name='OC_LIVE'][value='no']").check()
-    await page.get_by_role("button", name="Save draft").click()
+    await page.get_by_role("button", name="Save and continue").click()
     await page.wait_for_url("**?saved=draft")
     assert not await page.locator(".nhsuk-error-summary").count()
 
-    # And submit it
+    # And the last section too
+    await page.get_by_role("link", name="Infrastructure and governance").click()
+    await page.locator("input[name='WIFI_LIVE'][value='yes']").check()
+    await page.get_by_role("button", name="Save and continue").click()
+    await page.wait_for_url("**?saved=draft")
+
+    # And check their answers and submit
+    await page.get_by_role("link", name="Check your answers and submit").click()
+    await expect(page.locator("h1")).to_have_text("Check your answers before submitting the return")
     await page.get_by_role("button", name="Submit return").click()
     await page.wait_for_url("**?saved=submitted")
 

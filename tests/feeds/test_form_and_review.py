@@ -10,6 +10,8 @@ from tests.returns.factories import OPEN_URL, complete_values, make_return, setu
 from tracker.feeds import service
 
 FORM = f"/practices/A81001/returns/{OPEN_URL}"
+# The section of the return form that asks about record transfers (GP2GP).
+RECORDS = FORM + "/sections/records-and-transfers"
 # January to March 2018 (2017/18 Q4, open on the tests' date): 12 of 30 records integrated.
 GP2GP_Q4 = (
     b"RequestorODS,Month,RegistrationCount,RequestCount,IntegratedCount,SuppressedCount,SuccessRate\n"
@@ -28,7 +30,7 @@ async def _tree_with_feed():
 async def test_a_new_return_shows_the_feed_and_starts_from_it(client):
     await _tree_with_feed()
     await sign_in(client, "practice@a81001.test")
-    page = await client.get(FORM)
+    page = await client.get(RECORDS)
     check_page(page.text)
     assert "National feed (GP2GP): <strong>40.0%</strong>" in page.text
     assert "IntegratedCount 12 ÷ RequestCount 30" in page.text
@@ -42,7 +44,7 @@ async def test_a_large_difference_is_flagged_on_the_form_and_in_the_review_queue
     practice = tree["practices"][0]
     await make_return(practice, state="draft", values=complete_values(GP2GP_UTIL_PCT=96.0))
     await sign_in(client, "practice@a81001.test")
-    page = await client.get(FORM)
+    page = await client.get(RECORDS)
     assert "differs a lot from the national feed" in page.text
     # A saved return is never overwritten by the feed.
     assert re.search(r'<input[^>]*id="GP2GP_UTIL_PCT"[^>]*value="96"', page.text)

@@ -194,7 +194,7 @@ async def test_admin_grants_and_withdraws_lock_exceptions(client):
     # The practice can now change its locked return.
     await client.post("/sign-out", data={"_csrf_token": await csrf_token(client, "/")})
     await sign_in(client, "practice@a81001.test")
-    page = await client.get(f"/practices/A81001/returns/{PREVIOUS_URL}")
+    page = await client.get(f"/practices/A81001/returns/{PREVIOUS_URL}/sections/online-services")
     assert 'name="version"' in page.text
     await client.post("/sign-out", data={"_csrf_token": await csrf_token(client, "/")})
     await sign_in(client, "admin@england.test")

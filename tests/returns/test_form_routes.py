@@ -50,8 +50,12 @@ async def test_practice_journey_draft_submit_approve(client):
     page = await client.get(FORM)
     assert page.status_code == 200
     check_page(page.text)
-    assert "Not started" in page.text
-    assert "Online services" in page.text and "National target" in page.text and "Local ambition" in page.text
+    assert "Not started" in page.text and "Online services" in page.text  # the task list
+    section = await client.get(FORM + "/sections/online-services")
+    check_page(section.text)
+    assert "National target" in section.text
+    local = await client.get(FORM + "/sections/infrastructure-and-governance")
+    assert "Local ambition" in local.text
 
     # Save a partial draft.
     response = await post_form(client, FORM, form_data({"PO_REG_PCT": 30.0}, version=0), follow_redirects=False)
@@ -60,6 +64,8 @@ async def test_practice_journey_draft_submit_approve(client):
     assert row["state"] == "draft" and row["version"] == 1
     page = await client.get(FORM)
     assert "Your draft has been saved" not in page.text  # only after the redirect's query
+    assert "In progress" in page.text  # the task list: Online services is begun
+    page = await client.get(FORM + "/sections/online-services")
     assert 'value="30"' in page.text
 
     # Submit complete values.

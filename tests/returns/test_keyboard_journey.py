@@ -1,5 +1,7 @@
-"""In a real browser, with the keyboard only: a practice user corrects an error and submits their
-return; then the CCG lead approves it. Screenshots of the form and the review grid."""
+"""In a real browser, with the keyboard only (Tab, Enter and Space): a practice user opens their
+return's task list, corrects an error on a section page, saves it, checks their answers and
+submits; then the CCG lead approves it. Every element reached shows where the focus is.
+Screenshots of the pages and the review grid."""
 
 from __future__ import annotations
 
@@ -20,6 +22,23 @@ async def tab_to(page, condition: str, limit: int = 200) -> None:
         if await page.evaluate(f"(() => {{ const e = document.activeElement; return !!e && ({condition}); }})()"):
             return
     raise AssertionError(f"Tab never reached an element where {condition}")
+
+
+FOCUS_SHOWN = """(() => {
+  const e = document.activeElement;
+  const look = () => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.boxShadow, s.backgroundColor, s.color].join('|'); };
+  const focused = look();
+  e.blur();
+  const unfocused = look();
+  e.focus({focusVisible: true});
+  return focused !== unfocused && document.activeElement === e;
+})()"""
+
+
+async def focus_is_visible(page) -> bool:
+    """The focused element looks different from when it is not focused (the NHS focus style:
+    yellow, with a dark underline or outline), and keeps the focus after the check."""
+    return bool(await page.evaluate(FOCUS_SHOWN))
 
 
 async def keyboard_sign_in(page, email: str) -> None:
@@ -51,10 +70,21 @@ async def test_practice_journey_with_the_keyboard_then_ccg_approves(page):
     await page.wait_for_url("**/practices/A81001/returns/2017-18-Q4")
     assert await page.locator("h1").inner_text() == "2017/18 Q4 return"
 
-    # Make an error: words where a percentage belongs; save a draft.
+    # The return is a task list: Online services is begun but not finished; checking waits.
+    assert "In progress" in await page.locator(".nhsuk-task-list").first.inner_text()
+    await screenshot(page, "return-task-list-keyboard")
+    await tab_to(page, "e.tagName === 'A' && e.textContent.trim() === 'Online services'")
+    assert await focus_is_visible(page)
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert await page.locator("h1").inner_text() == "Online services"
+
+    # Make an error: words where a percentage belongs; save the section.
     await tab_to(page, "e.id === 'PO_REG_PCT'")
+    assert await focus_is_visible(page)
     await page.keyboard.type("about a quarter")
-    await tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Save draft'")
+    await tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Save and continue'")
+    assert await focus_is_visible(page)
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
     summary = page.locator(".nhsuk-error-summary")
@@ -66,6 +96,7 @@ async def test_practice_journey_with_the_keyboard_then_ccg_approves(page):
 
     # Read the summary and follow its link to the field; fix it.
     await tab_to(page, "e.tagName === 'A' && e.getAttribute('href') === '#PO_REG_PCT'")
+    assert await focus_is_visible(page)
     await page.keyboard.press("Enter")
     if await page.evaluate("document.activeElement.id") != "PO_REG_PCT":
         await tab_to(page, "e.id === 'PO_REG_PCT'")
@@ -73,16 +104,27 @@ async def test_practice_journey_with_the_keyboard_then_ccg_approves(page):
     await page.keyboard.type("27.5")
     # Online consultation: a yes/no with the space bar.
     await tab_to(page, "e.name === 'OC_LIVE'")
+    assert await focus_is_visible(page)
     await page.keyboard.press("Space")
     assert await page.locator("#OC_LIVE").is_checked()
-    await tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Save draft'")
+    await tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Save and continue'")
     await page.keyboard.press("Enter")
     await page.wait_for_url("**?saved=draft")
     assert await page.get_by_text("Your draft has been saved.").is_visible()
+    assert "Completed" in await page.locator(".nhsuk-task-list").first.inner_text()
     await screenshot(page, "return-form")
 
-    # Submit.
+    # Check the answers: each has a Change link to its field; then submit.
+    await tab_to(page, "e.tagName === 'A' && e.textContent.trim() === 'Check your answers and submit'")
+    assert await focus_is_visible(page)
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    assert await page.locator("h1").inner_text() == "Check your answers before submitting the return"
+    await tab_to(page, "e.tagName === 'A' && e.getAttribute('href').endsWith('/sections/online-services#PO_REG_PCT')")
+    assert await focus_is_visible(page)
+    assert "27.5%" in await page.locator(".nhsuk-summary-list").first.inner_text()
     await tab_to(page, "e.tagName === 'BUTTON' && e.textContent.trim() === 'Submit return'")
+    assert await focus_is_visible(page)
     await page.keyboard.press("Enter")
     await page.wait_for_url("**?saved=submitted")
     assert await page.get_by_text("Your return has been submitted to your CCG for review.").is_visible()

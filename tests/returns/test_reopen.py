@@ -53,7 +53,9 @@ async def test_the_ccg_lead_reopens_an_approved_return_with_a_reason(client) -> 
     client.cookies.clear()
     await sign_in(client, "practice@a81001.test")
     form = await client.get(PAGE)
-    assert "The e-RS figure is from last year." in form.text and 'name="action"' in form.text
+    assert "The e-RS figure is from last year." in form.text and f'href="{PAGE}/sections/online-services"' in form.text
+    section = await client.get(f"{PAGE}/sections/referrals-and-correspondence")
+    assert "The e-RS figure is from last year." in section.text and 'name="ERS_UTIL_PCT"' in section.text
 
 
 async def test_reopening_needs_a_reason(client) -> None:

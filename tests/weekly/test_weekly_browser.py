@@ -65,10 +65,10 @@ async def test_a_practice_withdraws_and_resubmits_its_return(axe_page: Any) -> N
     await page.get_by_role("button", name="Withdraw return").click()
     await page.wait_for_url("**?saved=withdrawn")
 
-    # Then it is a draft again, and the form is open to change
+    # Then it is a draft again, and its sections are open to change
     await expect(page.get_by_role("status")).to_contain_text("withdrawn: it is a draft again")
     assert await state_of(practice) == "draft"
-    await page.locator("input[name='WIFI_LIVE'][value='no']").check()
+    await expect(page.get_by_role("link", name="Infrastructure and governance")).to_be_visible()
 
     # When they answer the CCG in the comments
     await page.get_by_label("Add a comment for your CCG").fill("Only in the main surgery: corrected to no.")
@@ -85,9 +85,13 @@ async def test_a_practice_withdraws_and_resubmits_its_return(axe_page: Any) -> N
     await page.locator(".tracker-comments").screenshot(path=str(SHOTS / "return-comments-thread.png"))
     assert await accessibility_problems(page) == []
 
-    # When they change the answer and submit the return again
+    # When they change the answer, check their answers and submit the return again
+    await page.get_by_role("link", name="Infrastructure and governance").click()
     await page.locator("input[name='WIFI_LIVE'][value='no']").check()
     await page.locator("#WIFI_LIVE-comment").fill("Wi-Fi is live in the main surgery only.")
+    await page.get_by_role("button", name="Save and continue").click()
+    await page.wait_for_url("**?saved=draft")
+    await page.get_by_role("link", name="Check your answers and submit").click()
     await page.get_by_role("button", name="Submit return").click()
     await page.wait_for_url("**?saved=submitted")
 

@@ -273,3 +273,12 @@ async def account_emails(ids: set[int]) -> dict[int, str]:
         return {}
     rows = await Account.select(Account.id, Account.email).where(Account.id.is_in(sorted(ids)))
     return {r["id"]: r["email"] for r in rows}
+
+
+async def names_by_email(emails: set[str]) -> dict[str, str]:
+    """The name of each of these accounts that has one, by its (lower-case) email address."""
+    wanted = sorted({e.lower() for e in emails if "@" in e})
+    if not wanted:
+        return {}
+    rows = await Account.select(Account.email, Account.name).where(Account.email.is_in(wanted))
+    return {r["email"]: r["name"] for r in rows if r["name"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from tracker.indicators.catalogue import THEMES, IndicatorSpec
@@ -59,6 +60,18 @@ def provenance_label(spec: IndicatorSpec) -> str:
     return "National target" if spec.provenance_kind == "national" else "Local ambition"
 
 
+_FRACTION = re.compile(r"^Of (?P<whole>.+?), the percentage (?P<part>.+?)(?: \(.*\))?\.?$")
+
+
+def fraction_labels(definition: str) -> tuple[str, str]:
+    """What a percentage's numerator and denominator count, read from the catalogue's definition
+    ("Of the patients on the practice list, the percentage with a Summary Care Record.")."""
+    match = _FRACTION.match(definition.strip())
+    if not match:
+        return "Numerator (optional)", "Denominator (optional)"
+    return f"Numerator (optional): those {match['part']}", f"Denominator (optional): {match['whole']}"
+
+
 def form_sections(
     specs: list[IndicatorSpec],
     raw: dict[str, dict[str, str]],
@@ -87,6 +100,8 @@ def form_sections(
                 "numerator": values.get("numerator", ""),
                 "denominator": values.get("denominator", ""),
                 "comment": values.get("comment", ""),
+                "numerator_label": fraction_labels(spec.definition)[0],
+                "denominator_label": fraction_labels(spec.definition)[1],
                 "warning": warnings.get(spec.code, ""),
                 "feed": (feeds or {}).get(spec.code),
             }
@@ -95,26 +110,6 @@ def form_sections(
     return [
         {"theme": theme, "id": "theme-" + theme.lower().replace(" ", "-"), "indicators": items}
         for theme, items in sorted(by_theme.items(), key=lambda kv: order.get(kv[0], 99))
-    ]
-
-
-def value_rows(
-    specs: list[IndicatorSpec],
-    entries: dict[str, Entry],
-    previous: dict[str, Entry],
-    feeds: dict[str, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Rows of a read-only return, for the summary table (with the national feeds' values)."""
-    return [
-        {
-            "theme": s.theme,
-            "name": s.name,
-            "value": format_value(s, entries.get(s.code)),
-            "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
-            "comment": (entries.get(s.code) or Entry()).comment,
-            "feed": (feeds or {}).get(s.code),
-        }
-        for s in specs
     ]
 
 
@@ -147,10 +142,13 @@ def conflict_rows(specs: list[IndicatorSpec], saved: dict[str, Entry], typed: di
     return rows
 
 
-def history_rows(events: list[EntityEvent], names: dict[str, str] | None = None) -> list[dict[str, str]]:
+def history_rows(
+    events: list[EntityEvent], names: dict[str, str] | None = None, people: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """The return's history in words: indicators by their names (never their codes), people by
-    the address they signed in with, comments quoted."""
+    their names with the address they signed in with (`people`: names by address), comments quoted."""
     names = names or {}
+    people = people or {}
     labels = {
         "return.created": "Started",
         "return.value_changed": "Changed",
@@ -179,7 +177,7 @@ def history_rows(events: list[EntityEvent], names: dict[str, str] | None = None)
         rows.append(
             {
                 "at": at.strftime("%-d %b %Y %H:%M") if isinstance(at, dt.datetime) else str(at),
-                "actor": e.actor,
+                "actor": f"{people[e.actor.lower()]} ({e.actor})" if e.actor.lower() in people else e.actor,
                 "what": what,
             }
         )
@@ -324,3 +322,133 @@ def chase_sent_title(sent: Any) -> str:
     if not sent.queued:
         return "No reminders sent"
     return f"{_plural(len(sent.queued), 'reminder', 'reminders')} sent"
+
+
+# --- The return as short pages: task list, section pages, check your answers -----------------
+
+COMPLETED, IN_PROGRESS, NOT_STARTED = "Completed", "In progress", "Not started"
+
+
+def section_slug(theme: str) -> str:
+    """A theme's part of a section page's address: 'Records and transfers' -> 'records-and-transfers'."""
+    return theme.lower().replace(" ", "-")
+
+
+def sections_of(specs: list[IndicatorSpec]) -> list[tuple[str, list[IndicatorSpec]]]:
+    """The return's sections: the catalogue's themes in their order, each with its indicators."""
+    by_theme: dict[str, list[IndicatorSpec]] = {}
+    for spec in specs:
+        by_theme.setdefault(spec.theme, []).append(spec)
+    order = {t: i for i, t in enumerate(THEMES)}
+    return sorted(by_theme.items(), key=lambda kv: order.get(kv[0], 99))
+
+
+def section_specs(specs: list[IndicatorSpec], slug: str) -> tuple[str, list[IndicatorSpec]] | None:
+    return next(((theme, items) for theme, items in sections_of(specs) if section_slug(theme) == slug), None)
+
+
+def section_status(specs: list[IndicatorSpec], entries: dict[str, Entry], previous: dict[str, Entry]) -> str:
+    """Completed when every question is answered and every value that fell sharply is explained
+    (what submitting needs); Not started when nothing is given; otherwise In progress."""
+    given = [s for s in specs if (entries.get(s.code) or Entry()).value is not None]
+    touched = given or [s for s in specs if (entries.get(s.code) or Entry()).comment]
+    if not touched:
+        return NOT_STARTED
+    if len(given) < len(specs):
+        return IN_PROGRESS
+    for s in specs:
+        entry = entries[s.code]
+        if calc.warning_for(s, entry.value, (previous.get(s.code) or Entry()).value) and not entry.comment:
+            return IN_PROGRESS
+    return COMPLETED
+
+
+def _status_item(status: str) -> dict[str, Any]:
+    # The NHS task list shows a finished task's status as plain text and the others as tags.
+    if status == COMPLETED:
+        return {"text": COMPLETED, "classes": "nhsuk-task-list__status--completed"}
+    colour = "nhsuk-tag--blue" if status == IN_PROGRESS else "nhsuk-tag--grey"
+    return {"tag": {"text": status, "classes": colour}}
+
+
+def _answered(n: int, total: int) -> str:
+    return f"{n} of {total} {'question' if total == 1 else 'questions'} answered"
+
+
+def task_list(
+    specs: list[IndicatorSpec], entries: dict[str, Entry], previous: dict[str, Entry], base_url: str
+) -> dict[str, Any]:
+    """The task list of a return: one task per section, then checking and submitting."""
+    items = []
+    done = 0
+    for theme, items_specs in sections_of(specs):
+        status = section_status(items_specs, entries, previous)
+        done += status == COMPLETED
+        answered = sum((entries.get(s.code) or Entry()).value is not None for s in items_specs)
+        items.append(
+            {
+                "title": {"text": theme},
+                "hint": _answered(answered, len(items_specs)),
+                "href": f"{base_url}/sections/{section_slug(theme)}",
+                "status": _status_item(status),
+                "theme": theme,
+                "state": status,
+            }
+        )
+    all_done = done == len(items)
+    check = {
+        "title": {"text": "Check your answers and submit"},
+        "href": f"{base_url}/check" if all_done else None,
+        "status": {"tag": {"text": "Not started", "classes": "nhsuk-tag--grey"}}
+        if all_done
+        else {"text": "Cannot start yet", "classes": "nhsuk-task-list__status--cannot-start-yet"},
+    }
+    return {"sections": items, "check": check, "done": done, "total": len(items), "all_done": all_done}
+
+
+def summary_value(spec: IndicatorSpec, entry: Entry | None, feed: dict[str, Any] | None) -> dict[str, Any]:
+    """One answer as check your answers and the read-only return show it: the value, its comment,
+    and the national feed's value beside it."""
+    return {
+        "value": format_value(spec, entry),
+        "comment": (entry or Entry()).comment,
+        "feed": feed,
+    }
+
+
+def check_sections(
+    specs: list[IndicatorSpec],
+    entries: dict[str, Entry],
+    previous: dict[str, Entry],
+    feeds: dict[str, dict[str, Any]] | None,
+    base_url: str | None,
+) -> list[dict[str, Any]]:
+    """The summary lists of a return, one per section; with `base_url`, each answer has a Change
+    link to its field on its section page."""
+    out = []
+    for theme, items in sections_of(specs):
+        slug = section_slug(theme)
+        rows = []
+        for s in items:
+            rows.append(
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    **summary_value(s, entries.get(s.code), (feeds or {}).get(s.code)),
+                    "previous": format_value(s, previous.get(s.code)) if s.code in previous else "No return",
+                    "change": f"{base_url}/sections/{slug}#{s.code}" if base_url else None,
+                }
+            )
+        out.append({"theme": theme, "id": "summary-" + slug, "rows": rows})
+    return out
+
+
+def submit_error_links(specs: list[IndicatorSpec], errors: dict[str, str], base_url: str) -> list[dict[str, str]]:
+    """The error summary of check your answers: each problem links to its field on its section page."""
+    slug_of = {s.code: section_slug(s.theme) for s in specs}
+    out = []
+    for field_id, message in errors.items():
+        code = field_id.split("-", 1)[0]
+        href = f"{base_url}/sections/{slug_of[code]}#{field_id}" if code in slug_of else f"#{field_id}"
+        out.append({"text": message, "href": href})
+    return out

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from tracker.accounts import service as accounts
 from tracker.accounts.policy import Action, can
 from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
@@ -80,7 +82,13 @@ async def _page(
     conflict: list[dict[str, str]] | None = None,
     comment_text: str = "",
     status_code: int = 200,
+    page: str = "tasks",
+    section: str = "",
 ) -> Template:
+    """A return's page. Who may change it gets `page`: the task list ("tasks"), one section's
+    questions ("section", with `section` its slug), "check" (check your answers) or "all" (every
+    question on one page, for a whole-form POST that needs correcting); anyone else the read-only
+    return."""
     user = request.user
     settings = request.app.state.settings
     today = settings.current_date()
@@ -98,6 +106,8 @@ async def _page(
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
         if ctx.row is None:  # a new return starts from the national feeds' values
             raw = feed_presenters.prefill(units, feed_rows, raw)
+        elif page == "section":  # and so does a question no earlier section page has answered
+            raw = feed_presenters.prefill(units, {c: r for c, r in feed_rows.items() if c not in ctx.entries}, raw)
     feeds = feed_presenters.form_feeds(units, feed_rows, raw, feed_service.config().percent_points)
     if warnings is None:
         warnings = {
@@ -112,10 +122,22 @@ async def _page(
     practice_name = practice_title(ctx.practice["name"])
     events = await service.history(ctx.row["id"]) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
+    url = _url(ctx.practice, ctx.period)
+    section_theme, section_codes = "", set()
+    if section:
+        found = presenters.section_specs(ctx.specs, section)
+        if found:
+            section_theme, section_codes = found[0], {s.code for s in found[1]}
+    templates = {"tasks": "returns/tasks.html", "check": "returns/check.html"}
+    title = f"{ctx.period['code'].replace('-', ' ')} return for {practice_name}"
+    if may_edit and page == "section":
+        title = f"{section_theme} – {title}"
+    elif may_edit and page == "check":
+        title = f"Check your answers – {title}"
     return Template(
-        "returns/form.html" if may_edit else "returns/view.html",
+        templates.get(page, "returns/form.html") if may_edit else "returns/view.html",
         context={
-            "title": f"{ctx.period['code'].replace('-', ' ')} return for {practice_name}",
+            "title": title,
             "practice": ctx.practice,
             "practice_name": practice_name,
             "period": ctx.period,
@@ -129,13 +151,29 @@ async def _page(
             "exception_until": ctx.exception_until,
             "locked_reason": editable_reason,
             "version": ctx.version,
-            "sections": presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds),
-            "rows": presenters.value_rows(ctx.specs, ctx.entries, ctx.previous, feeds),
-            "warnings": list(warnings.values()),
+            "sections": [
+                sec
+                for sec in presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds)
+                if not section or presenters.section_slug(sec["theme"]) == section
+            ],
+            "page": page,
+            "section_title": section_theme,
+            "form_action": f"{url}/sections/{section}" if section else url,
+            "tasks": presenters.task_list(ctx.specs, ctx.entries, ctx.previous, url),
+            "summary": presenters.check_sections(
+                ctx.specs, ctx.entries, ctx.previous, feeds, url if may_edit and page == "check" else None
+            ),
+            "tasks_url": url,
+            "check_url": f"{url}/check",
+            "warnings": [w for code, w in warnings.items() if not section or code in section_codes],
             "errors": errors,
             "conflict": conflict,
             "last_change": events[0] if events else None,
-            "history": presenters.history_rows(events, {s.code: s.name for s in ctx.specs}),
+            "history": presenters.history_rows(
+                events,
+                {s.code: s.name for s in ctx.specs},
+                await accounts.names_by_email({e.actor for e in events}),
+            ),
             "may_review": may_review,
             "may_withdraw": may_withdraw,
             "may_reopen": may_reopen,
@@ -182,7 +220,7 @@ async def return_save(
     except ValueError:
         version = -1
     if errors:
-        return await _page(request, ctx, raw=raw, errors=errors, warnings=checked.warnings, status_code=422)
+        return await _page(request, ctx, raw=raw, errors=errors, warnings=checked.warnings, status_code=422, page="all")
     result = await service.save(
         ctx,
         checked.entries,
@@ -216,7 +254,173 @@ async def return_save(
             warnings=checked.warnings,
             conflict=presenters.conflict_rows(ctx.specs, fresh.entries, checked.entries),
             status_code=409,
+            page="all",
         )
+    errors.add("state", result.refused)
+    return await _page(request, fresh, errors=errors, status_code=409)
+
+
+def _version(form: dict[str, str]) -> int:
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _section_or_404(ctx: service.ReturnContext, section: str) -> tuple[str, list[Any]]:
+    found = presenters.section_specs(ctx.specs, section)
+    if found is None:
+        raise NotFoundException("This return has no such section")
+    return found
+
+
+@get(
+    "/practices/{ods_code:str}/returns/{period_code:str}/sections/{section:str}",
+    opt=ANY_SIGNED_IN,
+    name="return_section",
+)
+async def return_section(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str], section: FromPath[str]
+) -> Template:
+    """One section's questions (someone who may not change the return reads all of it instead)."""
+    practice = await service.practice_for(ods_code, request.user)
+    period = await service.period_from_url(period_code)
+    ctx = await service.load_context(practice, period, with_last_change=False)
+    _section_or_404(ctx, section)
+    return await _page(request, ctx, page="section", section=section)
+
+
+@post(
+    "/practices/{ods_code:str}/returns/{period_code:str}/sections/{section:str}",
+    opt=roles(Role.PRACTICE),
+    name="return_section_save",
+)
+async def return_section_save(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str], section: FromPath[str]
+) -> Template | Redirect:
+    """Save one section's answers to the draft (only that section's values change), then back to
+    the task list. The version check is the whole form's: an edit made meanwhile is never overwritten."""
+    practice = await service.practice_for(ods_code, request.user, Action.EDIT_RETURN)
+    period = await service.period_from_url(period_code)
+    settings = request.app.state.settings
+    form = await read_form(request)
+    ctx = await service.load_context(practice, period, with_last_change=False)
+    _, specs = _section_or_404(ctx, section)
+    typed = calc.raw_from_form(specs, form)
+    raw = {**calc.raw_from_entries(ctx.specs, ctx.entries), **typed}
+    checked = calc.check_return(specs, typed, ctx.previous_values, submitting=False)
+    errors = FormErrors()
+    for field_id, message in checked.errors.items():
+        errors.add(field_id, message)
+    if errors:
+        return await _page(
+            request,
+            ctx,
+            raw=raw,
+            errors=errors,
+            warnings=checked.warnings,
+            status_code=422,
+            page="section",
+            section=section,
+        )
+    result = await service.save(
+        ctx,
+        checked.entries,
+        version=_version(form),
+        submit=False,
+        actor=actor_of(request),
+        now=settings.now(),
+        today=settings.current_date(),
+    )
+    if result.ok:
+        return Redirect(f"{_url(practice, period)}?saved=draft", status_code=303)
+    fresh = await service.load_context(practice, period)
+    errors = FormErrors()
+    if result.conflict:
+        who = fresh.last_change.actor if fresh.last_change else "someone else"
+        errors.add(
+            "conflict",
+            f"This return was changed by {who} since you opened it. Nothing of yours was saved: "
+            "check the differences below, then save again to keep your entries.",
+        )
+        if calc.practice_may_edit(fresh.state, fresh.window, settings.current_date(), fresh.exception_until) is None:
+            return await _page(
+                request,
+                fresh,
+                raw={**calc.raw_from_entries(fresh.specs, fresh.entries), **typed},
+                errors=errors,
+                warnings=checked.warnings,
+                conflict=presenters.conflict_rows(specs, fresh.entries, checked.entries),
+                status_code=409,
+                page="section",
+                section=section,
+            )
+        return await _page(request, fresh, errors=errors, status_code=409)
+    errors.add("state", result.refused)
+    return await _page(request, fresh, errors=errors, status_code=409)
+
+
+@dataclass
+class _LinkedErrors(FormErrors):
+    """Errors whose summary links to fields on other pages (check your answers -> section pages)."""
+
+    links: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> list[dict[str, str]]:
+        return self.links or super().summary
+
+
+@get("/practices/{ods_code:str}/returns/{period_code:str}/check", opt=ANY_SIGNED_IN, name="return_check")
+async def return_check(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
+) -> Template:
+    """Check your answers: every saved answer with a Change link, and the Submit button."""
+    practice = await service.practice_for(ods_code, request.user)
+    period = await service.period_from_url(period_code)
+    ctx = await service.load_context(practice, period, with_last_change=False)
+    return await _page(request, ctx, page="check")
+
+
+@post("/practices/{ods_code:str}/returns/{period_code:str}/check", opt=roles(Role.PRACTICE), name="return_submit")
+async def return_submit(
+    request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]
+) -> Template | Redirect:
+    """Submit the saved answers as they are (they were checked on the page the person read)."""
+    practice = await service.practice_for(ods_code, request.user, Action.EDIT_RETURN)
+    period = await service.period_from_url(period_code)
+    settings = request.app.state.settings
+    form = await read_form(request)
+    ctx = await service.load_context(practice, period, with_last_change=False)
+    url = _url(practice, period)
+    raw = calc.raw_from_entries(ctx.specs, ctx.entries)
+    checked = calc.check_return(ctx.specs, raw, ctx.previous_values, submitting=True)
+    if checked.errors:
+        linked = _LinkedErrors(links=presenters.submit_error_links(ctx.specs, checked.errors, url))
+        for field_id, message in checked.errors.items():
+            linked.add(field_id, message)
+        return await _page(request, ctx, errors=linked, warnings=checked.warnings, status_code=422, page="check")
+    result = await service.save(
+        ctx,
+        checked.entries,
+        version=_version(form),
+        submit=True,
+        actor=actor_of(request),
+        now=settings.now(),
+        today=settings.current_date(),
+    )
+    if result.ok:
+        return Redirect(f"{url}?saved=submitted", status_code=303)
+    fresh = await service.load_context(practice, period)
+    errors = FormErrors()
+    if result.conflict:
+        who = fresh.last_change.actor if fresh.last_change else "someone else"
+        errors.add(
+            "conflict",
+            f"This return was changed by {who} since you opened it. Nothing was submitted: "
+            "check the answers below, then submit again.",
+        )
+        return await _page(request, fresh, errors=errors, status_code=409, page="check")
     errors.add("state", result.refused)
     return await _page(request, fresh, errors=errors, status_code=409)
 
@@ -291,6 +495,10 @@ ROUTES: list[Any] = [
     practice_returns,
     return_form,
     return_save,
+    return_section,
+    return_section_save,
+    return_check,
+    return_submit,
     return_comment,
     *REVIEW_ROUTES,
     *UPLOAD_ROUTES,
