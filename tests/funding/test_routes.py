@@ -7,9 +7,17 @@ import argparse
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import make_org_tree
 from tests.pages import check_page, h1
+from tests.returns.factories import setup_catalogue
+from tests.weekly.test_plain_words import codes_in
 from tracker.funding import commands, service
 from tracker.funding.streams import ensure_standard_streams
-from tracker.tables import AllocationRun, FundingForecast, PracticeAward, TransitionApplication
+from tracker.tables import (
+    AllocationRun,
+    FundingForecast,
+    PracticeAward,
+    PracticeAwardIndicator,
+    TransitionApplication,
+)
 
 
 async def _tree_with_run() -> dict:
@@ -247,3 +255,30 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
     assert "applications to the transition fund are decided." in confirmed.text
     (row,) = await TransitionApplication.select(TransitionApplication.awarded_pence, TransitionApplication.state)
     assert row == {"awarded_pence": 100_000, "state": "awarded"}  # asked £5,000, fund £1,000: scaled down
+
+
+async def test_an_award_s_indicators_are_ticked_by_name_and_shown_by_name(client):
+    """People choose the indicators an award should move from their names; no code is typed or read."""
+    await _tree_with_run()
+    await setup_catalogue()
+    await sign_in(client, "lead@00k.test")
+    page = await client.get("/funding/ccgs/00K")
+    assert 'type="checkbox"' in page.text and 'value="EPS_LIVE"' in page.text
+    assert "Indicator codes separated" not in page.text
+    award = {
+        "practice_code": "A81001",
+        "award_date-day": "1",
+        "award_date-month": "1",
+        "award_date-year": "2018",
+        "amount": "250",
+        "award_stream": "GPIT_REVENUE",
+        "indicators": ["EPS_LIVE", "WIFI_LIVE"],
+    }
+    ok = await post_form(
+        client, "/funding/ccgs/00K/awards", award, token_from="/funding/ccgs/00K", follow_redirects=False
+    )
+    assert ok.status_code == 303
+    assert await PracticeAwardIndicator.count() == 2
+    shown = (await client.get("/funding/ccgs/00K")).text
+    assert "Live on Electronic Prescription Service release 2" in shown and "EPS_LIVE, WIFI_LIVE" not in shown
+    assert codes_in(shown) == []

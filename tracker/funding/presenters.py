@@ -307,7 +307,13 @@ def transition_totals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def bid_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def indicator_words(codes: list[str] | str, names: dict[str, str]) -> str:
+    """Indicators as people read them: their names (a code only where the catalogue has no name)."""
+    listed = [c for c in (codes.split(",") if isinstance(codes, str) else codes) if c.strip()]
+    return ", ".join(names.get(c.strip(), c.strip()) for c in listed)
+
+
+def bid_rows(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
@@ -316,7 +322,7 @@ def bid_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "year": r["financial_year"],
             "title": r["title"],
             "purpose": r["purpose"],
-            "indicators": r["indicator_codes"].replace(",", ", "),
+            "indicators": indicator_words(r["indicator_codes"], names),
             "amount": pounds(int(r["amount_pence"])),
             "amount_pounds": f"{int(r['amount_pence']) / 100:.2f}",
             "approved": pounds(None if r["approved_pence"] is None else int(r["approved_pence"])),
@@ -362,7 +368,7 @@ def adjustment_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def award_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def award_rows(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, str]]:
     return [
         {
             "date": long_date(_date(r["award_date"])),
@@ -371,7 +377,7 @@ def award_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             "stream": r["stream_name"],
             "amount": pounds(int(r["amount_pence"])),
             "purpose": r["purpose"],
-            "indicators": ", ".join(r["indicators"]) or "–",
+            "indicators": indicator_words(r["indicators"], names) or "–",
         }
         for r in rows
     ]
@@ -400,7 +406,11 @@ def summary_rows(summaries: list[Summary], href: str = "") -> list[dict[str, Any
 
 
 def impact_rows(
-    impacts: list[AwardImpact], periods: list[str], practices: dict[int, PracticeToday], stream_names: dict[str, str]
+    impacts: list[AwardImpact],
+    periods: list[str],
+    practices: dict[int, PracticeToday],
+    stream_names: dict[str, str],
+    names: dict[str, str],
 ) -> list[dict[str, Any]]:
     out = []
     for imp in impacts:
@@ -424,7 +434,7 @@ def impact_rows(
                 "per_point": imp.per_point.text,
                 "indicators": [
                     {
-                        "code": ic.code,
+                        "name": names.get(ic.code, ic.code),
                         "before": "–" if ic.before is None else f"{ic.before:g}",
                         "after": "–" if ic.after is None else f"{ic.after:g}",
                         "change": "–" if ic.change is None else f"{ic.change:+g}",

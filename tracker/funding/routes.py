@@ -28,11 +28,12 @@ from tracker.funding.calculations import (
 )
 from tracker.funding.impact import Summary, summarise
 from tracker.funding.xlsx import COLUMNS, UploadRefused, UploadRow, parse_upload, split_codes
+from tracker.indicators import service as indicators_service
 from tracker.organisations.presenters import practice_title
 from tracker.web.auth import ANY_SIGNED_IN, roles
 from tracker.web.dates import PARTS, form_with_date, read_date
 from tracker.web.formatting import number, pounds
-from tracker.web.forms import FormErrors, client_ip, read_form
+from tracker.web.forms import FormErrors, client_ip, read_form, read_form_lists
 
 FUNDING_ROLES = roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN)
 ALLOCATORS = roles(Role.NATIONAL, Role.ADMIN)
@@ -91,7 +92,7 @@ async def overview(
             "movement": presenters.gainers_losers(lines),
             "lines": lines,
             "transition_totals": presenters.transition_totals(transition),
-            "bids": presenters.bid_rows([b for b in bids if b["state"] == "submitted"]),
+            "bids": presenters.bid_rows([b for b in bids if b["state"] == "submitted"], await _indicator_names()),
             "bid_count": len(bids),
             "scenarios": presenters.scenario_rows(scenarios),
             "key_figures": key_figures,
@@ -256,6 +257,8 @@ async def _ccg_page(
 ) -> Template:
     user = request.user
     stream_names = await service.stream_names_by_id()
+    specs = await indicators_service.active_indicators()
+    names = {s.code: s.name for s in specs}
     forecasts: dict[tuple[int, str], dict[str, Any]] = {}
     for f in await reallocation_service.latest_forecasts(ccg["id"]):
         seen = forecasts.get((f["stream"], f["financial_year"]))
@@ -286,8 +289,9 @@ async def _ccg_page(
             "transition": presenters.transition_rows(
                 await applications_service.transition_applications(ccg_id=ccg["id"])
             ),
-            "bids": presenters.bid_rows(await applications_service.bids(ccg["id"])),
-            "awards": presenters.award_rows(awards),
+            "bids": presenters.bid_rows(await applications_service.bids(ccg["id"]), names),
+            "awards": presenters.award_rows(awards, names),
+            "indicator_choices": [{"value": s.code, "text": s.name} for s in specs],
             "award_total": pounds(sum(int(a["amount_pence"]) for a in awards)),
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
@@ -313,6 +317,18 @@ async def ccg_page(
     if saved == "forecast" and forecast.isdigit():
         shown = await reallocation_service.saved_forecast(int(forecast), ccg["id"])
     return await _ccg_page(request, ccg, saved=presenters.saved_message(saved, shown, count))
+
+
+async def _indicator_names() -> dict[str, str]:
+    return {s.code: s.name for s in await indicators_service.active_indicators()}
+
+
+async def _with_choices(request: Request[Any, Any, Any], field: str) -> dict[str, str]:
+    """The form, with a checkbox group's ticked values as one space-separated field (as the
+    award files write them)."""
+    form = await read_form(request)
+    form[field] = " ".join((await read_form_lists(request)).get(field, []))
+    return form
 
 
 async def _managed_ccg(request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
@@ -358,7 +374,7 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
 @post("/funding/ccgs/{code:str}/awards", opt=CCG_ONLY, name="funding_award")
 async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Template | Redirect:
     ccg = await _managed_ccg(request, code)
-    form = await read_form(request)
+    form = await _with_choices(request, "indicators")
     errors = FormErrors()
     award_date = read_date(form, "award_date", errors, label="Date of the award")
     row = UploadRow(
@@ -388,7 +404,7 @@ async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Templat
 @post("/funding/ccgs/{code:str}/bids", opt=CCG_ONLY, name="funding_bid")
 async def bid(request: Request[Any, Any, Any], code: FromPath[str]) -> Template | Redirect:
     ccg = await _managed_ccg(request, code)
-    form = await read_form(request)
+    form = await _with_choices(request, "bid_indicators")
     errors = FormErrors()
     amount = 0
     try:
@@ -704,7 +720,9 @@ async def impact(
             "verdict": presenters.verdict(total.mean_difference, len(total.comparison_changes)),
             "by_stream": presenters.summary_rows(by_stream, "/funding/impact?stream={key}"),
             "by_ccg": presenters.summary_rows(by_ccg[:25], "/funding/impact?ccg={key}") if not ccg_row else [],
-            "awards": presenters.impact_rows(top, data.period_codes, data.practices, data.stream_names),
+            "awards": presenters.impact_rows(
+                top, data.period_codes, data.practices, data.stream_names, await _indicator_names()
+            ),
             "award_count": len(data.impacts),
             "source_note": presenters.SOURCE_NOTES[data.source],
             "errors": None,
@@ -721,7 +739,9 @@ async def practice_page(request: Request[Any, Any, Any], code: FromPath[str]) ->
         context={
             "title": f"Funding: {practice_title(practice['name'])}",
             "practice": practice,
-            "awards": presenters.impact_rows(data.impacts, data.period_codes, data.practices, data.stream_names),
+            "awards": presenters.impact_rows(
+                data.impacts, data.period_codes, data.practices, data.stream_names, await _indicator_names()
+            ),
             "total": pounds(sum(i.award.amount_pence for i in data.impacts)),
             "source_note": presenters.SOURCE_NOTES[data.source],
             "errors": None,
