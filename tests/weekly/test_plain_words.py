@@ -177,7 +177,15 @@ PAGES = {
         "/organisations",
         "/funding",
     ],
-    "lead@00k.test": ["/", "/review", "/review/grid", "/review/grid?show=outstanding", "/dashboards/ccgs/00K"],
+    "lead@00k.test": [
+        "/",
+        "/review",
+        "/review/grid",
+        "/review/grid?show=outstanding",
+        "/dashboards/ccgs/00K",
+        "/funding/ccgs/00K",
+        "/funding/impact",
+    ],
 }
 
 
