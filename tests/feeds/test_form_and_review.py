@@ -56,7 +56,7 @@ async def test_a_large_difference_is_flagged_on_the_form_and_in_the_review_queue
     queue = await client.get("/review")
     check_page(queue.text)
     row = queue.text.split('id="return-A81002"', 1)[1].split("</tr>", 1)[0]
-    assert "Differs from feed" in row and "GP2GP_UTIL_PCT" not in row  # named as on the form, not by code
+    assert "Differs from national feed" in row and "GP2GP_UTIL_PCT" not in row  # named as on the form, not by code
     assert "Record transfers made by GP2GP" in row
     # The return the reviewer opens shows the feed beside the value too.
     opened = await client.get(f"/practices/A81002/returns/{OPEN_URL}")
@@ -69,4 +69,4 @@ async def test_values_close_to_the_feed_are_not_flagged(client):
     await make_return(tree["practices"][0], state="submitted", values=complete_values(GP2GP_UTIL_PCT=45.0))
     await sign_in(client, "lead@00k.test")
     queue = await client.get("/review")
-    assert "A81001" in queue.text and "Differs from feed" not in queue.text
+    assert "A81001" in queue.text and "Differs from national feed" not in queue.text

@@ -115,9 +115,9 @@ async def test_a_practice_fills_in_its_return_offline_in_a_workbook(axe_page: An
 
     # Then the return is submitted and shows the workbook's values
     await expect(page.get_by_role("status")).to_contain_text("submitted to your CCG for review")
-    values = page.get_by_role("table", name="Values")
-    await expect(values.get_by_role("row", name=NAMES["PO_REG_PCT"])).to_contain_text("31.5%")
-    await expect(values.get_by_role("row", name=NAMES["ERD_PCT"])).to_contain_text("14%")
-    await expect(values.get_by_role("row", name=NAMES["OC_LIVE"])).to_contain_text("Yes")
+    # (the return's summary: each question beside its answer)
+    for code, shown in (("PO_REG_PCT", "31.5%"), ("ERD_PCT", "14%"), ("OC_LIVE", "Yes")):
+        answer = page.locator(".nhsuk-summary-list__row", has=page.locator("dt", has_text=NAMES[code]))
+        await expect(answer.locator("dd").first).to_contain_text(shown)
     row = await PracticeReturn.select().where(PracticeReturn.state == "submitted").first()
     assert row is not None and row["version"] == 2

@@ -110,6 +110,7 @@ async def test_practice_and_ccg_talk_and_the_practice_hears_each_decision_once(
     await practice.get_by_label("Add a comment for your CCG").fill("Yes: both surgeries since March.")
     await practice.get_by_role("button", name="Add comment").click()
     await practice.wait_for_url("**?saved=comment*")
+    await practice.get_by_role("link", name="Check your answers and submit").click()
     await practice.get_by_role("button", name="Submit return").click()
     await practice.wait_for_url("**?saved=submitted")
     await shoot(practice, "practice-answered")
