@@ -51,6 +51,8 @@ async def test_england_and_a_region_fit_three_screens_and_the_changed_pages_pass
         page = await context.new_page()
         await browser_sign_in(page, world["users"][Role.NATIONAL]["email"])
         await page.goto("/dashboards/england?period=2017/18-Q3")
+        SHOTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SHOTS / "england-first.png"), full_page=True)
         height = await page.evaluate("document.body.scrollHeight")
         assert height <= 3 * SCREEN, f"England's dashboard is {height}px tall"
         # The first screen: the CCGs furthest behind, and the search.
