@@ -11,9 +11,10 @@ from tracker.maturity import calculations as mcalc
 from tracker.maturity import service as maturity
 from tracker.maturity.calculations import Aggregate
 from tracker.organisations import service as organisations
+from tracker.periods.service import PeriodRow
 
 
-async def maturity_figures(t: Target, period: dict[str, Any], top: Area) -> tuple[dict[str, Aggregate], list[TrendRow]]:
+async def maturity_figures(t: Target, period: PeriodRow, top: Area) -> tuple[dict[str, Aggregate], list[TrendRow]]:
     """The dashboards' figures: their aggregate (maturity.calculations.aggregate) over the same
     precomputed practice scores (the maturity feature's period members), for the scope, its regions
     and its CCGs. Empty before scoring."""
@@ -36,7 +37,7 @@ async def maturity_figures(t: Target, period: dict[str, Any], top: Area) -> tupl
 
 
 async def _score_trend(
-    t: Target, period: dict[str, Any], top: Area, child: str | None, names: dict[int, dict[str, Any]]
+    t: Target, period: PeriodRow, top: Area, child: str | None, names: dict[int, dict[str, Any]]
 ) -> list[TrendRow]:
     """Per period up to the chosen one, from the maturity feature's trend sums, as the dashboards'
     trend: maturity weighted by list size, statuses, and returns of the practices expected to report."""

@@ -15,6 +15,7 @@ from tracker.exports.calculations import FUNDING_KEYS, LedgerRow, PracticeRow
 from tracker.funding import facts_service as funding
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
+from tracker.periods.service import PeriodRow
 
 
 @dataclass
@@ -34,7 +35,7 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-async def _ccg_ids(scope: str, scope_id: int | None, period: dict[str, Any]) -> list[int] | None:
+async def _ccg_ids(scope: str, scope_id: int | None, period: PeriodRow) -> list[int] | None:
     """The CCGs whose funding the scope shows (None: every CCG)."""
     if scope == "region":
         # The CCGs the region had in the period, not those it has now.
@@ -44,9 +45,7 @@ async def _ccg_ids(scope: str, scope_id: int | None, period: dict[str, Any]) -> 
     return None
 
 
-async def funding_for(
-    scope: str, scope_id: int | None, period: dict[str, Any], practices: list[PracticeRow]
-) -> Funding:
+async def funding_for(scope: str, scope_id: int | None, period: PeriodRow, practices: list[PracticeRow]) -> Funding:
     streams = await funding.every_stream()
     if not streams:
         return Funding(available=False)

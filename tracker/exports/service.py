@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 from litestar.exceptions import NotFoundException
 
@@ -28,6 +27,7 @@ from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
+from tracker.periods.service import PeriodRow
 from tracker.returns import facts_service as return_facts
 
 SCOPES = ("national", "region", "ccg")
@@ -57,7 +57,7 @@ async def resolve(scope: str, code: str | None, user: Principal) -> Target:
     return found
 
 
-async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
+async def period_row(period_code: str | None, today: dt.date) -> PeriodRow:
     if period_code:
         try:
             spec = parse_code(period_code)
@@ -73,7 +73,7 @@ async def period_row(period_code: str | None, today: dt.date) -> dict[str, Any]:
     return row
 
 
-async def _practices(t: Target, period: dict[str, Any]) -> list[PracticeRow]:
+async def _practices(t: Target, period: PeriodRow) -> list[PracticeRow]:
     """The practices counted under the scope in the period, each under the CCG and region of that
     period (the dashboards' own membership), with its list size of the time and its score."""
     members = await maturity.period_members(period["id"], _scope_name(t), t.id)
@@ -115,7 +115,7 @@ def _only(t: Target, by_id: dict[int, PracticeRow]) -> set[int] | None:
     return None if t.scope == "national" else set(by_id)
 
 
-async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow]) -> None:
+async def _add_returns(t: Target, period: PeriodRow, by_id: dict[int, PracticeRow]) -> None:
     """Each practice's return of the period (state, first submission, on time) and its comments,
     in the catalogue's order."""
     due = as_date(period["due_on"])
@@ -138,9 +138,7 @@ async def _add_returns(t: Target, period: dict[str, Any], by_id: dict[int, Pract
             p.comments = f"{p.comments}\n{line}" if p.comments else line
 
 
-async def _add_latest_values(
-    t: Target, period: dict[str, Any], by_id: dict[int, PracticeRow], ids: dict[str, int]
-) -> None:
+async def _add_latest_values(t: Target, period: PeriodRow, by_id: dict[int, PracticeRow], ids: dict[str, int]) -> None:
     """Values from each practice's latest approved return for a period up to the chosen one."""
     upto = [p for p in await periods.all_periods() if p["start_date"] <= period["start_date"]]
     code_of = {p["id"]: p["code"] for p in upto}

@@ -8,6 +8,7 @@ a workbook, an email and the API can only ever show the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ from tracker.figures import rules
 from tracker.maturity import calculations as calc
 from tracker.maturity import service as maturity
 from tracker.periods import service as periods
+from tracker.periods.service import PeriodLike, PeriodRow
 
 SCOPES = ("england", "region", "ccg", "practice")
 
@@ -46,12 +48,12 @@ class Figures:
         return asdict(self)
 
 
-def _from_aggregate(scope: str, code: str, period: dict[str, Any], today: dt.date, a: calc.Aggregate) -> Figures:
+def _from_aggregate(scope: str, code: str, period: PeriodLike, today: dt.date, a: calc.Aggregate) -> Figures:
     return Figures(
         scope=scope,
         code=code,
-        period=period["code"],
-        provisional=rules.provisional(period["locks_on"], today),
+        period=period.code,
+        provisional=rules.provisional(period.locks_on, today),
         expected=a.practices,
         received=a.submitted,
         on_time=a.on_time,
@@ -67,7 +69,7 @@ def _from_aggregate(scope: str, code: str, period: dict[str, Any], today: dt.dat
     )
 
 
-async def period_by_code(code: str) -> dict[str, Any]:
+async def period_by_code(code: str) -> PeriodRow:
     """A period by its code, written either way: 2017/18-Q3 (the tracker's) or 2017-18-Q3 (URLs)."""
     text = code.strip().replace(" ", "-")
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
@@ -78,7 +80,7 @@ async def period_by_code(code: str) -> dict[str, Any]:
     return row
 
 
-async def figures_for(scope: str, org_id: int | None, code: str, period: dict[str, Any], today: dt.date) -> Figures:
+async def figures_for(scope: str, org_id: int | None, code: str, period: PeriodRow, today: dt.date) -> Figures:
     """One organisation's figures for a period (`org_id` None for England)."""
     if scope == "practice":
         members = await maturity.period_members(period["id"], "practice", org_id)
@@ -93,7 +95,7 @@ async def figures_for(scope: str, org_id: int | None, code: str, period: dict[st
     return replace(result, funding_total_pence=funding)
 
 
-async def _funding_total(scope: str, org_id: int | None, period: dict[str, Any]) -> int | None:
+async def _funding_total(scope: str, org_id: int | None, period: PeriodRow) -> int | None:
     """Money allocated to the scope's CCGs for the financial years up to the period's, as the
     workbooks' "Total allocated" (fair shares, transition, capital, reallocations)."""
     export_scope = {"england": "national"}.get(scope, scope)
@@ -104,7 +106,7 @@ async def _funding_total(scope: str, org_id: int | None, period: dict[str, Any])
 
 
 async def children_figures(
-    child: str, parent_id: int | None, periods_shown: list[dict[str, Any]], today: dt.date
+    child: str, parent_id: int | None, periods_shown: Sequence[PeriodLike], today: dt.date
 ) -> dict[str, dict[int, Figures]]:
     """The figures of every region of England (`child` "region") or every CCG of a region (`child`
     "ccg", `parent_id` the region) in each of the periods, by period code then organisation id:
@@ -113,11 +115,11 @@ async def children_figures(
     out: dict[str, dict[int, Figures]] = {}
     names = await _codes(child)
     for period in periods_shown:
-        found = await maturity.org_scores(child, period["id"])
+        found = await maturity.org_scores(child, period.id)
         if child == "ccg" and parent_id is not None:
-            then = await maturity.ccg_regions_in(period["id"])
+            then = await maturity.ccg_regions_in(period.id)
             found = {i: a for i, a in found.items() if then.get(i) == parent_id}
-        out[period["code"]] = {
+        out[period.code] = {
             org_id: _from_aggregate(child, names.get(org_id, str(org_id)), period, today, a)
             for org_id, a in found.items()
         }

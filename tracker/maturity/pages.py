@@ -480,9 +480,7 @@ async def _rates(
     """The reporting-rates grid of the last 8 periods up to the chosen one: the regions of England
     or the CCGs of a region, each period's organisations, each row linking to its dashboard."""
     shown = [p for p in choices if p.start_date <= period.start_date][-RATE_PERIODS:]
-    found = await figures.children_figures(
-        child, parent_id, [{"id": p.id, "code": p.code, "locks_on": p.locks_on} for p in shown], today
-    )
+    found = await figures.children_figures(child, parent_id, shown, today)
     ids = {i for by_org in found.values() for i in by_org}
     href = "/dashboards/regions" if child == "region" else "/dashboards/ccgs"
     orgs = [

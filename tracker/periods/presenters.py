@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from tracker.periods.calculations import PeriodDates
+from tracker.periods.service import PeriodRow
 from tracker.returns.calculations import Window, is_locked, is_open
 from tracker.web.formatting import long_date
 
@@ -22,16 +22,16 @@ def state(opens_on: dt.date, due_on: dt.date, locks_on: dt.date, today: dt.date)
     return "Open for returns"
 
 
-def period_rows(periods: list[dict[str, Any]], today: dt.date) -> list[dict[str, str]]:
+def period_rows(periods: list[PeriodRow], today: dt.date) -> list[dict[str, str]]:
     return [
         {
-            "code": p["code"],
-            "label": p["code"].replace("-", " "),
-            "quarter": f"{long_date(p['start_date'])} to {long_date(p['end_date'])}",
-            "opens": long_date(p["opens_on"]),
-            "due": long_date(p["due_on"]),
-            "locks": long_date(p["locks_on"]),
-            "state": state(p["opens_on"], p["due_on"], p["locks_on"], today),
+            "code": p.code,
+            "label": p.code.replace("-", " "),
+            "quarter": f"{long_date(p.start_date)} to {long_date(p.end_date)}",
+            "opens": long_date(p.opens_on),
+            "due": long_date(p.due_on),
+            "locks": long_date(p.locks_on),
+            "state": state(p.opens_on, p.due_on, p.locks_on, today),
         }
         for p in periods
     ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 from tracker.db import write_transaction
 from tracker.periods.calculations import PeriodDates, PeriodSpec, open_for_returns, programme_periods
@@ -35,22 +36,80 @@ async def ensure_periods(specs: list[PeriodSpec] | None = None) -> int:
     return len(new)
 
 
-async def all_periods() -> list[dict[str, Any]]:
-    return await Period.select().order_by(Period.start_date)
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    """One reporting period as the other features see it.
+
+    `row["code"]` reads like `row.code`: period rows were dictionaries before, and templates and
+    callers that index them keep working while they move to attributes."""
+
+    id: int
+    code: str
+    financial_year: str
+    quarter: int
+    start_date: dt.date
+    end_date: dt.date
+    opens_on: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def keys(self) -> list[str]:
+        return [f.name for f in fields(self)]
 
 
-async def by_code(code: str) -> dict[str, Any] | None:
-    return await Period.select().where(Period.code == code).first()
+class PeriodLike(Protocol):
+    """What the figures of a period need of it, whichever feature's row carries it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def locks_on(self) -> dt.date | None: ...
 
 
-async def current_open(today: dt.date) -> dict[str, Any] | None:
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _row(r: dict[str, Any]) -> PeriodRow:
+    return PeriodRow(
+        id=int(r["id"]),
+        code=str(r["code"]),
+        financial_year=str(r["financial_year"]),
+        quarter=int(r["quarter"]),
+        start_date=_date(r["start_date"]),
+        end_date=_date(r["end_date"]),
+        opens_on=_date(r["opens_on"]),
+        due_on=_date(r["due_on"]),
+        locks_on=_date(r["locks_on"]),
+    )
+
+
+async def all_periods() -> list[PeriodRow]:
+    return [_row(r) for r in await Period.select().order_by(Period.start_date)]
+
+
+async def by_code(code: str) -> PeriodRow | None:
+    row = await Period.select().where(Period.code == code).first()
+    return _row(row) if row else None
+
+
+async def current_open(today: dt.date) -> PeriodRow | None:
     """The period whose return window is open on `today` (None outside the programme)."""
     return await by_code(open_for_returns(today).code)
 
 
-async def latest_closed(today: dt.date) -> dict[str, Any] | None:
+async def latest_closed(today: dt.date) -> PeriodRow | None:
     """The most recent period whose due date has passed: the one dashboards show by default."""
-    return await Period.select().where(Period.due_on < today).order_by(Period.due_on, ascending=False).first()
+    row = await Period.select().where(Period.due_on < today).order_by(Period.due_on, ascending=False).first()
+    return _row(row) if row else None
 
 
 async def create_periods(dates: list[PeriodDates], *, apply: bool) -> list[tuple[PeriodDates, bool]]:

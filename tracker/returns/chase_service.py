@@ -14,6 +14,7 @@ from tracker.notifications import calculations as notify_calc
 from tracker.notifications import messages, outbox_service, reminder_service
 from tracker.notifications.render import Email
 from tracker.organisations.presenters import practice_title
+from tracker.periods.service import PeriodRow
 from tracker.returns import review_service
 from tracker.returns.calculations import url_code
 
@@ -36,7 +37,7 @@ class Target:
 @dataclass
 class Chase:
     ccg_id: int
-    period: dict[str, Any] | None
+    period: PeriodRow | None
     day: dt.date
     targets: list[Target] = field(default_factory=list)
     not_outstanding: list[str] = field(default_factory=list)  # own practices whose return is in

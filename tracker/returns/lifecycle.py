@@ -22,6 +22,7 @@ from typing import Any
 from tracker import db
 from tracker.audit import service as audit
 from tracker.maturity import service as maturity
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns.calculations import Entry, Window
 from tracker.tables import LockException, PracticeReturn, ReturnValue
@@ -153,7 +154,7 @@ class Change:
     """One event on one practice's return for one period."""
 
     practice: dict[str, Any]  # id, ods_code
-    period: dict[str, Any]  # id, code, opens_on, due_on, locks_on
+    period: PeriodRow | dict[str, Any]  # id, code, opens_on, due_on, locks_on (a review reads them with its return)
     event: Event
     version: int  # the version the person read (0: not started)
     entries: dict[str, Entry] | None = None  # the values as they should be (only those sent)

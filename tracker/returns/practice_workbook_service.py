@@ -12,11 +12,11 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from tracker.accounts.principal import Principal
 from tracker.kv import service as kv
 from tracker.organisations.presenters import practice_title
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import practice_workbook as pwb
 from tracker.returns import service
@@ -31,7 +31,7 @@ def not_editable(ctx: ReturnContext, today: dt.date) -> str | None:
     return calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until)
 
 
-def _label(period: dict[str, Any] | None) -> str:
+def _label(period: PeriodRow | None) -> str:
     return period["code"].replace("-", " ") if period else ""
 
 

@@ -16,6 +16,7 @@ from tracker.indicators import service as indicators
 from tracker.maturity import service as maturity
 from tracker.organisations import service as organisations
 from tracker.periods import service as period_service
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import emails, lifecycle, review_checks, service
 from tracker.returns.service import Actor
@@ -231,7 +232,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
     }
 
 
-def open_period_of(period_rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any] | None:
+def open_period_of(period_rows: list[PeriodRow], today: dt.date) -> PeriodRow | None:
     """The open period: the latest (of these, oldest first) whose returns have not locked
     (figures.rules' "provisional"): the one chasing is about."""
     return next((p for p in reversed(period_rows) if rules.provisional(as_date(p["locks_on"]), today)), None)
@@ -251,7 +252,7 @@ class CcgOutstanding:
 
 async def outstanding_by_ccg(
     today: dt.date, region_id: int | None = None
-) -> tuple[dict[str, Any] | None, list[CcgOutstanding]]:
+) -> tuple[PeriodRow | None, list[CcgOutstanding]]:
     """The open period and, for each CCG of England (or of one region) in it, its outstanding
     returns, counted as the CCG's own grid counts them (each practice under the CCG of the period)."""
     open_period = open_period_of(list(reversed(await service.periods_up_to(today))), today)

@@ -16,6 +16,7 @@ from tracker.accounts.principal import Role
 from tracker.feeds import presenters as feed_presenters
 from tracker.feeds import service as feed_service
 from tracker.organisations.presenters import practice_title
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
@@ -486,7 +487,7 @@ async def _withdraw(
     return await _page(request, await service.load_context(ctx.practice, ctx.period), errors=errors, status_code=409)
 
 
-def _url(practice: dict[str, Any], period: dict[str, Any]) -> str:
+def _url(practice: dict[str, Any], period: PeriodRow) -> str:
     return f"/practices/{practice['ods_code']}/returns/{calc.url_code(period['code'])}"
 
 

@@ -17,6 +17,7 @@ from tracker.indicators.catalogue import IndicatorSpec
 from tracker.indicators.service import active_indicators_and_ids
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.returns.calculations import Entry, Window
@@ -37,11 +38,11 @@ class ReturnContext:
     """Everything the form (or the API) needs about one practice's return for one period."""
 
     practice: dict[str, Any]
-    period: dict[str, Any]
+    period: PeriodRow
     specs: list[IndicatorSpec]
     row: dict[str, Any] | None  # None: not started
     entries: dict[str, Entry]
-    previous_period: dict[str, Any] | None
+    previous_period: PeriodRow | None
     previous: dict[str, Entry]
     exception_until: dt.date | None
     last_change: audit.EntityEvent | None = None
@@ -73,7 +74,7 @@ class SaveResult:
     changed: list[str] = field(default_factory=list)
 
 
-def window_of(period: dict[str, Any]) -> Window:
+def window_of(period: PeriodRow) -> Window:
     return Window(period["opens_on"], period["due_on"], period["locks_on"])
 
 
@@ -112,29 +113,29 @@ async def practice_for(ods_code: str, user: Principal, action: Action = Action.V
     return row
 
 
-async def period_by_code(code: str) -> dict[str, Any]:
+async def period_by_code(code: str) -> PeriodRow:
     row = await periods.by_code(code)
     if row is None:
         raise NotFoundException()
     return row
 
 
-async def period_from_url(url_code: str) -> dict[str, Any]:
+async def period_from_url(url_code: str) -> PeriodRow:
     code = calc.period_code_from_url(url_code)
     if code is None:
         raise NotFoundException()
     return await period_by_code(code)
 
 
-async def periods_up_to(today: dt.date, limit: int = 8) -> list[dict[str, Any]]:
+async def periods_up_to(today: dt.date, limit: int = 8) -> list[PeriodRow]:
     """The most recent `limit` periods that have opened, newest first."""
-    opened = [p for p in await periods.all_periods() if p["opens_on"] <= today]
+    opened = [p for p in await periods.all_periods() if p.opens_on <= today]
     return list(reversed(opened))[:limit]
 
 
-async def previous_period(period: dict[str, Any]) -> dict[str, Any] | None:
+async def previous_period(period: PeriodRow) -> PeriodRow | None:
     """The period just before this one (None for the programme's first)."""
-    earlier = [p for p in await periods.all_periods() if p["start_date"] < period["start_date"]]
+    earlier = [p for p in await periods.all_periods() if p.start_date < period.start_date]
     return earlier[-1] if earlier else None
 
 
@@ -164,9 +165,7 @@ async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
     return await audit.latest_events("practice_return", return_id, limit=limit)
 
 
-async def load_context(
-    practice: dict[str, Any], period: dict[str, Any], *, with_last_change: bool = True
-) -> ReturnContext:
+async def load_context(practice: dict[str, Any], period: PeriodRow, *, with_last_change: bool = True) -> ReturnContext:
     # Values of a retired indicator are found too: entries_of_returns then reads every indicator's id.
     specs, ids = await active_indicators_and_ids()
     before = await previous_period(period)

@@ -18,6 +18,7 @@ from tracker.kv import service as kv
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 from tracker.periods import service as periods
+from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle, service, xlsx
 from tracker.returns.calculations import Entry
@@ -47,14 +48,14 @@ async def _ccg(user: Principal) -> dict[str, Any]:
     return row
 
 
-async def _open_period(today: dt.date) -> dict[str, Any] | None:
+async def _open_period(today: dt.date) -> PeriodRow | None:
     period = await periods.current_open(today)
-    if period is None or calc.is_locked(calc.Window(period["opens_on"], period["due_on"], period["locks_on"]), today):
+    if period is None or calc.is_locked(calc.Window(period.opens_on, period.due_on, period.locks_on), today):
         return None
     return period
 
 
-async def _facts(ccg_id: int, period: dict[str, Any]) -> dict[str, Any]:
+async def _facts(ccg_id: int, period: PeriodRow) -> dict[str, Any]:
     """The CCG's active practices and their returns for the period (and the period before)."""
     practices = sorted(await organisations.practice_places(ccg_id=ccg_id, active_only=True), key=lambda p: p.ods_code)
     codes = {p.id: p.ods_code for p in practices}
@@ -117,7 +118,7 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
 
 async def _check(
     user: Principal, upload: xlsx.Upload, submit: bool, today: dt.date
-) -> tuple[Checked, dict[str, Any], dict[str, Any]]:
+) -> tuple[Checked, dict[str, Any], PeriodRow]:
     ccg = await _ccg(user)
     period = await _open_period(today)
     if period is None:
