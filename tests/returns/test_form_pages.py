@@ -94,6 +94,8 @@ async def test_the_task_list_shows_each_sections_status(client):
     assert _task_status(page.text, "Prescribing") == "Not started"
     assert _task_status(page.text, "Records and transfers") == "Completed"
     assert "4 of 5 questions answered" in page.text
+    # The same return can be filled in offline: the task list links to its own workbook.
+    assert 'href="/practices/A81001/returns/2017-18-Q4/workbook"' in page.text
     assert f'href="{ONLINE}"' in page.text and f'href="{PRESCRIBING}"' in page.text
     assert "3 of 5 sections completed" in page.text
     # Checking and submitting waits until every section is completed.
