@@ -10,6 +10,7 @@ from tests.conftest import post_form, sign_in
 from tests.weekly.chase_world import OUTSTANDING, TODAY, chase_world
 from tracker.audit import service as audit
 from tracker.notifications import calculations as notify_calc
+from tracker.notifications import subscriptions_service
 from tracker.returns import calculations as calc
 from tracker.returns import chase_service, review_service
 from tracker.tables import OutboxEmail
@@ -192,3 +193,15 @@ async def test_chasing_needs_the_csrf_token(client) -> None:
     response = await client.post("/review/chase/send", data={"practice": "A81001"})
     assert response.status_code == 403
     assert await _outbox() == []
+
+
+async def test_an_address_that_left_reminders_is_not_chased_by_hand_either(clean_db) -> None:
+    """A chase is a reminder: whoever left reminders from an email's link gets none from a grid,
+    and a practice left with no one to email says so in the preview."""
+    tree = await chase_world()
+    await subscriptions_service.leave("practice@a81003.test", "reminders", via="link")
+    chase = await chase_service.plan(tree["ccgs"][0]["id"], OUTSTANDING, today=TODAY, now=NOW, base_url=URL)
+    assert [t.ods_code for t in chase.sendable] == ["A81001", "A81004"]
+    assert [t.ods_code for t in chase.no_address] == ["A81003", "A81005"]
+    await chase_service.send(chase, account_id=None, actor="lead@00k.test")
+    assert "practice@a81003.test" not in [r["to_address"] for r in await _outbox()]

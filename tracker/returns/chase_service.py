@@ -11,7 +11,7 @@ from typing import Any
 from tracker.audit import service as audit
 from tracker.figures import rules
 from tracker.notifications import calculations as notify_calc
-from tracker.notifications import messages, outbox_service, reminder_service
+from tracker.notifications import messages, outbox_service, reminder_service, subscriptions_service
 from tracker.notifications.render import Email
 from tracker.organisations.presenters import practice_title
 from tracker.periods.service import PeriodRow
@@ -104,6 +104,8 @@ async def plan(ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.
     assert due_on is not None
     label = f"{period['financial_year']} Q{period['quarter']}"
     recipients = await reminder_service.practice_addresses([p["id"] for p in chosen])
+    # A chase is a reminder: an address that left reminders is not sent one by hand either.
+    left = await subscriptions_service.leavers("reminders")
     indicators, answered = await reminder_service.missing_indicators(period["id"])
     for p in chosen:
         cell = data["cells"].get((p["id"], period["id"])) or {}
@@ -121,7 +123,7 @@ async def plan(ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.
             missing=missing,
             link=base_url.rstrip("/") + f"/practices/{p['ods_code']}/returns/{url_code(period['code'])}",
         )
-        to = recipients.get(p["id"], [])
+        to = [a for a in recipients.get(p["id"], []) if a not in left]
         keys = [notify_calc.chase_key(p["ods_code"], period["code"], chase.day, a) for a in to]
         chase.targets.append(Target(p["id"], p["ods_code"], name, to, email, keys))
     existing = await outbox_service.existing_keys([k for t in chase.targets for k in t.keys])
