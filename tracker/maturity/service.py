@@ -871,24 +871,35 @@ class CcgIndicatorMean:
 
 async def indicator_stats(indicator_id: int) -> list[IndicatorStatRow]:
     """England's statistics of one indicator, period by period, oldest first (rebuilt first where dropped)."""
+    return (await indicator_stats_of([indicator_id]))[indicator_id]
+
+
+async def indicator_stats_of(indicator_ids: list[int]) -> dict[int, list[IndicatorStatRow]]:
+    """England's statistics of each of these indicators, period by period, oldest first: one
+    read for a page of charts, not one per chart."""
+    out: dict[int, list[IndicatorStatRow]] = {i: [] for i in indicator_ids}
+    if not indicator_ids:
+        return out
     await ensure_indicator_stats()
     rows = await db.fetch(
-        "SELECT period, practices, mean, met, deciles FROM indicator_stat WHERE indicator = {} AND ccg_id = 0",
-        indicator_id,
+        f"""SELECT indicator, period, practices, mean, met, deciles FROM indicator_stat
+            WHERE indicator IN ({", ".join("{}" for _ in indicator_ids)}) AND ccg_id = 0""",  # noqa: S608 (placeholders only)
+        *indicator_ids,
     )
-    every = {p["id"]: p for p in await periods.all_periods()}
-    rows.sort(key=lambda r: every[r["period"]]["start_date"])
-    return [
-        IndicatorStatRow(
-            period_id=r["period"],
-            period_code=every[r["period"]]["code"],
-            practices=int(r["practices"] or 0),
-            mean=None if r["mean"] is None else float(r["mean"]),
-            met=int(r["met"] or 0),
-            deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+    every = {p.id: p for p in await periods.all_periods()}
+    rows.sort(key=lambda r: every[r["period"]].start_date)
+    for r in rows:
+        out[r["indicator"]].append(
+            IndicatorStatRow(
+                period_id=r["period"],
+                period_code=every[r["period"]].code,
+                practices=int(r["practices"] or 0),
+                mean=None if r["mean"] is None else float(r["mean"]),
+                met=int(r["met"] or 0),
+                deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+            )
         )
-        for r in rows
-    ]
+    return out
 
 
 async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[CcgIndicatorMean]:
