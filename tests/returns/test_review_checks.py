@@ -100,14 +100,6 @@ def test_the_summary_counts_flags_by_rule_in_a_fixed_order() -> None:
     assert rc.check(seen(value=None)) == []
 
 
-def test_percentile_ranks_name_the_two_values_a_cut_lies_between() -> None:
-    values = [float(v) for v in range(1, 11)]
-    for p in (5.0, 95.0, 50.0):
-        low, high, fraction = rc.percentile_ranks(len(values), p)
-        assert values[low] + (values[high] - values[low]) * fraction == rc.percentile(values, p)
-    assert rc.percentile_ranks(1, 95) == (0, 0, 0.0)
-
-
 def test_england_s_cut_points_may_be_given_ready_made() -> None:
     [flag] = rc.check(seen(value=20.0, national_cuts=(40.0, 60.0)))
     assert flag.message.endswith("is lower than 95% of practices in England (5th percentile 40%).")

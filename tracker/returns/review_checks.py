@@ -119,14 +119,6 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def percentile_ranks(count: int, p: float) -> tuple[int, int, float]:
-    """Where the p-th percentile of `count` sorted values lies: the two neighbouring ranks (from 0)
-    and the fraction between them, for reading just those two values from the database."""
-    rank = (count - 1) * p / 100.0
-    low = math.floor(rank)
-    return low, min(low + 1, count - 1), rank - low
-
-
 def cuts(peers: Sequence[float], limits: Limits = LIMITS) -> tuple[float, float] | None:
     """The 5th and 95th percentiles of the peers; None with too few peers to say."""
     if len(peers) < limits.min_peers:

@@ -340,39 +340,26 @@ async def _national_cuts(
     period_ids: list[int], indicator_ids: list[int], limits: review_checks.Limits
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """England's 5th and 95th percentiles of each indicator in each period, over the returns that
-    are in: counted, then only the two values around each cut read (sorted by the database), as
-    England has thousands of practices. The practice under review is among them: one in thousands."""
-    counts = await db.fetch(
-        f"""SELECT r.period, v.indicator, COUNT(*) AS n
+    are in: one read of their values, the percentiles worked out here (one pass over the period's
+    returns, where a sorted read per cut point made the database walk them once for every cut). The practice under
+    review is among them: one in thousands."""
+    rows = await db.fetch(
+        f"""SELECT r.period, v.indicator, v.value
             FROM practice_return r JOIN return_value v ON v.practice_return = r.id
             WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
               AND v.indicator IN ({", ".join("{}" for _ in indicator_ids)})
-              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
-            GROUP BY r.period, v.indicator""",  # noqa: S608 (placeholders only)
+              AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
         *period_ids,
         *indicator_ids,
     )
+    values: dict[tuple[int, int], list[float]] = {}
+    for r in rows:
+        values.setdefault((r["period"], r["indicator"]), []).append(float(r["value"]))
     out: dict[tuple[int, int], tuple[float, float]] = {}
-    for c in counts:
-        n = int(c["n"])
-        if n < limits.min_peers:
-            continue
-        found = []
-        for p in (limits.low_percentile, limits.high_percentile):
-            low, high, fraction = review_checks.percentile_ranks(n, p)
-            rows = await db.fetch(
-                """SELECT v.value FROM practice_return r JOIN return_value v ON v.practice_return = r.id
-                   WHERE r.period = {} AND v.indicator = {}
-                     AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL
-                   ORDER BY v.value LIMIT {} OFFSET {}""",
-                c["period"],
-                c["indicator"],
-                high - low + 1,
-                low,
-            )
-            a, b = float(rows[0]["value"]), float(rows[-1]["value"])
-            found.append(a + (b - a) * fraction)
-        out[(c["period"], c["indicator"])] = (found[0], found[1])
+    for key, found in values.items():
+        cut = review_checks.cuts(found, limits)
+        if cut is not None:
+            out[key] = cut
     return out
 
 
