@@ -278,11 +278,11 @@ async def _ccg_fans(
     """The CCG's mean of each indicator (or only one) against every CCG's, up to the period."""
     upto = [p for p in choices if p.start_date <= period.start_date]
     ids = await indicators.indicator_ids()
+    specs = [s for s in await indicators.active_indicators() if s.code in ids and only in (None, s.code)]
+    by_indicator = await service.ccg_means_of([ids[s.code] for s in specs], [p.id for p in upto])
     out = []
-    for spec in await indicators.active_indicators():
-        if spec.code not in ids or (only is not None and spec.code != only):
-            continue
-        means = await service.ccg_indicator_means(ids[spec.code], [p.id for p in upto])
+    for spec in specs:
+        means = by_indicator[ids[spec.code]]
         fan = pp.ccg_fan(spec, upto, means, ccg_id, _provisional(upto, today), period.code, ccg_code)
         if fan is not None:
             out.append(fan)

@@ -11,7 +11,7 @@ from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.presenters import pct, period_label, score
-from tracker.maturity.service import CcgIndicatorMean, IndicatorStatRow
+from tracker.maturity.service import CcgIndicatorMean, CcgMean, IndicatorStatRow
 from tracker.maturity.tables_view import STATUS_LABELS, Column, TableView, link, query, status_tag
 from tracker.periods.calculations import parse_code
 from tracker.web.formatting import long_date, number
@@ -519,7 +519,7 @@ def practice_fans(
 def ccg_fan(
     spec: IndicatorSpec,
     periods: Sequence[Any],
-    means: list[CcgIndicatorMean],
+    means: list[CcgMean],
     ccg_id: int,
     provisional: frozenset[str],
     period_code: str,
@@ -532,8 +532,6 @@ def ccg_fan(
     by_period: dict[int, list[float]] = {}
     own: dict[int, float | None] = {}
     for m in means:
-        if m.mean is None:
-            continue
         by_period.setdefault(m.period_id, []).append(m.mean * scale)
         if m.ccg_id == ccg_id:
             own[m.period_id] = m.mean * scale

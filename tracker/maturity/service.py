@@ -902,6 +902,33 @@ async def indicator_stats_of(indicator_ids: list[int]) -> dict[int, list[Indicat
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class CcgMean:
+    """One CCG's mean of an indicator in a period: all a fan of CCGs needs."""
+
+    ccg_id: int
+    period_id: int
+    mean: float
+
+
+async def ccg_means_of(indicator_ids: list[int], period_ids: list[int]) -> dict[int, list[CcgMean]]:
+    """By indicator: every CCG's mean in each of these periods (those with a mean), in one read."""
+    out: dict[int, list[CcgMean]] = {i: [] for i in indicator_ids}
+    if not indicator_ids or not period_ids:
+        return out
+    rows = await db.fetch(
+        f"""SELECT indicator, ccg_id, period, mean FROM indicator_stat
+            WHERE indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND period IN ({", ".join("{}" for _ in period_ids)})
+              AND ccg_id <> 0 AND mean IS NOT NULL""",  # noqa: S608 (placeholders only)
+        *indicator_ids,
+        *period_ids,
+    )
+    for r in rows:
+        out[r["indicator"]].append(CcgMean(r["ccg_id"], r["period"], float(r["mean"])))
+    return out
+
+
 async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[CcgIndicatorMean]:
     """Each CCG's mean of one indicator in each of these periods."""
     placeholders = ", ".join("{}" for _ in period_ids)
