@@ -157,7 +157,8 @@ async def test_journey_2_ccg_lead_reviews_returns_and_reads_the_workbook(page):
     assert await state_of(a1) == "approved"
 
     # When they download the CCG workbook from their dashboard
-    await page.get_by_role("link", name="Dashboards", exact=True).first.click()
+    await page.goto("/dashboards")  # the header's Dashboards link: every role lands on its own
+    await page.wait_for_url("**/dashboards/ccgs/00K**")
     book = await download(page, "Download as Excel (CCG summary, 2017/18 Q3)")
 
     # Then it names the CCG's practices, one row each
