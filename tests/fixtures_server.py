@@ -136,7 +136,8 @@ async def browser_sign_in(page: Any, email: str, password: str | None = None) ->
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password").fill(password or PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(lambda url: "/sign-in" not in url)
+    # Password hashing is slow by design: on a busy machine a sign-in can take many seconds.
+    await page.wait_for_url(lambda url: "/sign-in" not in url, timeout=90_000)
 
 
 async def screenshot(page: Any, name: str) -> Path:
