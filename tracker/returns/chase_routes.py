@@ -13,7 +13,7 @@ from litestar.exceptions import ClientException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from tracker.accounts.policy import Action, Scope, can
+from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Role
 from tracker.organisations import service as organisations
 from tracker.returns import chase_service, presenters, review_presenters, review_service
@@ -160,6 +160,7 @@ async def chasing(request: Request[Any, Any, Any]) -> Template:
 async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The region's CCGs with their outstanding returns of the open period, each leading to its practices."""
     region = await organisations.region(code, request.user)
+    require(request.user, Action.CHASE, Scope(region_id=region["id"]))
     today = request.app.state.settings.current_date()
     period, counts = await review_service.outstanding_by_ccg(today, region["id"])
     _, ccgs = await organisations.org_names()
@@ -188,6 +189,8 @@ async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -
 async def _ccg_urls(request: Request[Any, Any, Any], code: str) -> tuple[dict[str, Any], ChaseUrls]:
     """The CCG (if the user may see it: a region's team only its region's) and its chasing pages."""
     ccg = await organisations.ccg(code, request.user)
+    # Seeing a CCG is not enough to remind its practices: chasing is the policy's own decision.
+    require(request.user, Action.CHASE, Scope(ccg_id=ccg["id"], region_id=ccg["region"]))
     base = f"/chasing/ccgs/{ccg['code']}"
     crumbs = []
     if can(request.user, Action.VIEW, Scope(region_id=ccg["region"])) and ccg["region"] is not None:
