@@ -21,6 +21,7 @@ from tracker.returns import calculations as calc
 from tracker.returns import comments, presenters, service
 from tracker.returns.admin_routes import ROUTES as ADMIN_ROUTES
 from tracker.returns.api_routes import ROUTES as API_ROUTES
+from tracker.returns.calculations import Entry
 from tracker.returns.practice_workbook_routes import ROUTES as PRACTICE_WORKBOOK_ROUTES
 from tracker.returns.review_routes import ROUTES as REVIEW_ROUTES
 from tracker.returns.upload_routes import ROUTES as UPLOAD_ROUTES
@@ -216,33 +217,14 @@ async def return_save(
     errors = FormErrors()
     for field_id, message in checked.errors.items():
         errors.add(field_id, message)
-    try:
-        version = int(form.get("version", ""))
-    except ValueError:
-        version = -1
     if errors:
         return await _page(request, ctx, raw=raw, errors=errors, warnings=checked.warnings, status_code=422, page="all")
-    result = await service.save(
-        ctx,
-        checked.entries,
-        version=version,
-        submit=submit,
-        actor=actor_of(request),
-        now=settings.now(),
-        today=settings.current_date(),
-    )
-    if result.ok:
+    saving = await _save(request, ctx, checked.entries, _version(form), submit=submit, clash=KEEP_YOURS)
+    if saving.fresh is None:
         saved = "submitted" if submit else "draft"
         return Redirect(f"{_url(practice, period)}?saved={saved}", status_code=303)
-    fresh = await service.load_context(practice, period)
-    errors = FormErrors()
-    if result.conflict:
-        who = fresh.last_change.actor if fresh.last_change else "someone else"
-        errors.add(
-            "conflict",
-            f"This return was changed by {who} since you opened it. Nothing of yours was saved: "
-            "check the differences below, then save again to keep your entries.",
-        )
+    fresh, errors = saving.fresh, saving.errors
+    if saving.conflict:
         if not can(request.user, Action.EDIT_RETURN, service.scope_of(practice)) or calc.practice_may_edit(
             fresh.state, fresh.window, settings.current_date(), fresh.exception_until
         ):
@@ -257,8 +239,54 @@ async def return_save(
             status_code=409,
             page="all",
         )
-    errors.add("state", result.refused)
     return await _page(request, fresh, errors=errors, status_code=409)
+
+
+KEEP_YOURS = "Nothing of yours was saved: check the differences below, then save again to keep your entries."
+SUBMIT_AGAIN = "Nothing was submitted: check the answers below, then submit again."
+
+
+@dataclass
+class _Saving:
+    """What became of a save: `fresh` is None when it was saved; otherwise the return as it now
+    is, and the error that says why nothing was saved (someone else's save, or the lifecycle)."""
+
+    fresh: service.ReturnContext | None = None
+    errors: FormErrors = field(default_factory=FormErrors)
+    conflict: bool = False
+
+
+async def _save(
+    request: Request[Any, Any, Any],
+    ctx: service.ReturnContext,
+    entries: dict[str, Entry],
+    version: int,
+    *,
+    submit: bool,
+    clash: str,
+) -> _Saving:
+    """Save through the lifecycle as the signed-in person; on a refusal, read the return afresh
+    and name whoever changed it since the page was opened."""
+    settings = request.app.state.settings
+    result = await service.save(
+        ctx,
+        entries,
+        version=version,
+        submit=submit,
+        actor=actor_of(request),
+        now=settings.now(),
+        today=settings.current_date(),
+    )
+    if result.ok:
+        return _Saving()
+    fresh = await service.load_context(ctx.practice, ctx.period)
+    saving = _Saving(fresh=fresh, conflict=result.conflict)
+    if result.conflict:
+        who = fresh.last_change.actor if fresh.last_change else "someone else"
+        saving.errors.add("conflict", f"This return was changed by {who} since you opened it. {clash}")
+    else:
+        saving.errors.add("state", result.refused)
+    return saving
 
 
 def _version(form: dict[str, str]) -> int:
@@ -324,26 +352,11 @@ async def return_section_save(
             page="section",
             section=section,
         )
-    result = await service.save(
-        ctx,
-        checked.entries,
-        version=_version(form),
-        submit=False,
-        actor=actor_of(request),
-        now=settings.now(),
-        today=settings.current_date(),
-    )
-    if result.ok:
+    saving = await _save(request, ctx, checked.entries, _version(form), submit=False, clash=KEEP_YOURS)
+    if saving.fresh is None:
         return Redirect(f"{_url(practice, period)}?saved=draft", status_code=303)
-    fresh = await service.load_context(practice, period)
-    errors = FormErrors()
-    if result.conflict:
-        who = fresh.last_change.actor if fresh.last_change else "someone else"
-        errors.add(
-            "conflict",
-            f"This return was changed by {who} since you opened it. Nothing of yours was saved: "
-            "check the differences below, then save again to keep your entries.",
-        )
+    fresh, errors = saving.fresh, saving.errors
+    if saving.conflict:
         if calc.practice_may_edit(fresh.state, fresh.window, settings.current_date(), fresh.exception_until) is None:
             return await _page(
                 request,
@@ -356,8 +369,6 @@ async def return_section_save(
                 page="section",
                 section=section,
             )
-        return await _page(request, fresh, errors=errors, status_code=409)
-    errors.add("state", result.refused)
     return await _page(request, fresh, errors=errors, status_code=409)
 
 
@@ -390,7 +401,6 @@ async def return_submit(
     """Submit the saved answers as they are (they were checked on the page the person read)."""
     practice = await service.practice_for(ods_code, request.user, Action.EDIT_RETURN)
     period = await service.period_from_url(period_code)
-    settings = request.app.state.settings
     form = await read_form(request)
     ctx = await service.load_context(practice, period, with_last_change=False)
     url = _url(practice, period)
@@ -401,29 +411,12 @@ async def return_submit(
         for field_id, message in checked.errors.items():
             linked.add(field_id, message)
         return await _page(request, ctx, errors=linked, warnings=checked.warnings, status_code=422, page="check")
-    result = await service.save(
-        ctx,
-        checked.entries,
-        version=_version(form),
-        submit=True,
-        actor=actor_of(request),
-        now=settings.now(),
-        today=settings.current_date(),
-    )
-    if result.ok:
+    saving = await _save(request, ctx, checked.entries, _version(form), submit=True, clash=SUBMIT_AGAIN)
+    if saving.fresh is None:
         return Redirect(f"{url}?saved=submitted", status_code=303)
-    fresh = await service.load_context(practice, period)
-    errors = FormErrors()
-    if result.conflict:
-        who = fresh.last_change.actor if fresh.last_change else "someone else"
-        errors.add(
-            "conflict",
-            f"This return was changed by {who} since you opened it. Nothing was submitted: "
-            "check the answers below, then submit again.",
-        )
-        return await _page(request, fresh, errors=errors, status_code=409, page="check")
-    errors.add("state", result.refused)
-    return await _page(request, fresh, errors=errors, status_code=409)
+    # A clash shows the answers as they now are, to submit again; a refusal shows the return.
+    page = "check" if saving.conflict else "tasks"
+    return await _page(request, saving.fresh, errors=saving.errors, status_code=409, page=page)
 
 
 @post(
