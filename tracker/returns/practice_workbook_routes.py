@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -15,7 +14,7 @@ from tracker.accounts.principal import Role
 from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
 from tracker.returns import practice_workbook_service as workbooks
-from tracker.returns import presenters, service, xlsx
+from tracker.returns import presenters, service, upload_forms
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
 
@@ -94,17 +93,14 @@ async def download(
 async def upload(request: Request[Any, Any, Any], ods_code: FromPath[str], period_code: FromPath[str]) -> Template:
     ctx = await _context(request, ods_code, period_code)
     settings = request.app.state.settings
-    form = await request.form()
-    file = form.get("workbook")
-    mode = form.get("mode") if isinstance(form.get("mode"), str) else ""
-    errors = FormErrors()
-    if not isinstance(file, UploadFile) or not file.filename:
-        errors.add("workbook", "Select the workbook to upload")
-    if mode not in ("draft", "submit"):
-        errors.add("mode", "Choose whether to save the return as a draft or submit it")
-    if errors:
-        return _page(request, ctx, errors=errors, mode=str(mode or ""), status_code=422)
-    assert isinstance(file, UploadFile)
+    posted = await upload_forms.read_upload(
+        request,
+        select_file="Select the workbook to upload",
+        choose_mode="Choose whether to save the return as a draft or submit it",
+    )
+    file, mode, errors = posted.file, posted.mode, posted.errors
+    if file is None or errors:
+        return _page(request, ctx, errors=errors, mode=mode, status_code=422)
     result = await workbooks.preview(
         ctx,
         await file.read(),
@@ -116,22 +112,14 @@ async def upload(request: Request[Any, Any, Any], ods_code: FromPath[str], perio
     )
     if result.error:
         errors.add("workbook", result.error)
-        return _page(request, ctx, errors=errors, mode=str(mode), status_code=422)
+        return _page(request, ctx, errors=errors, mode=mode, status_code=422)
     checked = result.checked
     assert checked is not None
-    if checked.errors:
-        errors.add("problems", xlsx.problems_sentence(len(checked.errors)))
     return Template(
         "returns/workbook_preview.html",
         context={
-            "title": "Check the changes before saving them",
             **_common(ctx),
-            "errors": errors or None,
-            "problems": checked.errors,
-            "changes": checked.changes,
-            "warnings": checked.warnings,
-            "token": result.token,
-            "submit": result.submit,
+            **upload_forms.preview_context(checked, result.token, result.submit, errors, "problems"),
         },
         status_code=422 if checked.errors else 200,
     )

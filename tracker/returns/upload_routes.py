@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from tracker.accounts.principal import Role
-from tracker.returns import service, upload_service, xlsx
+from tracker.returns import service, upload_forms, upload_service
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
 
@@ -46,17 +45,14 @@ async def download(request: Request[Any, Any, Any]) -> Response[bytes]:
 @post("/review/workbook", opt=CCG_ONLY, name="review_workbook_upload")
 async def upload(request: Request[Any, Any, Any]) -> Template:
     settings = request.app.state.settings
-    form = await request.form()
-    file = form.get("workbook")
-    mode = form.get("mode") if isinstance(form.get("mode"), str) else ""
-    errors = FormErrors()
-    if mode not in ("draft", "submit"):
-        errors.add("mode", "Choose whether to save the returns as drafts or submit them")
-    if not isinstance(file, UploadFile) or not file.filename:
-        errors.add("workbook", "Select the returns workbook to upload")
-    if errors:
+    posted = await upload_forms.read_upload(
+        request,
+        select_file="Select the returns workbook to upload",
+        choose_mode="Choose whether to save the returns as drafts or submit them",
+    )
+    file, mode, errors = posted.file, posted.mode, posted.errors
+    if file is None or errors:
         return _page(request, errors=errors, status_code=422)
-    assert isinstance(file, UploadFile)
     data = await file.read()
     result = await upload_service.preview(
         data,
@@ -71,18 +67,10 @@ async def upload(request: Request[Any, Any, Any]) -> Template:
         return _page(request, errors=errors, status_code=422)
     checked = result.checked
     assert checked is not None
-    if checked.errors:
-        errors.add("workbook", xlsx.problems_sentence(len(checked.errors)))
     return Template(
         "review/preview.html",
         context={
-            "title": "Check the changes before saving them",
-            "errors": errors or None,
-            "problems": checked.errors,
-            "changes": checked.changes,
-            "warnings": checked.warnings,
-            "token": result.token,
-            "submit": result.submit,
+            **upload_forms.preview_context(checked, result.token, result.submit, errors, "workbook"),
             "period": result.period_code,
             "rows": result.rows,
             "practices": len(checked.merged),
