@@ -6,7 +6,7 @@ the leave links change it. Every change is audited.
 
 from __future__ import annotations
 
-from tracker import clock
+from tracker import clock, db
 from tracker.audit import service as audit
 from tracker.notifications.leaving import REPORTS
 from tracker.tables import ReportOptOut
@@ -29,31 +29,31 @@ async def leave(email: str, report: str, *, via: str, account_id: int | None = N
     if report not in REPORTS:
         raise ValueError(f"no report called {report}")
     address = email.strip().lower()
-    if report in await left_reports(address):
-        return False
-    await ReportOptOut.insert(ReportOptOut(email=address, kind=report, left_at=clock.now(), via=via)).on_conflict(
-        action="DO NOTHING"
-    )
-    await audit.record(
-        "report.left",
-        account_id=account_id,
-        actor=address,
-        entity_type="report",
-        entity_id=report,
-        detail={"email": address, "report": report, "via": via},
-        ip=ip,
-    )
+    async with db.write_transaction():
+        if report in await left_reports(address):
+            return False
+        await ReportOptOut.insert(ReportOptOut(email=address, kind=report, left_at=clock.now(), via=via)).on_conflict(
+            action="DO NOTHING"
+        )
+        await _audited("report.left", address, report, via, account_id, ip)
     return True
 
 
 async def rejoin(email: str, report: str, *, via: str, account_id: int | None = None, ip: str = "") -> bool:
     """Send this report to this address again; False when it had not left."""
     address = email.strip().lower()
-    if report not in await left_reports(address):
-        return False
-    await ReportOptOut.delete().where((ReportOptOut.email == address) & (ReportOptOut.kind == report))
+    async with db.write_transaction():
+        if report not in await left_reports(address):
+            return False
+        await ReportOptOut.delete().where((ReportOptOut.email == address) & (ReportOptOut.kind == report))
+        await _audited("report.rejoined", address, report, via, account_id, ip)
+    return True
+
+
+async def _audited(event: str, address: str, report: str, via: str, account_id: int | None, ip: str) -> None:
+    """The audit row of a leave or rejoin, written in its transaction: no opt-out without its record."""
     await audit.record(
-        "report.rejoined",
+        event,
         account_id=account_id,
         actor=address,
         entity_type="report",
@@ -61,4 +61,3 @@ async def rejoin(email: str, report: str, *, via: str, account_id: int | None = 
         detail={"email": address, "report": report, "via": via},
         ip=ip,
     )
-    return True
