@@ -64,13 +64,16 @@ async def basis(today: dt.date) -> Basis | None:
     practice_cuts: dict[str, list[list[float] | None]] = {}
     ccg_means: dict[str, dict[int, list[float | None]]] = {}
     ccg_cuts: dict[str, list[list[float] | None]] = {}
+    # Every indicator's statistics and CCG means in one read each, not two reads per indicator.
+    stats_of = await maturity.indicator_stats_of([i for i, _ in measures])
+    means_of = await maturity.ccg_means_of([i for i, _ in measures], [p.id for p in periods])
     for indicator_id, m in measures:
-        stats = await maturity.indicator_stats(indicator_id)
+        stats = stats_of[indicator_id]
         practice_cuts[m.code] = decile_series(
             len(periods), [(index[r.period_id], r.deciles) for r in stats if r.period_id in index]
         )
         means: dict[int, list[float | None]] = defaultdict(lambda: [None] * len(periods))
-        for r in await maturity.ccg_indicator_means(indicator_id, [p.id for p in periods]):
+        for r in means_of[indicator_id]:
             means[r.ccg_id][index[r.period_id]] = r.mean
         ccg_means[m.code] = dict(means)
         ccg_cuts[m.code] = [maturity_calc.deciles(series[i] for series in means.values()) for i in range(len(periods))]
