@@ -14,7 +14,7 @@ import weakref
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -267,6 +267,17 @@ async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any
     else:
         async with eng.transaction(transaction_type=TransactionType.immediate) as new_txn:
             await new_txn.connection.executemany(sql, rows)
+
+
+T = TypeVar("T")
+
+# SQLite binds at most 999 values to one statement; lists of ids longer than that go in pieces.
+BIND_CHUNK = 500
+
+
+def chunks(values: Sequence[T], size: int = BIND_CHUNK) -> list[list[T]]:
+    """`values` in pieces of at most `size`, in order, for queries that bind each piece."""
+    return [list(values[start : start + size]) for start in range(0, len(values), size)]
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:

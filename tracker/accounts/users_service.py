@@ -251,8 +251,7 @@ async def practice_users_emails(practice_ids: list[int] | None = None) -> dict[i
         rows = await db.fetch(sql + " ORDER BY a.email", False)
     else:
         ordered = sorted(set(practice_ids))
-        for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-            chunk = ordered[start : start + 500]
+        for chunk in db.chunks(ordered):
             marks = ", ".join("{}" for _ in chunk)
             rows += await db.fetch(sql + f" AND ap.practice IN ({marks}) ORDER BY a.email", False, *chunk)
     out: dict[int, list[str]] = {}
@@ -287,7 +286,7 @@ async def emails_in_use(emails: set[str]) -> set[str]:
     """Those of these (lower-case) email addresses that have an account already."""
     ordered = sorted(emails)
     found: set[str] = set()
-    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-        rows = await Account.select(Account.email).where(Account.email.is_in(ordered[start : start + 500]))
+    for chunk in db.chunks(ordered):
+        rows = await Account.select(Account.email).where(Account.email.is_in(chunk))
         found |= {r["email"].lower() for r in rows}
     return found

@@ -201,8 +201,7 @@ async def awards(
 async def award_indicators(award_ids: list[int]) -> dict[int, list[str]]:
     """The codes of the indicators each award was meant to move, in the catalogue's order."""
     links: dict[int, list[int]] = {}
-    for start in range(0, len(award_ids), 500):
-        chunk = award_ids[start : start + 500]
+    for chunk in db.chunks(award_ids):
         marks = ", ".join("{}" for _ in chunk)
         for r in await db.fetch(
             f"SELECT award, indicator FROM practice_award_indicator WHERE award IN ({marks}) ORDER BY id",  # noqa: S608 (placeholders only)

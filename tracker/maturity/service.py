@@ -377,7 +377,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
         # The organisations the practices counted under, before and after: each is re-aggregated.
         wanted: set[tuple[str, int | None]] = {("england", ENGLAND)}
         for periods_kept, members in groups.items():
-            for chunk in _chunks(members):
+            for chunk in db.chunks(members):
                 old = PracticeScore.select(PracticeScore.ccg_id, PracticeScore.region_id).where(
                     PracticeScore.practice.is_in(chunk) & PracticeScore.period.is_in(list(periods_kept) or [0])
                 )
@@ -396,11 +396,6 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
         for period in scoring:
             if period.id in new:
                 await _score_period(period, scoring, specs, code_of, now)
-
-
-def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    """SQLite binds at most 999 values in a statement."""
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 async def _values_of(practice_ids: list[int], code_of: dict[int, str]) -> dict[int, dict[int, dict[str, float | None]]]:
@@ -427,7 +422,7 @@ async def _unscored_by_others(practice_ids: list[int], period_ids: list[int]) ->
     )
     total = {r["period"]: int(r["n"]) for r in totals}
     mine: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(practice_ids, 400):
+    for chunk in db.chunks(practice_ids, 400):
         marks = ", ".join("{}" for _ in chunk)
         for r in await db.fetch(
             f"""SELECT period, COUNT(*) AS n FROM practice_score
@@ -1117,8 +1112,7 @@ async def maturities(practice_ids: list[int] | None = None) -> list[tuple[int, i
         return [(r["practice"], r["period"], r["maturity"]) for r in await db.fetch(sql)]
     out: list[tuple[int, int, float]] = []
     ordered = sorted(set(practice_ids))
-    for start in range(0, len(ordered), 500):  # SQLite binds at most 999 values
-        chunk = ordered[start : start + 500]
+    for chunk in db.chunks(ordered):
         marks = ", ".join("{}" for _ in chunk)
         rows = await db.fetch(sql + f" AND practice IN ({marks})", *chunk)
         out.extend((r["practice"], r["period"], r["maturity"]) for r in rows)

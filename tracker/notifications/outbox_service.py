@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from tracker import clock
+from tracker import clock, db
 from tracker.db import fetch, write_transaction
 from tracker.tables import OutboxAttachment, OutboxEmail
 
@@ -103,8 +103,7 @@ async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = Non
 
 async def existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for chunk in db.chunks(keys):
         rows = await OutboxEmail.select(OutboxEmail.idempotency_key).where(OutboxEmail.idempotency_key.is_in(chunk))
         found.update(r["idempotency_key"] for r in rows)
     return found

@@ -368,8 +368,8 @@ async def practice_contacts(ids: set[int]) -> dict[int, PracticeContact]:
     """These practices' contact details, open or closed, by id."""
     ordered = sorted(ids)
     out: dict[int, PracticeContact] = {}
-    for start in range(0, len(ordered), 900):  # SQLite binds at most 999 values
-        rows = await Practice.select(*_CONTACT_COLUMNS).where(Practice.id.is_in(ordered[start : start + 900]))
+    for chunk in db.chunks(ordered, 900):
+        rows = await Practice.select(*_CONTACT_COLUMNS).where(Practice.id.is_in(chunk))
         out.update((r["id"], _contact(r)) for r in rows)
     return out
 
@@ -607,8 +607,7 @@ async def contact_entries_by_code(codes: set[str]) -> dict[str, ContactEntry]:
     """The practices and CCGs with these ODS codes, by code."""
     out: dict[str, ContactEntry] = {}
     ordered = sorted(codes)
-    for start in range(0, len(ordered), 400):  # SQLite binds at most 999 values
-        chunk = ordered[start : start + 400]
+    for chunk in db.chunks(ordered, 400):
         for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.contact_email, Ccg.region).where(
             Ccg.code.is_in(chunk)
         ):

@@ -120,8 +120,7 @@ async def approved_values_for(pairs: set[tuple[int, int]]) -> list[tuple[int, in
         practices_of.setdefault(indicator, []).append(practice)
     out: list[tuple[int, int, int, float]] = []
     for indicator, practices in sorted(practices_of.items()):
-        for start in range(0, len(practices), 900):  # SQLite binds at most 999 values
-            chunk = practices[start : start + 900]
+        for chunk in db.chunks(practices, 900):
             marks = ", ".join("{}" for _ in chunk)
             rows = await db.fetch(
                 f"""
@@ -273,8 +272,7 @@ async def _of_practices(
         return await db.fetch(sql.replace("{practices}", ""), *args)
     ordered = sorted(set(practice_ids))
     out: list[dict[str, Any]] = []
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in db.chunks(ordered):
         condition = f" AND {column} IN ({', '.join('{}' for _ in chunk)})"
         out.extend(await db.fetch(sql.replace("{practices}", condition), *args, *chunk))
     return out
