@@ -581,21 +581,8 @@ async def contact_entries(
             practices = practices.where(Practice.ccg == ccg_id)
         ccg_rows = await ccgs
         practice_rows = await practices
-    out = [
-        ContactEntry("ccg", r["id"], r["code"], r["name"], r["contact_email"], r["id"], r["code"], r["region"])
-        for r in sorted(ccg_rows, key=lambda r: r["code"])
-    ] + [
-        ContactEntry(
-            "practice",
-            r["id"],
-            r["ods_code"],
-            r["name"],
-            r["contact_email"],
-            r["ccg"],
-            r["ccg.code"] or "",
-            r["region"],
-        )
-        for r in sorted(practice_rows, key=lambda r: r["ods_code"])
+    out = [_ccg_entry(r) for r in sorted(ccg_rows, key=lambda r: r["code"])] + [
+        _practice_entry(r) for r in sorted(practice_rows, key=lambda r: r["ods_code"])
     ]
     words = q.strip().lower().split()
     if words:
@@ -611,9 +598,7 @@ async def contact_entries_by_code(codes: set[str]) -> dict[str, ContactEntry]:
         for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.contact_email, Ccg.region).where(
             Ccg.code.is_in(chunk)
         ):
-            out[r["code"]] = ContactEntry(
-                "ccg", r["id"], r["code"], r["name"], r["contact_email"], r["id"], r["code"], r["region"]
-            )
+            out[r["code"]] = _ccg_entry(r)
         for r in await Practice.select(
             Practice.id,
             Practice.ods_code,
@@ -623,17 +608,18 @@ async def contact_entries_by_code(codes: set[str]) -> dict[str, ContactEntry]:
             Practice.ccg.code,
             Practice.region,
         ).where(Practice.ods_code.is_in(chunk)):
-            out[r["ods_code"]] = ContactEntry(
-                "practice",
-                r["id"],
-                r["ods_code"],
-                r["name"],
-                r["contact_email"],
-                r["ccg"],
-                r["ccg.code"] or "",
-                r["region"],
-            )
+            out[r["ods_code"]] = _practice_entry(r)
     return out
+
+
+def _ccg_entry(r: dict[str, Any]) -> ContactEntry:
+    return ContactEntry("ccg", r["id"], r["code"], r["name"], r["contact_email"], r["id"], r["code"], r["region"])
+
+
+def _practice_entry(r: dict[str, Any]) -> ContactEntry:
+    return ContactEntry(
+        "practice", r["id"], r["ods_code"], r["name"], r["contact_email"], r["ccg"], r["ccg.code"] or "", r["region"]
+    )
 
 
 async def set_contact_emails(
