@@ -137,7 +137,13 @@ async def browser_sign_in(page: Any, email: str, password: str | None = None) ->
     await page.get_by_label("Password").fill(password or PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
     # Password hashing is slow by design: on a busy machine a sign-in can take many seconds.
-    await page.wait_for_url(lambda url: "/sign-in" not in url, timeout=90_000)
+    try:
+        await page.wait_for_url(lambda url: "/sign-in" not in url, timeout=90_000)
+    except Exception as timeout:
+        # Say what the page said, not only that it waited.
+        await screenshot(page, f"sign-in-failed-{email}")
+        said = await page.locator("main").inner_text()
+        raise AssertionError(f"signing in as {email} stayed on {page.url}: {said}") from timeout
 
 
 async def screenshot(page: Any, name: str) -> Path:

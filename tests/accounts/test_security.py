@@ -28,6 +28,17 @@ async def test_a_form_post_without_the_csrf_token_is_refused(client):
         follow_redirects=False,
     )
     assert forged.status_code == 403
+    # The person is told what happened and what to do, not that they lack access
+    assert "This form has expired" in forged.text and "Nothing was saved" in forged.text
+
+
+async def test_files_and_probes_never_set_a_form_token(client):
+    # A page's late request for its icon must not replace the token its form holds.
+    for path in ("/assets/images/favicon.svg", "/static/tracker.css", "/health"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert "tracker_csrf" not in response.headers.get("set-cookie", ""), path
+    assert "tracker_csrf" in (await client.get("/sign-in")).headers["set-cookie"]
 
 
 async def test_a_signed_in_admin_cannot_be_made_to_post_without_a_token(client):

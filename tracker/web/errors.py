@@ -23,6 +23,9 @@ TITLES = {
     429: "Too many requests",
     500: "Sorry, there is a problem with the service",
 }
+# Litestar's words when a form's token does not match the browser's cookie.
+CSRF_FAILED = "CSRF token verification failed"
+FORM_EXPIRED = "This form has expired"
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -61,6 +64,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if status >= 500:
         log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
         return _render(request, status)
+    if status == 403 and exc.detail == CSRF_FAILED and not _wants_json(request):
+        return Template("errors/form_expired.html", context={"title": FORM_EXPIRED}, status_code=status)
     detail = exc.detail if status in (400, 401, 403, 413, 429) and isinstance(exc.detail, str) else ""
     if detail == TITLES.get(status):
         detail = ""
