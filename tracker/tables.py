@@ -488,6 +488,8 @@ class IndicatorStat(Table, tablename="indicator_stat"):
     mean = DoublePrecision(null=True, default=None)
     met = Integer(default=0)  # values meeting the target
     deciles = Text(default="")  # JSON list of the 10th..90th percentiles (England rows only)
+    # England rows only: the same cuts of every CCG's mean, so a CCG is drawn beside CCGs
+    ccg_deciles = Text(default="")
     computed_at = Timestamptz()
 
 

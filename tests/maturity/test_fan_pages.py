@@ -153,6 +153,21 @@ async def test_ccg_fan_shows_its_mean_and_the_median_ccg_as_the_indicator_page(c
     assert fan_table(page.text, "NHS Wi-Fi for patients and staff")
 
 
+async def test_the_stored_cuts_of_ccg_means_are_those_of_every_ccgs_mean(world):
+    # The CCG fans read cuts stored with England's statistics; they are the cuts of the means
+    # the indicator page lists, period by period.
+    ids = await indicators.indicator_ids()
+    checked = 0
+    for code in ("EPS_UTIL_PCT", "WIFI_LIVE"):
+        stats = await maturity.indicator_stats(ids[code])
+        means = await maturity.ccg_indicator_means(ids[code], [s.period_id for s in stats])
+        for stat in stats:
+            cuts = calc.deciles(m.mean for m in means if m.period_id == stat.period_id and m.mean is not None)
+            assert stat.ccg_deciles == (pytest.approx(cuts) if cuts else None), (code, stat.period_code)
+            checked += bool(cuts)
+    assert checked >= 4
+
+
 async def test_indicator_page_draws_a_ccg_it_may_see(client, world):
     await sign_in(client, world["users"][Role.CCG]["email"])
     own = await client.get("/dashboards/indicators/EPS_UTIL_PCT", params={"period": "2017/18-Q3"})

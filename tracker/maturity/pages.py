@@ -279,11 +279,15 @@ async def _ccg_fans(
     upto = [p for p in choices if p.start_date <= period.start_date]
     ids = await indicators.indicator_ids()
     specs = [s for s in await indicators.active_indicators() if s.code in ids and only in (None, s.code)]
-    by_indicator = await service.ccg_means_of([ids[s.code] for s in specs], [p.id for p in upto])
+    wanted = [ids[s.code] for s in specs]
+    # England's rows carry the deciles of every CCG's mean, worked out when the statistics are
+    # built: a view reads those and this CCG's own means, not every CCG's.
+    stats = await service.indicator_stats_of(wanted)
+    own = await service.ccg_own_means(ccg_id, wanted, [p.id for p in upto])
     out = []
     for spec in specs:
-        means = by_indicator[ids[spec.code]]
-        fan = pp.ccg_fan(spec, upto, means, ccg_id, _provisional(upto, today), period.code, ccg_code)
+        cuts = {s.period_id: s.ccg_deciles for s in stats[ids[spec.code]] if s.ccg_deciles}
+        fan = pp.ccg_fan(spec, upto, cuts, own[ids[spec.code]], _provisional(upto, today), period.code, ccg_code)
         if fan is not None:
             out.append(fan)
     return out

@@ -11,7 +11,7 @@ from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
 from tracker.maturity.presenters import pct, period_label, score
-from tracker.maturity.service import CcgIndicatorMean, CcgMean, IndicatorStatRow
+from tracker.maturity.service import CcgIndicatorMean, IndicatorStatRow
 from tracker.maturity.tables_view import STATUS_LABELS, Column, TableView, link, query, status_tag
 from tracker.periods.calculations import parse_code
 from tracker.web.formatting import long_date, number
@@ -519,8 +519,8 @@ def practice_fans(
 def ccg_fan(
     spec: IndicatorSpec,
     periods: Sequence[Any],
-    means: list[CcgMean],
-    ccg_id: int,
+    ccg_cuts: dict[int, list[float]],
+    own_means: dict[int, float],
     provisional: frozenset[str],
     period_code: str,
     ccg_code: str,
@@ -528,16 +528,11 @@ def ccg_fan(
     """One CCG's mean of an indicator against the deciles of every CCG's mean in England, period
     by period (as the alerts rank CCGs): CCGs beside CCGs, not beside single practices. A yes/no
     indicator's mean is the percentage of the CCG's practices saying yes."""
-    scale = 100.0 if spec.unit == "yesno" else 1.0
-    by_period: dict[int, list[float]] = {}
-    own: dict[int, float | None] = {}
-    for m in means:
-        by_period.setdefault(m.period_id, []).append(m.mean * scale)
-        if m.ccg_id == ccg_id:
-            own[m.period_id] = m.mean * scale
-    if not own:
+    if not own_means:
         return None
-    cuts = {p: calc.deciles(vs) for p, vs in by_period.items()}
+    scale = 100.0 if spec.unit == "yesno" else 1.0
+    cuts: dict[int, list[float] | None] = {p: [c * scale for c in cs] for p, cs in ccg_cuts.items()}
+    own: dict[int, float | None] = {p: m * scale for p, m in own_means.items()}
     return _fan(
         spec,
         periods,

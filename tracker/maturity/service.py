@@ -67,7 +67,7 @@ ORG_COLUMNS = (
     "forecast_met",
     "forecast_made",
 )
-STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "computed_at")
+STAT_COLUMNS = ("indicator", "period", "ccg_id", "practices", "mean", "met", "deciles", "ccg_deciles", "computed_at")
 ENGLAND = 0
 # Every transaction that replaces score rows (a whole refresh, a practice's, a period's statistics)
 # queues under this name: two of them at once would each delete, then insert the same keys.
@@ -581,6 +581,12 @@ def _stats_for_period(
         threshold = 0.5 if spec.unit == "yesno" else spec.target_value
         all_values = [v for _, v in pairs]
         cuts = calc.deciles(all_values)
+        per_ccg: dict[int, list[float]] = defaultdict(list)
+        for practice_id, v in pairs:
+            ccg_id = ccg_of.get(practice_id)
+            if ccg_id:
+                per_ccg[ccg_id].append(v)
+        ccg_cuts = calc.deciles([sum(vs) / len(vs) for vs in per_ccg.values()])
         out.append(
             (
                 indicator_id,
@@ -590,14 +596,10 @@ def _stats_for_period(
                 sum(all_values) / len(all_values),
                 sum(1 for v in all_values if v >= threshold),
                 json.dumps([round(c, 2) for c in cuts]) if cuts else "",
+                json.dumps(ccg_cuts) if ccg_cuts else "",
                 now,
             )
         )
-        per_ccg: dict[int, list[float]] = defaultdict(list)
-        for practice_id, v in pairs:
-            ccg_id = ccg_of.get(practice_id)
-            if ccg_id:
-                per_ccg[ccg_id].append(v)
         for ccg_id, vs in per_ccg.items():
             out.append(
                 (
@@ -607,6 +609,7 @@ def _stats_for_period(
                     len(vs),
                     sum(vs) / len(vs),
                     sum(1 for v in vs if v >= threshold),
+                    "",
                     "",
                     now,
                 )
@@ -848,6 +851,7 @@ class IndicatorStatRow:
     mean: float | None
     met: int
     deciles: list[float] | None  # the 10th to 90th percentiles, nine cut points
+    ccg_deciles: list[float] | None = None  # the same cuts of every CCG's mean
 
 
 @dataclass(frozen=True)
@@ -877,7 +881,7 @@ async def indicator_stats_of(indicator_ids: list[int]) -> dict[int, list[Indicat
         return out
     await ensure_indicator_stats()
     rows = await db.fetch(
-        f"""SELECT indicator, period, practices, mean, met, deciles FROM indicator_stat
+        f"""SELECT indicator, period, practices, mean, met, deciles, ccg_deciles FROM indicator_stat
             WHERE indicator IN ({", ".join("{}" for _ in indicator_ids)}) AND ccg_id = 0""",  # noqa: S608 (placeholders only)
         *indicator_ids,
     )
@@ -892,6 +896,7 @@ async def indicator_stats_of(indicator_ids: list[int]) -> dict[int, list[Indicat
                 mean=None if r["mean"] is None else float(r["mean"]),
                 met=int(r["met"] or 0),
                 deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+                ccg_deciles=json.loads(r["ccg_deciles"]) if r["ccg_deciles"] else None,
             )
         )
     return out
@@ -921,6 +926,24 @@ async def ccg_means_of(indicator_ids: list[int], period_ids: list[int]) -> dict[
     )
     for r in rows:
         out[r["indicator"]].append(CcgMean(r["ccg_id"], r["period"], float(r["mean"])))
+    return out
+
+
+async def ccg_own_means(ccg_id: int, indicator_ids: list[int], period_ids: list[int]) -> dict[int, dict[int, float]]:
+    """One CCG's mean of each of these indicators: indicator id -> period id -> mean."""
+    out: dict[int, dict[int, float]] = {i: {} for i in indicator_ids}
+    if not indicator_ids or not period_ids:
+        return out
+    rows = await db.fetch(
+        f"""SELECT indicator, period, mean FROM indicator_stat
+            WHERE ccg_id = {{}} AND indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND period IN ({", ".join("{}" for _ in period_ids)}) AND mean IS NOT NULL""",  # noqa: S608 (placeholders only)
+        ccg_id,
+        *indicator_ids,
+        *period_ids,
+    )
+    for r in rows:
+        out[r["indicator"]][r["period"]] = float(r["mean"])
     return out
 
 
