@@ -17,6 +17,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import db
 from tracker.app import create_app
+from tracker.returns import review_service
 from tracker.settings import Settings
 from tracker.tables import TABLES
 
@@ -117,6 +118,7 @@ async def database(anyio_backend: str, settings: Settings) -> AsyncIterator[Sett
 
 
 async def empty_all_tables() -> None:
+    review_service.forget_national_cuts()  # kept by this process for the data just emptied
     engine = db.engine()
     names = [t._meta.tablename for t in reversed(TABLES)]
     if db.is_sqlite():

@@ -336,30 +336,69 @@ class GlanceRow:
     flags: list[review_checks.Flag]
 
 
+# England's cut points by (period, indicator ids, limits): each with the stamp of the period's
+# returns it was worked out from. Every change to a return goes through the lifecycle, which
+# raises its version and stamps its time, so a stamp that still matches means the same returns
+# with the same values. One process's cache: each web worker keeps its own.
+_NATIONAL_CUTS: dict[
+    tuple[int, tuple[int, ...], review_checks.Limits], tuple[tuple[Any, ...], dict[int, tuple[float, float]]]
+] = {}
+
+
+def forget_national_cuts() -> None:
+    """Drop the kept cut points (for a database emptied under a running process: the tests)."""
+    _NATIONAL_CUTS.clear()
+
+
+async def _period_stamps(period_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    rows = await db.fetch(
+        f"""SELECT period, COUNT(*) AS n, SUM(version) AS versions, SUM(id) AS ids, MAX(updated_at) AS changed
+            FROM practice_return WHERE period IN ({", ".join("{}" for _ in period_ids)}) GROUP BY period""",  # noqa: S608 (placeholders only)
+        *period_ids,
+    )
+    return {r["period"]: (int(r["n"]), int(r["versions"] or 0), int(r["ids"] or 0), str(r["changed"])) for r in rows}
+
+
 async def _national_cuts(
     period_ids: list[int], indicator_ids: list[int], limits: review_checks.Limits
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """England's 5th and 95th percentiles of each indicator in each period, over the returns that
-    are in: one read of their values, the percentiles worked out here (one pass over the period's
-    returns, where a sorted read per cut point made the database walk them once for every cut). The practice under
-    review is among them: one in thousands."""
+    are in. Worked out from one read of their values when a period's returns have changed since
+    last time, and kept: on deadline day a queue is opened far more often than a return changes.
+    The practice under review is among them: one in thousands."""
+    wanted = tuple(sorted(indicator_ids))
+    stamps = await _period_stamps(period_ids)
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    stale = []
+    for period in period_ids:
+        kept = _NATIONAL_CUTS.get((period, wanted, limits))
+        if kept is not None and kept[0] == stamps.get(period):
+            out.update({(period, indicator): cut for indicator, cut in kept[1].items()})
+        else:
+            stale.append(period)
+    if not stale:
+        return out
     rows = await db.fetch(
         f"""SELECT r.period, v.indicator, v.value
             FROM practice_return r JOIN return_value v ON v.practice_return = r.id
-            WHERE r.period IN ({", ".join("{}" for _ in period_ids)})
-              AND v.indicator IN ({", ".join("{}" for _ in indicator_ids)})
+            WHERE r.period IN ({", ".join("{}" for _ in stale)})
+              AND v.indicator IN ({", ".join("{}" for _ in wanted)})
               AND r.state IN ('submitted', 'approved') AND v.value IS NOT NULL""",  # noqa: S608 (placeholders only)
-        *period_ids,
-        *indicator_ids,
+        *stale,
+        *wanted,
     )
-    values: dict[tuple[int, int], list[float]] = {}
+    values: dict[int, dict[int, list[float]]] = {period: {} for period in stale}
     for r in rows:
-        values.setdefault((r["period"], r["indicator"]), []).append(float(r["value"]))
-    out: dict[tuple[int, int], tuple[float, float]] = {}
-    for key, found in values.items():
-        cut = review_checks.cuts(found, limits)
-        if cut is not None:
-            out[key] = cut
+        values[r["period"]].setdefault(r["indicator"], []).append(float(r["value"]))
+    for period, by_indicator in values.items():
+        found = {}
+        for indicator, these in by_indicator.items():
+            cut = review_checks.cuts(these, limits)
+            if cut is not None:
+                found[indicator] = cut
+        if period in stamps:
+            _NATIONAL_CUTS[(period, wanted, limits)] = (stamps[period], found)
+        out.update({(period, indicator): cut for indicator, cut in found.items()})
     return out
 
 
