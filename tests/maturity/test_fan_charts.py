@@ -214,6 +214,19 @@ def test_size_bands() -> None:
     assert pp.size_band(15000) == "15,000 patients or more"
 
 
+def test_a_bands_bounds_hold_exactly_the_list_sizes_of_its_band() -> None:
+    # The similar-practices read asks the database for the band by its bounds.
+    assert pp.size_band_bounds(None) is None and pp.size_band_bounds(0) is None
+    for patients in (1, 4999, 5000, 9999, 10000, 14999, 15000, 40000):
+        bounds = pp.size_band_bounds(patients)
+        assert bounds is not None
+        low, high = bounds
+        assert low <= patients and (high is None or patients < high)
+        assert pp.size_band(low) == pp.size_band(patients)
+        assert pp.size_band(low - 1) != pp.size_band(patients)
+        assert high is None or pp.size_band(high) != pp.size_band(patients)
+
+
 def test_rank_and_ordinals() -> None:
     assert pp.rank(70, [90, 80, 70, 70, 60]) == 3
     assert [pp.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [

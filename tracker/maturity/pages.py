@@ -362,9 +362,19 @@ async def _similar(
     """The practice beside the practices of its CCG and of its list size in the period (the CCG it
     counted under then, and the list size its CCG's figures weighted it by), with each group's
     practices nearest it in maturity named for the users allowed to see their dashboards."""
-    members = await service.period_members(period.id)
-    peers = [pp.Peer(m.practice_id, m.ccg_id, m.patients, m.maturity) for m in members]
-    me = next((p for p in peers if p.practice_id == practice_id), pp.Peer(practice_id, None, None, None))
+    own = await service.period_members(period.id, "practice", practice_id)
+    me = (
+        pp.Peer(practice_id, own[0].ccg_id, own[0].patients, own[0].maturity)
+        if own
+        else pp.Peer(practice_id, None, None, None)
+    )
+    # Only the two groups the practice is compared with, not every practice in England.
+    found = (
+        await service.scored_peers(period.id, me.ccg_id, pp.size_band_bounds(me.patients))
+        if me.maturity is not None
+        else []
+    )
+    peers = [pp.Peer(p.practice_id, p.ccg_id, p.patients, p.maturity) for p in found]
     _, ccgs = await service.org_names()
     ccg = ccgs.get(me.ccg_id) if me.ccg_id is not None else None
     ccg_name = (ccg["name"] or ccg["code"]) if ccg else "its CCG"

@@ -558,11 +558,23 @@ LIST_SIZE_BANDS: tuple[tuple[int, int | None, str], ...] = (
 
 def size_band(patients: int | None) -> str | None:
     """The list-size band's words ("5,000 to 9,999 patients"), or None without a list size."""
+    found = _band(patients)
+    return found[2] if found else None
+
+
+def size_band_bounds(patients: int | None) -> tuple[int, int | None] | None:
+    """The list sizes of the practice's band: at least the first, under the second (None: no
+    upper bound); None without a list size. What a read of the band's practices asks for."""
+    found = _band(patients)
+    return (max(found[0], 1), found[1]) if found else None
+
+
+def _band(patients: int | None) -> tuple[int, int | None, str] | None:
     if patients is None or patients <= 0:
         return None
     for low, high, words in LIST_SIZE_BANDS:
         if patients >= low and (high is None or patients < high):
-            return words
+            return low, high, words
     return None
 
 

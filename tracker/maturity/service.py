@@ -1040,6 +1040,39 @@ async def period_members(period_id: int, scope: str = "england", org_id: int | N
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredPeer:
+    """A practice scored in a period, as a comparison with similar practices needs it."""
+
+    practice_id: int
+    ccg_id: int | None
+    patients: int | None
+    maturity: float
+
+
+async def scored_peers(period_id: int, ccg_id: int | None, patients: tuple[int, int | None] | None) -> list[ScoredPeer]:
+    """The practices scored in a period that counted under this CCG then, or whose list size was
+    in this range (at least the first, under the second): what the similar-practices groups
+    are drawn from, read without the rest of England."""
+    conditions, args = [], []
+    if ccg_id is not None:
+        conditions.append("ccg_id = {}")
+        args.append(ccg_id)
+    if patients is not None:
+        low, high = patients
+        conditions.append("(patients >= {}" + (" AND patients < {})" if high is not None else ")"))
+        args += [low] if high is None else [low, high]
+    if not conditions:
+        return []
+    rows = await db.fetch(
+        f"""SELECT practice, ccg_id, patients, maturity FROM practice_score
+            WHERE period = {{}} AND maturity IS NOT NULL AND ({" OR ".join(conditions)})""",  # noqa: S608 (fixed conditions; values bound)
+        period_id,
+        *args,
+    )
+    return [ScoredPeer(r["practice"], r["ccg_id"], r["patients"], float(r["maturity"])) for r in rows]
+
+
 async def ccg_regions_in(period_id: int) -> dict[int, int]:
     """Each CCG's region in a period: the region most of the practices it had then counted under."""
     rows = await db.fetch(
