@@ -10,7 +10,7 @@ from tests.conftest import post_form, sign_in
 from tests.weekly.chase_world import OUTSTANDING, TODAY, chase_world
 from tracker.audit import service as audit
 from tracker.notifications import calculations as notify_calc
-from tracker.notifications import subscriptions_service
+from tracker.notifications import leaving, subscriptions_service
 from tracker.returns import calculations as calc
 from tracker.returns import chase_service, review_service
 from tracker.tables import OutboxEmail
@@ -18,6 +18,7 @@ from tracker.tables import OutboxEmail
 LOCKED = dt.date(2018, 3, 1)
 NOW = dt.datetime(2018, 4, 20, 9, 30, tzinfo=dt.UTC)
 URL = "https://t.nhs.test"
+SECRET = "chase-test-secret"
 
 
 # --- The rules, pure ---------------------------------------------------------------------------
@@ -102,7 +103,7 @@ async def _outbox() -> list[dict]:
 async def test_a_chase_queues_one_reminder_per_practice_once_a_day_and_is_audited(clean_db) -> None:
     tree = await chase_world()
     ccg_id = tree["ccgs"][0]["id"]
-    chase = await chase_service.plan(ccg_id, OUTSTANDING, today=TODAY, now=NOW, base_url=URL)
+    chase = await chase_service.plan(ccg_id, OUTSTANDING, today=TODAY, now=NOW, base_url=URL, secret=SECRET)
     assert [t.ods_code for t in chase.sendable] == ["A81001", "A81003", "A81004"]
     assert [t.ods_code for t in chase.no_address] == ["A81005"]
     draft = chase.targets[0].email
@@ -118,16 +119,26 @@ async def test_a_chase_queues_one_reminder_per_practice_once_a_day_and_is_audite
         ("contact@a81004.test", "chase_reminder"),
     ]
     assert rows[0]["idempotency_key"] == "chase:A81001:2017/18-Q4:2018-04-20:practice@a81001.test"
+    # Each address gets its own link to stop getting reminders, as the scheduled reminders carry.
+    bodies = await OutboxEmail.select(OutboxEmail.to_address, OutboxEmail.body_text, OutboxEmail.body_html)
+    for row in bodies:
+        link = leaving.link(URL, SECRET, row["to_address"], "chase_reminder")
+        assert link and link in row["body_text"] and link in row["body_html"]
+        assert leaving.read_token(SECRET, link.rsplit("/", 1)[1]) == (row["to_address"], leaving.REPORTS["reminders"])
 
     # The same day again: nothing more, and it says so.
-    again = await chase_service.plan(ccg_id, OUTSTANDING, today=TODAY, now=NOW + dt.timedelta(hours=5), base_url=URL)
+    again = await chase_service.plan(
+        ccg_id, OUTSTANDING, today=TODAY, now=NOW + dt.timedelta(hours=5), base_url=URL, secret=SECRET
+    )
     assert [t.ods_code for t in again.already] == ["A81001", "A81003", "A81004"] and again.sendable == []
     second = await chase_service.send(again, account_id=None, actor="lead@00k.test")
     assert second.queued == [] and second.already == ["A81001", "A81003", "A81004"]
     assert len(await _outbox()) == 3
 
     # The next day, one more each.
-    tomorrow = await chase_service.plan(ccg_id, ["A81003"], today=TODAY, now=NOW + dt.timedelta(days=1), base_url=URL)
+    tomorrow = await chase_service.plan(
+        ccg_id, ["A81003"], today=TODAY, now=NOW + dt.timedelta(days=1), base_url=URL, secret=SECRET
+    )
     assert (await chase_service.send(tomorrow, account_id=None, actor="lead@00k.test")).queued == ["A81003"]
     assert len(await _outbox()) == 4
 
@@ -200,7 +211,9 @@ async def test_an_address_that_left_reminders_is_not_chased_by_hand_either(clean
     and a practice left with no one to email says so in the preview."""
     tree = await chase_world()
     await subscriptions_service.leave("practice@a81003.test", "reminders", via="link")
-    chase = await chase_service.plan(tree["ccgs"][0]["id"], OUTSTANDING, today=TODAY, now=NOW, base_url=URL)
+    chase = await chase_service.plan(
+        tree["ccgs"][0]["id"], OUTSTANDING, today=TODAY, now=NOW, base_url=URL, secret=SECRET
+    )
     assert [t.ods_code for t in chase.sendable] == ["A81001", "A81004"]
     assert [t.ods_code for t in chase.no_address] == ["A81003", "A81005"]
     await chase_service.send(chase, account_id=None, actor="lead@00k.test")

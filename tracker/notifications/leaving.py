@@ -29,7 +29,7 @@ REPORTS: dict[str, Report] = {
     r.key: r
     for r in (
         Report("reminders", "reminders about your practice's return", "Reminders about your practice's return",
-               ("practice_reminder", "overdue_reminder")),
+               ("practice_reminder", "overdue_reminder", "chase_reminder")),
         Report("ccg_report", "the weekly CCG status report", "Weekly CCG status report", ("ccg_report",)),
         Report("region_summary", "the weekly regional summary", "Weekly regional summary", ("region_summary",)),
         Report("national_summary", "the monthly national summary", "Monthly national summary",

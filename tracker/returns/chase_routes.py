@@ -75,7 +75,9 @@ async def chase_preview_page(request: Request[Any, Any, Any], ccg_id: int, *, ti
     today = settings.current_date()
     codes = _chosen(form)
     outstanding_only = (form.get("show") or [""])[-1] == "outstanding"
-    chase = await chase_service.plan(ccg_id, codes, today=today, now=settings.now(), base_url=settings.base_url)
+    chase = await chase_service.plan(
+        ccg_id, codes, today=today, now=settings.now(), base_url=settings.base_url, secret=settings.secret_key
+    )
     if chase.foreign:
         raise PermissionDeniedException("You can only remind the practices of this CCG")
     errors = FormErrors()
@@ -114,7 +116,12 @@ async def chase_send_page(request: Request[Any, Any, Any], ccg_id: int, *, urls:
     settings = request.app.state.settings
     codes = form.get("practice", [])
     chase = await chase_service.plan(
-        ccg_id, codes, today=settings.current_date(), now=settings.now(), base_url=settings.base_url
+        ccg_id,
+        codes,
+        today=settings.current_date(),
+        now=settings.now(),
+        base_url=settings.base_url,
+        secret=settings.secret_key,
     )
     if chase.foreign:
         raise PermissionDeniedException("You can only remind the practices of this CCG")

@@ -5,13 +5,14 @@ period is outstanding, previewed first, queued through the outbox at most once p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.audit import service as audit
 from tracker.figures import rules
 from tracker.notifications import calculations as notify_calc
-from tracker.notifications import messages, outbox_service, reminder_service, subscriptions_service
+from tracker.notifications import leaving, messages, outbox_service, reminder_service, subscriptions_service
 from tracker.notifications.render import Email
 from tracker.organisations.presenters import practice_title
 from tracker.periods.service import PeriodRow
@@ -29,9 +30,11 @@ class Target:
     ods_code: str
     name: str
     to: list[str]
-    email: Email
+    email: Email  # as the first address gets it (the preview shows it)
     keys: list[str]
     already: bool = False  # reminded by the CCG today already
+    # One per address of `to`: each carries its own link to stop getting reminders.
+    emails: list[Email] = field(default_factory=list)
 
 
 @dataclass
@@ -92,7 +95,9 @@ def choose(
     return chosen, not_outstanding, foreign
 
 
-async def plan(ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.datetime, base_url: str) -> Chase:
+async def plan(
+    ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.datetime, base_url: str, secret: str
+) -> Chase:
     """The reminders a chase of these practices (None: every outstanding one) would send now."""
     data = await review_service.grid(ccg_id, today)
     period = data["open_period"]
@@ -113,7 +118,9 @@ async def plan(ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.
         done = answered.get(return_id, set()) if return_id else set()
         missing = [name for ind_id, name in indicators if ind_id not in done] if return_id else []
         name = practice_title(str(p["name"]))
-        email = messages.reminder(
+
+        reminder = functools.partial(
+            messages.reminder,
             ods_code=p["ods_code"],
             practice_name=name,
             period_label=label,
@@ -125,7 +132,10 @@ async def plan(ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.
         )
         to = [a for a in recipients.get(p["id"], []) if a not in left]
         keys = [notify_calc.chase_key(p["ods_code"], period["code"], chase.day, a) for a in to]
-        chase.targets.append(Target(p["id"], p["ods_code"], name, to, email, keys))
+        emails = [reminder(leave_link=leaving.link(base_url, secret, a, KIND)) for a in to]
+        chase.targets.append(
+            Target(p["id"], p["ods_code"], name, to, emails[0] if emails else reminder(), keys, emails=emails)
+        )
     existing = await outbox_service.existing_keys([k for t in chase.targets for k in t.keys])
     for t in chase.targets:
         t.already = any(k in existing for k in t.keys)
@@ -149,14 +159,14 @@ async def send(chase: Chase, *, account_id: int | None, actor: str, ip: str = ""
                 "idempotency_key": key,
                 "kind": KIND,
                 "to_address": address,
-                "subject": t.email.subject,
-                "body_text": t.email.text,
-                "body_html": t.email.html,
+                "subject": email.subject,
+                "body_text": email.text,
+                "body_html": email.html,
                 "practice": t.practice_id,
                 "ccg": chase.ccg_id,
                 "period": period["id"],
             }
-            for key, address in zip(t.keys, t.to, strict=True)
+            for key, address, email in zip(t.keys, t.to, t.emails, strict=True)
         ]
         queued = await outbox_service.enqueue_many(rows)
         if queued:
