@@ -46,6 +46,20 @@ async def test_a_ccg_lead_edits_its_practices_contact_and_not_another_ccgs(clien
     refused = await client.post("/contacts/J81001", data={"_csrf_token": token, "email": "x@evil.test"})
     assert refused.status_code == 403
     assert await contact_of("J81001") == ""
+    # An address no one reads any more is removed from its page, and that is audited too.
+    form = await client.get("/contacts/A81001")
+    check_page(form.text)
+    assert "Remove manager@a81001.test if no one reads it any more" in form.text
+    removed = await post_form(
+        client, "/contacts/A81001/remove", {}, token_from="/contacts/A81001", follow_redirects=False
+    )
+    assert removed.status_code == 303 and removed.headers["location"] == "/contacts?done=removed"
+    assert await contact_of("A81001") == ""
+    assert "Contact address removed." in (await client.get("/contacts?done=removed")).text
+    assert "Remove contact address" not in (await client.get("/contacts/A81001")).text
+    assert await AuditEvent.count().where(AuditEvent.action == "contact.updated") == 2
+    token = await csrf_token(client, "/contacts")
+    assert (await client.post("/contacts/J81001/remove", data={"_csrf_token": token})).status_code == 403
 
 
 async def test_a_practice_user_edits_its_own_contact_and_cannot_import(client):

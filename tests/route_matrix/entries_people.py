@@ -29,6 +29,12 @@ ENTRIES = [
         form=lambda t: {"email": "manager@a81001.test"},
         allow=merge(own_org(P, C), any_org(A)),
     ),
+    Entry(
+        "POST",
+        "/contacts/{code:str}/remove",
+        params=lambda t: {"code": "A81001"},
+        allow=merge(own_org(P, C), any_org(A)),
+    ),
     Entry("GET", "/contacts/import", allow=any_org(C, A)),
     Entry("POST", "/contacts/import", allow=any_org(C, A)),
     Entry("POST", "/contacts/import/confirm", allow=any_org(C, A), form=lambda t: {"key": "gone"}),

@@ -35,7 +35,11 @@ if not any(href == "/contacts" for _, href, _ in ADMIN_SECTIONS):
         ),
     )
 
-DONE = {"saved": "Contact address saved.", "imported": "Contact addresses imported."}
+DONE = {
+    "saved": "Contact address saved.",
+    "removed": "Contact address removed.",
+    "imported": "Contact addresses imported.",
+}
 
 
 def _back(user: Principal) -> list[dict[str, str]]:
@@ -102,6 +106,14 @@ async def contact_save(request: Request[Any, Any, Any], code: FromPath[str]) -> 
         return _contact_page(found, {"email": email}, errors, 422)
     await contacts_service.update_one(request.user, found, email, client_ip(request))
     return Redirect("/contacts?done=saved", status_code=303)
+
+
+@post("/contacts/{code:str}/remove", opt=CONTACT_EDITORS, name="contact_remove")
+async def contact_remove(request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
+    """No shared address any more: reminders and reports go to the organisation's people only."""
+    found = await contacts_service.entry(request.user, code[:12])
+    await contacts_service.update_one(request.user, found, "", client_ip(request))
+    return Redirect("/contacts?done=removed", status_code=303)
 
 
 # --- Imports ---------------------------------------------------------------------------------
@@ -260,6 +272,7 @@ ROUTES: list[Any] = [
     contacts_import_confirm,
     contact,
     contact_save,
+    contact_remove,
     admin_users_import_page,
     admin_users_import_preview,
     admin_users_import_confirm,
