@@ -116,6 +116,31 @@ async def test_a_forecast_for_2018_19_is_confirmed_and_shown_for_its_year(client
     assert await FundingForecast.count() == 1
 
 
+async def test_bids_and_transition_applications_choose_their_year(client):
+    await _tree_with_years()
+    await sign_in(client, "lead@00k.test")
+    page = await client.get(CCG_PAGE)
+    for field in ("bid_year", "transition_year"):
+        assert f'<select class="nhsuk-select" id="{field}" name="{field}">' in page.text, field
+    bid = {"title": "Wi-Fi in every surgery", "bid_amount": "12,000", "bid_stream": "GPIT_CAPITAL"}
+    refused = await post_form(client, f"{CCG_PAGE}/bids", {**bid, "bid_year": "next year"}, token_from=CCG_PAGE)
+    assert refused.status_code == 422
+    check_page(refused.text)
+    assert (
+        "Choose the financial year of the bid" in refused.text and 'aria-describedby="bid_year-error"' in refused.text
+    )
+    assert 'value="Wi-Fi in every surgery"' in refused.text  # what was typed is kept
+    saved = await post_form(
+        client, f"{CCG_PAGE}/bids", {**bid, "bid_year": "2018/19"}, token_from=CCG_PAGE, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    application = {"committed": "100,000", "requested": "5,000"}
+    refused = await post_form(
+        client, f"{CCG_PAGE}/transition", {**application, "transition_year": "2099/00"}, token_from=CCG_PAGE
+    )
+    assert refused.status_code == 422 and "Choose the financial year of the application" in refused.text
+
+
 async def test_award_date_in_day_month_year_boxes(client):
     await _tree_with_years()
     await sign_in(client, "lead@00k.test")

@@ -3,6 +3,7 @@ practices and what each pound bought. Handlers parse, call services, present, re
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -47,6 +48,13 @@ def _actor(request: Request[Any, Any, Any]) -> service.Actor:
 
 def _today(request: Request[Any, Any, Any]) -> Any:
     return request.app.state.settings.current_date()
+
+
+async def _years(today: dt.date) -> list[str]:
+    """The financial years a form may name: those the tracker holds, this one and the next (a
+    bid or an application is often for the coming year)."""
+    ahead = financial_year_of(today + dt.timedelta(days=365))
+    return sorted({*await service.financial_years(), financial_year_of(today), ahead})
 
 
 # --- Overview ----------------------------------------------------------------------------------
@@ -284,7 +292,7 @@ async def _ccg_page(
             "title": f"Funding: {ccg['name'] or ccg['code']}",
             "ccg": ccg,
             "budgets": presenters.budget_rows(await service.budgets(ccg["id"]), stream_names, forecasts, years),
-            "years": [{"value": y, "text": y} for y in sorted({*years, financial_year_of(today)})],
+            "years": [{"value": y, "text": y} for y in await _years(today)],
             "saved": saved,
             "transition": presenters.transition_rows(
                 await applications_service.transition_applications(ccg_id=ccg["id"])
@@ -351,7 +359,7 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
     if quarter not in ("1", "2", "3", "4"):
         errors.add("quarter", "Choose the quarter the forecast is made in")
     year = form.get("year", "").strip()
-    if year not in {*await service.financial_years(), financial_year_of(_today(request))}:
+    if year not in await _years(_today(request)):
         errors.add("year", "Choose the financial year of the forecast")
     if errors:
         return await _ccg_page(request, ccg, errors, form)
@@ -413,6 +421,8 @@ async def bid(request: Request[Any, Any, Any], code: FromPath[str]) -> Template 
         errors.add("bid_amount", str(exc))
     if not form.get("title", "").strip():
         errors.add("title", "Give the project a title")
+    if form.get("bid_year", "").strip() not in await _years(_today(request)):
+        errors.add("bid_year", "Choose the financial year of the bid")
     if errors:
         return await _ccg_page(request, ccg, errors, form)
     try:
@@ -501,6 +511,8 @@ async def transition_apply(request: Request[Any, Any, Any], code: FromPath[str])
         requested = parse_pounds(form.get("requested", ""), field="Amount asked for", allow_zero=False)
     except FundingError as exc:
         errors.add("requested", str(exc))
+    if form.get("transition_year", "").strip() not in await _years(_today(request)):
+        errors.add("transition_year", "Choose the financial year of the application")
     if errors:
         return await _ccg_page(request, ccg, errors, form)
     try:
