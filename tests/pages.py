@@ -39,7 +39,8 @@ class _Page(HTMLParser):
 
 
 def check_page(html: str) -> _Page:
-    """One h1, a title naming the service, CSRF on every POST form, no stray None, unique ids."""
+    """One h1, a title naming the service, CSRF on every POST form, no stray None, unique ids,
+    and an error summary whose links each lead to something on the page."""
     page = _Page()
     page.feed(html)
     assert page.h1 == 1, f"expected one <h1>, found {page.h1}"
@@ -51,6 +52,12 @@ def check_page(html: str) -> _Page:
     assert not re.search(r"\bNone\b", text), "the page shows a stray 'None'"
     duplicates = {i for i in page.ids if page.ids.count(i) > 1}
     assert not duplicates, f"duplicate ids: {duplicates}"
+    if "nhsuk-error-summary" in html:
+        # Each message in the error summary takes the person to something on this page.
+        at = html.index("nhsuk-error-summary")
+        targets = re.findall(r'href="#([^"]+)"', html[at : html.index("</ul>", at)])
+        missing = [t for t in targets if t not in page.ids]
+        assert not missing, f"the error summary links to nothing on the page: {missing}"
     return page
 
 

@@ -281,6 +281,20 @@ async def test_submitting_an_unfinished_return_links_each_problem_to_its_field(c
     assert 'id="EPS_LIVE"' in page.text
 
 
+async def test_a_section_saved_after_the_return_was_submitted_elsewhere_says_so(client):
+    # The section was opened at version 1; someone then submitted the return from another tab.
+    tree = await _tree()
+    practice = tree["practices"][0]
+    await make_return(practice, OPEN, "submitted", complete_values(PO_REG_PCT=20.0), version=2)
+    await sign_in(client, "practice@a81001.test")
+    response = await post_form(client, ONLINE, {"version": "1", "PO_REG_PCT": "31.5"}, token_from=RETURN)
+    assert response.status_code == 409
+    check_page(response.text)  # each message of the error summary leads to something on the page
+    [(_, message)] = _errors(response.text)
+    assert message.startswith("This return was changed by")
+    assert (await _saved((await _row(practice["id"]))["id"]))["PO_REG_PCT"] == 20.0
+
+
 async def test_submitting_a_return_changed_meanwhile_is_refused(client):
     tree = await _tree()
     practice = tree["practices"][0]
