@@ -10,6 +10,7 @@ from tests.figures import world
 from tests.returns.factories import complete_values
 from tracker.maturity import service as maturity
 from tracker.periods import service as periods
+from tracker.periods.service import PeriodRow
 from tracker.returns import lifecycle
 from tracker.returns.calculations import Entry
 from tracker.returns.service import Actor
@@ -19,7 +20,7 @@ NEW = "2018/19-Q1"
 OPEN_PRACTICES = {code for code, *_rest, close in world.PRACTICES if not close} | {"Z99999"}
 
 
-async def _first_save(practice: dict[str, Any], period: dict[str, Any], today: dt.date) -> None:
+async def _first_save(practice: dict[str, Any], period: PeriodRow, today: dt.date) -> None:
     entries = {code: Entry(value=v) for code, v in complete_values().items()}
     change = lifecycle.Change(practice, period, lifecycle.Event.SAVE, 0, entries)
     now = dt.datetime.combine(today, dt.time(10), dt.UTC)

@@ -11,6 +11,7 @@ from tests.factories import make_org_tree
 from tests.notifications.conftest import SmtpServer
 from tests.returns.factories import OPEN, OPEN_URL, form_data, make_return, setup_catalogue
 from tracker.notifications.delivery_service import deliver
+from tracker.periods.service import PeriodRow
 from tracker.returns import emails, lifecycle
 from tracker.settings import Settings
 from tracker.tables import OutboxEmail, PracticeReturn
@@ -22,7 +23,17 @@ AT = dt.datetime(2018, 4, 20, 23, 59, 59, 999999, tzinfo=dt.UTC)
 
 
 def _change(event: lifecycle.Event, reason: str = "") -> lifecycle.Change:
-    period = {"id": 1, "code": OPEN, "opens_on": None, "due_on": None, "locks_on": dt.date(2018, 5, 31)}
+    period = PeriodRow(
+        id=1,
+        code=OPEN,
+        financial_year="2017/18",
+        quarter=4,
+        start_date=dt.date(2018, 1, 1),
+        end_date=dt.date(2018, 3, 31),
+        opens_on=dt.date(2018, 4, 1),
+        due_on=dt.date(2018, 4, 30),
+        locks_on=dt.date(2018, 5, 31),
+    )
     return lifecycle.Change({"id": 1, "ods_code": "A81001"}, period, event, 2, reason=reason)
 
 

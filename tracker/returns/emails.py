@@ -34,14 +34,14 @@ def render(name: str, context: dict[str, Any]) -> email_templates.Email:
 
 def decision_context(change: lifecycle.Change, practice_name: str, ccg_name: str, base_url: str) -> dict[str, Any]:
     period = change.period
-    path = f"/practices/{change.practice['ods_code']}/returns/{calc.url_code(period['code'])}"
+    path = f"/practices/{change.practice['ods_code']}/returns/{calc.url_code(period.code)}"
     return {
         "practice_name": practice_name,
         "ods_code": change.practice["ods_code"],
         "ccg_name": ccg_name or "Your CCG",
-        "period_label": period["code"].replace("-", " "),
+        "period_label": period.code.replace("-", " "),
         "reason": change.reason,
-        "lock_date": long_date(period["locks_on"]),
+        "lock_date": long_date(period.locks_on),
         "link": base_url.rstrip("/") + path,
     }
 
@@ -49,7 +49,7 @@ def decision_context(change: lifecycle.Change, practice_name: str, ccg_name: str
 def idempotency_key(kind: str, outcome: lifecycle.Outcome, address: str) -> str:
     """One email per decision per person: the version the decision made is in the key."""
     change = outcome.change
-    return f"{kind}:{change.practice['ods_code']}:{change.period['code']}:v{change.version + 1}:{address.lower()}"
+    return f"{kind}:{change.practice['ods_code']}:{change.period.code}:v{change.version + 1}:{address.lower()}"
 
 
 async def queue_decisions(outcomes: list[lifecycle.Outcome], *, ccg_name: str, base_url: str) -> int:
@@ -75,6 +75,6 @@ async def queue_decisions(outcomes: list[lifecycle.Outcome], *, ccg_name: str, b
                 body_text=email.text,
                 body_html=email.html,
                 practice_id=change.practice["id"],
-                period_id=change.period["id"],
+                period_id=change.period.id,
             )
     return queued

@@ -154,7 +154,7 @@ class Change:
     """One event on one practice's return for one period."""
 
     practice: dict[str, Any]  # id, ods_code
-    period: PeriodRow | dict[str, Any]  # id, code, opens_on, due_on, locks_on (a review reads them with its return)
+    period: PeriodRow
     event: Event
     version: int  # the version the person read (0: not started)
     entries: dict[str, Entry] | None = None  # the values as they should be (only those sent)
@@ -217,7 +217,7 @@ async def apply(
                 # Scores and the dashboards' received/on-time figures read each return's state:
                 # refresh on every change of state (a new return included) and on approved values.
                 if outcome.ok and (outcome.old_state != outcome.new_state or outcome.new_state == "approved"):
-                    refresh.setdefault(change.practice["id"], []).append(change.period["id"])
+                    refresh.setdefault(change.practice["id"], []).append(change.period.id)
             if all_or_nothing and not all(o.ok for o in outcomes):
                 raise _RollBack
             await audit.record_many(events)
@@ -260,7 +260,7 @@ class _Current:
 
     @classmethod
     async def read(cls, changes: list[Change]) -> _Current:
-        pairs = {(c.practice["id"], c.period["id"]) for c in changes}
+        pairs = {(c.practice["id"], c.period.id) for c in changes}
         if len(pairs) < 2 or len(pairs) > 400:  # one return; or too many ids to bind (SQLite: 999)
             return cls(prefetched=False)
         practices = sorted({p for p, _ in pairs})
@@ -349,12 +349,12 @@ async def _apply_one(
     events: list[dict[str, Any]],
     current: _Current,
 ) -> Outcome:
-    practice_id, period_id = change.practice["id"], change.period["id"]
+    practice_id, period_id = change.practice["id"], change.period.id
     out = Outcome(change)
     row = await current.row(practice_id, period_id)
     state = row["state"] if row else None
     out.old_state = state
-    window = Window(change.period["opens_on"], change.period["due_on"], change.period["locks_on"])
+    window = Window(change.period.opens_on, change.period.due_on, change.period.locks_on)
     refused = check(state, change.event, party, window, today, await current.exception_until(practice_id, period_id))
     # A locked period is the answer whatever version was read: saving again would not help.
     if refused and refused[0] == Refusal.LOCKED:
@@ -408,7 +408,7 @@ async def _apply_one(
             out.refusal, out.message = Refusal.CONFLICT, "The return changed since you read it."
             return out
     out.return_id = return_id
-    base = {"practice": change.practice["ods_code"], "period": change.period["code"]}
+    base = {"practice": change.practice["ods_code"], "period": change.period.code}
     if row is None:
         events.append(_event("return.created", return_id, actor, now, {**base, "state": new_state}))
     if change.entries is not None:

@@ -119,10 +119,11 @@ async def decide(
             # Another CCG's return among them: nothing at all is done.
             return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
     event = lifecycle.Event.REOPEN if reopen else lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
+    period_of = {p.id: p for p in await period_service.all_periods()}
     changes = [
         lifecycle.Change(
             {"id": row["practice"], "ods_code": row["ods_code"]},
-            {k: row[k] for k in ("opens_on", "due_on", "locks_on")} | {"id": row["period"], "code": row["period_code"]},
+            period_of[row["period"]],
             event,
             row["version"],
             reason="" if event == lifecycle.Event.APPROVE else reason,
