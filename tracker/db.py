@@ -74,8 +74,9 @@ class ReusingSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         reusable = False
         try:
-            async with conn.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+            # One hop to the connection's thread (execute and fetch there), not three (execute,
+            # fetch, close the cursor): a page's queries each waited on all three.
+            rows = await conn.execute_fetchall(query, args or [])
             reusable = not conn.in_transaction
             return rows
         finally:
