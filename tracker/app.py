@@ -111,7 +111,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         # Files and probes never carry a form. A page's late request for its icon, answered after
         # the browser lost its cookies, would otherwise set a new token under a form that holds
         # the old one, and that form's next post would fail.
-        exclude=["^/assets", "^/static", *PROBES],
+        exclude=["^/assets/", "^/static/", *PROBES],
     )
     auth_middleware = DefineMiddleware(
         SessionAuthenticationMiddleware,
