@@ -241,6 +241,11 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
     await client.get("/sign-out")
     client.cookies.clear()
     await sign_in(client, "national@england.test")
+    page = await client.get("/funding")
+    check_page(page.text)
+    # The year is chosen from a list that holds the year applied for
+    assert '<select class="nhsuk-select" id="transition_year" name="transition_year">' in page.text
+    assert '<option value="2018/19"' in page.text
     decided = await post_form(
         client,
         "/funding/transition/award",

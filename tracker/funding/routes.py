@@ -105,6 +105,11 @@ async def overview(
             "scenarios": presenters.scenario_rows(scenarios),
             "key_figures": key_figures,
             "can_allocate": can(user, Action.ALLOCATE),
+            "transition_years": [
+                {"value": y, "text": y}
+                for y in sorted({*await _years(_today(request)), *(r["financial_year"] for r in transition)})
+            ],
+            "this_year": financial_year_of(_today(request)),
             "saved": presenters.saved_message(saved),
             "errors": None,
         },
