@@ -246,6 +246,19 @@ async def test_transition_applied_for_by_the_ccg_and_decided_nationally(client):
     # The year is chosen from a list that holds the year applied for
     assert '<select class="nhsuk-select" id="transition_year" name="transition_year">' in page.text
     assert '<option value="2018/19"' in page.text
+    # A bad fund and taper: said beside each field, with what was typed kept, and nothing decided
+    wrong = await post_form(
+        client,
+        "/funding/transition/award",
+        {"transition_year": "2018/19", "fund": "lots", "year_number": "1", "taper": "150"},
+        token_from="/funding",
+    )
+    assert wrong.status_code == 422
+    check_page(wrong.text)
+    assert 'href="#fund"' in wrong.text and 'href="#taper"' in wrong.text
+    assert 'value="lots"' in wrong.text and 'value="150"' in wrong.text
+    assert "Enter the taper as a percentage from 0 to 100, like 50" in wrong.text
+    assert (await TransitionApplication.select(TransitionApplication.state).first())["state"] != "awarded"
     decided = await post_form(
         client,
         "/funding/transition/award",

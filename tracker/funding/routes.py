@@ -64,10 +64,23 @@ async def _years(today: dt.date) -> list[str]:
 async def overview(
     request: Request[Any, Any, Any], saved: Annotated[str, QueryParameter(required=False, max_length=20)] = ""
 ) -> Template | Redirect:
-    user = request.user
-    seen = visible(user)
+    seen = visible(request.user)
     if seen.level == Level.CCG:
         return Redirect(f"/funding/ccgs/{seen.ccg_code}", status_code=303)
+    return await _overview_page(request, saved=saved)
+
+
+async def _overview_page(
+    request: Request[Any, Any, Any],
+    *,
+    saved: str = "",
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The funding overview; with `errors`, the decide form opened with what was typed and what is wrong."""
+    user = request.user
+    seen = visible(user)
     region_id = seen.region_filter()
     regions = await service.ccg_regions()
 
@@ -109,10 +122,17 @@ async def overview(
                 {"value": y, "text": y}
                 for y in sorted({*await _years(_today(request)), *(r["financial_year"] for r in transition)})
             ],
-            "this_year": financial_year_of(_today(request)),
+            "form": {
+                "transition_year": financial_year_of(_today(request)),
+                "fund": "10000000",
+                "year_number": "1",
+                "taper": "50",
+                **(form or {}),
+            },
             "saved": presenters.saved_message(saved),
-            "errors": None,
+            "errors": errors,
         },
+        status_code=status_code,
     )
 
 
@@ -552,25 +572,43 @@ async def bid_decision(request: Request[Any, Any, Any], bid_id: FromPath[int]) -
 
 
 @post("/funding/transition/award", opt=ALLOCATORS, name="funding_transition_award")
-async def transition_award(request: Request[Any, Any, Any]) -> Redirect:
+async def transition_award(request: Request[Any, Any, Any]) -> Template | Redirect:
     """Decide every application for a year: in full, or scaled down pro rata when oversubscribed."""
     form = await read_form(request)
-    from litestar.exceptions import ClientException
-
+    errors = FormErrors()
+    fund = 0
     try:
         fund = parse_pounds(form.get("fund", ""), field="This year's fund", allow_zero=False)
-        year_number = 2 if form.get("year_number") == "2" else 1
-        taper = float(form.get("taper", "50").strip().rstrip("%") or 50)
-        await applications_service.award_transition(
-            "GPIT_TRANSITION",
-            form.get("transition_year", "").strip(),
-            fund,
-            year=year_number,
-            taper_pct=taper,
-            actor=_actor(request),
-        )
-    except (FundingError, ValueError) as exc:
-        raise ClientException(str(exc)) from exc
+    except FundingError as exc:
+        errors.add("fund", str(exc))
+    if form.get("year_number", "").strip() not in ("1", "2"):
+        errors.add("year_number", "Enter 1 for the fund's first year or 2 for its second")
+    taper = 50.0
+    try:
+        taper = float(form.get("taper", "").strip().rstrip("%"))
+        if not 0 <= taper <= 100:
+            raise ValueError
+    except ValueError:
+        errors.add("taper", "Enter the taper as a percentage from 0 to 100, like 50")
+    year = form.get("transition_year", "").strip()
+    if year not in await _years(_today(request)) and year not in {
+        r["financial_year"] for r in await applications_service.transition_applications()
+    }:
+        errors.add("transition_year", "Choose the financial year of the applications")
+    if not errors:
+        try:
+            await applications_service.award_transition(
+                "GPIT_TRANSITION",
+                year,
+                fund,
+                year=2 if form.get("year_number", "").strip() == "2" else 1,
+                taper_pct=taper,
+                actor=_actor(request),
+            )
+        except FundingError as exc:
+            errors.add("transition_year", str(exc))
+    if errors:
+        return await _overview_page(request, errors=errors, form=form, status_code=422)
     return Redirect("/funding?saved=transition-decided", status_code=303)
 
 
