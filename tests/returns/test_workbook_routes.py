@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -166,3 +167,13 @@ async def test_only_ccg_users_use_the_workbook(client):
         assert response.status_code == 403
         await client.post("/sign-out", data={"_csrf_token": token})
     assert await PracticeReturn.count() == 0
+
+
+async def test_a_refused_upload_keeps_the_chosen_mode(client):
+    await _ccg_signed_in(client)
+    token = await csrf_token(client, "/review/workbook")
+    response = await client.post(
+        "/review/workbook", data={"_csrf_token": token, "mode": "submit"}, files={"other": ("x", b"", MIME)}
+    )
+    assert response.status_code == 422
+    assert re.search(r'<input[^>]*value="submit"[^>]*checked', response.text)

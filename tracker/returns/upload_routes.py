@@ -52,7 +52,7 @@ async def upload(request: Request[Any, Any, Any]) -> Template:
     )
     file, mode, errors = posted.file, posted.mode, posted.errors
     if file is None or errors:
-        return _page(request, errors=errors, status_code=422)
+        return _page(request, errors=errors, chosen_mode=mode, status_code=422)
     data = await file.read()
     result = await upload_service.preview(
         data,
