@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from tracker import clock
 from tracker.accounts.passwords import hash_password_sync
 from tracker.accounts.principal import Role
 from tracker.tables import Account, AccountPractice, Ccg, ListSize, Practice, Region
@@ -81,7 +82,7 @@ async def make_account(
             ccg=ccg["id"] if ccg else None,
             region=region["id"] if region else None,
             disabled=disabled,
-            created_at=dt.datetime.now(dt.UTC),
+            created_at=clock.now(),
         )
     ).returning(*Account.all_columns())
     account = rows[0]

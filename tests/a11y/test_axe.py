@@ -8,7 +8,6 @@ in as a role that may see it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from tests.conftest import ROOT
 from tests.factories import make_org_tree
 from tests.fixtures_server import offline
 from tests.route_matrix.matrix import OWN, Entry, all_entries, build, fill
+from tracker import clock
 from tracker.accounts.principal import Role
 from tracker.web.stores import DatabaseStore
 
@@ -67,7 +67,7 @@ async def a11y_context(browser: Any, live_server: str, clean_db: Any) -> AsyncIt
 
 async def _sign_in_cookie(context: Any, base: str, account_id: int) -> None:
     sid = secrets.token_hex(16)
-    data = {"account_id": account_id, "signed_in_at": dt.datetime.now(dt.UTC).isoformat()}
+    data = {"account_id": account_id, "signed_in_at": clock.now().isoformat()}
     await DatabaseStore("session").set(sid, json.dumps(data).encode(), expires_in=3600)
     await context.add_cookies([{"name": "tracker_session", "value": sid, "url": base}])
 

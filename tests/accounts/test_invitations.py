@@ -6,6 +6,7 @@ import re
 from tests.conftest import post_form, sign_in
 from tests.factories import PASSWORD, make_org_tree
 from tests.pages import check_page, h1
+from tracker import clock
 from tracker.accounts import tokens_service
 from tracker.accounts.principal import Role
 from tracker.audit import service as audit
@@ -87,7 +88,7 @@ async def test_expired_and_wrong_links_are_refused(client):
     tree = await make_org_tree()
     account = tree["users"][Role.PRACTICE]
     _, token = await tokens_service.issue(account["id"], tokens_service.RESET)
-    await AccountToken.update({AccountToken.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
+    await AccountToken.update({AccountToken.expires_at: clock.now() - dt.timedelta(seconds=1)}).where(
         AccountToken.account == account["id"]
     )
     expired = await client.get(f"/set-password/{token}")

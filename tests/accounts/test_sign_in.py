@@ -5,6 +5,7 @@ import datetime as dt
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.factories import PASSWORD, make_account, make_org_tree
 from tests.pages import check_page
+from tracker import clock
 from tracker.accounts import throttle
 from tracker.accounts.principal import Role
 from tracker.audit import service as audit
@@ -99,7 +100,7 @@ async def test_the_lock_ends_after_15_minutes(client):
     for _ in range(throttle.ACCOUNT_LIMIT):
         await _attempt(client, email)
     # Move the lock's expiry into the past, as if 15 minutes had gone by.
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    past = clock.now() - dt.timedelta(seconds=1)
     await KeyValue.update({KeyValue.expires_at: past}).where(KeyValue.key.like("signin:lock:%"))
     await sign_in(client, email)
 
@@ -196,9 +197,9 @@ async def test_idle_sessions_expire_in_the_store(client):
     await sign_in(client, tree["users"][Role.CCG]["email"])
     sid = client.cookies.get("tracker_session")
     row = await KeyValue.select(KeyValue.expires_at).where(KeyValue.key == f"session:{sid}").first()
-    idle = row["expires_at"] - dt.datetime.now(dt.UTC)
+    idle = row["expires_at"] - clock.now()
     assert dt.timedelta(minutes=55) < idle <= dt.timedelta(minutes=60)
-    await KeyValue.update({KeyValue.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
+    await KeyValue.update({KeyValue.expires_at: clock.now() - dt.timedelta(seconds=1)}).where(
         KeyValue.key == f"session:{sid}"
     )
     assert (await client.get("/", follow_redirects=False)).status_code == 303

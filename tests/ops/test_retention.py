@@ -50,7 +50,7 @@ async def test_retention_empties_old_sent_emails_and_keeps_their_keys(clean_db: 
     await _email("old-outside", sent_days_ago=100, path=str(outside))
     await _email("queued", sent_days_ago=None)
     await kv.put("session:gone", "x", NOW - dt.timedelta(days=1))
-    await kv.put("session:live", "x", dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    await kv.put("session:live", "x", NOW + dt.timedelta(days=1))
 
     result = await retention.apply(settings, NOW)
 

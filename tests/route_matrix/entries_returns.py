@@ -2,6 +2,7 @@
 
 from tests.returns.factories import OPEN, OPEN_URL, PREVIOUS, form_data, make_return, setup_catalogue
 from tests.route_matrix.matrix import Entry, any_org, merge, own_org
+from tracker import clock
 from tracker.accounts.principal import Role
 from tracker.tables import ApiToken, LockException, Period, PracticeReturn
 
@@ -36,14 +37,12 @@ async def _submitted(tree):
 async def _token(tree):
     row = await ApiToken.select(ApiToken.id).first()
     if row is None:
-        import datetime as dt
-
         rows = await ApiToken.insert(
             ApiToken(
                 name="Supplier",
                 token_hash="0" * 64,
                 practice=tree["practices"][0]["id"],
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=clock.now(),
             )
         ).returning(ApiToken.id)
         row = rows[0]
@@ -62,7 +61,7 @@ async def _exception(tree):
                 practice=tree["practices"][0]["id"],
                 period=period["id"],
                 until=dt.date(2018, 5, 1),
-                granted_at=dt.datetime.now(dt.UTC),
+                granted_at=clock.now(),
             )
         ).returning(LockException.id)
         row = rows[0]

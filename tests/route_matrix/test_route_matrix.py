@@ -3,7 +3,6 @@ entry says. A route without an entry fails the first test, by name."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from tests.conftest import CSRF
 from tests.factories import make_account, make_org_tree
 from tests.route_matrix.matrix import FOREIGN, OWN, Cell, Entry, all_entries, app_routes, build, fill, size
+from tracker import clock
 from tracker.accounts.principal import Role
 from tracker.web.stores import DatabaseStore
 
@@ -44,7 +44,7 @@ async def test_every_route_has_an_entry_and_every_entry_a_route(client):
 async def _session_for(account_id: int) -> str:
     """A signed-in session put straight into the session store (what signing in would leave)."""
     sid = secrets.token_hex(16)
-    data = {"account_id": account_id, "signed_in_at": dt.datetime.now(dt.UTC).isoformat()}
+    data = {"account_id": account_id, "signed_in_at": clock.now().isoformat()}
     await DatabaseStore("session").set(sid, json.dumps(data).encode(), expires_in=3600)
     return sid
 

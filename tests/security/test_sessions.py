@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import csrf_token, sign_in
 from tests.factories import make_org_tree
+from tracker import clock
 from tracker.accounts.principal import Role
 from tracker.tables import KeyValue
 from tracker.web import sessions
@@ -96,7 +97,7 @@ async def test_the_sweep_drops_expired_rows_and_keeps_the_table_bounded(clean_db
 
 async def test_a_sign_in_sweeps(client):
     tree = await make_org_tree()
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    past = clock.now() - dt.timedelta(minutes=1)
     await KeyValue.insert(*[KeyValue(key=f"session:old{n}", value="{}", expires_at=past) for n in range(20)])
     await sign_in(client, tree["users"][Role.CCG]["email"])
     assert await KeyValue.count().where(KeyValue.key.like("session:old%")) == 0

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import PASSWORD, make_org_tree
+from tracker import clock
 from tracker.accounts import passwords, service, throttle
 from tracker.accounts.principal import Role
 from tracker.kv import service as kv
@@ -90,6 +91,6 @@ async def test_a_good_sign_in_gives_the_address_its_attempt_back(clean_db):
 async def test_a_counter_starts_again_after_its_window(clean_db):
     assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 1
     assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 2
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    past = clock.now() - dt.timedelta(seconds=1)
     await KeyValue.update({KeyValue.expires_at: past}).where(KeyValue.key == "probe:window")
     assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 1

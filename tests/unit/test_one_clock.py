@@ -16,19 +16,6 @@ from tracker.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 REAL_TIME = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
 ALLOWED = {"tracker/settings.py", "tracker/clock.py"}
-# Sign-in, sessions, throttles and account tokens still read the real time: they are being
-# reworked by the security work (issue 17) and move to the clock with it. Nothing else may.
-NOT_YET_MOVED = {
-    "tracker/accounts/routes.py",
-    "tracker/accounts/service.py",
-    "tracker/accounts/throttle.py",
-    "tracker/accounts/tokens_service.py",
-    "tracker/accounts/users_service.py",
-    "tracker/kv/service.py",
-    "tracker/web/auth.py",
-    "tracker/web/stores.py",
-    "tracker/web/sessions.py",
-}
 
 
 def test_only_the_clock_reads_the_real_time():
@@ -39,7 +26,7 @@ def test_only_the_clock_reads_the_real_time():
             # A line that must read the real time says so (the scheduler's first run, expiries
             # kept by the real-time store).
             marked = "noqa: TID251" in line or "real time on purpose" in line
-            if REAL_TIME.search(line) and rel not in ALLOWED | NOT_YET_MOVED and not marked:
+            if REAL_TIME.search(line) and rel not in ALLOWED and not marked:
                 found.append(f"{rel}:{number}: {line.strip()}")
     assert found == []
 
@@ -67,3 +54,32 @@ async def test_an_email_queued_on_the_trackers_date_is_sent_on_it(clean_db):
     claimed = await delivery_service.claim(settings.now())
     assert [r["idempotency_key"] for r in claimed] == ["reset:1"]
     assert claimed[0]["created_at"].date() == settings.today
+
+
+async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client):
+    """The demo (TRACKER_TODAY=2018-04-20) once stamped sign-ins, sessions and links with the real
+    date; every stamp of the sign-in path is now on the tracker's date."""
+    from tests.conftest import sign_in
+    from tests.factories import make_account
+    from tracker.accounts import throttle, tokens_service, users_service
+    from tracker.accounts.principal import Role
+    from tracker.kv import service as kv
+    from tracker.tables import AccountToken
+
+    today = dt.date(2018, 4, 20)
+    person = await make_account(Role.ADMIN)
+    await sign_in(client, person["email"])
+    assert (await users_service.get_user(person["id"]))["last_sign_in_at"].date() == today
+
+    session = await kv.get("session:" + client.cookies["tracker_session"])
+    assert session is not None and session[1] is not None
+    assert clock.now() < session[1] <= clock.now() + dt.timedelta(hours=12)
+
+    for _ in range(throttle.PAIR_LIMIT + 1):
+        reservation = await throttle.reserve("someone@example.nhs.test", "192.0.2.1")
+    assert reservation.refused is not None
+    assert clock.now() < reservation.refused.until <= clock.now() + throttle.WINDOW + throttle.LOCK
+
+    await tokens_service.issue(person["id"], "invite")
+    link = await AccountToken.select().where(AccountToken.account == person["id"]).first()
+    assert link["created_at"].date() == today and link["expires_at"] > clock.now()

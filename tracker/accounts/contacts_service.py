@@ -15,6 +15,7 @@ import secrets
 
 from litestar.exceptions import NotFoundException
 
+from tracker import clock
 from tracker.accounts import csv_import
 from tracker.accounts.policy import Action, can, require
 from tracker.accounts.principal import Principal, Role
@@ -100,7 +101,7 @@ async def keep_upload(kind: str, principal: Principal, data: bytes) -> str:
     key = secrets.token_urlsafe(24)
     value = json.dumps({"account": principal.id, "data": base64.b64encode(data).decode()})
     # The key/value store expires rows on real time, not the tracker's (possibly fixed) date.
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
     await kv.put(f"upload:{kind}:{key}", value, expires)
     return key
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -11,6 +10,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from tracker import clock
 from tracker.accounts import service, tokens_service
 from tracker.accounts.passwords import password_problem
 from tracker.accounts.validation import email_problem
@@ -73,9 +73,7 @@ async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
     if result.principal is not None:
         # A fresh session id at sign-in: a session fixed before sign-in is worth nothing.
         renew_session_id(request)
-        request.set_session(
-            {SESSION_ACCOUNT: result.principal.id, SESSION_STARTED: dt.datetime.now(dt.UTC).isoformat()}
-        )
+        request.set_session({SESSION_ACCOUNT: result.principal.id, SESSION_STARTED: clock.now().isoformat()})
         return Redirect(_safe_next(form.get("next")), status_code=303)
     if result.lock is not None:
         minutes = result.lock.minutes_left()

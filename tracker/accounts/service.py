@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tracker import db
+from tracker import clock, db
 from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password, verify_password
 from tracker.accounts.principal import Principal, Role
@@ -108,7 +108,7 @@ async def create_account(
                 ccg=links.ccg_id,
                 region=links.region_id,
                 demo=demo,
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=clock.now(),
             )
         ).returning(Account.id)
         account_id = rows[0]["id"]
@@ -231,7 +231,7 @@ async def sign_in(email: str, password: str, ip: str, *, demo_mode: bool = False
         return SignInResult(None, lock=reservation.locks_on_failure[0] if reservation.locks_on_failure else None)
     await throttle.succeeded(email, reservation)
     await Account.update(
-        {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: dt.datetime.now(dt.UTC)}
+        {Account.failed_sign_ins: 0, Account.locked_until: None, Account.last_sign_in_at: clock.now()}
     ).where(Account.id == row["id"])
     await audit.record(
         "sign_in.succeeded", actor=email, account_id=row["id"], entity_type="account", entity_id=row["id"], ip=ip
@@ -245,7 +245,7 @@ async def record_sign_out(principal: Principal, ip: str) -> None:
 
 async def sign_out_everywhere(principal: Principal, ip: str) -> None:
     """End every session of this account, on every device (sessions started before now are refused)."""
-    await Account.update({Account.sessions_valid_after: dt.datetime.now(dt.UTC)}).where(Account.id == principal.id)
+    await Account.update({Account.sessions_valid_after: clock.now()}).where(Account.id == principal.id)
     await audit.record(
         "sign_out.everywhere",
         actor=principal.email,

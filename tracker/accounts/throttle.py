@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from tracker import clock
 from tracker.kv import service as kv
 
 PAIR_LIMIT = 5  # attempts for one email from one address within the window
@@ -42,7 +43,7 @@ class Lock:
     until: dt.datetime
 
     def minutes_left(self, now: dt.datetime | None = None) -> int:
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or clock.now()
         return max(1, -(-int((self.until - now).total_seconds()) // 60))
 
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from tracker import db
+from tracker import clock, db
 from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.service import normalise_email
@@ -44,7 +44,7 @@ def set_password_link(base_url: str, token: str) -> str:
 async def issue(account_id: int, purpose: str) -> tuple[int, str]:
     """A new link for the account (earlier unused links of the same purpose stop working)."""
     token = secrets.token_urlsafe(32)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with db.write_transaction():
         await AccountToken.update({AccountToken.used_at: now}).where(
             (AccountToken.account == account_id) & (AccountToken.purpose == purpose) & AccountToken.used_at.is_null()
@@ -136,7 +136,7 @@ def _problem(row: dict | None) -> str | None:
         return "This link is not right. Check you copied the whole link from the email."
     if row["used_at"] is not None:
         return "This link has already been used. Each link works once: ask for a new one."
-    if row["expires_at"] <= dt.datetime.now(dt.UTC):
+    if row["expires_at"] <= clock.now():
         return "This link has expired. Ask for a new one."
     if row["account.disabled"]:
         return "This account has been disabled. Ask an administrator."
@@ -155,7 +155,7 @@ async def check(token: str) -> TokenInfo:
 async def set_password(token: str, password: str, ip: str) -> TokenInfo:
     """Use the link once: set the password, end every other session, clear any sign-in lock."""
     new_hash = await hash_password(password)  # before the transaction: argon2 is slow on purpose
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     async with db.write_transaction():
         row = await _find(token)
         problem = _problem(row)

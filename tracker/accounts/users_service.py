@@ -6,13 +6,12 @@ manages the practice users of its own practices (see `policy.can(..., Action.INV
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from tracker import db
+from tracker import clock, db
 from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal, Role
 from tracker.accounts.service import AccountError, resolve_org, split_codes
@@ -60,7 +59,7 @@ async def _invited_ids(account_ids: list[int]) -> set[int]:
         AccountToken.account.is_in(account_ids)
         & (AccountToken.purpose == "invite")
         & AccountToken.used_at.is_null()
-        & (AccountToken.expires_at > dt.datetime.now(dt.UTC))
+        & (AccountToken.expires_at > clock.now())
     )
     return {r["account"] for r in rows}
 

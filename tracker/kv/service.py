@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tracker import clock
 from tracker.tables import KeyValue
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 async def put(key: str, value: str, expires_at: dt.datetime | None) -> None:
@@ -42,9 +43,10 @@ async def delete_prefix(prefix: str) -> None:
     await KeyValue.delete().where(KeyValue.key.like(prefix.replace("%", r"\%") + "%"))
 
 
-async def purge_expired() -> int:
-    expired = await KeyValue.count().where(KeyValue.expires_at < _now())
-    await KeyValue.delete().where(KeyValue.expires_at < _now())
+async def purge_expired(now: dt.datetime | None = None) -> int:
+    cutoff = now or _now()
+    expired = await KeyValue.count().where(KeyValue.expires_at < cutoff)
+    await KeyValue.delete().where(KeyValue.expires_at < cutoff)
     return expired
 
 

@@ -33,7 +33,7 @@ class RetentionResult:
 
 async def apply(settings: Settings, now: dt.datetime | None = None) -> RetentionResult:
     now = now or clock.now()
-    expired = await kv.purge_expired()
+    expired = await kv.purge_expired(now)
     redacted, paths = 0, list[str]()
     if settings.outbox_retain_days:
         redacted, paths = await outbox_service.redact_sent(now - dt.timedelta(days=settings.outbox_retain_days))

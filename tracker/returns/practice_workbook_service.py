@@ -13,6 +13,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from tracker import clock
 from tracker.accounts.principal import Principal
 from tracker.kv import service as kv
 from tracker.organisations.presenters import practice_title
@@ -116,8 +117,7 @@ async def preview(
         "raw": upload.raw,
         "rows": upload.rows,
     }
-    # The shared store expires keys on the real clock (as sessions do), so the preview's life is real time.
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
     await kv.put(KEY + token, json.dumps(payload), expires)
     result.token = token
     return result

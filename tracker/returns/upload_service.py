@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar.exceptions import NotFoundException
 
-from tracker import db
+from tracker import clock, db
 from tracker.accounts.principal import Principal
 from tracker.indicators.service import active_indicators, indicator_ids
 from tracker.kv import service as kv
@@ -169,8 +169,7 @@ async def preview(
         "rows": [[n, code, {k: xlsx_value(v) for k, v in values.items()}] for n, code, values in upload.rows],
         "versions": {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged},
     }
-    # The shared store expires keys on the real clock (as sessions do), so the preview's life is real time.
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
     await kv.put(KEY + token, json.dumps(payload), expires)
     result.token = token
     return result

@@ -15,6 +15,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from tracker import clock
 from tracker.accounts import service as accounts
 from tracker.accounts.principal import Principal, Role
 
@@ -41,7 +42,7 @@ async def principal_from_session(connection: ASGIConnection[Any, Any, Any, Any])
     if not isinstance(account_id, int) or not isinstance(started, str):
         raise NotAuthorizedException("Sign in to use the tracker")
     limit = connection.app.state.get("session_absolute_limit", SessionAuthenticationMiddleware.absolute_limit)
-    if dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(started) > limit:
+    if clock.now() - dt.datetime.fromisoformat(started) > limit:
         connection.scope["session"] = {}
         raise NotAuthorizedException("Your session has ended: sign in again")
     principal = await accounts.load_principal(account_id, signed_in_at=dt.datetime.fromisoformat(started))

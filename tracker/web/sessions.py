@@ -21,6 +21,7 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty
 from litestar.utils.dataclass import extract_dataclass_items
 
+from tracker import clock
 from tracker.web.stores import DatabaseStore
 
 RENEW_FLAG = "_renew_session_id"
@@ -94,7 +95,7 @@ class RenewingSessionBackend(ServerSideSessionBackend):
         session_id = self.get_session_id(connection)
         data = self.serialize_data(scope_session, scope)
         loaded: Any = None if renewing else scope.get(LOADED)
-        if needs_writing(data, loaded, int(self.config.max_age), dt.datetime.now(dt.UTC)):
+        if needs_writing(data, loaded, int(self.config.max_age), clock.now()):
             await self.set(session_id=session_id, data=data, store=store)
             if renewing and isinstance(store, DatabaseStore):
                 await store.sweep()  # a new session: the moment to drop expired and surplus ones

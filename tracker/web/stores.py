@@ -7,6 +7,7 @@ import datetime as dt
 
 from litestar.stores.base import Store
 
+from tracker import clock
 from tracker.kv import service as kv
 
 # The most sessions kept: past it, the ones nearest their expiry go first. Only signed-in people
@@ -28,7 +29,7 @@ class DatabaseStore(Store):
             return None
         if isinstance(expires_in, int):
             expires_in = dt.timedelta(seconds=expires_in)
-        return dt.datetime.now(dt.UTC) + expires_in
+        return clock.now() + expires_in
 
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         text = value.decode("latin-1") if isinstance(value, bytes) else value
@@ -69,4 +70,4 @@ class DatabaseStore(Store):
         found = await kv.get(self._key(key))
         if found is None or found[1] is None:
             return None
-        return int((found[1] - dt.datetime.now(dt.UTC)).total_seconds())
+        return int((found[1] - clock.now()).total_seconds())
