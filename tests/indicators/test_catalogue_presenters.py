@@ -9,7 +9,8 @@ import re
 from tracker.indicators import presenters
 from tracker.indicators.calculations import CataloguePlan, Change
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import CatalogueEntry
+from tracker.indicators.service import CatalogueEntry, CatalogueFile, read_file, read_upload
+from tracker.web.wording import capitalisation_problems
 
 CODE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 SPEC = IndicatorSpec(
@@ -110,3 +111,29 @@ def test_long_text_is_shortened_and_quoted():
     text = presenters.value_text("definition", "x" * 300)
     assert text.startswith("“x") and text.endswith("…”") and len(text) < 110
     assert presenters.value_text("higher_is_better", False) == "lower is better"
+
+
+def test_generated_sentences_are_capitalised():
+    plan = CataloguePlan(
+        added=(IGT,),
+        changed=((SPEC, (Change("PO_REG_PCT", "unit", "percent", "count"),)),),
+        refused_changes=(Change("PO_REG_PCT", "higher_is_better", True, False),),
+        values_by_code={"PO_REG_PCT": 3},
+    )
+    view = presenters.plan_view(plan, {})
+    sentences = [
+        view["added"][0]["detail"],
+        *view["changed"][0]["changes"],
+        *presenters.refusals(plan, {"PO_REG_PCT": SPEC.name}),
+        presenters.refused_summary(2),
+        presenters.done_message("1.0.0.0.2018-04-01"),
+    ]
+    assert [p for s in sentences for p in capitalisation_problems(s)] == []
+
+
+def test_an_uploaded_file_keeps_only_its_name_and_may_start_with_a_byte_order_mark():
+    data = read_file().path.read_bytes()
+    file = CatalogueFile.from_bytes("C:\\Users\\me\\indicators.toml", b"\xef\xbb\xbf" + data)
+    assert file.path.name == "indicators.toml" and len(file.specs) == 16
+    assert file.source.startswith("indicators.toml sha256:")
+    assert read_upload("x.toml", data).sha256 == read_file().sha256

@@ -43,9 +43,10 @@ class CatalogueFile:
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> CatalogueFile:
         """A catalogue from a file's bytes (UnicodeDecodeError, or CatalogueError naming the
-        indicator and field); `name` is kept only as the file's name, for the versions' source."""
+        indicator and field); `name` is kept only as the file's name, for the versions' source. A
+        byte-order mark, which some editors write at the start of UTF-8 files, is allowed."""
         base = Path(name.replace("\\", "/")).name[:MAX_NAME_LENGTH] or "catalogue.toml"
-        return cls(Path(base), hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8")))
+        return cls(Path(base), hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8-sig")))
 
 
 def read_file(path: Path = DEFAULT_PATH) -> CatalogueFile:
