@@ -46,6 +46,7 @@ def feature_routes() -> list[Any]:
     from tracker.exports import routes as exports
     from tracker.figures import api_routes as figures
     from tracker.funding import routes as funding
+    from tracker.indicators import routes as indicators
     from tracker.maturity import routes as maturity
     from tracker.notifications import routes as notifications
     from tracker.ops import routes as ops
@@ -66,6 +67,7 @@ def feature_routes() -> list[Any]:
         *figures.ROUTES,
         *ops.ROUTES,
         *periods.ROUTES,
+        *indicators.ROUTES,
     ]
 
 

@@ -54,6 +54,7 @@ definition = "X"
         (('code = "X_PCT"', 'code = "x pct"'), "upper-case"),
         (('definition = "X"\n', ""), "'definition' is missing"),
         (("target_date = 2018-03-31", 'target_date = "soon"'), "wrong type"),
+        (("weight = 1", "weigth = 1"), "Indicator X_PCT: 'weigth' is not a field of an indicator"),
     ],
 )
 def test_a_wrong_catalogue_is_refused_naming_the_indicator_and_field(change, message):

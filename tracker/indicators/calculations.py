@@ -47,6 +47,8 @@ class CataloguePlan:
     retired: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()
+    # The same refusals as the changes they refuse, for pages that word them by name.
+    refused_changes: tuple[Change, ...] = ()
     values_by_code: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -91,6 +93,7 @@ def plan(existing: list[dict[str, Any]], specs: list[IndicatorSpec], values_by_c
     """Compare the indicator rows in the database with the file's specs."""
     rows = {row["code"]: row for row in existing}
     added, changed, reactivated, unchanged, refused = [], [], [], [], []
+    refused_changes: list[Change] = []
     for spec in specs:
         row = rows.get(spec.code)
         if row is None:
@@ -100,6 +103,7 @@ def plan(existing: list[dict[str, Any]], specs: list[IndicatorSpec], values_by_c
         recorded = values_by_code.get(spec.code, 0)
         for change in changes:
             if change.field in MEANING and recorded:
+                refused_changes.append(change)
                 refused.append(
                     f"{spec.code}: changing its {change.field} from {change.old!r} to {change.new!r} would change "
                     f"the meaning of its {recorded:,} recorded values; give the new definition a new code "
@@ -120,6 +124,7 @@ def plan(existing: list[dict[str, Any]], specs: list[IndicatorSpec], values_by_c
         retired=tuple(retired),
         unchanged=tuple(unchanged),
         refused=tuple(refused),
+        refused_changes=tuple(refused_changes),
         values_by_code=dict(values_by_code),
     )
 

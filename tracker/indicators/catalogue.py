@@ -18,6 +18,20 @@ THEMES = (
     "Referrals and correspondence",
     "Infrastructure and governance",
 )
+# The keys an [[indicator]] entry may have: any other is a typing mistake that would be ignored.
+KEYS = (
+    "code",
+    "name",
+    "theme",
+    "unit",
+    "target_value",
+    "target_date",
+    "target_annual",
+    "provenance_kind",
+    "provenance",
+    "weight",
+    "definition",
+)
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "fixtures" / "indicators.toml"
 
@@ -82,6 +96,11 @@ def parse_catalogue(text: str) -> list[IndicatorSpec]:
         if code in seen:
             raise CatalogueError(f"{where}: the code is used twice")
         seen.add(code)
+        unknown = [key for key in entry if key not in KEYS]
+        if unknown:
+            raise CatalogueError(
+                f"{where}: '{unknown[0]}' is not a field of an indicator (the fields are {', '.join(KEYS)})"
+            )
         unit = _field(entry, "unit", str, where)
         if unit not in UNITS:
             raise CatalogueError(f"{where}: unit must be one of {', '.join(UNITS)}")

@@ -6,9 +6,11 @@ Owns the indicator and indicator_version tables.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,15 @@ from tracker import clock
 from tracker.audit import service as audit
 from tracker.db import write_transaction
 from tracker.indicators.calculations import FIELDS, CataloguePlan, plan, spec_values
-from tracker.indicators.catalogue import DEFAULT_PATH, IndicatorSpec, parse_catalogue
+from tracker.indicators.catalogue import DEFAULT_PATH, CatalogueError, IndicatorSpec, parse_catalogue
+from tracker.kv import service as kv
 from tracker.returns import facts_service as return_facts
 from tracker.tables import Indicator, IndicatorVersion
+
+# A catalogue of 16 indicators is under 7 KB: a file a hundred times that is not a catalogue.
+MAX_UPLOAD_BYTES = 256 * 1024
+PREVIEW_MINUTES = 30
+MAX_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,58 @@ class CatalogueFile:
     def source(self) -> str:
         return f"{self.path.name} sha256:{self.sha256[:16]}"
 
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> CatalogueFile:
+        """A catalogue from a file's bytes (UnicodeDecodeError, or CatalogueError naming the
+        indicator and field); `name` is kept only as the file's name, for the versions' source. A
+        byte-order mark, which some editors write at the start of UTF-8 files, is allowed."""
+        base = Path(name.replace("\\", "/")).name[:MAX_NAME_LENGTH] or "catalogue.toml"
+        return cls(Path(base), hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8-sig")))
+
 
 def read_file(path: Path = DEFAULT_PATH) -> CatalogueFile:
     """Read and check a catalogue file (CatalogueError names the indicator and field)."""
-    data = path.read_bytes()
-    return CatalogueFile(path, hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8")))
+    file = CatalogueFile.from_bytes(path.name, path.read_bytes())
+    return CatalogueFile(path, file.sha256, file.specs)
+
+
+def read_upload(name: str, data: bytes) -> CatalogueFile:
+    """An uploaded catalogue file, checked whole: CatalogueError says what is wrong with it."""
+    if not data.strip():
+        raise CatalogueError("The selected file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CatalogueError(f"The selected file must be smaller than {MAX_UPLOAD_BYTES // 1024} KB")
+    try:
+        return CatalogueFile.from_bytes(name, data)
+    except UnicodeDecodeError:
+        raise CatalogueError("The selected file must be a text file saved as UTF-8") from None
+
+
+async def keep_upload(account_id: int, name: str, data: bytes) -> str:
+    """Keep a previewed file until it is applied; the key the preview's form sends back."""
+    key = secrets.token_urlsafe(24)
+    value = json.dumps({"account": account_id, "name": name, "data": base64.b64encode(data).decode()})
+    # The key/value store expires rows on real time, not the tracker's (possibly fixed) date.
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    await kv.put(f"upload:catalogue:{key}", value, expires)
+    return key
+
+
+async def kept_upload(account_id: int, key: str) -> tuple[str, bytes] | None:
+    """The file (name, bytes) kept under this key, if this person previewed it and it has not expired."""
+    if not key or len(key) > 100:
+        return None
+    found = await kv.get(f"upload:catalogue:{key}")
+    if found is None:
+        return None
+    value = json.loads(found[0])
+    if value.get("account") != account_id:
+        return None
+    return str(value["name"]), base64.b64decode(value["data"])
+
+
+async def forget_upload(key: str) -> None:
+    await kv.delete(f"upload:catalogue:{key}")
 
 
 async def _values_by_code() -> dict[str, int]:
@@ -48,7 +103,14 @@ async def plan_file(catalogue: CatalogueFile) -> CataloguePlan:
     return plan(await Indicator.select(), catalogue.specs, await _values_by_code())
 
 
-async def apply_plan(catalogue: CatalogueFile, valid_from: dt.date, *, actor: str = "cli") -> CataloguePlan:
+async def apply_plan(
+    catalogue: CatalogueFile,
+    valid_from: dt.date,
+    *,
+    actor: str = "cli",
+    account_id: int | None = None,
+    ip: str = "",
+) -> CataloguePlan:
     """Write the file's catalogue in one transaction, re-planned inside it; refused plans write nothing."""
     async with write_transaction():
         the_plan = await plan_file(catalogue)
@@ -93,6 +155,7 @@ async def apply_plan(catalogue: CatalogueFile, valid_from: dt.date, *, actor: st
         if the_plan.has_changes:
             await audit.record(
                 "catalogue.applied",
+                account_id=account_id,
                 actor=actor,
                 entity_type="catalogue",
                 entity_id=catalogue.sha256[:16],
@@ -104,6 +167,7 @@ async def apply_plan(catalogue: CatalogueFile, valid_from: dt.date, *, actor: st
                     "changed": sorted(changed_codes),
                     "retired": list(the_plan.retired),
                 },
+                ip=ip,
             )
     return the_plan
 
@@ -153,6 +217,39 @@ async def definitions_as_at(day: dt.date) -> dict[str, IndicatorSpec]:
 
 async def versions(code: str) -> list[dict[str, Any]]:
     return await IndicatorVersion.select().where(IndicatorVersion.code == code).order_by(IndicatorVersion.version)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """An indicator as the catalogue holds it now, with its latest version."""
+
+    spec: IndicatorSpec
+    active: bool
+    version: int
+    valid_from: dt.date | None
+    loaded_at: dt.datetime | None
+
+
+async def catalogue_entries() -> list[CatalogueEntry]:
+    """Every indicator, active or retired, in the catalogue's order, with its latest version."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in await IndicatorVersion.select(
+        IndicatorVersion.code, IndicatorVersion.version, IndicatorVersion.valid_from, IndicatorVersion.loaded_at
+    ).order_by(IndicatorVersion.version):
+        latest[row["code"]] = row
+    out = []
+    for row in await Indicator.select().order_by(Indicator.sort_order, Indicator.id):
+        version = latest.get(row["code"], {})
+        out.append(
+            CatalogueEntry(
+                spec=_spec(row),
+                active=bool(row["active"]),
+                version=int(version.get("version") or 0),
+                valid_from=version.get("valid_from"),
+                loaded_at=version.get("loaded_at"),
+            )
+        )
+    return out
 
 
 # --- Read by other features ------------------------------------------------------------------

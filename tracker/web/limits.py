@@ -22,7 +22,7 @@ JSON_MAX_DEPTH = 32  # a return document nests 3 deep
 
 # Routes that take a file keep the upload limit (TRACKER_MAX_UPLOAD_BYTES); their services check
 # the file itself (zip members, rows, cells). Named, so that a renamed route fails a test here.
-UPLOAD_ROUTE_NAMES = frozenset({"review_workbook_upload", "funding_upload_post"})
+UPLOAD_ROUTE_NAMES = frozenset({"review_workbook_upload", "funding_upload_post", "admin_catalogue_preview"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
