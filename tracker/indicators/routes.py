@@ -20,7 +20,6 @@ from tracker.indicators.catalogue import CatalogueError
 from tracker.web.auth import roles
 from tracker.web.dates import PARTS, form_with_date, read_date
 from tracker.web.forms import FormErrors, client_ip, read_form
-from tracker.web.navigation import ADMIN_SECTIONS
 
 ADMIN = roles(Role.ADMIN)
 Query = Annotated[str, QueryParameter(required=False, max_length=40)]
@@ -28,18 +27,6 @@ FILE = "file"
 DATE = "valid_from"
 DATE_LABEL = "Date the new definitions apply from"
 DATE_FIELDS = tuple(f"{DATE}-{p}" for p in PARTS)
-
-if not any(href == "/admin/catalogue" for _, href, _ in ADMIN_SECTIONS):
-    # Next to the reporting periods: both are set up once a year and checked before writing.
-    _after = next((i + 1 for i, (_, href, _) in enumerate(ADMIN_SECTIONS) if href == "/admin/periods"), 0)
-    ADMIN_SECTIONS.insert(
-        _after or len(ADMIN_SECTIONS),
-        (
-            "Indicator catalogue",
-            "/admin/catalogue",
-            "The indicators, their targets and weights; load a reviewed catalogue file after seeing what it changes.",
-        ),
-    )
 
 
 async def _names() -> dict[str, str]:

@@ -71,8 +71,7 @@ async def keep_upload(account_id: int, name: str, data: bytes) -> str:
     """Keep a previewed file until it is applied; the key the preview's form sends back."""
     key = secrets.token_urlsafe(24)
     value = json.dumps({"account": account_id, "name": name, "data": base64.b64encode(data).decode()})
-    # The key/value store expires rows on real time, not the tracker's (possibly fixed) date.
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=PREVIEW_MINUTES)  # real time on purpose
+    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
     await kv.put(f"upload:catalogue:{key}", value, expires)
     return key
 

@@ -29,6 +29,11 @@ ADMIN_SECTIONS: list[tuple[str, str, str]] = [
         "Sign-ins, lockouts, user changes and every data change: who, when, what, from where.",
     ),
     ("Reporting periods", "/admin/periods", "Every quarter's opening, due and lock dates; add a financial year."),
+    (
+        "Indicator catalogue",
+        "/admin/catalogue",
+        "The indicators, their targets and weights; load a reviewed catalogue file after seeing what it changes.",
+    ),
     ("Schedules", "/admin/schedules", "Reminders and status reports: what runs when, run now, preview the emails."),
     (
         "Sent emails",
