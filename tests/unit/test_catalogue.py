@@ -65,3 +65,23 @@ def test_a_wrong_catalogue_is_refused_naming_the_indicator_and_field(change, mes
 def test_a_code_used_twice_is_refused():
     with pytest.raises(CatalogueError, match="used twice"):
         parse_catalogue(GOOD + GOOD)
+
+
+def test_each_period_is_defined_by_the_version_in_force_when_it_began():
+    import dataclasses
+
+    from tracker.indicators.calculations import Version, definitions_by_period, in_force
+
+    spec = load_catalogue()[0]
+    v1 = Version(1, dt.date(2014, 4, 1), dataclasses.replace(spec, target_value=10))
+    v2 = Version(2, dt.date(2018, 4, 1), dataclasses.replace(spec, target_value=30))
+    # A later file correcting from an earlier date wins from that date on.
+    v3 = Version(3, dt.date(2016, 4, 1), dataclasses.replace(spec, target_value=20))
+    assert in_force([v1, v2], dt.date(2014, 3, 31)) is None
+    assert in_force([v1, v2], dt.date(2018, 3, 31)) == v1 and in_force([v1, v2], dt.date(2018, 4, 1)) == v2
+    assert in_force([v1, v2, v3], dt.date(2019, 1, 1)) == v3
+    periods = [(1, dt.date(2014, 1, 1)), (2, dt.date(2017, 4, 1)), (3, dt.date(2018, 4, 1))]
+    current = dataclasses.replace(spec, target_value=99, sort_order=7)
+    found = definitions_by_period([current], {spec.code: [v1, v2]}, periods)
+    assert [found[p][0].target_value for p in (1, 2, 3)] == [99, 10, 30]  # before any version: today's
+    assert {found[p][0].sort_order for p in (1, 2, 3)} == {7}

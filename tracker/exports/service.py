@@ -162,9 +162,11 @@ async def _data_changed_at(as_at: dt.date) -> dt.datetime:
     return dt.datetime.combine(as_at, dt.time(), tzinfo=dt.UTC)
 
 
-async def indicators_shown() -> list[IndicatorInfo]:
-    """The active indicators, in the catalogue's order (sort order, then code)."""
-    specs = sorted(await indicators.active_indicators(), key=lambda s: (s.sort_order, s.code))
+async def indicators_shown(period: PeriodRow) -> list[IndicatorInfo]:
+    """The active indicators as the catalogue defined them when the period began (the targets its
+    scores were worked out against), in the catalogue's order (sort order, then code)."""
+    defined = await indicators.definitions_by_period([(period.id, period.start_date)])
+    specs = sorted(defined[period.id], key=lambda s: (s.sort_order, s.code))
     return [
         IndicatorInfo(
             code=s.code,
@@ -187,7 +189,7 @@ async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     """Every figure of one export, read in one go so that the sheets agree with one another."""
     period = await period_row(period_code, today)
     top = Area(t.code or "ENG", t.name)
-    catalogue = await indicators_shown()
+    catalogue = await indicators_shown(period)
     shown = {i.code for i in catalogue}
     ids = {c: i for c, i in (await indicators.indicator_ids()).items() if c in shown}
     practices = await _practices(t, period)

@@ -8,7 +8,9 @@ new code.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from tracker.indicators.catalogue import IndicatorSpec
@@ -136,3 +138,38 @@ def _same(old: Any, new: Any) -> bool:
         except (TypeError, ValueError):
             return False
     return bool(old == new)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored definition of an indicator, in force from `valid_from` until a later version."""
+
+    version: int
+    valid_from: dt.date
+    spec: IndicatorSpec
+
+
+def in_force(versions: Sequence[Version], day: dt.date) -> Version | None:
+    """The version in force on `day`: the latest loaded of those valid from then or before (a later
+    file may correct an earlier date), or None before the first."""
+    valid = [v for v in versions if v.valid_from <= day]
+    return max(valid, key=lambda v: v.version) if valid else None
+
+
+def definitions_by_period(
+    current: Sequence[IndicatorSpec],
+    versions: dict[str, list[Version]],
+    periods: Sequence[tuple[int, dt.date]],
+) -> dict[int, list[IndicatorSpec]]:
+    """The indicators in use now, each as defined when each period began: a period is scored
+    against the targets, deadlines and weights it was collected under, so a catalogue change
+    applies from its date on and never rewrites an earlier period. An indicator without a version
+    in force by then keeps its current definition; the catalogue's order is today's."""
+    out: dict[int, list[IndicatorSpec]] = {}
+    for period_id, start in periods:
+        specs = []
+        for spec in current:
+            found = in_force(versions.get(spec.code, []), start)
+            specs.append(spec if found is None else replace(found.spec, sort_order=spec.sort_order))
+        out[period_id] = specs
+    return out

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 from tracker import clock
 from tracker.audit import service as audit
 from tracker.db import write_transaction
-from tracker.indicators.calculations import FIELDS, CataloguePlan, plan, spec_values
+from tracker.indicators import calculations
+from tracker.indicators.calculations import FIELDS, CataloguePlan, Version, in_force, plan, spec_values
 from tracker.indicators.catalogue import DEFAULT_PATH, CatalogueError, IndicatorSpec, parse_catalogue
 from tracker.kv import service as kv
 from tracker.returns import facts_service as return_facts
@@ -199,19 +201,40 @@ async def indicator_ids() -> dict[str, int]:
     return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
 
 
+def _version_spec(code: str, definition: str) -> IndicatorSpec:
+    values = json.loads(definition)
+    if values.get("target_date"):
+        values["target_date"] = dt.date.fromisoformat(values["target_date"])
+    return IndicatorSpec(code=code, **values)
+
+
+async def _versions() -> dict[str, list[Version]]:
+    """Every stored definition, by indicator code, oldest first."""
+    out: dict[str, list[Version]] = {}
+    rows = await IndicatorVersion.select(
+        IndicatorVersion.code, IndicatorVersion.version, IndicatorVersion.valid_from, IndicatorVersion.definition
+    ).order_by(IndicatorVersion.version)
+    for row in rows:
+        out.setdefault(row["code"], []).append(
+            Version(row["version"], row["valid_from"], _version_spec(row["code"], row["definition"]))
+        )
+    return out
+
+
 async def definitions_as_at(day: dt.date) -> dict[str, IndicatorSpec]:
     """Each indicator's definition in force on `day` (its latest version valid from then or before)."""
-    rows = await IndicatorVersion.select().where(IndicatorVersion.valid_from <= day).order_by(IndicatorVersion.version)
-    latest: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        latest[row["code"]] = row
     out = {}
-    for code, row in latest.items():
-        values = json.loads(row["definition"])
-        if values.get("target_date"):
-            values["target_date"] = dt.date.fromisoformat(values["target_date"])
-        out[code] = IndicatorSpec(code=code, **values)
+    for code, versions in (await _versions()).items():
+        found = in_force(versions, day)
+        if found is not None:
+            out[code] = found.spec
     return out
+
+
+async def definitions_by_period(periods: Sequence[tuple[int, dt.date]]) -> dict[int, list[IndicatorSpec]]:
+    """The active indicators as defined when each (period id, start date) began: what scoring
+    uses, so that a catalogue change never rewrites the scores of periods before its date."""
+    return calculations.definitions_by_period(await active_indicators(), await _versions(), periods)
 
 
 async def versions(code: str) -> list[dict[str, Any]]:

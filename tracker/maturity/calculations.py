@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.figures.rules import share  # completeness and timeliness have one definition
@@ -202,12 +202,14 @@ class PeriodScore:
 
 
 def score_history(
-    targets: Sequence[IndicatorSpec],
+    targets: Sequence[IndicatorSpec] | Mapping[int, Sequence[IndicatorSpec]],
     periods: Sequence[tuple[int, dt.date]],
     values: dict[int, dict[str, float | None]],
 ) -> list[PeriodScore]:
     """Score a practice for each period, in order.
 
+    `targets`: the indicators, or each period's indicators by period id (as the catalogue defined
+    them when the period began).
     `periods`: (period id, period end date) in date order. `values`: period id -> indicator code ->
     value, from the APPROVED returns only (a period without an approved return gets no score). The
     baseline of each indicator is its first approved value in these periods.
@@ -222,7 +224,7 @@ def score_history(
         scores = []
         counts = {ON_TRACK: 0, AT_RISK: 0, OFF_TRACK: 0}
         total_weight = total = 0.0
-        for t in targets:
+        for t in targets[period_id] if isinstance(targets, Mapping) else targets:
             v = row.get(t.code)
             deadline = _deadline(t, end)
             if v is None:

@@ -122,10 +122,16 @@ async def _organisations(practice_id: int | list[int] | None = None) -> Organisa
     return Organisations(await organisations.history(practice_id), await organisations.list_size_history(practice_id))
 
 
+async def _definitions(periods: list[ScoredPeriod]) -> dict[int, list[IndicatorSpec]]:
+    """Each period's indicators as the catalogue defined them when it began (its targets, deadlines
+    and weights): a catalogue change scores the periods from its date on, never earlier ones."""
+    return await indicators.definitions_by_period([(p.id, p.start_date) for p in periods])
+
+
 def _score_rows(
     practice_id: int,
     orgs: Organisations,
-    specs: list[IndicatorSpec],
+    definitions: dict[int, list[IndicatorSpec]],
     scoring: list[ScoredPeriod],
     values: dict[int, dict[str, float | None]],
     returns: dict[int, dt.datetime | None],
@@ -137,7 +143,7 @@ def _score_rows(
     list size of that period, the one rule each for expected and on time, and the forecast made
     from its approved history up to that period. `earlier`: maturity by period, as stored, for
     periods `values` leaves out (a new period scored without reading everyone's history)."""
-    history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
+    history = calc.score_history(definitions, [(p.id, p.end_date) for p in scoring], values)
     rows = []
     points: list[tuple[dt.date, float]] = []
     forecast: tuple[dt.date | None, str] | None = None  # worked out again only after a new point
@@ -258,6 +264,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = await scored_periods(today)
+    definitions = await _definitions(scoring)
     orgs = await _organisations()
     practices = sorted(orgs.history.practices)
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
@@ -270,14 +277,14 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
             code = code_of.get(indicator_id)
             if code is not None:
                 values[practice_id].setdefault(period.id, {})[code] = value
-        stat_rows += _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
+        stat_rows += _stats_for_period(period.id, definitions[period.id], ids, rows, _ccgs_in(orgs, period), now)
     returns: dict[int, dict[int, dt.datetime | None]] = defaultdict(dict)
     for practice_id, period_id, first in await return_facts.first_submissions():
         returns[practice_id][period_id] = first
     score_rows: list[tuple[Any, ...]] = []
     for practice_id in practices:
         score_rows += _score_rows(
-            practice_id, orgs, specs, scoring, values.get(practice_id, {}), returns.get(practice_id, {}), now
+            practice_id, orgs, definitions, scoring, values.get(practice_id, {}), returns.get(practice_id, {}), now
         )
     org_rows = _org_rows([_facts_of(r) for r in score_rows], None, now)
     async with db.write_transaction():
@@ -338,6 +345,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
     if not practices:
         return
     scoring = await scored_periods()
+    definitions = await _definitions(scoring)
     starts: dict[int, dt.date | None] = {}
     changed: dict[int, list[int]] = {}
     for practice_id in practices:
@@ -358,7 +366,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
         for r in _score_rows(
             practice_id,
             orgs,
-            specs,
+            definitions,
             scoring,
             values.get(practice_id, {}),
             returns.get(practice_id, {}),
@@ -395,7 +403,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
         await _refresh_orgs(wanted, kept)
         for period in scoring:
             if period.id in new:
-                await _score_period(period, scoring, specs, code_of, now)
+                await _score_period(period, scoring, definitions, code_of, now)
 
 
 async def _values_of(practice_ids: list[int], code_of: dict[int, str]) -> dict[int, dict[int, dict[str, float | None]]]:
@@ -438,7 +446,7 @@ async def _unscored_by_others(practice_ids: list[int], period_ids: list[int]) ->
 async def _score_period(
     period: ScoredPeriod,
     scoring: list[ScoredPeriod],
-    specs: list[IndicatorSpec],
+    definitions: dict[int, list[IndicatorSpec]],
     code_of: dict[int, str],
     now: dt.datetime,
 ) -> None:
@@ -464,7 +472,15 @@ async def _score_period(
         rows += [
             r
             for r in _score_rows(
-                practice_id, orgs, specs, scoring, values, returned, now, period.start_date, earlier.get(practice_id)
+                practice_id,
+                orgs,
+                definitions,
+                scoring,
+                values,
+                returned,
+                now,
+                period.start_date,
+                earlier.get(practice_id),
             )
             if r[1] == period.id
         ]
@@ -625,13 +641,13 @@ async def ensure_indicator_stats() -> int:
     missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
         return 0
-    specs = await indicators.active_indicators()
+    definitions = await _definitions(missing)
     ids = await indicators.indicator_ids()
     orgs = await _organisations()
     now = clock.now()
     for period in missing:
         rows = await return_facts.approved_values(period.id)
-        stats = _stats_for_period(period.id, specs, ids, rows, _ccgs_in(orgs, period), now)
+        stats = _stats_for_period(period.id, definitions[period.id], ids, rows, _ccgs_in(orgs, period), now)
         async with db.write_transaction():
             await db.serialise(SCORES_LOCK)
             await IndicatorStat.delete().where(IndicatorStat.period == period.id)
@@ -826,7 +842,7 @@ async def practice_detail(practice_id: int, scoring: list[ScoredPeriod] | None =
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = scoring if scoring is not None else await scored_periods()
     values = await _practice_values(practice_id, code_of)
-    history = calc.score_history(specs, [(p.id, p.end_date) for p in scoring], values)
+    history = calc.score_history(await _definitions(scoring), [(p.id, p.end_date) for p in scoring], values)
     return PracticeDetail(specs, scoring, history, dict(values))
 
 
