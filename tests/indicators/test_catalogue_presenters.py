@@ -80,7 +80,8 @@ def test_what_was_applied_round_trips_through_the_address():
     assert len(done) <= 40
     assert presenters.done_message(done) == (
         "The catalogue file was applied: 1 indicator added, 1 indicator changed and 2 indicators retired. "
-        "The new definitions apply from 1 April 2018."
+        "The new definitions apply from 1 April 2018. Maturity scores are being worked out again for the periods "
+        "from that date; dashboards show them within a minute."
     )
     assert presenters.done_message("0.0.0.0.2018-04-01").startswith("Nothing was applied")
     assert presenters.done_message("<script>") == "" and presenters.done_message("1.1.1.1.2018-02-30") == ""

@@ -8,7 +8,9 @@ from typing import Any
 
 from tracker.indicators import service
 from tracker.indicators.catalogue import DEFAULT_PATH, CatalogueError
+from tracker.maturity import service as maturity
 from tracker.ops.commandline import CommandError, iso_date
+from tracker.ops.progress import activity
 from tracker.settings import Settings
 
 
@@ -38,11 +40,14 @@ async def _load(args: argparse.Namespace, settings: Settings) -> int:
     print("\n".join(plan.lines()))
     if plan.refused:
         raise CommandError(f"{len(plan.refused)} change(s) refused (marked !): nothing written")
-    print(
-        f"Applied {catalogue.source}; new definitions apply from {valid_from}."
-        if plan.has_changes
-        else "The catalogue already matches the file: nothing written."
-    )
+    if not plan.has_changes:
+        print("The catalogue already matches the file: nothing written.")
+        return 0
+    print(f"Applied {catalogue.source}; new definitions apply from {valid_from}.")
+    # Each period is scored against the definitions in force when it began: rescore.
+    with activity("Recomputing maturity scores with the new definitions"):
+        summary = await maturity.refresh_all(settings.current_date())
+    print(f"Rescored {summary.practices:,} practices over {summary.periods} periods.")
     return 0
 
 

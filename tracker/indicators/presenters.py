@@ -183,7 +183,10 @@ def done_message(done: str) -> str:
     if not said:
         return "Nothing was applied: the catalogue already matched the file."
     listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
-    return f"The catalogue file was applied: {listed}. The new definitions apply from {long_date(valid_from)}."
+    return (
+        f"The catalogue file was applied: {listed}. The new definitions apply from {long_date(valid_from)}. "
+        "Maturity scores are being worked out again for the periods from that date; dashboards show them within a minute."
+    )
 
 
 def _source(text: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
@@ -17,6 +18,7 @@ from tracker.accounts.principal import Role
 from tracker.indicators import presenters, service
 from tracker.indicators.calculations import CataloguePlan
 from tracker.indicators.catalogue import CatalogueError
+from tracker.maturity import service as maturity
 from tracker.web.auth import roles
 from tracker.web.dates import PARTS, form_with_date, read_date
 from tracker.web.forms import FormErrors, client_ip, read_form
@@ -142,7 +144,14 @@ async def catalogue_apply(request: Request[Any, Any, Any]) -> Template | Redirec
     if plan.refused:
         return await _refused_page(request, form, plan, errors)
     await service.forget_upload(key)
-    return Redirect(f"/admin/catalogue?done={presenters.done_query(plan, valid_from)}", status_code=303)
+    # Scores are worked out against each period's definitions: a change rescores the periods from
+    # its date on. After the response, as `tracker refresh` would (about 20 s for England).
+    rescore = BackgroundTask(maturity.refresh_all, request.app.state.settings.current_date())
+    return Redirect(
+        f"/admin/catalogue?done={presenters.done_query(plan, valid_from)}",
+        status_code=303,
+        background=rescore if plan.has_changes else None,
+    )
 
 
 @get("/admin/catalogue/{code:str}", opt=ADMIN, name="admin_catalogue_indicator")
