@@ -10,6 +10,7 @@ from tracker.accounts import throttle
 from tracker.accounts.passwords import hash_password, verify_password
 from tracker.accounts.principal import Principal, Role
 from tracker.audit import service as audit
+from tracker.organisations import codes_service as org_codes
 from tracker.organisations import service as organisations
 from tracker.tables import Account, AccountPractice
 
@@ -139,8 +140,6 @@ async def load_principal(account_id: int, signed_in_at: dt.datetime | None = Non
             Account.sessions_valid_after,
             Account.ccg,
             Account.region,
-            Account.ccg.code,
-            Account.region.code,
         )
         .where(Account.id == account_id)
         .first()
@@ -150,9 +149,11 @@ async def load_principal(account_id: int, signed_in_at: dt.datetime | None = Non
     valid_after = row["sessions_valid_after"]
     if signed_in_at is not None and valid_after is not None and signed_in_at < valid_after:
         return None
-    practices = await AccountPractice.select(AccountPractice.practice, AccountPractice.practice.ods_code).where(
-        AccountPractice.account == account_id
-    )
+    practice_ids = [
+        p["practice"]
+        for p in await AccountPractice.select(AccountPractice.practice).where(AccountPractice.account == account_id)
+    ]
+    codes = await org_codes.codes([row["ccg"]], [row["region"]], practice_ids)
     return Principal(
         id=row["id"],
         email=row["email"],
@@ -160,10 +161,10 @@ async def load_principal(account_id: int, signed_in_at: dt.datetime | None = Non
         role=Role(row["role"]),
         ccg_id=row["ccg"],
         region_id=row["region"],
-        practice_ids=frozenset(p["practice"] for p in practices),
-        ccg_code=row["ccg.code"] or "",
-        region_code=row["region.code"] or "",
-        practice_codes=tuple(sorted(p["practice.ods_code"] for p in practices)),
+        practice_ids=frozenset(practice_ids),
+        ccg_code=codes.ccg.get(row["ccg"], ""),
+        region_code=codes.region.get(row["region"], ""),
+        practice_codes=tuple(sorted(codes.practice[p] for p in practice_ids if p in codes.practice)),
     )
 
 

@@ -16,6 +16,7 @@ from tracker.accounts.policy import Action, Scope, can, require
 from tracker.accounts.principal import Principal, Role
 from tracker.accounts.service import AccountError, resolve_org, split_codes
 from tracker.audit import service as audit
+from tracker.organisations import codes_service as org_codes
 from tracker.organisations import service as organisations
 from tracker.tables import Account, AccountPractice, AccountToken
 
@@ -43,12 +44,13 @@ def _like(text: str) -> str:
 async def _practice_codes(account_ids: list[int]) -> dict[int, list[str]]:
     if not account_ids:
         return {}
-    rows = await AccountPractice.select(AccountPractice.account, AccountPractice.practice.ods_code).where(
+    rows = await AccountPractice.select(AccountPractice.account, AccountPractice.practice).where(
         AccountPractice.account.is_in(account_ids)
     )
+    ods = (await org_codes.codes(practice_ids=[r["practice"] for r in rows])).practice
     codes: dict[int, list[str]] = {}
     for r in rows:
-        codes.setdefault(r["account"], []).append(r["practice.ods_code"])
+        codes.setdefault(r["account"], []).append(ods.get(r["practice"], ""))
     return {k: sorted(v) for k, v in codes.items()}
 
 
@@ -75,8 +77,8 @@ COLUMNS = (
     Account.last_sign_in_at,
     Account.locked_until,
     Account.created_at,
-    Account.ccg.code,
-    Account.region.code,
+    Account.ccg,
+    Account.region,
 )
 
 
@@ -84,9 +86,13 @@ async def _decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     codes = await _practice_codes(ids)
     invited = await _invited_ids(ids)
+    orgs = await org_codes.codes([r["ccg"] for r in rows], [r["region"] for r in rows])
     out = []
     for r in rows:
         r = dict(r)
+        # The keys the users pages read ("ccg.code" was a join into the organisations' tables).
+        r["ccg.code"] = orgs.ccg.get(r.pop("ccg"))
+        r["region.code"] = orgs.region.get(r.pop("region"))
         r["practice_codes"] = codes.get(r["id"], [])
         r["has_password"] = bool(r.pop("password_hash"))
         r["invited"] = r["id"] in invited
@@ -101,14 +107,15 @@ async def list_users(q: str = "", role: str = "", page: int = 1, ccg_id: int | N
     q = q.strip()[:200]
     if q:
         like = _like(q)
+        orgs = await org_codes.matching(like.upper(), case_insensitive=True)
         in_practice = AccountPractice.select(AccountPractice.account).where(
-            AccountPractice.practice.ods_code.like(like.upper())
+            AccountPractice.practice.is_in(orgs.practice or [0])
         )
         where.append(
             _ilike(Account.email, like)
             | _ilike(Account.name, like)
-            | _ilike(Account.ccg.code, like)
-            | _ilike(Account.region.code, like)
+            | Account.ccg.is_in(orgs.ccg or [0])
+            | Account.region.is_in(orgs.region or [0])
             | Account.id.is_in(in_practice)
         )
     if role in {r.value for r in Role}:
@@ -117,7 +124,9 @@ async def list_users(q: str = "", role: str = "", page: int = 1, ccg_id: int | N
         where.append(Account.role == Role.PRACTICE.value)
         where.append(
             Account.id.is_in(
-                AccountPractice.select(AccountPractice.account).where(AccountPractice.practice.ccg == ccg_id)
+                AccountPractice.select(AccountPractice.account).where(
+                    AccountPractice.practice.is_in(await org_codes.practice_ids_in_ccg(ccg_id) or [0])
+                )
             )
         )
     count_query = Account.count()
