@@ -136,14 +136,24 @@ async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
     return visible[:SEARCH_LIMIT]
 
 
-async def counts() -> dict[str, Any]:
+@dataclass(frozen=True)
+class OrgCounts:
+    """How much of the register is loaded, for `tracker status` and the demo."""
+
+    regions: int
+    ccgs: int
+    practices_by_status: dict[str, int]  # ODS status -> practices
+    list_size_rows: int
+
+
+async def counts() -> OrgCounts:
     by_status = await db.fetch("SELECT status, COUNT(*) AS n FROM practice GROUP BY status ORDER BY status")
-    return {
-        "regions": await Region.count(),
-        "ccgs": await Ccg.count(),
-        "practices_by_status": {r["status"]: r["n"] for r in by_status},
-        "list_size_rows": await ListSize.count(),
-    }
+    return OrgCounts(
+        regions=await Region.count(),
+        ccgs=await Ccg.count(),
+        practices_by_status={r["status"]: r["n"] for r in by_status},
+        list_size_rows=await ListSize.count(),
+    )
 
 
 # --- Organisations as they were ------------------------------------------------------------
