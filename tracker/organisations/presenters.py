@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.web.formatting import long_date, number
+
+if TYPE_CHECKING:
+    from tracker.organisations.service import CcgSummary, RegionSummary
 
 STATUS_LABELS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
 STATUS_TAGS = {"A": "nhsuk-tag--green", "C": "nhsuk-tag--grey", "D": "nhsuk-tag--orange", "P": "nhsuk-tag--blue"}
@@ -78,24 +81,24 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def region_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def region_rows(rows: list[RegionSummary]) -> list[list[dict[str, str]]]:
     return [
         [
-            {"html": f'<a href="/organisations/regions/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
-            {"text": r["code"]},
-            {"text": number(r["ccgs"]), "format": "numeric"},
-            {"text": number(r["practices"]), "format": "numeric"},
+            {"html": f'<a href="/organisations/regions/{r.code}">{_escape(org_name(r.name, r.code))}</a>'},
+            {"text": r.code},
+            {"text": number(r.ccgs), "format": "numeric"},
+            {"text": number(r.practices), "format": "numeric"},
         ]
         for r in rows
     ]
 
 
-def ccg_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def ccg_rows(rows: list[CcgSummary]) -> list[list[dict[str, str]]]:
     return [
         [
-            {"html": f'<a href="/organisations/ccgs/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
-            {"text": r["code"]},
-            {"text": number(r["practices"]), "format": "numeric"},
+            {"html": f'<a href="/organisations/ccgs/{r.code}">{_escape(org_name(r.name, r.code))}</a>'},
+            {"text": r.code},
+            {"text": number(r.practices), "format": "numeric"},
         ]
         for r in rows
     ]

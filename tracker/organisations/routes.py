@@ -29,7 +29,7 @@ async def browser(request: Request[Any, Any, Any]) -> Template | Redirect:
     regions = await service.regions_overview()
     return Template(
         "organisations/national.html",
-        context={"regions": presenters.region_rows(regions), "total": sum(r["practices"] for r in regions)},
+        context={"regions": presenters.region_rows(regions), "total": sum(r.practices for r in regions)},
     )
 
 
@@ -39,7 +39,7 @@ async def region(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     ccgs = await service.ccgs_in_region(row["id"])
     return Template(
         "organisations/region.html",
-        context={"region": row, "ccgs": presenters.ccg_rows(ccgs), "total": sum(c["practices"] for c in ccgs)},
+        context={"region": row, "ccgs": presenters.ccg_rows(ccgs), "total": sum(c.practices for c in ccgs)},
     )
 
 

@@ -19,8 +19,20 @@ from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, Pract
 SEARCH_LIMIT = 50
 
 
-async def regions_overview() -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class RegionSummary:
+    """A region with how many CCGs it has and how many active practices."""
+
+    id: int
+    code: str
+    name: str
+    ccgs: int
+    practices: int  # active
+
+
+async def regions_overview() -> list[RegionSummary]:
+    """The regions with an active practice, by name."""
+    rows = await db.fetch(
         """
         SELECT r.id, r.code, r.name,
                COUNT(DISTINCT c.id) AS ccgs,
@@ -31,6 +43,7 @@ async def regions_overview() -> list[dict[str, Any]]:
         ORDER BY r.name
         """
     )
+    return [RegionSummary(r["id"], r["code"], r["name"], r["ccgs"], r["practices"]) for r in rows]
 
 
 async def region(code: str, user: Principal) -> dict[str, Any]:
@@ -41,8 +54,19 @@ async def region(code: str, user: Principal) -> dict[str, Any]:
     return row
 
 
-async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class CcgSummary:
+    """A CCG with how many active practices it has."""
+
+    id: int
+    code: str
+    name: str
+    practices: int  # active
+
+
+async def ccgs_in_region(region_id: int) -> list[CcgSummary]:
+    """A region's CCGs with an active practice, by name."""
+    rows = await db.fetch(
         """
         SELECT c.id, c.code, c.name, COUNT(p.id) AS practices
         FROM ccg c JOIN practice p ON p.ccg = c.id AND p.status = 'A'
@@ -52,6 +76,7 @@ async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
         """,
         region_id,
     )
+    return [CcgSummary(r["id"], r["code"], r["name"], r["practices"]) for r in rows]
 
 
 async def ccg(code: str, user: Principal) -> dict[str, Any]:
