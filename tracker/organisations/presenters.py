@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.web.formatting import long_date, number
 
 if TYPE_CHECKING:
-    from tracker.organisations.service import CcgSummary, RegionSummary
+    from tracker.organisations.service import CcgSummary, ListSizeSnapshot, RegionSummary
 
 STATUS_LABELS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
 STATUS_TAGS = {"A": "nhsuk-tag--green", "C": "nhsuk-tag--grey", "D": "nhsuk-tag--orange", "P": "nhsuk-tag--blue"}
@@ -104,7 +104,7 @@ def ccg_rows(rows: list[CcgSummary]) -> list[list[dict[str, str]]]:
     ]
 
 
-def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def practice_summary(row: dict[str, Any], sizes: list[ListSizeSnapshot]) -> list[dict[str, Any]]:
     """Rows for the NHS.UK summary list on the practice page."""
     latest = sizes[0] if sizes else None
     status = row["status"]
@@ -129,9 +129,7 @@ def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[d
     items.append(
         (
             "Registered patients",
-            f"{number(latest['patients'])} on {long_date(latest['snapshot_date'])}"
-            if latest
-            else "No list size imported",
+            f"{number(latest.patients)} on {long_date(latest.snapshot_date)}" if latest else "No list size imported",
         )
     )
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]

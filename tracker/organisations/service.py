@@ -126,12 +126,22 @@ async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
     return row
 
 
-async def list_sizes(practice_id: int) -> list[dict[str, Any]]:
-    return (
-        await ListSize.select()
+@dataclass(frozen=True)
+class ListSizeSnapshot:
+    """A practice's registered patients on a snapshot date."""
+
+    snapshot_date: dt.date
+    patients: int
+
+
+async def list_sizes(practice_id: int) -> list[ListSizeSnapshot]:
+    """A practice's list sizes, newest first."""
+    rows = (
+        await ListSize.select(ListSize.snapshot_date, ListSize.patients)
         .where(ListSize.practice == practice_id)
         .order_by(ListSize.snapshot_date, ascending=False)
     )
+    return [ListSizeSnapshot(r["snapshot_date"], r["patients"]) for r in rows]
 
 
 async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
