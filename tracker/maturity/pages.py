@@ -156,18 +156,18 @@ async def region(
     row = await organisations.region(code, user)
     period, choices = await service.choose_period(period_code, today)
     _, ccgs = await _names_in(period)
-    total = (await service.org_scores("region", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
+    total = (await service.org_scores("region", period.id, row.id)).get(row.id) or calc.aggregate([])
     national = await service.england_score(period.id)
-    in_region = {i: c for i, c in ccgs.items() if c["region"] == row["id"]}
+    in_region = {i: c for i, c in ccgs.items() if c["region"] == row.id}
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
-    base = f"/dashboards/regions/{row['code']}"
-    name = row["name"] or row["code"]
+    base = f"/dashboards/regions/{row.code}"
+    name = row.name or row.code
     chosen_sort = sort in pr.SORTS
     sort = sort if chosen_sort else "maturity"
     direction = direction if direction in ("asc", "desc") else "asc"
     trend = pr.trend(
         name,
-        await service.org_trend("region", row["id"]),
+        await service.org_trend("region", row.id),
         await service.org_trend("england", 0),
         pr.query(base, format="csv", table="trend"),
         _provisional(choices, today),
@@ -183,21 +183,21 @@ async def region(
         "ccg_count": len(ccg_rows),
         # Sorting reloads the page: the list the person sorted stays open.
         "ccgs_open": chosen_sort,
-        "chase_href": f"/chasing/regions/{row['code']}?show=outstanding"
-        if can(user, Action.CHASE, Scope(region_id=row["id"]))
+        "chase_href": f"/chasing/regions/{row.code}?show=outstanding"
+        if can(user, Action.CHASE, Scope(region_id=row.id))
         else "",
         "england_href": pr.query("/dashboards/england", period=period.code),
         "tables": {
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),
             "behind": pr.furthest_behind(ccg_rows, period.code, base, with_region=False),
-            "rates": await _rates("ccg", row["id"], ccgs, period, choices, today, base),
+            "rates": await _rates("ccg", row.id, ccgs, period, choices, today, base),
             "trend": trend["table"],
         },
         "trend": trend,
         "sort": sort,
         "dir": direction,
         "sort_href": _sorter(base, period.code, "ccgs"),
-        "excel_href": pr.query(f"/exports/regions/{row['code']}.xlsx", period=period.code),
+        "excel_href": pr.query(f"/exports/regions/{row.code}.xlsx", period=period.code),
         "crumbs": _crumbs(user),
     }
 

@@ -36,7 +36,7 @@ async def browser(request: Request[Any, Any, Any]) -> Template | Redirect:
 @get("/organisations/regions/{code:str}", opt=roles(Role.REGION, Role.NATIONAL, Role.ADMIN), name="region")
 async def region(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     row = await service.region(code, request.user)
-    ccgs = await service.ccgs_in_region(row["id"])
+    ccgs = await service.ccgs_in_region(row.id)
     return Template(
         "organisations/region.html",
         context={"region": row, "ccgs": presenters.ccg_rows(ccgs), "total": sum(c.practices for c in ccgs)},

@@ -46,12 +46,22 @@ async def regions_overview() -> list[RegionSummary]:
     return [RegionSummary(r["id"], r["code"], r["name"], r["ccgs"], r["practices"]) for r in rows]
 
 
-async def region(code: str, user: Principal) -> dict[str, Any]:
-    row = await Region.select().where(Region.code == code.upper()).first()
+@dataclass(frozen=True)
+class RegionName:
+    """A region's id, ODS code and name."""
+
+    id: int
+    code: str
+    name: str
+
+
+async def region(code: str, user: Principal) -> RegionName:
+    """The region with this code, if the user may see it."""
+    row = await Region.select(Region.id, Region.code, Region.name).where(Region.code == code.upper()).first()
     if row is None:
         raise NotFoundException()
     require(user, Action.VIEW, Scope(region_id=row["id"]))
-    return row
+    return RegionName(row["id"], row["code"], row["name"])
 
 
 @dataclass(frozen=True)

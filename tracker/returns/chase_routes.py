@@ -167,16 +167,16 @@ async def chasing(request: Request[Any, Any, Any]) -> Template:
 async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The region's CCGs with their outstanding returns of the open period, each leading to its practices."""
     region = await organisations.region(code, request.user)
-    require(request.user, Action.CHASE, Scope(region_id=region["id"]))
+    require(request.user, Action.CHASE, Scope(region_id=region.id))
     today = request.app.state.settings.current_date()
-    period, counts = await review_service.outstanding_by_ccg(today, region["id"])
+    period, counts = await review_service.outstanding_by_ccg(today, region.id)
     _, ccgs = await organisations.org_names()
     only = _outstanding_only(request)
     rows = review_presenters.outstanding_rows(
         counts, ccgs, group_by_region=False, outstanding_only=only, href="/chasing/ccgs/{code}?show=outstanding"
     )
-    name = region["name"] or region["code"]
-    crumbs = [{"href": f"/dashboards/regions/{region['code']}#reporting-rates", "text": name}]
+    name = region.name or region.code
+    crumbs = [{"href": f"/dashboards/regions/{region.code}#reporting-rates", "text": name}]
     if can(request.user, Action.VIEW, Scope()):
         crumbs.insert(0, {"href": "/chasing", "text": "Outstanding returns by region"})
     return Template(
@@ -187,7 +187,7 @@ async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -
             "period": presenters.period_label(period["code"]) if period else "",
             "rows": rows,
             "outstanding_only": only,
-            "here": f"/chasing/regions/{region['code']}",
+            "here": f"/chasing/regions/{region.code}",
             "crumbs": crumbs,
         },
     )
