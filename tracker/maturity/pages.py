@@ -24,13 +24,13 @@ from tracker.organisations.presenters import practice_title
 
 
 def _crumbs(
-    user: Principal, region: dict[str, Any] | None = None, ccg: dict[str, Any] | None = None
+    user: Principal, region: organisations.RegionName | None = None, ccg: dict[str, Any] | None = None
 ) -> list[dict[str, str]]:
     items = []
     if can(user, Action.VIEW, NATIONAL_SCOPE):
         items.append({"href": "/dashboards/england", "text": "England"})
-    if region and can(user, Action.VIEW, Scope(region_id=region["id"])):
-        items.append({"href": f"/dashboards/regions/{region['code']}", "text": region["name"] or region["code"]})
+    if region and can(user, Action.VIEW, Scope(region_id=region.id)):
+        items.append({"href": f"/dashboards/regions/{region.code}", "text": region.name or region.code})
     if ccg and can(user, Action.VIEW, Scope(ccg_id=ccg["id"], region_id=ccg.get("region"))):
         items.append({"href": f"/dashboards/ccgs/{ccg['code']}", "text": ccg["name"] or ccg["code"]})
     return items
@@ -229,7 +229,7 @@ async def ccg(
         _provisional(choices, today),
     )
     region_row = (
-        {"id": row["region"], "code": row["region.code"], "name": row["region.name"]} if row["region"] else None
+        organisations.RegionName(row["region"], row["region.code"], row["region.name"]) if row["region"] else None
     )
     return {
         "title": f"{name}: digital maturity",
@@ -309,7 +309,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     ccg_name = row["ccg.name"] or row["ccg.code"] or "its CCG"
     region_row = None
     if row.get("ccg.region"):
-        region_row = {r["id"]: r for r in await organisations.regions_by_id()}.get(row["ccg.region"])
+        region_row = {r.id: r for r in await organisations.regions_by_id()}.get(row["ccg.region"])
     ccg_row = (
         {"id": row["ccg"], "code": row["ccg.code"], "name": row["ccg.name"], "region": row.get("ccg.region")}
         if row["ccg"]

@@ -295,8 +295,9 @@ async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, An
     return regions, ccgs
 
 
-async def regions_by_id() -> list[dict[str, Any]]:
-    return await Region.select(Region.id, Region.code, Region.name)
+async def regions_by_id() -> list[RegionName]:
+    """Every region."""
+    return [RegionName(r["id"], r["code"], r["name"]) for r in await Region.select(Region.id, Region.code, Region.name)]
 
 
 async def list_size_history(practice_id: int | list[int] | None = None) -> dict[int, list[tuple[dt.date, int]]]:
