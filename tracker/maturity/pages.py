@@ -213,14 +213,14 @@ async def ccg(
 ) -> dict[str, Any]:
     row = await organisations.ccg(code, user)
     period, choices = await service.choose_period(period_code, today)
-    practices = await service.ccg_practices(row["id"], period, choices)
-    mine, england = await service.period_scores(period.id, ("ccg", row["id"]), ("england", service.ENGLAND))
+    practices = await service.ccg_practices(row.id, period, choices)
+    mine, england = await service.period_scores(period.id, ("ccg", row.id), ("england", service.ENGLAND))
     total = mine or calc.aggregate([])
     national = england or calc.aggregate([])
-    base = f"/dashboards/ccgs/{row['code']}"
-    name = row["name"] or row["code"]
+    base = f"/dashboards/ccgs/{row.code}"
+    name = row.name or row.code
     shown = pr.filter_practices(practices, filters.get("status", ""), filters.get("level", ""), filters.get("q", ""))
-    own_trend, england_trend = await service.org_trends(("ccg", row["id"]), ("england", service.ENGLAND), known=choices)
+    own_trend, england_trend = await service.org_trends(("ccg", row.id), ("england", service.ENGLAND), known=choices)
     trend = pr.trend(
         name,
         own_trend,
@@ -229,7 +229,7 @@ async def ccg(
         _provisional(choices, today),
     )
     region_row = (
-        organisations.RegionName(row["region"], row["region.code"], row["region.name"]) if row["region"] else None
+        organisations.RegionName(row.region_id, row.region_code or "", row.region_name or "") if row.region_id else None
     )
     return {
         "title": f"{name}: digital maturity",
@@ -259,10 +259,10 @@ async def ccg(
         "sort": sort,
         "dir": direction,
         "sort_href": _sorter(base, period.code, "practices", filters),
-        "excel_href": pr.query(f"/exports/ccgs/{row['code']}.xlsx", period=period.code),
+        "excel_href": pr.query(f"/exports/ccgs/{row.code}.xlsx", period=period.code),
         "crumbs": _crumbs(user, region_row),
-        "feeds": await feed_dashboard.for_ccg(row["id"], period.id, period.code),
-        "fans": await _ccg_fans(row["id"], row["code"], None, period, choices, today),
+        "feeds": await feed_dashboard.for_ccg(row.id, period.id, period.code),
+        "fans": await _ccg_fans(row.id, row.code, None, period, choices, today),
         "fan_legend": charts.fan_legend_items("This CCG"),
     }
 

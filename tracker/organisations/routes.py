@@ -46,7 +46,7 @@ async def region(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
 @get("/organisations/ccgs/{code:str}", opt=roles(Role.CCG, Role.REGION, Role.NATIONAL, Role.ADMIN), name="ccg")
 async def ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     row = await service.ccg(code, request.user)
-    practices = await service.practices_in_ccg(row["id"])
+    practices = await service.practices_in_ccg(row.id)
     return Template(
         "organisations/ccg.html",
         context={

@@ -89,12 +89,29 @@ async def ccgs_in_region(region_id: int) -> list[CcgSummary]:
     return [CcgSummary(r["id"], r["code"], r["name"], r["practices"]) for r in rows]
 
 
-async def ccg(code: str, user: Principal) -> dict[str, Any]:
-    row = await Ccg.select(*Ccg.all_columns(), Ccg.region.code, Ccg.region.name).where(Ccg.code == code.upper()).first()
+@dataclass(frozen=True)
+class CcgPlace:
+    """A CCG with the region it sits in today (all None for a CCG without a region)."""
+
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+    region_code: str | None
+    region_name: str | None
+
+
+async def ccg(code: str, user: Principal) -> CcgPlace:
+    """The CCG with this code, if the user may see it."""
+    row = (
+        await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.region.code, Ccg.region.name)
+        .where(Ccg.code == code.upper())
+        .first()
+    )
     if row is None:
         raise NotFoundException()
     require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
-    return row
+    return CcgPlace(row["id"], row["code"], row["name"], row["region"], row["region.code"], row["region.name"])
 
 
 async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
