@@ -52,7 +52,7 @@ async def ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
         context={
             "ccg": row,
             "practices": presenters.practice_rows(practices),
-            "patients": sum(p["patients"] or 0 for p in practices),
+            "patients": sum(p.patients or 0 for p in practices),
         },
     )
 
@@ -60,7 +60,9 @@ async def ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
 @get("/practices", opt=ANY_SIGNED_IN, name="practice_search")
 async def search(request: Request[Any, Any, Any], q: Annotated[str, QueryParameter(max_length=200)] = "") -> Template:
     user = request.user
-    results = await service.search_practices(q, user) if q.strip() else []
+    results: list[service.PracticeFound] | list[service.PracticeDetail] = (
+        await service.search_practices(q, user) if q.strip() else []
+    )
     seen = visible(user)
     if not q.strip() and seen.level == Level.PRACTICES:
         results = [await service.practice(code, user) for code in seen.practice_codes]
@@ -78,12 +80,12 @@ async def search(request: Request[Any, Any, Any], q: Annotated[str, QueryParamet
 @get("/practices/{ods_code:str}", opt=ANY_SIGNED_IN, name="practice")
 async def practice(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> Template:
     row = await service.practice(ods_code, request.user)
-    sizes = await service.list_sizes(row["id"])
+    sizes = await service.list_sizes(row.id)
     return Template(
         "organisations/practice.html",
         context={
             "practice": row,
-            "title": presenters.practice_title(row["name"]),
+            "title": presenters.practice_title(row.name),
             "summary": presenters.practice_summary(row, sizes),
         },
     )

@@ -114,8 +114,21 @@ async def ccg(code: str, user: Principal) -> CcgPlace:
     return CcgPlace(row["id"], row["code"], row["name"], row["region"], row["region.code"], row["region.name"])
 
 
-async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class PracticeInCcg:
+    """An active practice of a CCG with its latest registered patients (None without a list size)."""
+
+    id: int
+    ods_code: str
+    name: str
+    postcode: str
+    clinical_system: str
+    patients: int | None
+
+
+async def practices_in_ccg(ccg_id: int) -> list[PracticeInCcg]:
+    """A CCG's active practices, by name."""
+    rows = await db.fetch(
         """
         SELECT p.id, p.ods_code, p.name, p.postcode, p.clinical_system,
                (SELECT l.patients FROM list_size l WHERE l.practice = p.id
@@ -126,13 +139,48 @@ async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
         """,
         ccg_id,
     )
+    return [
+        PracticeInCcg(r["id"], r["ods_code"], r["name"], r["postcode"], r["clinical_system"], r["patients"])
+        for r in rows
+    ]
 
 
 def practice_scope(row: dict[str, Any]) -> Scope:
     return Scope(practice_id=row["id"], ccg_id=row["ccg"], region_id=row.get("ccg.region") or row["region"])
 
 
-async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PracticeDetail:
+    """A practice as its own pages show it: the register's record, with its CCG (and that CCG's
+    region), its own region and its local office today."""
+
+    id: int
+    ods_code: str
+    name: str
+    address: str
+    postcode: str
+    phone: str
+    status: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+    clinical_system: str
+    ccg_id: int | None
+    ccg_code: str | None
+    ccg_name: str | None
+    ccg_region_id: int | None
+    region_id: int | None  # the practice's own region column, which the ODS file can set apart from its CCG's
+    region_code: str | None
+    region_name: str | None
+    local_office_code: str | None
+    local_office_name: str | None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+
+
+async def practice(ods_code: str, user: Principal) -> PracticeDetail:
+    """The practice with this ODS code, open or closed, if the user may see it."""
     row = (
         await Practice.select(
             *Practice.all_columns(),
@@ -149,8 +197,29 @@ async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
     )
     if row is None:
         raise NotFoundException()
-    require(user, Action.VIEW, practice_scope(row))
-    return row
+    found = PracticeDetail(
+        row["id"],
+        row["ods_code"],
+        row["name"],
+        row["address"],
+        row["postcode"],
+        row["phone"],
+        row["status"],
+        row["open_date"],
+        row["close_date"],
+        row["clinical_system"],
+        row["ccg"],
+        row["ccg.code"],
+        row["ccg.name"],
+        row["ccg.region"],
+        row["region"],
+        row["region.code"],
+        row["region.name"],
+        row["local_office.code"],
+        row["local_office.name"],
+    )
+    require(user, Action.VIEW, found.scope)
+    return found
 
 
 @dataclass(frozen=True)
@@ -171,7 +240,24 @@ async def list_sizes(practice_id: int) -> list[ListSizeSnapshot]:
     return [ListSizeSnapshot(r["snapshot_date"], r["patients"]) for r in rows]
 
 
-async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PracticeFound:
+    """A practice a search found, with where it sits today (for the policy)."""
+
+    id: int
+    ods_code: str
+    name: str
+    postcode: str
+    ccg_id: int | None
+    ccg_region_id: int | None
+    region_id: int | None  # the practice's own region column
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+
+
+async def search_practices(query: str, user: Principal) -> list[PracticeFound]:
     """Practices whose code starts with, or whose name contains, the query, within the user's scope."""
     text = query.strip()
     if not text:
@@ -187,14 +273,16 @@ async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
         Practice.status,
         Practice.ccg,
         Practice.region,
-        Practice.ccg.code,
-        Practice.ccg.name,
         Practice.ccg.region,
     ).where((Practice.ods_code.like(text.upper().replace("%", "") + "%")) | (Practice.name.like(pattern)))
     rows = await q.order_by(Practice.status).order_by(Practice.name).limit(SEARCH_LIMIT * 4)
     from tracker.accounts.policy import can
 
-    visible = [r for r in rows if can(user, Action.VIEW, practice_scope(r))]
+    found = [
+        PracticeFound(r["id"], r["ods_code"], r["name"], r["postcode"], r["ccg"], r["ccg.region"], r["region"])
+        for r in rows
+    ]
+    visible = [p for p in found if can(user, Action.VIEW, p.scope)]
     return visible[:SEARCH_LIMIT]
 
 
