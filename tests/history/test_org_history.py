@@ -58,7 +58,7 @@ async def test_each_period_sees_the_ccg_and_region_of_its_time(clean_db):
     assert await _ccg_code(history.ccg_on(a82074, dt.date(2016, 6, 30))) == "01H"
     assert await _ccg_code(history.ccg_on(a82074, dt.date(2017, 6, 30))) == "01K"
     # 2015/16: the four regions of the time; after the 2019 file, the seven.
-    region_codes = {r["id"]: r["code"] for r in await organisations.regions_by_id()}
+    region_codes = {r.id: r.code for r in await organisations.regions_by_id()}
     place_2015 = history.place(a82074, dt.date(2015, 4, 1), dt.date(2015, 6, 30))
     assert region_codes[place_2015.region_id] == "Y54"
     a81001 = (await _practice("A81001"))["id"]

@@ -23,7 +23,7 @@ async def check_file(principal: Principal, data: bytes) -> csv_import.CheckedUse
     codes = {c for _, row in table.rows for c in csv_import.split_org(row["org"])}
     practices = {p.ods_code: p for p in await organisations.practice_places(codes=sorted(codes))}
     ccgs = {c.code for c in await organisations.ccg_contacts()}
-    regions = {str(r["code"]) for r in await organisations.regions_by_id()}
+    regions = {r.code for r in await organisations.regions_by_id()}
     known = csv_import.OrgCodes(frozenset(practices), frozenset(ccgs), frozenset(regions))
     existing = await emails_in_use({row["email"].strip().lower() for _, row in table.rows})
 

@@ -75,7 +75,7 @@ class DemoSummary:
 
 
 async def is_loaded() -> bool:
-    return bool((await organisations.counts())["practices_by_status"])
+    return bool((await organisations.counts()).practices_by_status)
 
 
 def step_count(data_dir: Path) -> int:

@@ -788,11 +788,11 @@ async def impact(
 @get("/funding/practices/{code:str}", opt=ANY_SIGNED_IN, name="funding_practice")
 async def practice_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     practice = await service.practice_for_funding(code, request.user)
-    data = await impact_service.load(practice_id=practice["id"])
+    data = await impact_service.load(practice_id=practice.id)
     return Template(
         "funding/practice.html",
         context={
-            "title": f"Funding: {practice_title(practice['name'])}",
+            "title": f"Funding: {practice_title(practice.name)}",
             "practice": practice,
             "awards": presenters.impact_rows(
                 data.impacts, data.period_codes, data.practices, data.stream_names, await _indicator_names()

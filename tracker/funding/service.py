@@ -510,5 +510,5 @@ async def fair_share_streams() -> list[dict[str, Any]]:
     )
 
 
-async def practice_for_funding(code: str, user: Principal) -> dict[str, Any]:
+async def practice_for_funding(code: str, user: Principal) -> organisations.PracticeDetail:
     return await organisations.practice(code, user)

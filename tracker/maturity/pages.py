@@ -24,15 +24,15 @@ from tracker.organisations.presenters import practice_title
 
 
 def _crumbs(
-    user: Principal, region: dict[str, Any] | None = None, ccg: dict[str, Any] | None = None
+    user: Principal, region: organisations.RegionName | None = None, ccg: organisations.CcgPlace | None = None
 ) -> list[dict[str, str]]:
     items = []
     if can(user, Action.VIEW, NATIONAL_SCOPE):
         items.append({"href": "/dashboards/england", "text": "England"})
-    if region and can(user, Action.VIEW, Scope(region_id=region["id"])):
-        items.append({"href": f"/dashboards/regions/{region['code']}", "text": region["name"] or region["code"]})
-    if ccg and can(user, Action.VIEW, Scope(ccg_id=ccg["id"], region_id=ccg.get("region"))):
-        items.append({"href": f"/dashboards/ccgs/{ccg['code']}", "text": ccg["name"] or ccg["code"]})
+    if region and can(user, Action.VIEW, Scope(region_id=region.id)):
+        items.append({"href": f"/dashboards/regions/{region.code}", "text": region.name or region.code})
+    if ccg and can(user, Action.VIEW, Scope(ccg_id=ccg.id, region_id=ccg.region_id)):
+        items.append({"href": f"/dashboards/ccgs/{ccg.code}", "text": ccg.name or ccg.code})
     return items
 
 
@@ -156,18 +156,18 @@ async def region(
     row = await organisations.region(code, user)
     period, choices = await service.choose_period(period_code, today)
     _, ccgs = await _names_in(period)
-    total = (await service.org_scores("region", period.id, row["id"])).get(row["id"]) or calc.aggregate([])
+    total = (await service.org_scores("region", period.id, row.id)).get(row.id) or calc.aggregate([])
     national = await service.england_score(period.id)
-    in_region = {i: c for i, c in ccgs.items() if c["region"] == row["id"]}
+    in_region = {i: c for i, c in ccgs.items() if c["region"] == row.id}
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
-    base = f"/dashboards/regions/{row['code']}"
-    name = row["name"] or row["code"]
+    base = f"/dashboards/regions/{row.code}"
+    name = row.name or row.code
     chosen_sort = sort in pr.SORTS
     sort = sort if chosen_sort else "maturity"
     direction = direction if direction in ("asc", "desc") else "asc"
     trend = pr.trend(
         name,
-        await service.org_trend("region", row["id"]),
+        await service.org_trend("region", row.id),
         await service.org_trend("england", 0),
         pr.query(base, format="csv", table="trend"),
         _provisional(choices, today),
@@ -183,21 +183,21 @@ async def region(
         "ccg_count": len(ccg_rows),
         # Sorting reloads the page: the list the person sorted stays open.
         "ccgs_open": chosen_sort,
-        "chase_href": f"/chasing/regions/{row['code']}?show=outstanding"
-        if can(user, Action.CHASE, Scope(region_id=row["id"]))
+        "chase_href": f"/chasing/regions/{row.code}?show=outstanding"
+        if can(user, Action.CHASE, Scope(region_id=row.id))
         else "",
         "england_href": pr.query("/dashboards/england", period=period.code),
         "tables": {
             "ccgs": pr.ranked_orgs(ccg_rows, "CCG", sort, direction, base, period.code, "ccgs"),
             "behind": pr.furthest_behind(ccg_rows, period.code, base, with_region=False),
-            "rates": await _rates("ccg", row["id"], ccgs, period, choices, today, base),
+            "rates": await _rates("ccg", row.id, ccgs, period, choices, today, base),
             "trend": trend["table"],
         },
         "trend": trend,
         "sort": sort,
         "dir": direction,
         "sort_href": _sorter(base, period.code, "ccgs"),
-        "excel_href": pr.query(f"/exports/regions/{row['code']}.xlsx", period=period.code),
+        "excel_href": pr.query(f"/exports/regions/{row.code}.xlsx", period=period.code),
         "crumbs": _crumbs(user),
     }
 
@@ -213,14 +213,14 @@ async def ccg(
 ) -> dict[str, Any]:
     row = await organisations.ccg(code, user)
     period, choices = await service.choose_period(period_code, today)
-    practices = await service.ccg_practices(row["id"], period, choices)
-    mine, england = await service.period_scores(period.id, ("ccg", row["id"]), ("england", service.ENGLAND))
+    practices = await service.ccg_practices(row.id, period, choices)
+    mine, england = await service.period_scores(period.id, ("ccg", row.id), ("england", service.ENGLAND))
     total = mine or calc.aggregate([])
     national = england or calc.aggregate([])
-    base = f"/dashboards/ccgs/{row['code']}"
-    name = row["name"] or row["code"]
+    base = f"/dashboards/ccgs/{row.code}"
+    name = row.name or row.code
     shown = pr.filter_practices(practices, filters.get("status", ""), filters.get("level", ""), filters.get("q", ""))
-    own_trend, england_trend = await service.org_trends(("ccg", row["id"]), ("england", service.ENGLAND), known=choices)
+    own_trend, england_trend = await service.org_trends(("ccg", row.id), ("england", service.ENGLAND), known=choices)
     trend = pr.trend(
         name,
         own_trend,
@@ -229,7 +229,7 @@ async def ccg(
         _provisional(choices, today),
     )
     region_row = (
-        {"id": row["region"], "code": row["region.code"], "name": row["region.name"]} if row["region"] else None
+        organisations.RegionName(row.region_id, row.region_code or "", row.region_name or "") if row.region_id else None
     )
     return {
         "title": f"{name}: digital maturity",
@@ -259,10 +259,10 @@ async def ccg(
         "sort": sort,
         "dir": direction,
         "sort_href": _sorter(base, period.code, "practices", filters),
-        "excel_href": pr.query(f"/exports/ccgs/{row['code']}.xlsx", period=period.code),
+        "excel_href": pr.query(f"/exports/ccgs/{row.code}.xlsx", period=period.code),
         "crumbs": _crumbs(user, region_row),
-        "feeds": await feed_dashboard.for_ccg(row["id"], period.id, period.code),
-        "fans": await _ccg_fans(row["id"], row["code"], None, period, choices, today),
+        "feeds": await feed_dashboard.for_ccg(row.id, period.id, period.code),
+        "fans": await _ccg_fans(row.id, row.code, None, period, choices, today),
         "fan_legend": charts.fan_legend_items("This CCG"),
     }
 
@@ -296,23 +296,30 @@ async def _ccg_fans(
 async def practice(user: Principal, code: str, period_code: str | None, today: dt.date) -> dict[str, Any]:
     row = await organisations.practice(code, user)
     period, choices = await service.choose_period(period_code, today)
-    detail = await service.practice_detail(row["id"], choices)
+    detail = await service.practice_detail(row.id, choices)
     index = [p.id for p in detail.scoring].index(period.id)
     current = detail.history[index]
-    base = f"/dashboards/practices/{row['ods_code']}"
+    base = f"/dashboards/practices/{row.ods_code}"
     indicator_table, indicator_charts = pp.indicator_rows(detail, index, period.code, base)
     history_table, history_chart = pp.history_table(detail, base, period.code)
-    ccg_score, england = await service.period_scores(period.id, ("ccg", row["ccg"] or 0), ("england", service.ENGLAND))
-    own = await service.period_members(period.id, "practice", row["id"])
-    ccg_cuts = ccg_score.deciles if ccg_score and row["ccg"] else None
+    ccg_score, england = await service.period_scores(period.id, ("ccg", row.ccg_id or 0), ("england", service.ENGLAND))
+    own = await service.period_members(period.id, "practice", row.id)
+    ccg_cuts = ccg_score.deciles if ccg_score and row.ccg_id else None
     england_cuts = (england or calc.aggregate([])).deciles
-    ccg_name = row["ccg.name"] or row["ccg.code"] or "its CCG"
+    ccg_name = row.ccg_name or row.ccg_code or "its CCG"
     region_row = None
-    if row.get("ccg.region"):
-        region_row = {r["id"]: r for r in await organisations.regions_by_id()}.get(row["ccg.region"])
+    if row.ccg_region_id:
+        region_row = {r.id: r for r in await organisations.regions_by_id()}.get(row.ccg_region_id)
     ccg_row = (
-        {"id": row["ccg"], "code": row["ccg.code"], "name": row["ccg.name"], "region": row.get("ccg.region")}
-        if row["ccg"]
+        organisations.CcgPlace(
+            row.ccg_id,
+            row.ccg_code or "",
+            row.ccg_name or "",
+            row.ccg_region_id,
+            region_row.code if region_row else None,
+            region_row.name if region_row else None,
+        )
+        if row.ccg_id
         else None
     )
     provisional = _provisional(choices, today)
@@ -320,11 +327,11 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     charted = [spec.code for spec in detail.specs if spec.unit != "yesno" and spec.code in ids]
     by_id = await service.indicator_stats_of([ids[c] for c in charted])
     stats = {code: by_id[ids[code]] for code in charted}
-    similar, nearest = await _similar(user, row["id"], period, base)
+    similar, nearest = await _similar(user, row.id, period, base)
     return {
-        "title": practice_title(row["name"]),
+        "title": practice_title(row.name),
         "practice": row,
-        "ods_note": (await organisations.ods_notes({row["id"]})).get(row["id"], ""),
+        "ods_note": (await organisations.ods_notes({row.id})).get(row.id, ""),
         "period": period,
         "period_label": pr.period_label(period.code, period.provisional(today)),
         "periods": pr.period_choices(choices, period),
@@ -350,9 +357,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
         "similar": similar,
         "nearest": nearest,
         "crumbs": _crumbs(user, region_row, ccg_row),
-        "feeds": await feed_dashboard.for_practice(
-            row["id"], period.code, detail.values.get(period.id, {}), detail.specs
-        ),
+        "feeds": await feed_dashboard.for_practice(row.id, period.code, detail.values.get(period.id, {}), detail.specs),
     }
 
 

@@ -172,9 +172,9 @@ async def _forecasts(financial_year: str) -> dict[int, list[Forecast]]:
         return {}
 
 
-async def _regions() -> list[dict[str, Any]]:
-    """Every region (id, code, name), by code."""
-    return sorted(await organisations.regions_by_id(), key=lambda r: r["code"])
+async def _regions() -> list[organisations.RegionName]:
+    """Every region, by code."""
+    return sorted(await organisations.regions_by_id(), key=lambda r: r.code)
 
 
 async def recipients(level: str, report: str | None = None) -> dict[int | None, list[str]]:
@@ -284,45 +284,43 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
     ccgs = await organisations.ccg_contacts()
     codes = {c.id: c.code for c in ccgs}
     for r in await _regions():
-        to = to_by_region.get(r["id"], [])
+        to = to_by_region.get(r.id, [])
         if not to:
             continue
         ccg_rows = []
         for c in ccgs:
-            if c.region_id != r["id"]:
+            if c.region_id != r.id:
                 continue
             f = figures.for_(("ccg", c.id), current, timely)
             if f["expected"]:
                 ccg_rows.append({"code": c.code, "name": c.name or c.code, **f})
         escalated = [
-            {**p, "ccg_code": codes.get(p["ccg_id"], "")}
-            for p in overdue
-            if p["region_id"] == r["id"] and p["escalated"]
+            {**p, "ccg_code": codes.get(p["ccg_id"], "")} for p in overdue if p["region_id"] == r.id and p["escalated"]
         ]
         data = {
-            "code": r["code"],
-            "name": r["name"] or r["code"],
+            "code": r.code,
+            "name": r.name or r.code,
             "as_at": ctx.today,
-            "figures": figures.for_(("region", r["id"]), current, timely),
+            "figures": figures.for_(("region", r.id), current, timely),
             "ccgs": ccg_rows,
             "escalated": escalated,
         }
         for address in to:
             email = messages.region_summary(
                 data,
-                link=ctx.link(f"/organisations/regions/{r['code']}"),
+                link=ctx.link(f"/organisations/regions/{r.code}"),
                 leave_link=ctx.leave_link(address, "region_summary"),
             )
             result.emails.append(
                 PlannedEmail(
-                    idempotency_key=calc.report_key("region_summary", r["code"], ctx.fire_at, address),
+                    idempotency_key=calc.report_key("region_summary", r.code, ctx.fire_at, address),
                     kind="region_summary",
                     to_address=address,
                     subject=email.subject,
                     body_text=email.text,
                     body_html=email.html,
                     period_id=current["id"],
-                    organisation=f"{r['code']} {data['name']}",
+                    organisation=f"{r.code} {data['name']}",
                 )
             )
     return result
@@ -342,10 +340,10 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     overdue = await _overdue(ctx.today)
     regions = []
     for r in await _regions():
-        f = figures.for_(("region", r["id"]), current, timely)
+        f = figures.for_(("region", r.id), current, timely)
         if f["expected"]:
-            escalated = sum(1 for p in overdue if p["region_id"] == r["id"] and p["escalated"])
-            regions.append({"code": r["code"], "name": r["name"] or r["code"], "escalated": escalated, **f})
+            escalated = sum(1 for p in overdue if p["region_id"] == r.id and p["escalated"])
+            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **f})
     data = {"as_at": ctx.today, "figures": figures.for_(("all", None), current, timely), "regions": regions}
     link = ctx.link("/organisations")
     keys = [calc.report_key("national_summary", "england", ctx.fire_at, a) for a in to]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -93,4 +94,4 @@ def register(sub: Any) -> None:
 
 
 async def status(settings: Settings) -> dict[str, Any]:
-    return {"organisations": await service.counts()}
+    return {"organisations": asdict(await service.counts())}

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from tracker.organisations.service import (
+    CcgSummary,
+    ListSizeSnapshot,
+    PracticeDetail,
+    PracticeFound,
+    PracticeInCcg,
+    RegionSummary,
+)
 from tracker.web.formatting import long_date, number
 
 STATUS_LABELS = {"A": "Active", "C": "Closed", "D": "Dormant", "P": "Proposed"}
@@ -57,16 +66,18 @@ class PracticeLink:
     detail: str
 
 
-def practice_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
-    """Rows for the NHS.UK table macro: name (link), code, postcode, patients."""
+def practice_rows(rows: Sequence[PracticeInCcg | PracticeFound | PracticeDetail]) -> list[list[dict[str, str]]]:
+    """Rows for the NHS.UK table macro: name (link), code, postcode, patients (a dash where the
+    rows carry no list size)."""
     out = []
     for r in rows:
+        patients = r.patients if isinstance(r, PracticeInCcg) else None
         out.append(
             [
-                {"html": f'<a href="/practices/{r["ods_code"]}">{_escape(practice_title(r["name"]))}</a>'},
-                {"text": r["ods_code"]},
-                {"text": r.get("postcode") or ""},
-                {"text": number(r.get("patients")), "format": "numeric"},
+                {"html": f'<a href="/practices/{r.ods_code}">{_escape(practice_title(r.name))}</a>'},
+                {"text": r.ods_code},
+                {"text": r.postcode or ""},
+                {"text": number(patients), "format": "numeric"},
             ]
         )
     return out
@@ -78,57 +89,53 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def region_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def region_rows(rows: list[RegionSummary]) -> list[list[dict[str, str]]]:
     return [
         [
-            {"html": f'<a href="/organisations/regions/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
-            {"text": r["code"]},
-            {"text": number(r["ccgs"]), "format": "numeric"},
-            {"text": number(r["practices"]), "format": "numeric"},
+            {"html": f'<a href="/organisations/regions/{r.code}">{_escape(org_name(r.name, r.code))}</a>'},
+            {"text": r.code},
+            {"text": number(r.ccgs), "format": "numeric"},
+            {"text": number(r.practices), "format": "numeric"},
         ]
         for r in rows
     ]
 
 
-def ccg_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def ccg_rows(rows: list[CcgSummary]) -> list[list[dict[str, str]]]:
     return [
         [
-            {"html": f'<a href="/organisations/ccgs/{r["code"]}">{_escape(org_name(r["name"], r["code"]))}</a>'},
-            {"text": r["code"]},
-            {"text": number(r["practices"]), "format": "numeric"},
+            {"html": f'<a href="/organisations/ccgs/{r.code}">{_escape(org_name(r.name, r.code))}</a>'},
+            {"text": r.code},
+            {"text": number(r.practices), "format": "numeric"},
         ]
         for r in rows
     ]
 
 
-def practice_summary(row: dict[str, Any], sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def practice_summary(row: PracticeDetail, sizes: list[ListSizeSnapshot]) -> list[dict[str, Any]]:
     """Rows for the NHS.UK summary list on the practice page."""
     latest = sizes[0] if sizes else None
-    status = row["status"]
+    status = row.status
     items = [
-        ("ODS code", row["ods_code"]),
+        ("ODS code", row.ods_code),
         ("Status", STATUS_LABELS.get(status, status)),
-        ("Address", ", ".join(p for p in [practice_title(row["address"]), row["postcode"]] if p)),
-        ("Telephone", row["phone"] or "Not known"),
+        ("Address", ", ".join(p for p in [practice_title(row.address), row.postcode] if p)),
+        ("Telephone", row.phone or "Not known"),
         (
             "CCG",
-            f"{org_name(row['ccg.name'] or '', row['ccg.code'] or '')} ({row['ccg.code']})"
-            if row["ccg.code"]
-            else "None",
+            f"{org_name(row.ccg_name or '', row.ccg_code or '')} ({row.ccg_code})" if row.ccg_code else "None",
         ),
-        ("NHS England region", org_name(row["region.name"] or "", row["region.code"] or "") or "Not known"),
-        ("Local office", org_name(row["local_office.name"] or "", row["local_office.code"] or "") or "Not known"),
-        ("Clinical system", row["clinical_system"] or "Not known"),
-        ("Opened", long_date(row["open_date"])),
+        ("NHS England region", org_name(row.region_name or "", row.region_code or "") or "Not known"),
+        ("Local office", org_name(row.local_office_name or "", row.local_office_code or "") or "Not known"),
+        ("Clinical system", row.clinical_system or "Not known"),
+        ("Opened", long_date(row.open_date)),
     ]
-    if row["close_date"]:
-        items.append(("Closed", long_date(row["close_date"])))
+    if row.close_date:
+        items.append(("Closed", long_date(row.close_date)))
     items.append(
         (
             "Registered patients",
-            f"{number(latest['patients'])} on {long_date(latest['snapshot_date'])}"
-            if latest
-            else "No list size imported",
+            f"{number(latest.patients)} on {long_date(latest.snapshot_date)}" if latest else "No list size imported",
         )
     )
     return [{"key": {"text": k}, "value": {"text": v}} for k, v in items]

@@ -19,8 +19,20 @@ from tracker.tables import Ccg, CcgRegion, ListSize, OdsEdition, Practice, Pract
 SEARCH_LIMIT = 50
 
 
-async def regions_overview() -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class RegionSummary:
+    """A region with how many CCGs it has and how many active practices."""
+
+    id: int
+    code: str
+    name: str
+    ccgs: int
+    practices: int  # active
+
+
+async def regions_overview() -> list[RegionSummary]:
+    """The regions with an active practice, by name."""
+    rows = await db.fetch(
         """
         SELECT r.id, r.code, r.name,
                COUNT(DISTINCT c.id) AS ccgs,
@@ -31,18 +43,40 @@ async def regions_overview() -> list[dict[str, Any]]:
         ORDER BY r.name
         """
     )
+    return [RegionSummary(r["id"], r["code"], r["name"], r["ccgs"], r["practices"]) for r in rows]
 
 
-async def region(code: str, user: Principal) -> dict[str, Any]:
-    row = await Region.select().where(Region.code == code.upper()).first()
+@dataclass(frozen=True)
+class RegionName:
+    """A region's id, ODS code and name."""
+
+    id: int
+    code: str
+    name: str
+
+
+async def region(code: str, user: Principal) -> RegionName:
+    """The region with this code, if the user may see it."""
+    row = await Region.select(Region.id, Region.code, Region.name).where(Region.code == code.upper()).first()
     if row is None:
         raise NotFoundException()
     require(user, Action.VIEW, Scope(region_id=row["id"]))
-    return row
+    return RegionName(row["id"], row["code"], row["name"])
 
 
-async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class CcgSummary:
+    """A CCG with how many active practices it has."""
+
+    id: int
+    code: str
+    name: str
+    practices: int  # active
+
+
+async def ccgs_in_region(region_id: int) -> list[CcgSummary]:
+    """A region's CCGs with an active practice, by name."""
+    rows = await db.fetch(
         """
         SELECT c.id, c.code, c.name, COUNT(p.id) AS practices
         FROM ccg c JOIN practice p ON p.ccg = c.id AND p.status = 'A'
@@ -52,18 +86,49 @@ async def ccgs_in_region(region_id: int) -> list[dict[str, Any]]:
         """,
         region_id,
     )
+    return [CcgSummary(r["id"], r["code"], r["name"], r["practices"]) for r in rows]
 
 
-async def ccg(code: str, user: Principal) -> dict[str, Any]:
-    row = await Ccg.select(*Ccg.all_columns(), Ccg.region.code, Ccg.region.name).where(Ccg.code == code.upper()).first()
+@dataclass(frozen=True)
+class CcgPlace:
+    """A CCG with the region it sits in today (all None for a CCG without a region)."""
+
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+    region_code: str | None
+    region_name: str | None
+
+
+async def ccg(code: str, user: Principal) -> CcgPlace:
+    """The CCG with this code, if the user may see it."""
+    row = (
+        await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region, Ccg.region.code, Ccg.region.name)
+        .where(Ccg.code == code.upper())
+        .first()
+    )
     if row is None:
         raise NotFoundException()
     require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
-    return row
+    return CcgPlace(row["id"], row["code"], row["name"], row["region"], row["region.code"], row["region.name"])
 
 
-async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class PracticeInCcg:
+    """An active practice of a CCG with its latest registered patients (None without a list size)."""
+
+    id: int
+    ods_code: str
+    name: str
+    postcode: str
+    clinical_system: str
+    patients: int | None
+
+
+async def practices_in_ccg(ccg_id: int) -> list[PracticeInCcg]:
+    """A CCG's active practices, by name."""
+    rows = await db.fetch(
         """
         SELECT p.id, p.ods_code, p.name, p.postcode, p.clinical_system,
                (SELECT l.patients FROM list_size l WHERE l.practice = p.id
@@ -74,13 +139,48 @@ async def practices_in_ccg(ccg_id: int) -> list[dict[str, Any]]:
         """,
         ccg_id,
     )
+    return [
+        PracticeInCcg(r["id"], r["ods_code"], r["name"], r["postcode"], r["clinical_system"], r["patients"])
+        for r in rows
+    ]
 
 
 def practice_scope(row: dict[str, Any]) -> Scope:
     return Scope(practice_id=row["id"], ccg_id=row["ccg"], region_id=row.get("ccg.region") or row["region"])
 
 
-async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PracticeDetail:
+    """A practice as its own pages show it: the register's record, with its CCG (and that CCG's
+    region), its own region and its local office today."""
+
+    id: int
+    ods_code: str
+    name: str
+    address: str
+    postcode: str
+    phone: str
+    status: str
+    open_date: dt.date | None
+    close_date: dt.date | None
+    clinical_system: str
+    ccg_id: int | None
+    ccg_code: str | None
+    ccg_name: str | None
+    ccg_region_id: int | None
+    region_id: int | None  # the practice's own region column, which the ODS file can set apart from its CCG's
+    region_code: str | None
+    region_name: str | None
+    local_office_code: str | None
+    local_office_name: str | None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+
+
+async def practice(ods_code: str, user: Principal) -> PracticeDetail:
+    """The practice with this ODS code, open or closed, if the user may see it."""
     row = (
         await Practice.select(
             *Practice.all_columns(),
@@ -97,19 +197,67 @@ async def practice(ods_code: str, user: Principal) -> dict[str, Any]:
     )
     if row is None:
         raise NotFoundException()
-    require(user, Action.VIEW, practice_scope(row))
-    return row
+    found = PracticeDetail(
+        row["id"],
+        row["ods_code"],
+        row["name"],
+        row["address"],
+        row["postcode"],
+        row["phone"],
+        row["status"],
+        row["open_date"],
+        row["close_date"],
+        row["clinical_system"],
+        row["ccg"],
+        row["ccg.code"],
+        row["ccg.name"],
+        row["ccg.region"],
+        row["region"],
+        row["region.code"],
+        row["region.name"],
+        row["local_office.code"],
+        row["local_office.name"],
+    )
+    require(user, Action.VIEW, found.scope)
+    return found
 
 
-async def list_sizes(practice_id: int) -> list[dict[str, Any]]:
-    return (
-        await ListSize.select()
+@dataclass(frozen=True)
+class ListSizeSnapshot:
+    """A practice's registered patients on a snapshot date."""
+
+    snapshot_date: dt.date
+    patients: int
+
+
+async def list_sizes(practice_id: int) -> list[ListSizeSnapshot]:
+    """A practice's list sizes, newest first."""
+    rows = (
+        await ListSize.select(ListSize.snapshot_date, ListSize.patients)
         .where(ListSize.practice == practice_id)
         .order_by(ListSize.snapshot_date, ascending=False)
     )
+    return [ListSizeSnapshot(r["snapshot_date"], r["patients"]) for r in rows]
 
 
-async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PracticeFound:
+    """A practice a search found, with where it sits today (for the policy)."""
+
+    id: int
+    ods_code: str
+    name: str
+    postcode: str
+    ccg_id: int | None
+    ccg_region_id: int | None
+    region_id: int | None  # the practice's own region column
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+
+
+async def search_practices(query: str, user: Principal) -> list[PracticeFound]:
     """Practices whose code starts with, or whose name contains, the query, within the user's scope."""
     text = query.strip()
     if not text:
@@ -125,25 +273,37 @@ async def search_practices(query: str, user: Principal) -> list[dict[str, Any]]:
         Practice.status,
         Practice.ccg,
         Practice.region,
-        Practice.ccg.code,
-        Practice.ccg.name,
         Practice.ccg.region,
     ).where((Practice.ods_code.like(text.upper().replace("%", "") + "%")) | (Practice.name.like(pattern)))
     rows = await q.order_by(Practice.status).order_by(Practice.name).limit(SEARCH_LIMIT * 4)
     from tracker.accounts.policy import can
 
-    visible = [r for r in rows if can(user, Action.VIEW, practice_scope(r))]
+    found = [
+        PracticeFound(r["id"], r["ods_code"], r["name"], r["postcode"], r["ccg"], r["ccg.region"], r["region"])
+        for r in rows
+    ]
+    visible = [p for p in found if can(user, Action.VIEW, p.scope)]
     return visible[:SEARCH_LIMIT]
 
 
-async def counts() -> dict[str, Any]:
+@dataclass(frozen=True)
+class OrgCounts:
+    """How much of the register is loaded, for `tracker status` and the demo."""
+
+    regions: int
+    ccgs: int
+    practices_by_status: dict[str, int]  # ODS status -> practices
+    list_size_rows: int
+
+
+async def counts() -> OrgCounts:
     by_status = await db.fetch("SELECT status, COUNT(*) AS n FROM practice GROUP BY status ORDER BY status")
-    return {
-        "regions": await Region.count(),
-        "ccgs": await Ccg.count(),
-        "practices_by_status": {r["status"]: r["n"] for r in by_status},
-        "list_size_rows": await ListSize.count(),
-    }
+    return OrgCounts(
+        regions=await Region.count(),
+        ccgs=await Ccg.count(),
+        practices_by_status={r["status"]: r["n"] for r in by_status},
+        list_size_rows=await ListSize.count(),
+    )
 
 
 # --- Organisations as they were ------------------------------------------------------------
@@ -240,8 +400,9 @@ async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, An
     return regions, ccgs
 
 
-async def regions_by_id() -> list[dict[str, Any]]:
-    return await Region.select(Region.id, Region.code, Region.name)
+async def regions_by_id() -> list[RegionName]:
+    """Every region."""
+    return [RegionName(r["id"], r["code"], r["name"]) for r in await Region.select(Region.id, Region.code, Region.name)]
 
 
 async def list_size_history(practice_id: int | list[int] | None = None) -> dict[int, list[tuple[dt.date, int]]]:

@@ -167,16 +167,16 @@ async def chasing(request: Request[Any, Any, Any]) -> Template:
 async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """The region's CCGs with their outstanding returns of the open period, each leading to its practices."""
     region = await organisations.region(code, request.user)
-    require(request.user, Action.CHASE, Scope(region_id=region["id"]))
+    require(request.user, Action.CHASE, Scope(region_id=region.id))
     today = request.app.state.settings.current_date()
-    period, counts = await review_service.outstanding_by_ccg(today, region["id"])
+    period, counts = await review_service.outstanding_by_ccg(today, region.id)
     _, ccgs = await organisations.org_names()
     only = _outstanding_only(request)
     rows = review_presenters.outstanding_rows(
         counts, ccgs, group_by_region=False, outstanding_only=only, href="/chasing/ccgs/{code}?show=outstanding"
     )
-    name = region["name"] or region["code"]
-    crumbs = [{"href": f"/dashboards/regions/{region['code']}#reporting-rates", "text": name}]
+    name = region.name or region.code
+    crumbs = [{"href": f"/dashboards/regions/{region.code}#reporting-rates", "text": name}]
     if can(request.user, Action.VIEW, Scope()):
         crumbs.insert(0, {"href": "/chasing", "text": "Outstanding returns by region"})
     return Template(
@@ -187,31 +187,31 @@ async def chasing_region(request: Request[Any, Any, Any], code: FromPath[str]) -
             "period": presenters.period_label(period["code"]) if period else "",
             "rows": rows,
             "outstanding_only": only,
-            "here": f"/chasing/regions/{region['code']}",
+            "here": f"/chasing/regions/{region.code}",
             "crumbs": crumbs,
         },
     )
 
 
-async def _ccg_urls(request: Request[Any, Any, Any], code: str) -> tuple[dict[str, Any], ChaseUrls]:
+async def _ccg_urls(request: Request[Any, Any, Any], code: str) -> tuple[organisations.CcgPlace, ChaseUrls]:
     """The CCG (if the user may see it: a region's team only its region's) and its chasing pages."""
     ccg = await organisations.ccg(code, request.user)
     # Seeing a CCG is not enough to remind its practices: chasing is the policy's own decision.
-    require(request.user, Action.CHASE, Scope(ccg_id=ccg["id"], region_id=ccg["region"]))
-    base = f"/chasing/ccgs/{ccg['code']}"
+    require(request.user, Action.CHASE, Scope(ccg_id=ccg.id, region_id=ccg.region_id))
+    base = f"/chasing/ccgs/{ccg.code}"
     crumbs = []
-    if can(request.user, Action.VIEW, Scope(region_id=ccg["region"])) and ccg["region"] is not None:
+    if can(request.user, Action.VIEW, Scope(region_id=ccg.region_id)) and ccg.region_id is not None:
         crumbs.append(
             {
-                "href": f"/chasing/regions/{ccg['region.code']}?show=outstanding",
-                "text": f"Outstanding returns in {ccg['region.name'] or ccg['region.code']}",
+                "href": f"/chasing/regions/{ccg.region_code}?show=outstanding",
+                "text": f"Outstanding returns in {ccg.region_name or ccg.region_code}",
             }
         )
-    return ccg, ChaseUrls(base, f"{base}/preview", f"{base}/send", crumbs, ccg["name"] or ccg["code"])
+    return ccg, ChaseUrls(base, f"{base}/preview", f"{base}/send", crumbs, ccg.name or ccg.code)
 
 
-def _ccg_title(ccg: dict[str, Any]) -> str:
-    return f"Returns of {ccg['name'] or ccg['code']} ({ccg['code']}) by period"
+def _ccg_title(ccg: organisations.CcgPlace) -> str:
+    return f"Returns of {ccg.name or ccg.code} ({ccg.code}) by period"
 
 
 CHASERS = roles(Role.CCG, Role.REGION, Role.NATIONAL)
@@ -220,20 +220,20 @@ CHASERS = roles(Role.CCG, Role.REGION, Role.NATIONAL)
 @get("/chasing/ccgs/{code:str}", opt=CHASERS, name="chasing_ccg")
 async def chasing_ccg(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     ccg, urls = await _ccg_urls(request, code)
-    data = await review_service.grid(ccg["id"], request.app.state.settings.current_date())
+    data = await review_service.grid(ccg.id, request.app.state.settings.current_date())
     return grid_page(data, title=_ccg_title(ccg), urls=urls, outstanding_only=_outstanding_only(request))
 
 
 @post("/chasing/ccgs/{code:str}/preview", opt=CHASERS, name="chasing_ccg_preview")
 async def chasing_ccg_preview(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     ccg, urls = await _ccg_urls(request, code)
-    return await chase_preview_page(request, ccg["id"], title=_ccg_title(ccg), urls=urls)
+    return await chase_preview_page(request, ccg.id, title=_ccg_title(ccg), urls=urls)
 
 
 @post("/chasing/ccgs/{code:str}/send", opt=CHASERS, name="chasing_ccg_send")
 async def chasing_ccg_send(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     ccg, urls = await _ccg_urls(request, code)
-    return await chase_send_page(request, ccg["id"], urls=urls)
+    return await chase_send_page(request, ccg.id, urls=urls)
 
 
 ROUTES: list[Any] = [chasing, chasing_region, chasing_ccg, chasing_ccg_preview, chasing_ccg_send]

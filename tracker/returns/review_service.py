@@ -133,7 +133,7 @@ async def decide(
     # Each return is decided on its own: those refused are reported, the rest done together.
     ccg_name = ""
     if user.ccg_code:
-        ccg_name = (await organisations.ccg(user.ccg_code, user))["name"] or ""
+        ccg_name = (await organisations.ccg(user.ccg_code, user)).name or ""
 
     async def email_practices(done: list[lifecycle.Outcome]) -> None:
         await emails.queue_decisions(done, ccg_name=ccg_name, base_url=base_url)
