@@ -13,23 +13,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from tracker.indicators.catalogue import IndicatorSpec
+from tracker.indicators.catalogue import KEYS, IndicatorSpec
 
-# Columns of the indicator row that the catalogue file sets.
-FIELDS = (
-    "name",
-    "theme",
-    "unit",
-    "higher_is_better",
-    "target_value",
-    "target_date",
-    "target_annual",
-    "provenance_kind",
-    "provenance",
-    "weight",
-    "definition",
-    "sort_order",
-)
+# Columns of the indicator row that the catalogue sets: the file's keys (but the code, which names
+# the row), and what the tracker derives (direction; the order of the file).
+FIELDS = (*(key for key in KEYS if key != "code"), "higher_is_better", "sort_order")
 MEANING = ("unit", "higher_is_better")
 
 
