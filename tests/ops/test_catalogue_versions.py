@@ -90,3 +90,7 @@ async def test_a_new_target_scores_the_periods_from_its_date_and_keeps_earlier_o
     early, late = await periods.by_code("2017/18-Q1"), await periods.by_code("2017/18-Q3")
     assert early and late
     assert (ers(await exports.indicators_shown(early)), ers(await exports.indicators_shown(late))) == (100, 50)
+
+    # So does the practice dashboard's indicator table (its targets come from the period's list).
+    detail = await maturity.practice_detail(lagging)
+    assert (ers(detail.specs_for(early.id)), ers(detail.specs_for(late.id))) == (100, 50)

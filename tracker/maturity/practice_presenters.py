@@ -105,7 +105,8 @@ def indicator_rows(detail: Any, index: int, period_code: str, base: str) -> tupl
     charts_out = []
     upto = detail.scoring[: index + 1]
     origin = detail.scoring[0].end_date
-    for spec in detail.specs:
+    # The targets the period was scored against (a later catalogue change does not reach back).
+    for spec in detail.specs_for(period.id):
         s = scores.get(spec.code)
         deadline = spec.target_date_for(period.end_date)
         value = s.value if s else None

@@ -832,6 +832,11 @@ class PracticeDetail:
     scoring: list[ScoredPeriod]
     history: list[calc.PeriodScore]  # one per scored period
     values: dict[int, dict[str, float | None]]  # approved values by period
+    definitions: dict[int, list[IndicatorSpec]]  # each scored period's indicators as defined then
+
+    def specs_for(self, period_id: int) -> list[IndicatorSpec]:
+        """The indicators as the period was scored against them (today's for a period not scored)."""
+        return self.definitions.get(period_id, self.specs)
 
 
 async def practice_detail(practice_id: int, scoring: list[ScoredPeriod] | None = None) -> PracticeDetail:
@@ -842,8 +847,9 @@ async def practice_detail(practice_id: int, scoring: list[ScoredPeriod] | None =
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = scoring if scoring is not None else await scored_periods()
     values = await _practice_values(practice_id, code_of)
-    history = calc.score_history(await _definitions(scoring), [(p.id, p.end_date) for p in scoring], values)
-    return PracticeDetail(specs, scoring, history, dict(values))
+    definitions = await _definitions(scoring)
+    history = calc.score_history(definitions, [(p.id, p.end_date) for p in scoring], values)
+    return PracticeDetail(specs, scoring, history, dict(values), definitions)
 
 
 # --- Indicator ------------------------------------------------------------------------------
