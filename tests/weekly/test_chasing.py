@@ -11,14 +11,15 @@ from typing import Any
 from tests.conftest import post_form, sign_in
 from tests.weekly.chase_world import chase_world
 from tracker.audit import service as audit
+from tracker.organisations.service import CcgName, RegionName
 from tracker.returns.review_presenters import outstanding_rows
 from tracker.returns.review_service import CcgOutstanding
 from tracker.tables import OutboxEmail
 
-NAMES = {
-    1: {"code": "00K", "name": "NHS Hartlepool CCG"},
-    2: {"code": "11J", "name": ""},
-    9: {"code": "Y63", "name": "North"},
+NAMES: dict[int, RegionName | CcgName] = {
+    1: CcgName(1, "00K", "NHS Hartlepool CCG", 9),
+    2: CcgName(2, "11J", "", 9),
+    9: RegionName(9, "Y63", "North"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from tracker.alerts.detect import History
 from tracker.organisations.presenters import practice_title
@@ -12,6 +12,14 @@ from tracker.organisations.presenters import practice_title
 class Named(Protocol):
     @property
     def ods_code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class Area(Protocol):
+    @property
+    def code(self) -> str: ...
 
     @property
     def name(self) -> str: ...
@@ -48,7 +56,7 @@ def practice_histories(
 
 def ccg_histories(
     means: Mapping[int, Sequence[float | None]],
-    ccgs: Mapping[int, Mapping[str, Any]],
+    ccgs: Mapping[int, Area],
     only: set[int] | None = None,
 ) -> list[History]:
     """Each CCG's mean of one indicator, one per period (all CCGs, or those in `only`)."""
@@ -57,5 +65,5 @@ def ccg_histories(
         row = ccgs.get(ccg_id)
         if row is None or (only is not None and ccg_id not in only):
             continue
-        out.append(History(str(row["code"]), str(row["name"] or row["code"]), tuple(series)))
+        out.append(History(row.code, row.name or row.code, tuple(series)))
     return sorted(out, key=lambda h: h.code)

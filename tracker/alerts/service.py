@@ -34,8 +34,8 @@ class Basis:
     practice_cuts: dict[str, list[list[float] | None]]  # indicator code -> deciles per period
     ccg_means: dict[str, dict[int, list[float | None]]]  # indicator code -> CCG id -> mean per period
     ccg_cuts: dict[str, list[list[float] | None]]
-    ccgs: dict[int, dict[str, object]] = field(default_factory=dict)  # id -> code, name, region
-    regions: dict[int, dict[str, object]] = field(default_factory=dict)
+    ccgs: dict[int, organisations.CcgName] = field(default_factory=dict)
+    regions: dict[int, organisations.RegionName] = field(default_factory=dict)
 
     @property
     def labels(self) -> list[str]:

@@ -3,7 +3,7 @@ dashboards' own numbers, with each practice under the CCG and region of each per
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from tracker.exports.calculations import Area, TrendRow
 from tracker.exports.scope import Target, as_date
@@ -22,7 +22,10 @@ async def maturity_figures(t: Target, period: PeriodRow, top: Area) -> tuple[dic
     if not rows:
         return {}, []
     regions, ccgs = await organisations.org_names()
-    names = {"region_id": regions, "ccg_id": ccgs}
+    names: dict[str, Mapping[int, organisations.RegionName | organisations.CcgName]] = {
+        "region_id": regions,
+        "ccg_id": ccgs,
+    }
     aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(r.facts() for r in rows)}
     for key, known in names.items():
         grouped: dict[int, list[mcalc.PracticeFacts]] = {}
@@ -31,13 +34,17 @@ async def maturity_figures(t: Target, period: PeriodRow, top: Area) -> tuple[dic
             if area_id is not None and area_id in known:
                 grouped.setdefault(area_id, []).append(r.facts())
         for area_id, facts in grouped.items():
-            aggregates[known[area_id]["code"]] = mcalc.aggregate(facts)
+            aggregates[known[area_id].code] = mcalc.aggregate(facts)
     child = {"national": "region_id", "region": "ccg_id"}.get(t.scope)
     return aggregates, await _score_trend(t, period, top, child, names.get(child or "", {}))
 
 
 async def _score_trend(
-    t: Target, period: PeriodRow, top: Area, child: str | None, names: dict[int, dict[str, Any]]
+    t: Target,
+    period: PeriodRow,
+    top: Area,
+    child: str | None,
+    names: Mapping[int, organisations.RegionName | organisations.CcgName],
 ) -> list[TrendRow]:
     """Per period up to the chosen one, from the maturity feature's trend sums, as the dashboards'
     trend: maturity weighted by list size, statuses, and returns of the practices expected to report."""
@@ -53,7 +60,7 @@ async def _score_trend(
             for r in members:
                 found = names.get(r.area) if r.area is not None else None
                 if found is not None:
-                    out.append(_score_trend_row(code, Area(found["code"], found["name"]), [r]))
+                    out.append(_score_trend_row(code, Area(found.code, found.name), [r]))
     return out
 
 

@@ -73,7 +73,7 @@ async def funding_for(scope: str, scope_id: int | None, period: PeriodRow, pract
 
     def ccg(ccg_id: int | None) -> tuple[str, str]:
         found = ccgs.get(ccg_id) if ccg_id is not None else None
-        return (found["code"], found["name"]) if found else ("", "")
+        return (found.code, found.name) if found else ("", "")
 
     for line in lines:
         add(line.ccg_code, "fair_share", line.amount_pence)

@@ -44,10 +44,15 @@ async def target(scope: str, code: str | None) -> Target:
         raise ExportError(f"Choose national, region CODE or ccg CODE (not {scope!r})")
     regions, ccgs = await organisations.org_names()
     wanted = code.strip().upper()
-    row = next((r for r in (regions if scope == "region" else ccgs).values() if r["code"] == wanted), None)
-    if row is None:
+    if scope == "region":
+        region = next((r for r in regions.values() if r.code == wanted), None)
+        if region is None:
+            raise NotFoundException(f"There is no {scope} with the code {code}")
+        return Target(scope, region.code, region.name, region.id)
+    ccg = next((r for r in ccgs.values() if r.code == wanted), None)
+    if ccg is None:
         raise NotFoundException(f"There is no {scope} with the code {code}")
-    return Target(scope, row["code"], row["name"], row["id"], row.get("region"))
+    return Target(scope, ccg.code, ccg.name, ccg.id, ccg.region_id)
 
 
 async def resolve(scope: str, code: str | None, user: Principal) -> Target:
@@ -91,10 +96,10 @@ async def _practices(t: Target, period: PeriodRow) -> list[PracticeRow]:
                 id=m.practice_id,
                 ods_code=practice.ods_code,
                 name=practice.name,
-                ccg_code=ccg["code"] if ccg else "",
-                ccg_name=ccg["name"] if ccg else "",
-                region_code=region["code"] if region else "",
-                region_name=region["name"] if region else "",
+                ccg_code=ccg.code if ccg else "",
+                ccg_name=ccg.name if ccg else "",
+                region_code=region.code if region else "",
+                region_name=region.name if region else "",
                 patients=m.patients,
                 clinical_system=practice.clinical_system,
                 maturity=m.maturity,

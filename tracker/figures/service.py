@@ -128,4 +128,6 @@ async def children_figures(
 
 async def _codes(scope: str) -> dict[int, str]:
     regions, ccgs = await maturity.org_names()
-    return {i: str(r["code"]) for i, r in (regions if scope == "region" else ccgs).items()}
+    if scope == "region":
+        return {i: r.code for i, r in regions.items()}
+    return {i: r.code for i, r in ccgs.items()}

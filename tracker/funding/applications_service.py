@@ -76,7 +76,7 @@ async def _with_ccgs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows naming a CCG by `ccg_id`, with its code and name added."""
     _, ccgs = await organisations.org_names()
     for r in rows:
-        r["ccg_code"], r["ccg_name"] = ccgs[r["ccg_id"]]["code"], ccgs[r["ccg_id"]]["name"]
+        r["ccg_code"], r["ccg_name"] = ccgs[r["ccg_id"]].code, ccgs[r["ccg_id"]].name
     return rows
 
 

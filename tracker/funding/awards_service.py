@@ -193,7 +193,7 @@ async def awards(
     for r in rows:
         practice, ccg = names[r["practice_id"]], ccgs[r.pop("ccg")]
         r["ods_code"], r["practice_name"] = practice.ods_code, practice.name
-        r["ccg_code"], r["ccg_name"] = ccg["code"], ccg["name"]
+        r["ccg_code"], r["ccg_name"] = ccg.code, ccg.name
         r["indicators"] = links.get(r["id"], [])
     return rows
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
 
 from tracker import db
 from tracker.funding import applications_service, awards_service, reallocation_service, service
@@ -59,7 +58,7 @@ async def seed(today: dt.date, seed: int) -> None:
     await ensure_standard_streams(ACTOR)
     await _historic_snapshots(seed)
     _, by_id = await organisations.org_names()
-    ccgs = {r["code"]: r for r in sorted(by_id.values(), key=lambda r: r["code"])}
+    ccgs = {r.code: r for r in sorted(by_id.values(), key=lambda r: r.code)}
     # Fair shares: 2014/15 and 2015/16, each on its April snapshot, about £140m a year.
     for (snapshot, _), year in zip(SNAPSHOTS, ("2014/15", "2015/16"), strict=True):
         plan = await service.plan_allocation(
@@ -101,25 +100,25 @@ async def _historic_snapshots(seed: int) -> None:
             if p.open_date is not None and p.open_date > snapshot:
                 continue
             drift = _rng(seed, "list", p.ods_code, snapshot.year).uniform(-0.04, 0.04)
-            ccg_code = ccgs[p.ccg_id]["code"] if p.ccg_id in ccgs else ""
+            ccg_code = ccgs[p.ccg_id].code if p.ccg_id in ccgs else ""
             size = round(patients * national / total * (1 + drift))
             rows.append((practice_id, list_sizes.PublishedSize(p.ods_code, ccg_code, size)))
         async with db.write_transaction():
             await list_sizes.store_list_sizes(snapshot, rows, list_sizes.ChangeSummary("demo list sizes"))
 
 
-async def _transition(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
+async def _transition(ccgs: dict[str, organisations.CcgName], seed: int) -> None:
     applicants = [code for code in ccgs if _rng(seed, "transition", code).random() < 0.15]
     for year_no, year in ((1, "2014/15"), (2, "2015/16")):
         for code in applicants:
             rng = _rng(seed, "transition", code, year)
-            fair = await applications_service.fair_share_of(ccgs[code]["id"], year)
+            fair = await applications_service.fair_share_of(ccgs[code].id, year)
             if fair <= 0:
                 continue
             committed = int(fair * rng.uniform(1.15, 1.70))
             requested = int((committed - fair) * rng.uniform(0.9, 1.1)) // POUND * POUND
             await applications_service.apply_for_transition(
-                ccg_id=ccgs[code]["id"],
+                ccg_id=ccgs[code].id,
                 stream_code="GPIT_TRANSITION",
                 financial_year=year,
                 committed_pence=committed,
@@ -131,7 +130,7 @@ async def _transition(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
         )
 
 
-async def _capital_bids(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
+async def _capital_bids(ccgs: dict[str, organisations.CcgName], seed: int) -> None:
     for code, ccg in ccgs.items():
         rng = _rng(seed, "bid", code)
         if rng.random() > 0.35:
@@ -139,7 +138,7 @@ async def _capital_bids(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
         title, purpose, indicators = BIDS[rng.randrange(len(BIDS))]
         amount = rng.randrange(150, 1_200) * 1_000 * POUND
         bid_id = await applications_service.submit_bid(
-            ccg_id=ccg["id"],
+            ccg_id=ccg.id,
             stream_code="GPIT_CAPITAL",
             financial_year="2014/15",
             title=title,
@@ -156,7 +155,7 @@ async def _capital_bids(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
         await applications_service.decide_bid(bid_id, approved, note, ACTOR)
 
 
-async def _forecasts_and_reallocation(ccgs: dict[str, dict[str, Any]], seed: int) -> None:
+async def _forecasts_and_reallocation(ccgs: dict[str, organisations.CcgName], seed: int) -> None:
     stream_ids = await service.stream_codes()
     budgets = {
         b["ccg"]: b
@@ -164,14 +163,14 @@ async def _forecasts_and_reallocation(ccgs: dict[str, dict[str, Any]], seed: int
         if b["financial_year"] == "2015/16" and b["stream"] == stream_ids["GPIT_REVENUE"]
     }
     for code, ccg in ccgs.items():
-        b = budgets.get(ccg["id"])
+        b = budgets.get(ccg.id)
         if b is None:
             continue
         rng = _rng(seed, "forecast", code)
         for quarter in (1, 2):
             factor = rng.uniform(0.80, 1.08) if quarter == 2 else rng.uniform(0.92, 1.03)
             await reallocation_service.enter_forecast(
-                ccg_id=ccg["id"],
+                ccg_id=ccg.id,
                 stream_code="GPIT_REVENUE",
                 financial_year="2015/16",
                 quarter=quarter,

@@ -135,7 +135,7 @@ async def load(
             award_id=r["id"],
             practice_id=r["practice"],
             stream=r["stream"],
-            ccg_code=ccgs[r["ccg"]]["code"],
+            ccg_code=ccgs[r["ccg"]].code,
             award_date=_date(r["award_date"]),
             amount_pence=int(r["amount_pence"]),
             indicators=tuple(links.get(r["id"], [])),
@@ -145,7 +145,7 @@ async def load(
     everyone = await organisations.practices_today()
     in_scope = None
     if ccg_id is not None or region_id is not None or practice_id is not None:
-        regions = {ccgs[r["ccg"]]["region"] for r in award_rows} - {None}
+        regions = {ccgs[r["ccg"]].region_id for r in award_rows} - {None}
         in_scope = [p.id for p in everyone if p.region_id in regions]
     scores, source = await _scores(period_index, in_scope)
     ever_funded = {r["practice"] for r in await db.fetch("SELECT DISTINCT practice FROM practice_award")}
@@ -161,7 +161,7 @@ async def load(
         impacts=impacts,
         period_codes=[p["code"] for p in periods],
         source=source,
-        ccg_names={r["code"]: r["name"] or r["code"] for r in ccgs.values()},
+        ccg_names={r.code: r.name or r.code for r in ccgs.values()},
         stream_names=stream_names,
         practices={p.id: p for p in chosen if p.id in funded},
     )

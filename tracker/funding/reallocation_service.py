@@ -128,7 +128,7 @@ async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[
         )
     }
     _, ccgs = await organisations.org_names()
-    codes = {ccg_id: r["code"] for ccg_id, r in ccgs.items()}
+    codes = {ccg_id: r.code for ccg_id, r in ccgs.items()}
     out = [
         CcgPosition(
             ccg_code=codes[b["ccg"]],
@@ -264,8 +264,8 @@ async def scenario_detail(scenario_id: int) -> dict[str, Any]:
     _, ccgs = await organisations.org_names()
     adjustments = [
         {
-            "ccg_code": ccgs[r["ccg"]]["code"],
-            "ccg_name": ccgs[r["ccg"]]["name"],
+            "ccg_code": ccgs[r["ccg"]].code,
+            "ccg_name": ccgs[r["ccg"]].name,
             "amount_pence": r["amount_pence"],
             "reason": r["reason"],
         }

@@ -31,6 +31,7 @@ from tracker.funding.impact import Summary, summarise
 from tracker.funding.xlsx import COLUMNS, UploadRefused, UploadRow, parse_upload, split_codes
 from tracker.indicators import service as indicators_service
 from tracker.organisations.presenters import practice_title
+from tracker.organisations.service import CcgName
 from tracker.web.auth import ANY_SIGNED_IN, roles
 from tracker.web.dates import PARTS, form_with_date, read_date
 from tracker.web.formatting import number, pounds
@@ -283,7 +284,7 @@ def _in_page_order(errors: FormErrors) -> FormErrors:
 
 async def _ccg_page(
     request: Request[Any, Any, Any],
-    ccg: dict[str, Any],
+    ccg: CcgName,
     errors: FormErrors | None = None,
     form: dict[str, str] | None = None,
     saved: str = "",
@@ -293,12 +294,12 @@ async def _ccg_page(
     specs = await indicators_service.active_indicators()
     names = {s.code: s.name for s in specs}
     forecasts: dict[tuple[int, str], dict[str, Any]] = {}
-    for f in await reallocation_service.latest_forecasts(ccg["id"]):
+    for f in await reallocation_service.latest_forecasts(ccg.id):
         seen = forecasts.get((f["stream"], f["financial_year"]))
         if seen is None or f["quarter"] >= seen["quarter"]:
             forecasts[(f["stream"], f["financial_year"])] = f
-    awards = await awards_service.awards(ccg_id=ccg["id"], limit=AwardsLimit)
-    impact = await impact_service.load(ccg_id=ccg["id"])
+    awards = await awards_service.awards(ccg_id=ccg.id, limit=AwardsLimit)
+    impact = await impact_service.load(ccg_id=ccg.id)
     today = _today(request)
     years = await service.financial_years()
     defaults = form_with_date(
@@ -314,21 +315,19 @@ async def _ccg_page(
     return Template(
         "funding/ccg.html",
         context={
-            "title": f"Funding: {ccg['name'] or ccg['code']}",
+            "title": f"Funding: {ccg.name or ccg.code}",
             "ccg": ccg,
-            "budgets": presenters.budget_rows(await service.budgets(ccg["id"]), stream_names, forecasts, years),
+            "budgets": presenters.budget_rows(await service.budgets(ccg.id), stream_names, forecasts, years),
             "years": [{"value": y, "text": y} for y in await _years(today)],
             "saved": saved,
-            "transition": presenters.transition_rows(
-                await applications_service.transition_applications(ccg_id=ccg["id"])
-            ),
-            "bids": presenters.bid_rows(await applications_service.bids(ccg["id"]), names),
+            "transition": presenters.transition_rows(await applications_service.transition_applications(ccg_id=ccg.id)),
+            "bids": presenters.bid_rows(await applications_service.bids(ccg.id), names),
             "awards": presenters.award_rows(awards, names),
             "indicator_choices": [{"value": s.code, "text": s.name} for s in specs],
             "award_total": pounds(sum(int(a["amount_pence"]) for a in awards)),
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
-            "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg["id"], region_id=ccg["region"])),
+            "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg.id, region_id=ccg.region_id)),
             # What was posted, over the defaults: the page's other forms keep their defaults.
             "form": {**defaults, **(form or {})},
             "errors": errors,
@@ -348,7 +347,7 @@ async def ccg_page(
     ccg = await service.ccg_by_code(code, request.user)
     shown = None
     if saved == "forecast" and forecast.isdigit():
-        shown = await reallocation_service.saved_forecast(int(forecast), ccg["id"])
+        shown = await reallocation_service.saved_forecast(int(forecast), ccg.id)
     return await _ccg_page(request, ccg, saved=presenters.saved_message(saved, shown, count))
 
 
@@ -364,9 +363,9 @@ async def _with_choices(request: Request[Any, Any, Any], field: str) -> dict[str
     return form
 
 
-async def _managed_ccg(request: Request[Any, Any, Any], code: str) -> dict[str, Any]:
+async def _managed_ccg(request: Request[Any, Any, Any], code: str) -> CcgName:
     ccg = await service.ccg_by_code(code)
-    require(request.user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg["id"], region_id=ccg["region"]))
+    require(request.user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg.id, region_id=ccg.region_id))
     return ccg
 
 
@@ -390,7 +389,7 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
         return await _ccg_page(request, ccg, errors, form)
     try:
         forecast_id = await reallocation_service.enter_forecast(
-            ccg_id=ccg["id"],
+            ccg_id=ccg.id,
             stream_code=form.get("forecast_stream", ""),
             financial_year=year,
             quarter=int(quarter),
@@ -401,7 +400,7 @@ async def forecast(request: Request[Any, Any, Any], code: FromPath[str]) -> Temp
     except FundingError as exc:
         errors.add("forecast_stream", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=forecast&forecast={forecast_id}", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg.code}?saved=forecast&forecast={forecast_id}", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/awards", opt=CCG_ONLY, name="funding_award")
@@ -422,7 +421,7 @@ async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Templat
             "indicators": " ".join(split_codes(form.get("indicators", ""))),
         },
     )
-    checked = await awards_service.validate([row], ccg["id"], _today(request))
+    checked = await awards_service.validate([row], ccg.id, _today(request))
     for e in checked.errors:
         if e.field == "award_date":
             errors.add_date("award_date", e.message, PARTS)
@@ -430,8 +429,8 @@ async def award(request: Request[Any, Any, Any], code: FromPath[str]) -> Templat
             errors.add({"stream": "award_stream"}.get(e.field, e.field), e.message)
     if errors:
         return await _ccg_page(request, ccg, _in_page_order(errors), form)
-    await awards_service.record(checked.awards, ccg["id"], _actor(request))
-    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=award", status_code=303)
+    await awards_service.record(checked.awards, ccg.id, _actor(request))
+    return Redirect(f"/funding/ccgs/{ccg.code}?saved=award", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/bids", opt=CCG_ONLY, name="funding_bid")
@@ -452,7 +451,7 @@ async def bid(request: Request[Any, Any, Any], code: FromPath[str]) -> Template 
         return await _ccg_page(request, ccg, errors, form)
     try:
         await applications_service.submit_bid(
-            ccg_id=ccg["id"],
+            ccg_id=ccg.id,
             stream_code=form.get("bid_stream", "GPIT_CAPITAL"),
             financial_year=form.get("bid_year", "").strip(),
             title=form["title"],
@@ -464,7 +463,7 @@ async def bid(request: Request[Any, Any, Any], code: FromPath[str]) -> Template 
     except FundingError as exc:
         errors.add("bid_year", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=bid", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg.code}?saved=bid", status_code=303)
 
 
 @get("/funding/ccgs/{code:str}/awards/upload", opt=CCG_ONLY, name="funding_upload")
@@ -473,9 +472,7 @@ async def upload_form(request: Request[Any, Any, Any], code: FromPath[str]) -> T
     return _upload_page(ccg, None, [])
 
 
-def _upload_page(
-    ccg: dict[str, Any], errors: FormErrors | None, rows: list[dict[str, Any]], status: int = 200
-) -> Template:
+def _upload_page(ccg: CcgName, errors: FormErrors | None, rows: list[dict[str, Any]], status: int = 200) -> Template:
     return Template(
         "funding/upload.html",
         context={
@@ -506,7 +503,7 @@ async def upload(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
     except UploadRefused as exc:
         errors.add("file", f"The file was not uploaded: {exc}")
         return _upload_page(ccg, errors, [], 422)
-    checked = await awards_service.validate(rows, ccg["id"], _today(request))
+    checked = await awards_service.validate(rows, ccg.id, _today(request))
     if checked.errors:
         errors.add(
             "file", f"Nothing was saved: {len(checked.errors)} problems in the file. Correct them and upload it again."
@@ -514,12 +511,12 @@ async def upload(request: Request[Any, Any, Any], code: FromPath[str]) -> Templa
         row_errors = [{"row": e.row, "field": e.field, "message": e.message} for e in checked.errors]
         return _upload_page(ccg, errors, row_errors, 422)
     recorded = await awards_service.record(
-        checked.awards, ccg["id"], _actor(request), upload_ref=awards_service.upload_reference(data)
+        checked.awards, ccg.id, _actor(request), upload_ref=awards_service.upload_reference(data)
     )
     if checked.awards and not recorded:
         errors.add("file", "This file was uploaded before and its awards are already recorded: nothing new was saved")
         return _upload_page(ccg, errors, [], 409)
-    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=upload&count={len(recorded)}", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg.code}?saved=upload&count={len(recorded)}", status_code=303)
 
 
 @post("/funding/ccgs/{code:str}/transition", opt=CCG_ONLY, name="funding_transition_apply")
@@ -542,7 +539,7 @@ async def transition_apply(request: Request[Any, Any, Any], code: FromPath[str])
         return await _ccg_page(request, ccg, errors, form)
     try:
         await applications_service.apply_for_transition(
-            ccg_id=ccg["id"],
+            ccg_id=ccg.id,
             stream_code="GPIT_TRANSITION",
             financial_year=form.get("transition_year", "").strip(),
             committed_pence=committed,
@@ -552,7 +549,7 @@ async def transition_apply(request: Request[Any, Any, Any], code: FromPath[str])
     except FundingError as exc:
         errors.add("transition_year", str(exc))
         return await _ccg_page(request, ccg, errors, form)
-    return Redirect(f"/funding/ccgs/{ccg['code']}?saved=transition", status_code=303)
+    return Redirect(f"/funding/ccgs/{ccg.code}?saved=transition", status_code=303)
 
 
 # --- NHS England decisions ----------------------------------------------------------------------
@@ -755,7 +752,7 @@ async def impact(
         ccg_row = await service.ccg_by_code(ccg, user)
     region_id = seen.region_filter()
     data = await impact_service.load(
-        ccg_id=ccg_row["id"] if ccg_row else None, region_id=region_id, stream_code=stream or None
+        ccg_id=ccg_row.id if ccg_row else None, region_id=region_id, stream_code=stream or None
     )
     by_stream = summarise(data.impacts, "stream", data.stream_names)
     by_ccg = summarise(data.impacts, "ccg", data.ccg_names)
@@ -764,7 +761,7 @@ async def impact(
         total.add(s)
     total.practices = len({i.award.practice_id for i in data.impacts})
     top = sorted(data.impacts, key=lambda i: -i.award.amount_pence)[:50]
-    scope = ccg_row["name"] if ccg_row else (await service.region_name(region_id) if region_id else "England")
+    scope = ccg_row.name if ccg_row else (await service.region_name(region_id) if region_id else "England")
     return Template(
         "funding/impact.html",
         context={

@@ -251,8 +251,8 @@ async def plan_allocation(
         plan.lines.append(
             PlanLine(
                 ccg_code=code,
-                ccg_id=ccg["id"] if ccg else None,
-                ccg_name=ccg["name"] if ccg else "",
+                ccg_id=ccg.id if ccg else None,
+                ccg_name=ccg.name if ccg else "",
                 patients=patients[code],
                 weight=(weights or {}).get(code, 1.0),
                 amount_pence=shares[code],
@@ -279,13 +279,13 @@ def valid_year(text: str) -> bool:
     return (int(text[:4]) + 1) % 100 == int(text[5:])
 
 
-async def _ccgs() -> dict[str, dict[str, Any]]:
+async def _ccgs() -> dict[str, organisations.CcgName]:
     _, ccgs = await organisations.org_names()
-    return {r["code"]: r for r in ccgs.values()}
+    return {r.code: r for r in ccgs.values()}
 
 
 async def _ccg_ids() -> dict[str, int]:
-    return {code: r["id"] for code, r in (await _ccgs()).items()}
+    return {code: r.id for code, r in (await _ccgs()).items()}
 
 
 async def _current_approved_run(stream_id: int) -> dict[str, Any] | None:
@@ -422,7 +422,8 @@ async def run_detail(run_id: int) -> dict[str, Any]:
     )
     _, ccgs = await organisations.org_names()
     for line in lines:
-        line["ccg_name"] = (ccgs.get(line["ccg_id"]) or {}).get("name") or ""
+        found = ccgs.get(line["ccg_id"])
+        line["ccg_name"] = (found.name if found else None) or ""
     run["lines"] = lines
     return run
 
@@ -430,12 +431,12 @@ async def run_detail(run_id: int) -> dict[str, Any]:
 # --- CCG budgets ------------------------------------------------------------------------------
 
 
-async def ccg_by_code(code: str, user: Principal | None = None) -> dict[str, Any]:
+async def ccg_by_code(code: str, user: Principal | None = None) -> organisations.CcgName:
     row = (await _ccgs()).get(code.strip().upper())
     if row is None:
         raise NotFoundException()
     if user is not None:
-        require(user, Action.VIEW, Scope(ccg_id=row["id"], region_id=row["region"]))
+        require(user, Action.VIEW, Scope(ccg_id=row.id, region_id=row.region_id))
     return row
 
 
@@ -483,13 +484,13 @@ async def financial_years() -> list[str]:
 
 
 async def ccg_regions() -> dict[str, int | None]:
-    return {code: r["region"] for code, r in (await _ccgs()).items()}
+    return {code: r.region_id for code, r in (await _ccgs()).items()}
 
 
 async def ccg_ids_in(region_id: int) -> list[int]:
     """The CCGs in a region today."""
     _, ccgs = await organisations.org_names()
-    return sorted(ccg_id for ccg_id, r in ccgs.items() if r["region"] == region_id)
+    return sorted(ccg_id for ccg_id, r in ccgs.items() if r.region_id == region_id)
 
 
 async def region_name(region_id: int | None) -> str:
@@ -497,7 +498,7 @@ async def region_name(region_id: int | None) -> str:
         return ""
     regions, _ = await organisations.org_names()
     row = regions.get(region_id)
-    return (row["name"] or row["code"]) if row else ""
+    return (row.name or row.code) if row else ""
 
 
 async def stream_names_by_id() -> dict[int, str]:

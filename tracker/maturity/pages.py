@@ -3,7 +3,9 @@ context. Policy checks happen in the organisation lookups (practice, CCG, region
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -36,11 +38,13 @@ def _crumbs(
     return items
 
 
-async def _names_in(period: service.ScoredPeriod) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+async def _names_in(
+    period: service.ScoredPeriod,
+) -> tuple[dict[int, organisations.RegionName], dict[int, organisations.CcgName]]:
     """Region and CCG names, each CCG with the region it was in during the period."""
     regions, ccgs = await service.org_names()
     then = await service.ccg_regions_in(period.id)
-    return regions, {i: {**c, "region": then.get(i, c["region"])} for i, c in ccgs.items()}
+    return regions, {i: dataclasses.replace(c, region_id=then.get(i, c.region_id)) for i, c in ccgs.items()}
 
 
 def _provisional(choices: list[service.ScoredPeriod], today: dt.date) -> frozenset[str]:
@@ -49,10 +53,10 @@ def _provisional(choices: list[service.ScoredPeriod], today: dt.date) -> frozens
 
 def _org_rows(
     aggregates: dict[int, calc.Aggregate],
-    names: dict[int, dict[str, Any]],
+    names: Mapping[int, organisations.RegionName | organisations.CcgName],
     href: str,
     period_code: str,
-    parents: dict[int, dict[str, Any]] | None = None,
+    parents: Mapping[int, organisations.RegionName] | None = None,
 ) -> list[OrgRow]:
     out = []
     for org_id, agg in aggregates.items():
@@ -61,11 +65,11 @@ def _org_rows(
             continue
         parent = ""
         if parents is not None:
-            region_id = org.get("region")
+            region_id = org.region_id if isinstance(org, organisations.CcgName) else None
             p = parents.get(region_id) if region_id is not None else None
-            parent = (p["name"] or p["code"]) if p else ""
-        name = org["name"] or org["code"]
-        out.append(OrgRow(org_id, org["code"], name, f"{href}/{org['code']}?period={period_code}", parent, agg))
+            parent = (p.name or p.code) if p else ""
+        name = org.name or org.code
+        out.append(OrgRow(org_id, org.code, name, f"{href}/{org.code}?period={period_code}", parent, agg))
     return out
 
 
@@ -158,7 +162,7 @@ async def region(
     _, ccgs = await _names_in(period)
     total = (await service.org_scores("region", period.id, row.id)).get(row.id) or calc.aggregate([])
     national = await service.england_score(period.id)
-    in_region = {i: c for i, c in ccgs.items() if c["region"] == row.id}
+    in_region = {i: c for i, c in ccgs.items() if c.region_id == row.id}
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
     base = f"/dashboards/regions/{row.code}"
     name = row.name or row.code
@@ -382,10 +386,10 @@ async def _similar(
     peers = [pp.Peer(p.practice_id, p.ccg_id, p.patients, p.maturity) for p in found]
     _, ccgs = await service.org_names()
     ccg = ccgs.get(me.ccg_id) if me.ccg_id is not None else None
-    ccg_name = (ccg["name"] or ccg["code"]) if ccg else "its CCG"
+    ccg_name = (ccg.name or ccg.code) if ccg else "its CCG"
     ccg_href = (
-        f"/dashboards/ccgs/{ccg['code']}?period={period.code}"
-        if ccg and me.ccg_id is not None and can(user, Action.VIEW, Scope(ccg_id=me.ccg_id, region_id=ccg["region"]))
+        f"/dashboards/ccgs/{ccg.code}?period={period.code}"
+        if ccg and me.ccg_id is not None and can(user, Action.VIEW, Scope(ccg_id=me.ccg_id, region_id=ccg.region_id))
         else None
     )
     table, nearest = pp.similar_practices(
@@ -426,7 +430,7 @@ async def indicator(
     before = service.previous_year(period, choices)
     base = f"/dashboards/indicators/{spec.code}"
     _, ccgs = await service.org_names()
-    visible = {i for i, c in ccgs.items() if can(user, Action.VIEW, Scope(ccg_id=i, region_id=c["region"]))}
+    visible = {i for i, c in ccgs.items() if can(user, Action.VIEW, Scope(ccg_id=i, region_id=c.region_id))}
     fan = pp.fan(spec, stats, base, period.code, _provisional(choices, today))
     moved = (
         pp.movers(
@@ -446,15 +450,13 @@ async def indicator(
     if moved is not None:
         tables["moved"] = moved
     # A CCG beside every CCG: the one asked for, or a CCG lead's own.
-    chosen = next((i for i, c in ccgs.items() if c["code"] == ccg_code.upper()), None) if ccg_code else user.ccg_id
+    chosen = next((i for i, c in ccgs.items() if c.code == ccg_code.upper()), None) if ccg_code else user.ccg_id
     ccg_fan = None
     if chosen is not None and chosen in visible:
-        found = await _ccg_fans(chosen, ccgs[chosen]["code"], spec.code, period, choices, today)
+        found = await _ccg_fans(chosen, ccgs[chosen].code, spec.code, period, choices, today)
         ccg_fan = found[0] if found else None
         if ccg_fan is not None:
-            ccg_fan.update(
-                ccg_name=ccgs[chosen]["name"] or ccgs[chosen]["code"], href="", ccg_code=ccgs[chosen]["code"]
-            )
+            ccg_fan.update(ccg_name=ccgs[chosen].name or ccgs[chosen].code, href="", ccg_code=ccgs[chosen].code)
     return {
         "title": spec.name,
         "spec": spec,
@@ -488,7 +490,7 @@ RATE_PERIODS = 8
 async def _rates(
     child: str,
     parent_id: int | None,
-    names: dict[int, dict[str, Any]],
+    names: Mapping[int, organisations.RegionName | organisations.CcgName],
     period: service.ScoredPeriod,
     choices: list[service.ScoredPeriod],
     today: dt.date,
@@ -501,9 +503,7 @@ async def _rates(
     ids = {i for by_org in found.values() for i in by_org}
     href = "/dashboards/regions" if child == "region" else "/dashboards/ccgs"
     orgs = [
-        pr.RateOrg(
-            i, names[i]["code"], names[i]["name"] or names[i]["code"], f"{href}/{names[i]['code']}?period={period.code}"
-        )
+        pr.RateOrg(i, names[i].code, names[i].name or names[i].code, f"{href}/{names[i].code}?period={period.code}")
         for i in ids
         if i in names
     ]

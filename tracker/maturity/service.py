@@ -775,7 +775,7 @@ async def period_scores(period_id: int, *orgs: tuple[str, int]) -> list[calc.Agg
     return [found.get(org) for org in orgs]
 
 
-async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+async def org_names() -> tuple[dict[int, organisations.RegionName], dict[int, organisations.CcgName]]:
     """Region and CCG names, from their owner."""
     return await organisations.org_names()
 
@@ -988,9 +988,9 @@ async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[
             practices=int(r["practices"] or 0),
             mean=None if r["mean"] is None else float(r["mean"]),
             met=int(r["met"] or 0),
-            ccg_code=ccgs[r["ccg_id"]]["code"],
-            ccg_name=ccgs[r["ccg_id"]]["name"],
-            region_id=ccgs[r["ccg_id"]]["region"],
+            ccg_code=ccgs[r["ccg_id"]].code,
+            ccg_name=ccgs[r["ccg_id"]].name,
+            region_id=ccgs[r["ccg_id"]].region_id,
         )
         for r in rows
         if r["ccg_id"] in ccgs

@@ -73,7 +73,7 @@ async def _gone(ctx: RunContext, code: str, to: list[str]) -> bool:
 async def ccg_digest(ctx: RunContext, b: alerts.Basis, ccg_id: int) -> Callable[[str], messages.Email]:
     """One CCG's digest, given the leave link of the address it goes to."""
     row = b.ccgs[ccg_id]
-    code, name = str(row["code"]), str(row["name"] or row["code"])
+    code, name = row.code, row.name or row.code
     found = await alerts.ccg_alerts(b, ccg_id)
     headline = await alerts.headline(b, "ccg", ccg_id, code, ctx.today)
 
@@ -103,27 +103,26 @@ async def plan(ctx: RunContext) -> Plan:
     for ccg_id, to in (await report_service.recipients("ccg", KIND)).items():
         if ccg_id is None or ccg_id not in b.ccgs:
             continue
-        code = str(b.ccgs[ccg_id]["code"])
+        code = b.ccgs[ccg_id].code
         if await _gone(ctx, code, to):
             continue
         make = await ccg_digest(ctx, b, ccg_id)
-        name = str(b.ccgs[ccg_id]["name"] or code)
+        name = b.ccgs[ccg_id].name or code
         result.emails += _planned(ctx, make, code, to, ccg_id=ccg_id, organisation=f"{code} {name}")
     # Regional leads and national users: CCGs, against every CCG in England.
     every_ccg = alerts.ccgs_alerts(b)
     in_region: dict[int, set[str]] = {}
     for ccg in b.ccgs.values():
-        region_id = ccg.get("region")
-        if isinstance(region_id, int):
-            in_region.setdefault(region_id, set()).add(str(ccg["code"]))
+        if ccg.region_id is not None:
+            in_region.setdefault(ccg.region_id, set()).add(ccg.code)
     for region_id, to in (await report_service.recipients("region", KIND)).items():
         region = b.regions.get(region_id) if region_id is not None else None
         if region is None:
             continue
-        code = str(region["code"])
+        code = region.code
         if await _gone(ctx, code, to):
             continue
-        name = str(region["name"] or code)
+        name = region.name or code
         found = [a for a in every_ccg if a.org_code in in_region.get(int(region_id or 0), set())]
         headline = await alerts.headline(b, "region", region_id, code, ctx.today)
 

@@ -393,10 +393,26 @@ async def ods_notes(ids: set[int]) -> dict[int, str]:
     return {i: note for i, note in notes.items() if note}
 
 
-async def org_names() -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    """Every region (id, code, name) and every CCG (id, code, name, region today), by id."""
-    regions = {r["id"]: r for r in await Region.select(Region.id, Region.code, Region.name)}
-    ccgs = {r["id"]: r for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)}
+@dataclass(frozen=True)
+class CcgName:
+    """A CCG's id, ODS code and name, and the region it is in today (None when it has none)."""
+
+    id: int
+    code: str
+    name: str
+    region_id: int | None
+
+
+async def org_names() -> tuple[dict[int, RegionName], dict[int, CcgName]]:
+    """Every region and every CCG (with its region today), by id."""
+    regions = {
+        r["id"]: RegionName(r["id"], r["code"], r["name"])
+        for r in await Region.select(Region.id, Region.code, Region.name)
+    }
+    ccgs = {
+        r["id"]: CcgName(r["id"], r["code"], r["name"], r["region"])
+        for r in await Ccg.select(Ccg.id, Ccg.code, Ccg.name, Ccg.region)
+    }
     return regions, ccgs
 
 

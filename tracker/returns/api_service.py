@@ -90,7 +90,7 @@ async def all_tokens() -> list[dict[str, Any]]:
             "last_used_at": r["last_used_at"],
             "revoked_at": r["revoked_at"],
             "practice_code": names[r["practice"]].ods_code if r["practice"] in names else None,
-            "ccg_code": ccgs[r["ccg"]]["code"] if r["ccg"] in ccgs else None,
+            "ccg_code": ccgs[r["ccg"]].code if r["ccg"] in ccgs else None,
             "created_by": emails.get(r["created_by"]) if r["created_by"] is not None else None,
         }
         for r in rows

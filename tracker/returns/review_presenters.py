@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from tracker.organisations.service import CcgName, RegionName
 from tracker.returns import review_checks
 from tracker.returns.review_service import CcgOutstanding, GlanceRow
 
@@ -53,7 +55,7 @@ def glance_view(rows: list[GlanceRow]) -> dict[str, Any]:
 
 def outstanding_rows(
     counts: list[CcgOutstanding],
-    names: dict[int, dict[str, Any]],
+    names: Mapping[int, RegionName | CcgName],
     *,
     group_by_region: bool,
     outstanding_only: bool,
@@ -77,12 +79,12 @@ def outstanding_rows(
     for key, t in totals.items():
         if outstanding_only and not t["outstanding"]:
             continue
-        code = names[key]["code"]
+        code = names[key].code
         rows.append(
             {
                 **t,
                 "code": code,
-                "name": names[key]["name"] or code,
+                "name": names[key].name or code,
                 "href": href.format(code=code),
                 "rate": f"{100.0 * t['received'] / t['expected']:.0f}%" if t["expected"] else "–",
             }

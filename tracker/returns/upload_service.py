@@ -40,7 +40,7 @@ class Preview:
     notes: list[str] = field(default_factory=list)
 
 
-async def _ccg(user: Principal) -> dict[str, Any]:
+async def _ccg(user: Principal) -> organisations.CcgName:
     _, ccgs = await organisations.org_names()
     row = ccgs.get(user.ccg_id) if user.ccg_id is not None else None
     if row is None:
@@ -104,16 +104,14 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
     if period is None:
         raise NotFoundException("No period is open for returns")
     specs = await active_indicators()
-    facts = await _facts(ccg["id"], period)
+    facts = await _facts(ccg.id, period)
     columns = [xlsx.Column(s.code, s.name, s.unit) for s in specs]
     practices = [
         (code, practice_title(name), {k: e.value for k, e in facts["current"].get(code, {}).items()})
         for code, name in facts["practices"].items()
     ]
-    data = xlsx.write_workbook(
-        ccg["code"], ccg["name"], period["code"], period["due_on"].isoformat(), columns, practices
-    )
-    return f"returns-{ccg['code']}-{calc.url_code(period['code'])}.xlsx", data
+    data = xlsx.write_workbook(ccg.code, ccg.name, period["code"], period["due_on"].isoformat(), columns, practices)
+    return f"returns-{ccg.code}-{calc.url_code(period['code'])}.xlsx", data
 
 
 async def _check(
@@ -123,10 +121,10 @@ async def _check(
     period = await _open_period(today)
     if period is None:
         raise xlsx.WorkbookError("No period is open for returns, so nothing can be uploaded")
-    facts = await _facts(ccg["id"], period)
+    facts = await _facts(ccg.id, period)
     checked = check_upload(
         upload,
-        ccg_code=ccg["code"],
+        ccg_code=ccg.code,
         period_code=period["code"],
         specs=await active_indicators(),
         practices=facts["practices"],
