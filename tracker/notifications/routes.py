@@ -59,16 +59,16 @@ async def _schedule_page(
     form: dict[str, str] | None = None,
 ) -> Template:
     row = await service.schedule(schedule_id)
-    runs = await service.recent_runs(job=row["name"], limit=10)
+    runs = await service.recent_runs(job=row.name, limit=10)
     return Template(
         "notifications/schedule.html",
         context={
             "schedule": row,
-            "title": presenters.kind_label(row["kind"]),
+            "title": presenters.kind_label(row.kind),
             "summary": presenters.schedule_summary(row, request.app.state.settings.now()),
             "runs": presenters.run_rows(runs),
             "errors": errors,
-            "form": form or {"cron": row["cron"], "enabled": "yes" if row["enabled"] else "no"},
+            "form": form or {"cron": row.cron, "enabled": "yes" if row.enabled else "no"},
             "ran": request.query_params.get("ran", ""),
             "saved": request.query_params.get("saved", ""),
             "examples": [(c, calc.describe_cron(c)) for c in ("0 7 * * 1", "0 7 * * 1-5", "30 6 * * *", "0 8 1 * *")],
@@ -130,7 +130,7 @@ async def schedule_preview(request: Request[Any, Any, Any], schedule_id: FromPat
         "notifications/preview.html",
         context={
             "schedule": row,
-            "title": f"Preview: {presenters.kind_label(row['kind'])}",
+            "title": f"Preview: {presenters.kind_label(row.kind)}",
             "result": result,
             "rows": presenters.preview_rows(shown, existing),
             "more": max(0, len(result.emails) - PREVIEW_LIMIT),
