@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from tracker import clock, db
@@ -159,8 +160,52 @@ async def list_emails(
     return rows, await count
 
 
-async def get_email(email_id: int) -> dict[str, Any] | None:
-    return await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One outbox email whole, for its page and for the sender."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+    attachment_name: str
+    attachment_path: str
+    attachment_sha256: str
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def outbox_row(r: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        idempotency_key=r["idempotency_key"],
+        kind=r["kind"],
+        to_address=r["to_address"],
+        subject=r["subject"],
+        body_text=r["body_text"],
+        body_html=r["body_html"],
+        attachment_name=r["attachment_name"],
+        attachment_path=r["attachment_path"],
+        attachment_sha256=r["attachment_sha256"],
+        state=r["state"],
+        attempts=r["attempts"],
+        next_attempt_at=r["next_attempt_at"],
+        last_error=r["last_error"],
+        created_at=r["created_at"],
+        sent_at=r["sent_at"],
+    )
+
+
+async def get_email(email_id: int) -> OutboxRow | None:
+    row = await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
+    return None if row is None else outbox_row(row)
 
 
 async def retry(email_id: int, now: dt.datetime, *, actor: str = "system", account_id: int | None = None) -> bool:

@@ -13,6 +13,7 @@ from tracker.notifications import calculations as calc
 from tracker.web.formatting import date_time, number
 
 if TYPE_CHECKING:
+    from tracker.notifications.outbox_service import OutboxRow
     from tracker.notifications.service import JobRunRow, ScheduleRow
 
 STATE_LABELS = {
@@ -200,20 +201,20 @@ def email_body(html: str) -> Markup:
     return Markup(_STYLE.sub("", body))  # noqa: S704 (rendered by tracker.notifications.render from autoescaped templates)
 
 
-def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
-    label, _ = STATE_LABELS.get(r["state"], (r["state"], ""))
+def email_summary(r: OutboxRow) -> list[dict[str, Any]]:
+    label, _ = STATE_LABELS.get(r.state, (r.state, ""))
     rows = [
-        {"key": {"text": "To"}, "value": {"text": r["to_address"]}},
-        {"key": {"text": "Subject"}, "value": {"text": r["subject"]}},
-        {"key": {"text": "Kind"}, "value": {"text": kind_label(r["kind"])}},
+        {"key": {"text": "To"}, "value": {"text": r.to_address}},
+        {"key": {"text": "Subject"}, "value": {"text": r.subject}},
+        {"key": {"text": "Kind"}, "value": {"text": kind_label(r.kind)}},
         {"key": {"text": "State"}, "value": {"text": label}},
-        {"key": {"text": "Queued"}, "value": {"text": when(r["created_at"])}},
-        {"key": {"text": "Sent"}, "value": {"text": when(r["sent_at"])}},
-        {"key": {"text": "Attempts"}, "value": {"text": str(r["attempts"])}},
-        {"key": {"text": "Attachment"}, "value": {"text": r["attachment_name"] or "No attachment"}},
+        {"key": {"text": "Queued"}, "value": {"text": when(r.created_at)}},
+        {"key": {"text": "Sent"}, "value": {"text": when(r.sent_at)}},
+        {"key": {"text": "Attempts"}, "value": {"text": str(r.attempts)}},
+        {"key": {"text": "Attachment"}, "value": {"text": r.attachment_name or "No attachment"}},
     ]
-    if r.get("last_error"):
-        rows.append({"key": {"text": "Last error"}, "value": {"text": r["last_error"]}})
+    if r.last_error:
+        rows.append({"key": {"text": "Last error"}, "value": {"text": r.last_error}})
     return rows
 
 

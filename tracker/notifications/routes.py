@@ -192,14 +192,14 @@ async def sent_email(email_id: FromPath[int]) -> Template:
     return _email_page(row, back="/admin/emails", back_text="Sent emails")
 
 
-def _email_page(row: dict[str, Any], *, back: str, back_text: str) -> Template:
+def _email_page(row: outbox_service.OutboxRow, *, back: str, back_text: str) -> Template:
     return Template(
         "notifications/email.html",
         context={
             "email": row,
-            "title": row["subject"],
+            "title": row.subject,
             "summary": presenters.email_summary(row),
-            "body": presenters.email_body(row["body_html"]) if row["body_html"] else "",
+            "body": presenters.email_body(row.body_html) if row.body_html else "",
             "back": back,
             "back_text": back_text,
         },
@@ -250,7 +250,7 @@ async def my_email(request: Request[Any, Any, Any], email_id: FromPath[int]) -> 
     row = await outbox_service.get_email(email_id)
     if row is None:
         raise NotFoundException()
-    if row["to_address"].lower() != request.user.email.lower():
+    if row.to_address.lower() != request.user.email.lower():
         raise PermissionDeniedException("This email was sent to someone else")
     return _email_page(row, back="/account/emails", back_text="Emails you receive")
 
