@@ -113,6 +113,41 @@ async def existing_keys(keys: list[str]) -> set[str]:
 # --- Reading the outbox ------------------------------------------------------------------------
 
 STATES = ("queued", "sending", "sent", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxListRow:
+    """An outbox email as the lists of emails and of failures show it (no bodies)."""
+
+    id: int
+    kind: str
+    to_address: str
+    subject: str
+    state: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    attachment_name: str
+
+
+def _list_row(r: dict[str, Any]) -> OutboxListRow:
+    return OutboxListRow(
+        id=r["id"],
+        kind=r["kind"],
+        to_address=r["to_address"],
+        subject=r["subject"],
+        state=r["state"],
+        attempts=r["attempts"],
+        created_at=r["created_at"],
+        sent_at=r["sent_at"],
+        next_attempt_at=r["next_attempt_at"],
+        last_error=r["last_error"],
+        attachment_name=r["attachment_name"],
+    )
+
+
 LIST_COLUMNS = (
     OutboxEmail.id,
     OutboxEmail.kind,
@@ -142,7 +177,7 @@ async def counts_by_kind() -> dict[str, int]:
 
 async def list_emails(
     *, state: str = "", kind: str = "", to_address: str = "", page: int = 1, per_page: int = 50
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[OutboxListRow], int]:
     """(a page of emails, newest first; the total matching)."""
     where = []
     if state:
@@ -157,7 +192,7 @@ async def list_emails(
         query = query.where(w)
         count = count.where(w)
     rows = await query.limit(per_page).offset((max(page, 1) - 1) * per_page)
-    return rows, await count
+    return [_list_row(r) for r in rows], await count
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from tracker.notifications import calculations as calc
 from tracker.web.formatting import date_time, number
 
 if TYPE_CHECKING:
-    from tracker.notifications.outbox_service import OutboxRow
+    from tracker.notifications.outbox_service import OutboxListRow, OutboxRow
     from tracker.notifications.service import JobRunRow, ScheduleRow
 
 STATE_LABELS = {
@@ -151,32 +151,32 @@ def run_rows(rows: list[JobRunRow]) -> list[list[dict[str, str]]]:
     return out
 
 
-def email_rows(rows: list[dict[str, Any]], base: str = "/admin/emails") -> list[list[dict[str, str]]]:
+def email_rows(rows: list[OutboxListRow], base: str = "/admin/emails") -> list[list[dict[str, str]]]:
     out = []
     for r in rows:
-        label, classes = STATE_LABELS.get(r["state"], (r["state"], "nhsuk-tag--grey"))
-        attachment = " (with workbook)" if r.get("attachment_name") else ""
+        label, classes = STATE_LABELS.get(r.state, (r.state, "nhsuk-tag--grey"))
+        attachment = " (with workbook)" if r.attachment_name else ""
         out.append(
             [
-                {"html": f'<a href="{base}/{r["id"]}">{escape(r["subject"])}</a>{escape(attachment)}'},
-                {"text": r["to_address"]},
-                {"text": kind_label(r["kind"])},
+                {"html": f'<a href="{base}/{r.id}">{escape(r.subject)}</a>{escape(attachment)}'},
+                {"text": r.to_address},
+                {"text": kind_label(r.kind)},
                 {"html": _tag(label, classes)},
-                {"text": when(r["sent_at"] or r["created_at"])},
+                {"text": when(r.sent_at or r.created_at)},
             ]
         )
     return out
 
 
-def failure_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def failure_rows(rows: list[OutboxListRow]) -> list[dict[str, Any]]:
     return [
         {
-            "id": r["id"],
-            "subject": r["subject"],
-            "to": r["to_address"],
-            "attempts": r["attempts"],
-            "error": r["last_error"],
-            "when": when(r["next_attempt_at"]),
+            "id": r.id,
+            "subject": r.subject,
+            "to": r.to_address,
+            "attempts": r.attempts,
+            "error": r.last_error,
+            "when": when(r.next_attempt_at),
         }
         for r in rows
     ]
