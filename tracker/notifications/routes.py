@@ -236,8 +236,8 @@ async def my_emails(request: Request[Any, Any, Any]) -> Template:
     return Template(
         "notifications/my_emails.html",
         context={
-            "receives": presenters.receives(user.role.value, info["schedules"]),
-            "contacts": info["contacts"],
+            "receives": presenters.receives(user.role.value, info.schedules),
+            "contacts": info.contacts,
             "left": [leaving.REPORTS[k].heading for k in leaving.ROLE_REPORTS.get(user.role.value, ()) if k in left],
             "rows": presenters.email_rows(rows, base="/account/emails"),
             "total": total,

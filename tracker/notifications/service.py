@@ -105,6 +105,23 @@ def _run_row(r: dict[str, Any]) -> JobRunRow:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OrganisationContact:
+    """One of a person's organisations and its contact address."""
+
+    code: str
+    name: str
+    contact_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What a signed-in person receives: their organisations' contact addresses and the schedules by kind."""
+
+    contacts: list[OrganisationContact]
+    schedules: dict[str, ScheduleRow]
+
+
 @dataclass
 class RunResult:
     job: str
@@ -377,19 +394,19 @@ async def last_runs() -> dict[str, JobRunRow]:
 
 async def recipients_for(
     user_email: str, role: str, ccg_id: int | None, region_id: int | None, practice_ids: frozenset[int]
-) -> dict[str, Any]:
+) -> Recipient:
     """What a signed-in person receives: the kinds for their role, and their organisations' contact addresses."""
-    contacts = []
+    contacts: list[OrganisationContact] = []
     if practice_ids:
         practices = sorted(
             (await organisations.practice_contacts(set(practice_ids))).values(), key=lambda p: p.ods_code
         )
-        contacts += [{"code": p.ods_code, "name": p.name, "contact_email": p.contact_email} for p in practices]
+        contacts += [OrganisationContact(p.ods_code, p.name, p.contact_email) for p in practices]
     if ccg_id:
         ccgs = [c for c in await organisations.ccg_contacts() if c.id == ccg_id]
-        contacts += [{"code": c.code, "name": c.name, "contact_email": c.contact_email} for c in ccgs]
+        contacts += [OrganisationContact(c.code, c.name, c.contact_email) for c in ccgs]
     schedules_by_kind = {r.kind: r for r in await schedules()}
-    return {"contacts": contacts, "schedules": schedules_by_kind}
+    return Recipient(contacts=contacts, schedules=schedules_by_kind)
 
 
 # --- Demo ----------------------------------------------------------------------------------------
