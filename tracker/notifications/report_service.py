@@ -11,7 +11,7 @@ import importlib
 import inspect
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from tracker.accounts import users_service as accounts
@@ -81,6 +81,19 @@ async def _periods(today: dt.date) -> tuple[LabelledPeriod | None, LabelledPerio
     return current, timely
 
 
+@dataclass(frozen=True, slots=True)
+class ReportFigures:
+    """One organisation's figures in a report: completeness, timeliness and returns awaiting review."""
+
+    period_label: str
+    expected: int
+    returns_in: int
+    completeness: float | None
+    timeliness_label: str
+    timeliness: float | None
+    awaiting_review: int
+
+
 class Figures:
     """Completeness, timeliness and reviews per CCG and per region, from the dashboards' own rows:
     each practice under the CCG and region of the period, expected and on time by the one rule."""
@@ -92,16 +105,16 @@ class Figures:
         self.on_time: dict[Any, int] = defaultdict(int)
         self.awaiting: dict[Any, int] = defaultdict(int)
 
-    def for_(self, key: Any, current: LabelledPeriod, timely: LabelledPeriod | None) -> dict[str, Any]:
-        return {
-            "period_label": current.label,
-            "expected": self.expected[key],
-            "returns_in": self.returns_in[key],
-            "completeness": rules.share(self.returns_in[key], self.expected[key]),
-            "timeliness_label": timely.label if timely else "",
-            "timeliness": rules.share(self.on_time[key], self.timely_expected[key]),
-            "awaiting_review": self.awaiting[key],
-        }
+    def for_(self, key: Any, current: LabelledPeriod, timely: LabelledPeriod | None) -> ReportFigures:
+        return ReportFigures(
+            period_label=current.label,
+            expected=self.expected[key],
+            returns_in=self.returns_in[key],
+            completeness=rules.share(self.returns_in[key], self.expected[key]),
+            timeliness_label=timely.label if timely else "",
+            timeliness=rules.share(self.on_time[key], self.timely_expected[key]),
+            awaiting_review=self.awaiting[key],
+        )
 
 
 def _keys(m: maturity.Member) -> tuple[tuple[str, Any], ...]:
@@ -332,8 +345,8 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
             if c.region_id != r.id:
                 continue
             f = figures.for_(("ccg", c.id), current, timely)
-            if f["expected"]:
-                ccg_rows.append({"code": c.code, "name": c.name or c.code, **f})
+            if f.expected:
+                ccg_rows.append({"code": c.code, "name": c.name or c.code, **asdict(f)})
         escalated = [
             replace(p, ccg_code=codes.get(p.ccg_id, "")) for p in overdue if p.region_id == r.id and p.escalated
         ]
@@ -381,9 +394,9 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     regions = []
     for r in await _regions():
         f = figures.for_(("region", r.id), current, timely)
-        if f["expected"]:
+        if f.expected:
             escalated = sum(1 for p in overdue if p.region_id == r.id and p.escalated)
-            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **f})
+            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **asdict(f)})
     data = {"as_at": ctx.today, "figures": figures.for_(("all", None), current, timely), "regions": regions}
     link = ctx.link("/organisations")
     keys = [calc.report_key("national_summary", "england", ctx.fire_at, a) for a in to]
