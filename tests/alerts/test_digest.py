@@ -49,7 +49,7 @@ async def history(clean_db: Settings) -> dict[str, Any]:
 async def _run(settings: Settings, now: dt.datetime) -> int:
     await notifications.ensure_default_schedules(settings, now)
     row = await notifications.schedule_by_name("alert-digest")
-    assert row is not None and row["kind"] == "alert_digest"
+    assert row is not None and row.kind == "alert_digest"
     return (await notifications.run_schedule(settings, row, now=now)).queued
 
 
@@ -131,8 +131,8 @@ async def test_an_administrator_previews_the_digest_with_both_parts(
     check_page(page.text)
     assert "Monthly alerts" in page.text
     row = await notifications.schedule_by_name("alert-digest")
-    assert row is not None and f'href="/admin/schedules/{row["id"]}/preview"' in page.text
-    preview = await client.get(f"/admin/schedules/{row['id']}/preview")
+    assert row is not None and f'href="/admin/schedules/{row.id}/preview"' in page.text
+    preview = await client.get(f"/admin/schedules/{row.id}/preview")
     check_page(preview.text)
     assert "A run now would queue 5 new email(s)" in preview.text
     assert "Plain-text version" in preview.text and "Monthly alerts:" in preview.text

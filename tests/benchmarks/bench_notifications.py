@@ -19,6 +19,7 @@ from tests.fixtures_server import free_port
 from tracker.db import fetch
 from tracker.notifications import delivery_service, outbox_service, service
 from tracker.notifications.delivery_service import build_message
+from tracker.notifications.outbox_service import outbox_row
 from tracker.settings import Settings
 from tracker.tables import OutboxEmail, Practice
 
@@ -117,7 +118,9 @@ async def bench_delivery_rate_to_local_smtp(settings: Settings) -> None:
             for n in range(DELIVERY_MESSAGES)
         ]
         # The limit: the same messages through one smtplib connection, nothing else.
-        messages = [build_message(r, settings.mail_from, AS_AT) for r in rows]
+        blank = {"id": 0, "attachment_sha256": "", "state": "queued", "attempts": 0, "next_attempt_at": None}
+        blank |= {"last_error": "", "created_at": AS_AT, "sent_at": None}
+        messages = [build_message(outbox_row({**blank, **r}), settings.mail_from, AS_AT) for r in rows]
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", port) as smtp:
             for m in messages:

@@ -17,7 +17,7 @@ from tracker.tables import AuditEvent, OutboxEmail, Schedule
 async def _schedule_id(name: str) -> int:
     row = await service.schedule_by_name(name)
     assert row is not None
-    return int(row["id"])
+    return row.id
 
 
 async def test_schedules_are_seeded_and_described_in_plain_english(
@@ -58,7 +58,7 @@ async def test_change_a_schedule_with_errors_then_correctly(
     page = await client.get(path + "?saved=1")
     assert "Every weekday at 06:30" in page.text and "Schedule saved." in page.text
     row = await service.schedule(sid)
-    assert (row["cron"], row["enabled"]) == ("30 6 * * 1-5", False)
+    assert (row.cron, row.enabled) == ("30 6 * * 1-5", False)
     event = await AuditEvent.select().where(AuditEvent.action == "schedule.update").first()
     assert event["actor"] == "admin@england.test" and "0 7 * * 1" in event["detail"]
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, presenters
+from tracker.notifications.service import ScheduleRow
 
 NOW = dt.datetime(2018, 4, 20, 12, tzinfo=dt.UTC)
+
+
+def _schedule(cron: str, enabled: bool) -> ScheduleRow:
+    return ScheduleRow(1, "ccg-status-report", "ccg_report", cron, enabled, None, None, None)
 
 
 def test_email_body_is_the_body_without_inline_styles() -> None:
@@ -29,14 +35,14 @@ def test_email_body_is_the_body_without_inline_styles() -> None:
 
 
 def test_next_run_comes_from_the_cron_and_the_clock() -> None:
-    on = {"enabled": True, "cron": "0 7 * * 1"}
+    on = _schedule(cron="0 7 * * 1", enabled=True)
     assert presenters.next_run(on, NOW) == "23 April 2018 at 07:00"
-    assert presenters.next_run({**on, "enabled": False}, NOW) == "Not while it is off"
-    assert presenters.next_run({**on, "cron": "bad"}, NOW).startswith("never")
+    assert presenters.next_run(replace(on, enabled=False), NOW) == "Not while it is off"
+    assert presenters.next_run(replace(on, cron="bad"), NOW).startswith("never")
 
 
 def test_each_role_is_told_what_it_receives() -> None:
-    schedules = {"ccg_report": {"cron": "0 7 * * 1", "enabled": False}}
+    schedules = {"ccg_report": _schedule(cron="0 7 * * 1", enabled=False)}
     ccg, digest = presenters.receives("ccg", schedules)
     assert (ccg["label"], ccg["when"], ccg["enabled"]) == ("CCG status report", "every Monday at 07:00", False)
     assert (digest["label"], digest["when"], digest["enabled"]) == (

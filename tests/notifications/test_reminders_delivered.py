@@ -198,7 +198,7 @@ async def test_the_schedule_tick_runs_each_due_time_once_and_catches_up_once(
     results = await service.run_due_schedules(mail_settings, back)
     assert sum(1 for r in results if r.job == "ccg-status-report") == 1
     report = await service.schedule_by_name("ccg-status-report")
-    assert report is not None and report["last_fire_at"] == dt.datetime(2018, 5, 7, 6, tzinfo=dt.UTC)
+    assert report is not None and report.last_fire_at == dt.datetime(2018, 5, 7, 6, tzinfo=dt.UTC)
 
 
 async def test_a_tick_whose_scoring_fails_claims_nothing_and_the_next_tick_runs_everything(

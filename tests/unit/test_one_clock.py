@@ -52,8 +52,8 @@ async def test_an_email_queued_on_the_trackers_date_is_sent_on_it(clean_db):
         idempotency_key="reset:1", kind="password_reset", to_address="a@b.nhs.test", subject="Reset", body_text="x"
     )
     claimed = await delivery_service.claim(settings.now())
-    assert [r["idempotency_key"] for r in claimed] == ["reset:1"]
-    assert claimed[0]["created_at"].date() == settings.today
+    assert [r.idempotency_key for r in claimed] == ["reset:1"]
+    assert claimed[0].created_at.date() == settings.today
 
 
 async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client):

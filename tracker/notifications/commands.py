@@ -34,15 +34,13 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
     await service.ensure_default_schedules(settings)
     runs = await service.last_runs()
     for row in await service.schedules():
-        last = runs.get(row["name"])
-        state = "on " if row["enabled"] else "off"
-        when = calc.describe_cron(row["cron"])
-        print(
-            f"{row['name']:<20} {state} {row['cron']:<14} {when:<34} last run: {last['started_at'] if last else 'never'}"
-        )
+        last = runs.get(row.name)
+        state = "on " if row.enabled else "off"
+        when = calc.describe_cron(row.cron)
+        print(f"{row.name:<20} {state} {row.cron:<14} {when:<34} last run: {last.started_at if last else 'never'}")
     last = runs.get(service.DELIVERY_JOB)
     print(
-        f"{service.DELIVERY_JOB:<20} on  every 30 seconds (with the scheduler)        last run: {last['started_at'] if last else 'never'}"
+        f"{service.DELIVERY_JOB:<20} on  every 30 seconds (with the scheduler)        last run: {last.started_at if last else 'never'}"
     )
     return 0
 
@@ -67,7 +65,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     row = await service.schedule_by_name(args.name)
     if row is None:
-        names = ", ".join(r["name"] for r in await service.schedules())
+        names = ", ".join(r.name for r in await service.schedules())
         print(
             f"tracker: no job called {args.name!r} (jobs: {names}, {service.DELIVERY_JOB}, {SCORING_JOB})",
             file=sys.stderr,
@@ -107,10 +105,10 @@ async def status(settings: Settings) -> dict[str, Any]:
         "outbox": await outbox_service.counts_by_state(),
         "jobs": {
             name: {
-                "state": r["state"],
-                "started_at": r["started_at"],
-                "emails": r["emails_queued"],
-                "trigger": r["trigger"],
+                "state": r.state,
+                "started_at": r.started_at,
+                "emails": r.emails_queued,
+                "trigger": r.trigger,
             }
             for name, r in runs.items()
         },

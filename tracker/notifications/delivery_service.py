@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tracker.db import write_transaction
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service
+from tracker.notifications.outbox_service import OutboxRow, outbox_row
 from tracker.settings import Settings
 from tracker.tables import OutboxEmail
 
@@ -72,21 +72,21 @@ def message_id(idempotency_key: str) -> str:
 
 
 def build_message(
-    row: dict[str, Any], mail_from: str, now: dt.datetime, files: dict[str, bytes] | None = None
+    row: OutboxRow, mail_from: str, now: dt.datetime, files: dict[str, bytes] | None = None
 ) -> EmailMessage:
     """The message for an outbox row; `files` holds the stored attachments by SHA-256."""
     msg = EmailMessage()
     msg["From"] = mail_from
-    msg["To"] = row["to_address"]
-    msg["Subject"] = row["subject"]
+    msg["To"] = row.to_address
+    msg["Subject"] = row.subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(row["idempotency_key"])
-    msg["X-Tracker-Kind"] = row["kind"]
-    msg.set_content(row["body_text"])
-    if row["body_html"]:
-        msg.add_alternative(row["body_html"], subtype="html")
-    content = (files or {}).get(row.get("attachment_sha256") or "")
-    path = row.get("attachment_path") or ""
+    msg["Message-ID"] = message_id(row.idempotency_key)
+    msg["X-Tracker-Kind"] = row.kind
+    msg.set_content(row.body_text)
+    if row.body_html:
+        msg.add_alternative(row.body_html, subtype="html")
+    content = (files or {}).get(row.attachment_sha256 or "")
+    path = row.attachment_path or ""
     if content is None and path and Path(path).exists():  # queued before attachments were stored
         content = Path(path).read_bytes()
     if content is not None:
@@ -94,7 +94,7 @@ def build_message(
             content,
             maintype="application",
             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            filename=row["attachment_name"] or Path(path).name,
+            filename=row.attachment_name or Path(path).name,
         )
     return msg
 
@@ -150,7 +150,7 @@ class DeliveryResult:
         return text + (" (the SMTP server could not be reached)" if self.server_down else "")
 
 
-async def claim(now: dt.datetime, limit: int = BATCH) -> list[dict[str, Any]]:
+async def claim(now: dt.datetime, limit: int = BATCH) -> list[OutboxRow]:
     """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out."""
     due = (
         (OutboxEmail.state == "queued")
@@ -170,22 +170,23 @@ async def claim(now: dt.datetime, limit: int = BATCH) -> list[dict[str, Any]]:
     won_ids = [r["id"] for r in won]
     if not won_ids:
         return []
-    return await OutboxEmail.select().where(OutboxEmail.id.is_in(won_ids)).order_by(OutboxEmail.id)
+    rows = await OutboxEmail.select().where(OutboxEmail.id.is_in(won_ids)).order_by(OutboxEmail.id)
+    return [outbox_row(r) for r in rows]
 
 
-async def _mark_sent(row: dict[str, Any], now: dt.datetime) -> None:
+async def _mark_sent(row: OutboxRow, now: dt.datetime) -> None:
     await OutboxEmail.update(
         {
             OutboxEmail.state: "sent",
             OutboxEmail.sent_at: now,
-            OutboxEmail.attempts: row["attempts"] + 1,
+            OutboxEmail.attempts: row.attempts + 1,
             OutboxEmail.last_error: "",
         }
-    ).where((OutboxEmail.id == row["id"]) & (OutboxEmail.state == "sending"))
+    ).where((OutboxEmail.id == row.id) & (OutboxEmail.state == "sending"))
 
 
-async def _mark_failed_attempt(row: dict[str, Any], now: dt.datetime, error: str, permanent: bool) -> str:
-    attempts = row["attempts"] + 1
+async def _mark_failed_attempt(row: OutboxRow, now: dt.datetime, error: str, permanent: bool) -> str:
+    attempts = row.attempts + 1
     state = "failed" if calc.gives_up(attempts, permanent) else "queued"
     await OutboxEmail.update(
         {
@@ -194,11 +195,11 @@ async def _mark_failed_attempt(row: dict[str, Any], now: dt.datetime, error: str
             OutboxEmail.last_error: error[:1000],
             OutboxEmail.next_attempt_at: now + calc.retry_delay(attempts),
         }
-    ).where((OutboxEmail.id == row["id"]) & (OutboxEmail.state == "sending"))
+    ).where((OutboxEmail.id == row.id) & (OutboxEmail.state == "sending"))
     return state
 
 
-async def _release(rows: list[dict[str, Any]], now: dt.datetime, error: str) -> None:
+async def _release(rows: list[OutboxRow], now: dt.datetime, error: str) -> None:
     """The server could not be reached: the emails go back to the queue without using up an attempt."""
     await OutboxEmail.update(
         {
@@ -206,7 +207,7 @@ async def _release(rows: list[dict[str, Any]], now: dt.datetime, error: str) -> 
             OutboxEmail.next_attempt_at: now + SERVER_DOWN_RETRY,
             OutboxEmail.last_error: error[:1000],
         }
-    ).where(OutboxEmail.id.is_in([r["id"] for r in rows]) & (OutboxEmail.state == "sending"))
+    ).where(OutboxEmail.id.is_in([r.id for r in rows]) & (OutboxEmail.state == "sending"))
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -240,7 +241,7 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
             result.server_down = True
             result.errors.append(str(exc))
             break
-        files = await outbox_service.attachments({r.get("attachment_sha256") or "" for r in rows})
+        files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
         try:
             for i, row in enumerate(rows):
                 msg = build_message(row, settings.mail_from, clock, files)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from tracker import clock, db
@@ -112,6 +113,41 @@ async def existing_keys(keys: list[str]) -> set[str]:
 # --- Reading the outbox ------------------------------------------------------------------------
 
 STATES = ("queued", "sending", "sent", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxListRow:
+    """An outbox email as the lists of emails and of failures show it (no bodies)."""
+
+    id: int
+    kind: str
+    to_address: str
+    subject: str
+    state: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    attachment_name: str
+
+
+def _list_row(r: dict[str, Any]) -> OutboxListRow:
+    return OutboxListRow(
+        id=r["id"],
+        kind=r["kind"],
+        to_address=r["to_address"],
+        subject=r["subject"],
+        state=r["state"],
+        attempts=r["attempts"],
+        created_at=r["created_at"],
+        sent_at=r["sent_at"],
+        next_attempt_at=r["next_attempt_at"],
+        last_error=r["last_error"],
+        attachment_name=r["attachment_name"],
+    )
+
+
 LIST_COLUMNS = (
     OutboxEmail.id,
     OutboxEmail.kind,
@@ -141,7 +177,7 @@ async def counts_by_kind() -> dict[str, int]:
 
 async def list_emails(
     *, state: str = "", kind: str = "", to_address: str = "", page: int = 1, per_page: int = 50
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[OutboxListRow], int]:
     """(a page of emails, newest first; the total matching)."""
     where = []
     if state:
@@ -156,11 +192,55 @@ async def list_emails(
         query = query.where(w)
         count = count.where(w)
     rows = await query.limit(per_page).offset((max(page, 1) - 1) * per_page)
-    return rows, await count
+    return [_list_row(r) for r in rows], await count
 
 
-async def get_email(email_id: int) -> dict[str, Any] | None:
-    return await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One outbox email whole, for its page and for the sender."""
+
+    id: int
+    idempotency_key: str
+    kind: str
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str
+    attachment_name: str
+    attachment_path: str
+    attachment_sha256: str
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def outbox_row(r: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        idempotency_key=r["idempotency_key"],
+        kind=r["kind"],
+        to_address=r["to_address"],
+        subject=r["subject"],
+        body_text=r["body_text"],
+        body_html=r["body_html"],
+        attachment_name=r["attachment_name"],
+        attachment_path=r["attachment_path"],
+        attachment_sha256=r["attachment_sha256"],
+        state=r["state"],
+        attempts=r["attempts"],
+        next_attempt_at=r["next_attempt_at"],
+        last_error=r["last_error"],
+        created_at=r["created_at"],
+        sent_at=r["sent_at"],
+    )
+
+
+async def get_email(email_id: int) -> OutboxRow | None:
+    row = await OutboxEmail.select().where(OutboxEmail.id == email_id).first()
+    return None if row is None else outbox_row(row)
 
 
 async def retry(email_id: int, now: dt.datetime, *, actor: str = "system", account_id: int | None = None) -> bool:

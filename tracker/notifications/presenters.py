@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from tracker.notifications import calculations as calc
 from tracker.web.formatting import date_time, number
+
+if TYPE_CHECKING:
+    from tracker.notifications.outbox_service import OutboxListRow, OutboxRow
+    from tracker.notifications.service import JobRunRow, ScheduleRow
 
 STATE_LABELS = {
     "queued": ("Queued", "nhsuk-tag--blue"),
@@ -78,50 +82,50 @@ def cron_text(cron: str) -> str:
         return f"not understood ({cron})"
 
 
-def next_run(r: dict[str, Any], now: dt.datetime) -> str:
+def next_run(r: ScheduleRow, now: dt.datetime) -> str:
     """When the schedule next fires after `now` (from its cron, so it is right whether or not a
     scheduler is running), or a reason it will not."""
-    if not r["enabled"]:
+    if not r.enabled:
         return "Not while it is off"
     try:
-        return when(calc.next_fire(r["cron"], now))
+        return when(calc.next_fire(r.cron, now))
     except calc.CronError:
         return "never (the time is not understood)"
 
 
-def schedule_rows(rows: list[dict[str, Any]], now: dt.datetime) -> list[list[dict[str, str]]]:
+def schedule_rows(rows: list[ScheduleRow], now: dt.datetime) -> list[list[dict[str, str]]]:
     out = []
     for r in rows:
-        label = kind_label(r["kind"])
+        label = kind_label(r.kind)
         out.append(
             [
                 {
-                    "html": f'<a href="/admin/schedules/{r["id"]}">{escape(label)}</a><br><span class="nhsuk-body-s">{escape(r["name"])}</span>'
+                    "html": f'<a href="/admin/schedules/{r.id}">{escape(label)}</a><br><span class="nhsuk-body-s">{escape(r.name)}</span>'
                 },
-                {"text": _first_upper(cron_text(r["cron"]))},
-                {"html": _tag("On", "nhsuk-tag--green") if r["enabled"] else _tag("Off", "nhsuk-tag--grey")},
-                {"text": when(r["last_run_at"])},
+                {"text": _first_upper(cron_text(r.cron))},
+                {"html": _tag("On", "nhsuk-tag--green") if r.enabled else _tag("Off", "nhsuk-tag--grey")},
+                {"text": when(r.last_run_at)},
                 {"text": next_run(r, now)},
                 {
-                    "html": f'<a href="/admin/schedules/{r["id"]}/preview">Preview'
-                    f'<span class="nhsuk-u-visually-hidden"> the emails of {escape(r["name"])}</span></a>'
+                    "html": f'<a href="/admin/schedules/{r.id}/preview">Preview'
+                    f'<span class="nhsuk-u-visually-hidden"> the emails of {escape(r.name)}</span></a>'
                 },
             ]
         )
     return out
 
 
-def schedule_summary(r: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
-    spec = calc.KINDS.get(r["kind"])
+def schedule_summary(r: ScheduleRow, now: dt.datetime) -> list[dict[str, Any]]:
+    spec = calc.KINDS.get(r.kind)
     return [
-        {"key": {"text": "What"}, "value": {"text": kind_label(r["kind"])}},
+        {"key": {"text": "What"}, "value": {"text": kind_label(r.kind)}},
         {"key": {"text": "What it sends"}, "value": {"text": spec.description if spec else ""}},
         {
             "key": {"text": "When"},
-            "value": {"text": f"{_first_upper(cron_text(r['cron']))} (UK time; cron {r['cron']})"},
+            "value": {"text": f"{_first_upper(cron_text(r.cron))} (UK time; cron {r.cron})"},
         },
-        {"key": {"text": "Enabled"}, "value": {"text": "Yes" if r["enabled"] else "No"}},
-        {"key": {"text": "Last run"}, "value": {"text": when(r["last_run_at"])}},
+        {"key": {"text": "Enabled"}, "value": {"text": "Yes" if r.enabled else "No"}},
+        {"key": {"text": "Last run"}, "value": {"text": when(r.last_run_at)}},
         {
             "key": {"text": "Next run"},
             "value": {"text": next_run(r, now)},
@@ -129,50 +133,50 @@ def schedule_summary(r: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]
     ]
 
 
-def run_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def run_rows(rows: list[JobRunRow]) -> list[list[dict[str, str]]]:
     out = []
     for r in rows:
-        label, classes = RUN_LABELS.get(r["state"], (r["state"], "nhsuk-tag--grey"))
-        notes = "; ".join(json.loads(r["detail"])) if r.get("detail", "").startswith("[") else r.get("detail", "")
+        label, classes = RUN_LABELS.get(r.state, (r.state, "nhsuk-tag--grey"))
+        notes = "; ".join(json.loads(r.detail)) if r.detail.startswith("[") else r.detail
         out.append(
             [
-                {"text": r["job"]},
-                {"text": when(r["started_at"])},
-                {"text": r["trigger"]},
+                {"text": r.job},
+                {"text": when(r.started_at)},
+                {"text": r.trigger},
                 {"html": _tag(label, classes)},
-                {"text": number(r["emails_queued"]), "format": "numeric"},
-                {"text": (r.get("error") or notes)[:200]},
+                {"text": number(r.emails_queued), "format": "numeric"},
+                {"text": (r.error or notes)[:200]},
             ]
         )
     return out
 
 
-def email_rows(rows: list[dict[str, Any]], base: str = "/admin/emails") -> list[list[dict[str, str]]]:
+def email_rows(rows: list[OutboxListRow], base: str = "/admin/emails") -> list[list[dict[str, str]]]:
     out = []
     for r in rows:
-        label, classes = STATE_LABELS.get(r["state"], (r["state"], "nhsuk-tag--grey"))
-        attachment = " (with workbook)" if r.get("attachment_name") else ""
+        label, classes = STATE_LABELS.get(r.state, (r.state, "nhsuk-tag--grey"))
+        attachment = " (with workbook)" if r.attachment_name else ""
         out.append(
             [
-                {"html": f'<a href="{base}/{r["id"]}">{escape(r["subject"])}</a>{escape(attachment)}'},
-                {"text": r["to_address"]},
-                {"text": kind_label(r["kind"])},
+                {"html": f'<a href="{base}/{r.id}">{escape(r.subject)}</a>{escape(attachment)}'},
+                {"text": r.to_address},
+                {"text": kind_label(r.kind)},
                 {"html": _tag(label, classes)},
-                {"text": when(r["sent_at"] or r["created_at"])},
+                {"text": when(r.sent_at or r.created_at)},
             ]
         )
     return out
 
 
-def failure_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def failure_rows(rows: list[OutboxListRow]) -> list[dict[str, Any]]:
     return [
         {
-            "id": r["id"],
-            "subject": r["subject"],
-            "to": r["to_address"],
-            "attempts": r["attempts"],
-            "error": r["last_error"],
-            "when": when(r["next_attempt_at"]),
+            "id": r.id,
+            "subject": r.subject,
+            "to": r.to_address,
+            "attempts": r.attempts,
+            "error": r.last_error,
+            "when": when(r.next_attempt_at),
         }
         for r in rows
     ]
@@ -197,20 +201,20 @@ def email_body(html: str) -> Markup:
     return Markup(_STYLE.sub("", body))  # noqa: S704 (rendered by tracker.notifications.render from autoescaped templates)
 
 
-def email_summary(r: dict[str, Any]) -> list[dict[str, Any]]:
-    label, _ = STATE_LABELS.get(r["state"], (r["state"], ""))
+def email_summary(r: OutboxRow) -> list[dict[str, Any]]:
+    label, _ = STATE_LABELS.get(r.state, (r.state, ""))
     rows = [
-        {"key": {"text": "To"}, "value": {"text": r["to_address"]}},
-        {"key": {"text": "Subject"}, "value": {"text": r["subject"]}},
-        {"key": {"text": "Kind"}, "value": {"text": kind_label(r["kind"])}},
+        {"key": {"text": "To"}, "value": {"text": r.to_address}},
+        {"key": {"text": "Subject"}, "value": {"text": r.subject}},
+        {"key": {"text": "Kind"}, "value": {"text": kind_label(r.kind)}},
         {"key": {"text": "State"}, "value": {"text": label}},
-        {"key": {"text": "Queued"}, "value": {"text": when(r["created_at"])}},
-        {"key": {"text": "Sent"}, "value": {"text": when(r["sent_at"])}},
-        {"key": {"text": "Attempts"}, "value": {"text": str(r["attempts"])}},
-        {"key": {"text": "Attachment"}, "value": {"text": r["attachment_name"] or "No attachment"}},
+        {"key": {"text": "Queued"}, "value": {"text": when(r.created_at)}},
+        {"key": {"text": "Sent"}, "value": {"text": when(r.sent_at)}},
+        {"key": {"text": "Attempts"}, "value": {"text": str(r.attempts)}},
+        {"key": {"text": "Attachment"}, "value": {"text": r.attachment_name or "No attachment"}},
     ]
-    if r.get("last_error"):
-        rows.append({"key": {"text": "Last error"}, "value": {"text": r["last_error"]}})
+    if r.last_error:
+        rows.append({"key": {"text": "Last error"}, "value": {"text": r.last_error}})
     return rows
 
 
@@ -230,14 +234,14 @@ def preview_rows(emails: list[Any], existing: set[str]) -> list[list[dict[str, s
     ]
 
 
-def receives(role: str, schedules_by_kind: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def receives(role: str, schedules_by_kind: dict[str, ScheduleRow]) -> list[dict[str, Any]]:
     """The emails a person with this role receives, and when."""
     out = []
     for kind in ROLE_KINDS.get(role, ()):
         spec = calc.KINDS[kind]
         row = schedules_by_kind.get(kind)
-        timing = cron_text(row["cron"]) if row else cron_text(spec.cron)
-        enabled = row["enabled"] if row else True
+        timing = cron_text(row.cron) if row else cron_text(spec.cron)
+        enabled = row.enabled if row else True
         out.append({"label": spec.label, "description": spec.description, "when": timing, "enabled": enabled})
     return out
 

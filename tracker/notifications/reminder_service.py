@@ -7,7 +7,7 @@ before its due date until it locks, and a practice stops being chased the moment
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from tracker.accounts import users_service as accounts
 from tracker.indicators import service as indicators
@@ -17,58 +17,80 @@ from tracker.notifications.planning import Plan, PlannedEmail, RunContext
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 from tracker.periods import service as periods
+from tracker.periods.service import PeriodRow
 from tracker.returns import facts_service as return_facts
 from tracker.returns.calculations import url_code
 
-PERIOD_KEYS = ("id", "code", "financial_year", "quarter", "start_date", "end_date", "due_on", "opens_on", "locks_on")
+
+@dataclass(frozen=True, slots=True)
+class LabelledPeriod:
+    """A period as reminders and reports name it: its dates, and the label emails give it."""
+
+    id: int
+    code: str
+    financial_year: str
+    end_date: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+    label: str
+
+    @classmethod
+    def of(cls, p: PeriodRow, label: str) -> LabelledPeriod:
+        return cls(p.id, p.code, p.financial_year, p.end_date, p.due_on, p.locks_on, label)
 
 
-async def chased_periods(today: dt.date) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class OutstandingPractice:
+    """An active practice whose return for a period is not in, and how far it got."""
+
+    id: int
+    ods_code: str
+    name: str
+    contact_email: str | None
+    ccg_id: int | None
+    region_id: int | None
+    return_id: int | None
+    state: str | None
+
+
+def period_label(p: PeriodRow) -> str:
+    return f"{p.financial_year} Q{p.quarter}"
+
+
+async def chased_periods(today: dt.date) -> list[LabelledPeriod]:
     """Periods whose reminders may run today: the first reminder has fallen due and they have not locked."""
     first = max(calc.DAYS_BEFORE)
-    rows = [r for r in await period_dates() if r["opens_on"] <= today < r["locks_on"]]
-    for r in rows:
-        r["label"] = f"{r['financial_year']} Q{r['quarter']}"
-    return [r for r in rows if r["due_on"] - dt.timedelta(days=first) <= today]
+    return [
+        LabelledPeriod.of(p, period_label(p))
+        for p in await period_dates()
+        if p.opens_on <= today < p.locks_on and p.due_on - dt.timedelta(days=first) <= today
+    ]
 
 
-async def period_dates() -> list[dict[str, Any]]:
-    """Every period, oldest first, its dates as dates whichever the database."""
-    rows = [{k: p[k] for k in PERIOD_KEYS} for p in await periods.all_periods()]
-    for r in rows:
-        for k in ("start_date", "end_date", "due_on", "opens_on", "locks_on"):
-            r[k] = _date(r[k])
-    return rows
+async def period_dates() -> list[PeriodRow]:
+    """Every period, oldest first."""
+    return await periods.all_periods()
 
 
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-async def outstanding(period: dict[str, Any]) -> list[dict[str, Any]]:
+async def outstanding(period: LabelledPeriod) -> list[OutstandingPractice]:
     """Active practices (open by the period's end) whose return for the period is not in."""
-    returns = await return_facts.period_returns(period["id"])
+    returns = await return_facts.period_returns(period.id)
     out = []
-    for p in await organisations.active_practice_contacts(period["end_date"]):
+    for p in await organisations.active_practice_contacts(period.end_date):
         r = returns.get(p.id)
         if r is not None and calc.return_is_in(r.state, r.first_submitted_at):
             continue
         out.append(
-            {
-                "id": p.id,
-                "ods_code": p.ods_code,
-                "name": p.name,
-                "contact_email": p.contact_email,
-                "ccg_id": p.ccg_id,
-                "region_id": p.region_id,
-                "return_id": r.id if r else None,
-                "state": r.state if r else None,
-                "first_submitted_at": r.first_submitted_at if r else None,
-            }
+            OutstandingPractice(
+                id=p.id,
+                ods_code=p.ods_code,
+                name=p.name,
+                contact_email=p.contact_email,
+                ccg_id=p.ccg_id,
+                region_id=p.region_id,
+                return_id=r.id if r else None,
+                state=r.state if r else None,
+            )
         )
     return out
 
@@ -108,52 +130,52 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
     recipients = await accounts.practice_users_emails()
     left = await subscriptions_service.leavers("reminders")
     for period in periods:
-        step = calc.current_step(period["due_on"], period["locks_on"], ctx.today)
+        step = calc.current_step(period.due_on, period.locks_on, ctx.today)
         if step is None or step.kind != kind:
-            result.notes.append(f"{period['label']}: no {calc.KINDS[kind].label.lower()} due today.")
+            result.notes.append(f"{period.label}: no {calc.KINDS[kind].label.lower()} due today.")
             continue
-        indicators, answered = await missing_indicators(period["id"])
+        indicators, answered = await missing_indicators(period.id)
         practices = await outstanding(period)
-        days_left = (period["due_on"] - ctx.today).days
+        days_left = (period.due_on - ctx.today).days
         no_address = 0
         for p in practices:
-            to = addresses(recipients.get(p["id"], []), p["contact_email"])
+            to = addresses(recipients.get(p.id, []), p.contact_email)
             if not to:
                 no_address += 1
                 continue
             to = [a for a in to if a not in left]
-            done = answered.get(p["return_id"], set()) if p["return_id"] else set()
-            missing = [name for ind_id, name in indicators if ind_id not in done] if p["return_id"] else []
-            name = practice_title(p["name"])
+            done = answered.get(p.return_id, set()) if p.return_id else set()
+            missing = [name for ind_id, name in indicators if ind_id not in done] if p.return_id else []
+            name = practice_title(p.name)
             for address in to:
                 # Rendered for each address: its footer's leave link is that address's own.
                 email = messages.reminder(
-                    ods_code=p["ods_code"],
+                    ods_code=p.ods_code,
                     practice_name=name,
-                    period_label=period["label"],
-                    due_on=period["due_on"],
+                    period_label=period.label,
+                    due_on=period.due_on,
                     days_left=days_left,
-                    state=p["state"],
+                    state=p.state,
                     missing=missing,
-                    link=ctx.link(f"/practices/{p['ods_code']}/returns/{url_code(period['code'])}"),
+                    link=ctx.link(f"/practices/{p.ods_code}/returns/{url_code(period.code)}"),
                     leave_link=ctx.leave_link(address, kind),
                 )
                 result.emails.append(
                     PlannedEmail(
-                        idempotency_key=calc.reminder_key(p["ods_code"], period["code"], step.key, address),
+                        idempotency_key=calc.reminder_key(p.ods_code, period.code, step.key, address),
                         kind=kind,
                         to_address=address,
                         subject=email.subject,
                         body_text=email.text,
                         body_html=email.html,
-                        practice_id=p["id"],
-                        ccg_id=p["ccg_id"],
-                        period_id=period["id"],
-                        organisation=f"{p['ods_code']} {name}",
+                        practice_id=p.id,
+                        ccg_id=p.ccg_id,
+                        period_id=period.id,
+                        organisation=f"{p.ods_code} {name}",
                     )
                 )
         result.notes.append(
-            f"{period['label']}: step {step.key}; {len(practices):,} practices without a return,"
+            f"{period.label}: step {step.key}; {len(practices):,} practices without a return,"
             f" {no_address:,} of them with no one to email."
         )
     return result

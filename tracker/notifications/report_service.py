@@ -11,6 +11,7 @@ import importlib
 import inspect
 import logging
 from collections import defaultdict
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from tracker.accounts import users_service as accounts
@@ -22,7 +23,14 @@ from tracker.maturity import service as maturity
 from tracker.notifications import calculations as calc
 from tracker.notifications import messages, outbox_service, subscriptions_service
 from tracker.notifications.planning import Plan, PlannedEmail, RunContext
-from tracker.notifications.reminder_service import addresses, chased_periods, outstanding, period_dates
+from tracker.notifications.reminder_service import (
+    LabelledPeriod,
+    addresses,
+    chased_periods,
+    outstanding,
+    period_dates,
+    period_label,
+)
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 from tracker.returns import facts_service as return_facts
@@ -30,15 +38,60 @@ from tracker.returns import facts_service as return_facts
 log = logging.getLogger(__name__)
 
 
-async def _periods(today: dt.date) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+@dataclass(frozen=True, slots=True)
+class OverduePractice:
+    """A practice whose return is overdue in a period still being chased (`ccg_code` for a region's list)."""
+
+    ods_code: str
+    name: str
+    ccg_id: int | None
+    region_id: int | None
+    period_label: str
+    days_overdue: int
+    escalated: bool
+    ccg_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnreachablePractice:
+    """A practice an email failed to reach, and one failure."""
+
+    ods_code: str
+    name: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class OffTrackPractice:
+    """A practice off track as the CCG dashboard lists it."""
+
+    ods_code: str
+    name: str
+    maturity: float | None
+
+
+async def _periods(today: dt.date) -> tuple[LabelledPeriod | None, LabelledPeriod | None]:
     """(the latest period that has opened, the latest whose due date has passed)."""
-    rows = [r for r in await period_dates() if r["opens_on"] <= today][::-1][:2]
-    for r in rows:
-        provisional = rules.provisional(r["locks_on"], today)
-        r["label"] = f"{r['financial_year']} Q{r['quarter']}" + (" (provisional)" if provisional else "")
+    rows = [
+        LabelledPeriod.of(p, period_label(p) + (" (provisional)" if rules.provisional(p.locks_on, today) else ""))
+        for p in [p for p in await period_dates() if p.opens_on <= today][::-1][:2]
+    ]
     current = rows[0] if rows else None
-    timely = next((r for r in rows if r["due_on"] < today), None)
+    timely = next((r for r in rows if r.due_on < today), None)
     return current, timely
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFigures:
+    """One organisation's figures in a report: completeness, timeliness and returns awaiting review."""
+
+    period_label: str
+    expected: int
+    returns_in: int
+    completeness: float | None
+    timeliness_label: str
+    timeliness: float | None
+    awaiting_review: int
 
 
 class Figures:
@@ -52,25 +105,25 @@ class Figures:
         self.on_time: dict[Any, int] = defaultdict(int)
         self.awaiting: dict[Any, int] = defaultdict(int)
 
-    def for_(self, key: Any, current: dict[str, Any], timely: dict[str, Any] | None) -> dict[str, Any]:
-        return {
-            "period_label": current["label"],
-            "expected": self.expected[key],
-            "returns_in": self.returns_in[key],
-            "completeness": rules.share(self.returns_in[key], self.expected[key]),
-            "timeliness_label": timely["label"] if timely else "",
-            "timeliness": rules.share(self.on_time[key], self.timely_expected[key]),
-            "awaiting_review": self.awaiting[key],
-        }
+    def for_(self, key: Any, current: LabelledPeriod, timely: LabelledPeriod | None) -> ReportFigures:
+        return ReportFigures(
+            period_label=current.label,
+            expected=self.expected[key],
+            returns_in=self.returns_in[key],
+            completeness=rules.share(self.returns_in[key], self.expected[key]),
+            timeliness_label=timely.label if timely else "",
+            timeliness=rules.share(self.on_time[key], self.timely_expected[key]),
+            awaiting_review=self.awaiting[key],
+        )
 
 
 def _keys(m: maturity.Member) -> tuple[tuple[str, Any], ...]:
     return (("ccg", m.ccg_id), ("region", m.region_id), ("all", None))
 
 
-async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today: dt.date) -> Figures:
+async def _figures(current: LabelledPeriod, timely: LabelledPeriod | None, today: dt.date) -> Figures:
     f = Figures()
-    for m in await maturity.period_members(current["id"]):
+    for m in await maturity.period_members(current.id):
         if not m.expected:
             continue
         for key in _keys(m):
@@ -78,7 +131,7 @@ async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today
             if m.received:
                 f.returns_in[key] += 1
     if timely is not None:
-        for m in await maturity.period_members(timely["id"]):
+        for m in await maturity.period_members(timely.id):
             if not m.expected:
                 continue
             for key in _keys(m):
@@ -96,29 +149,29 @@ async def _figures(current: dict[str, Any], timely: dict[str, Any] | None, today
     return f
 
 
-async def _overdue(today: dt.date) -> list[dict[str, Any]]:
+async def _overdue(today: dt.date) -> list[OverduePractice]:
     """Every practice with an overdue return in a period still being chased, most overdue first."""
     out = []
     for period in await chased_periods(today):
-        if period["due_on"] >= today:
+        if period.due_on >= today:
             continue
         for p in await outstanding(period):
             out.append(
-                {
-                    "ods_code": p["ods_code"],
-                    "name": practice_title(p["name"]),
-                    "ccg_id": p["ccg_id"],
-                    "region_id": p["region_id"],
-                    "period_label": period["label"],
-                    "days_overdue": calc.days_overdue(period["due_on"], today),
-                    "escalated": calc.escalated_to_region(period["due_on"], today),
-                }
+                OverduePractice(
+                    ods_code=p.ods_code,
+                    name=practice_title(p.name),
+                    ccg_id=p.ccg_id,
+                    region_id=p.region_id,
+                    period_label=period.label,
+                    days_overdue=calc.days_overdue(period.due_on, today),
+                    escalated=calc.escalated_to_region(period.due_on, today),
+                )
             )
-    out.sort(key=lambda p: (-p["days_overdue"], p["ods_code"]))
+    out.sort(key=lambda p: (-p.days_overdue, p.ods_code))
     return out
 
 
-async def _unreachable() -> dict[int | None, list[dict[str, Any]]]:
+async def _unreachable() -> dict[int | None, list[UnreachablePractice]]:
     """CCG id -> its practices an email failed to reach, by ODS code, each with one failure."""
     rows = await fetch(
         "SELECT DISTINCT practice, to_address, last_error FROM outbox_email "
@@ -127,7 +180,7 @@ async def _unreachable() -> dict[int | None, list[dict[str, Any]]]:
     practices = await organisations.practice_contacts({r["practice"] for r in rows})
     rows = [r for r in rows if r["practice"] in practices]
     rows.sort(key=lambda r: (practices[r["practice"]].ods_code, r["to_address"], r["last_error"]))
-    out: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int | None, list[UnreachablePractice]] = defaultdict(list)
     seen: set[int] = set()
     for r in rows:
         if r["practice"] in seen:
@@ -135,16 +188,16 @@ async def _unreachable() -> dict[int | None, list[dict[str, Any]]]:
         seen.add(r["practice"])
         p = practices[r["practice"]]
         out[p.ccg_id].append(
-            {
-                "ods_code": p.ods_code,
-                "name": practice_title(p.name),
-                "error": f"{r['to_address']}: {r['last_error'][:120]}",
-            }
+            UnreachablePractice(
+                ods_code=p.ods_code,
+                name=practice_title(p.name),
+                error=f"{r['to_address']}: {r['last_error'][:120]}",
+            )
         )
     return out
 
 
-async def _off_track(today: dt.date) -> tuple[str, dict[int, list[dict[str, Any]]]]:
+async def _off_track(today: dt.date) -> tuple[str, dict[int, list[OffTrackPractice]]]:
     """(the period's label, CCG id -> practices off track) for the period the dashboards show by
     default, each practice under its CCG of that period, exactly as the CCG dashboard lists them."""
     try:
@@ -152,14 +205,14 @@ async def _off_track(today: dt.date) -> tuple[str, dict[int, list[dict[str, Any]
     except maturity.NoScores:
         return "", {}
     names = await organisations.practice_names()
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[OffTrackPractice]] = defaultdict(list)
     members = [m for m in await maturity.period_members(period.id) if m.status == "off_track" and m.ccg_id]
     for m in sorted(
         members, key=lambda m: (m.maturity if m.maturity is not None else 0, names[m.practice_id].ods_code)
     ):
         practice = names[m.practice_id]
         out[m.ccg_id or 0].append(
-            {"ods_code": practice.ods_code, "name": practice_title(practice.name), "maturity": m.maturity}
+            OffTrackPractice(ods_code=practice.ods_code, name=practice_title(practice.name), maturity=m.maturity)
         )
     return period.code.replace("-", " "), out
 
@@ -226,7 +279,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
     overdue = await _overdue(ctx.today)
     unreachable = await _unreachable()
     scores_label, off_track = await _off_track(ctx.today)
-    forecasts = await _forecasts(current["financial_year"])
+    forecasts = await _forecasts(current.financial_year)
     to_by_ccg = await recipients("ccg", "ccg_report")
     ccgs = await organisations.ccg_contacts()
     for c in ccgs:
@@ -238,17 +291,17 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
             "name": c.name or c.code,
             "as_at": ctx.today,
             "figures": figures.for_(("ccg", c.id), current, timely),
-            "overdue": [p for p in overdue if p["ccg_id"] == c.id],
+            "overdue": [p for p in overdue if p.ccg_id == c.id],
             "unreachable": unreachable.get(c.id, []),
             "off_track": off_track.get(c.id, []),
             "scores_label": scores_label,
-            "funding": messages.funding(forecasts.get(c.id, []), current["financial_year"]),
+            "funding": messages.funding(forecasts.get(c.id, []), current.financial_year),
         }
         link = ctx.link(f"/organisations/ccgs/{c.code}")
         keys = [calc.report_key("ccg_report", c.code, ctx.fire_at, a) for a in to]
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
             continue  # this week's report has gone already: do not build its workbook again
-        name, sha, note = await attach(ctx, "ccg", c.code, current["code"])
+        name, sha, note = await attach(ctx, "ccg", c.code, current.code)
         for address in to:
             email = messages.ccg_report(
                 data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "ccg_report")
@@ -262,7 +315,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
                     body_text=email.text,
                     body_html=email.html,
                     ccg_id=c.id,
-                    period_id=current["id"],
+                    period_id=current.id,
                     attachment_name=name,
                     attachment_sha256=sha,
                     organisation=f"{c.code} {data['name']}",
@@ -282,7 +335,7 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
     overdue = await _overdue(ctx.today)
     to_by_region = await recipients("region", "region_summary")
     ccgs = await organisations.ccg_contacts()
-    codes = {c.id: c.code for c in ccgs}
+    codes: dict[int | None, str] = {c.id: c.code for c in ccgs}
     for r in await _regions():
         to = to_by_region.get(r.id, [])
         if not to:
@@ -292,10 +345,10 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
             if c.region_id != r.id:
                 continue
             f = figures.for_(("ccg", c.id), current, timely)
-            if f["expected"]:
-                ccg_rows.append({"code": c.code, "name": c.name or c.code, **f})
+            if f.expected:
+                ccg_rows.append({"code": c.code, "name": c.name or c.code, **asdict(f)})
         escalated = [
-            {**p, "ccg_code": codes.get(p["ccg_id"], "")} for p in overdue if p["region_id"] == r.id and p["escalated"]
+            replace(p, ccg_code=codes.get(p.ccg_id, "")) for p in overdue if p.region_id == r.id and p.escalated
         ]
         data = {
             "code": r.code,
@@ -319,7 +372,7 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
                     subject=email.subject,
                     body_text=email.text,
                     body_html=email.html,
-                    period_id=current["id"],
+                    period_id=current.id,
                     organisation=f"{r.code} {data['name']}",
                 )
             )
@@ -341,16 +394,16 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     regions = []
     for r in await _regions():
         f = figures.for_(("region", r.id), current, timely)
-        if f["expected"]:
-            escalated = sum(1 for p in overdue if p["region_id"] == r.id and p["escalated"])
-            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **f})
+        if f.expected:
+            escalated = sum(1 for p in overdue if p.region_id == r.id and p.escalated)
+            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **asdict(f)})
     data = {"as_at": ctx.today, "figures": figures.for_(("all", None), current, timely), "regions": regions}
     link = ctx.link("/organisations")
     keys = [calc.report_key("national_summary", "england", ctx.fire_at, a) for a in to]
     if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
         result.notes.append("This month's national summary has gone already.")
         return result
-    name, sha, note = await attach(ctx, "national", "", current["code"])
+    name, sha, note = await attach(ctx, "national", "", current.code)
     for address in to:
         email = messages.national_summary(
             data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "national_summary")
@@ -363,7 +416,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
                 subject=email.subject,
                 body_text=email.text,
                 body_html=email.html,
-                period_id=current["id"],
+                period_id=current.id,
                 attachment_name=name,
                 attachment_sha256=sha,
                 organisation="England",

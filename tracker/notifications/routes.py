@@ -59,16 +59,16 @@ async def _schedule_page(
     form: dict[str, str] | None = None,
 ) -> Template:
     row = await service.schedule(schedule_id)
-    runs = await service.recent_runs(job=row["name"], limit=10)
+    runs = await service.recent_runs(job=row.name, limit=10)
     return Template(
         "notifications/schedule.html",
         context={
             "schedule": row,
-            "title": presenters.kind_label(row["kind"]),
+            "title": presenters.kind_label(row.kind),
             "summary": presenters.schedule_summary(row, request.app.state.settings.now()),
             "runs": presenters.run_rows(runs),
             "errors": errors,
-            "form": form or {"cron": row["cron"], "enabled": "yes" if row["enabled"] else "no"},
+            "form": form or {"cron": row.cron, "enabled": "yes" if row.enabled else "no"},
             "ran": request.query_params.get("ran", ""),
             "saved": request.query_params.get("saved", ""),
             "examples": [(c, calc.describe_cron(c)) for c in ("0 7 * * 1", "0 7 * * 1-5", "30 6 * * *", "0 8 1 * *")],
@@ -130,7 +130,7 @@ async def schedule_preview(request: Request[Any, Any, Any], schedule_id: FromPat
         "notifications/preview.html",
         context={
             "schedule": row,
-            "title": f"Preview: {presenters.kind_label(row['kind'])}",
+            "title": f"Preview: {presenters.kind_label(row.kind)}",
             "result": result,
             "rows": presenters.preview_rows(shown, existing),
             "more": max(0, len(result.emails) - PREVIEW_LIMIT),
@@ -192,14 +192,14 @@ async def sent_email(email_id: FromPath[int]) -> Template:
     return _email_page(row, back="/admin/emails", back_text="Sent emails")
 
 
-def _email_page(row: dict[str, Any], *, back: str, back_text: str) -> Template:
+def _email_page(row: outbox_service.OutboxRow, *, back: str, back_text: str) -> Template:
     return Template(
         "notifications/email.html",
         context={
             "email": row,
-            "title": row["subject"],
+            "title": row.subject,
             "summary": presenters.email_summary(row),
-            "body": presenters.email_body(row["body_html"]) if row["body_html"] else "",
+            "body": presenters.email_body(row.body_html) if row.body_html else "",
             "back": back,
             "back_text": back_text,
         },
@@ -236,8 +236,8 @@ async def my_emails(request: Request[Any, Any, Any]) -> Template:
     return Template(
         "notifications/my_emails.html",
         context={
-            "receives": presenters.receives(user.role.value, info["schedules"]),
-            "contacts": info["contacts"],
+            "receives": presenters.receives(user.role.value, info.schedules),
+            "contacts": info.contacts,
             "left": [leaving.REPORTS[k].heading for k in leaving.ROLE_REPORTS.get(user.role.value, ()) if k in left],
             "rows": presenters.email_rows(rows, base="/account/emails"),
             "total": total,
@@ -250,7 +250,7 @@ async def my_email(request: Request[Any, Any, Any], email_id: FromPath[int]) -> 
     row = await outbox_service.get_email(email_id)
     if row is None:
         raise NotFoundException()
-    if row["to_address"].lower() != request.user.email.lower():
+    if row.to_address.lower() != request.user.email.lower():
         raise PermissionDeniedException("This email was sent to someone else")
     return _email_page(row, back="/account/emails", back_text="Emails you receive")
 

@@ -51,6 +51,77 @@ PLANNERS: dict[str, Callable[[RunContext], Awaitable[Plan]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A schedule as the pages, the CLI and the scheduler's tick read it."""
+
+    id: int
+    name: str
+    kind: str
+    cron: str
+    enabled: bool
+    last_run_at: dt.datetime | None
+    last_fire_at: dt.datetime | None
+    next_run_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRunRow:
+    """One run of a job, for the runs tables and the CLI's status."""
+
+    job: str
+    trigger: str
+    state: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    emails_queued: int
+    detail: str = ""
+    error: str = ""
+
+
+def _schedule_row(r: dict[str, Any]) -> ScheduleRow:
+    return ScheduleRow(
+        id=r["id"],
+        name=r["name"],
+        kind=r["kind"],
+        cron=r["cron"],
+        enabled=bool(r["enabled"]),
+        last_run_at=r["last_run_at"],
+        last_fire_at=r["last_fire_at"],
+        next_run_at=r["next_run_at"],
+    )
+
+
+def _run_row(r: dict[str, Any]) -> JobRunRow:
+    return JobRunRow(
+        job=r["job"],
+        trigger=r["trigger"],
+        state=r["state"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        emails_queued=r["emails_queued"],
+        detail=r.get("detail") or "",
+        error=r.get("error") or "",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationContact:
+    """One of a person's organisations and its contact address."""
+
+    code: str
+    name: str
+    contact_email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What a signed-in person receives: their organisations' contact addresses and the schedules by kind."""
+
+    contacts: list[OrganisationContact]
+    schedules: dict[str, ScheduleRow]
+
+
 @dataclass
 class RunResult:
     job: str
@@ -98,24 +169,25 @@ async def ensure_default_schedules(settings: Settings, now: dt.datetime | None =
     return len(added)
 
 
-async def schedules() -> list[dict[str, Any]]:
-    return await Schedule.select().order_by(Schedule.id)
+async def schedules() -> list[ScheduleRow]:
+    return [_schedule_row(r) for r in await Schedule.select().order_by(Schedule.id)]
 
 
-async def schedule(schedule_id: int) -> dict[str, Any]:
+async def schedule(schedule_id: int) -> ScheduleRow:
     row = await Schedule.select().where(Schedule.id == schedule_id).first()
     if row is None:
         raise NotFoundException()
-    return row
+    return _schedule_row(row)
 
 
-async def schedule_by_name(name: str) -> dict[str, Any] | None:
-    return await Schedule.select().where(Schedule.name == name).first()
+async def schedule_by_name(name: str) -> ScheduleRow | None:
+    row = await Schedule.select().where(Schedule.name == name).first()
+    return None if row is None else _schedule_row(row)
 
 
 async def update_schedule(
     schedule_id: int, *, cron: str, enabled: bool, actor: str, account_id: int | None, settings: Settings, ip: str = ""
-) -> dict[str, Any]:
+) -> ScheduleRow:
     """Change when a schedule runs and whether it is on. The cron must parse (CronError otherwise)."""
     calc.parse_cron(cron)
     cron = " ".join(cron.split())
@@ -135,8 +207,8 @@ async def update_schedule(
             account_id=account_id,
             actor=actor,
             entity_type="schedule",
-            entity_id=old["name"],
-            detail={"old": {"cron": old["cron"], "enabled": old["enabled"]}, "new": {"cron": cron, "enabled": enabled}},
+            entity_id=old.name,
+            detail={"old": {"cron": old.cron, "enabled": old.enabled}, "new": {"cron": cron, "enabled": enabled}},
             ip=ip,
         )
     return await schedule(schedule_id)
@@ -223,7 +295,7 @@ async def execute(
 
 async def run_schedule(
     settings: Settings,
-    row: dict[str, Any],
+    row: ScheduleRow,
     *,
     now: dt.datetime | None = None,
     dry_run: bool = False,
@@ -232,16 +304,14 @@ async def run_schedule(
 ) -> RunResult:
     """Run a schedule now (by hand, or from the CLI): its emails for today, exactly once."""
     clock, _ = _clock(settings, now)
-    result = await execute(
-        settings, row["kind"], job=row["name"], dry_run=dry_run, now=now, trigger=trigger, actor=actor
-    )
+    result = await execute(settings, row.kind, job=row.name, dry_run=dry_run, now=now, trigger=trigger, actor=actor)
     if not dry_run:
-        await Schedule.update({Schedule.last_run_at: clock}).where(Schedule.id == row["id"])
+        await Schedule.update({Schedule.last_run_at: clock}).where(Schedule.id == row.id)
         await audit.record(
             "schedule.run",
             actor=actor,
             entity_type="schedule",
-            entity_id=row["name"],
+            entity_id=row.name,
             detail={"trigger": trigger, "queued": result.queued, "already_queued": result.already_queued},
         )
     return result
@@ -254,14 +324,14 @@ async def run_due_schedules(
     `before_first` runs once when any is due, before any is claimed (the scheduler scores the
     periods then, so a report never reads a period that opened since the last scoring tick)."""
     clock, _ = _clock(settings, now)
-    due: list[tuple[dict[str, Any], dt.datetime]] = []
+    due: list[tuple[ScheduleRow, dt.datetime]] = []
     for row in await schedules():
-        if not row["enabled"]:
+        if not row.enabled:
             continue
         try:
-            fire = calc.is_due(row["cron"], clock, row["last_fire_at"])
+            fire = calc.is_due(row.cron, clock, row.last_fire_at)
         except calc.CronError:
-            log.warning("schedule %s has an unreadable cron %r", row["name"], row["cron"])
+            log.warning("schedule %s has an unreadable cron %r", row.name, row.cron)
             continue
         if fire is not None:
             due.append((row, fire))
@@ -270,17 +340,17 @@ async def run_due_schedules(
         await before_first()
     results = []
     for row, fire in due:
-        if not await claim(row["name"], fire.isoformat(), clock):
-            results.append(RunResult(job=row["name"], dry_run=False, skipped_reason="another process is running it"))
+        if not await claim(row.name, fire.isoformat(), clock):
+            results.append(RunResult(job=row.name, dry_run=False, skipped_reason="another process is running it"))
             continue
-        result = await execute(settings, row["kind"], job=row["name"], now=now, fire_at=fire, trigger="schedule")
+        result = await execute(settings, row.kind, job=row.name, now=now, fire_at=fire, trigger="schedule")
         await Schedule.update(
             {
                 Schedule.last_run_at: clock,
                 Schedule.last_fire_at: fire,
-                Schedule.next_run_at: calc.next_fire(row["cron"], clock),
+                Schedule.next_run_at: calc.next_fire(row.cron, clock),
             }
-        ).where(Schedule.id == row["id"])
+        ).where(Schedule.id == row.id)
         results.append(result)
     return results
 
@@ -306,37 +376,37 @@ async def deliver(settings: Settings, now: dt.datetime | None = None) -> deliver
     return result
 
 
-async def recent_runs(job: str = "", limit: int = 20) -> list[dict[str, Any]]:
+async def recent_runs(job: str = "", limit: int = 20) -> list[JobRunRow]:
     query = JobRun.select().order_by(JobRun.id, ascending=False).limit(limit)
     if job:
         query = query.where(JobRun.job == job)
-    return await query
+    return [_run_row(r) for r in await query]
 
 
-async def last_runs() -> dict[str, dict[str, Any]]:
+async def last_runs() -> dict[str, JobRunRow]:
     """Each job's latest run."""
     rows = await fetch(
         "SELECT j.job, j.state, j.started_at, j.finished_at, j.emails_queued, j.trigger FROM job_run j "
         "WHERE j.id = (SELECT max(id) FROM job_run k WHERE k.job = j.job) ORDER BY j.job"
     )
-    return {r["job"]: r for r in rows}
+    return {r["job"]: _run_row(r) for r in rows}
 
 
 async def recipients_for(
     user_email: str, role: str, ccg_id: int | None, region_id: int | None, practice_ids: frozenset[int]
-) -> dict[str, Any]:
+) -> Recipient:
     """What a signed-in person receives: the kinds for their role, and their organisations' contact addresses."""
-    contacts = []
+    contacts: list[OrganisationContact] = []
     if practice_ids:
         practices = sorted(
             (await organisations.practice_contacts(set(practice_ids))).values(), key=lambda p: p.ods_code
         )
-        contacts += [{"code": p.ods_code, "name": p.name, "contact_email": p.contact_email} for p in practices]
+        contacts += [OrganisationContact(p.ods_code, p.name, p.contact_email) for p in practices]
     if ccg_id:
         ccgs = [c for c in await organisations.ccg_contacts() if c.id == ccg_id]
-        contacts += [{"code": c.code, "name": c.name, "contact_email": c.contact_email} for c in ccgs]
-    schedules_by_kind = {r["kind"]: r for r in await schedules()}
-    return {"contacts": contacts, "schedules": schedules_by_kind}
+        contacts += [OrganisationContact(c.code, c.name, c.contact_email) for c in ccgs]
+    schedules_by_kind = {r.kind: r for r in await schedules()}
+    return Recipient(contacts=contacts, schedules=schedules_by_kind)
 
 
 # --- Demo ----------------------------------------------------------------------------------------
