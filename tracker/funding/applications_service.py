@@ -35,8 +35,8 @@ async def apply_for_transition(
     *, ccg_id: int, stream_code: str, financial_year: str, committed_pence: int, requested_pence: int, actor: Actor
 ) -> int:
     stream = await stream_by_code(stream_code)
-    if stream["method"] != "application":
-        raise FundingError(f"{stream['name']} is not awarded on application")
+    if stream.method != "application":
+        raise FundingError(f"{stream.name} is not awarded on application")
     if not valid_year(financial_year):
         raise FundingError("Financial year must look like 2014/15")
     if committed_pence < 0 or requested_pence <= 0:
@@ -44,7 +44,7 @@ async def apply_for_transition(
     async with db.write_transaction():
         exists = await TransitionApplication.exists().where(
             (TransitionApplication.ccg == ccg_id)
-            & (TransitionApplication.stream == stream["id"])
+            & (TransitionApplication.stream == stream.id)
             & (TransitionApplication.financial_year == financial_year)
         )
         if exists:
@@ -52,7 +52,7 @@ async def apply_for_transition(
         fair = await fair_share_of(ccg_id, financial_year)
         created = await TransitionApplication.insert(
             TransitionApplication(
-                stream=stream["id"],
+                stream=stream.id,
                 ccg=ccg_id,
                 financial_year=financial_year,
                 committed_costs_pence=committed_pence,
@@ -104,9 +104,9 @@ async def plan_transition_awards(
     stream_code: str, financial_year: str, available_pence: int, *, year: int, taper_pct: float
 ) -> dict[str, int]:
     stream = await stream_by_code(stream_code)
-    apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream["code"]]
+    apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream.code]
     if not apps:
-        raise FundingError(f"No CCG has applied to {stream['name']} for {financial_year}")
+        raise FundingError(f"No CCG has applied to {stream.name} for {financial_year}")
     return transition_awards(
         available_pence,
         [
@@ -127,7 +127,7 @@ async def award_transition(
             stream_code, financial_year, available_pence, year=year, taper_pct=taper_pct
         )
         stream = await stream_by_code(stream_code)
-        apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream["code"]]
+        apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream.code]
         for r in apps:
             amount = awards[r["ccg_code"]]
             await TransitionApplication.update(
@@ -172,8 +172,8 @@ async def submit_bid(
     actor: Actor,
 ) -> int:
     stream = await stream_by_code(stream_code)
-    if stream["method"] != "bid":
-        raise FundingError(f"{stream['name']} is not awarded by bid")
+    if stream.method != "bid":
+        raise FundingError(f"{stream.name} is not awarded by bid")
     if not title.strip():
         raise FundingError("Give the project a title")
     if amount_pence <= 0:
@@ -183,7 +183,7 @@ async def submit_bid(
     await _check_indicators(indicator_codes)
     created = await CapitalBid.insert(
         CapitalBid(
-            stream=stream["id"],
+            stream=stream.id,
             ccg=ccg_id,
             financial_year=financial_year,
             title=title.strip()[:200],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.funding.impact import AwardImpact, Summary
 from tracker.organisations.presenters import practice_title
 from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
+
+if TYPE_CHECKING:
+    from tracker.funding.service import StreamSummary
 
 STATE_TAGS = {
     "preview": ("Preview", "nhsuk-tag--blue"),
@@ -116,17 +119,17 @@ def key_figures(
     ]
 
 
-def stream_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def stream_rows(rows: list[StreamSummary]) -> list[dict[str, str]]:
     return [
         {
-            "name": r["name"],
-            "code": r["code"],
-            "kind": r["kind"].title(),
-            "method": METHOD_LABELS.get(r["method"], r["method"]),
-            "years": r["financial_years"].replace(",", ", "),
-            "pot": pounds(int(r["pot_pence"])),
-            "awarded": pounds(int(r["awarded_pence"] or 0)),
-            "description": r["description"],
+            "name": r.name,
+            "code": r.code,
+            "kind": r.kind.title(),
+            "method": METHOD_LABELS.get(r.method, r.method),
+            "years": r.financial_years.replace(",", ", "),
+            "pot": pounds(r.pot_pence),
+            "awarded": pounds(r.awarded_pence),
+            "description": r.description,
         }
         for r in rows
     ]

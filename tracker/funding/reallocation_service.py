@@ -27,11 +27,11 @@ async def enter_forecast(
     if outturn_pence < 0:
         raise FundingError("The forecast must not be negative")
     async with db.write_transaction():
-        previous = await _latest_forecast(ccg_id, stream["id"], financial_year, quarter)
+        previous = await _latest_forecast(ccg_id, stream.id, financial_year, quarter)
         created = await FundingForecast.insert(
             FundingForecast(
                 ccg=ccg_id,
-                stream=stream["id"],
+                stream=stream.id,
                 financial_year=financial_year,
                 quarter=quarter,
                 outturn_pence=outturn_pence,
@@ -46,7 +46,7 @@ async def enter_forecast(
             "funding_forecast",
             created[0]["id"],
             {
-                "stream": stream["code"],
+                "stream": stream.code,
                 "financial_year": financial_year,
                 "quarter": quarter,
                 "old": previous,
@@ -152,15 +152,15 @@ async def preview_scenario(
     stream = await stream_by_code(stream_code)
     if quarter not in (1, 2, 3, 4):
         raise FundingError("Quarter must be 1, 2, 3 or 4")
-    found, ids = await positions(stream["id"], financial_year, quarter)
+    found, ids = await positions(stream.id, financial_year, quarter)
     if not found:
-        raise FundingError(f"No CCG has a budget from {stream['name']} for {financial_year}")
+        raise FundingError(f"No CCG has a budget from {stream.name} for {financial_year}")
     adjustments = reallocate(found, policy)
     moved = sum(v for v in adjustments.values() if v > 0)
     async with db.write_transaction():
         created = await ReallocationScenario.insert(
             ReallocationScenario(
-                stream=stream["id"],
+                stream=stream.id,
                 financial_year=financial_year,
                 quarter=quarter,
                 threshold_pct=policy.threshold_pct,

@@ -326,7 +326,7 @@ async def _ccg_page(
             "indicator_choices": [{"value": s.code, "text": s.name} for s in specs],
             "award_total": pounds(sum(int(a["amount_pence"]) for a in awards)),
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
-            "streams": [{"value": r["code"], "text": r["name"]} for r in await service.streams()],
+            "streams": [{"value": r.code, "text": r.name} for r in await service.streams()],
             "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg.id, region_id=ccg.region_id)),
             # What was posted, over the defaults: the page's other forms keep their defaults.
             "form": {**defaults, **(form or {})},

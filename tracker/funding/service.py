@@ -25,6 +25,7 @@ from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
 from tracker.funding.calculations import FundingError, age_band_weights, choose_snapshot, fair_share, snapshot_note
+from tracker.funding.facts_service import Stream
 from tracker.organisations import listsize_import_service
 from tracker.organisations import service as organisations
 from tracker.periods import service as periods_service
@@ -104,8 +105,30 @@ async def ensure_stream(
     return int(created[0]["id"])
 
 
-async def streams() -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class StreamSummary:
+    """A stream as the funding pages list it: what it is, and how much of it is approved and awarded."""
+
+    id: int
+    code: str
+    name: str
+    kind: str  # revenue | capital
+    method: str  # fair_share | bid | application | fixed
+    financial_years: str  # "2014/15,2015/16"
+    pot_pence: int
+    description: str
+    approved_runs: int
+    awarded_pence: int
+
+
+@dataclass(frozen=True)
+class StreamName:
+    code: str
+    name: str
+
+
+async def streams() -> list[StreamSummary]:
+    rows = await db.fetch(
         """
         SELECT s.id, s.code, s.name, s.kind, s.method, s.financial_years, s.pot_pence, s.description,
                (SELECT COUNT(*) FROM allocation_run r WHERE r.stream = s.id AND r.state = 'approved') AS approved_runs,
@@ -113,15 +136,42 @@ async def streams() -> list[dict[str, Any]]:
         FROM funding_stream s ORDER BY s.financial_years, s.name
         """
     )
+    return [
+        StreamSummary(
+            id=int(r["id"]),
+            code=r["code"],
+            name=r["name"],
+            kind=r["kind"],
+            method=r["method"],
+            financial_years=r["financial_years"],
+            pot_pence=int(r["pot_pence"]),
+            description=r["description"],
+            approved_runs=int(r["approved_runs"] or 0),
+            awarded_pence=int(r["awarded_pence"] or 0),
+        )
+        for r in rows
+    ]
 
 
-async def stream_by_code(code: str) -> dict[str, Any]:
-    row = await FundingStream.select().where(FundingStream.code == code.strip()).first()
+_STREAM_COLUMNS = (
+    FundingStream.id,
+    FundingStream.code,
+    FundingStream.name,
+    FundingStream.kind,
+    FundingStream.method,
+    FundingStream.financial_years,
+    FundingStream.pot_pence,
+)
+
+
+async def stream_by_code(code: str) -> Stream:
+    """The stream with this code (or, failing that, this name)."""
+    row = await FundingStream.select(*_STREAM_COLUMNS).where(FundingStream.code == code.strip()).first()
     if row is None:
-        row = await FundingStream.select().where(FundingStream.name == code.strip()).first()
+        row = await FundingStream.select(*_STREAM_COLUMNS).where(FundingStream.name == code.strip()).first()
     if row is None:
         raise FundingError(f"There is no funding stream called {code!r}")
-    return row
+    return Stream(**row)
 
 
 async def stream_codes() -> dict[str, int]:
@@ -200,8 +250,8 @@ async def plan_allocation(
     if pot_pence < 0:
         raise FundingError("The pot must not be negative")
     stream = await stream_by_code(stream_code)
-    if stream["method"] != "fair_share":
-        raise FundingError(f"{stream['name']} is not allocated by fair share")
+    if stream.method != "fair_share":
+        raise FundingError(f"{stream.name} is not allocated by fair share")
     if not valid_year(financial_year):
         raise FundingError("Financial year must look like 2014/15")
     dates = await snapshot_dates()
@@ -225,7 +275,7 @@ async def plan_allocation(
             raise FundingError("Unknown CCG in the weights: " + ", ".join(unknown))
     shares = fair_share(pot_pence, patients, weights)
     ccgs = await _ccgs()
-    previous = await _current_approved_run(stream["id"])
+    previous = await _current_approved_run(stream.id)
     previous_lines: dict[str, int] = {}
     if previous is not None:
         previous_lines = {
@@ -235,9 +285,9 @@ async def plan_allocation(
             )
         }
     plan = AllocationPlan(
-        stream_id=stream["id"],
-        stream_code=stream["code"],
-        stream_name=stream["name"],
+        stream_id=stream.id,
+        stream_code=stream.code,
+        stream_name=stream.name,
         financial_year=financial_year,
         pot_pence=pot_pence,
         snapshot_date=snapshot,
@@ -505,10 +555,11 @@ async def stream_names_by_id() -> dict[int, str]:
     return {r["id"]: r["name"] for r in await FundingStream.select(FundingStream.id, FundingStream.name)}
 
 
-async def fair_share_streams() -> list[dict[str, Any]]:
-    return await FundingStream.select(FundingStream.code, FundingStream.name).where(
+async def fair_share_streams() -> list[StreamName]:
+    rows = await FundingStream.select(FundingStream.code, FundingStream.name).where(
         FundingStream.method == "fair_share"
     )
+    return [StreamName(code=r["code"], name=r["name"]) for r in rows]
 
 
 async def practice_for_funding(code: str, user: Principal) -> organisations.PracticeDetail:
