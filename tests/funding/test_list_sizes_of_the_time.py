@@ -54,7 +54,7 @@ async def test_a_2015_16_run_on_april_june_2015_gives_each_ccg_its_population_sh
         assert abs(line.amount_pence - exact) < 1, line.ccg_code  # within a penny of the exact share
 
     run_id = await service.save_plan(plan, service.Actor(label="test"))
-    assert (await service.run_detail(run_id))["snapshot_note"] == plan.snapshot_note
+    assert (await service.run_detail(run_id)).snapshot_note == plan.snapshot_note
 
     weighted = await service.plan_allocation(
         pot_pence=POT, stream_code="GPIT_REVENUE", financial_year="2015/16", age_bands=True

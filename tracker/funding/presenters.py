@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.funding.impact import AwardImpact, Summary
@@ -10,7 +11,7 @@ from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
-    from tracker.funding.service import StreamSummary
+    from tracker.funding.service import RunDetail, RunLine, RunSummary, StreamSummary
 
 STATE_TAGS = {
     "preview": ("Preview", "nhsuk-tag--blue"),
@@ -82,7 +83,7 @@ def verdict(difference: float | None, comparison_n: int) -> str:
 
 
 def key_figures(
-    latest: dict[str, Any] | None,
+    latest: RunSummary | None,
     fair_pence: int,
     lines: list[dict[str, Any]],
     transition: list[dict[str, Any]],
@@ -94,7 +95,7 @@ def key_figures(
     fair = (
         {
             "value": pounds(fair_pence),
-            "label": f"fair shares in {latest['financial_year']} to {len(lines)} CCGs",
+            "label": f"fair shares in {latest.financial_year} to {len(lines)} CCGs",
         }
         if latest
         else {"value": "None", "label": "no fair-share run approved yet"}
@@ -135,16 +136,16 @@ def stream_rows(rows: list[StreamSummary]) -> list[dict[str, str]]:
     ]
 
 
-def run_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def run_rows(rows: Sequence[RunSummary | RunDetail]) -> list[dict[str, Any]]:
     return [
         {
-            "href": f"/funding/runs/{r['id']}",
-            "label": f"{r['stream_name']} {r['financial_year']}",
-            "pot": pounds(int(r["pot_pence"])),
-            "snapshot": long_date(_date(r["snapshot_date"])),
-            "ccgs": number(r["ccgs"]),
-            "per_patient": per_patient(int(r["pot_pence"]) / int(r["total_patients"]) if r["total_patients"] else None),
-            "tag": tag(r["state"]),
+            "href": f"/funding/runs/{r.id}",
+            "label": f"{r.stream_name} {r.financial_year}",
+            "pot": pounds(r.pot_pence),
+            "snapshot": long_date(r.snapshot_date),
+            "ccgs": number(r.ccgs),
+            "per_patient": per_patient(r.pot_pence / r.total_patients if r.total_patients else None),
+            "tag": tag(r.state),
         }
         for r in rows
     ]
@@ -158,12 +159,12 @@ def _date(value: Any) -> Any:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def allocation_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def allocation_lines(lines: Iterable[RunLine]) -> list[dict[str, Any]]:
     out = []
     for ln in lines:
-        amount = int(ln["amount_pence"])
-        previous = ln["previous_pence"]
-        change = None if previous is None else amount - int(previous)
+        amount = ln.amount_pence
+        previous = ln.previous_pence
+        change = None if previous is None else amount - previous
         if change is None:
             movement = {"text": "New", "classes": "nhsuk-tag--blue"}
         elif change > 0:
@@ -174,14 +175,14 @@ def allocation_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             movement = {"text": "No change", "classes": "nhsuk-tag--grey"}
         out.append(
             {
-                "code": ln["ccg_code"],
-                "name": ln["ccg_name"] or "Not in the organisation register",
-                "known": bool(ln.get("ccg_id")),
-                "href": f"/funding/ccgs/{ln['ccg_code']}" if ln.get("ccg_id") else "",
-                "patients": number(ln["patients"]),
+                "code": ln.ccg_code,
+                "name": ln.ccg_name or "Not in the organisation register",
+                "known": bool(ln.ccg_id),
+                "href": f"/funding/ccgs/{ln.ccg_code}" if ln.ccg_id else "",
+                "patients": number(ln.patients),
                 "amount": pounds(amount),
-                "per_patient": per_patient(amount / int(ln["patients"]) if ln["patients"] else None),
-                "previous": pounds(None if previous is None else int(previous)),
+                "per_patient": per_patient(amount / ln.patients if ln.patients else None),
+                "previous": pounds(previous),
                 "change": signed_pounds(change),
                 "change_pence": change,
                 "movement": movement,

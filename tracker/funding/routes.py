@@ -89,13 +89,13 @@ async def _overview_page(
         return region_id is None or regions.get(code) == region_id
 
     runs = await service.runs()
-    latest = next((r for r in runs if r["state"] == "approved" and r["stream_code"] == "GPIT_REVENUE"), None)
+    latest = next((r for r in runs if r.state == "approved" and r.stream_code == "GPIT_REVENUE"), None)
     lines: list[dict[str, Any]] = []
     fair_pence = 0
     if latest is not None:
-        detail = await service.run_detail(latest["id"])
-        shown = [ln for ln in detail["lines"] if shown_ccg(ln["ccg_code"])]
-        fair_pence = sum(int(ln["amount_pence"]) for ln in shown)  # the user's CCGs' share, not the pot
+        detail = await service.run_detail(latest.id)
+        shown = [ln for ln in detail.lines if shown_ccg(ln.ccg_code)]
+        fair_pence = sum(ln.amount_pence for ln in shown)  # the user's CCGs' share, not the pot
         lines = presenters.allocation_lines(shown)
     transition = [r for r in await applications_service.transition_applications() if shown_ccg(r["ccg_code"])]
     bids = [b for b in await applications_service.bids() if shown_ccg(b["ccg_code"])]
@@ -109,7 +109,7 @@ async def _overview_page(
             "streams": presenters.stream_rows(await service.streams()),
             "runs": presenters.run_rows(runs),
             "latest": presenters.run_rows([latest])[0] if latest else None,
-            "latest_id": latest["id"] if latest else None,
+            "latest_id": latest.id if latest else None,
             "region_share": presenters.pounds(fair_pence) if region_id is not None and latest else None,
             "movement": presenters.gainers_losers(lines),
             "lines": lines,
@@ -204,26 +204,26 @@ async def run_page(request: Request[Any, Any, Any], run_id: FromPath[int]) -> Te
 
 async def _run_page(request: Request[Any, Any, Any], run_id: int, errors: FormErrors | None) -> Template:
     run = await service.run_detail(run_id)
-    lines = presenters.allocation_lines(run["lines"])
+    lines = presenters.allocation_lines(run.lines)
     return Template(
         "funding/run.html",
         context={
-            "title": f"{run['stream_name']} {run['financial_year']}",
-            "run": presenters.run_rows([{**run, "ccgs": len(lines)}])[0],
+            "title": f"{run.stream_name} {run.financial_year}",
+            "run": presenters.run_rows([run])[0],
             "run_id": run_id,
-            "state": run["state"],
+            "state": run.state,
             "basis": "CCG as published on the snapshot"
-            if run["basis"] == "snapshot"
+            if run.basis == "snapshot"
             else "the practice's CCG in the register",
-            "total": pounds(sum(int(ln["amount_pence"]) for ln in run["lines"])),
-            "patients": number(run["total_patients"]),
-            "snapshot_note": run["snapshot_note"],
-            "weighting": run.get("weighting", "none"),
+            "total": pounds(sum(ln.amount_pence for ln in run.lines)),
+            "patients": number(run.total_patients),
+            "snapshot_note": run.snapshot_note,
+            "weighting": run.weighting,
             "unknown": [ln["code"] for ln in lines if not ln["known"]],
             "lines": lines,
             "movement": presenters.gainers_losers(lines),
-            "note": run["note"],
-            "can_allocate": can(request.user, Action.ALLOCATE) and run["state"] == "preview",
+            "note": run.note,
+            "can_allocate": can(request.user, Action.ALLOCATE) and run.state == "preview",
             "errors": errors,
         },
         status_code=422 if errors else 200,
@@ -234,7 +234,7 @@ async def _run_page(request: Request[Any, Any, Any], run_id: int, errors: FormEr
 async def run_csv(run_id: FromPath[int]) -> Response[str]:
     run = await service.run_detail(run_id)
     body = "ccg_code,patients,amount\n" + "".join(
-        f"{ln['ccg_code']},{ln['patients']},{pounds_text(int(ln['amount_pence']))}\n" for ln in run["lines"]
+        f"{ln.ccg_code},{ln.patients},{pounds_text(ln.amount_pence)}\n" for ln in run.lines
     )
     return Response(
         body,

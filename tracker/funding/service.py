@@ -281,7 +281,7 @@ async def plan_allocation(
         previous_lines = {
             r["ccg_code"]: int(r["amount_pence"])
             for r in await AllocationLine.select(AllocationLine.ccg_code, AllocationLine.amount_pence).where(
-                AllocationLine.run == previous["id"]
+                AllocationLine.run == previous
             )
         }
     plan = AllocationPlan(
@@ -293,7 +293,7 @@ async def plan_allocation(
         snapshot_date=snapshot,
         basis=basis,
         weighting="age bands" if age_bands else ("custom" if weights else "none"),
-        previous_run_id=previous["id"] if previous else None,
+        previous_run_id=previous,
         snapshot_note=snapshot_note(financial_year, snapshot),
     )
     for code in sorted(shares):
@@ -338,15 +338,16 @@ async def _ccg_ids() -> dict[str, int]:
     return {code: r.id for code, r in (await _ccgs()).items()}
 
 
-async def _current_approved_run(stream_id: int) -> dict[str, Any] | None:
+async def _current_approved_run(stream_id: int) -> int | None:
+    """The id of the stream's latest approved run (None: it has none)."""
     rows = await (
-        AllocationRun.select()
+        AllocationRun.select(AllocationRun.id)
         .where((AllocationRun.stream == stream_id) & (AllocationRun.state == "approved"))
         .order_by(AllocationRun.financial_year, ascending=False)
         .order_by(AllocationRun.approved_at, ascending=False)
         .limit(1)
     )
-    return rows[0] if rows else None
+    return int(rows[0]["id"]) if rows else None
 
 
 async def save_plan(plan: AllocationPlan, actor: Actor, note: str = "") -> int:
@@ -437,11 +438,62 @@ async def discard_run(run_id: int, actor: Actor) -> None:
         await audit_change(actor, "funding.run.discarded", "allocation_run", run_id, {"pot_pence": run["pot_pence"]})
 
 
-async def runs(limit: int = 50) -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class RunSummary:
+    """An allocation run as the funding pages list it."""
+
+    id: int
+    stream_name: str
+    stream_code: str
+    financial_year: str
+    pot_pence: int
+    snapshot_date: dt.date
+    state: str  # preview | approved | superseded
+    total_patients: int
+    ccgs: int  # lines in the run
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """One CCG's share in a run; ccg_id None (and ccg_name "") for a code the register does not have."""
+
+    ccg_code: str
+    ccg_id: int | None
+    ccg_name: str
+    patients: int
+    weight: float
+    amount_pence: int
+    previous_pence: int | None
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """An allocation run with its lines, by CCG code."""
+
+    id: int
+    stream_name: str
+    stream_code: str
+    financial_year: str
+    pot_pence: int
+    snapshot_date: dt.date
+    snapshot_note: str
+    basis: str
+    weighting: str
+    state: str
+    total_patients: int
+    note: str
+    lines: tuple[RunLine, ...]
+
+    @property
+    def ccgs(self) -> int:
+        return len(self.lines)
+
+
+async def runs(limit: int = 50) -> list[RunSummary]:
+    rows = await db.fetch(
         """
-        SELECT r.id, r.financial_year, r.pot_pence, r.snapshot_date, r.basis, r.weighting, r.state,
-               r.total_patients, r.created_at, r.approved_at, s.name AS stream_name, s.code AS stream_code,
+        SELECT r.id, r.financial_year, r.pot_pence, r.snapshot_date, r.state, r.total_patients,
+               s.name AS stream_name, s.code AS stream_code,
                (SELECT COUNT(*) FROM allocation_line l WHERE l.run = r.id) AS ccgs
         FROM allocation_run r JOIN funding_stream s ON s.id = r.stream
         ORDER BY r.financial_year DESC, r.id DESC
@@ -449,9 +501,23 @@ async def runs(limit: int = 50) -> list[dict[str, Any]]:
         """,
         limit,
     )
+    return [
+        RunSummary(
+            id=int(r["id"]),
+            stream_name=r["stream_name"],
+            stream_code=r["stream_code"],
+            financial_year=r["financial_year"],
+            pot_pence=int(r["pot_pence"]),
+            snapshot_date=_as_date(r["snapshot_date"]),
+            state=r["state"],
+            total_patients=int(r["total_patients"] or 0),
+            ccgs=int(r["ccgs"]),
+        )
+        for r in rows
+    ]
 
 
-async def run_detail(run_id: int) -> dict[str, Any]:
+async def run_detail(run_id: int) -> RunDetail:
     rows = await db.fetch(
         """
         SELECT r.*, s.name AS stream_name, s.code AS stream_code
@@ -462,7 +528,6 @@ async def run_detail(run_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFoundException()
     run = rows[0]
-    run["snapshot_note"] = snapshot_note(run["financial_year"], _as_date(run["snapshot_date"]))
     lines = await db.fetch(
         """
         SELECT l.ccg_code, l.ccg AS ccg_id, l.patients, l.weight, l.amount_pence, l.previous_pence
@@ -471,11 +536,38 @@ async def run_detail(run_id: int) -> dict[str, Any]:
         run_id,
     )
     _, ccgs = await organisations.org_names()
-    for line in lines:
-        found = ccgs.get(line["ccg_id"])
-        line["ccg_name"] = (found.name if found else None) or ""
-    run["lines"] = lines
-    return run
+    snapshot = _as_date(run["snapshot_date"])
+    return RunDetail(
+        id=int(run["id"]),
+        stream_name=run["stream_name"],
+        stream_code=run["stream_code"],
+        financial_year=run["financial_year"],
+        pot_pence=int(run["pot_pence"]),
+        snapshot_date=snapshot,
+        snapshot_note=snapshot_note(run["financial_year"], snapshot),
+        basis=run["basis"],
+        weighting=run["weighting"] or "none",
+        state=run["state"],
+        total_patients=int(run["total_patients"] or 0),
+        note=run["note"],
+        lines=tuple(
+            RunLine(
+                ccg_code=ln["ccg_code"],
+                ccg_id=ln["ccg_id"],
+                ccg_name=_ccg_name(ccgs, ln["ccg_id"]),
+                patients=int(ln["patients"]),
+                weight=float(ln["weight"]),
+                amount_pence=int(ln["amount_pence"]),
+                previous_pence=None if ln["previous_pence"] is None else int(ln["previous_pence"]),
+            )
+            for ln in lines
+        ),
+    )
+
+
+def _ccg_name(ccgs: dict[int, organisations.CcgName], ccg_id: int | None) -> str:
+    found = ccgs.get(ccg_id) if ccg_id is not None else None
+    return (found.name if found else None) or ""
 
 
 # --- CCG budgets ------------------------------------------------------------------------------
