@@ -54,7 +54,7 @@ async def test_small_allocation_by_hand_then_approve_and_supersede(clean_db):
     await service.approve_run(second, ACTOR)
     states = {r["id"]: (r["state"], r["superseded_by"]) for r in await AllocationRun.select()}
     assert states == {first: ("superseded", second), second: ("approved", None)}
-    budgets = {r["ccg"]: r["fair_share_pence"] for r in await service.budgets()}
+    budgets = {r.ccg_id: r.fair_share_pence for r in await service.budgets()}
     assert budgets == {a["id"]: 600_000, b["id"]: 100_000}
     assert await audit.count("funding.run.approved") == 2
 

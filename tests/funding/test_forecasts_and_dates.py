@@ -26,15 +26,15 @@ def _row_texts(html: str) -> list[str]:
 
 def test_budget_rows_cover_every_year_and_every_forecast() -> None:
     budgets = [
-        {
-            "stream": 1,
-            "financial_year": "2015/16",
-            "fair_share_pence": 100_00,
-            "transition_pence": 0,
-            "capital_pence": 0,
-            "adjustment_pence": 0,
-            "budget_pence": 100_00,
-        }
+        service.Budget(
+            ccg_id=1,
+            stream_id=1,
+            financial_year="2015/16",
+            fair_share_pence=100_00,
+            transition_pence=0,
+            capital_pence=0,
+            adjustment_pence=0,
+        )
     ]
     forecasts = {
         (1, "2015/16"): {"outturn_pence": 90_00, "quarter": 3},

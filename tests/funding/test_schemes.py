@@ -61,8 +61,8 @@ async def test_transition_awards_scaled_when_oversubscribed(clean_db):
     assert awards == {"00K": 300_000, "11J": 100_000}  # 800,000 asked, 400,000 available: half each
     rows = {r["ccg"]: (r["state"], r["awarded_pence"]) for r in await TransitionApplication.select()}
     assert rows == {a["id"]: ("awarded", 300_000), b["id"]: ("awarded", 100_000)}
-    budgets = {r["ccg"]: r for r in await service.budgets() if r["transition_pence"]}
-    assert budgets[a["id"]]["transition_pence"] == 300_000
+    budgets = {r.ccg_id: r for r in await service.budgets() if r.transition_pence}
+    assert budgets[a["id"]].transition_pence == 300_000
 
 
 async def test_capital_bid_part_approved_and_decided_once(clean_db):
@@ -115,10 +115,10 @@ async def test_reallocation_previewed_then_applied_conserves_money(clean_db):
     moves = {r["ccg_code"]: r["amount_pence"] for r in detail["adjustments"]}
     # 00K: underspend 300,000, allowed 100,000 -> 200,000 recovered; 11J and 22A (pressure) share it 1:3.
     assert moves == {"00K": -200_000, "11J": 50_000, "22A": 150_000}
-    before = {r["ccg"]: r["budget_pence"] for r in await service.budgets()}
+    before = {r.ccg_id: r.budget_pence for r in await service.budgets()}
     assert sum(before.values()) == 5_000_000  # a preview changes no budget
     await reallocation_service.apply_scenario(scenario, ACTOR)
-    after = {r["ccg"]: r["budget_pence"] for r in await service.budgets()}
+    after = {r.ccg_id: r.budget_pence for r in await service.budgets()}
     assert sum(after.values()) == 5_000_000
     assert after[a["id"]] == 800_000
     with pytest.raises(FundingError, match="previewed"):

@@ -158,9 +158,9 @@ async def _capital_bids(ccgs: dict[str, organisations.CcgName], seed: int) -> No
 async def _forecasts_and_reallocation(ccgs: dict[str, organisations.CcgName], seed: int) -> None:
     stream_ids = await service.stream_codes()
     budgets = {
-        b["ccg"]: b
+        b.ccg_id: b
         for b in await service.budgets()
-        if b["financial_year"] == "2015/16" and b["stream"] == stream_ids["GPIT_REVENUE"]
+        if b.financial_year == "2015/16" and b.stream_id == stream_ids["GPIT_REVENUE"]
     }
     for code, ccg in ccgs.items():
         b = budgets.get(ccg.id)
@@ -174,7 +174,7 @@ async def _forecasts_and_reallocation(ccgs: dict[str, organisations.CcgName], se
                 stream_code="GPIT_REVENUE",
                 financial_year="2015/16",
                 quarter=quarter,
-                outturn_pence=int(b["budget_pence"] * factor),
+                outturn_pence=int(b.budget_pence * factor),
                 note="",
                 actor=ACTOR,
             )

@@ -11,7 +11,7 @@ from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
-    from tracker.funding.service import RunDetail, RunLine, RunSummary, StreamSummary
+    from tracker.funding.service import Budget, RunDetail, RunLine, RunSummary, StreamSummary
 
 STATE_TAGS = {
     "preview": ("Preview", "nhsuk-tag--blue"),
@@ -213,14 +213,14 @@ def _variance(budget_pence: int, outturn_pence: int) -> str:
 
 
 def budget_rows(
-    rows: list[dict[str, Any]],
+    rows: list[Budget],
     stream_names: dict[int, str],
     forecasts: dict[tuple[int, str], dict[str, Any]],
     years: list[str],
 ) -> list[dict[str, Any]]:
     """A row per stream and financial year with a budget or a forecast, for every year the tracker
     holds (a year with neither says so), so that a forecast never goes unseen for want of a budget."""
-    budgets = {(r["stream"], r["financial_year"]): r for r in rows}
+    budgets = {(r.stream_id, r.financial_year): r for r in rows}
     keys = set(budgets) | set(forecasts)
     out: list[dict[str, Any]] = []
     for year in sorted(set(years) | {y for _, y in keys}):
@@ -236,15 +236,15 @@ def budget_rows(
                     "year": year,
                     "empty": False,
                     "stream": stream_names.get(key[0], ""),
-                    "fair_share": "–" if b is None else pounds(b["fair_share_pence"]),
-                    "transition": "–" if b is None else pounds(b["transition_pence"]),
-                    "capital": "–" if b is None else pounds(b["capital_pence"]),
-                    "adjustment": "–" if b is None else signed_pounds(b["adjustment_pence"]),
-                    "budget": "Not allocated" if b is None else pounds(b["budget_pence"]),
+                    "fair_share": "–" if b is None else pounds(b.fair_share_pence),
+                    "transition": "–" if b is None else pounds(b.transition_pence),
+                    "capital": "–" if b is None else pounds(b.capital_pence),
+                    "adjustment": "–" if b is None else signed_pounds(b.adjustment_pence),
+                    "budget": "Not allocated" if b is None else pounds(b.budget_pence),
                     "forecast": "Not entered" if f is None else f"{pounds(outturn)} (made in Q{f['quarter']})",
                     "variance": "–"
                     if outturn is None
-                    else ("No budget to compare with" if b is None else _variance(b["budget_pence"], outturn)),
+                    else ("No budget to compare with" if b is None else _variance(b.budget_pence, outturn)),
                 }
             )
     return out

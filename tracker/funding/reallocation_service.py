@@ -102,7 +102,7 @@ async def saved_forecast(forecast_id: int, ccg_id: int) -> dict[str, Any] | None
 
 async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[list[CcgPosition], dict[str, int]]:
     """Each CCG's budget, latest forecast at or before the quarter, patients and approved bids."""
-    budget_rows = [b for b in await budgets() if b["stream"] == stream_id and b["financial_year"] == financial_year]
+    budget_rows = [b for b in await budgets() if b.stream_id == stream_id and b.financial_year == financial_year]
     forecasts: dict[int, tuple[int, int]] = {}
     for f in await latest_forecasts():
         if f["stream"] == stream_id and f["financial_year"] == financial_year and f["quarter"] <= quarter:
@@ -131,11 +131,11 @@ async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[
     codes = {ccg_id: r.code for ccg_id, r in ccgs.items()}
     out = [
         CcgPosition(
-            ccg_code=codes[b["ccg"]],
-            budget_pence=b["budget_pence"],
-            forecast_pence=forecasts[b["ccg"]][1] if b["ccg"] in forecasts else None,
-            patients=patients.get(b["ccg"], 0),
-            approved_bid=b["ccg"] in bidders,
+            ccg_code=codes[b.ccg_id],
+            budget_pence=b.budget_pence,
+            forecast_pence=forecasts[b.ccg_id][1] if b.ccg_id in forecasts else None,
+            patients=patients.get(b.ccg_id, 0),
+            approved_bid=b.ccg_id in bidders,
         )
         for b in budget_rows
     ]

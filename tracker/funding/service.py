@@ -582,7 +582,24 @@ async def ccg_by_code(code: str, user: Principal | None = None) -> organisations
     return row
 
 
-async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Budget:
+    """A CCG's budget from one stream for one financial year, and what it is made of."""
+
+    ccg_id: int
+    stream_id: int
+    financial_year: str
+    fair_share_pence: int  # approved fair-share runs
+    transition_pence: int  # transition fund awarded
+    capital_pence: int  # capital bids approved
+    adjustment_pence: int  # applied reallocations, in or out
+
+    @property
+    def budget_pence(self) -> int:
+        return self.fair_share_pence + self.transition_pence + self.capital_pence + self.adjustment_pence
+
+
+async def budgets(ccg_id: int | None = None) -> list[Budget]:
     """Per CCG, stream and year: fair share (approved runs), transition and capital awarded,
     reallocation adjustments applied, the resulting budget, and the latest forecast."""
     where = "" if ccg_id is None else "WHERE x.ccg = {}"
@@ -613,11 +630,18 @@ async def budgets(ccg_id: int | None = None) -> list[dict[str, Any]]:
         """,  # noqa: S608 (the filter is a constant with a bound value)
         *args,
     )
-    for r in rows:
-        for k in ("fair_share_pence", "transition_pence", "capital_pence", "adjustment_pence"):
-            r[k] = int(r[k] or 0)
-        r["budget_pence"] = r["fair_share_pence"] + r["transition_pence"] + r["capital_pence"] + r["adjustment_pence"]
-    return rows
+    return [
+        Budget(
+            ccg_id=int(r["ccg"]),
+            stream_id=int(r["stream"]),
+            financial_year=r["financial_year"],
+            fair_share_pence=int(r["fair_share_pence"] or 0),
+            transition_pence=int(r["transition_pence"] or 0),
+            capital_pence=int(r["capital_pence"] or 0),
+            adjustment_pence=int(r["adjustment_pence"] or 0),
+        )
+        for r in rows
+    ]
 
 
 async def financial_years() -> list[str]:
