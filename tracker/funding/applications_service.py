@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from litestar.exceptions import NotFoundException
 
@@ -72,15 +72,26 @@ async def apply_for_transition(
     return int(created[0]["id"])
 
 
-async def _with_ccgs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows naming a CCG by `ccg_id`, with its code and name added."""
-    _, ccgs = await organisations.org_names()
-    for r in rows:
-        r["ccg_code"], r["ccg_name"] = ccgs[r["ccg_id"]].code, ccgs[r["ccg_id"]].name
-    return rows
+@dataclass(frozen=True)
+class TransitionApplicationRow:
+    """A CCG's application to the transition fund, with the CCG's code and name."""
+
+    id: int
+    financial_year: str
+    committed_costs_pence: int
+    fair_share_pence: int
+    requested_pence: int
+    awarded_pence: int | None  # None until decided
+    state: str  # submitted | awarded | refused
+    ccg_id: int
+    ccg_code: str
+    ccg_name: str
+    stream_code: str
 
 
-async def transition_applications(financial_year: str | None = None, ccg_id: int | None = None) -> list[dict[str, Any]]:
+async def transition_applications(
+    financial_year: str | None = None, ccg_id: int | None = None
+) -> list[TransitionApplicationRow]:
     rows = await db.fetch(
         """
         SELECT t.id, t.financial_year, t.committed_costs_pence, t.fair_share_pence, t.requested_pence,
@@ -89,14 +100,30 @@ async def transition_applications(financial_year: str | None = None, ccg_id: int
         ORDER BY t.financial_year, t.id
         """
     )
+    _, ccgs = await organisations.org_names()
+    apps = [
+        TransitionApplicationRow(
+            id=int(r["id"]),
+            financial_year=r["financial_year"],
+            committed_costs_pence=int(r["committed_costs_pence"]),
+            fair_share_pence=int(r["fair_share_pence"]),
+            requested_pence=int(r["requested_pence"]),
+            awarded_pence=None if r["awarded_pence"] is None else int(r["awarded_pence"]),
+            state=r["state"],
+            ccg_id=r["ccg_id"],
+            ccg_code=ccgs[r["ccg_id"]].code,
+            ccg_name=ccgs[r["ccg_id"]].name,
+            stream_code=r["stream_code"],
+        )
+        for r in rows
+    ]
     return sorted(
         (
             r
-            for r in await _with_ccgs(rows)
-            if (financial_year is None or r["financial_year"] == financial_year)
-            and (ccg_id is None or r["ccg_id"] == ccg_id)
+            for r in apps
+            if (financial_year is None or r.financial_year == financial_year) and (ccg_id is None or r.ccg_id == ccg_id)
         ),
-        key=lambda r: (r["financial_year"], r["ccg_code"]),
+        key=lambda r: (r.financial_year, r.ccg_code),
     )
 
 
@@ -104,15 +131,12 @@ async def plan_transition_awards(
     stream_code: str, financial_year: str, available_pence: int, *, year: int, taper_pct: float
 ) -> dict[str, int]:
     stream = await stream_by_code(stream_code)
-    apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream.code]
+    apps = [r for r in await transition_applications(financial_year) if r.stream_code == stream.code]
     if not apps:
         raise FundingError(f"No CCG has applied to {stream.name} for {financial_year}")
     return transition_awards(
         available_pence,
-        [
-            TransitionRequest(r["ccg_code"], r["committed_costs_pence"], r["fair_share_pence"], r["requested_pence"])
-            for r in apps
-        ],
+        [TransitionRequest(r.ccg_code, r.committed_costs_pence, r.fair_share_pence, r.requested_pence) for r in apps],
         year=year,
         taper_pct=taper_pct,
     )
@@ -127,9 +151,9 @@ async def award_transition(
             stream_code, financial_year, available_pence, year=year, taper_pct=taper_pct
         )
         stream = await stream_by_code(stream_code)
-        apps = [r for r in await transition_applications(financial_year) if r["stream_code"] == stream.code]
+        apps = [r for r in await transition_applications(financial_year) if r.stream_code == stream.code]
         for r in apps:
-            amount = awards[r["ccg_code"]]
+            amount = awards[r.ccg_code]
             await TransitionApplication.update(
                 {
                     TransitionApplication.awarded_pence: amount,
@@ -138,13 +162,13 @@ async def award_transition(
                     TransitionApplication.decided_by: actor.account_id,
                     TransitionApplication.decision_note: f"year {year}, taper {taper_pct:g}%, fund {available_pence}p",
                 }
-            ).where(TransitionApplication.id == r["id"])
+            ).where(TransitionApplication.id == r.id)
             await audit_change(
                 actor,
                 "funding.transition.decided",
                 "transition_application",
-                r["id"],
-                {"old": r["awarded_pence"], "new": amount, "requested_pence": r["requested_pence"]},
+                r.id,
+                {"old": r.awarded_pence, "new": amount, "requested_pence": r.requested_pence},
             )
     return awards
 
@@ -227,7 +251,25 @@ async def decide_bid(bid_id: int, approved_pence: int, note: str, actor: Actor) 
     return state
 
 
-async def bids(ccg_id: int | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CapitalBidRow:
+    """A CCG's capital bid, with the CCG's code and name."""
+
+    id: int
+    financial_year: str
+    title: str
+    purpose: str
+    indicator_codes: str  # "CODE1,CODE2"
+    amount_pence: int
+    approved_pence: int | None  # None until decided
+    state: str  # submitted | approved | part | refused
+    ccg_id: int
+    ccg_code: str
+    ccg_name: str
+    stream_name: str
+
+
+async def bids(ccg_id: int | None = None) -> list[CapitalBidRow]:
     rows = await db.fetch(
         """
         SELECT b.id, b.financial_year, b.title, b.purpose, b.indicator_codes, b.amount_pence, b.approved_pence,
@@ -235,7 +277,25 @@ async def bids(ccg_id: int | None = None) -> list[dict[str, Any]]:
         FROM capital_bid b JOIN funding_stream s ON s.id = b.stream
         """
     )
+    _, ccgs = await organisations.org_names()
+    found = [
+        CapitalBidRow(
+            id=int(r["id"]),
+            financial_year=r["financial_year"],
+            title=r["title"],
+            purpose=r["purpose"],
+            indicator_codes=r["indicator_codes"],
+            amount_pence=int(r["amount_pence"]),
+            approved_pence=None if r["approved_pence"] is None else int(r["approved_pence"]),
+            state=r["state"],
+            ccg_id=r["ccg_id"],
+            ccg_code=ccgs[r["ccg_id"]].code,
+            ccg_name=ccgs[r["ccg_id"]].name,
+            stream_name=r["stream_name"],
+        )
+        for r in rows
+    ]
     return sorted(
-        (r for r in await _with_ccgs(rows) if ccg_id is None or r["ccg_id"] == ccg_id),
-        key=lambda r: (r["financial_year"], r["ccg_code"], r["id"]),
+        (r for r in found if ccg_id is None or r.ccg_id == ccg_id),
+        key=lambda r: (r.financial_year, r.ccg_code, r.id),
     )

@@ -11,6 +11,7 @@ from tracker.organisations.service import PracticeToday
 from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
+    from tracker.funding.applications_service import CapitalBidRow, TransitionApplicationRow
     from tracker.funding.service import Budget, RunDetail, RunLine, RunSummary, StreamSummary
 
 STATE_TAGS = {
@@ -86,8 +87,8 @@ def key_figures(
     latest: RunSummary | None,
     fair_pence: int,
     lines: list[dict[str, Any]],
-    transition: list[dict[str, Any]],
-    bids: list[dict[str, Any]],
+    transition: list[TransitionApplicationRow],
+    bids: list[CapitalBidRow],
     scenarios: list[dict[str, Any]],
     awarded: dict[str, int],
 ) -> list[dict[str, str]]:
@@ -100,17 +101,17 @@ def key_figures(
         if latest
         else {"value": "None", "label": "no fair-share run approved yet"}
     )
-    capital = sum(int(b["approved_pence"] or 0) for b in bids if b["state"] in ("approved", "part"))
+    capital = sum(b.approved_pence or 0 for b in bids if b.state in ("approved", "part"))
     moved = sum(int(s["total_pence"]) for s in scenarios if s["state"] == "applied")
     return [
         fair,
         {
-            "value": whole_pounds(sum(int(t["awarded_pence"] or 0) for t in transition)),
+            "value": whole_pounds(sum(t.awarded_pence or 0 for t in transition)),
             "label": "transition fund awarded to CCGs whose costs exceeded their fair share",
         },
         {
             "value": pounds(capital),
-            "label": f"capital approved on {sum(1 for b in bids if b['state'] in ('approved', 'part'))} bids",
+            "label": f"capital approved on {sum(1 for b in bids if b.state in ('approved', 'part'))} bids",
         },
         {
             "value": whole_pounds(awarded["pence"]),
@@ -276,29 +277,29 @@ def saved_message(saved: str, forecast: dict[str, Any] | None = None, count: str
     return SAVED.get(saved, "")
 
 
-def transition_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def transition_rows(rows: list[TransitionApplicationRow]) -> list[dict[str, Any]]:
     return [
         {
-            "ccg": r["ccg_name"] or r["ccg_code"],
-            "code": r["ccg_code"],
-            "year": r["financial_year"],
-            "committed": pounds(int(r["committed_costs_pence"])),
-            "fair_share": pounds(int(r["fair_share_pence"])),
-            "requested": pounds(int(r["requested_pence"])),
-            "awarded": pounds(None if r["awarded_pence"] is None else int(r["awarded_pence"])),
-            "tag": tag(r["state"]),
+            "ccg": r.ccg_name or r.ccg_code,
+            "code": r.ccg_code,
+            "year": r.financial_year,
+            "committed": pounds(r.committed_costs_pence),
+            "fair_share": pounds(r.fair_share_pence),
+            "requested": pounds(r.requested_pence),
+            "awarded": pounds(r.awarded_pence),
+            "tag": tag(r.state),
         }
         for r in rows
     ]
 
 
-def transition_totals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def transition_totals(rows: list[TransitionApplicationRow]) -> list[dict[str, str]]:
     years: dict[str, dict[str, int]] = {}
     for r in rows:
-        y = years.setdefault(r["financial_year"], {"n": 0, "requested": 0, "awarded": 0})
+        y = years.setdefault(r.financial_year, {"n": 0, "requested": 0, "awarded": 0})
         y["n"] += 1
-        y["requested"] += int(r["requested_pence"])
-        y["awarded"] += int(r["awarded_pence"] or 0)
+        y["requested"] += r.requested_pence
+        y["awarded"] += r.awarded_pence or 0
     return [
         {
             "year": year,
@@ -317,21 +318,21 @@ def indicator_words(codes: list[str] | str, names: dict[str, str]) -> str:
     return ", ".join(names.get(c.strip(), c.strip()) for c in listed)
 
 
-def bid_rows(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+def bid_rows(rows: list[CapitalBidRow], names: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
-            "id": r["id"],
-            "ccg": r["ccg_name"] or r["ccg_code"],
-            "code": r["ccg_code"],
-            "year": r["financial_year"],
-            "title": r["title"],
-            "purpose": r["purpose"],
-            "indicators": indicator_words(r["indicator_codes"], names),
-            "amount": pounds(int(r["amount_pence"])),
-            "amount_pounds": f"{int(r['amount_pence']) / 100:.2f}",
-            "approved": pounds(None if r["approved_pence"] is None else int(r["approved_pence"])),
-            "tag": tag(r["state"]),
-            "open": r["state"] == "submitted",
+            "id": r.id,
+            "ccg": r.ccg_name or r.ccg_code,
+            "code": r.ccg_code,
+            "year": r.financial_year,
+            "title": r.title,
+            "purpose": r.purpose,
+            "indicators": indicator_words(r.indicator_codes, names),
+            "amount": pounds(r.amount_pence),
+            "amount_pounds": f"{r.amount_pence / 100:.2f}",
+            "approved": pounds(r.approved_pence),
+            "tag": tag(r.state),
+            "open": r.state == "submitted",
         }
         for r in rows
     ]

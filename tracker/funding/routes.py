@@ -97,8 +97,8 @@ async def _overview_page(
         shown = [ln for ln in detail.lines if shown_ccg(ln.ccg_code)]
         fair_pence = sum(ln.amount_pence for ln in shown)  # the user's CCGs' share, not the pot
         lines = presenters.allocation_lines(shown)
-    transition = [r for r in await applications_service.transition_applications() if shown_ccg(r["ccg_code"])]
-    bids = [b for b in await applications_service.bids() if shown_ccg(b["ccg_code"])]
+    transition = [r for r in await applications_service.transition_applications() if shown_ccg(r.ccg_code)]
+    bids = [b for b in await applications_service.bids() if shown_ccg(b.ccg_code)]
     scenarios = await reallocation_service.scenarios()
     awarded = await awards_service.total_awarded(region_id)
     key_figures = presenters.key_figures(latest, fair_pence, lines, transition, bids, scenarios, awarded)
@@ -114,14 +114,14 @@ async def _overview_page(
             "movement": presenters.gainers_losers(lines),
             "lines": lines,
             "transition_totals": presenters.transition_totals(transition),
-            "bids": presenters.bid_rows([b for b in bids if b["state"] == "submitted"], await _indicator_names()),
+            "bids": presenters.bid_rows([b for b in bids if b.state == "submitted"], await _indicator_names()),
             "bid_count": len(bids),
             "scenarios": presenters.scenario_rows(scenarios),
             "key_figures": key_figures,
             "can_allocate": can(user, Action.ALLOCATE),
             "transition_years": [
                 {"value": y, "text": y}
-                for y in sorted({*await _years(_today(request)), *(r["financial_year"] for r in transition)})
+                for y in sorted({*await _years(_today(request)), *(r.financial_year for r in transition)})
             ],
             "form": {
                 "transition_year": financial_year_of(_today(request)),
@@ -589,7 +589,7 @@ async def transition_award(request: Request[Any, Any, Any]) -> Template | Redire
         errors.add("taper", "Enter the taper as a percentage from 0 to 100, like 50")
     year = form.get("transition_year", "").strip()
     if year not in await _years(_today(request)) and year not in {
-        r["financial_year"] for r in await applications_service.transition_applications()
+        r.financial_year for r in await applications_service.transition_applications()
     }:
         errors.add("transition_year", "Choose the financial year of the applications")
     if not errors:
