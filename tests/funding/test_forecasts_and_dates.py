@@ -9,6 +9,7 @@ from tests.conftest import post_form, sign_in
 from tests.factories import make_org_tree
 from tests.pages import check_page
 from tracker.funding import presenters, service
+from tracker.funding.reallocation_service import LatestForecast, SavedForecast
 from tracker.funding.streams import ensure_standard_streams
 from tracker.periods import service as periods
 from tracker.periods.calculations import year_periods
@@ -37,8 +38,10 @@ def test_budget_rows_cover_every_year_and_every_forecast() -> None:
         )
     ]
     forecasts = {
-        (1, "2015/16"): {"outturn_pence": 90_00, "quarter": 3},
-        (1, "2018/19"): {"outturn_pence": 4_000_00, "quarter": 2},
+        (1, "2015/16"): LatestForecast(ccg_id=1, stream_id=1, financial_year="2015/16", quarter=3, outturn_pence=90_00),
+        (1, "2018/19"): LatestForecast(
+            ccg_id=1, stream_id=1, financial_year="2018/19", quarter=2, outturn_pence=4_000_00
+        ),
     }
     rows = presenters.budget_rows(budgets, {1: "GP IT revenue"}, forecasts, ["2014/15", "2015/16", "2016/17"])
     assert [(r["year"], r["empty"]) for r in rows] == [
@@ -53,7 +56,9 @@ def test_budget_rows_cover_every_year_and_every_forecast() -> None:
 
 
 def test_saved_messages() -> None:
-    forecast = {"outturn_pence": 4_000_00, "stream_name": "GP IT revenue", "financial_year": "2018/19", "quarter": 2}
+    forecast = SavedForecast(
+        id=1, outturn_pence=4_000_00, stream_name="GP IT revenue", financial_year="2018/19", quarter=2
+    )
     assert presenters.saved_message("forecast", forecast).startswith(
         "Forecast saved: £4,000 for GP IT revenue in 2018/19, made in Q2."
     )

@@ -12,6 +12,7 @@ from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
     from tracker.funding.applications_service import CapitalBidRow, TransitionApplicationRow
+    from tracker.funding.reallocation_service import LatestForecast, SavedForecast
     from tracker.funding.service import Budget, RunDetail, RunLine, RunSummary, StreamSummary
 
 STATE_TAGS = {
@@ -216,7 +217,7 @@ def _variance(budget_pence: int, outturn_pence: int) -> str:
 def budget_rows(
     rows: list[Budget],
     stream_names: dict[int, str],
-    forecasts: dict[tuple[int, str], dict[str, Any]],
+    forecasts: dict[tuple[int, str], LatestForecast],
     years: list[str],
 ) -> list[dict[str, Any]]:
     """A row per stream and financial year with a budget or a forecast, for every year the tracker
@@ -231,7 +232,7 @@ def budget_rows(
             continue
         for key in found:
             b, f = budgets.get(key), forecasts.get(key)
-            outturn = None if f is None else int(f["outturn_pence"])
+            outturn = None if f is None else f.outturn_pence
             out.append(
                 {
                     "year": year,
@@ -242,7 +243,7 @@ def budget_rows(
                     "capital": "–" if b is None else pounds(b.capital_pence),
                     "adjustment": "–" if b is None else signed_pounds(b.adjustment_pence),
                     "budget": "Not allocated" if b is None else pounds(b.budget_pence),
-                    "forecast": "Not entered" if f is None else f"{pounds(outturn)} (made in Q{f['quarter']})",
+                    "forecast": "Not entered" if f is None else f"{pounds(outturn)} (made in Q{f.quarter})",
                     "variance": "–"
                     if outturn is None
                     else ("No budget to compare with" if b is None else _variance(b.budget_pence, outturn)),
@@ -262,15 +263,15 @@ SAVED = {
 }
 
 
-def saved_message(saved: str, forecast: dict[str, Any] | None = None, count: str = "") -> str:
+def saved_message(saved: str, forecast: SavedForecast | None = None, count: str = "") -> str:
     """The confirmation shown after a save on a CCG's funding page ("" when there is nothing to confirm)."""
     if saved == "forecast":
         if forecast is None:
             return ""
         return (
-            f"Forecast saved: {pounds(int(forecast['outturn_pence']))} for {forecast['stream_name']} in "
-            f"{forecast['financial_year']}, made in Q{forecast['quarter']}. "
-            f"It is shown in the {forecast['financial_year']} rows of Allocation and budget."
+            f"Forecast saved: {pounds(forecast.outturn_pence)} for {forecast.stream_name} in "
+            f"{forecast.financial_year}, made in Q{forecast.quarter}. "
+            f"It is shown in the {forecast.financial_year} rows of Allocation and budget."
         )
     if saved == "upload" and count.isdigit():
         return f"{count} award{'' if count == '1' else 's'} recorded from the file."

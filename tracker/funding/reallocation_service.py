@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -71,7 +72,29 @@ async def _latest_forecast(ccg_id: int, stream_id: int, financial_year: str, qua
     return int(rows[0]["outturn_pence"]) if rows else None
 
 
-async def latest_forecasts(ccg_id: int | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LatestForecast:
+    """The latest forecast of outturn a CCG made for a stream, year and quarter."""
+
+    ccg_id: int
+    stream_id: int
+    financial_year: str
+    quarter: int
+    outturn_pence: int
+
+
+@dataclass(frozen=True)
+class SavedForecast:
+    """A forecast just saved, with its stream's name."""
+
+    id: int
+    financial_year: str
+    quarter: int
+    outturn_pence: int
+    stream_name: str
+
+
+async def latest_forecasts(ccg_id: int | None = None) -> list[LatestForecast]:
     """The latest forecast per CCG, stream, year and quarter."""
     rows = await db.fetch(
         """
@@ -82,10 +105,20 @@ async def latest_forecasts(ccg_id: int | None = None) -> list[dict[str, Any]]:
         ORDER BY f.financial_year, f.quarter
         """
     )
-    return [r for r in rows if ccg_id is None or r["ccg"] == ccg_id]
+    return [
+        LatestForecast(
+            ccg_id=int(r["ccg"]),
+            stream_id=int(r["stream"]),
+            financial_year=r["financial_year"],
+            quarter=int(r["quarter"]),
+            outturn_pence=int(r["outturn_pence"]),
+        )
+        for r in rows
+        if ccg_id is None or r["ccg"] == ccg_id
+    ]
 
 
-async def saved_forecast(forecast_id: int, ccg_id: int) -> dict[str, Any] | None:
+async def saved_forecast(forecast_id: int, ccg_id: int) -> SavedForecast | None:
     """One forecast of the CCG with its stream's name (for the confirmation after saving it);
     None when it is not this CCG's."""
     rows = await db.fetch(
@@ -94,7 +127,16 @@ async def saved_forecast(forecast_id: int, ccg_id: int) -> dict[str, Any] | None
         forecast_id,
         ccg_id,
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    r = rows[0]
+    return SavedForecast(
+        id=int(r["id"]),
+        financial_year=r["financial_year"],
+        quarter=int(r["quarter"]),
+        outturn_pence=int(r["outturn_pence"]),
+        stream_name=r["stream_name"],
+    )
 
 
 # --- Reallocation --------------------------------------------------------------------------------
@@ -105,10 +147,10 @@ async def positions(stream_id: int, financial_year: str, quarter: int) -> tuple[
     budget_rows = [b for b in await budgets() if b.stream_id == stream_id and b.financial_year == financial_year]
     forecasts: dict[int, tuple[int, int]] = {}
     for f in await latest_forecasts():
-        if f["stream"] == stream_id and f["financial_year"] == financial_year and f["quarter"] <= quarter:
-            seen = forecasts.get(f["ccg"])
-            if seen is None or f["quarter"] >= seen[0]:
-                forecasts[f["ccg"]] = (f["quarter"], int(f["outturn_pence"]))
+        if f.stream_id == stream_id and f.financial_year == financial_year and f.quarter <= quarter:
+            seen = forecasts.get(f.ccg_id)
+            if seen is None or f.quarter >= seen[0]:
+                forecasts[f.ccg_id] = (f.quarter, f.outturn_pence)
     patients = {
         r["ccg"]: int(r["patients"])
         for r in await db.fetch(

@@ -293,11 +293,11 @@ async def _ccg_page(
     stream_names = await service.stream_names_by_id()
     specs = await indicators_service.active_indicators()
     names = {s.code: s.name for s in specs}
-    forecasts: dict[tuple[int, str], dict[str, Any]] = {}
+    forecasts: dict[tuple[int, str], reallocation_service.LatestForecast] = {}
     for f in await reallocation_service.latest_forecasts(ccg.id):
-        seen = forecasts.get((f["stream"], f["financial_year"]))
-        if seen is None or f["quarter"] >= seen["quarter"]:
-            forecasts[(f["stream"], f["financial_year"])] = f
+        seen = forecasts.get((f.stream_id, f.financial_year))
+        if seen is None or f.quarter >= seen.quarter:
+            forecasts[(f.stream_id, f.financial_year)] = f
     awards = await awards_service.awards(ccg_id=ccg.id, limit=AwardsLimit)
     impact = await impact_service.load(ccg_id=ccg.id)
     today = _today(request)
