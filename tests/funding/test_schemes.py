@@ -112,7 +112,7 @@ async def test_reallocation_previewed_then_applied_conserves_money(clean_db):
         stream_code="GPIT_REVENUE", financial_year=YEAR, quarter=2, policy=policy, reason="mid-year", actor=ACTOR
     )
     detail = await reallocation_service.scenario_detail(scenario)
-    moves = {r["ccg_code"]: r["amount_pence"] for r in detail["adjustments"]}
+    moves = {r.ccg_code: r.amount_pence for r in detail.adjustments}
     # 00K: underspend 300,000, allowed 100,000 -> 200,000 recovered; 11J and 22A (pressure) share it 1:3.
     assert moves == {"00K": -200_000, "11J": 50_000, "22A": 150_000}
     before = {r.ccg_id: r.budget_pence for r in await service.budgets()}

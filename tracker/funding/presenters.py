@@ -12,7 +12,13 @@ from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
     from tracker.funding.applications_service import CapitalBidRow, TransitionApplicationRow
-    from tracker.funding.reallocation_service import LatestForecast, SavedForecast
+    from tracker.funding.reallocation_service import (
+        Adjustment,
+        LatestForecast,
+        SavedForecast,
+        ScenarioDetail,
+        ScenarioSummary,
+    )
     from tracker.funding.service import Budget, RunDetail, RunLine, RunSummary, StreamSummary
 
 STATE_TAGS = {
@@ -90,7 +96,7 @@ def key_figures(
     lines: list[dict[str, Any]],
     transition: list[TransitionApplicationRow],
     bids: list[CapitalBidRow],
-    scenarios: list[dict[str, Any]],
+    scenarios: list[ScenarioSummary],
     awarded: dict[str, int],
 ) -> list[dict[str, str]]:
     """The four headline figures of the funding overview."""
@@ -103,7 +109,7 @@ def key_figures(
         else {"value": "None", "label": "no fair-share run approved yet"}
     )
     capital = sum(b.approved_pence or 0 for b in bids if b.state in ("approved", "part"))
-    moved = sum(int(s["total_pence"]) for s in scenarios if s["state"] == "applied")
+    moved = sum(s.total_pence for s in scenarios if s.state == "applied")
     return [
         fair,
         {
@@ -339,36 +345,36 @@ def bid_rows(rows: list[CapitalBidRow], names: dict[str, str]) -> list[dict[str,
     ]
 
 
-def scenario_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def scenario_rows(rows: Sequence[ScenarioSummary | ScenarioDetail]) -> list[dict[str, Any]]:
     return [
         {
-            "href": f"/funding/reallocation/{r['id']}",
-            "label": f"{r['stream_name']} {r['financial_year']} Q{r['quarter']}",
+            "href": f"/funding/reallocation/{r.id}",
+            "label": f"{r.stream_name} {r.financial_year} Q{r.quarter}",
             "policy": policy_text(r),
-            "moved": pounds(int(r["total_pence"])),
-            "ccgs": number(r["ccgs"]),
-            "reason": r["reason"],
-            "tag": tag(r["state"]),
+            "moved": pounds(r.total_pence),
+            "ccgs": number(r.ccgs),
+            "reason": r.reason,
+            "tag": tag(r.state),
         }
         for r in rows
     ]
 
 
-def policy_text(r: dict[str, Any]) -> str:
+def policy_text(r: ScenarioSummary | ScenarioDetail) -> str:
     return (
-        f"Recover {r['recover_pct']:g}% of forecast underspend above {r['threshold_pct']:g}% of budget; "
-        f"share it by registered patients among {RECIPIENT_LABELS.get(r['recipients'], r['recipients']).lower()}"
+        f"Recover {r.recover_pct:g}% of forecast underspend above {r.threshold_pct:g}% of budget; "
+        f"share it by registered patients among {RECIPIENT_LABELS.get(r.recipients, r.recipients).lower()}"
     )
 
 
-def adjustment_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def adjustment_rows(rows: Iterable[Adjustment]) -> list[dict[str, str]]:
     return [
         {
-            "code": r["ccg_code"],
-            "name": r["ccg_name"] or r["ccg_code"],
-            "amount": signed_pounds(int(r["amount_pence"])),
-            "direction": "Recovered" if int(r["amount_pence"]) < 0 else "Received",
-            "reason": r["reason"],
+            "code": r.ccg_code,
+            "name": r.ccg_name or r.ccg_code,
+            "amount": signed_pounds(r.amount_pence),
+            "direction": "Recovered" if r.amount_pence < 0 else "Received",
+            "reason": r.reason,
         }
         for r in rows
     ]

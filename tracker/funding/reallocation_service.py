@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from litestar.exceptions import NotFoundException
 
@@ -280,19 +279,84 @@ async def discard_scenario(scenario_id: int, actor: Actor) -> None:
         )
 
 
-async def scenarios() -> list[dict[str, Any]]:
-    return await db.fetch(
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """A reallocation scenario as the funding overview lists it."""
+
+    id: int
+    stream_name: str
+    financial_year: str
+    quarter: int
+    threshold_pct: float
+    recover_pct: float
+    recipients: str
+    total_pence: int  # moved between CCGs
+    state: str  # preview | applied | discarded
+    reason: str
+    ccgs: int  # CCGs with an adjustment
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What a scenario moves to (positive) or from (negative) one CCG."""
+
+    ccg_code: str
+    ccg_name: str
+    amount_pence: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScenarioDetail:
+    """A reallocation scenario with its adjustments, smallest amount first."""
+
+    id: int
+    stream_name: str
+    stream_code: str
+    financial_year: str
+    quarter: int
+    threshold_pct: float
+    recover_pct: float
+    recipients: str
+    total_pence: int
+    state: str
+    reason: str
+    adjustments: tuple[Adjustment, ...]
+
+    @property
+    def ccgs(self) -> int:
+        return len(self.adjustments)
+
+
+async def scenarios() -> list[ScenarioSummary]:
+    rows = await db.fetch(
         """
         SELECT r.id, r.financial_year, r.quarter, r.threshold_pct, r.recover_pct, r.recipients, r.total_pence,
-               r.state, r.reason, r.created_at, s.name AS stream_name,
+               r.state, r.reason, s.name AS stream_name,
                (SELECT COUNT(*) FROM reallocation_adjustment a WHERE a.scenario = r.id) AS ccgs
         FROM reallocation_scenario r JOIN funding_stream s ON s.id = r.stream
         ORDER BY r.id DESC
         """
     )
+    return [
+        ScenarioSummary(
+            id=int(r["id"]),
+            stream_name=r["stream_name"],
+            financial_year=r["financial_year"],
+            quarter=int(r["quarter"]),
+            threshold_pct=r["threshold_pct"],
+            recover_pct=r["recover_pct"],
+            recipients=r["recipients"],
+            total_pence=int(r["total_pence"]),
+            state=r["state"],
+            reason=r["reason"],
+            ccgs=int(r["ccgs"]),
+        )
+        for r in rows
+    ]
 
 
-async def scenario_detail(scenario_id: int) -> dict[str, Any]:
+async def scenario_detail(scenario_id: int) -> ScenarioDetail:
     rows = await db.fetch(
         """
         SELECT r.*, s.name AS stream_name, s.code AS stream_code
@@ -305,15 +369,27 @@ async def scenario_detail(scenario_id: int) -> dict[str, Any]:
     row = rows[0]
     _, ccgs = await organisations.org_names()
     adjustments = [
-        {
-            "ccg_code": ccgs[r["ccg"]].code,
-            "ccg_name": ccgs[r["ccg"]].name,
-            "amount_pence": r["amount_pence"],
-            "reason": r["reason"],
-        }
+        Adjustment(
+            ccg_code=ccgs[r["ccg"]].code,
+            ccg_name=ccgs[r["ccg"]].name,
+            amount_pence=int(r["amount_pence"]),
+            reason=r["reason"],
+        )
         for r in await db.fetch(
             "SELECT ccg, amount_pence, reason FROM reallocation_adjustment WHERE scenario = {}", scenario_id
         )
     ]
-    row["adjustments"] = sorted(adjustments, key=lambda a: (a["amount_pence"], a["ccg_code"]))
-    return row
+    return ScenarioDetail(
+        id=int(row["id"]),
+        stream_name=row["stream_name"],
+        stream_code=row["stream_code"],
+        financial_year=row["financial_year"],
+        quarter=int(row["quarter"]),
+        threshold_pct=row["threshold_pct"],
+        recover_pct=row["recover_pct"],
+        recipients=row["recipients"],
+        total_pence=int(row["total_pence"]),
+        state=row["state"],
+        reason=row["reason"],
+        adjustments=tuple(sorted(adjustments, key=lambda a: (a.amount_pence, a.ccg_code))),
+    )

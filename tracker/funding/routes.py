@@ -4,6 +4,7 @@ practices and what each pound bought. Handlers parse, call services, present, re
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -694,18 +695,18 @@ async def _scenario_page(request: Request[Any, Any, Any], scenario_id: int, erro
     region_id = visible(request.user).region_filter()
     if region_id is not None:  # a region sees its own CCGs' adjustments
         regions = await service.ccg_regions()
-        row["adjustments"] = [a for a in row["adjustments"] if regions.get(a["ccg_code"]) == region_id]
-    adjustments = presenters.adjustment_rows(row["adjustments"])
+        row = replace(row, adjustments=tuple(a for a in row.adjustments if regions.get(a.ccg_code) == region_id))
+    adjustments = presenters.adjustment_rows(row.adjustments)
     return Template(
         "funding/scenario.html",
         context={
-            "title": f"Reallocation: {row['stream_name']} {row['financial_year']} Q{row['quarter']}",
-            "scenario": presenters.scenario_rows([{**row, "ccgs": len(adjustments)}])[0],
+            "title": f"Reallocation: {row.stream_name} {row.financial_year} Q{row.quarter}",
+            "scenario": presenters.scenario_rows([row])[0],
             "scenario_id": scenario_id,
             "recovered": [a for a in adjustments if a["direction"] == "Recovered"],
             "received": [a for a in adjustments if a["direction"] == "Received"],
-            "net": presenters.signed_pounds(sum(int(a["amount_pence"]) for a in row["adjustments"])),
-            "can_apply": can(request.user, Action.ALLOCATE) and row["state"] == "preview",
+            "net": presenters.signed_pounds(sum(a.amount_pence for a in row.adjustments)),
+            "can_apply": can(request.user, Action.ALLOCATE) and row.state == "preview",
             "errors": errors,
         },
         status_code=422 if errors else 200,
