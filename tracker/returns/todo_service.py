@@ -99,7 +99,7 @@ async def ccg_todo_for(user: Principal, *, now: dt.datetime, today: dt.date) -> 
     expected = grid["counts"][-1]["expected"] if period is not None and grid["counts"] else 0
     return todo.ccg_todo(
         waiting=len(queue),
-        oldest_sent=min((r["submitted_at"] for r in queue if r["submitted_at"]), default=None),
+        oldest_sent=min((r.submitted_at for r in queue if r.submitted_at), default=None),
         period_code=period["code"] if period is not None else None,
         due_on=review_service.as_date(period["due_on"]) if period is not None else None,
         expected=expected,
