@@ -190,12 +190,12 @@ async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str])
         practice=practice["ods_code"],
         returns=[
             ReturnSummary(
-                period=calc.url_code(r["code"]),
-                state=r["state"] or "not_started",
-                version=r["version"] or 0,
-                submitted_at=r["submitted_at"],
-                first_submitted_at=r["first_submitted_at"],
-                returned_reason=r["returned_reason"] or "",
+                period=calc.url_code(r.code),
+                state=r.state or "not_started",
+                version=r.version or 0,
+                submitted_at=r.submitted_at,
+                first_submitted_at=r.first_submitted_at,
+                returned_reason=r.returned_reason or "",
             )
             for r in rows
         ],

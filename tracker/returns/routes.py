@@ -43,17 +43,17 @@ async def my_returns(request: Request[Any, Any, Any]) -> Template:
     return Template("returns/mine.html", context={"title": "Your practice returns", "practices": practices})
 
 
-def _return_list(ods_code: str, rows: list[dict[str, Any]], today: Any) -> list[dict[str, Any]]:
+def _return_list(ods_code: str, rows: list[service.PeriodReturn], today: Any) -> list[dict[str, Any]]:
     out = []
     for r in rows:
-        window = calc.Window(r["opens_on"], r["due_on"], r["locks_on"])
+        window = calc.Window(r.opens_on, r.due_on, r.locks_on)
         out.append(
             {
-                "period": r["code"],
-                "href": f"/practices/{ods_code}/returns/{calc.url_code(r['code'])}",
-                "tag": presenters.state_tag(r["state"]),
+                "period": r.code,
+                "href": f"/practices/{ods_code}/returns/{calc.url_code(r.code)}",
+                "tag": presenters.state_tag(r.state),
                 "deadline": calc.deadline_status(window, today),
-                "on_time": calc.on_time(r["first_submitted_at"], r["due_on"]) if r["first_submitted_at"] else None,
+                "on_time": calc.on_time(r.first_submitted_at, r.due_on) if r.first_submitted_at else None,
             }
         )
     return out

@@ -243,44 +243,53 @@ def _result(outcomes: list[lifecycle.Outcome]) -> SaveResult:
 # --- Lists ----------------------------------------------------------------------------------
 
 
-async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PeriodReturn:
+    """A period that has opened, with the state of one practice's return for it (None: not started)."""
+
+    period_id: int
+    code: str
+    opens_on: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+    return_id: int | None = None
+    state: str | None = None
+    version: int | None = None
+    submitted_at: dt.datetime | None = None
+    first_submitted_at: dt.datetime | None = None
+    returned_reason: str | None = None
+
+
+async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) -> list[PeriodReturn]:
     """A practice's periods that have opened (newest first) with its return's state for each."""
     opened = await periods_up_to(today, limit)
     returns = {
         r["period"]: r
         for r in await db.fetch(
-            """SELECT id, period, state, version, submitted_at, first_submitted_at, reviewed_at, returned_reason,
-                      updated_at
+            """SELECT id, period, state, version, submitted_at, first_submitted_at, returned_reason
                FROM practice_return WHERE practice = {}""",
             practice_id,
         )
     }
     rows = []
     for pe in opened:
-        r = returns.get(pe["id"], {})
+        r = returns.get(pe.id, {})
         rows.append(
-            {
-                "period_id": pe["id"],
-                "code": pe["code"],
-                "opens_on": pe["opens_on"],
-                "due_on": pe["due_on"],
-                "locks_on": pe["locks_on"],
-                "return_id": r.get("id"),
-                **{k: r.get(k) for k in _RETURN_COLUMNS},
-            }
+            PeriodReturn(
+                period_id=pe.id,
+                code=pe.code,
+                opens_on=pe.opens_on,
+                due_on=pe.due_on,
+                locks_on=pe.locks_on,
+                return_id=r.get("id"),
+                state=r.get("state"),
+                version=r.get("version"),
+                submitted_at=r.get("submitted_at"),
+                first_submitted_at=r.get("first_submitted_at"),
+                returned_reason=r.get("returned_reason"),
+            )
         )
     return rows
-
-
-_RETURN_COLUMNS = (
-    "state",
-    "version",
-    "submitted_at",
-    "first_submitted_at",
-    "reviewed_at",
-    "returned_reason",
-    "updated_at",
-)
 
 
 async def my_practices(user: Principal) -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ async def exceptions_of(practice_id: int) -> dict[int, dt.date]:
 async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt.date) -> PracticeTodo:
     rows = await service.practice_returns(practice["id"], today)
     codes = [s.code for s in await active_indicators()]
-    return_ids = [r["return_id"] for r in rows if r["return_id"]]
+    return_ids = [r.return_id for r in rows if r.return_id]
     items = todo.todo_items(
         practice["ods_code"],
         rows,
@@ -66,12 +66,12 @@ async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt
         today=today,
     )
     links = {
-        str(r["return_id"]): (
-            todo.period_label(r["code"]),
-            f"/practices/{practice['ods_code']}/returns/{calc.url_code(r['code'])}",
+        str(r.return_id): (
+            todo.period_label(r.code),
+            f"/practices/{practice['ods_code']}/returns/{calc.url_code(r.code)}",
         )
         for r in rows
-        if r["return_id"]
+        if r.return_id
     }
     events = await audit.events_of("practice_return", return_ids, CCG_WORDS, limit=1000)
     return PracticeTodo(
