@@ -169,7 +169,7 @@ def _document(ctx: service.ReturnContext, today: dt.date, warnings: dict[str, st
         editable=calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until) is None,
         values=values,
         warnings=warnings or {},
-        returned_reason=ctx.row["returned_reason"] if ctx.row else "",
+        returned_reason=ctx.row.returned_reason if ctx.row else "",
     )
 
 

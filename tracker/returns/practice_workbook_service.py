@@ -68,7 +68,7 @@ async def _changed_since(ctx: ReturnContext, version: int) -> str | None:
     """The refusal when the return changed after the workbook was made (its version moved on)."""
     if ctx.version == version:
         return None
-    last = await service.last_change(ctx.row["id"]) if ctx.row else None
+    last = await service.last_change(ctx.row.id) if ctx.row else None
     who = f" by {last.actor}" if last and last.actor else ""
     return (
         f"This return was changed{who} after the workbook was downloaded, so nothing was saved "

@@ -122,7 +122,7 @@ async def _page(
             )
         }
     practice_name = practice_title(ctx.practice["name"])
-    events = await service.history(ctx.row["id"]) if ctx.row else []
+    events = await service.history(ctx.row.id) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     url = _url(ctx.practice, ctx.period)
     section_theme, section_codes = "", set()
@@ -147,8 +147,8 @@ async def _page(
             "previous_label": ctx.previous_period["code"].replace("-", " ") if ctx.previous_period else "",
             "action": _url(ctx.practice, ctx.period),
             "state_tag": presenters.state_tag(ctx.state),
-            "steps": presenters.lifecycle_steps(ctx.state, ctx.row["returned_reason"] if ctx.row else ""),
-            "returned_reason": ctx.row["returned_reason"] if ctx.row and ctx.state == "returned" else "",
+            "steps": presenters.lifecycle_steps(ctx.state, ctx.row.returned_reason if ctx.row else ""),
+            "returned_reason": ctx.row.returned_reason if ctx.row and ctx.state == "returned" else "",
             "deadline": calc.deadline_status(ctx.window, today),
             "exception_until": ctx.exception_until,
             "locked_reason": editable_reason,
@@ -180,9 +180,9 @@ async def _page(
             "may_withdraw": may_withdraw,
             "may_reopen": may_reopen,
             "decided": request.query_params.get("done", ""),
-            "return_id": ctx.row["id"] if ctx.row else None,
+            "return_id": ctx.row.id if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
-            "comments": comments.thread_rows(await comments.thread(ctx.row["id"])) if ctx.row else [],
+            "comments": comments.thread_rows(await comments.thread(ctx.row.id)) if ctx.row else [],
             "comment_party": comment_party,
             "may_comment": comment_party is not None and ctx.row is not None,
             "comment_text": comment_text,
@@ -445,7 +445,7 @@ async def return_comment(
         return await _page(request, ctx, errors=errors, comment_text=text, status_code=422)
     assert ctx.row is not None
     await comments.add(
-        ctx.row["id"],
+        ctx.row.id,
         practice_code=practice["ods_code"],
         period_code=period["code"],
         text=text,

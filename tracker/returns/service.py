@@ -33,6 +33,16 @@ class Actor:
     ip: str = ""
 
 
+@dataclass(frozen=True)
+class StoredReturn:
+    """The stored return of one practice for one period (its values are read apart)."""
+
+    id: int
+    state: str
+    version: int
+    returned_reason: str
+
+
 @dataclass
 class ReturnContext:
     """Everything the form (or the API) needs about one practice's return for one period."""
@@ -40,7 +50,7 @@ class ReturnContext:
     practice: dict[str, Any]
     period: PeriodRow
     specs: list[IndicatorSpec]
-    row: dict[str, Any] | None  # None: not started
+    row: StoredReturn | None  # None: not started
     entries: dict[str, Entry]
     previous_period: PeriodRow | None
     previous: dict[str, Entry]
@@ -49,11 +59,11 @@ class ReturnContext:
 
     @property
     def state(self) -> str | None:
-        return self.row["state"] if self.row else None
+        return self.row.state if self.row else None
 
     @property
     def version(self) -> int:
-        return self.row["version"] if self.row else 0
+        return self.row.version if self.row else 0
 
     @property
     def window(self) -> Window:
@@ -139,12 +149,16 @@ async def previous_period(period: PeriodRow) -> PeriodRow | None:
     return earlier[-1] if earlier else None
 
 
-async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, StoredReturn]:
     """The practice's returns for these periods, by period id."""
-    rows = await PracticeReturn.select().where(
-        (PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids)
-    )
-    return {r["period"]: r for r in rows}
+    rows = await PracticeReturn.select(
+        PracticeReturn.id,
+        PracticeReturn.period,
+        PracticeReturn.state,
+        PracticeReturn.version,
+        PracticeReturn.returned_reason,
+    ).where((PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids))
+    return {r["period"]: StoredReturn(r["id"], r["state"], r["version"], r["returned_reason"]) for r in rows}
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
@@ -173,17 +187,17 @@ async def load_context(practice: dict[str, Any], period: PeriodRow, *, with_last
     rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
     row = rows.get(period["id"])
     prev_row = rows.get(before["id"]) if before else None
-    values = await lifecycle.entries_of_returns([r["id"] for r in rows.values()], ids)
+    values = await lifecycle.entries_of_returns([r.id for r in rows.values()], ids)
     return ReturnContext(
         practice=practice,
         period=period,
         specs=specs,
         row=row,
-        entries=values.get(row["id"], {}) if row else {},
+        entries=values.get(row.id, {}) if row else {},
         previous_period=before,
-        previous=values.get(prev_row["id"], {}) if prev_row else {},
+        previous=values.get(prev_row.id, {}) if prev_row else {},
         exception_until=await exception_until(practice["id"], period["id"]),
-        last_change=await last_change(row["id"]) if row and with_last_change else None,
+        last_change=await last_change(row.id) if row and with_last_change else None,
     )
 
 
