@@ -81,7 +81,20 @@ async def queue(ccg_id: int) -> list[QueueRow]:
     ]
 
 
-async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Decided:
+    """A return a reviewer decides on, with where its practice sits today."""
+
+    id: int
+    version: int
+    practice: int
+    period: int
+    ods_code: str
+    ccg: int | None
+    region: int | None
+
+
+async def _rows_for(return_ids: list[int]) -> list[_Decided]:
     if not return_ids:
         return []
     placeholders = ", ".join("{}" for _ in return_ids)
@@ -91,16 +104,16 @@ async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
         *return_ids,
     )
     places = {p.id: p for p in await organisations.practice_places(ids={r["practice"] for r in rows})}
-    period_rows = {p["id"]: p for p in await period_service.all_periods()}
     return [
-        {
-            **r,
-            "ods_code": places[r["practice"]].ods_code,
-            "ccg": places[r["practice"]].ccg,
-            "region": places[r["practice"]].region,
-            "period_code": period_rows[r["period"]]["code"],
-            **{k: period_rows[r["period"]][k] for k in ("opens_on", "due_on", "locks_on")},
-        }
+        _Decided(
+            id=r["id"],
+            version=r["version"],
+            practice=r["practice"],
+            period=r["period"],
+            ods_code=places[r["practice"]].ods_code,
+            ccg=places[r["practice"]].ccg,
+            region=places[r["practice"]].region,
+        )
         for r in rows
     ]
 
@@ -126,22 +139,22 @@ async def decide(
     """
     result = Decision()
     rows = await _rows_for(return_ids)
-    found = {r["id"] for r in rows}
+    found = {r.id for r in rows}
     for missing in sorted(set(return_ids) - found):
         result.refused.append((str(missing), "There is no such return."))
     for row in rows:
-        scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
+        scope = Scope(practice_id=row.practice, ccg_id=row.ccg, region_id=row.region)
         if not can(user, Action.REVIEW_RETURN, scope):
             # Another CCG's return among them: nothing at all is done.
-            return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
+            return Decision(refused=[(row.ods_code, "You cannot review this practice's returns.")], denied=True)
     event = lifecycle.Event.REOPEN if reopen else lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
     period_of = {p.id: p for p in await period_service.all_periods()}
     changes = [
         lifecycle.Change(
-            {"id": row["practice"], "ods_code": row["ods_code"]},
-            period_of[row["period"]],
+            {"id": row.practice, "ods_code": row.ods_code},
+            period_of[row.period],
             event,
-            row["version"],
+            row.version,
             reason="" if event == lifecycle.Event.APPROVE else reason,
         )
         for row in rows
