@@ -38,8 +38,8 @@ async def my_returns(request: Request[Any, Any, Any]) -> Template:
     today = request.app.state.settings.current_date()
     practices = []
     for p in await service.my_practices(request.user):
-        rows = await service.practice_returns(p["id"], today)
-        practices.append({"practice": p, "returns": _return_list(p["ods_code"], rows, today)})
+        rows = await service.practice_returns(p.id, today)
+        practices.append({"practice": p, "returns": _return_list(p.ods_code, rows, today)})
     return Template("returns/mine.html", context={"title": "Your practice returns", "practices": practices})
 
 
@@ -63,13 +63,13 @@ def _return_list(ods_code: str, rows: list[service.PeriodReturn], today: Any) ->
 async def practice_returns(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> Template:
     practice = await service.practice_for(ods_code, request.user)
     today = request.app.state.settings.current_date()
-    rows = await service.practice_returns(practice["id"], today, limit=40)
+    rows = await service.practice_returns(practice.id, today, limit=40)
     return Template(
         "returns/practice_list.html",
         context={
-            "title": f"Returns of {practice_title(practice['name'])}",
+            "title": f"Returns of {practice_title(practice.name)}",
             "practice": practice,
-            "returns": _return_list(practice["ods_code"], rows, today),
+            "returns": _return_list(practice.ods_code, rows, today),
         },
     )
 
@@ -102,7 +102,7 @@ async def _page(
         and calc.may_reopen(ctx.state, ctx.window, today, ctx.exception_until) is None
     )
     units = {s.code: s.unit for s in ctx.specs}
-    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice["id"], ctx.period["code"])
+    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice.id, ctx.period["code"])
     may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
     if raw is None:
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
@@ -121,7 +121,7 @@ async def _page(
                 )
             )
         }
-    practice_name = practice_title(ctx.practice["name"])
+    practice_name = practice_title(ctx.practice.name)
     events = await service.history(ctx.row.id) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     url = _url(ctx.practice, ctx.period)
@@ -446,7 +446,7 @@ async def return_comment(
     assert ctx.row is not None
     await comments.add(
         ctx.row.id,
-        practice_code=practice["ods_code"],
+        practice_code=practice.ods_code,
         period_code=period["code"],
         text=text,
         by=party,
@@ -480,8 +480,8 @@ async def _withdraw(
     return await _page(request, await service.load_context(ctx.practice, ctx.period), errors=errors, status_code=409)
 
 
-def _url(practice: dict[str, Any], period: PeriodRow) -> str:
-    return f"/practices/{practice['ods_code']}/returns/{calc.url_code(period['code'])}"
+def _url(practice: service.PracticeRow, period: PeriodRow) -> str:
+    return f"/practices/{practice.ods_code}/returns/{calc.url_code(period['code'])}"
 
 
 ROUTES: list[Any] = [

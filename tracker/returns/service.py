@@ -47,7 +47,7 @@ class StoredReturn:
 class ReturnContext:
     """Everything the form (or the API) needs about one practice's return for one period."""
 
-    practice: dict[str, Any]
+    practice: PracticeRow
     period: PeriodRow
     specs: list[IndicatorSpec]
     row: StoredReturn | None  # None: not started
@@ -88,35 +88,44 @@ def window_of(period: PeriodRow) -> Window:
     return Window(period["opens_on"], period["due_on"], period["locks_on"])
 
 
-def scope_of(practice: dict[str, Any]) -> Scope:
-    """Where a practice sits today: its CCG and that CCG's region (never the practice's own region
-    column, which the ODS file can set differently from its CCG's)."""
-    return organisations.practice_scope(practice)
+@dataclass(frozen=True)
+class PracticeRow:
+    """A practice as the return pages, the API and the to-do list take it."""
+
+    id: int
+    ods_code: str
+    name: str
+    ccg: int | None
+    region: int | None
+    ccg_region: int | None
+
+    @property
+    def scope(self) -> Scope:
+        """Where the practice sits today: its CCG and that CCG's region (the practice's own region
+        column only when it has no CCG region: the ODS file can set them differently)."""
+        return Scope(practice_id=self.id, ccg_id=self.ccg, region_id=self.ccg_region or self.region)
+
+    def as_change_practice(self) -> dict[str, Any]:
+        # The lifecycle's changes name a practice by id and code.
+        return {"id": self.id, "ods_code": self.ods_code}
 
 
-def _practice_row(place: organisations.PracticePlace) -> dict[str, Any]:
-    # The form, the API and the lifecycle take a practice as the row they always had.
-    return {
-        "id": place.id,
-        "ods_code": place.ods_code,
-        "name": place.name,
-        "ccg": place.ccg,
-        "region": place.region,
-        "status": place.status,
-        "ccg.region": place.ccg_region,
-        "ccg.code": place.ccg_code,
-        "ccg.name": place.ccg_name,
-    }
+def scope_of(practice: PracticeRow) -> Scope:
+    return practice.scope
 
 
-async def practice_by_code(ods_code: str) -> dict[str, Any]:
+def _practice_row(place: organisations.PracticePlace) -> PracticeRow:
+    return PracticeRow(place.id, place.ods_code, place.name, place.ccg, place.region, place.ccg_region)
+
+
+async def practice_by_code(ods_code: str) -> PracticeRow:
     found = await organisations.practice_places(codes=[ods_code.upper()])
     if not found:
         raise NotFoundException()
     return _practice_row(found[0])
 
 
-async def practice_for(ods_code: str, user: Principal, action: Action = Action.VIEW) -> dict[str, Any]:
+async def practice_for(ods_code: str, user: Principal, action: Action = Action.VIEW) -> PracticeRow:
     """The practice, after the policy allowed `action` on it (403 otherwise, 404 when unknown)."""
     row = await practice_by_code(ods_code)
     require(user, action, scope_of(row))
@@ -179,12 +188,12 @@ async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
     return await audit.latest_events("practice_return", return_id, limit=limit)
 
 
-async def load_context(practice: dict[str, Any], period: PeriodRow, *, with_last_change: bool = True) -> ReturnContext:
+async def load_context(practice: PracticeRow, period: PeriodRow, *, with_last_change: bool = True) -> ReturnContext:
     # Values of a retired indicator are found too: entries_of_returns then reads every indicator's id.
     specs, ids = await active_indicators_and_ids()
     before = await previous_period(period)
     # This period's return and the previous one's, and then both returns' values, each in one query.
-    rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
+    rows = await _return_rows(practice.id, [period["id"]] + ([before["id"]] if before else []))
     row = rows.get(period["id"])
     prev_row = rows.get(before["id"]) if before else None
     values = await lifecycle.entries_of_returns([r.id for r in rows.values()], ids)
@@ -196,7 +205,7 @@ async def load_context(practice: dict[str, Any], period: PeriodRow, *, with_last
         entries=values.get(row.id, {}) if row else {},
         previous_period=before,
         previous=values.get(prev_row.id, {}) if prev_row else {},
-        exception_until=await exception_until(practice["id"], period["id"]),
+        exception_until=await exception_until(practice.id, period["id"]),
         last_change=await last_change(row.id) if row and with_last_change else None,
     )
 
@@ -218,7 +227,7 @@ async def save(
     since, nothing is written and the result says so: no update is ever lost.
     """
     change = lifecycle.Change(
-        ctx.practice,
+        ctx.practice.as_change_practice(),
         ctx.period,
         lifecycle.Event.SUBMIT if submit else lifecycle.Event.SAVE,
         version,
@@ -233,7 +242,7 @@ async def save(
 
 async def withdraw(ctx: ReturnContext, *, version: int, actor: Actor, now: dt.datetime, today: dt.date) -> SaveResult:
     """The practice takes back a submitted return the CCG has not reviewed yet (it becomes a draft)."""
-    change = lifecycle.Change(ctx.practice, ctx.period, lifecycle.Event.WITHDRAW, version)
+    change = lifecycle.Change(ctx.practice.as_change_practice(), ctx.period, lifecycle.Event.WITHDRAW, version)
     return _result(await lifecycle.apply([change], party=lifecycle.Party.PRACTICE, actor=actor, now=now, today=today))
 
 
@@ -306,13 +315,13 @@ async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) ->
     return rows
 
 
-async def my_practices(user: Principal) -> list[dict[str, Any]]:
+async def my_practices(user: Principal) -> list[PracticeRow]:
     if not user.practice_ids:
         return []
     return [_practice_row(p) for p in await organisations.practice_places(ids=set(user.practice_ids))]
 
 
-def may_view(user: Principal, practice: dict[str, Any]) -> bool:
+def may_view(user: Principal, practice: PracticeRow) -> bool:
     return can(user, Action.VIEW, scope_of(practice))
 
 

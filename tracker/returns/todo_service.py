@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from tracker import db
 from tracker.accounts.principal import Principal
@@ -20,7 +19,7 @@ CCG_WORDS = ("return.returned", "return.reopened", "return.comment")
 
 @dataclass(frozen=True)
 class PracticeTodo:
-    practice: dict[str, Any]
+    practice: service.PracticeRow
     items: list[todo.TodoItem]
     ccg_word: todo.CcgWord | None
     funding_href: str
@@ -52,23 +51,23 @@ async def exceptions_of(practice_id: int) -> dict[int, dt.date]:
     return {r["period"]: r["until"] for r in rows}
 
 
-async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt.date) -> PracticeTodo:
-    rows = await service.practice_returns(practice["id"], today)
+async def practice_todo(practice: service.PracticeRow, *, now: dt.datetime, today: dt.date) -> PracticeTodo:
+    rows = await service.practice_returns(practice.id, today)
     codes = [s.code for s in await active_indicators()]
     return_ids = [r.return_id for r in rows if r.return_id]
     items = todo.todo_items(
-        practice["ods_code"],
+        practice.ods_code,
         rows,
         answered=await answered_counts(return_ids, codes),
         total=len(codes),
-        exceptions=await exceptions_of(practice["id"]),
+        exceptions=await exceptions_of(practice.id),
         now=now,
         today=today,
     )
     links = {
         str(r.return_id): (
             todo.period_label(r.code),
-            f"/practices/{practice['ods_code']}/returns/{calc.url_code(r.code)}",
+            f"/practices/{practice.ods_code}/returns/{calc.url_code(r.code)}",
         )
         for r in rows
         if r.return_id
@@ -78,8 +77,8 @@ async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt
         practice=practice,
         items=items,
         ccg_word=todo.last_ccg_word(events, links),
-        funding_href=f"/funding/practices/{practice['ods_code']}",
-        returns_href=f"/practices/{practice['ods_code']}/returns",
+        funding_href=f"/funding/practices/{practice.ods_code}",
+        returns_href=f"/practices/{practice.ods_code}/returns",
     )
 
 
