@@ -4,6 +4,7 @@ the practice's home page."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -18,6 +19,7 @@ from tracker.accounts.principal import Role
 from tracker.indicators.catalogue import load_catalogue
 from tracker.returns import calculations as calc
 from tracker.returns import comments, lifecycle, presenters, todo
+from tracker.returns.service import PeriodReturn
 from tracker.web import wording
 from tracker.web.templating import build_environment
 
@@ -71,11 +73,10 @@ def generated_messages() -> list[str]:
     out += [m for m in (comments.check_comment("")[1], comments.check_comment("x" * 2000)[1]) if m]
     out += [f"As {wording.lower_first(role.label)} you receive:" for role in Role]
     out += [wording.upper_first(wording.plural(n, "practice")) + " off track" for n in (0, 1, 2, 2809)]
-    row = {"period_id": 1, "code": "2017/18-Q4", "opens_on": WINDOW.opens_on, "due_on": WINDOW.due_on}
-    row |= {"locks_on": WINDOW.locks_on, "return_id": 1, "returned_reason": ""}
+    row = PeriodReturn(1, "2017/18-Q4", WINDOW.opens_on, WINDOW.due_on, WINDOW.locks_on, 1, returned_reason="")
     for state in todo.TO_DO:
         now = dt.datetime(2018, 5, 10, tzinfo=dt.UTC)
-        [item] = todo.todo_items("A81001", [{**row, "state": state}], answered={1: 8}, total=16,
+        [item] = todo.todo_items("A81001", [dataclasses.replace(row, state=state)], answered={1: 8}, total=16,
                                  exceptions={}, now=now, today=now.date())  # fmt: skip
         out += [item.sentence, item.due_sentence]
     return out

@@ -3,7 +3,9 @@ and what is left to answer, a link to its own funding, and what its CCG last sai
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any
 
 from tests.conftest import sign_in
 from tests.factories import make_org_tree
@@ -11,27 +13,27 @@ from tests.returns.factories import OPEN, complete_values, make_return, setup_ca
 from tests.weekly.chase_world import chase_world
 from tracker.audit import service as audit
 from tracker.returns import review_service, todo
+from tracker.returns.service import PeriodReturn
 from tracker.web import wording
 
 DUE = dt.date(2018, 4, 30)
 
 
-def _row(code: str = OPEN, state: str | None = "draft", return_id: int | None = 7, **over: object) -> dict:
-    row = {
-        "period_id": 1,
-        "code": code,
-        "opens_on": dt.date(2018, 4, 1),
-        "due_on": DUE,
-        "locks_on": dt.date(2018, 5, 31),
-        "return_id": return_id,
-        "state": state,
-        "returned_reason": "",
-    }
-    row.update(over)
-    return row
+def _row(code: str = OPEN, state: str | None = "draft", return_id: int | None = 7, **over: Any) -> PeriodReturn:
+    row = PeriodReturn(
+        period_id=1,
+        code=code,
+        opens_on=dt.date(2018, 4, 1),
+        due_on=DUE,
+        locks_on=dt.date(2018, 5, 31),
+        return_id=return_id,
+        state=state,
+        returned_reason="",
+    )
+    return dataclasses.replace(row, **over)
 
 
-def _items(rows: list[dict], now: dt.datetime, answered: dict[int, int] | None = None) -> list[todo.TodoItem]:
+def _items(rows: list[PeriodReturn], now: dt.datetime, answered: dict[int, int] | None = None) -> list[todo.TodoItem]:
     return todo.todo_items("A81001", rows, answered=answered or {}, total=16, exceptions={}, now=now, today=now.date())
 
 

@@ -79,8 +79,8 @@ async def _exceptions_page(request: Request[Any, Any, Any], **context: Any) -> T
             "exceptions": await admin_service.all_exceptions(),
             "period_items": [
                 {
-                    "value": p["code"],
-                    "text": p["code"].replace("-", " ") + (" (locked)" if p["locks_on"] < today else ""),
+                    "value": p.code,
+                    "text": p.code.replace("-", " ") + (" (locked)" if p.locks_on < today else ""),
                 }
                 for p in periods
             ],
@@ -115,7 +115,7 @@ async def grant(request: Request[Any, Any, Any]) -> Template | Redirect:
         if unknown:
             errors.add("practices", f"There is no practice with the code {', '.join(unknown[:10])}")
     period = form.get("period", "")
-    if period not in {p["code"] for p in await admin_service.periods()}:
+    if period not in {p.code for p in await admin_service.periods()}:
         errors.add("period", "Select the period")
     until = read_date(form, "until", errors, label="Last day of the exception")
     if until is not None and until < today:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from tracker import db
 from tracker.accounts import service as accounts
@@ -14,7 +14,28 @@ from tracker.returns.service import Actor
 from tracker.tables import LockException
 
 
-async def all_exceptions() -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ExceptionRow:
+    """One lock exception as the administrators' page lists it."""
+
+    id: int
+    until: dt.date
+    reason: str
+    granted_at: dt.datetime
+    ods_code: str
+    name: str
+    period_code: str
+    granted_by: str | None
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    id: int
+    code: str
+    locks_on: dt.date
+
+
+async def all_exceptions() -> list[ExceptionRow]:
     rows = await LockException.select(
         LockException.id,
         LockException.until,
@@ -28,26 +49,26 @@ async def all_exceptions() -> list[dict[str, Any]]:
     period_codes = await period_service.codes_by_id()
     emails = await accounts.account_emails({r["granted_by"] for r in rows if r["granted_by"] is not None})
     out = [
-        {
-            "id": r["id"],
-            "until": r["until"],
-            "reason": r["reason"],
-            "granted_at": r["granted_at"],
-            "ods_code": names[r["practice"]].ods_code,
-            "name": names[r["practice"]].name,
-            "period_code": period_codes[r["period"]],
-            "granted_by": emails.get(r["granted_by"]) if r["granted_by"] is not None else None,
-        }
+        ExceptionRow(
+            id=r["id"],
+            until=r["until"],
+            reason=r["reason"],
+            granted_at=r["granted_at"],
+            ods_code=names[r["practice"]].ods_code,
+            name=names[r["practice"]].name,
+            period_code=period_codes[r["period"]],
+            granted_by=emails.get(r["granted_by"]) if r["granted_by"] is not None else None,
+        )
         for r in rows
     ]
-    out.sort(key=lambda r: r["ods_code"])
-    out.sort(key=lambda r: r["granted_at"], reverse=True)  # stable: practices in code order within a time
+    out.sort(key=lambda r: r.ods_code)
+    out.sort(key=lambda r: r.granted_at, reverse=True)  # stable: practices in code order within a time
     return out
 
 
-async def periods() -> list[dict[str, Any]]:
+async def periods() -> list[PeriodChoice]:
     return [
-        {"id": p["id"], "code": p["code"], "locks_on": p["locks_on"]}
+        PeriodChoice(id=p["id"], code=p["code"], locks_on=p["locks_on"])
         for p in reversed(await period_service.all_periods())
     ]
 

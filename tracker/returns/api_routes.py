@@ -147,10 +147,10 @@ SAVE_RESPONSES = {
 READ_RESPONSES = {k: v for k, v in SAVE_RESPONSES.items() if k in (400, 401, 403, 404)}
 
 
-async def _practice(request: Request[Any, Any, Any], ods_code: str) -> dict[str, Any]:
+async def _practice(request: Request[Any, Any, Any], ods_code: str) -> service.PracticeRow:
     practice = await service.practice_by_code(ods_code)
     token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    allowed = token["practice"] == practice["id"] or (token["ccg"] is not None and token["ccg"] == practice["ccg"])
+    allowed = token["practice"] == practice.id or (token["ccg"] is not None and token["ccg"] == practice.ccg)
     if not allowed:
         raise PermissionDeniedException("This API token is not for this practice")
     return practice
@@ -162,14 +162,14 @@ def _document(ctx: service.ReturnContext, today: dt.date, warnings: dict[str, st
         e = ctx.entries.get(s.code) or Entry()
         values.append(ValueOut(s.code, e.value, e.numerator, e.denominator, e.comment))
     return ReturnDocument(
-        practice=ctx.practice["ods_code"],
+        practice=ctx.practice.ods_code,
         period=calc.url_code(ctx.period["code"]),
         state=ctx.state or "not_started",
         version=ctx.version,
         editable=calc.practice_may_edit(ctx.state, ctx.window, today, ctx.exception_until) is None,
         values=values,
         warnings=warnings or {},
-        returned_reason=ctx.row["returned_reason"] if ctx.row else "",
+        returned_reason=ctx.row.returned_reason if ctx.row else "",
     )
 
 
@@ -185,17 +185,17 @@ def _document(ctx: service.ReturnContext, today: dt.date, warnings: dict[str, st
 async def list_returns(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> ReturnList:
     """Every period that has opened, newest first, with the state and version of this practice's return."""
     practice = await _practice(request, ods_code)
-    rows = await service.practice_returns(practice["id"], request.app.state.settings.current_date(), limit=100)
+    rows = await service.practice_returns(practice.id, request.app.state.settings.current_date(), limit=100)
     return ReturnList(
-        practice=practice["ods_code"],
+        practice=practice.ods_code,
         returns=[
             ReturnSummary(
-                period=calc.url_code(r["code"]),
-                state=r["state"] or "not_started",
-                version=r["version"] or 0,
-                submitted_at=r["submitted_at"],
-                first_submitted_at=r["first_submitted_at"],
-                returned_reason=r["returned_reason"] or "",
+                period=calc.url_code(r.code),
+                state=r.state or "not_started",
+                version=r.version or 0,
+                submitted_at=r.submitted_at,
+                first_submitted_at=r.first_submitted_at,
+                returned_reason=r.returned_reason or "",
             )
             for r in rows
         ],

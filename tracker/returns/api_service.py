@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -74,7 +75,21 @@ async def revoke(token_id: int, *, actor: Actor, now: dt.datetime) -> None:
     )
 
 
-async def all_tokens() -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TokenRow:
+    """One API token as the administrators' page lists it (never the token itself)."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    practice_code: str | None
+    ccg_code: str | None
+    created_by: str | None
+
+
+async def all_tokens() -> list[TokenRow]:
     rows = await db.fetch(
         """SELECT id, name, created_at, last_used_at, revoked_at, practice, ccg, created_by FROM api_token
            ORDER BY revoked_at IS NOT NULL, created_at DESC"""
@@ -83,16 +98,16 @@ async def all_tokens() -> list[dict[str, Any]]:
     _, ccgs = await organisations.org_names()
     emails = await accounts.account_emails({r["created_by"] for r in rows if r["created_by"] is not None})
     return [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "created_at": r["created_at"],
-            "last_used_at": r["last_used_at"],
-            "revoked_at": r["revoked_at"],
-            "practice_code": names[r["practice"]].ods_code if r["practice"] in names else None,
-            "ccg_code": ccgs[r["ccg"]].code if r["ccg"] in ccgs else None,
-            "created_by": emails.get(r["created_by"]) if r["created_by"] is not None else None,
-        }
+        TokenRow(
+            id=r["id"],
+            name=r["name"],
+            created_at=r["created_at"],
+            last_used_at=r["last_used_at"],
+            revoked_at=r["revoked_at"],
+            practice_code=names[r["practice"]].ods_code if r["practice"] in names else None,
+            ccg_code=ccgs[r["ccg"]].code if r["ccg"] in ccgs else None,
+            created_by=emails.get(r["created_by"]) if r["created_by"] is not None else None,
+        )
         for r in rows
     ]
 

@@ -31,14 +31,14 @@ async def _context(request: Request[Any, Any, Any], ods_code: str, period_code: 
 
 
 def _return_url(ctx: service.ReturnContext) -> str:
-    return f"/practices/{ctx.practice['ods_code']}/returns/{calc.url_code(ctx.period['code'])}"
+    return f"/practices/{ctx.practice.ods_code}/returns/{calc.url_code(ctx.period['code'])}"
 
 
 def _common(ctx: service.ReturnContext) -> dict[str, Any]:
     label = ctx.period["code"].replace("-", " ")
     return {
         "practice": ctx.practice,
-        "practice_name": practice_title(ctx.practice["name"]),
+        "practice_name": practice_title(ctx.practice.name),
         "period_label": label,
         "return_url": _return_url(ctx),
         "state_tag": presenters.state_tag(ctx.state),

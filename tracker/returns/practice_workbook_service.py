@@ -37,14 +37,14 @@ def _label(period: PeriodRow | None) -> str:
 
 
 def file_name(ctx: ReturnContext) -> str:
-    return f"return-{ctx.practice['ods_code']}-{calc.url_code(ctx.period['code'])}.xlsx"
+    return f"return-{ctx.practice.ods_code}-{calc.url_code(ctx.period['code'])}.xlsx"
 
 
 def workbook(ctx: ReturnContext) -> bytes:
     """The return as it stands, with the previous period's values beside it."""
     return pwb.write_workbook(
-        practice_code=ctx.practice["ods_code"],
-        practice_name=practice_title(ctx.practice["name"]),
+        practice_code=ctx.practice.ods_code,
+        practice_name=practice_title(ctx.practice.name),
         period_label=_label(ctx.period),
         period_code=ctx.period["code"],
         previous_label=_label(ctx.previous_period),
@@ -68,7 +68,7 @@ async def _changed_since(ctx: ReturnContext, version: int) -> str | None:
     """The refusal when the return changed after the workbook was made (its version moved on)."""
     if ctx.version == version:
         return None
-    last = await service.last_change(ctx.row["id"]) if ctx.row else None
+    last = await service.last_change(ctx.row.id) if ctx.row else None
     who = f" by {last.actor}" if last and last.actor else ""
     return (
         f"This return was changed{who} after the workbook was downloaded, so nothing was saved "
@@ -79,7 +79,7 @@ async def _changed_since(ctx: ReturnContext, version: int) -> str | None:
 def _check(ctx: ReturnContext, upload: pwb.Upload, submit: bool) -> pwb.Checked:
     return pwb.check(
         upload,
-        practice_code=ctx.practice["ods_code"],
+        practice_code=ctx.practice.ods_code,
         period_code=ctx.period["code"],
         specs=ctx.specs,
         current=ctx.entries,
@@ -109,7 +109,7 @@ async def preview(
     token = secrets.token_urlsafe(24)
     payload = {
         "account": user.id,
-        "practice": ctx.practice["ods_code"],
+        "practice": ctx.practice.ods_code,
         "period": ctx.period["code"],
         "submit": submit,
         "version": upload.version,
@@ -139,7 +139,7 @@ async def apply(
     payload = json.loads(stored[0])
     if payload.get("account") != user.id:
         return Applied(error="This preview belongs to someone else: upload the workbook yourself")
-    if payload.get("practice") != ctx.practice["ods_code"] or payload.get("period") != ctx.period["code"]:
+    if payload.get("practice") != ctx.practice.ods_code or payload.get("period") != ctx.period["code"]:
         return Applied(error="This preview is for another return: upload the workbook on that return's page")
     if (reason := not_editable(ctx, today)) is not None:
         return Applied(error=f"This return cannot be changed now: {reason}")

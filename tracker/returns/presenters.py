@@ -14,6 +14,7 @@ from tracker.returns.calculations import Entry
 
 if TYPE_CHECKING:
     from tracker.audit.service import EntityEvent
+    from tracker.returns.review_service import QueueRow
 
 TAG_COLOURS = {
     None: "grey",
@@ -190,18 +191,18 @@ def _short(entry: dict[str, Any]) -> str:
 
 
 def review_rows(
-    queue: list[dict[str, Any]], feed_flags: dict[int, list[str]] | None = None, names: dict[str, str] | None = None
+    queue: list[QueueRow], feed_flags: dict[int, list[str]] | None = None, names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """The review queue's rows; an indicator that differs from a national feed is named as on the form."""
     return [
         {
-            "id": r["id"],
-            "ods_code": r["ods_code"],
-            "name": practice_title(r["name"]),
-            "period": r["period_code"],
-            "url_period": calc.url_code(r["period_code"]),
-            "submitted": r["submitted_at"],
-            "feed_flags": [(names or {}).get(code, code) for code in (feed_flags or {}).get(r["id"], [])],
+            "id": r.id,
+            "ods_code": r.ods_code,
+            "name": practice_title(r.name),
+            "period": r.period_code,
+            "url_period": calc.url_code(r.period_code),
+            "submitted": r.submitted_at,
+            "feed_flags": [(names or {}).get(code, code) for code in (feed_flags or {}).get(r.id, [])],
         }
         for r in queue
     ]

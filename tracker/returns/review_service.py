@@ -32,7 +32,23 @@ class Decision:
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-async def queue(ccg_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class QueueRow:
+    """One submitted return waiting for its CCG's review."""
+
+    id: int
+    practice: int
+    version: int
+    submitted_at: dt.datetime | None
+    first_submitted_at: dt.datetime | None
+    ods_code: str
+    name: str
+    period_code: str
+    due_on: dt.date
+    locks_on: dt.date
+
+
+async def queue(ccg_id: int) -> list[QueueRow]:
     """Submitted returns of the CCG's practices, oldest submission first."""
     places = await organisations.practice_places(ccg_id=ccg_id)
     if not places:
@@ -49,23 +65,36 @@ async def queue(ccg_id: int) -> list[dict[str, Any]]:
     # A submitted return without a time (only loaded data could have one) sorts last, where PostgreSQL puts NULLs.
     rows.sort(key=lambda r: (r["submitted_at"] is None, r["submitted_at"] or _NEVER, by_name[r["practice"]]))
     return [
-        {
-            "id": r["id"],
-            "practice": r["practice"],
-            "version": r["version"],
-            "submitted_at": r["submitted_at"],
-            "first_submitted_at": r["first_submitted_at"],
-            "ods_code": by_id[r["practice"]].ods_code,
-            "name": by_id[r["practice"]].name,
-            "period_code": period_rows[r["period"]]["code"],
-            "due_on": period_rows[r["period"]]["due_on"],
-            "locks_on": period_rows[r["period"]]["locks_on"],
-        }
+        QueueRow(
+            id=r["id"],
+            practice=r["practice"],
+            version=r["version"],
+            submitted_at=r["submitted_at"],
+            first_submitted_at=r["first_submitted_at"],
+            ods_code=by_id[r["practice"]].ods_code,
+            name=by_id[r["practice"]].name,
+            period_code=period_rows[r["period"]].code,
+            due_on=period_rows[r["period"]].due_on,
+            locks_on=period_rows[r["period"]].locks_on,
+        )
         for r in rows
     ]
 
 
-async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class _Decided:
+    """A return a reviewer decides on, with where its practice sits today."""
+
+    id: int
+    version: int
+    practice: int
+    period: int
+    ods_code: str
+    ccg: int | None
+    region: int | None
+
+
+async def _rows_for(return_ids: list[int]) -> list[_Decided]:
     if not return_ids:
         return []
     placeholders = ", ".join("{}" for _ in return_ids)
@@ -75,16 +104,16 @@ async def _rows_for(return_ids: list[int]) -> list[dict[str, Any]]:
         *return_ids,
     )
     places = {p.id: p for p in await organisations.practice_places(ids={r["practice"] for r in rows})}
-    period_rows = {p["id"]: p for p in await period_service.all_periods()}
     return [
-        {
-            **r,
-            "ods_code": places[r["practice"]].ods_code,
-            "ccg": places[r["practice"]].ccg,
-            "region": places[r["practice"]].region,
-            "period_code": period_rows[r["period"]]["code"],
-            **{k: period_rows[r["period"]][k] for k in ("opens_on", "due_on", "locks_on")},
-        }
+        _Decided(
+            id=r["id"],
+            version=r["version"],
+            practice=r["practice"],
+            period=r["period"],
+            ods_code=places[r["practice"]].ods_code,
+            ccg=places[r["practice"]].ccg,
+            region=places[r["practice"]].region,
+        )
         for r in rows
     ]
 
@@ -110,22 +139,22 @@ async def decide(
     """
     result = Decision()
     rows = await _rows_for(return_ids)
-    found = {r["id"] for r in rows}
+    found = {r.id for r in rows}
     for missing in sorted(set(return_ids) - found):
         result.refused.append((str(missing), "There is no such return."))
     for row in rows:
-        scope = Scope(practice_id=row["practice"], ccg_id=row["ccg"], region_id=row["region"])
+        scope = Scope(practice_id=row.practice, ccg_id=row.ccg, region_id=row.region)
         if not can(user, Action.REVIEW_RETURN, scope):
             # Another CCG's return among them: nothing at all is done.
-            return Decision(refused=[(row["ods_code"], "You cannot review this practice's returns.")], denied=True)
+            return Decision(refused=[(row.ods_code, "You cannot review this practice's returns.")], denied=True)
     event = lifecycle.Event.REOPEN if reopen else lifecycle.Event.APPROVE if approve else lifecycle.Event.RETURN
     period_of = {p.id: p for p in await period_service.all_periods()}
     changes = [
         lifecycle.Change(
-            {"id": row["practice"], "ods_code": row["ods_code"]},
-            period_of[row["period"]],
+            {"id": row.practice, "ods_code": row.ods_code},
+            period_of[row.period],
             event,
-            row["version"],
+            row.version,
             reason="" if event == lifecycle.Event.APPROVE else reason,
         )
         for row in rows
@@ -404,7 +433,7 @@ async def _national_cuts(
 
 
 async def glance(
-    queue_rows: list[dict[str, Any]], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
+    queue_rows: list[QueueRow], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
 ) -> dict[int, list[GlanceRow]]:
     """By return id: every active indicator's value beside last period's and the national feed's,
     with the validation rules' flags (review_checks) against the practice's approved history and
@@ -416,9 +445,9 @@ async def glance(
     periods = await period_service.all_periods()
     order = {p["id"]: n for n, p in enumerate(periods)}  # by start date
     period_id = {p["code"]: p["id"] for p in periods}
-    queue_ids = [r["id"] for r in queue_rows]
-    practices = sorted({r["practice"] for r in queue_rows})
-    queue_periods = sorted({period_id[r["period_code"]] for r in queue_rows})
+    queue_ids = [r.id for r in queue_rows]
+    practices = sorted({r.practice for r in queue_rows})
+    queue_periods = sorted({period_id[r.period_code] for r in queue_rows})
 
     # Every return of the queue's practices (history and last period), the CCG's returns in the
     # queue's periods that are in (its peers), and England's cut points (_national_cuts).
@@ -464,14 +493,14 @@ async def glance(
 
     flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
     feed_rows: dict[tuple[int, str, str], feed_service.FeedRow] = {}
-    for period_code in {q["period_code"] for q in queue_rows}:
-        in_period = {q["practice"] for q in queue_rows if q["period_code"] == period_code}
+    for period_code in {q.period_code for q in queue_rows}:
+        in_period = {q.practice for q in queue_rows if q.period_code == period_code}
         for f in await feed_service.feed_values(in_period, period_code):
             # The first source in name order answers, as on the form (feed_values_by_indicator).
             feed_rows.setdefault((f.practice_id, period_code, f.indicator_code), f)
     out: dict[int, list[GlanceRow]] = {}
     for q in queue_rows:
-        rid, period, practice = q["id"], period_id[q["period_code"]], q["practice"]
+        rid, period, practice = q.id, period_id[q.period_code], q.practice
         mine = values.get(rid, {})
         earlier = sorted(
             (
@@ -505,7 +534,7 @@ async def glance(
                 national_cuts=national.get((period, ids[spec.code])),
                 feed_differs=spec.code in flagged_feeds.get(rid, []),
             )
-            feed = feed_rows.get((practice, q["period_code"], spec.code))
+            feed = feed_rows.get((practice, q.period_code, spec.code))
             rows.append(
                 GlanceRow(
                     spec.name,

@@ -38,22 +38,22 @@ async def my_returns(request: Request[Any, Any, Any]) -> Template:
     today = request.app.state.settings.current_date()
     practices = []
     for p in await service.my_practices(request.user):
-        rows = await service.practice_returns(p["id"], today)
-        practices.append({"practice": p, "returns": _return_list(p["ods_code"], rows, today)})
+        rows = await service.practice_returns(p.id, today)
+        practices.append({"practice": p, "returns": _return_list(p.ods_code, rows, today)})
     return Template("returns/mine.html", context={"title": "Your practice returns", "practices": practices})
 
 
-def _return_list(ods_code: str, rows: list[dict[str, Any]], today: Any) -> list[dict[str, Any]]:
+def _return_list(ods_code: str, rows: list[service.PeriodReturn], today: Any) -> list[dict[str, Any]]:
     out = []
     for r in rows:
-        window = calc.Window(r["opens_on"], r["due_on"], r["locks_on"])
+        window = calc.Window(r.opens_on, r.due_on, r.locks_on)
         out.append(
             {
-                "period": r["code"],
-                "href": f"/practices/{ods_code}/returns/{calc.url_code(r['code'])}",
-                "tag": presenters.state_tag(r["state"]),
+                "period": r.code,
+                "href": f"/practices/{ods_code}/returns/{calc.url_code(r.code)}",
+                "tag": presenters.state_tag(r.state),
                 "deadline": calc.deadline_status(window, today),
-                "on_time": calc.on_time(r["first_submitted_at"], r["due_on"]) if r["first_submitted_at"] else None,
+                "on_time": calc.on_time(r.first_submitted_at, r.due_on) if r.first_submitted_at else None,
             }
         )
     return out
@@ -63,13 +63,13 @@ def _return_list(ods_code: str, rows: list[dict[str, Any]], today: Any) -> list[
 async def practice_returns(request: Request[Any, Any, Any], ods_code: FromPath[str]) -> Template:
     practice = await service.practice_for(ods_code, request.user)
     today = request.app.state.settings.current_date()
-    rows = await service.practice_returns(practice["id"], today, limit=40)
+    rows = await service.practice_returns(practice.id, today, limit=40)
     return Template(
         "returns/practice_list.html",
         context={
-            "title": f"Returns of {practice_title(practice['name'])}",
+            "title": f"Returns of {practice_title(practice.name)}",
             "practice": practice,
-            "returns": _return_list(practice["ods_code"], rows, today),
+            "returns": _return_list(practice.ods_code, rows, today),
         },
     )
 
@@ -102,7 +102,7 @@ async def _page(
         and calc.may_reopen(ctx.state, ctx.window, today, ctx.exception_until) is None
     )
     units = {s.code: s.unit for s in ctx.specs}
-    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice["id"], ctx.period["code"])
+    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice.id, ctx.period["code"])
     may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
     if raw is None:
         raw = calc.raw_from_entries(ctx.specs, ctx.entries)
@@ -121,8 +121,8 @@ async def _page(
                 )
             )
         }
-    practice_name = practice_title(ctx.practice["name"])
-    events = await service.history(ctx.row["id"]) if ctx.row else []
+    practice_name = practice_title(ctx.practice.name)
+    events = await service.history(ctx.row.id) if ctx.row else []
     comment_party = comments.party_of(user, service.scope_of(ctx.practice))
     url = _url(ctx.practice, ctx.period)
     section_theme, section_codes = "", set()
@@ -147,8 +147,8 @@ async def _page(
             "previous_label": ctx.previous_period["code"].replace("-", " ") if ctx.previous_period else "",
             "action": _url(ctx.practice, ctx.period),
             "state_tag": presenters.state_tag(ctx.state),
-            "steps": presenters.lifecycle_steps(ctx.state, ctx.row["returned_reason"] if ctx.row else ""),
-            "returned_reason": ctx.row["returned_reason"] if ctx.row and ctx.state == "returned" else "",
+            "steps": presenters.lifecycle_steps(ctx.state, ctx.row.returned_reason if ctx.row else ""),
+            "returned_reason": ctx.row.returned_reason if ctx.row and ctx.state == "returned" else "",
             "deadline": calc.deadline_status(ctx.window, today),
             "exception_until": ctx.exception_until,
             "locked_reason": editable_reason,
@@ -180,9 +180,9 @@ async def _page(
             "may_withdraw": may_withdraw,
             "may_reopen": may_reopen,
             "decided": request.query_params.get("done", ""),
-            "return_id": ctx.row["id"] if ctx.row else None,
+            "return_id": ctx.row.id if ctx.row else None,
             "saved": request.query_params.get("saved", ""),
-            "comments": comments.thread_rows(await comments.thread(ctx.row["id"])) if ctx.row else [],
+            "comments": comments.thread_rows(await comments.thread(ctx.row.id)) if ctx.row else [],
             "comment_party": comment_party,
             "may_comment": comment_party is not None and ctx.row is not None,
             "comment_text": comment_text,
@@ -445,8 +445,8 @@ async def return_comment(
         return await _page(request, ctx, errors=errors, comment_text=text, status_code=422)
     assert ctx.row is not None
     await comments.add(
-        ctx.row["id"],
-        practice_code=practice["ods_code"],
+        ctx.row.id,
+        practice_code=practice.ods_code,
         period_code=period["code"],
         text=text,
         by=party,
@@ -480,8 +480,8 @@ async def _withdraw(
     return await _page(request, await service.load_context(ctx.practice, ctx.period), errors=errors, status_code=409)
 
 
-def _url(practice: dict[str, Any], period: PeriodRow) -> str:
-    return f"/practices/{practice['ods_code']}/returns/{calc.url_code(period['code'])}"
+def _url(practice: service.PracticeRow, period: PeriodRow) -> str:
+    return f"/practices/{practice.ods_code}/returns/{calc.url_code(period['code'])}"
 
 
 ROUTES: list[Any] = [

@@ -33,14 +33,24 @@ class Actor:
     ip: str = ""
 
 
+@dataclass(frozen=True)
+class StoredReturn:
+    """The stored return of one practice for one period (its values are read apart)."""
+
+    id: int
+    state: str
+    version: int
+    returned_reason: str
+
+
 @dataclass
 class ReturnContext:
     """Everything the form (or the API) needs about one practice's return for one period."""
 
-    practice: dict[str, Any]
+    practice: PracticeRow
     period: PeriodRow
     specs: list[IndicatorSpec]
-    row: dict[str, Any] | None  # None: not started
+    row: StoredReturn | None  # None: not started
     entries: dict[str, Entry]
     previous_period: PeriodRow | None
     previous: dict[str, Entry]
@@ -49,11 +59,11 @@ class ReturnContext:
 
     @property
     def state(self) -> str | None:
-        return self.row["state"] if self.row else None
+        return self.row.state if self.row else None
 
     @property
     def version(self) -> int:
-        return self.row["version"] if self.row else 0
+        return self.row.version if self.row else 0
 
     @property
     def window(self) -> Window:
@@ -78,35 +88,44 @@ def window_of(period: PeriodRow) -> Window:
     return Window(period["opens_on"], period["due_on"], period["locks_on"])
 
 
-def scope_of(practice: dict[str, Any]) -> Scope:
-    """Where a practice sits today: its CCG and that CCG's region (never the practice's own region
-    column, which the ODS file can set differently from its CCG's)."""
-    return organisations.practice_scope(practice)
+@dataclass(frozen=True)
+class PracticeRow:
+    """A practice as the return pages, the API and the to-do list take it."""
+
+    id: int
+    ods_code: str
+    name: str
+    ccg: int | None
+    region: int | None
+    ccg_region: int | None
+
+    @property
+    def scope(self) -> Scope:
+        """Where the practice sits today: its CCG and that CCG's region (the practice's own region
+        column only when it has no CCG region: the ODS file can set them differently)."""
+        return Scope(practice_id=self.id, ccg_id=self.ccg, region_id=self.ccg_region or self.region)
+
+    def as_change_practice(self) -> dict[str, Any]:
+        # The lifecycle's changes name a practice by id and code.
+        return {"id": self.id, "ods_code": self.ods_code}
 
 
-def _practice_row(place: organisations.PracticePlace) -> dict[str, Any]:
-    # The form, the API and the lifecycle take a practice as the row they always had.
-    return {
-        "id": place.id,
-        "ods_code": place.ods_code,
-        "name": place.name,
-        "ccg": place.ccg,
-        "region": place.region,
-        "status": place.status,
-        "ccg.region": place.ccg_region,
-        "ccg.code": place.ccg_code,
-        "ccg.name": place.ccg_name,
-    }
+def scope_of(practice: PracticeRow) -> Scope:
+    return practice.scope
 
 
-async def practice_by_code(ods_code: str) -> dict[str, Any]:
+def _practice_row(place: organisations.PracticePlace) -> PracticeRow:
+    return PracticeRow(place.id, place.ods_code, place.name, place.ccg, place.region, place.ccg_region)
+
+
+async def practice_by_code(ods_code: str) -> PracticeRow:
     found = await organisations.practice_places(codes=[ods_code.upper()])
     if not found:
         raise NotFoundException()
     return _practice_row(found[0])
 
 
-async def practice_for(ods_code: str, user: Principal, action: Action = Action.VIEW) -> dict[str, Any]:
+async def practice_for(ods_code: str, user: Principal, action: Action = Action.VIEW) -> PracticeRow:
     """The practice, after the policy allowed `action` on it (403 otherwise, 404 when unknown)."""
     row = await practice_by_code(ods_code)
     require(user, action, scope_of(row))
@@ -139,12 +158,16 @@ async def previous_period(period: PeriodRow) -> PeriodRow | None:
     return earlier[-1] if earlier else None
 
 
-async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, StoredReturn]:
     """The practice's returns for these periods, by period id."""
-    rows = await PracticeReturn.select().where(
-        (PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids)
-    )
-    return {r["period"]: r for r in rows}
+    rows = await PracticeReturn.select(
+        PracticeReturn.id,
+        PracticeReturn.period,
+        PracticeReturn.state,
+        PracticeReturn.version,
+        PracticeReturn.returned_reason,
+    ).where((PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids))
+    return {r["period"]: StoredReturn(r["id"], r["state"], r["version"], r["returned_reason"]) for r in rows}
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
@@ -165,25 +188,25 @@ async def history(return_id: int, limit: int = 50) -> list[audit.EntityEvent]:
     return await audit.latest_events("practice_return", return_id, limit=limit)
 
 
-async def load_context(practice: dict[str, Any], period: PeriodRow, *, with_last_change: bool = True) -> ReturnContext:
+async def load_context(practice: PracticeRow, period: PeriodRow, *, with_last_change: bool = True) -> ReturnContext:
     # Values of a retired indicator are found too: entries_of_returns then reads every indicator's id.
     specs, ids = await active_indicators_and_ids()
     before = await previous_period(period)
     # This period's return and the previous one's, and then both returns' values, each in one query.
-    rows = await _return_rows(practice["id"], [period["id"]] + ([before["id"]] if before else []))
+    rows = await _return_rows(practice.id, [period["id"]] + ([before["id"]] if before else []))
     row = rows.get(period["id"])
     prev_row = rows.get(before["id"]) if before else None
-    values = await lifecycle.entries_of_returns([r["id"] for r in rows.values()], ids)
+    values = await lifecycle.entries_of_returns([r.id for r in rows.values()], ids)
     return ReturnContext(
         practice=practice,
         period=period,
         specs=specs,
         row=row,
-        entries=values.get(row["id"], {}) if row else {},
+        entries=values.get(row.id, {}) if row else {},
         previous_period=before,
-        previous=values.get(prev_row["id"], {}) if prev_row else {},
-        exception_until=await exception_until(practice["id"], period["id"]),
-        last_change=await last_change(row["id"]) if row and with_last_change else None,
+        previous=values.get(prev_row.id, {}) if prev_row else {},
+        exception_until=await exception_until(practice.id, period["id"]),
+        last_change=await last_change(row.id) if row and with_last_change else None,
     )
 
 
@@ -204,7 +227,7 @@ async def save(
     since, nothing is written and the result says so: no update is ever lost.
     """
     change = lifecycle.Change(
-        ctx.practice,
+        ctx.practice.as_change_practice(),
         ctx.period,
         lifecycle.Event.SUBMIT if submit else lifecycle.Event.SAVE,
         version,
@@ -219,7 +242,7 @@ async def save(
 
 async def withdraw(ctx: ReturnContext, *, version: int, actor: Actor, now: dt.datetime, today: dt.date) -> SaveResult:
     """The practice takes back a submitted return the CCG has not reviewed yet (it becomes a draft)."""
-    change = lifecycle.Change(ctx.practice, ctx.period, lifecycle.Event.WITHDRAW, version)
+    change = lifecycle.Change(ctx.practice.as_change_practice(), ctx.period, lifecycle.Event.WITHDRAW, version)
     return _result(await lifecycle.apply([change], party=lifecycle.Party.PRACTICE, actor=actor, now=now, today=today))
 
 
@@ -243,53 +266,62 @@ def _result(outcomes: list[lifecycle.Outcome]) -> SaveResult:
 # --- Lists ----------------------------------------------------------------------------------
 
 
-async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PeriodReturn:
+    """A period that has opened, with the state of one practice's return for it (None: not started)."""
+
+    period_id: int
+    code: str
+    opens_on: dt.date
+    due_on: dt.date
+    locks_on: dt.date
+    return_id: int | None = None
+    state: str | None = None
+    version: int | None = None
+    submitted_at: dt.datetime | None = None
+    first_submitted_at: dt.datetime | None = None
+    returned_reason: str | None = None
+
+
+async def practice_returns(practice_id: int, today: dt.date, limit: int = 12) -> list[PeriodReturn]:
     """A practice's periods that have opened (newest first) with its return's state for each."""
     opened = await periods_up_to(today, limit)
     returns = {
         r["period"]: r
         for r in await db.fetch(
-            """SELECT id, period, state, version, submitted_at, first_submitted_at, reviewed_at, returned_reason,
-                      updated_at
+            """SELECT id, period, state, version, submitted_at, first_submitted_at, returned_reason
                FROM practice_return WHERE practice = {}""",
             practice_id,
         )
     }
     rows = []
     for pe in opened:
-        r = returns.get(pe["id"], {})
+        r = returns.get(pe.id, {})
         rows.append(
-            {
-                "period_id": pe["id"],
-                "code": pe["code"],
-                "opens_on": pe["opens_on"],
-                "due_on": pe["due_on"],
-                "locks_on": pe["locks_on"],
-                "return_id": r.get("id"),
-                **{k: r.get(k) for k in _RETURN_COLUMNS},
-            }
+            PeriodReturn(
+                period_id=pe.id,
+                code=pe.code,
+                opens_on=pe.opens_on,
+                due_on=pe.due_on,
+                locks_on=pe.locks_on,
+                return_id=r.get("id"),
+                state=r.get("state"),
+                version=r.get("version"),
+                submitted_at=r.get("submitted_at"),
+                first_submitted_at=r.get("first_submitted_at"),
+                returned_reason=r.get("returned_reason"),
+            )
         )
     return rows
 
 
-_RETURN_COLUMNS = (
-    "state",
-    "version",
-    "submitted_at",
-    "first_submitted_at",
-    "reviewed_at",
-    "returned_reason",
-    "updated_at",
-)
-
-
-async def my_practices(user: Principal) -> list[dict[str, Any]]:
+async def my_practices(user: Principal) -> list[PracticeRow]:
     if not user.practice_ids:
         return []
     return [_practice_row(p) for p in await organisations.practice_places(ids=set(user.practice_ids))]
 
 
-def may_view(user: Principal, practice: dict[str, Any]) -> bool:
+def may_view(user: Principal, practice: PracticeRow) -> bool:
     return can(user, Action.VIEW, scope_of(practice))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.figures import rules
 from tracker.returns import calculations as calc
@@ -17,6 +17,9 @@ from tracker.returns import presenters
 from tracker.returns.comments import uk_time
 from tracker.web.formatting import long_date
 from tracker.web.wording import plural
+
+if TYPE_CHECKING:
+    from tracker.returns.service import PeriodReturn
 
 # The states in which the practice has something to do, and the one in which it waits for its CCG.
 TO_DO = (None, "draft", "returned")
@@ -72,7 +75,7 @@ def is_overdue(due_on: dt.date, now: dt.datetime) -> bool:
 
 def todo_items(
     ods_code: str,
-    rows: list[dict[str, Any]],
+    rows: list[PeriodReturn],
     *,
     answered: dict[int, int],
     total: int,
@@ -88,23 +91,23 @@ def todo_items(
     """
     items = []
     for r in rows:
-        state = r["state"]
-        window = calc.Window(r["opens_on"], r["due_on"], r["locks_on"])
-        if calc.is_locked(window, today, exceptions.get(r["period_id"])) or not calc.is_open(window, today):
+        state = r.state
+        window = calc.Window(r.opens_on, r.due_on, r.locks_on)
+        if calc.is_locked(window, today, exceptions.get(r.period_id)) or not calc.is_open(window, today):
             continue
         if state not in TO_DO and state != WAITING:
             continue
         items.append(
             TodoItem(
-                period_label=period_label(r["code"]),
-                href=f"/practices/{ods_code}/returns/{calc.url_code(r['code'])}",
+                period_label=period_label(r.code),
+                href=f"/practices/{ods_code}/returns/{calc.url_code(r.code)}",
                 state=state,
                 state_label=calc.STATE_LABELS.get(state, str(state)),
-                due_on=r["due_on"],
-                overdue=is_overdue(r["due_on"], now) and state in TO_DO,
-                answered=answered.get(r["return_id"], 0) if r["return_id"] else 0,
+                due_on=r.due_on,
+                overdue=is_overdue(r.due_on, now) and state in TO_DO,
+                answered=answered.get(r.return_id, 0) if r.return_id else 0,
                 total=total,
-                returned_reason=(r["returned_reason"] or "") if state == "returned" else "",
+                returned_reason=(r.returned_reason or "") if state == "returned" else "",
                 waiting=state == WAITING,
             )
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from tracker import db
 from tracker.accounts.principal import Principal
@@ -20,7 +19,7 @@ CCG_WORDS = ("return.returned", "return.reopened", "return.comment")
 
 @dataclass(frozen=True)
 class PracticeTodo:
-    practice: dict[str, Any]
+    practice: service.PracticeRow
     items: list[todo.TodoItem]
     ccg_word: todo.CcgWord | None
     funding_href: str
@@ -52,34 +51,34 @@ async def exceptions_of(practice_id: int) -> dict[int, dt.date]:
     return {r["period"]: r["until"] for r in rows}
 
 
-async def practice_todo(practice: dict[str, Any], *, now: dt.datetime, today: dt.date) -> PracticeTodo:
-    rows = await service.practice_returns(practice["id"], today)
+async def practice_todo(practice: service.PracticeRow, *, now: dt.datetime, today: dt.date) -> PracticeTodo:
+    rows = await service.practice_returns(practice.id, today)
     codes = [s.code for s in await active_indicators()]
-    return_ids = [r["return_id"] for r in rows if r["return_id"]]
+    return_ids = [r.return_id for r in rows if r.return_id]
     items = todo.todo_items(
-        practice["ods_code"],
+        practice.ods_code,
         rows,
         answered=await answered_counts(return_ids, codes),
         total=len(codes),
-        exceptions=await exceptions_of(practice["id"]),
+        exceptions=await exceptions_of(practice.id),
         now=now,
         today=today,
     )
     links = {
-        str(r["return_id"]): (
-            todo.period_label(r["code"]),
-            f"/practices/{practice['ods_code']}/returns/{calc.url_code(r['code'])}",
+        str(r.return_id): (
+            todo.period_label(r.code),
+            f"/practices/{practice.ods_code}/returns/{calc.url_code(r.code)}",
         )
         for r in rows
-        if r["return_id"]
+        if r.return_id
     }
     events = await audit.events_of("practice_return", return_ids, CCG_WORDS, limit=1000)
     return PracticeTodo(
         practice=practice,
         items=items,
         ccg_word=todo.last_ccg_word(events, links),
-        funding_href=f"/funding/practices/{practice['ods_code']}",
-        returns_href=f"/practices/{practice['ods_code']}/returns",
+        funding_href=f"/funding/practices/{practice.ods_code}",
+        returns_href=f"/practices/{practice.ods_code}/returns",
     )
 
 
@@ -99,7 +98,7 @@ async def ccg_todo_for(user: Principal, *, now: dt.datetime, today: dt.date) -> 
     expected = grid["counts"][-1]["expected"] if period is not None and grid["counts"] else 0
     return todo.ccg_todo(
         waiting=len(queue),
-        oldest_sent=min((r["submitted_at"] for r in queue if r["submitted_at"]), default=None),
+        oldest_sent=min((r.submitted_at for r in queue if r.submitted_at), default=None),
         period_code=period["code"] if period is not None else None,
         due_on=review_service.as_date(period["due_on"]) if period is not None else None,
         expected=expected,

@@ -55,46 +55,95 @@ async def _open_period(today: dt.date) -> PeriodRow | None:
     return period
 
 
-async def _facts(ccg_id: int, period: PeriodRow) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _ValueRow:
+    """One stored value of a return, or (indicator None) a return with no values."""
+
+    practice: int
+    return_id: int
+    state: str
+    version: int
+    indicator: int | None
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class _StoredReturn:
+    id: int
+    state: str
+    version: int
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What an upload is checked against: the CCG's active practices and their returns."""
+
+    practices: dict[str, str]  # ods code -> name
+    ids: dict[str, int]  # ods code -> practice id
+    current: dict[str, dict[str, Entry]]
+    returns: dict[str, _StoredReturn]
+    previous: dict[str, dict[str, float | None]]
+
+    def version(self, ods_code: str) -> int:
+        stored = self.returns.get(ods_code)
+        return stored.version if stored else 0
+
+
+async def _facts(ccg_id: int, period: PeriodRow) -> _Facts:
     """The CCG's active practices and their returns for the period (and the period before)."""
     practices = sorted(await organisations.practice_places(ccg_id=ccg_id, active_only=True), key=lambda p: p.ods_code)
     codes = {p.id: p.ods_code for p in practices}
     indicator_codes = {i: code for code, i in (await indicator_ids()).items()}
     current: dict[str, dict[str, Entry]] = {}
-    returns: dict[str, dict[str, Any]] = {}
+    returns: dict[str, _StoredReturn] = {}
     for r in await _values(list(codes), period["id"]):
-        ods_code = codes[r["practice"]]
-        returns[ods_code] = {"id": r["id"], "state": r["state"], "version": r["version"]}
+        ods_code = codes[r.practice]
+        returns[ods_code] = _StoredReturn(r.return_id, r.state, r.version)
         current.setdefault(ods_code, {})
-        if r["indicator"] is not None:
-            current[ods_code][indicator_codes[r["indicator"]]] = Entry(
-                r["value"], r["numerator"], r["denominator"], r["comment"] or ""
-            )
+        if r.indicator is not None:
+            current[ods_code][indicator_codes[r.indicator]] = Entry(r.value, r.numerator, r.denominator, r.comment)
     before = await service.previous_period(period)
     previous: dict[str, dict[str, float | None]] = {}
     for r in await _values(list(codes), before["id"]) if before else []:
-        if r["indicator"] is not None:
-            previous.setdefault(codes[r["practice"]], {})[indicator_codes[r["indicator"]]] = r["value"]
-    return {
-        "practices": {p.ods_code: p.name for p in practices},
-        "ids": {p.ods_code: p.id for p in practices},
-        "current": current,
-        "returns": returns,
-        "previous": previous,
-    }
+        if r.indicator is not None:
+            previous.setdefault(codes[r.practice], {})[indicator_codes[r.indicator]] = r.value
+    return _Facts(
+        practices={p.ods_code: p.name for p in practices},
+        ids={p.ods_code: p.id for p in practices},
+        current=current,
+        returns=returns,
+        previous=previous,
+    )
 
 
-async def _values(practice_ids: list[int], period_id: int) -> list[dict[str, Any]]:
+async def _values(practice_ids: list[int], period_id: int) -> list[_ValueRow]:
     # One row per value, or one with no value for a return that has none.
     if not practice_ids:
         return []
-    return await db.fetch(
+    rows = await db.fetch(
         f"""SELECT r.practice, r.id, r.state, r.version, v.indicator, v.value, v.numerator, v.denominator, v.comment
             FROM practice_return r LEFT JOIN return_value v ON v.practice_return = r.id
             WHERE r.period = {{}} AND r.practice IN ({", ".join("{}" for _ in practice_ids)})""",  # noqa: S608 (placeholders only)
         period_id,
         *practice_ids,
     )
+    return [
+        _ValueRow(
+            practice=r["practice"],
+            return_id=r["id"],
+            state=r["state"],
+            version=r["version"],
+            indicator=r["indicator"],
+            value=r["value"],
+            numerator=r["numerator"],
+            denominator=r["denominator"],
+            comment=r["comment"] or "",
+        )
+        for r in rows
+    ]
 
 
 async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
@@ -107,8 +156,8 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
     facts = await _facts(ccg.id, period)
     columns = [xlsx.Column(s.code, s.name, s.unit) for s in specs]
     practices = [
-        (code, practice_title(name), {k: e.value for k, e in facts["current"].get(code, {}).items()})
-        for code, name in facts["practices"].items()
+        (code, practice_title(name), {k: e.value for k, e in facts.current.get(code, {}).items()})
+        for code, name in facts.practices.items()
     ]
     data = xlsx.write_workbook(ccg.code, ccg.name, period["code"], period["due_on"].isoformat(), columns, practices)
     return f"returns-{ccg.code}-{calc.url_code(period['code'])}.xlsx", data
@@ -116,7 +165,7 @@ async def workbook(user: Principal, today: dt.date) -> tuple[str, bytes]:
 
 async def _check(
     user: Principal, upload: xlsx.Upload, submit: bool, today: dt.date
-) -> tuple[Checked, dict[str, Any], PeriodRow]:
+) -> tuple[Checked, _Facts, PeriodRow]:
     ccg = await _ccg(user)
     period = await _open_period(today)
     if period is None:
@@ -127,10 +176,10 @@ async def _check(
         ccg_code=ccg.code,
         period_code=period["code"],
         specs=await active_indicators(),
-        practices=facts["practices"],
-        current=facts["current"],
-        previous=facts["previous"],
-        states={code: r["state"] for code, r in facts["returns"].items()},
+        practices=facts.practices,
+        current=facts.current,
+        previous=facts.previous,
+        states={code: r.state for code, r in facts.returns.items()},
         submit=submit,
     )
     return checked, facts, period
@@ -165,7 +214,7 @@ async def preview(
         "period": upload.period_code,
         "codes": upload.codes,
         "rows": [[n, code, {k: xlsx_value(v) for k, v in values.items()}] for n, code, values in upload.rows],
-        "versions": {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged},
+        "versions": {code: facts.version(code) for code in checked.merged},
     }
     expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
     await kv.put(KEY + token, json.dumps(payload), expires)
@@ -205,16 +254,14 @@ async def apply(token: str, *, user: Principal, actor: Actor, now: dt.datetime, 
         return Applied(error=str(exc))
     if checked.errors:
         return Applied(error="The workbook no longer passes the checks: upload it again to see why")
-    versions_now = {code: facts["returns"].get(code, {}).get("version", 0) for code in checked.merged}
+    versions_now = {code: facts.version(code) for code in checked.merged}
     if versions_now != payload["versions"]:
         return Applied(
             error="Some of these returns changed since the preview: upload the workbook again to see the changes"
         )
     event = lifecycle.Event.SUBMIT if submit else lifecycle.Event.SAVE
     changes = [
-        lifecycle.Change(
-            {"id": facts["ids"][code], "ods_code": code}, period, event, payload["versions"][code], entries
-        )
+        lifecycle.Change({"id": facts.ids[code], "ods_code": code}, period, event, payload["versions"][code], entries)
         for code, entries in checked.merged.items()
     ]
     # The versions named are the preview's: a save made since then makes the whole upload refused.
