@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         ScenarioDetail,
         ScenarioSummary,
     )
-    from tracker.funding.service import Budget, RunDetail, RunLine, RunSummary, StreamSummary
+    from tracker.funding.service import Budget, PlanLine, RunDetail, RunSummary, StreamSummary
 
 STATE_TAGS = {
     "preview": ("Preview", "nhsuk-tag--blue"),
@@ -167,7 +167,7 @@ def _date(value: Any) -> Any:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def allocation_lines(lines: Iterable[RunLine]) -> list[dict[str, Any]]:
+def allocation_lines(lines: Iterable[PlanLine]) -> list[dict[str, Any]]:
     out = []
     for ln in lines:
         amount = ln.amount_pence

@@ -199,8 +199,11 @@ async def patients_by_ccg(snapshot: dt.date, basis: str = "snapshot") -> dict[st
 # --- Allocation runs ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlanLine:
+    """One CCG's share, planned or stored in a run; ccg_id None (and ccg_name "") for a code the
+    register does not have."""
+
     ccg_code: str
     ccg_id: int | None
     ccg_name: str
@@ -454,19 +457,6 @@ class RunSummary:
 
 
 @dataclass(frozen=True)
-class RunLine:
-    """One CCG's share in a run; ccg_id None (and ccg_name "") for a code the register does not have."""
-
-    ccg_code: str
-    ccg_id: int | None
-    ccg_name: str
-    patients: int
-    weight: float
-    amount_pence: int
-    previous_pence: int | None
-
-
-@dataclass(frozen=True)
 class RunDetail:
     """An allocation run with its lines, by CCG code."""
 
@@ -482,7 +472,7 @@ class RunDetail:
     state: str
     total_patients: int
     note: str
-    lines: tuple[RunLine, ...]
+    lines: tuple[PlanLine, ...]
 
     @property
     def ccgs(self) -> int:
@@ -551,7 +541,7 @@ async def run_detail(run_id: int) -> RunDetail:
         total_patients=int(run["total_patients"] or 0),
         note=run["note"],
         lines=tuple(
-            RunLine(
+            PlanLine(
                 ccg_code=ln["ccg_code"],
                 ccg_id=ln["ccg_id"],
                 ccg_name=_ccg_name(ccgs, ln["ccg_id"]),
