@@ -231,10 +231,14 @@ async def definitions_as_at(day: dt.date) -> dict[str, IndicatorSpec]:
     return out
 
 
-async def definitions_by_period(periods: Sequence[tuple[int, dt.date]]) -> dict[int, list[IndicatorSpec]]:
-    """The active indicators as defined when each (period id, start date) began: what scoring
-    uses, so that a catalogue change never rewrites the scores of periods before its date."""
-    return calculations.definitions_by_period(await active_indicators(), await _versions(), periods)
+async def definitions_by_period(
+    periods: Sequence[tuple[int, dt.date]], active: list[IndicatorSpec] | None = None
+) -> dict[int, list[IndicatorSpec]]:
+    """The active indicators (`active`, when the caller has read them) as defined when each
+    (period id, start date) began: what scoring uses, so that a catalogue change never rewrites the
+    scores of periods before its date."""
+    current = active if active is not None else await active_indicators()
+    return calculations.definitions_by_period(current, await _versions(), periods)
 
 
 async def versions(code: str) -> list[dict[str, Any]]:

@@ -122,10 +122,12 @@ async def _organisations(practice_id: int | list[int] | None = None) -> Organisa
     return Organisations(await organisations.history(practice_id), await organisations.list_size_history(practice_id))
 
 
-async def _definitions(periods: list[ScoredPeriod]) -> dict[int, list[IndicatorSpec]]:
+async def _definitions(
+    periods: list[ScoredPeriod], active: list[IndicatorSpec] | None = None
+) -> dict[int, list[IndicatorSpec]]:
     """Each period's indicators as the catalogue defined them when it began (its targets, deadlines
     and weights): a catalogue change scores the periods from its date on, never earlier ones."""
-    return await indicators.definitions_by_period([(p.id, p.start_date) for p in periods])
+    return await indicators.definitions_by_period([(p.id, p.start_date) for p in periods], active)
 
 
 def _score_rows(
@@ -264,7 +266,7 @@ async def refresh_all(today: dt.date | None = None) -> RefreshSummary:
     ids = await indicators.indicator_ids()
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = await scored_periods(today)
-    definitions = await _definitions(scoring)
+    definitions = await _definitions(scoring, specs)
     orgs = await _organisations()
     practices = sorted(orgs.history.practices)
     values: dict[int, dict[int, dict[str, float | None]]] = defaultdict(dict)
@@ -345,7 +347,7 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
     if not practices:
         return
     scoring = await scored_periods()
-    definitions = await _definitions(scoring)
+    definitions = await _definitions(scoring, specs)
     starts: dict[int, dt.date | None] = {}
     changed: dict[int, list[int]] = {}
     for practice_id in practices:
@@ -847,7 +849,7 @@ async def practice_detail(practice_id: int, scoring: list[ScoredPeriod] | None =
     code_of = {ids[s.code]: s.code for s in specs if s.code in ids}
     scoring = scoring if scoring is not None else await scored_periods()
     values = await _practice_values(practice_id, code_of)
-    definitions = await _definitions(scoring)
+    definitions = await _definitions(scoring, specs)
     history = calc.score_history(definitions, [(p.id, p.end_date) for p in scoring], values)
     return PracticeDetail(specs, scoring, history, dict(values), definitions)
 
