@@ -8,18 +8,12 @@ transaction: every row or none.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import json
-import secrets
-
 from litestar.exceptions import NotFoundException
 
-from tracker import clock
 from tracker.accounts import csv_import
 from tracker.accounts.policy import Action, can, require
 from tracker.accounts.principal import Principal, Role
-from tracker.kv import service as kv
+from tracker.kv import uploads_service as uploads
 from tracker.organisations import service as organisations
 from tracker.organisations.service import ContactEntry
 
@@ -98,26 +92,14 @@ async def apply_file(principal: Principal, data: bytes, ip: str) -> tuple[csv_im
 
 async def keep_upload(kind: str, principal: Principal, data: bytes) -> str:
     """Keep an uploaded file for its confirmation; the key the confirming form sends back."""
-    key = secrets.token_urlsafe(24)
-    value = json.dumps({"account": principal.id, "data": base64.b64encode(data).decode()})
-    # The key/value store expires rows on real time, not the tracker's (possibly fixed) date.
-    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
-    await kv.put(f"upload:{kind}:{key}", value, expires)
-    return key
+    return await uploads.keep(kind, principal.id, data, PREVIEW_MINUTES)
 
 
 async def kept_upload(kind: str, principal: Principal, key: str) -> bytes | None:
     """The file kept under this key, if this person uploaded it and it has not expired."""
-    if not key or len(key) > 100:
-        return None
-    found = await kv.get(f"upload:{kind}:{key}")
-    if found is None:
-        return None
-    value = json.loads(found[0])
-    if value.get("account") != principal.id:
-        return None
-    return base64.b64decode(value["data"])
+    found = await uploads.kept(kind, principal.id, key)
+    return found[1] if found else None
 
 
 async def forget_upload(kind: str, key: str) -> None:
-    await kv.delete(f"upload:{kind}:{key}")
+    await uploads.forget(kind, key)

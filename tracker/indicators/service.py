@@ -6,11 +6,9 @@ Owns the indicator and indicator_version tables.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from tracker.db import write_transaction
 from tracker.indicators import calculations
 from tracker.indicators.calculations import FIELDS, CataloguePlan, Version, in_force, plan, spec_values
 from tracker.indicators.catalogue import DEFAULT_PATH, CatalogueError, IndicatorSpec, parse_catalogue
-from tracker.kv import service as kv
+from tracker.kv import uploads_service as uploads
 from tracker.returns import facts_service as return_facts
 from tracker.tables import Indicator, IndicatorVersion
 
@@ -71,28 +69,16 @@ def read_upload(name: str, data: bytes) -> CatalogueFile:
 
 async def keep_upload(account_id: int, name: str, data: bytes) -> str:
     """Keep a previewed file until it is applied; the key the preview's form sends back."""
-    key = secrets.token_urlsafe(24)
-    value = json.dumps({"account": account_id, "name": name, "data": base64.b64encode(data).decode()})
-    expires = clock.now() + dt.timedelta(minutes=PREVIEW_MINUTES)
-    await kv.put(f"upload:catalogue:{key}", value, expires)
-    return key
+    return await uploads.keep("catalogue", account_id, data, PREVIEW_MINUTES, name=name)
 
 
 async def kept_upload(account_id: int, key: str) -> tuple[str, bytes] | None:
     """The file (name, bytes) kept under this key, if this person previewed it and it has not expired."""
-    if not key or len(key) > 100:
-        return None
-    found = await kv.get(f"upload:catalogue:{key}")
-    if found is None:
-        return None
-    value = json.loads(found[0])
-    if value.get("account") != account_id:
-        return None
-    return str(value["name"]), base64.b64decode(value["data"])
+    return await uploads.kept("catalogue", account_id, key)
 
 
 async def forget_upload(key: str) -> None:
-    await kv.delete(f"upload:catalogue:{key}")
+    await uploads.forget("catalogue", key)
 
 
 async def _values_by_code() -> dict[str, int]:
