@@ -73,6 +73,8 @@ async def _sign_in_cookie(context: Any, base: str, account_id: int) -> None:
 
 
 async def _axe(page: Any) -> list[str]:
+    # A page reached by a click may still be building its document: axe needs its <head>.
+    await page.wait_for_load_state("load")
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS

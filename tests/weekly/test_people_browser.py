@@ -48,6 +48,7 @@ async def test_a_ccg_lead_imports_contacts_and_a_bad_row_stops_the_whole_file(ax
     await expect(page.get_by_role("heading", level=1)).to_have_text("Contact addresses")
     assert await accessibility_problems(page) == []
     await page.get_by_role("link", name="Import contact addresses from a CSV file").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Import contact addresses")
     assert await accessibility_problems(page) == []
 
     # And upload a file whose third row is another CCG's practice
