@@ -3,12 +3,15 @@ stands, and the similar-practices comparison: pure functions, no database."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
+from tracker.indicators.catalogue import load_catalogue
 from tracker.maturity import charts
 from tracker.maturity import practice_presenters as pp
+from tracker.maturity.service import ScoredPeriod
 
 CUTS = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0]
 
@@ -259,3 +262,22 @@ def test_similar_practices_gives_each_groups_median_and_the_rank() -> None:
 def test_similar_practices_without_a_score_compares_nothing() -> None:
     table, nearest = pp.similar_practices(pp.Peer(1, 10, 6000, None), [], "X", None, "/x.csv")
     assert table.rows == [] and nearest == []
+
+
+def test_a_fan_is_drawn_once_for_the_same_figures_and_again_when_any_changes() -> None:
+    spec = next(s for s in load_catalogue() if s.unit == "percent")
+    periods = [
+        ScoredPeriod(i, f"2017/18-Q{i}", dt.date(2017, 1 + 3 * i, 1), dt.date(2017, 3 + 3 * i, 1), dt.date(2018, 1, 1))
+        for i in (1, 2)
+    ]
+    cuts = {1: [10.0 * k for k in range(1, 10)], 2: [11.0 * k for k in range(1, 10)]}
+
+    def fan(own: dict[int, float]) -> dict[str, object]:
+        return pp.ccg_fan(
+            spec, periods, {p: [c / 1 for c in cs] for p, cs in cuts.items()}, own, frozenset(), "x", "00K"
+        )  # type: ignore[return-value]
+
+    first = fan({1: 40.0, 2: 55.0})
+    assert fan({1: 40.0, 2: 55.0}) is first  # kept: built from equal figures, not drawn again
+    changed = fan({1: 40.0, 2: 65.0})
+    assert changed is not first and "65.0%" in str(changed["summary"]) and "55.0%" in str(first["summary"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -432,7 +433,36 @@ def _fan(
     base_href: str,
 ) -> dict[str, Any]:
     """One fan chart with its summary sentence and its table of values: `who`'s value in each
-    period against the nine cut points of all `of` (both on the chart's scale: percentages)."""
+    period against the nine cut points of all `of` (both on the chart's scale: percentages).
+
+    A dashboard draws a dozen of these, each the same until the scores change: they are kept
+    (by everything they are drawn from) rather than drawn again for every view. The dict
+    returned is shared: read it, never change it."""
+    return _fan_of(
+        spec,
+        tuple(periods),
+        tuple(sorted((k, None if v is None else tuple(v)) for k, v in cuts.items())),
+        tuple(sorted(own.items())),
+        provisional,
+        who,
+        of,
+        base_href,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _fan_of(
+    spec: IndicatorSpec,
+    periods: tuple[Any, ...],
+    cut_items: tuple[tuple[int, tuple[float, ...] | None], ...],
+    own_items: tuple[tuple[int, float | None], ...],
+    provisional: frozenset[str],
+    who: str,
+    of: str,
+    base_href: str,
+) -> dict[str, Any]:
+    cuts = {k: None if v is None else list(v) for k, v in cut_items}
+    own = dict(own_items)
     # The chart starts at the first period with any value: the programme's empty early years would
     # squeeze the rest.
     start = next((i for i, p in enumerate(periods) if cuts.get(p.id) or own.get(p.id) is not None), len(periods))
