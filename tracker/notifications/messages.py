@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.leaving import report_of
 from tracker.notifications.render import Email, render
+from tracker.notifications.report_rows import CcgReport, FundingLine, NationalSummary, RegionSummary
 
 if TYPE_CHECKING:
     from tracker.funding.forecasts_service import Forecast
@@ -65,37 +67,46 @@ def _leaving(kind: str, leave_link: str) -> dict[str, str]:
     return {"leave_link": leave_link, "leave_label": report.label if report else ""}
 
 
-def ccg_report(data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = "") -> Email:
+def _fields(report: CcgReport | RegionSummary | NationalSummary) -> dict[str, Any]:
+    """A report's values under their own names for its templates (its rows stay rows)."""
+    return {f.name: getattr(report, f.name) for f in fields(report)}
+
+
+def ccg_report(report: CcgReport, *, link: str, attachment_missing: bool = False, leave_link: str = "") -> Email:
     """The CCG's weekly status report (with the escalation: overdue and unreachable practices)."""
     return render(
-        "ccg_report", **data, link=link, attachment_missing=attachment_missing, **_leaving("ccg_report", leave_link)
+        "ccg_report",
+        **_fields(report),
+        link=link,
+        attachment_missing=attachment_missing,
+        **_leaving("ccg_report", leave_link),
     )
 
 
-def region_summary(data: dict[str, Any], *, link: str, leave_link: str = "") -> Email:
-    return render("region_summary", **data, link=link, **_leaving("region_summary", leave_link))
+def region_summary(report: RegionSummary, *, link: str, leave_link: str = "") -> Email:
+    return render("region_summary", **_fields(report), link=link, **_leaving("region_summary", leave_link))
 
 
 def national_summary(
-    data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = ""
+    report: NationalSummary, *, link: str, attachment_missing: bool = False, leave_link: str = ""
 ) -> Email:
     return render(
         "national_summary",
-        **data,
+        **_fields(report),
         link=link,
         attachment_missing=attachment_missing,
         **_leaving("national_summary", leave_link),
     )
 
 
-def funding(forecasts: Sequence[Forecast], financial_year: str) -> dict[str, Any]:
+def funding(forecasts: Sequence[Forecast], financial_year: str) -> FundingLine:
     """The CCG's latest forecast outturn per stream, summed, for the report's funding line."""
-    return {
-        "financial_year": financial_year,
-        "streams": len(forecasts),
-        "total_pence": sum(int(f.outturn_pence) for f in forecasts),
-        "latest_quarter": max((int(f.quarter) for f in forecasts), default=None),
-    }
+    return FundingLine(
+        financial_year=financial_year,
+        streams=len(forecasts),
+        total_pence=sum(int(f.outturn_pence) for f in forecasts),
+        latest_quarter=max((int(f.quarter) for f in forecasts), default=None),
+    )
 
 
 def alert_digest(

@@ -4,24 +4,38 @@ get them: for the schedules page's previews of each kind, and the templates' tes
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from tracker.alerts.detect import Alert, Kind, Measure
 from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, render
 from tracker.notifications.render import Email
+from tracker.notifications.report_rows import (
+    CcgReport,
+    CcgReportRow,
+    NationalSummary,
+    OffTrackPractice,
+    OverduePractice,
+    RegionReportRow,
+    RegionSummary,
+    ReportFigures,
+    UnreachablePractice,
+)
 
 BASE = "https://tracker.example.nhs.uk"
 AS_AT = dt.date(2018, 4, 20)
-FIGURES = {
-    "period_label": "2017/18 Q4 (provisional)",
-    "expected": 39,
-    "returns_in": 12,
-    "completeness": 30.77,
-    "timeliness_label": "2017/18 Q3",
-    "timeliness": 89.74,
-    "awaiting_review": 3,
-}
+FIGURES = ReportFigures(
+    period_label="2017/18 Q4 (provisional)",
+    expected=39,
+    returns_in=12,
+    completeness=30.77,
+    timeliness_label="2017/18 Q3",
+    timeliness=89.74,
+    awaiting_review=3,
+)
+CCG = "NHS Hartlepool and Stockton-on-Tees CCG"
+REGION = "North East and Yorkshire"
 ONLINE = Measure("PO_REG_PCT", "Patients registered for online services", "percent")
 
 
@@ -33,6 +47,19 @@ def _headline(scope: str) -> dict[str, Any]:
 
 def _alert(kind: Kind, code: str, name: str, a: float, b: float, pa: float, pb: float, **kw: Any) -> Alert:
     return Alert(kind, code, name, ONLINE, "2016/17 Q4", "2017/18 Q3", a, b, pa, pb, **kw)
+
+
+def _overdue(practice: str) -> OverduePractice:
+    """The demo's practice 50 days overdue, so escalated to its region (after four weeks)."""
+    return OverduePractice(
+        ods_code="A81034",
+        name=practice,
+        ccg_id=None,
+        region_id=None,
+        period_label="2017/18 Q3",
+        days_overdue=50,
+        escalated=True,
+    )
 
 
 def emails(base: str = BASE) -> dict[str, Email]:
@@ -51,16 +78,16 @@ def emails(base: str = BASE) -> dict[str, Email]:
             leave_link=f"{base}/reports/leave/example",
         ),
         "ccg_report": messages.ccg_report(
-            {
-                "code": "00K",
-                "name": "NHS Hartlepool and Stockton-on-Tees CCG",
-                "as_at": AS_AT,
-                "figures": FIGURES,
-                "overdue": [{"ods_code": "A81034", "name": practice, "period_label": "2017/18 Q3", "days_overdue": 50}],
-                "unreachable": [{"ods_code": "A81002", "name": "Queens Park", "error": "x@y.test: 550 no such user"}],
-                "off_track": [{"ods_code": "A81608", "name": "Elm Tree Surgery", "maturity": 31.25}],
-                "scores_label": "2017/18 Q3",
-                "funding": messages.funding(
+            CcgReport(
+                code="00K",
+                name=CCG,
+                as_at=AS_AT,
+                figures=FIGURES,
+                overdue=(_overdue(practice),),
+                unreachable=(UnreachablePractice("A81002", "Queens Park", "x@y.test: 550 no such user"),),
+                off_track=(OffTrackPractice("A81608", "Elm Tree Surgery", 31.25),),
+                scores_label="2017/18 Q3",
+                funding=messages.funding(
                     [
                         Forecast(
                             0,
@@ -72,37 +99,25 @@ def emails(base: str = BASE) -> dict[str, Email]:
                     ],
                     "2017/18",
                 ),
-            },
+            ),
             link=f"{base}/organisations/ccgs/00K",
             leave_link=f"{base}/reports/leave/example",
             attachment_missing=True,
         ),
         "region_summary": messages.region_summary(
-            {
-                "code": "Y63",
-                "name": "North East and Yorkshire",
-                "as_at": AS_AT,
-                "figures": FIGURES,
-                "ccgs": [{"code": "00K", "name": "NHS Hartlepool and Stockton-on-Tees CCG", **FIGURES}],
-                "escalated": [
-                    {
-                        "ods_code": "A81034",
-                        "name": practice,
-                        "ccg_code": "00K",
-                        "period_label": "2017/18 Q3",
-                        "days_overdue": 50,
-                    }
-                ],
-            },
+            RegionSummary(
+                code="Y63",
+                name=REGION,
+                as_at=AS_AT,
+                figures=FIGURES,
+                ccgs=(CcgReportRow("00K", CCG, FIGURES),),
+                escalated=(replace(_overdue(practice), ccg_code="00K"),),
+            ),
             link=f"{base}/organisations/regions/Y63",
             leave_link=f"{base}/reports/leave/example",
         ),
         "national_summary": messages.national_summary(
-            {
-                "as_at": AS_AT,
-                "figures": FIGURES,
-                "regions": [{"code": "Y63", "name": "North East and Yorkshire", "escalated": 4, **FIGURES}],
-            },
+            NationalSummary(as_at=AS_AT, figures=FIGURES, regions=(RegionReportRow("Y63", REGION, FIGURES, 4),)),
             link=f"{base}/organisations",
             leave_link=f"{base}/reports/leave/example",
         ),
