@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.leaving import report_of
@@ -16,6 +16,8 @@ from tracker.notifications.render import Email, render
 from tracker.notifications.report_rows import CcgReport, FundingLine, NationalSummary, RegionSummary
 
 if TYPE_CHECKING:
+    from tracker.alerts.detect import Alert
+    from tracker.alerts.service import Headline
     from tracker.funding.forecasts_service import Forecast
 
 __all__ = [
@@ -109,6 +111,17 @@ def funding(forecasts: Sequence[Forecast], financial_year: str) -> FundingLine:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """One kind of alert in a digest: those shown, how many were found, how many more there are."""
+
+    kind: str
+    moves: bool  # said as a move into or out of the worst tenth, not as a sustained change
+    alerts: tuple[Alert, ...]
+    count: int
+    more: int
+
+
 def alert_digest(
     *,
     level: str,
@@ -116,8 +129,8 @@ def alert_digest(
     name: str,
     month: str,
     first_period: str,
-    headline: dict[str, Any],
-    alerts: list[Any],
+    headline: Headline,
+    alerts: list[Alert],
     link: str,
     emails_link: str,
     leave_link: str = "",
@@ -133,13 +146,13 @@ def alert_digest(
         )
         shown = found[:MOST_PER_SECTION]
         sections.append(
-            {
-                "kind": kind,
-                "moves": kind in SECTION_ORDER[:2],
-                "alerts": shown,
-                "count": len(found),
-                "more": len(found) - len(shown),
-            }
+            DigestSection(
+                kind=kind,
+                moves=kind in SECTION_ORDER[:2],
+                alerts=tuple(shown),
+                count=len(found),
+                more=len(found) - len(shown),
+            )
         )
     return render(
         "alert_digest",

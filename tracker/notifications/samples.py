@@ -8,6 +8,8 @@ from dataclasses import replace
 from typing import Any
 
 from tracker.alerts.detect import Alert, Kind, Measure
+from tracker.alerts.service import Headline
+from tracker.figures.service import Figures
 from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, render
 from tracker.notifications.render import Email
@@ -39,10 +41,31 @@ REGION = "North East and Yorkshire"
 ONLINE = Measure("PO_REG_PCT", "Patients registered for online services", "percent")
 
 
-def _headline(scope: str) -> dict[str, Any]:
-    own = type("F", (), {"scope": scope, "maturity": 71.84, "received": 37, "expected": 39})()
-    england = type("F", (), {"scope": "england", "maturity": 76.51, "received": 6800, "expected": 7200})()
-    return {"period_label": "2017/18 Q3", "own": own, "england": england}
+def _figures(scope: str, code: str, maturity: float, received: int, expected: int) -> Figures:
+    """Figures for 2017/18 Q3 with what the digest's headline reads; the rest left at nothing."""
+    return Figures(
+        scope=scope,
+        code=code,
+        period="2017-18-Q3",
+        provisional=False,
+        expected=expected,
+        received=received,
+        on_time=0,
+        completeness=None,
+        timeliness=None,
+        maturity=maturity,
+        scored=0,
+        on_track=0,
+        at_risk=0,
+        off_track=0,
+        patients=0,
+        funding_total_pence=None,
+    )
+
+
+def _headline() -> Headline:
+    own = _figures("ccg", "00K", 71.84, 37, 39)
+    return Headline("2017/18 Q3", own=own, england=_figures("england", "ENG", 76.51, 6800, 7200))
 
 
 def _alert(kind: Kind, code: str, name: str, a: float, b: float, pa: float, pb: float, **kw: Any) -> Alert:
@@ -151,7 +174,7 @@ def emails(base: str = BASE) -> dict[str, Email]:
             name="NHS Hartlepool and Stockton-on-Tees CCG",
             month="May 2018",
             first_period="2016/17 Q4",
-            headline=_headline("ccg"),
+            headline=_headline(),
             alerts=[
                 _alert(Kind.INTO_WORST, "A81002", "Queens Park", 45, 8, 44, 6, threshold=11),
                 _alert(Kind.OUT_OF_WORST, "A81027", "Yarm Medical Practice", 10, 22, 5, 30),
