@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from tracker.funding.forecasts_service import Forecast
 from tracker.notifications import messages, presenters
+from tracker.notifications.report_rows import CcgReport, ReportFigures
 from tracker.notifications.service import ScheduleRow
 
 NOW = dt.datetime(2018, 4, 20, 12, tzinfo=dt.UTC)
@@ -57,14 +58,14 @@ def test_each_role_is_told_what_it_receives() -> None:
 
 
 def test_funding_line() -> None:
-    f = {"period_label": "2017/18 Q4", "expected": 1, "returns_in": 0, "completeness": 0.0}
-    f |= {"timeliness_label": "", "timeliness": None, "awaiting_review": 0}
-    data = {"code": "00K", "name": "NHS Hartlepool", "as_at": dt.date(2018, 4, 20), "figures": f, "overdue": []}
-    data |= {"unreachable": [], "off_track": [], "scores_label": ""}
+    f = ReportFigures("2017/18 Q4", 1, 0, completeness=0.0, timeliness_label="", timeliness=None, awaiting_review=0)
+    report = CcgReport(
+        "00K", "NHS Hartlepool", dt.date(2018, 4, 20), f, (), (), (), "", messages.funding([], "2017/18")
+    )
     link = "https://t.test/organisations/ccgs/00K"
-    none = messages.ccg_report({**data, "funding": messages.funding([], "2017/18")}, link=link)
+    none = messages.ccg_report(report, link=link)
     assert "No funding forecast has been entered for 2017/18." in none.text
     rows = [Forecast(1, 1, 2, 150_000_00, NOW), Forecast(1, 2, 3, 2_500_00, NOW)]
-    some = messages.ccg_report({**data, "funding": messages.funding(rows, "2017/18")}, link=link)
+    some = messages.ccg_report(replace(report, funding=messages.funding(rows, "2017/18")), link=link)
     line = "Forecast outturn for 2017/18: £152,500 across 2 stream(s), latest entered at Q3."
     assert line in some.text and line in some.html

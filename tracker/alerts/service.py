@@ -105,10 +105,20 @@ def ccgs_alerts(b: Basis, ccg_ids: set[int] | None = None) -> list[detect.Alert]
     return out
 
 
-async def headline(b: Basis, scope: str, org_id: int | None, code: str, today: dt.date) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The organisation's and England's figures for the latest period, as a digest opens with them
+    (England's own digest has its figures twice)."""
+
+    period_label: str
+    own: figures.Figures
+    england: figures.Figures
+
+
+async def headline(b: Basis, scope: str, org_id: int | None, code: str, today: dt.date) -> Headline:
     """The organisation's and England's figures for the latest period, from the figures service
     (the numbers the dashboards and the figures API give)."""
     period = await figures.period_by_code(b.latest.code)
     own = await figures.figures_for(scope, org_id, code, period, today)
     england = own if scope == "england" else await figures.figures_for("england", None, "ENG", period, today)
-    return {"period_label": b.labels[-1], "own": own, "england": england}
+    return Headline(period_label=b.labels[-1], own=own, england=england)

@@ -23,7 +23,7 @@ def _email(
     code: str,
     name: str,
     b: alerts.Basis,
-    headline: dict[str, Any],
+    headline: alerts.Headline,
     found: list[detect.Alert],
     path: str,
     leave_link: str = "",
@@ -127,7 +127,11 @@ async def plan(ctx: RunContext) -> Plan:
         headline = await alerts.headline(b, "region", region_id, code, ctx.today)
 
         def region_email(
-            leave_link: str, code: str = code, name: str = name, headline: dict[str, Any] = headline, found: Any = found
+            leave_link: str,
+            code: str = code,
+            name: str = name,
+            headline: alerts.Headline = headline,
+            found: list[detect.Alert] = found,
         ) -> messages.Email:
             return _email(
                 ctx,

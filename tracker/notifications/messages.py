@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.leaving import report_of
 from tracker.notifications.render import Email, render
+from tracker.notifications.report_rows import CcgReport, FundingLine, NationalSummary, RegionSummary
 
 if TYPE_CHECKING:
+    from tracker.alerts.detect import Alert
+    from tracker.alerts.service import Headline
     from tracker.funding.forecasts_service import Forecast
 
 __all__ = [
@@ -65,37 +69,57 @@ def _leaving(kind: str, leave_link: str) -> dict[str, str]:
     return {"leave_link": leave_link, "leave_label": report.label if report else ""}
 
 
-def ccg_report(data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = "") -> Email:
+def _fields(report: CcgReport | RegionSummary | NationalSummary) -> dict[str, Any]:
+    """A report's values under their own names for its templates (its rows stay rows)."""
+    return {f.name: getattr(report, f.name) for f in fields(report)}
+
+
+def ccg_report(report: CcgReport, *, link: str, attachment_missing: bool = False, leave_link: str = "") -> Email:
     """The CCG's weekly status report (with the escalation: overdue and unreachable practices)."""
     return render(
-        "ccg_report", **data, link=link, attachment_missing=attachment_missing, **_leaving("ccg_report", leave_link)
+        "ccg_report",
+        **_fields(report),
+        link=link,
+        attachment_missing=attachment_missing,
+        **_leaving("ccg_report", leave_link),
     )
 
 
-def region_summary(data: dict[str, Any], *, link: str, leave_link: str = "") -> Email:
-    return render("region_summary", **data, link=link, **_leaving("region_summary", leave_link))
+def region_summary(report: RegionSummary, *, link: str, leave_link: str = "") -> Email:
+    return render("region_summary", **_fields(report), link=link, **_leaving("region_summary", leave_link))
 
 
 def national_summary(
-    data: dict[str, Any], *, link: str, attachment_missing: bool = False, leave_link: str = ""
+    report: NationalSummary, *, link: str, attachment_missing: bool = False, leave_link: str = ""
 ) -> Email:
     return render(
         "national_summary",
-        **data,
+        **_fields(report),
         link=link,
         attachment_missing=attachment_missing,
         **_leaving("national_summary", leave_link),
     )
 
 
-def funding(forecasts: Sequence[Forecast], financial_year: str) -> dict[str, Any]:
+def funding(forecasts: Sequence[Forecast], financial_year: str) -> FundingLine:
     """The CCG's latest forecast outturn per stream, summed, for the report's funding line."""
-    return {
-        "financial_year": financial_year,
-        "streams": len(forecasts),
-        "total_pence": sum(int(f.outturn_pence) for f in forecasts),
-        "latest_quarter": max((int(f.quarter) for f in forecasts), default=None),
-    }
+    return FundingLine(
+        financial_year=financial_year,
+        streams=len(forecasts),
+        total_pence=sum(int(f.outturn_pence) for f in forecasts),
+        latest_quarter=max((int(f.quarter) for f in forecasts), default=None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """One kind of alert in a digest: those shown, how many were found, how many more there are."""
+
+    kind: str
+    moves: bool  # said as a move into or out of the worst tenth, not as a sustained change
+    alerts: tuple[Alert, ...]
+    count: int
+    more: int
 
 
 def alert_digest(
@@ -105,8 +129,8 @@ def alert_digest(
     name: str,
     month: str,
     first_period: str,
-    headline: dict[str, Any],
-    alerts: list[Any],
+    headline: Headline,
+    alerts: list[Alert],
     link: str,
     emails_link: str,
     leave_link: str = "",
@@ -122,13 +146,13 @@ def alert_digest(
         )
         shown = found[:MOST_PER_SECTION]
         sections.append(
-            {
-                "kind": kind,
-                "moves": kind in SECTION_ORDER[:2],
-                "alerts": shown,
-                "count": len(found),
-                "more": len(found) - len(shown),
-            }
+            DigestSection(
+                kind=kind,
+                moves=kind in SECTION_ORDER[:2],
+                alerts=tuple(shown),
+                count=len(found),
+                more=len(found) - len(shown),
+            )
         )
     return render(
         "alert_digest",

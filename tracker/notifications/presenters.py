@@ -14,6 +14,7 @@ from tracker.web.formatting import date_time, number
 
 if TYPE_CHECKING:
     from tracker.notifications.outbox_service import OutboxListRow, OutboxRow
+    from tracker.notifications.planning import PlannedEmail
     from tracker.notifications.service import JobRunRow, ScheduleRow
 
 STATE_LABELS = {
@@ -218,7 +219,7 @@ def email_summary(r: OutboxRow) -> list[dict[str, Any]]:
     return rows
 
 
-def preview_rows(emails: list[Any], existing: set[str]) -> list[list[dict[str, str]]]:
+def preview_rows(emails: list[PlannedEmail], existing: set[str]) -> list[list[dict[str, str]]]:
     return [
         [
             {"text": e.organisation},

@@ -11,7 +11,7 @@ import importlib
 import inspect
 import logging
 from collections import defaultdict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from tracker.accounts import users_service as accounts
@@ -31,43 +31,22 @@ from tracker.notifications.reminder_service import (
     period_dates,
     period_label,
 )
+from tracker.notifications.report_rows import (
+    CcgReport,
+    CcgReportRow,
+    NationalSummary,
+    OffTrackPractice,
+    OverduePractice,
+    RegionReportRow,
+    RegionSummary,
+    ReportFigures,
+    UnreachablePractice,
+)
 from tracker.organisations import service as organisations
 from tracker.organisations.presenters import practice_title
 from tracker.returns import facts_service as return_facts
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class OverduePractice:
-    """A practice whose return is overdue in a period still being chased (`ccg_code` for a region's list)."""
-
-    ods_code: str
-    name: str
-    ccg_id: int | None
-    region_id: int | None
-    period_label: str
-    days_overdue: int
-    escalated: bool
-    ccg_code: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class UnreachablePractice:
-    """A practice an email failed to reach, and one failure."""
-
-    ods_code: str
-    name: str
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class OffTrackPractice:
-    """A practice off track as the CCG dashboard lists it."""
-
-    ods_code: str
-    name: str
-    maturity: float | None
 
 
 async def _periods(today: dt.date) -> tuple[LabelledPeriod | None, LabelledPeriod | None]:
@@ -79,19 +58,6 @@ async def _periods(today: dt.date) -> tuple[LabelledPeriod | None, LabelledPerio
     current = rows[0] if rows else None
     timely = next((r for r in rows if r.due_on < today), None)
     return current, timely
-
-
-@dataclass(frozen=True, slots=True)
-class ReportFigures:
-    """One organisation's figures in a report: completeness, timeliness and returns awaiting review."""
-
-    period_label: str
-    expected: int
-    returns_in: int
-    completeness: float | None
-    timeliness_label: str
-    timeliness: float | None
-    awaiting_review: int
 
 
 class Figures:
@@ -286,17 +252,17 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
         to = to_by_ccg.get(c.id, [])
         if not to:
             continue
-        data = {
-            "code": c.code,
-            "name": c.name or c.code,
-            "as_at": ctx.today,
-            "figures": figures.for_(("ccg", c.id), current, timely),
-            "overdue": [p for p in overdue if p.ccg_id == c.id],
-            "unreachable": unreachable.get(c.id, []),
-            "off_track": off_track.get(c.id, []),
-            "scores_label": scores_label,
-            "funding": messages.funding(forecasts.get(c.id, []), current.financial_year),
-        }
+        report = CcgReport(
+            code=c.code,
+            name=c.name or c.code,
+            as_at=ctx.today,
+            figures=figures.for_(("ccg", c.id), current, timely),
+            overdue=tuple(p for p in overdue if p.ccg_id == c.id),
+            unreachable=tuple(unreachable.get(c.id, [])),
+            off_track=tuple(off_track.get(c.id, [])),
+            scores_label=scores_label,
+            funding=messages.funding(forecasts.get(c.id, []), current.financial_year),
+        )
         link = ctx.link(f"/organisations/ccgs/{c.code}")
         keys = [calc.report_key("ccg_report", c.code, ctx.fire_at, a) for a in to]
         if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
@@ -304,7 +270,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
         name, sha, note = await attach(ctx, "ccg", c.code, current.code)
         for address in to:
             email = messages.ccg_report(
-                data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "ccg_report")
+                report, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "ccg_report")
             )
             result.emails.append(
                 PlannedEmail(
@@ -318,7 +284,7 @@ async def plan_ccg_reports(ctx: RunContext) -> Plan:
                     period_id=current.id,
                     attachment_name=name,
                     attachment_sha256=sha,
-                    organisation=f"{c.code} {data['name']}",
+                    organisation=f"{c.code} {report.name}",
                 )
             )
     result.notes.append(f"{len(ccgs)} CCGs; {len({e.ccg_id for e in result.emails})} with someone to email.")
@@ -346,21 +312,20 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
                 continue
             f = figures.for_(("ccg", c.id), current, timely)
             if f.expected:
-                ccg_rows.append({"code": c.code, "name": c.name or c.code, **asdict(f)})
-        escalated = [
-            replace(p, ccg_code=codes.get(p.ccg_id, "")) for p in overdue if p.region_id == r.id and p.escalated
-        ]
-        data = {
-            "code": r.code,
-            "name": r.name or r.code,
-            "as_at": ctx.today,
-            "figures": figures.for_(("region", r.id), current, timely),
-            "ccgs": ccg_rows,
-            "escalated": escalated,
-        }
+                ccg_rows.append(CcgReportRow(code=c.code, name=c.name or c.code, figures=f))
+        summary = RegionSummary(
+            code=r.code,
+            name=r.name or r.code,
+            as_at=ctx.today,
+            figures=figures.for_(("region", r.id), current, timely),
+            ccgs=tuple(ccg_rows),
+            escalated=tuple(
+                replace(p, ccg_code=codes.get(p.ccg_id, "")) for p in overdue if p.region_id == r.id and p.escalated
+            ),
+        )
         for address in to:
             email = messages.region_summary(
-                data,
+                summary,
                 link=ctx.link(f"/organisations/regions/{r.code}"),
                 leave_link=ctx.leave_link(address, "region_summary"),
             )
@@ -373,7 +338,7 @@ async def plan_region_summaries(ctx: RunContext) -> Plan:
                     body_text=email.text,
                     body_html=email.html,
                     period_id=current.id,
-                    organisation=f"{r.code} {data['name']}",
+                    organisation=f"{r.code} {summary.name}",
                 )
             )
     return result
@@ -396,8 +361,10 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
         f = figures.for_(("region", r.id), current, timely)
         if f.expected:
             escalated = sum(1 for p in overdue if p.region_id == r.id and p.escalated)
-            regions.append({"code": r.code, "name": r.name or r.code, "escalated": escalated, **asdict(f)})
-    data = {"as_at": ctx.today, "figures": figures.for_(("all", None), current, timely), "regions": regions}
+            regions.append(RegionReportRow(code=r.code, name=r.name or r.code, figures=f, escalated=escalated))
+    summary = NationalSummary(
+        as_at=ctx.today, figures=figures.for_(("all", None), current, timely), regions=tuple(regions)
+    )
     link = ctx.link("/organisations")
     keys = [calc.report_key("national_summary", "england", ctx.fire_at, a) for a in to]
     if not ctx.dry_run and set(keys) <= await outbox_service.existing_keys(keys):
@@ -406,7 +373,7 @@ async def plan_national_summary(ctx: RunContext) -> Plan:
     name, sha, note = await attach(ctx, "national", "", current.code)
     for address in to:
         email = messages.national_summary(
-            data, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "national_summary")
+            summary, link=link, attachment_missing=bool(note), leave_link=ctx.leave_link(address, "national_summary")
         )
         result.emails.append(
             PlannedEmail(
