@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException
 
 from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
-from tracker.exports import csvfile, sheets, xlsx
+from tracker.exports import built, csvfile, sheets
 from tracker.exports import figures_service as figures
 from tracker.exports.calculations import Area, Dataset, FeedLine, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
@@ -301,8 +301,7 @@ def filename(t: Target, period_code: str, extension: str = "xlsx", table: str | 
 
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
     data = await gather(t, period_code, today)
-    book = sheets.build(data)
-    content = await asyncio.to_thread(xlsx.write, book)
+    content = await built.workbook(sheets.build(data))
     return filename(t, data.period_code), content
 
 

@@ -1,0 +1,68 @@
+"""Workbook files are written once for each content: the same figures are served from the kept
+file, any change to them is a new file, a large book is written in a separate process to the very
+same bytes, and people asking at once share one write."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.exports.seed import seed_world
+from tests.exports.test_units import book
+from tests.exports.test_workbook import national, summary_of
+from tracker.exports import built, xlsx
+from tracker.tables import Ccg
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept() -> None:
+    built.forget()
+
+
+async def test_the_same_figures_are_served_from_the_kept_file_and_a_change_writes_a_new_one(clean_db: Any) -> None:
+    await seed_world()
+    written = built.counts.written
+    _, first = await national()
+    _, again = await national()
+    assert again == first
+    assert built.counts.written == written + 1  # the second download read the figures, and wrote nothing
+
+    # A CCG renamed: the laid-out book differs, so the file is written again and shows the new name.
+    await Ccg.update({Ccg.name: "NHS Renamed CCG"}).where(Ccg.code == "11J")
+    _, changed = await national()
+    assert changed != first and built.counts.written == written + 2
+    ccgs = openpyxl.load_workbook(io.BytesIO(changed))["CCGs"].iter_rows(values_only=True)
+    assert any("NHS Renamed CCG" in row for row in ccgs)
+    assert summary_of(openpyxl.load_workbook(io.BytesIO(changed))) == summary_of(
+        openpyxl.load_workbook(io.BytesIO(first))
+    )
+
+
+async def test_a_large_book_is_written_in_a_separate_process_to_the_same_bytes(monkeypatch: Any) -> None:
+    monkeypatch.setattr(built, "SEPARATE_PROCESS_CELLS", 1)
+    separate = await built.workbook(book())
+    assert built._pool is not None  # the writer process was used
+    assert separate == xlsx.write(book())
+
+
+async def test_people_asking_for_the_same_book_at_once_share_one_write() -> None:
+    written = built.counts.written
+    one = dataclasses.replace(book(), title="Asked three times at once")
+    results = await asyncio.gather(*(built.workbook(one) for _ in range(3)))
+    assert len(set(results)) == 1
+    assert built.counts.written == written + 1
+
+
+def test_kept_files_are_bounded_by_size(monkeypatch: Any) -> None:
+    monkeypatch.setattr(built, "KEEP_BYTES", 10)
+    built._keep("a", b"12345")
+    built._keep("b", b"67890")
+    built._keep("c", b"abcde")
+    assert list(built._kept) == ["b", "c"]
+    built._keep("huge", b"x" * 11)
+    assert "huge" not in built._kept
