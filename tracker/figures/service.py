@@ -114,10 +114,13 @@ async def children_figures(
     as `figures_for` (without the funding total, which the reporting-rates grids do not show)."""
     out: dict[str, dict[int, Figures]] = {}
     names = await _codes(child)
+    ids = [p.id for p in periods_shown]
+    scores = await maturity.org_scores_by_period(child, ids)
+    regions_then = await maturity.ccg_regions_by_period(ids) if child == "ccg" and parent_id is not None else {}
     for period in periods_shown:
-        found = await maturity.org_scores(child, period.id)
+        found = scores[period.id]
         if child == "ccg" and parent_id is not None:
-            then = await maturity.ccg_regions_in(period.id)
+            then = regions_then[period.id]
             found = {i: a for i, a in found.items() if then.get(i) == parent_id}
         out[period.code] = {
             org_id: _from_aggregate(child, names.get(org_id, str(org_id)), period, today, a)

@@ -85,7 +85,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     base = "/dashboards/england"
     trend = pr.trend(
         "England",
-        await service.org_trend("england", 0),
+        (await service.org_trends(("england", service.ENGLAND), known=choices))[0],
         None,
         pr.query(base, format="csv", table="trend"),
         _provisional(choices, today),
@@ -160,8 +160,9 @@ async def region(
     row = await organisations.region(code, user)
     period, choices = await service.choose_period(period_code, today)
     _, ccgs = await _names_in(period)
-    total = (await service.org_scores("region", period.id, row.id)).get(row.id) or calc.aggregate([])
-    national = await service.england_score(period.id)
+    mine, england = await service.period_scores(period.id, ("region", row.id), ("england", service.ENGLAND))
+    total = mine or calc.aggregate([])
+    national = england or calc.aggregate([])
     in_region = {i: c for i, c in ccgs.items() if c.region_id == row.id}
     ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
     base = f"/dashboards/regions/{row.code}"
@@ -169,10 +170,11 @@ async def region(
     chosen_sort = sort in pr.SORTS
     sort = sort if chosen_sort else "maturity"
     direction = direction if direction in ("asc", "desc") else "asc"
+    own_trend, england_trend = await service.org_trends(("region", row.id), ("england", service.ENGLAND), known=choices)
     trend = pr.trend(
         name,
-        await service.org_trend("region", row.id),
-        await service.org_trend("england", 0),
+        own_trend,
+        england_trend,
         pr.query(base, format="csv", table="trend"),
         _provisional(choices, today),
     )

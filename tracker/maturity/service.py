@@ -739,6 +739,22 @@ async def org_scores(scope: str, period_id: int, org_id: int | None = None) -> d
     return {r["org_id"]: _aggregate(r) for r in rows}
 
 
+async def org_scores_by_period(scope: str, period_ids: Sequence[int]) -> dict[int, dict[int, calc.Aggregate]]:
+    """`org_scores` of one scope for each of these periods, in one read: period id -> org id ->
+    aggregate (every period given has its entry, empty when it has no scores)."""
+    out: dict[int, dict[int, calc.Aggregate]] = {p: {} for p in period_ids}
+    if not period_ids:
+        return out
+    rows = await db.fetch(
+        f"SELECT * FROM org_score WHERE scope = {{}} AND period IN ({', '.join('{}' for _ in period_ids)})",  # noqa: S608 (placeholders only)
+        scope,
+        *period_ids,
+    )
+    for r in rows:
+        out[r["period"]][r["org_id"]] = _aggregate(r)
+    return out
+
+
 async def england_score(period_id: int) -> calc.Aggregate:
     return (await org_scores("england", period_id, ENGLAND)).get(ENGLAND) or calc.aggregate([])
 
@@ -1099,18 +1115,29 @@ async def scored_peers(period_id: int, ccg_id: int | None, patients: tuple[int, 
 
 async def ccg_regions_in(period_id: int) -> dict[int, int]:
     """Each CCG's region in a period: the region most of the practices it had then counted under."""
+    return (await ccg_regions_by_period([period_id]))[period_id]
+
+
+async def ccg_regions_by_period(period_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """`ccg_regions_in` for each of these periods, in one read: period id -> CCG id -> region id."""
+    out: dict[int, dict[int, int]] = {p: {} for p in period_ids}
+    if not period_ids:
+        return out
     rows = await db.fetch(
-        """SELECT ccg_id, region_id, COUNT(*) AS n FROM practice_score
-           WHERE period = {} AND ccg_id IS NOT NULL AND region_id IS NOT NULL
-           GROUP BY ccg_id, region_id""",
-        period_id,
+        f"""SELECT period, ccg_id, region_id, COUNT(*) AS n FROM practice_score
+           WHERE period IN ({", ".join("{}" for _ in period_ids)}) AND ccg_id IS NOT NULL AND region_id IS NOT NULL
+           GROUP BY period, ccg_id, region_id""",  # noqa: S608 (placeholders only)
+        *period_ids,
     )
-    best: dict[int, tuple[int, int]] = {}
-    for r in rows:
-        n = int(r["n"])
-        if r["ccg_id"] not in best or n > best[r["ccg_id"]][1]:
-            best[r["ccg_id"]] = (r["region_id"], n)
-    return {ccg: region for ccg, (region, _) in best.items()}
+    best: dict[tuple[int, int], tuple[int, int]] = {}
+    # Ties go to the lowest region id, whatever order the database returns the groups in.
+    for r in sorted(rows, key=lambda r: (r["period"], r["ccg_id"], r["region_id"])):
+        key, n = (r["period"], r["ccg_id"]), int(r["n"])
+        if key not in best or n > best[key][1]:
+            best[key] = (r["region_id"], n)
+    for (period, ccg), (region, _) in best.items():
+        out[period][ccg] = region
+    return out
 
 
 @dataclass(frozen=True)
