@@ -318,7 +318,19 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SubmittedValue:
+    """One value of a return, for comparing with the national feeds (feeds' OwnValue)."""
+
+    return_id: int
+    practice_id: int
+    period_code: str
+    indicator_code: str
+    unit: str  # "" for an indicator no longer active
+    value: float
+
+
+async def submitted_values(return_ids: list[int]) -> list[SubmittedValue]:
     """The values of these returns, for comparing with the national feeds."""
     if not return_ids:
         return []
@@ -336,15 +348,14 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
     for r in rows:
         code = codes.get(r["indicator"], "")
         out.append(
-            {
-                "key": r["key"],
-                "practice": r["practice"],
-                "period_code": period_codes[r["period"]],
-                "indicator": r["indicator"],
-                "value": r["value"],
-                "indicator_code": code,
-                "unit": units.get(code, ""),
-            }
+            SubmittedValue(
+                return_id=r["key"],
+                practice_id=r["practice"],
+                period_code=period_codes[r["period"]],
+                indicator_code=code,
+                unit=units.get(code, ""),
+                value=float(r["value"]),
+            )
         )
     return out
 
