@@ -189,12 +189,12 @@ async def test_every_surface_gives_the_same_figures(client: Any, england: dict[s
             compared += _compare(ref, _area(sheet[code]), f"CCG {code} workbook {period}")
             compared += _compare(ref, _area(in_csv[code], 1), f"CCG {code} CSV {period}")
             grid = await review_service.grid(ccgs[code]["id"], world.TODAY)
-            codes = [p["code"] for p in grid["periods"]]
+            codes = [p.code for p in grid.periods]
             if period in codes:
-                counts = grid["counts"][codes.index(period)]
+                counts = grid.counts[codes.index(period)]
                 compared += _compare(
                     ref,
-                    {"expected": counts["expected"], "received": counts["submitted"], "on_time": counts["on_time"]},
+                    {"expected": counts.expected, "received": counts.submitted, "on_time": counts.on_time},
                     f"CCG {code} review grid {period}",
                 )
             seen_levels.add("ccg")

@@ -13,6 +13,7 @@ from tracker.notifications import calculations as notify_calc
 from tracker.notifications import leaving, subscriptions_service
 from tracker.returns import calculations as calc
 from tracker.returns import chase_service, review_service
+from tracker.returns.review_service import GridRow
 from tracker.tables import OutboxEmail
 
 LOCKED = dt.date(2018, 3, 1)
@@ -57,11 +58,11 @@ def test_the_chase_key_names_practice_period_and_uk_date() -> None:
 
 
 def test_choosing_splits_outstanding_own_and_foreign_codes() -> None:
-    practices = [{"id": 1, "ods_code": "A81001"}, {"id": 2, "ods_code": "A81002"}]
-    chosen, not_outstanding, foreign = chase_service.choose(practices, {1}, ["a81001", "A81002", "J81001", "A81001"])
-    assert [p["ods_code"] for p in chosen] == ["A81001"]
+    rows = [GridRow(1, "A81001", "", (), outstanding=True), GridRow(2, "A81002", "", (), outstanding=False)]
+    chosen, not_outstanding, foreign = chase_service.choose(rows, ["a81001", "A81002", "J81001", "A81001"])
+    assert [p.ods_code for p in chosen] == ["A81001"]
     assert not_outstanding == ["A81002"] and foreign == ["J81001"]
-    assert [p["ods_code"] for p in chase_service.choose(practices, {1}, None)[0]] == ["A81001"]
+    assert [p.ods_code for p in chase_service.choose(rows, None)[0]] == ["A81001"]
 
 
 # --- The grid, with a real database -----------------------------------------------------------
@@ -70,14 +71,13 @@ def test_choosing_splits_outstanding_own_and_foreign_codes() -> None:
 async def test_the_grid_marks_missed_and_counts_outstanding(clean_db) -> None:
     tree = await chase_world()
     data = await review_service.grid(tree["ccgs"][0]["id"], TODAY)
-    codes = {p["id"]: p["ods_code"] for p in data["practices"]}
-    period = {p["code"]: p["id"] for p in data["periods"]}
-    q3 = {codes[pid]: state for (pid, per), state in data["states"].items() if per == period["2017/18-Q3"]}
+    period = {p.code: p.id for p in data.periods}
+    q3 = {r.ods_code: r.cells[data.column(period["2017/18-Q3"])].state for r in data.rows}
     assert q3["A81001"] == "missed" and q3["A81002"] == "approved"
-    q4 = {codes[pid]: state for (pid, per), state in data["states"].items() if per == period["2017/18-Q4"]}
+    q4 = {r.ods_code: r.cells[data.column(period["2017/18-Q4"])].state for r in data.rows}
     assert q4["A81001"] == "draft" and q4["A81003"] == "none" and q4["A81002"] == "submitted"
-    assert data["open_period"]["code"] == "2017/18-Q4"
-    assert sorted(codes[i] for i in data["outstanding"]) == OUTSTANDING
+    assert data.open_period is not None and data.open_period.code == "2017/18-Q4"
+    assert sorted(r.ods_code for r in data.outstanding) == OUTSTANDING
 
 
 async def test_the_grid_page_filters_to_outstanding_and_says_how_many(client) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tracker import db
 from tracker.audit import service as audit
@@ -265,23 +265,39 @@ def differs(unit: str, own: float | None, feed: float | None) -> bool:
     return large_difference(unit, own, feed, config().percent_points)
 
 
-async def differences(own_values: list[dict[str, Any]]) -> dict[int, list[str]]:
-    """Which of these self-reported values differ a lot from the feeds' (fixtures/feeds.toml).
+class OwnValue(Protocol):
+    """A value a practice reported in a return, to set beside the feeds' (the returns feature's
+    SubmittedValue is one)."""
 
-    Each item: key (e.g. a return id), practice, period_code, indicator_code, unit, value.
-    Returns, per key, the indicator codes that differ."""
+    @property
+    def return_id(self) -> int: ...
+    @property
+    def practice_id(self) -> int: ...
+    @property
+    def period_code(self) -> str: ...
+    @property
+    def indicator_code(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+
+
+async def differences(own_values: Sequence[OwnValue]) -> dict[int, list[str]]:
+    """Which of these self-reported values differ a lot from the feeds' (fixtures/feeds.toml).
+    Returns, per return id, the indicator codes that differ."""
     points = config().percent_points
     out: dict[int, list[str]] = {}
-    by_period: dict[str, list[dict[str, Any]]] = {}
+    by_period: dict[str, list[OwnValue]] = {}
     for item in own_values:
-        by_period.setdefault(item["period_code"], []).append(item)
+        by_period.setdefault(item.period_code, []).append(item)
     for period_code, items in by_period.items():
         feeds: dict[tuple[int, str], FeedRow] = {}
-        for row in await feed_values({i["practice"] for i in items}, period_code):
+        for row in await feed_values({i.practice_id for i in items}, period_code):
             feeds.setdefault((row.practice_id, row.indicator_code), row)
         for item in items:
-            feed = feeds.get((item["practice"], item["indicator_code"]))
-            value = item["value"]
-            if feed and large_difference(item["unit"], None if value is None else float(value), feed.value, points):
-                out.setdefault(item["key"], []).append(item["indicator_code"])
+            feed = feeds.get((item.practice_id, item.indicator_code))
+            value = item.value
+            if feed and large_difference(item.unit, None if value is None else float(value), feed.value, points):
+                out.setdefault(item.return_id, []).append(item.indicator_code)
     return out

@@ -39,7 +39,7 @@ REVIEW_URLS = ChaseUrls(
 
 
 def grid_page(
-    data: dict[str, Any],
+    data: review_service.ReviewGrid,
     *,
     title: str,
     urls: ChaseUrls,

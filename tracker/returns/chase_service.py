@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tracker.audit import service as audit
 from tracker.figures import rules
@@ -18,6 +18,7 @@ from tracker.organisations.presenters import practice_title
 from tracker.periods.service import PeriodRow
 from tracker.returns import review_service
 from tracker.returns.calculations import url_code
+from tracker.returns.review_service import GridRow
 
 KIND = "chase_reminder"
 
@@ -73,23 +74,21 @@ def chase_day(now: dt.datetime) -> dt.date:
     return when.astimezone(rules.UK).date()
 
 
-def choose(
-    practices: list[dict[str, Any]], outstanding: set[int], codes: list[str] | None
-) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """(the practices to chase, own codes whose return is not outstanding, codes not the CCG's).
+def choose(rows: Sequence[GridRow], codes: list[str] | None) -> tuple[list[GridRow], list[str], list[str]]:
+    """(the grid's rows to chase, own codes whose return is not outstanding, codes not the CCG's).
     `codes` None means every practice with an outstanding return. Pure."""
     if codes is None:
-        return [p for p in practices if p["id"] in outstanding], [], []
-    by_code = {str(p["ods_code"]): p for p in practices}
-    chosen: list[dict[str, Any]] = []
+        return [r for r in rows if r.outstanding], [], []
+    by_code = {r.ods_code: r for r in rows}
+    chosen: list[GridRow] = []
     not_outstanding: list[str] = []
     foreign: list[str] = []
     for code in dict.fromkeys(c.strip().upper() for c in codes if c.strip()):
-        p = by_code.get(code)
-        if p is None:
+        r = by_code.get(code)
+        if r is None:
             foreign.append(code)
-        elif p["id"] in outstanding:
-            chosen.append(p)
+        elif r.outstanding:
+            chosen.append(r)
         else:
             not_outstanding.append(code)
     return chosen, not_outstanding, foreign
@@ -99,42 +98,42 @@ async def plan(
     ccg_id: int, codes: list[str] | None, *, today: dt.date, now: dt.datetime, base_url: str, secret: str
 ) -> Chase:
     """The reminders a chase of these practices (None: every outstanding one) would send now."""
-    data = await review_service.grid(ccg_id, today)
-    period = data["open_period"]
+    grid = await review_service.grid(ccg_id, today)
+    period = grid.open_period
     chase = Chase(ccg_id=ccg_id, period=period, day=chase_day(now))
-    chosen, chase.not_outstanding, chase.foreign = choose(data["practices"], set(data["outstanding"]), codes)
+    chosen, chase.not_outstanding, chase.foreign = choose(grid.rows, codes)
     if period is None or chase.foreign or not chosen:
         return chase
-    due_on = review_service.as_date(period["due_on"])
-    assert due_on is not None
-    label = f"{period['financial_year']} Q{period['quarter']}"
-    recipients = await reminder_service.practice_addresses([p["id"] for p in chosen])
+    due_on = period.due_on
+    label = f"{period.financial_year} Q{period.quarter}"
+    column = grid.column(period.id)
+    recipients = await reminder_service.practice_addresses([r.practice_id for r in chosen])
     # A chase is a reminder: an address that left reminders is not sent one by hand either.
     left = await subscriptions_service.leavers("reminders")
-    indicators, answered = await reminder_service.missing_indicators(period["id"])
-    for p in chosen:
-        cell = data["cells"].get((p["id"], period["id"])) or {}
-        return_id = cell.get("id")
+    indicators, answered = await reminder_service.missing_indicators(period.id)
+    for r in chosen:
+        cell = r.cells[column]
+        return_id = cell.return_id
         done = answered.get(return_id, set()) if return_id else set()
         missing = [name for ind_id, name in indicators if ind_id not in done] if return_id else []
-        name = practice_title(str(p["name"]))
+        name = practice_title(r.name)
 
         reminder = functools.partial(
             messages.reminder,
-            ods_code=p["ods_code"],
+            ods_code=r.ods_code,
             practice_name=name,
             period_label=label,
             due_on=due_on,
             days_left=(due_on - today).days,
-            state=cell.get("state"),
+            state=cell.return_state,
             missing=missing,
-            link=base_url.rstrip("/") + f"/practices/{p['ods_code']}/returns/{url_code(period['code'])}",
+            link=base_url.rstrip("/") + f"/practices/{r.ods_code}/returns/{url_code(period.code)}",
         )
-        to = [a for a in recipients.get(p["id"], []) if a not in left]
-        keys = [notify_calc.chase_key(p["ods_code"], period["code"], chase.day, a) for a in to]
+        to = [a for a in recipients.get(r.practice_id, []) if a not in left]
+        keys = [notify_calc.chase_key(r.ods_code, period.code, chase.day, a) for a in to]
         emails = [reminder(leave_link=leaving.link(base_url, secret, a, KIND)) for a in to]
         chase.targets.append(
-            Target(p["id"], p["ods_code"], name, to, emails[0] if emails else reminder(), keys, emails=emails)
+            Target(r.practice_id, r.ods_code, name, to, emails[0] if emails else reminder(), keys, emails=emails)
         )
     existing = await outbox_service.existing_keys([k for t in chase.targets for k in t.keys])
     for t in chase.targets:

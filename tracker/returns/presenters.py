@@ -14,7 +14,7 @@ from tracker.returns.calculations import Entry
 
 if TYPE_CHECKING:
     from tracker.audit.service import EntityEvent
-    from tracker.returns.review_service import QueueRow
+    from tracker.returns.review_service import QueueRow, ReviewGrid
 
 TAG_COLOURS = {
     None: "grey",
@@ -215,50 +215,50 @@ def grid_label(state: str) -> str:
     return calc.STATE_LABELS[None if state == "none" else state]
 
 
-def grid_view(
-    grid: dict[str, Any], *, outstanding_only: bool = False, selected: set[str] | None = None
-) -> dict[str, Any]:
+def grid_view(grid: ReviewGrid, *, outstanding_only: bool = False, selected: set[str] | None = None) -> dict[str, Any]:
     """The grid's rows (all practices, or only those with an outstanding return for the open period)."""
-    periods = grid["periods"]
-    outstanding = set(grid.get("outstanding", ()))
-    states = grid.get("states", {})
     rows = []
-    for p in grid["practices"]:
-        if outstanding_only and p["id"] not in outstanding:
+    for r in grid.rows:
+        if outstanding_only and not r.outstanding:
             continue
-        cells = []
-        for period in periods:
-            cell = grid["cells"].get((p["id"], period["id"]))
-            state = states.get((p["id"], period["id"])) or ((cell["state"] if cell else None) or "none")
-            cells.append(
-                {
-                    "state": state,
-                    "label": grid_label(state),
-                    "href": f"/practices/{p['ods_code']}/returns/{calc.url_code(period['code'])}",
-                }
-            )
+        cells = [
+            {
+                "state": cell.state,
+                "label": grid_label(cell.state),
+                "href": f"/practices/{r.ods_code}/returns/{calc.url_code(period.code)}",
+            }
+            for period, cell in zip(grid.periods, r.cells, strict=True)
+        ]
         rows.append(
             {
-                "ods_code": p["ods_code"],
-                "name": practice_title(p["name"]),
+                "ods_code": r.ods_code,
+                "name": practice_title(r.name),
                 "cells": cells,
-                "outstanding": p["id"] in outstanding,
-                "selected": p["ods_code"] in (selected or set()),
+                "outstanding": r.outstanding,
+                "selected": r.ods_code in (selected or set()),
             }
         )
     counts = []
-    for c in grid["counts"]:
-        rate = (100.0 * c["submitted"] / c["expected"]) if c["expected"] else 0.0
-        on_time = (100.0 * c["on_time"] / c["expected"]) if c["expected"] else 0.0
-        counts.append({**c, "rate": f"{rate:.0f}%", "on_time_rate": f"{on_time:.0f}%"})
-    open_period = grid.get("open_period")
+    for c in grid.counts:
+        rate = (100.0 * c.submitted / c.expected) if c.expected else 0.0
+        on_time = (100.0 * c.on_time / c.expected) if c.expected else 0.0
+        counts.append(
+            {
+                "expected": c.expected,
+                "submitted": c.submitted,
+                "on_time": c.on_time,
+                "approved": c.approved,
+                "rate": f"{rate:.0f}%",
+                "on_time_rate": f"{on_time:.0f}%",
+            }
+        )
     return {
-        "periods": [p["code"] for p in periods],
+        "periods": [p.code for p in grid.periods],
         "rows": rows,
         "counts": counts,
-        "practices": len(grid["practices"]),
-        "outstanding": len(outstanding),
-        "open_period": period_label(open_period["code"]) if open_period else "",
+        "practices": len(grid.rows),
+        "outstanding": len(grid.outstanding),
+        "open_period": period_label(grid.open_period.code) if grid.open_period else "",
         "outstanding_only": outstanding_only,
     }
 

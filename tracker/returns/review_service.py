@@ -4,6 +4,7 @@ grid of practices x periods with completeness counts."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,22 +188,67 @@ async def decide(
     return result
 
 
-async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GridCounts:
+    """One period's completeness under the CCG: expected, received ("submitted") and on time by
+    the one rule (figures.rules, as the dashboards count them), and how many expected are approved."""
+
+    expected: int
+    submitted: int
+    on_time: int
+    approved: int
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One practice's return for one period, as the grid shows it."""
+
+    state: str  # calculations.grid_state: the return's state, "none" (not started) or "missed"
+    return_id: int | None = None  # the practice's return for the period, when it has one
+    return_state: str | None = None  # that return's own state (None: there is no return)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """A practice counted under the CCG in any of the grid's periods, with its cells."""
+
+    practice_id: int
+    ods_code: str
+    name: str
+    cells: tuple[GridCell, ...]  # one a period, in the order of the grid's periods
+    outstanding: bool  # expected in the open period, its return not started, a draft or returned
+
+
+@dataclass(frozen=True)
+class ReviewGrid:
+    """A CCG's practices x the latest opened periods, with each period's counts."""
+
+    periods: tuple[PeriodRow, ...]  # oldest first
+    rows: tuple[GridRow, ...]  # by practice name, then code
+    counts: tuple[GridCounts, ...]  # one a period, as `periods`
+    open_period: PeriodRow | None  # the one chasing is about (open_period_of)
+
+    @property
+    def outstanding(self) -> tuple[GridRow, ...]:
+        return tuple(r for r in self.rows if r.outstanding)
+
+    def column(self, period_id: int) -> int:
+        """Where a period's cells sit in each row."""
+        return next(n for n, p in enumerate(self.periods) if p.id == period_id)
+
+
+async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> ReviewGrid:
     """Practices x the latest opened periods, each cell a state, with per-period counts. A row for
     each practice counted under the CCG in any of those periods; the counts are the dashboards'
     (expected, received and on time by the one rule, under the CCG of each period)."""
     period_rows = list(reversed(await service.periods_up_to(today, periods)))
-    members = {p["id"]: await maturity.period_members(p["id"], "ccg", ccg_id) for p in period_rows}
+    members = {p.id: await maturity.period_members(p.id, "ccg", ccg_id) for p in period_rows}
     ids = {m.practice_id for ms in members.values() for m in ms}
     names = await organisations.practice_names(ids)
-    practices: list[dict[str, Any]] = sorted(
-        ({"id": i, "ods_code": names[i].ods_code, "name": names[i].name} for i in ids),
-        key=lambda p: (str(p["name"]), str(p["ods_code"])),
-    )
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
-    if period_rows and practices:
+    returns: dict[tuple[int, int], tuple[int, str]] = {}
+    if period_rows and ids:
         # Only this CCG's practices' returns: the grid is one CCG's page, not England's.
-        period_ids = [p["id"] for p in period_rows]
+        period_ids = [p.id for p in period_rows]
         practice_ids = sorted(ids)
         rows = await db.fetch(
             f"""SELECT r.id, r.practice, r.period, r.state, r.first_submitted_at
@@ -212,54 +258,63 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> dict[str, Any]:
             *period_ids,
             *practice_ids,
         )
-        cells = {(r["practice"], r["period"]): r for r in rows}
+        returns = {(r["practice"], r["period"]): (r["id"], r["state"]) for r in rows}
+    return assemble_grid(period_rows, members, names, returns, today)
+
+
+def assemble_grid(
+    period_rows: Sequence[PeriodRow],
+    members: Mapping[int, Sequence[maturity.Member]],
+    names: Mapping[int, organisations.PracticeName],
+    returns: Mapping[tuple[int, int], tuple[int, str]],
+    today: dt.date,
+) -> ReviewGrid:
+    """The grid from its periods (oldest first), the practices counted under the CCG in each (by
+    period id), their names, and their returns ((practice, period) -> (return id, state)). Pure."""
+    practices = sorted(
+        (names[i] for i in {m.practice_id for ms in members.values() for m in ms}),
+        key=lambda p: (str(p.name), str(p.ods_code)),
+    )
+    counted = {(m.practice_id, pid): m for pid, ms in members.items() for m in ms}
     counts = []
     for period in period_rows:
-        expected = [m for m in members[period["id"]] if m.expected]
+        expected = [m for m in members.get(period.id, ()) if m.expected]
         counts.append(
-            {
-                "expected": len(expected),
-                "submitted": sum(1 for m in expected if m.received),
-                "on_time": sum(1 for m in expected if m.on_time),
-                "approved": sum(
+            GridCounts(
+                expected=len(expected),
+                submitted=sum(1 for m in expected if m.received),
+                on_time=sum(1 for m in expected if m.on_time),
+                approved=sum(
                     1
                     for m in expected
-                    if (c := cells.get((m.practice_id, period["id"]))) is not None and c["state"] == "approved"
+                    if (r := returns.get((m.practice_id, period.id))) is not None and r[1] == "approved"
                 ),
-            }
+            )
         )
-    is_expected = {(m.practice_id, pid): m.expected for pid, ms in members.items() for m in ms}
-    is_received = {(m.practice_id, pid): m.received for pid, ms in members.items() for m in ms}
-    states: dict[tuple[int, int], str] = {}
-    for period in period_rows:
-        locks_on = as_date(period["locks_on"])
-        for p in practices:
-            key = (p["id"], period["id"])
-            states[key] = calc.grid_state(
-                (cells.get(key) or {}).get("state"),
-                expected=is_expected.get(key, False),
-                received=is_received.get(key, False),
-                locks_on=locks_on,
+    open_period = open_period_of(list(period_rows), today)
+    rows = []
+    for p in practices:
+        cells = []
+        for period in period_rows:
+            member = counted.get((p.id, period.id))
+            return_id, return_state = returns.get((p.id, period.id), (None, None))
+            state = calc.grid_state(
+                return_state,
+                expected=member is not None and member.expected,
+                received=member is not None and member.received,
+                locks_on=period.locks_on,
                 today=today,
             )
-    open_period = open_period_of(period_rows, today)
-    outstanding: list[int] = []
-    if open_period is not None:
-        outstanding = [
-            p["id"]
-            for p in practices
-            if is_expected.get((p["id"], open_period["id"]), False)
-            and calc.outstanding((cells.get((p["id"], open_period["id"])) or {}).get("state"))
-        ]
-    return {
-        "periods": period_rows,
-        "practices": practices,
-        "cells": cells,
-        "states": states,
-        "counts": counts,
-        "open_period": open_period,
-        "outstanding": outstanding,
-    }
+            cells.append(GridCell(state, return_id, return_state))
+        open_member = counted.get((p.id, open_period.id)) if open_period is not None else None
+        outstanding = (
+            open_period is not None
+            and open_member is not None
+            and open_member.expected
+            and calc.outstanding(returns.get((p.id, open_period.id), (None, None))[1])
+        )
+        rows.append(GridRow(p.id, p.ods_code, p.name, tuple(cells), outstanding))
+    return ReviewGrid(tuple(period_rows), tuple(rows), tuple(counts), open_period)
 
 
 def open_period_of(period_rows: list[PeriodRow], today: dt.date) -> PeriodRow | None:
@@ -318,7 +373,19 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SubmittedValue:
+    """One value of a return, for comparing with the national feeds (feeds' OwnValue)."""
+
+    return_id: int
+    practice_id: int
+    period_code: str
+    indicator_code: str
+    unit: str  # "" for an indicator no longer active
+    value: float
+
+
+async def submitted_values(return_ids: list[int]) -> list[SubmittedValue]:
     """The values of these returns, for comparing with the national feeds."""
     if not return_ids:
         return []
@@ -336,15 +403,14 @@ async def submitted_values(return_ids: list[int]) -> list[dict[str, Any]]:
     for r in rows:
         code = codes.get(r["indicator"], "")
         out.append(
-            {
-                "key": r["key"],
-                "practice": r["practice"],
-                "period_code": period_codes[r["period"]],
-                "indicator": r["indicator"],
-                "value": r["value"],
-                "indicator_code": code,
-                "unit": units.get(code, ""),
-            }
+            SubmittedValue(
+                return_id=r["key"],
+                practice_id=r["practice"],
+                period_code=period_codes[r["period"]],
+                indicator_code=code,
+                unit=units.get(code, ""),
+                value=float(r["value"]),
+            )
         )
     return out
 

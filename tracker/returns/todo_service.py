@@ -94,14 +94,14 @@ async def ccg_todo_for(user: Principal, *, now: dt.datetime, today: dt.date) -> 
         return None
     queue = await review_service.queue(user.ccg_id)
     grid = await review_service.grid(user.ccg_id, today, periods=1)
-    period = grid["open_period"]
-    expected = grid["counts"][-1]["expected"] if period is not None and grid["counts"] else 0
+    period = grid.open_period
+    expected = grid.counts[-1].expected if period is not None and grid.counts else 0
     return todo.ccg_todo(
         waiting=len(queue),
         oldest_sent=min((r.submitted_at for r in queue if r.submitted_at), default=None),
-        period_code=period["code"] if period is not None else None,
-        due_on=review_service.as_date(period["due_on"]) if period is not None else None,
+        period_code=period.code if period is not None else None,
+        due_on=period.due_on if period is not None else None,
         expected=expected,
-        outstanding=len(grid["outstanding"]),
+        outstanding=len(grid.outstanding),
         now=now,
     )
