@@ -131,13 +131,11 @@ async def for_ccg(ccg_id: int, period_id: int, period_code: str) -> list[Compari
         return []
     names = await _names()
     ids = await indicators.indicator_ids()
-    await maturity.ensure_indicator_stats()
+    compared = [code for code in feeds if code in ids and code in names]
+    means = await maturity.ccg_own_period_means(ccg_id, [ids[code] for code in compared], period_id)
     own: dict[str, tuple[float | None, int]] = {}
-    for code in feeds:
-        if code not in ids or code not in names:
-            continue
-        for r in await maturity.ccg_indicator_means(ids[code], [period_id]):
-            if r.ccg_id == ccg_id and r.mean is not None:
-                scale = 100.0 if names[code][1] == "yesno" else 1.0
-                own[code] = (r.mean * scale, r.practices)
+    for code in compared:
+        if (r := means.get(ids[code])) is not None:
+            scale = 100.0 if names[code][1] == "yesno" else 1.0
+            own[code] = (r.mean * scale, r.practices)
     return compare(names, feeds, own, True, service.config().percent_points)

@@ -288,7 +288,7 @@ async def _ccg_fans(
     wanted = [ids[s.code] for s in specs]
     # England's rows carry the deciles of every CCG's mean, worked out when the statistics are
     # built: a view reads those and this CCG's own means, not every CCG's.
-    stats = await service.indicator_stats_of(wanted)
+    stats = await service.indicator_stats_of(wanted, choices)
     own = await service.ccg_own_means(ccg_id, wanted, [p.id for p in upto])
     out = []
     for spec in specs:

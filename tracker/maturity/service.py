@@ -635,9 +635,10 @@ def _stats_for_period(
     return out
 
 
-async def ensure_indicator_stats() -> int:
-    """Rebuild the statistics of every scored period that has none (dropped by an approval)."""
-    scoring = await scored_periods()
+async def ensure_indicator_stats(scoring: Sequence[ScoredPeriod] | None = None) -> int:
+    """Rebuild the statistics of every scored period that has none (dropped by an approval).
+    `scoring`: the scored periods, when the caller has read them."""
+    scoring = await scored_periods() if scoring is None else scoring
     have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
     approved = await return_facts.periods_with_approved()
     missing = [p for p in scoring if p.id not in have and p.id in approved]
@@ -913,25 +914,30 @@ async def indicator_stats(indicator_id: int) -> list[IndicatorStatRow]:
     return (await indicator_stats_of([indicator_id]))[indicator_id]
 
 
-async def indicator_stats_of(indicator_ids: list[int]) -> dict[int, list[IndicatorStatRow]]:
+async def indicator_stats_of(
+    indicator_ids: list[int], scoring: Sequence[ScoredPeriod] | None = None
+) -> dict[int, list[IndicatorStatRow]]:
     """England's statistics of each of these indicators, period by period, oldest first: one
-    read for a page of charts, not one per chart."""
+    read for a page of charts, not one per chart. `scoring`: the scored periods, when the caller
+    has read them (statistics are of scored periods)."""
     out: dict[int, list[IndicatorStatRow]] = {i: [] for i in indicator_ids}
     if not indicator_ids:
         return out
-    await ensure_indicator_stats()
+    await ensure_indicator_stats(scoring)
     rows = await db.fetch(
         f"""SELECT indicator, period, practices, mean, met, deciles, ccg_deciles FROM indicator_stat
             WHERE indicator IN ({", ".join("{}" for _ in indicator_ids)}) AND ccg_id = 0""",  # noqa: S608 (placeholders only)
         *indicator_ids,
     )
-    every = {p.id: p for p in await periods.all_periods()}
-    rows.sort(key=lambda r: every[r["period"]].start_date)
+    every: dict[int, tuple[str, dt.date]] = {p.id: (p.code, p.start_date) for p in scoring or ()}
+    if any(r["period"] not in every for r in rows):
+        every = {p.id: (p.code, p.start_date) for p in await periods.all_periods()}
+    rows.sort(key=lambda r: every[r["period"]][1])
     for r in rows:
         out[r["indicator"]].append(
             IndicatorStatRow(
                 period_id=r["period"],
-                period_code=every[r["period"]].code,
+                period_code=every[r["period"]][0],
                 practices=int(r["practices"] or 0),
                 mean=None if r["mean"] is None else float(r["mean"]),
                 met=int(r["met"] or 0),
@@ -985,6 +991,32 @@ async def ccg_own_means(ccg_id: int, indicator_ids: list[int], period_ids: list[
     for r in rows:
         out[r["indicator"]][r["period"]] = float(r["mean"])
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CcgOwnMean:
+    """One CCG's mean of an indicator in a period and how many of its practices it is over."""
+
+    indicator_id: int
+    mean: float
+    practices: int
+
+
+async def ccg_own_period_means(ccg_id: int, indicator_ids: list[int], period_id: int) -> dict[int, CcgOwnMean]:
+    """One CCG's mean of each of these indicators in one period (those with a mean), by indicator
+    id, in one read (statistics rebuilt first where an approval dropped them)."""
+    if not indicator_ids:
+        return {}
+    await ensure_indicator_stats()
+    rows = await db.fetch(
+        f"""SELECT indicator, practices, mean FROM indicator_stat
+            WHERE ccg_id = {{}} AND period = {{}} AND indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND mean IS NOT NULL""",  # noqa: S608 (placeholders only)
+        ccg_id,
+        period_id,
+        *indicator_ids,
+    )
+    return {r["indicator"]: CcgOwnMean(r["indicator"], float(r["mean"]), int(r["practices"] or 0)) for r in rows}
 
 
 async def ccg_indicator_means(indicator_id: int, period_ids: list[int]) -> list[CcgIndicatorMean]:
