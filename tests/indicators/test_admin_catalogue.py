@@ -95,8 +95,8 @@ async def test_a_file_is_previewed_then_applied_as_new_versions(
     assert applied.headers["location"] == "/admin/catalogue?done=0.1.0.1.2018-04-01"
 
     versions = await service.versions("PO_REG_PCT")
-    assert [(v["version"], v["valid_from"]) for v in versions] == [(1, dt.date(2014, 4, 1)), (2, dt.date(2018, 4, 1))]
-    assert versions[1]["source"].startswith("indicators.toml sha256:")
+    assert [(v.version, v.valid_from) for v in versions] == [(1, dt.date(2014, 4, 1)), (2, dt.date(2018, 4, 1))]
+    assert versions[1].source.startswith("indicators.toml sha256:")
     audit = await AuditEvent.select().where(AuditEvent.action == "catalogue.applied").order_by(AuditEvent.id)
     assert len(audit) == 2 and audit[-1]["actor"] == admin["email"] and audit[-1]["account"] == admin["id"]
 

@@ -9,7 +9,7 @@ import re
 from tracker.indicators import presenters
 from tracker.indicators.calculations import CataloguePlan, Change
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import CatalogueEntry, CatalogueFile, read_file, read_upload
+from tracker.indicators.service import CatalogueEntry, CatalogueFile, StoredVersion, read_file, read_upload
 from tracker.web.wording import capitalisation_problems
 
 CODE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
@@ -93,14 +93,11 @@ def test_versions_say_what_changed_between_them():
     at = dt.datetime(2018, 4, 20, 9, 0, tzinfo=dt.UTC)
     rows = presenters.version_rows(
         [
-            {"version": 1, "valid_from": dt.date(2014, 4, 1), "definition": json.dumps(first),
-             "source": "indicators.toml sha256:0123456789abcdef", "loaded_at": at},
-            {"version": 2, "valid_from": dt.date(2018, 4, 1), "definition": json.dumps(second),
-             "source": "indicators.toml sha256:fedcba9876543210", "loaded_at": at},
-            {"version": 3, "valid_from": dt.date(2018, 5, 1), "definition": json.dumps(second),
-             "source": "x.toml sha256:aa", "loaded_at": at},
+            StoredVersion(1, dt.date(2014, 4, 1), json.dumps(first), "indicators.toml sha256:0123456789abcdef", at),
+            StoredVersion(2, dt.date(2018, 4, 1), json.dumps(second), "indicators.toml sha256:fedcba9876543210", at),
+            StoredVersion(3, dt.date(2018, 5, 1), json.dumps(second), "x.toml sha256:aa", at),
         ]
-    )  # fmt: skip
+    )
     assert rows[0]["changes"] == ["First version"] and rows[0]["file"] == "indicators.toml"
     assert rows[0]["digest"] == "0123456789abcdef" and rows[0]["loaded_at"] == "20 April 2018 at 09:00"
     assert rows[1]["changes"] == ["Target: 10% → 30%", "Target date: 31 March 2017 → 31 March 2019"]

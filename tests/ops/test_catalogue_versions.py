@@ -33,7 +33,7 @@ async def test_a_new_target_is_a_new_version_and_past_dates_keep_the_old_one(cle
     before = await service.definitions_as_at(dt.date(2017, 6, 1))
     after = await service.definitions_as_at(dt.date(2018, 6, 1))
     assert before["PO_REG_PCT"].target_value == 10 and after["PO_REG_PCT"].target_value == 30
-    assert [v["version"] for v in await service.versions("PO_REG_PCT")] == [1, 2]
+    assert [v.version for v in await service.versions("PO_REG_PCT")] == [1, 2]
     assert await AuditEvent.count().where(AuditEvent.action == "catalogue.applied") == 2
 
     again = await service.apply_plan(service.read_file(edited), dt.date(2018, 4, 1))

@@ -69,7 +69,7 @@ async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client
     today = dt.date(2018, 4, 20)
     person = await make_account(Role.ADMIN)
     await sign_in(client, person["email"])
-    assert (await users_service.get_user(person["id"]))["last_sign_in_at"].date() == today
+    assert (await users_service.get_user(person["id"])).last_sign_in_at.date() == today
 
     session = await kv.get("session:" + client.cookies["tracker_session"])
     assert session is not None and session[1] is not None

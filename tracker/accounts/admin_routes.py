@@ -14,6 +14,7 @@ from tracker.accounts import presenters, tokens_service, users_service
 from tracker.accounts.policy import Action, require, visible
 from tracker.accounts.principal import Principal, Role
 from tracker.accounts.service import AccountError, create_account, normalise_email, split_codes
+from tracker.accounts.users_service import UserRow
 from tracker.accounts.validation import email_problem, name_problem, page_number
 from tracker.web.auth import roles
 from tracker.web.forms import FormErrors, client_ip, read_form
@@ -159,7 +160,7 @@ async def ccg_invite(request: Request[Any, Any, Any]) -> Template | Redirect:
     return await _invite(request)
 
 
-async def _managed(request: Request[Any, Any, Any], account_id: int) -> dict[str, Any]:
+async def _managed(request: Request[Any, Any, Any], account_id: int) -> UserRow:
     if account_id <= 0 or account_id > 2**62:
         raise NotFoundException("No such user")
     target = await users_service.get_user(account_id)
@@ -168,32 +169,32 @@ async def _managed(request: Request[Any, Any, Any], account_id: int) -> dict[str
 
 
 def _user_page(
-    user: Principal, target: dict[str, Any], form: dict[str, str], errors: FormErrors, status: int = 200, done: str = ""
+    user: Principal, target: UserRow, form: dict[str, str], errors: FormErrors, status: int = 200, done: str = ""
 ) -> Template:
     text, colour = presenters.status(target)
     return Template(
         "admin/user.html",
         context={
-            "title": target["name"] or target["email"],
+            "title": target.name or target.email,
             "base": _base(user),
             "target": target,
             "status": text,
             "status_colour": colour,
-            "role_label": presenters.role_label(target["role"]),
+            "role_label": presenters.role_label(target.role),
             "organisation": presenters.organisation(target),
             "form": form,
             "errors": errors,
             "role_choices": presenters.ROLE_CHOICES,
             "is_admin": user.role == Role.ADMIN,
-            "is_self": user.id == target["id"],
+            "is_self": user.id == target.id,
             "done": DONE.get(done, ""),
         },
         status_code=status,
     )
 
 
-def _form_of(target: dict[str, Any]) -> dict[str, str]:
-    return {"name": target["name"], "role": target["role"], "org": users_service.org_code_of(target)}
+def _form_of(target: UserRow) -> dict[str, str]:
+    return {"name": target.name, "role": target.role, "org": users_service.org_code_of(target)}
 
 
 @get("/admin/users/{account_id:int}", opt=ADMIN, name="admin_user")
@@ -267,7 +268,7 @@ async def ccg_enable(request: Request[Any, Any, Any], account_id: FromPath[int])
 async def _resend(request: Request[Any, Any, Any], account_id: int) -> Redirect:
     user = request.user
     target = await _managed(request, account_id)
-    if target["disabled"] or target["has_password"]:
+    if target.disabled or target.has_password:
         return Redirect(f"{_base(user)}/{account_id}", status_code=303)
     await tokens_service.send_invitation(account_id, request.app.state.settings.base_url, user.display_name)
     return Redirect(f"{_base(user)}/{account_id}?done=resent", status_code=303)

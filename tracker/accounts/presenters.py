@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.accounts.principal import Principal, Role
+
+if TYPE_CHECKING:
+    from tracker.accounts.users_service import UserRow
 
 ROLE_CHOICES: tuple[tuple[str, str], ...] = tuple((r.value, r.label) for r in Role)
 
@@ -73,36 +76,36 @@ def role_label(value: str) -> str:
         return value
 
 
-def status(row: dict[str, Any]) -> tuple[str, str]:
+def status(row: UserRow) -> tuple[str, str]:
     """(text, NHS tag colour) for a user row."""
-    if row["disabled"]:
+    if row.disabled:
         return "Disabled", "grey"
-    if not row["has_password"]:
-        return ("Invited", "blue") if row["invited"] else ("Invitation expired", "orange")
+    if not row.has_password:
+        return ("Invited", "blue") if row.invited else ("Invitation expired", "orange")
     return "Active", "green"
 
 
-def organisation(row: dict[str, Any]) -> str:
-    if row["role"] == Role.PRACTICE.value:
-        return ", ".join(row["practice_codes"])
-    return row.get("ccg.code") or row.get("region.code") or "England"
+def organisation(row: UserRow) -> str:
+    if row.role == Role.PRACTICE.value:
+        return ", ".join(row.practice_codes)
+    return row.ccg_code or row.region_code or "England"
 
 
-def user_rows(rows: list[dict[str, Any]], base: str = "/admin/users") -> list[dict[str, Any]]:
+def user_rows(rows: list[UserRow], base: str = "/admin/users") -> list[dict[str, Any]]:
     out = []
     for r in rows:
         text, colour = status(r)
         out.append(
             {
-                "id": r["id"],
-                "href": f"{base}/{r['id']}",
-                "email": r["email"],
-                "name": r["name"],
-                "role": role_label(r["role"]),
+                "id": r.id,
+                "href": f"{base}/{r.id}",
+                "email": r.email,
+                "name": r.name,
+                "role": role_label(r.role),
                 "organisation": organisation(r),
                 "status": text,
                 "status_colour": colour,
-                "last_sign_in": r["last_sign_in_at"],
+                "last_sign_in": r.last_sign_in_at,
             }
         )
     return out

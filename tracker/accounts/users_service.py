@@ -6,6 +6,7 @@ manages the practice users of its own practices (see `policy.can(..., Action.INV
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,29 @@ PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
+class UserRow:
+    """A user as the users pages show them: the account, its organisation codes and whether it
+    can sign in yet."""
+
+    id: int
+    email: str
+    name: str
+    role: str  # a `Role` value
+    disabled: bool
+    demo: bool
+    last_sign_in_at: dt.datetime | None
+    locked_until: dt.datetime | None
+    created_at: dt.datetime
+    ccg_code: str | None
+    region_code: str | None
+    practice_codes: tuple[str, ...]  # sorted
+    has_password: bool
+    invited: bool  # an invitation not yet used and not expired
+
+
+@dataclass(frozen=True)
 class UserPage:
-    rows: list[dict[str, Any]]
+    rows: list[UserRow]
     total: int
     page: int
     pages: int
@@ -82,22 +104,30 @@ COLUMNS = (
 )
 
 
-async def _decorate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _decorate(rows: list[dict[str, Any]]) -> list[UserRow]:
     ids = [r["id"] for r in rows]
     codes = await _practice_codes(ids)
     invited = await _invited_ids(ids)
     orgs = await org_codes.codes([r["ccg"] for r in rows], [r["region"] for r in rows])
-    out = []
-    for r in rows:
-        r = dict(r)
-        # The keys the users pages read ("ccg.code" was a join into the organisations' tables).
-        r["ccg.code"] = orgs.ccg.get(r.pop("ccg"))
-        r["region.code"] = orgs.region.get(r.pop("region"))
-        r["practice_codes"] = codes.get(r["id"], [])
-        r["has_password"] = bool(r.pop("password_hash"))
-        r["invited"] = r["id"] in invited
-        out.append(r)
-    return out
+    return [
+        UserRow(
+            id=r["id"],
+            email=r["email"],
+            name=r["name"],
+            role=r["role"],
+            disabled=bool(r["disabled"]),
+            demo=bool(r["demo"]),
+            last_sign_in_at=r["last_sign_in_at"],
+            locked_until=r["locked_until"],
+            created_at=r["created_at"],
+            ccg_code=orgs.ccg.get(r["ccg"]),
+            region_code=orgs.region.get(r["region"]),
+            practice_codes=tuple(codes.get(r["id"], [])),
+            has_password=bool(r["password_hash"]),
+            invited=r["id"] in invited,
+        )
+        for r in rows
+    ]
 
 
 async def list_users(q: str = "", role: str = "", page: int = 1, ccg_id: int | None = None) -> UserPage:
@@ -141,17 +171,17 @@ async def list_users(q: str = "", role: str = "", page: int = 1, ccg_id: int | N
     return UserPage(await _decorate(rows), total, page, pages)
 
 
-async def get_user(account_id: int) -> dict[str, Any]:
+async def get_user(account_id: int) -> UserRow:
     row = await Account.select(*COLUMNS).where(Account.id == account_id).first()
     if row is None:
         raise NotFoundException("No such user")
     return (await _decorate([row]))[0]
 
 
-def org_code_of(user: dict[str, Any]) -> str:
-    if user["role"] == Role.PRACTICE.value:
-        return ", ".join(user["practice_codes"])
-    return user["ccg.code"] or user["region.code"] or ""
+def org_code_of(user: UserRow) -> str:
+    if user.role == Role.PRACTICE.value:
+        return ", ".join(user.practice_codes)
+    return user.ccg_code or user.region_code or ""
 
 
 async def practices_scope(codes: list[str]) -> list[Scope]:
@@ -178,22 +208,20 @@ async def require_may_invite(actor: Principal, role: Role, org_code: str) -> Non
         raise AccountError(f"{', '.join(foreign[:5])} is not one of your CCG's practices")
 
 
-async def require_may_manage(actor: Principal, user: dict[str, Any]) -> None:
+async def require_may_manage(actor: Principal, user: UserRow) -> None:
     """Administrators manage anyone; a CCG user manages practice users whose practices are all its own."""
     if actor.role == Role.ADMIN:
         return
-    if user["role"] != Role.PRACTICE.value or not user["practice_codes"]:
+    if user.role != Role.PRACTICE.value or not user.practice_codes:
         require(actor, Action.ADMINISTER)
-    for scope in await practices_scope(user["practice_codes"]):
+    for scope in await practices_scope(list(user.practice_codes)):
         require(actor, Action.INVITE, scope)
 
 
-async def update_user(
-    actor: Principal, account_id: int, *, name: str, role: Role, org_code: str, ip: str
-) -> dict[str, Any]:
+async def update_user(actor: Principal, account_id: int, *, name: str, role: Role, org_code: str, ip: str) -> UserRow:
     """Change name, role and organisations; AccountError says what is wrong. The audit keeps old and new."""
     before = await get_user(account_id)
-    if actor.id == account_id and role.value != before["role"]:
+    if actor.id == account_id and role.value != before.role:
         raise AccountError("You cannot change your own role: ask another administrator")
     links = await resolve_org(role, org_code)
     async with db.write_transaction():
@@ -204,25 +232,25 @@ async def update_user(
         if links.practice_ids:
             await AccountPractice.insert(*[AccountPractice(account=account_id, practice=p) for p in links.practice_ids])
         after = {"name": name, "role": role.value, "org": ",".join(split_codes(org_code))}
-        old = {"name": before["name"], "role": before["role"], "org": org_code_of(before).replace(", ", ",")}
+        old = {"name": before.name, "role": before.role, "org": org_code_of(before).replace(", ", ",")}
         await audit.record(
             "user.updated",
             account_id=actor.id,
             actor=actor.email,
             entity_type="account",
             entity_id=account_id,
-            detail={"email": before["email"], "old": old, "new": after},
+            detail={"email": before.email, "old": old, "new": after},
             ip=ip,
         )
     return await get_user(account_id)
 
 
-async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: str) -> dict[str, Any]:
+async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: str) -> UserRow:
     """Disable (every session ends at once) or re-enable an account."""
     user = await get_user(account_id)
     if actor.id == account_id:
         raise AccountError("You cannot disable your own account")
-    if user["disabled"] == disabled:
+    if user.disabled == disabled:
         return user
     async with db.write_transaction():
         await Account.update({Account.disabled: disabled}).where(Account.id == account_id)
@@ -232,7 +260,7 @@ async def set_disabled(actor: Principal, account_id: int, disabled: bool, ip: st
             actor=actor.email,
             entity_type="account",
             entity_id=account_id,
-            detail={"email": user["email"], "old": {"disabled": not disabled}, "new": {"disabled": disabled}},
+            detail={"email": user.email, "old": {"disabled": not disabled}, "new": {"disabled": disabled}},
             ip=ip,
         )
     return await get_user(account_id)

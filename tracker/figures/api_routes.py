@@ -17,16 +17,15 @@ from tracker.accounts.policy import Action, Scope, can
 from tracker.accounts.principal import Principal, Role
 from tracker.figures import service
 from tracker.organisations import service as organisations
-from tracker.returns.api_routes import API, READ_RESPONSES, bearer_guard
+from tracker.returns.api_routes import API, READ_RESPONSES, api_client, bearer_guard
 
 
 def _principal(request: Request[Any, Any, Any]) -> Principal:
-    token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    if token["ccg"] is not None:
-        return Principal(id=0, email="", name=token["name"], role=Role.CCG, ccg_id=token["ccg"])
-    return Principal(
-        id=0, email="", name=token["name"], role=Role.PRACTICE, practice_ids=frozenset({token["practice"]})
-    )
+    client = api_client(request)
+    if client.ccg_id is not None:
+        return Principal(id=0, email="", name=client.name, role=Role.CCG, ccg_id=client.ccg_id)
+    practices = frozenset({client.practice_id}) if client.practice_id is not None else frozenset[int]()
+    return Principal(id=0, email="", name=client.name, role=Role.PRACTICE, practice_ids=practices)
 
 
 async def _org(scope: str, code: str) -> tuple[int | None, Scope]:

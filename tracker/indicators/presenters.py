@@ -11,7 +11,7 @@ from typing import Any
 
 from tracker.indicators.calculations import FIELDS, CataloguePlan, Change
 from tracker.indicators.catalogue import IndicatorSpec
-from tracker.indicators.service import CatalogueEntry
+from tracker.indicators.service import CatalogueEntry, StoredVersion
 from tracker.web.formatting import date_time, long_date
 from tracker.web.wording import lower_first, plural
 
@@ -195,12 +195,12 @@ def _source(text: str) -> tuple[str, str]:
     return (name, digest) if name else (text, "")
 
 
-def version_rows(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def version_rows(versions: list[StoredVersion]) -> list[dict[str, Any]]:
     """Each version of one indicator, oldest first, with what changed since the one before."""
     rows: list[dict[str, Any]] = []
     before: dict[str, Any] | None = None
     for version in versions:
-        now = json.loads(version["definition"])
+        now = json.loads(version.definition)
         unit = str(now.get("unit", ""))
         if before is None:
             changes = ["First version"]
@@ -210,14 +210,14 @@ def version_rows(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 for k in FIELDS
                 if before.get(k) != now.get(k)
             ] or ["No change to the definition"]
-        name, digest = _source(str(version.get("source", "")))
+        name, digest = _source(version.source)
         rows.append(
             {
-                "version": version["version"],
-                "valid_from": long_date(version["valid_from"]),
+                "version": version.version,
+                "valid_from": long_date(version.valid_from),
                 "file": name or "–",
                 "digest": digest,
-                "loaded_at": date_time(version["loaded_at"]),
+                "loaded_at": date_time(version.loaded_at),
                 "changes": changes,
             }
         )

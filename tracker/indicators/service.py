@@ -227,8 +227,33 @@ async def definitions_by_period(
     return calculations.definitions_by_period(current, await _versions(), periods)
 
 
-async def versions(code: str) -> list[dict[str, Any]]:
-    return await IndicatorVersion.select().where(IndicatorVersion.code == code).order_by(IndicatorVersion.version)
+@dataclass(frozen=True)
+class StoredVersion:
+    """One stored definition of an indicator, as its history page lists it."""
+
+    version: int
+    valid_from: dt.date
+    definition: str  # JSON of the catalogue fields
+    source: str  # the reviewed file's name and SHA-256
+    loaded_at: dt.datetime
+
+
+async def versions(code: str) -> list[StoredVersion]:
+    """An indicator's stored definitions, oldest first."""
+    rows = (
+        await IndicatorVersion.select(
+            IndicatorVersion.version,
+            IndicatorVersion.valid_from,
+            IndicatorVersion.definition,
+            IndicatorVersion.source,
+            IndicatorVersion.loaded_at,
+        )
+        .where(IndicatorVersion.code == code)
+        .order_by(IndicatorVersion.version)
+    )
+    return [
+        StoredVersion(r["version"], r["valid_from"], r["definition"], r["source"] or "", r["loaded_at"]) for r in rows
+    ]
 
 
 @dataclass(frozen=True)

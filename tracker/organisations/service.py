@@ -145,8 +145,10 @@ async def practices_in_ccg(ccg_id: int) -> list[PracticeInCcg]:
     ]
 
 
-def practice_scope(row: dict[str, Any]) -> Scope:
-    return Scope(practice_id=row["id"], ccg_id=row["ccg"], region_id=row.get("ccg.region") or row["region"])
+def practice_scope(practice_id: int, *, ccg_id: int | None, ccg_region_id: int | None, region_id: int | None) -> Scope:
+    """Where a practice sits for the policy: its CCG, and its CCG's region (its own region
+    column only when its CCG has none)."""
+    return Scope(practice_id=practice_id, ccg_id=ccg_id, region_id=ccg_region_id or region_id)
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ class PracticeDetail:
 
     @property
     def scope(self) -> Scope:
-        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+        return practice_scope(self.id, ccg_id=self.ccg_id, ccg_region_id=self.ccg_region_id, region_id=self.region_id)
 
 
 async def practice(ods_code: str, user: Principal) -> PracticeDetail:
@@ -254,7 +256,7 @@ class PracticeFound:
 
     @property
     def scope(self) -> Scope:
-        return Scope(practice_id=self.id, ccg_id=self.ccg_id, region_id=self.ccg_region_id or self.region_id)
+        return practice_scope(self.id, ccg_id=self.ccg_id, ccg_region_id=self.ccg_region_id, region_id=self.region_id)
 
 
 async def search_practices(query: str, user: Principal) -> list[PracticeFound]:
@@ -471,7 +473,12 @@ async def locate(scope: str, code: str) -> tuple[int | None, Scope] | None:
         .where(Practice.ods_code == code)
         .first()
     )
-    return (practice["id"], practice_scope(practice)) if practice else None
+    if practice is None:
+        return None
+    where = practice_scope(
+        practice["id"], ccg_id=practice["ccg"], ccg_region_id=practice["ccg.region"], region_id=practice["region"]
+    )
+    return practice["id"], where
 
 
 # --- Practices where they sit today, for other features ------------------------------------

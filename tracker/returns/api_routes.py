@@ -37,10 +37,19 @@ async def bearer_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler:
                 "The API needs an API token: signing in to the website does not give access"
             )
         raise NotAuthorizedException("Send an API token: Authorization: Bearer <token>")
-    row = await api_service.authenticate(token.strip())
-    if row is None:
+    client = await api_service.authenticate(token.strip())
+    if client is None:
         raise NotAuthorizedException("The API token is not valid or has been revoked")
-    connection.scope["api_token"] = row  # type: ignore[typeddict-unknown-key]
+    connection.scope["api_token"] = client  # type: ignore[typeddict-unknown-key]
+
+
+def api_client(connection: ASGIConnection[Any, Any, Any, Any]) -> api_service.ApiClient:
+    """Who the request's API token is for, as `bearer_guard` found it."""
+    client = connection.scope.get("api_token")
+    if not isinstance(client, api_service.ApiClient):
+        # Only a handler without `bearer_guard` gets here: refuse rather than serve it unauthenticated.
+        raise NotAuthorizedException("Send an API token: Authorization: Bearer <token>")
+    return client
 
 
 @dataclass
@@ -149,8 +158,8 @@ READ_RESPONSES = {k: v for k, v in SAVE_RESPONSES.items() if k in (400, 401, 403
 
 async def _practice(request: Request[Any, Any, Any], ods_code: str) -> service.PracticeRow:
     practice = await service.practice_by_code(ods_code)
-    token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    allowed = token["practice"] == practice.id or (token["ccg"] is not None and token["ccg"] == practice.ccg)
+    client = api_client(request)
+    allowed = client.practice_id == practice.id or (client.ccg_id is not None and client.ccg_id == practice.ccg)
     if not allowed:
         raise PermissionDeniedException("This API token is not for this practice")
     return practice
@@ -268,10 +277,8 @@ async def _save(
     errors.update(checked.errors)
     if errors:
         return problem(422, "invalid", "The values are not valid", "Correct the values listed in errors", errors=errors)
-    token = request.scope["api_token"]  # type: ignore[typeddict-item]
-    actor = service.Actor(
-        None, f"api-token:{token['id']}:{token['name']}", request.client.host if request.client else ""
-    )
+    client = api_client(request)
+    actor = service.Actor(None, f"api-token:{client.id}:{client.name}", request.client.host if request.client else "")
     # PATCH writes only what was sent: the lifecycle compares with what is stored.
     entries = {c: checked.entries[c] for c in sent if c in checked.entries} if partial else checked.entries
     result = await service.save(

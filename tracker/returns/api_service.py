@@ -25,9 +25,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue(
-    name: str, organisation_code: str, *, actor: Actor, now: dt.datetime
-) -> tuple[str, dict[str, Any]] | None:
+@dataclass(frozen=True)
+class ApiClient:
+    """Who presented a live API token: the system supplier's name and the one organisation (a
+    practice or a CCG) the token is for."""
+
+    id: int
+    name: str
+    practice_id: int | None
+    ccg_id: int | None
+
+
+def _client(row: dict[str, Any]) -> ApiClient:
+    return ApiClient(id=row["id"], name=row["name"], practice_id=row["practice"], ccg_id=row["ccg"])
+
+
+async def issue(name: str, organisation_code: str, *, actor: Actor, now: dt.datetime) -> tuple[str, ApiClient] | None:
     """Create a token for a practice (ODS code like A81001) or a CCG (like 00K). None if no such organisation."""
     code = organisation_code.strip().upper()
     practice = await organisations.locate("practice", code)
@@ -54,7 +67,7 @@ async def issue(
         detail={"name": name, "organisation": code},
         ip=actor.ip,
     )
-    return token, rows[0]
+    return token, _client(rows[0])
 
 
 async def revoke(token_id: int, *, actor: Actor, now: dt.datetime) -> None:
@@ -112,8 +125,8 @@ async def all_tokens() -> list[TokenRow]:
     ]
 
 
-async def authenticate(token: str) -> dict[str, Any] | None:
-    """The live token row for a presented bearer token, or None."""
+async def authenticate(token: str) -> ApiClient | None:
+    """Who a presented bearer token is for, while it is live, or None."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = (
@@ -127,4 +140,4 @@ async def authenticate(token: str) -> dict[str, Any] | None:
     last = row["last_used_at"]
     if last is None or now - last > TOUCH_EVERY:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return row
+    return _client(row)
