@@ -115,7 +115,7 @@ async def children_figures(
     out: dict[str, dict[int, Figures]] = {}
     names = await _codes(child)
     ids = [p.id for p in periods_shown]
-    scores = await maturity.org_scores_by_period(child, ids)
+    scores = await maturity.org_scores_by_period(child, ids, deciles=False)
     regions_then = await maturity.ccg_regions_by_period(ids) if child == "ccg" and parent_id is not None else {}
     for period in periods_shown:
         found = scores[period.id]
