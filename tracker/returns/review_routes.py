@@ -28,7 +28,7 @@ async def _queue_page(
     user = request.user
     rows = await review_service.queue(user.ccg_id)
     flags = await feed_service.differences(await review_service.submitted_values([r.id for r in rows]))
-    seen = await review_service.glance(rows, user.ccg_id)
+    seen = await review_service.glance(rows, user.ccg_id, flags)
     shown = presenters.review_rows(rows, flags, {i.code: i.name for i in await indicators.active_indicators()})
     for row in shown:
         row["glance"] = review_presenters.glance_view(seen.get(row["id"], []))

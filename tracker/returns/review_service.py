@@ -499,11 +499,15 @@ async def _national_cuts(
 
 
 async def glance(
-    queue_rows: list[QueueRow], ccg_id: int, limits: review_checks.Limits = review_checks.LIMITS
+    queue_rows: list[QueueRow],
+    ccg_id: int,
+    flagged_feeds: Mapping[int, Sequence[str]] | None = None,
+    limits: review_checks.Limits = review_checks.LIMITS,
 ) -> dict[int, list[GlanceRow]]:
     """By return id: every active indicator's value beside last period's and the national feed's,
     with the validation rules' flags (review_checks) against the practice's approved history and
-    against its peers (the CCG's and England's practices whose return for the period is in)."""
+    against its peers (the CCG's and England's practices whose return for the period is in).
+    `flagged_feeds`: the feeds' differences (`feed_service.differences`) when the caller has them."""
     if not queue_rows:
         return {}
     specs, ids = await indicators.active_indicators_and_ids()
@@ -557,7 +561,8 @@ async def glance(
         values.setdefault(r["id"], {})[code] = (value, r["comment"] or "")
         by_practice_period[(r["practice"], r["period"])] = (r["id"], r["state"])
 
-    flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
+    if flagged_feeds is None:
+        flagged_feeds = await feed_service.differences(await submitted_values(queue_ids))
     feed_rows: dict[tuple[int, str, str], feed_service.FeedRow] = {}
     for period_code in {q.period_code for q in queue_rows}:
         in_period = {q.practice for q in queue_rows if q.period_code == period_code}
