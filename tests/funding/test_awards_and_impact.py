@@ -51,10 +51,35 @@ async def test_a_good_file_is_saved_whole(clean_db):
     assert checked.errors == []
     await awards_service.record(checked.awards, ccg["id"], ACTOR, upload_ref="x")
     saved = await awards_service.awards(ccg_id=ccg["id"])
-    assert sorted((r["ods_code"], r["amount_pence"], tuple(sorted(r["indicators"]))) for r in saved) == [
+    assert sorted((r.ods_code, r.amount_pence, tuple(sorted(r.indicator_codes))) for r in saved) == [
         ("A81001", 1_250_000, ("LG_DIGITISED_PCT",)),
         ("A81002", 80_000, ("EPS_LIVE", "WIFI_LIVE")),
     ]
+
+
+async def test_an_award_reads_back_with_its_practice_ccg_stream_and_indicators(clean_db):
+    ccg, practices = await _ccg_with_practices(2)
+    csv = (
+        b"practice_code,award_date,amount,stream,purpose,indicators\n"
+        b"A81001,2015-01-10,100,GPIT_CAPITAL,Scanning,WIFI_LIVE;LG_DIGITISED_PCT\n"
+        b"A81002,2015-02-10,200,GPIT_REVENUE,Wi-Fi,\n"
+    )
+    checked = await awards_service.validate(parse_upload("awards.csv", csv), ccg["id"], TODAY)
+    await awards_service.record(checked.awards, ccg["id"], ACTOR, upload_ref="f1")
+    newest, oldest = await awards_service.awards(ccg_id=ccg["id"])
+    assert (newest.ods_code, newest.award_date, newest.amount_pence, newest.indicator_codes) == (
+        "A81002",
+        dt.date(2015, 2, 10),
+        20_000,
+        (),
+    )
+    assert (oldest.practice_id, oldest.purpose, oldest.upload_ref) == (practices[0]["id"], "Scanning", "f1")
+    assert (oldest.ccg_id, oldest.ccg_code, oldest.ccg_name) == (ccg["id"], "00K", ccg["name"])
+    assert oldest.stream_code == "GPIT_CAPITAL"
+    assert sorted(oldest.indicator_codes) == ["LG_DIGITISED_PCT", "WIFI_LIVE"]
+    assert [a.id for a in await awards_service.awards(ccg_id=ccg["id"], limit=1)] == [newest.id]
+    assert [a.id for a in await awards_service.awards(practice_id=practices[0]["id"])] == [oldest.id]
+    assert await awards_service.awards(ccg_id=ccg["id"], stream_id=0) == []
 
 
 async def test_a_file_with_bad_rows_saves_nothing_and_reports_each_row(clean_db):

@@ -167,9 +167,35 @@ def upload_reference(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class AwardRow:
+    """An award to a practice, with the practice, CCG, stream and the indicators it was meant to move."""
+
+    id: int
+    award_date: dt.date
+    amount_pence: int
+    purpose: str
+    upload_ref: str  # the file it came from; empty when entered by hand
+    practice_id: int
+    ods_code: str
+    practice_name: str
+    ccg_id: int
+    ccg_code: str
+    ccg_name: str
+    stream_code: str
+    stream_name: str
+    indicator_codes: tuple[str, ...]  # in the catalogue's order
+
+
+def _as_date(value: Any) -> dt.date:
+    # SQLite may hand a date column back as its ISO text.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
 async def awards(
     *, ccg_id: int | None = None, practice_id: int | None = None, stream_id: int | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[AwardRow]:
+    """Awards, newest first, of one CCG, practice or stream (or all of them), at most `limit`."""
     filters, args = [], []
     for column, value in (("a.ccg", ccg_id), ("a.practice", practice_id), ("a.stream", stream_id)):
         if value is not None:
@@ -190,12 +216,28 @@ async def awards(
     links = await award_indicators([r["id"] for r in rows])
     names = await organisations.practice_names({r["practice_id"] for r in rows})
     _, ccgs = await organisations.org_names()
+    found = []
     for r in rows:
-        practice, ccg = names[r["practice_id"]], ccgs[r.pop("ccg")]
-        r["ods_code"], r["practice_name"] = practice.ods_code, practice.name
-        r["ccg_code"], r["ccg_name"] = ccg.code, ccg.name
-        r["indicators"] = links.get(r["id"], [])
-    return rows
+        practice, ccg = names[r["practice_id"]], ccgs[r["ccg"]]
+        found.append(
+            AwardRow(
+                id=int(r["id"]),
+                award_date=_as_date(r["award_date"]),
+                amount_pence=int(r["amount_pence"]),
+                purpose=r["purpose"] or "",
+                upload_ref=r["upload_ref"] or "",
+                practice_id=int(r["practice_id"]),
+                ods_code=practice.ods_code,
+                practice_name=practice.name,
+                ccg_id=int(r["ccg"]),
+                ccg_code=ccg.code,
+                ccg_name=ccg.name,
+                stream_code=r["stream_code"],
+                stream_name=r["stream_name"],
+                indicator_codes=tuple(links.get(r["id"], [])),
+            )
+        )
+    return found
 
 
 async def award_indicators(award_ids: list[int]) -> dict[int, list[str]]:

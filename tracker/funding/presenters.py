@@ -12,6 +12,7 @@ from tracker.web.formatting import long_date, number, pounds
 
 if TYPE_CHECKING:
     from tracker.funding.applications_service import CapitalBidRow, TransitionApplicationRow
+    from tracker.funding.awards_service import AwardRow
     from tracker.funding.reallocation_service import (
         Adjustment,
         LatestForecast,
@@ -157,14 +158,6 @@ def run_rows(rows: Sequence[RunSummary | RunDetail]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-def _date(value: Any) -> Any:
-    import datetime as dt
-
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def allocation_lines(lines: Iterable[PlanLine]) -> list[dict[str, Any]]:
@@ -319,7 +312,7 @@ def transition_totals(rows: list[TransitionApplicationRow]) -> list[dict[str, st
     ]
 
 
-def indicator_words(codes: list[str] | str, names: dict[str, str]) -> str:
+def indicator_words(codes: str | Sequence[str], names: dict[str, str]) -> str:
     """Indicators as people read them: their names (a code only where the catalogue has no name)."""
     listed = [c for c in (codes.split(",") if isinstance(codes, str) else codes) if c.strip()]
     return ", ".join(names.get(c.strip(), c.strip()) for c in listed)
@@ -380,16 +373,16 @@ def adjustment_rows(rows: Iterable[Adjustment]) -> list[dict[str, str]]:
     ]
 
 
-def award_rows(rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, str]]:
+def award_rows(rows: Sequence[AwardRow], names: dict[str, str]) -> list[dict[str, str]]:
     return [
         {
-            "date": long_date(_date(r["award_date"])),
-            "practice": f"{practice_title(r['practice_name'])} ({r['ods_code']})",
-            "href": f"/funding/practices/{r['ods_code']}",
-            "stream": r["stream_name"],
-            "amount": pounds(int(r["amount_pence"])),
-            "purpose": r["purpose"],
-            "indicators": indicator_words(r["indicators"], names) or "–",
+            "date": long_date(r.award_date),
+            "practice": f"{practice_title(r.practice_name)} ({r.ods_code})",
+            "href": f"/funding/practices/{r.ods_code}",
+            "stream": r.stream_name,
+            "amount": pounds(r.amount_pence),
+            "purpose": r.purpose,
+            "indicators": indicator_words(r.indicator_codes, names) or "–",
         }
         for r in rows
     ]

@@ -325,7 +325,7 @@ async def _ccg_page(
             "bids": presenters.bid_rows(await applications_service.bids(ccg.id), names),
             "awards": presenters.award_rows(awards, names),
             "indicator_choices": [{"value": s.code, "text": s.name} for s in specs],
-            "award_total": pounds(sum(int(a["amount_pence"]) for a in awards)),
+            "award_total": pounds(sum(a.amount_pence for a in awards)),
             "impact": presenters.summary_rows(summarise(impact.impacts, "stream", impact.stream_names)),
             "streams": [{"value": r.code, "text": r.name} for r in await service.streams()],
             "can_manage": can(user, Action.MANAGE_CCG_FUNDING, Scope(ccg_id=ccg.id, region_id=ccg.region_id)),
