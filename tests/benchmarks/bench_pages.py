@@ -21,7 +21,8 @@ GOAL = 3.0
 PAGES: tuple[tuple[str, str, str], ...] = (
     # (who signs in, what, path)
     ("national", "England dashboard", f"/dashboards/england?period={PERIOD}"),
-    ("national", "region dashboard (Y63)", f"/dashboards/regions/Y63?period={PERIOD}"),
+    # A region of the period (the four regions of 2013-2018): Y63 had no CCGs yet in 2017/18.
+    ("national", "region dashboard (Y54)", f"/dashboards/regions/Y54?period={PERIOD}"),
     ("national", "CCG dashboard (00K)", f"/dashboards/ccgs/00K?period={PERIOD}"),
     ("national", "practice dashboard (A81001)", f"/dashboards/practices/A81001?period={PERIOD}"),
     ("practice", "return form (A81001, 2017/18 Q4)", "/practices/A81001/returns/2017-18-Q4"),
