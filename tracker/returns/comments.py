@@ -47,15 +47,15 @@ def uk_time(at: Any) -> Any:
     return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(rules.UK)
 
 
-def thread_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
+def thread_rows(events: list[audit.AuditEventRow]) -> list[dict[str, str]]:
     """The thread as the page shows it, oldest first: who (name and side), when, what. Pure."""
     rows = []
     for e in events:
-        detail = e.get("detail") or {}
-        at = uk_time(e["at"])
+        detail = e.detail
+        at = uk_time(e.at)
         rows.append(
             {
-                "name": str(detail.get("name") or e["actor"]),
+                "name": str(detail.get("name") or e.actor),
                 "party": PARTY_LABELS.get(str(detail.get("by")), ""),
                 "date": long_date(at),
                 "time": at.strftime("%H:%M") if isinstance(at, dt.datetime) else "",
@@ -89,5 +89,5 @@ async def add(
     )
 
 
-async def thread(return_id: int) -> list[dict[str, Any]]:
+async def thread(return_id: int) -> list[audit.AuditEventRow]:
     return await audit.events_of("practice_return", [return_id], (ACTION,), limit=500)
