@@ -3,6 +3,7 @@ trail and shown with names and dates; each side sees only the threads of its own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tests.conftest import post_form, sign_in
@@ -52,7 +53,7 @@ def test_thread_rows_name_the_person_their_side_and_the_date() -> None:
             )
         ]
     )
-    assert row == {
+    assert dataclasses.asdict(row) == {
         "name": "Pat Lead",
         "party": "CCG",
         "date": "20 April 2018",
