@@ -143,8 +143,8 @@ async def test_a_chase_queues_one_reminder_per_practice_once_a_day_and_is_audite
     assert len(await _outbox()) == 4
 
     events = await audit.events_of("ccg", [ccg_id], ("review.chase",))
-    assert [e["detail"]["reminded"] for e in events] == [["A81001", "A81003", "A81004"], [], ["A81003"]]
-    assert events[1]["detail"]["already_reminded_today"] == ["A81001", "A81003", "A81004"]
+    assert [e.detail["reminded"] for e in events] == [["A81001", "A81003", "A81004"], [], ["A81003"]]
+    assert events[1].detail["already_reminded_today"] == ["A81001", "A81003", "A81004"]
 
 
 async def test_the_preview_shows_the_email_and_who_it_goes_to(client) -> None:

@@ -78,8 +78,8 @@ async def test_a_ccg_lead_chases_three_practices_once_a_day(axe_page: Any) -> No
     assert sorted(codes[r["practice"]] for r in queued) == CHASED
     assert {r["kind"] for r in queued} == {"chase_reminder"}
     events = await audit.events_of("ccg", [tree["ccgs"][0]["id"]], ("review.chase",))
-    assert [sorted(e["detail"]["reminded"]) for e in events] == [CHASED]
-    assert events[0]["actor"] == "lead@00k.test"
+    assert [sorted(e.detail["reminded"]) for e in events] == [CHASED]
+    assert events[0].actor == "lead@00k.test"
 
     # When they chase every outstanding practice again the same day (without JavaScript's help)
     await page.get_by_role("link", name="Back to practices with an outstanding return").click()

@@ -77,7 +77,7 @@ async def test_a_region_drills_from_its_outstanding_returns_to_a_ccg_and_reminds
     assert sent.status_code == 200 and "2 reminders sent" in sent.text
     assert await OutboxEmail.count() == 2
     [event] = await audit.events_of("ccg", [tree["ccgs"][0]["id"]], ("review.chase",))
-    assert event["actor"] == "region@y63.test" and sorted(event["detail"]["reminded"]) == ["A81001", "A81003"]
+    assert event.actor == "region@y63.test" and sorted(event.detail["reminded"]) == ["A81001", "A81003"]
 
     # The CCG lead chasing every outstanding practice the same day reminds only the two not yet reminded.
     await sign_in(client, "lead@00k.test")

@@ -3,6 +3,7 @@ trail and shown with names and dates; each side sees only the threads of its own
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tests.conftest import post_form, sign_in
@@ -39,9 +40,20 @@ def test_who_may_comment_is_the_policy_s_answer() -> None:
 def test_thread_rows_name_the_person_their_side_and_the_date() -> None:
     at = dt.datetime(2018, 4, 20, 14, 5, tzinfo=dt.UTC)
     [row] = comments.thread_rows(
-        [{"at": at, "actor": "lead@x", "detail": {"by": "ccg", "name": "Pat Lead", "text": "Check Wi-Fi"}}]
+        [
+            audit.AuditEventRow(
+                1,
+                at,
+                "lead@x",
+                "return.comment",
+                "practice_return",
+                "7",
+                {"by": "ccg", "name": "Pat Lead", "text": "Check Wi-Fi"},
+                "",
+            )
+        ]
     )
-    assert row == {
+    assert dataclasses.asdict(row) == {
         "name": "Pat Lead",
         "party": "CCG",
         "date": "20 April 2018",

@@ -210,7 +210,7 @@ async def test_a_region_chases_a_ccg_s_practices_from_its_reporting_rates(axe_pa
     await expect(page.get_by_role("heading", level=1)).to_have_text("3 reminders sent")
     assert await OutboxEmail.count() == 3
     events = await audit.events_of("ccg", [(await chase_ccg_id())], ("review.chase",))
-    assert [e["actor"] for e in events] == ["region@y63.test"]
+    assert [e.actor for e in events] == ["region@y63.test"]
 
 
 async def chase_ccg_id() -> int:

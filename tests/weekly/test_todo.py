@@ -68,14 +68,20 @@ def test_only_returns_the_practice_can_still_work_on_or_waits_for() -> None:
     assert items[2].waiting and not items[2].overdue
 
 
+def _event(
+    event_id: int, at: dt.datetime, actor: str, action: str, entity_id: str, detail: dict[str, Any]
+) -> audit.AuditEventRow:
+    return audit.AuditEventRow(event_id, at, actor, action, "practice_return", entity_id, detail, "")
+
+
 def test_the_ccg_last_word_is_its_newest_reason_or_comment_never_the_practice_s() -> None:
     at = dt.datetime(2018, 4, 10, 9, tzinfo=dt.UTC)
     events = [
-        {"id": 1, "at": at, "actor": "lead@x", "action": "return.returned", "entity_id": "7", "detail": {"reason": "A"}},
-        {"id": 2, "at": at + dt.timedelta(hours=1), "actor": "lead@x", "action": "return.comment",
-         "entity_id": "7", "detail": {"by": "ccg", "name": "Pat Lead", "text": "B"}},
-        {"id": 3, "at": at + dt.timedelta(hours=2), "actor": "me@x", "action": "return.comment",
-         "entity_id": "7", "detail": {"by": "practice", "name": "Me", "text": "C"}},
+        _event(1, at, "lead@x", "return.returned", "7", {"reason": "A"}),
+        _event(2, at + dt.timedelta(hours=1), "lead@x", "return.comment",
+               "7", {"by": "ccg", "name": "Pat Lead", "text": "B"}),
+        _event(3, at + dt.timedelta(hours=2), "me@x", "return.comment",
+               "7", {"by": "practice", "name": "Me", "text": "C"}),
     ]  # fmt: skip
     word = todo.last_ccg_word(events, {"7": ("2017/18 Q4", "/r")})
     assert word is not None and (word.text, word.by, word.href) == ("B", "Pat Lead", "/r")

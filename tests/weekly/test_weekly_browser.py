@@ -100,7 +100,7 @@ async def test_a_practice_withdraws_and_resubmits_its_return(axe_page: Any) -> N
     events = await audit.events_of(
         "practice_return", [row["id"]], ("return.withdrawn", "return.comment", "return.submitted")
     )
-    assert [e["action"] for e in events] == ["return.comment", "return.withdrawn", "return.comment", "return.submitted"]
+    assert [e.action for e in events] == ["return.comment", "return.withdrawn", "return.comment", "return.submitted"]
     await page.get_by_text("History of this return").click()
     await expect(page.locator(".nhsuk-details")).to_contain_text("Withdrawn by the practice")
     await expect(page.locator(".nhsuk-details")).to_contain_text("NHS Wi-Fi for patients and staff: 1 → 0")

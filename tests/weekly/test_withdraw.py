@@ -80,4 +80,4 @@ async def test_withdraw_then_resubmit_is_audited_in_order(client) -> None:
     response = await post_form(client, FORM, form_data(version=3, action="submit"), follow_redirects=False)
     assert response.status_code == 303 and await _state(row["id"]) == "submitted"
     events = await audit.events_of("practice_return", [row["id"]], ("return.withdrawn", "return.submitted"))
-    assert [e["action"] for e in events] == ["return.withdrawn", "return.submitted"]
+    assert [e.action for e in events] == ["return.withdrawn", "return.submitted"]

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Mapping
 from typing import Any
 
+from tracker.audit.service import AuditEventRow
 
-def detail_text(raw: str) -> str:
-    """The JSON detail as short 'key: value' text (old -> new for changes)."""
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return raw[:300]
-    if not isinstance(data, dict):
-        return str(data)[:300]
+
+def detail_text(data: Mapping[str, Any]) -> str:
+    """The detail as short 'key: value' text (old -> new for changes)."""
     parts = []
     old, new = data.get("old"), data.get("new")
     for key, value in data.items():
@@ -29,21 +25,21 @@ def detail_text(raw: str) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
-def event_rows(rows: list[dict[str, Any]]) -> list[list[dict[str, str]]]:
+def event_rows(rows: list[AuditEventRow]) -> list[list[dict[str, str]]]:
     """Rows for the NHS table macro: every cell as text (the macro escapes it)."""
     out = []
     for r in rows:
-        at = r["at"]
+        at = r.at
         when = at.astimezone(dt.UTC).strftime("%d %b %Y %H:%M:%S") if isinstance(at, dt.datetime) else str(at)
-        entity = f"{r['entity_type']} {r['entity_id']}".strip()
+        entity = f"{r.entity_type} {r.entity_id}".strip()
         out.append(
             [
                 {"text": when},
-                {"text": r["actor"] or "system"},
-                {"text": r["action"]},
+                {"text": r.actor or "system"},
+                {"text": r.action},
                 {"text": entity},
-                {"text": detail_text(r["detail"])},
-                {"text": r["ip"]},
+                {"text": detail_text(r.detail)},
+                {"text": r.ip},
             ]
         )
     return out

@@ -42,7 +42,7 @@ async def audit_trail(
             dates[field] = parsed
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors.add("to", "The 'to' date must be the same as or after the 'from' date")
-    rows, total, current, pages = await service.search(
+    found = await service.search(
         action=action.strip(),
         actor=actor.strip(),
         since=dates["from"],
@@ -66,11 +66,11 @@ async def audit_trail(
             "filters": filters,
             "actions": await service.actions(),
             "entity_types": await service.entity_types(),
-            "rows": presenters.event_rows(rows),
-            "total": total,
-            "page": current,
-            "pages": pages,
-            "pagination": pagination("/admin/audit", current, pages, filters),
+            "rows": presenters.event_rows(found.rows),
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "pagination": pagination("/admin/audit", found.page, found.pages, filters),
             "errors": errors,
         },
         status_code=422 if errors else 200,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from tracker import clock, db
@@ -58,16 +60,67 @@ async def record_many(rows: list[dict[str, Any]]) -> None:
     )
 
 
+@dataclass(frozen=True)
+class AuditEventRow:
+    """One event as other features and the audit trail read it (detail decoded, read-only)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    detail: Mapping[str, Any]
+    ip: str
+
+
+def decode_detail(raw: object) -> Mapping[str, Any]:
+    """The stored JSON detail as a read-only mapping. The tracker only ever writes JSON objects;
+    text that is not one is kept whole under "detail" so nothing recorded is hidden."""
+    if not raw:
+        return MappingProxyType({})
+    if isinstance(raw, Mapping):
+        return MappingProxyType(dict(raw))
+    try:
+        data = json.loads(str(raw))
+    except ValueError:
+        return MappingProxyType({"detail": str(raw)})
+    return MappingProxyType(data if isinstance(data, dict) else {"detail": data})
+
+
+def _event_row(r: dict[str, Any]) -> AuditEventRow:
+    return AuditEventRow(
+        id=int(r["id"]),
+        at=r["at"],
+        actor=r["actor"] or "",
+        action=r["action"],
+        entity_type=r["entity_type"] or "",
+        entity_id=r["entity_id"] or "",
+        detail=decode_detail(r["detail"]),
+        ip=r["ip"] or "",
+    )
+
+
+_EVENT_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.detail,
+    AuditEvent.ip,
+)
+
+
 async def events_of(
     entity_type: str, entity_ids: list[int], actions: tuple[str, ...], limit: int = 200
-) -> list[dict[str, Any]]:
-    """The events of these entities with these actions, oldest first (detail decoded)."""
+) -> list[AuditEventRow]:
+    """The events of these entities with these actions, oldest first."""
     if not entity_ids or not actions:
         return []
     rows = (
-        await AuditEvent.select(
-            AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.entity_id, AuditEvent.detail
-        )
+        await AuditEvent.select(*_EVENT_COLUMNS)
         .where(
             (AuditEvent.entity_type == entity_type)
             & (AuditEvent.entity_id.is_in([str(i) for i in entity_ids]))
@@ -77,10 +130,7 @@ async def events_of(
         .order_by(AuditEvent.id)
         .limit(limit)
     )
-    for r in rows:
-        detail = r["detail"]
-        r["detail"] = json.loads(detail) if isinstance(detail, str) and detail else (detail or {})
-    return rows
+    return [_event_row(r) for r in rows]
 
 
 async def count(action: str | None = None) -> int:
@@ -93,6 +143,16 @@ async def count(action: str | None = None) -> int:
 AUDIT_PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit trail, newest first: its events, how many match, which page of how many."""
+
+    rows: list[AuditEventRow]
+    total: int
+    page: int
+    pages: int
+
+
 async def search(
     *,
     action: str = "",
@@ -102,8 +162,8 @@ async def search(
     entity_type: str = "",
     entity_id: str = "",
     page: int = 1,
-) -> tuple[list[dict[str, Any]], int, int, int]:
-    """Events matching the filters, newest first: (rows, total, page, pages). Read-only."""
+) -> AuditPage:
+    """Events matching the filters, newest first. Read-only."""
     conditions: list[Any] = []
     if action:
         conditions.append(AuditEvent.action == action)
@@ -120,16 +180,7 @@ async def search(
     if entity_id:
         conditions.append(AuditEvent.entity_id == entity_id)
     count_query = AuditEvent.count()
-    select = AuditEvent.select(
-        AuditEvent.id,
-        AuditEvent.at,
-        AuditEvent.actor,
-        AuditEvent.action,
-        AuditEvent.entity_type,
-        AuditEvent.entity_id,
-        AuditEvent.detail,
-        AuditEvent.ip,
-    )
+    select = AuditEvent.select(*_EVENT_COLUMNS)
     for condition in conditions:
         count_query = count_query.where(condition)
         select = select.where(condition)
@@ -142,7 +193,7 @@ async def search(
         .limit(AUDIT_PAGE_SIZE)
         .offset((page - 1) * AUDIT_PAGE_SIZE)
     )
-    return rows, total, page, pages
+    return AuditPage([_event_row(r) for r in rows], total, page, pages)
 
 
 async def actions() -> list[str]:

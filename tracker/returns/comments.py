@@ -8,6 +8,7 @@ its CCG's lead (they may review it). Everyone who may see the return reads its t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from tracker.accounts.policy import Action, Scope, can
@@ -47,21 +48,33 @@ def uk_time(at: Any) -> Any:
     return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(rules.UK)
 
 
-def thread_rows(events: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The thread as the page shows it, oldest first: who (name and side), when, what. Pure."""
+@dataclass(frozen=True)
+class CommentRow:
+    """One comment as the return page shows it: who (name and side), when, what."""
+
+    name: str
+    party: str  # "Practice", "CCG" or empty
+    date: str
+    time: str
+    iso: str
+    text: str
+
+
+def thread_rows(events: list[audit.AuditEventRow]) -> list[CommentRow]:
+    """The thread as the page shows it, oldest first. Pure."""
     rows = []
     for e in events:
-        detail = e.get("detail") or {}
-        at = uk_time(e["at"])
+        detail = e.detail
+        at = uk_time(e.at)
         rows.append(
-            {
-                "name": str(detail.get("name") or e["actor"]),
-                "party": PARTY_LABELS.get(str(detail.get("by")), ""),
-                "date": long_date(at),
-                "time": at.strftime("%H:%M") if isinstance(at, dt.datetime) else "",
-                "iso": at.isoformat() if isinstance(at, dt.datetime) else str(at),
-                "text": str(detail.get("text") or ""),
-            }
+            CommentRow(
+                name=str(detail.get("name") or e.actor),
+                party=PARTY_LABELS.get(str(detail.get("by")), ""),
+                date=long_date(at),
+                time=at.strftime("%H:%M") if isinstance(at, dt.datetime) else "",
+                iso=at.isoformat() if isinstance(at, dt.datetime) else str(at),
+                text=str(detail.get("text") or ""),
+            )
         )
     return rows
 
@@ -89,5 +102,5 @@ async def add(
     )
 
 
-async def thread(return_id: int) -> list[dict[str, Any]]:
+async def thread(return_id: int) -> list[audit.AuditEventRow]:
     return await audit.events_of("practice_return", [return_id], (ACTION,), limit=500)

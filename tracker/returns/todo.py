@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tracker.figures import rules
 from tracker.returns import calculations as calc
@@ -19,6 +19,7 @@ from tracker.web.formatting import long_date
 from tracker.web.wording import plural
 
 if TYPE_CHECKING:
+    from tracker.audit.service import AuditEventRow
     from tracker.returns.service import PeriodReturn
 
 # The states in which the practice has something to do, and the one in which it waits for its CCG.
@@ -125,27 +126,27 @@ class CcgWord:
     at: dt.datetime
 
 
-def last_ccg_word(events: list[dict[str, Any]], returns: dict[str, tuple[str, str]]) -> CcgWord | None:
+def last_ccg_word(events: list[AuditEventRow], returns: dict[str, tuple[str, str]]) -> CcgWord | None:
     """The newest of the CCG's words on these returns: a reason for returning or reopening one, or
-    a comment by the CCG. `events` are audit events (detail decoded); `returns` maps each return id
+    a comment by the CCG. `events` are the returns' audit events; `returns` maps each return id
     (as text) to (period label, link)."""
-    newest = None
+    newest: tuple[AuditEventRow, str, str] | None = None
     for e in events:
-        detail = e.get("detail") or {}
-        if e["action"] in ("return.returned", "return.reopened"):
-            text = str(detail.get("reason") or "")
-        elif e["action"] == "return.comment" and detail.get("by") == "ccg":
-            text = str(detail.get("text") or "")
+        if e.action in ("return.returned", "return.reopened"):
+            text = str(e.detail.get("reason") or "")
+        elif e.action == "return.comment" and e.detail.get("by") == "ccg":
+            text = str(e.detail.get("text") or "")
         else:
             continue
-        if not text or str(e["entity_id"]) not in returns:
+        if not text or str(e.entity_id) not in returns:
             continue
-        if newest is None or (e["at"], e["id"]) >= (newest["at"], newest["id"]):
-            newest = {**e, "text": text, "name": detail.get("name") or e["actor"]}
+        if newest is None or (e.at, e.id) >= (newest[0].at, newest[0].id):
+            newest = (e, text, str(e.detail.get("name") or e.actor))
     if newest is None:
         return None
-    label, href = returns[str(newest["entity_id"])]
-    return CcgWord(label, href, newest["text"], str(newest["name"]), uk_time(newest["at"]))
+    event, text, name = newest
+    label, href = returns[str(event.entity_id)]
+    return CcgWord(label, href, text, name, uk_time(event.at))
 
 
 # --- A CCG lead's week ----------------------------------------------------------------------
