@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import clock, db
+from tracker.exports import built as built_files
 from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
                 from tracker.jobs import stop_scheduler
 
                 await stop_scheduler(*running)
+            built_files.close()
             await db.stop(engine)
 
     session_config = RenewingSessionConfig(

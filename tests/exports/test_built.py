@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -66,3 +70,31 @@ def test_kept_files_are_bounded_by_size(monkeypatch: Any) -> None:
     assert list(built._kept) == ["b", "c"]
     built._keep("huge", b"x" * 11)
     assert "huge" not in built._kept
+
+
+WRITER_THEN_GONE = """
+import asyncio, os
+from tests.exports.test_units import book
+from tracker.exports import built
+
+built.SEPARATE_PROCESS_CELLS = 1
+
+async def main():
+    await built.workbook(book())
+    print(*built._pool._processes, flush=True)
+    os._exit(0)  # gone without shutting anything down, as a killed web worker would be
+
+asyncio.run(main())
+"""
+
+
+def test_the_writer_process_goes_when_its_web_process_goes() -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER_THEN_GONE], cwd=root, capture_output=True, text=True, timeout=120, check=True
+    )
+    writer = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{writer}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{writer}").exists(), "the writer process outlived the process that started it"

@@ -17,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import pickle
+import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -71,12 +74,37 @@ def forget() -> None:
     _kept_bytes = 0
 
 
+def _leave_with_parent(parent: int) -> None:
+    """In the writer process: exit when the web process that started it has gone, however it went
+    (a killed worker would otherwise leave its writer behind)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leave-with-parent", daemon=True).start()
+
+
 def _writer() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         # "spawn": a fork of a process running an event loop and database threads is not safe.
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_leave_with_parent,
+            initargs=(os.getpid(),),
+        )
     return _pool
+
+
+def close() -> None:
+    """Stop the writer process (the web process is shutting down)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
 
 
 async def _write(book: Book) -> bytes:
