@@ -569,16 +569,15 @@ async def glance(
         for f in await feed_service.feed_values(in_period, period_code):
             # The first source in name order answers, as on the form (feed_values_by_indicator).
             feed_rows.setdefault((f.practice_id, period_code, f.indicator_code), f)
+    returns_of: dict[int, list[tuple[int, int, str]]] = {}  # practice -> (period, return id, state)
+    for (p, per), (i, state) in by_practice_period.items():
+        returns_of.setdefault(p, []).append((per, i, state))
     out: dict[int, list[GlanceRow]] = {}
     for q in queue_rows:
         rid, period, practice = q.id, period_id[q.period_code], q.practice
         mine = values.get(rid, {})
         earlier = sorted(
-            (
-                (per, i, state)
-                for (p, per), (i, state) in by_practice_period.items()
-                if p == practice and order[per] < order[period]
-            ),
+            ((per, i, state) for per, i, state in returns_of.get(practice, []) if order[per] < order[period]),
             key=lambda t: order[t[0]],
         )
         last = earlier[-1] if earlier and order[earlier[-1][0]] == order[period] - 1 else None
