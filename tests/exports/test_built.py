@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -98,3 +100,16 @@ def test_the_writer_process_goes_when_its_web_process_goes() -> None:
     while time.monotonic() < deadline and Path(f"/proc/{writer}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{writer}").exists(), "the writer process outlived the process that started it"
+
+
+async def test_a_writer_that_died_is_replaced_and_nothing_is_lost(monkeypatch: Any) -> None:
+    monkeypatch.setattr(built, "SEPARATE_PROCESS_CELLS", 1)
+    await built.workbook(book())
+    assert built._pool is not None
+    for pid in list(built._pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    other = dataclasses.replace(book(), title="Written after the writer died")
+    assert await built.workbook(other) == xlsx.write(other)
+    again = dataclasses.replace(book(), title="And the next one in a new writer")
+    assert await built.workbook(again) == xlsx.write(again)
+    assert built._pool is not None and all(p.is_alive() for p in built._pool._processes.values())

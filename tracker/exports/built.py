@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from tracker.exports import xlsx
@@ -110,7 +111,12 @@ def close() -> None:
 async def _write(book: Book) -> bytes:
     loop = asyncio.get_running_loop()
     if cells(book) >= SEPARATE_PROCESS_CELLS:
-        return await loop.run_in_executor(_writer(), xlsx.write, book)
+        try:
+            return await loop.run_in_executor(_writer(), xlsx.write, book)
+        except BrokenProcessPool:
+            # The writer died (killed, out of memory): this book is written here, and the next
+            # large one starts a new writer.
+            close()
     return await asyncio.to_thread(xlsx.write, book)
 
 
