@@ -331,7 +331,7 @@ async def practice(user: Principal, code: str, period_code: str | None, today: d
     provisional = _provisional(choices, today)
     ids = await indicators.indicator_ids()
     charted = [spec.code for spec in detail.specs if spec.unit != "yesno" and spec.code in ids]
-    by_id = await service.indicator_stats_of([ids[c] for c in charted])
+    by_id = await service.indicator_stats_of([ids[c] for c in charted], choices)
     stats = {code: by_id[ids[code]] for code in charted}
     similar, nearest = await _similar(user, row.id, period, base)
     return {
