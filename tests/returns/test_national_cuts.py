@@ -14,6 +14,7 @@ from tracker.indicators import service as indicators
 from tracker.periods import service as periods
 from tracker.returns import review_checks, review_service
 from tracker.returns.service import Actor
+from tracker.tables import PracticeReturn
 
 NOW = dt.datetime(2018, 4, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -56,3 +57,31 @@ async def test_the_cut_points_follow_every_change_to_the_periods_returns(clean_d
     late = await make_practice(ccg, code="B99999")
     await make_return(late, OPEN, "submitted", complete_values(PO_REG_PCT=1.0))
     assert (await cut())[0] < second[0]
+
+
+async def test_a_draft_saved_keeps_the_cut_points(clean_db: Any) -> None:
+    await setup_catalogue()
+    tree = await make_org_tree()
+    ccg = tree["ccgs"][0]
+    for n in range(12):
+        practice = await make_practice(ccg, code=f"B{n:05d}")
+        await make_return(practice, OPEN, "submitted", complete_values(PO_REG_PCT=float(5 + 5 * n)))
+    drafting = await make_practice(ccg, code="B77777")
+    draft = await make_return(drafting, OPEN, "draft", complete_values(PO_REG_PCT=50.0))
+    found = await periods.by_code(OPEN)
+    assert found is not None
+    indicator = (await indicators.indicator_ids())["PO_REG_PCT"]
+    await review_service._national_cuts([found.id], [indicator], review_checks.LIMITS)
+    kept = review_service._NATIONAL_CUTS[(found.id, (indicator,), review_checks.LIMITS)]
+
+    # The practice saves its draft again: nothing the cut points are worked out from has changed
+    await PracticeReturn.update(
+        {PracticeReturn.version: PracticeReturn.version + 1, PracticeReturn.updated_at: NOW}
+    ).where(PracticeReturn.id == draft["id"])
+    await review_service._national_cuts([found.id], [indicator], review_checks.LIMITS)
+    assert review_service._NATIONAL_CUTS[(found.id, (indicator,), review_checks.LIMITS)] is kept
+
+    # It sends it: now it is in, and the cut points are worked out again
+    await PracticeReturn.update({PracticeReturn.state: "submitted"}).where(PracticeReturn.id == draft["id"])
+    await review_service._national_cuts([found.id], [indicator], review_checks.LIMITS)
+    assert review_service._NATIONAL_CUTS[(found.id, (indicator,), review_checks.LIMITS)] is not kept

@@ -447,9 +447,13 @@ def forget_national_cuts() -> None:
 
 
 async def _period_stamps(period_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """What the cut points are worked out from, in brief: the returns that are in. A draft saved
+    changes none of them; on deadline day drafts are saved far more often than returns are sent,
+    and every draft saved used to send each queue view back to England's every value."""
     rows = await db.fetch(
         f"""SELECT period, COUNT(*) AS n, SUM(version) AS versions, SUM(id) AS ids, MAX(updated_at) AS changed
-            FROM practice_return WHERE period IN ({", ".join("{}" for _ in period_ids)}) GROUP BY period""",  # noqa: S608 (placeholders only)
+            FROM practice_return WHERE period IN ({", ".join("{}" for _ in period_ids)})
+              AND state IN ('submitted', 'approved') GROUP BY period""",  # noqa: S608 (placeholders only)
         *period_ids,
     )
     return {r["period"]: (int(r["n"]), int(r["versions"] or 0), int(r["ids"] or 0), str(r["changed"])) for r in rows}
