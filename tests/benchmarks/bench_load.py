@@ -180,8 +180,8 @@ async def _reader(client: httpx.AsyncClient, role: str, code: str, stats: Stats,
 async def _run(base: str, people: list[tuple[str, str, str]]) -> tuple[Stats, float]:
     stats = Stats()
     limits = httpx.Limits(max_connections=USERS * 2, max_keepalive_connections=USERS * 2)
-    # Each person from an address of their own, forwarded by a trusted proxy as nginx would: fifty
-    # sign-ins at once from one address would meet that address's sign-in throttle.
+    # Each person from an address of their own, forwarded by a trusted proxy as nginx would: from
+    # one address, more sign-ins in flight at once than its limit are asked to try again.
     clients = [
         httpx.AsyncClient(
             base_url=base, timeout=60, limits=limits, headers={"X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"}

@@ -94,3 +94,19 @@ async def test_a_counter_starts_again_after_its_window(clean_db):
     past = clock.now() - dt.timedelta(seconds=1)
     await KeyValue.update({KeyValue.expires_at: past}).where(KeyValue.key == "probe:window")
     assert await kv.increment("probe:window", dt.timedelta(minutes=1)) == 1
+
+
+async def test_a_burst_of_good_sign_ins_from_one_address_leaves_it_open(clean_db):
+    # More people than the address limit, twice over, signing in at the same moment from behind
+    # one NHS network address: some are asked to wait, but none leaves the address locked.
+    tree = await make_org_tree()
+    email = tree["users"][Role.CCG]["email"]
+    burst = 2 * throttle.ADDRESS_LIMIT + 5
+    reservations = await asyncio.gather(
+        *[throttle.reserve(f"person{n}@example.test", "10.9.9.9") for n in range(burst)]
+    )
+    for n, r in enumerate(reservations):
+        if r.refused is None:
+            await throttle.succeeded(f"person{n}@example.test", r)
+    after = await service.sign_in(email, PASSWORD, "10.9.9.9")
+    assert after.lock is None and after.principal is not None

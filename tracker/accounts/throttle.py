@@ -80,9 +80,17 @@ async def reserve(email: str, ip: str) -> Reservation:
     steps = [(address_key(ip), ADDRESS_LIMIT, "address")] if ip else []
     steps += [(pair_key(email, ip), PAIR_LIMIT, "account"), (account_key(email), ACCOUNT_WIDE_LIMIT, "account")]
     last: list[Lock] = []
+    counted: list[str] = []
     for key, limit, kind in steps:
         count, expires_at = await kv.reserve(key, limit=limit, window=WINDOW, lock=LOCK)
+        counted.append(key)
         if count > limit:
+            # A refused attempt checks no password, so it is no guess: its counts are given back.
+            # Kept, a burst of sign-ins from one NHS network address (more in flight at once than
+            # the limit, every password right) left the address over its limit for the whole
+            # lock after every good one had given its count back.
+            for done in counted:
+                await kv.release(done)
             return Reservation(refused=Lock(kind, expires_at), address_key=address_key(ip) if ip else "")
         if count == limit:
             last.append(Lock(kind, expires_at))
