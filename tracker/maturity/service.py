@@ -1105,31 +1105,42 @@ _ORG_COLUMN = {"region": "region_id", "ccg": "ccg_id", "practice": "practice"}
 async def period_members(period_id: int, scope: str = "england", org_id: int | None = None) -> list[Member]:
     """The practices counted under England, a region or a CCG in a period (expected, or with a
     return); for the scope "practice", that one practice's row."""
+    return (await period_members_by_period([period_id], scope, org_id))[period_id]
+
+
+async def period_members_by_period(
+    period_ids: Sequence[int], scope: str = "england", org_id: int | None = None
+) -> dict[int, list[Member]]:
+    """`period_members` of each of these periods, in one read: period id -> members."""
+    out: dict[int, list[Member]] = {p: [] for p in period_ids}
+    if not period_ids:
+        return out
     column = _ORG_COLUMN.get(scope)
     where = f" AND {column} = {{}}" if column and org_id is not None else ""
-    args = (period_id, org_id) if where else (period_id,)
     rows = await db.fetch(
-        f"""SELECT practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level, status,
-                   forecast_on, forecast_note
-            FROM practice_score WHERE period = {{}}{where}""",  # noqa: S608 (a fixed column name; values bound)
-        *args,
+        f"""SELECT period, practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level,
+                   status, forecast_on, forecast_note
+            FROM practice_score WHERE period IN ({", ".join("{}" for _ in period_ids)}){where}""",  # noqa: S608 (a fixed column name; values bound)
+        *period_ids,
+        *((org_id,) if where else ()),
     )
-    return [
-        Member(
-            r["practice"],
-            r["ccg_id"],
-            r["region_id"],
-            r["patients"],
-            bool(r["expected"]),
-            bool(r["submitted"]),
-            bool(r["on_time"]),
-            r["maturity"],
-            r["level"],
-            r["status"] or "",
-            stored_forecast(r["forecast_on"], r["forecast_note"]),
+    for r in rows:
+        out[r["period"]].append(
+            Member(
+                r["practice"],
+                r["ccg_id"],
+                r["region_id"],
+                r["patients"],
+                bool(r["expected"]),
+                bool(r["submitted"]),
+                bool(r["on_time"]),
+                r["maturity"],
+                r["level"],
+                r["status"] or "",
+                stored_forecast(r["forecast_on"], r["forecast_note"]),
+            )
         )
-        for r in rows
-    ]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,7 +242,7 @@ async def grid(ccg_id: int, today: dt.date, periods: int = 8) -> ReviewGrid:
     each practice counted under the CCG in any of those periods; the counts are the dashboards'
     (expected, received and on time by the one rule, under the CCG of each period)."""
     period_rows = list(reversed(await service.periods_up_to(today, periods)))
-    members = {p.id: await maturity.period_members(p.id, "ccg", ccg_id) for p in period_rows}
+    members = await maturity.period_members_by_period([p.id for p in period_rows], "ccg", ccg_id)
     ids = {m.practice_id for ms in members.values() for m in ms}
     names = await organisations.practice_names(ids)
     returns: dict[tuple[int, int], tuple[int, str]] = {}
