@@ -8,7 +8,7 @@ its approved values; for yes/no indicators the share saying yes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tracker.feeds import service
@@ -122,9 +122,12 @@ async def area_feeds(practice_ids: Iterable[int], period_code: str) -> dict[str,
     return area_figures(await service.feed_values(list(practice_ids), period_code), period_code)
 
 
-async def for_ccg(ccg_id: int, period_id: int, period_code: str) -> list[Comparison]:
+async def for_ccg(
+    ccg_id: int, period_id: int, period_code: str, scoring: Sequence[maturity.ScoredPeriod] | None = None
+) -> list[Comparison]:
     """A CCG's feed figures over the practices counted under it in the period, beside its
-    self-reported figures from the period's approved returns."""
+    self-reported figures from the period's approved returns. `scoring`: the scored periods, when
+    the caller has read them."""
     members = await maturity.period_members(period_id, "ccg", ccg_id)
     feeds = await area_feeds((m.practice_id for m in members), period_code)
     if not feeds:
@@ -132,7 +135,7 @@ async def for_ccg(ccg_id: int, period_id: int, period_code: str) -> list[Compari
     names = await _names()
     ids = await indicators.indicator_ids()
     compared = [code for code in feeds if code in ids and code in names]
-    means = await maturity.ccg_own_period_means(ccg_id, [ids[code] for code in compared], period_id)
+    means = await maturity.ccg_own_period_means(ccg_id, [ids[code] for code in compared], period_id, scoring)
     own: dict[str, tuple[float | None, int]] = {}
     for code in compared:
         if (r := means.get(ids[code])) is not None:

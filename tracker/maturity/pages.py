@@ -267,7 +267,7 @@ async def ccg(
         "sort_href": _sorter(base, period.code, "practices", filters),
         "excel_href": pr.query(f"/exports/ccgs/{row.code}.xlsx", period=period.code),
         "crumbs": _crumbs(user, region_row),
-        "feeds": await feed_dashboard.for_ccg(row.id, period.id, period.code),
+        "feeds": await feed_dashboard.for_ccg(row.id, period.id, period.code, choices),
         "fans": await _ccg_fans(row.id, row.code, None, period, choices, today),
         "fan_legend": charts.fan_legend_items("This CCG"),
     }

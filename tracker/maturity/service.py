@@ -1022,12 +1022,15 @@ class CcgOwnMean:
     practices: int
 
 
-async def ccg_own_period_means(ccg_id: int, indicator_ids: list[int], period_id: int) -> dict[int, CcgOwnMean]:
+async def ccg_own_period_means(
+    ccg_id: int, indicator_ids: list[int], period_id: int, scoring: Sequence[ScoredPeriod] | None = None
+) -> dict[int, CcgOwnMean]:
     """One CCG's mean of each of these indicators in one period (those with a mean), by indicator
-    id, in one read (statistics rebuilt first where an approval dropped them)."""
+    id, in one read (statistics rebuilt first where an approval dropped them). `scoring`: the
+    scored periods, when the caller has read them."""
     if not indicator_ids:
         return {}
-    await ensure_indicator_stats()
+    await ensure_indicator_stats(scoring)
     rows = await db.fetch(
         f"""SELECT indicator, practices, mean FROM indicator_stat
             WHERE ccg_id = {{}} AND period = {{}} AND indicator IN ({", ".join("{}" for _ in indicator_ids)})
