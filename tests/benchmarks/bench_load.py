@@ -34,9 +34,6 @@ SECONDS = float(os.environ.get("TRACKER_LOAD_SECONDS", "60"))
 PERIOD_URL = "2017-18-Q4"
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
-FIELD = re.compile(
-    r'<input[^>]+name="([A-Z][A-Z0-9_]+)"[^>]*type="(radio|text|number)"|<input[^>]+type="(radio|text|number)"[^>]*name="([A-Z][A-Z0-9_]+)"'
-)
 
 
 @dataclass
@@ -116,7 +113,8 @@ async def _timed(stats: Stats, kind: str, call: Any, ok: tuple[int, ...] = (200,
 
 
 def _form_fields(html: str) -> dict[str, str]:
-    """A plausible full set of answers for the return form on the page."""
+    """A plausible set of answers for the questions on the page: the first choice of each radio
+    group, a number between 40 and 95 in each box."""
     data: dict[str, str] = {}
     for match in re.finditer(r"<input([^>]+)>", html):
         attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', match.group(1)))
@@ -124,35 +122,54 @@ def _form_fields(html: str) -> dict[str, str]:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]+", name):
             continue
         if attrs.get("type") == "radio":
-            data.setdefault(name, "yes")
+            data.setdefault(name, attrs.get("value", "yes"))
         else:
             data[name] = str(random.randint(40, 95))
     return data
 
 
+def _form_of(page: httpx.Response) -> dict[str, str] | None:
+    """The CSRF token and version of the page's form, or None when the page has nothing to save
+    (the return was submitted earlier in the run)."""
+    token = CSRF.search(page.text)
+    version = VERSION.search(page.text)
+    if not token or not version:
+        return None
+    return {"_csrf_token": token.group(1), "version": version.group(1)}
+
+
 async def _practice_user(client: httpx.AsyncClient, code: str, stats: Stats, deadline: float) -> None:
+    """As practice staff fill in a return: the task list, one section, its answers saved to the
+    draft and back to the task list; now and then check your answers and submit."""
     url = f"/practices/{code}/returns/{PERIOD_URL}"
+    sections = re.compile(rf'href="({re.escape(url)}/sections/[a-z0-9-]+)"')
     while time.monotonic() < deadline:
-        page = await _timed(stats, "open return form", client.get(url))
-        if page is None or page.status_code != 200:
+        tasks = await _timed(stats, "return task list", client.get(url))
+        if tasks is None or tasks.status_code != 200:
             await asyncio.sleep(0.5)
             continue
-        token = CSRF.search(page.text)
-        version = VERSION.search(page.text)
-        if not token or not version:
-            # Submitted by this user earlier in the run: the return is now read-only for them.
+        links = sections.findall(tasks.text)
+        if not links:
+            # Submitted earlier in the run: the return is now the practice's to read, not change.
             await _timed(stats, "practice dashboard", client.get(f"/dashboards/practices/{code}"))
             continue
-        fields = _form_fields(page.text)
-        submit = random.random() < 0.1 and "Submit" in page.text
-        data = {
-            "_csrf_token": token.group(1),
-            "version": version.group(1),
-            "action": "submit" if submit else "draft",
-            **fields,
-        }
-        await _timed(stats, "submit return" if submit else "save draft", client.post(url, data=data), ok=(303, 422))
-        if random.random() < 0.3:
+        section_url = random.choice(links)
+        page = await _timed(stats, "open return section", client.get(section_url))
+        form = _form_of(page) if page is not None and page.status_code == 200 else None
+        if form is None:
+            continue
+        await _timed(
+            stats,
+            "save draft (a section)",
+            client.post(section_url, data={**form, **_form_fields(page.text)}),
+            ok=(303, 422),
+        )
+        if random.random() < 0.1:
+            check = await _timed(stats, "check your answers", client.get(f"{url}/check"))
+            form = _form_of(check) if check is not None and check.status_code == 200 else None
+            if form is not None:
+                await _timed(stats, "submit return", client.post(f"{url}/check", data=form), ok=(303, 422))
+        elif random.random() < 0.3:
             await _timed(stats, "practice dashboard", client.get(f"/dashboards/practices/{code}"))
 
 

@@ -3,6 +3,7 @@ again once a return of the period changes: a view never shows cut points of retu
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -85,3 +86,29 @@ async def test_a_draft_saved_keeps_the_cut_points(clean_db: Any) -> None:
     await PracticeReturn.update({PracticeReturn.state: "submitted"}).where(PracticeReturn.id == draft["id"])
     await review_service._national_cuts([found.id], [indicator], review_checks.LIMITS)
     assert review_service._NATIONAL_CUTS[(found.id, (indicator,), review_checks.LIMITS)] is not kept
+
+
+async def test_queue_views_that_arrive_together_read_englands_values_once(clean_db: Any, monkeypatch: Any) -> None:
+    await setup_catalogue()
+    tree = await make_org_tree()
+    for n in range(12):
+        practice = await make_practice(tree["ccgs"][0], code=f"B{n:05d}")
+        await make_return(practice, OPEN, "submitted", complete_values(PO_REG_PCT=float(5 + 5 * n)))
+    found = await periods.by_code(OPEN)
+    assert found is not None
+    indicator = (await indicators.indicator_ids())["PO_REG_PCT"]
+    reads = 0
+    work_out = review_service._work_out_cuts
+
+    async def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.3)  # a national read takes this long: every view arrives meanwhile
+        return await work_out(*args)
+
+    monkeypatch.setattr(review_service, "_work_out_cuts", counted)
+    views = await asyncio.gather(
+        *(review_service._national_cuts([found.id], [indicator], review_checks.LIMITS) for _ in range(6))
+    )
+    assert reads == 1
+    assert all(view == views[0] for view in views) and views[0]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from tracker.exports import xlsx
 from tracker.exports.layout import Book
+from tracker.sharing import InFlight
 
 # Per process: England's workbook is about 1.5 MB, a region's a few hundred KB, a CCG's less.
 KEEP_BYTES = 64 * 1024 * 1024
@@ -45,7 +46,7 @@ class Counts:
 counts = Counts()
 _kept: OrderedDict[str, bytes] = OrderedDict()
 _kept_bytes = 0
-_writing: dict[tuple[int, str], asyncio.Future[bytes]] = {}
+_writing: InFlight[bytes] = InFlight()
 _pool: ProcessPoolExecutor | None = None
 
 
@@ -127,24 +128,11 @@ async def workbook(book: Book) -> bytes:
         _kept.move_to_end(key)
         counts.served_kept += 1
         return found
-    loop = asyncio.get_running_loop()
-    writing = (id(loop), key)
-    if (pending := _writing.get(writing)) is not None:
-        return await asyncio.shield(pending)
-    future: asyncio.Future[bytes] = loop.create_future()
-    _writing[writing] = future
-    try:
-        content = await _write(book)
-        counts.written += 1
-        _keep(key, content)
-        future.set_result(content)
-        return content
-    except asyncio.CancelledError:
-        future.cancel()
-        raise
-    except Exception as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved here: a write nobody else waited for must not warn
-        raise
-    finally:
-        del _writing[writing]
+    return await _writing.shared(key, lambda: _write_and_keep(key, book))
+
+
+async def _write_and_keep(key: str, book: Book) -> bytes:
+    content = await _write(book)
+    counts.written += 1
+    _keep(key, content)
+    return content

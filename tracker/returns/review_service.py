@@ -21,6 +21,7 @@ from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import emails, lifecycle, review_checks, service
 from tracker.returns.service import Actor
+from tracker.sharing import InFlight
 
 
 @dataclass
@@ -478,6 +479,23 @@ async def _national_cuts(
             stale.append(period)
     if not stale:
         return out
+    stale_stamps = tuple((period, stamps.get(period)) for period in stale)
+    worked = await _working_out.shared(
+        (stale_stamps, wanted, limits), lambda: _work_out_cuts(stale, wanted, limits, stamps)
+    )
+    for period, found in worked.items():
+        out.update({(period, indicator): cut for indicator, cut in found.items()})
+    return out
+
+
+# Queue views that arrive together while the cut points are not kept (the first views of the
+# morning, or after a return is sent) share one read of England's values.
+_working_out: InFlight[dict[int, dict[int, tuple[float, float]]]] = InFlight()
+
+
+async def _work_out_cuts(
+    stale: list[int], wanted: tuple[int, ...], limits: review_checks.Limits, stamps: dict[int, tuple[Any, ...]]
+) -> dict[int, dict[int, tuple[float, float]]]:
     rows = await db.fetch(
         f"""SELECT r.period, v.indicator, v.value
             FROM practice_return r JOIN return_value v ON v.practice_return = r.id
@@ -490,6 +508,7 @@ async def _national_cuts(
     values: dict[int, dict[int, list[float]]] = {period: {} for period in stale}
     for r in rows:
         values[r["period"]].setdefault(r["indicator"], []).append(float(r["value"]))
+    worked: dict[int, dict[int, tuple[float, float]]] = {}
     for period, by_indicator in values.items():
         found = {}
         for indicator, these in by_indicator.items():
@@ -498,8 +517,8 @@ async def _national_cuts(
                 found[indicator] = cut
         if period in stamps:
             _NATIONAL_CUTS[(period, wanted, limits)] = (stamps[period], found)
-        out.update({(period, indicator): cut for indicator, cut in found.items()})
-    return out
+        worked[period] = found
+    return worked
 
 
 async def glance(
