@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# The tracker's days are England's: a due date ends at midnight in London, and "today" is the date
+# there, whatever the server's own zone.
+ENGLAND = ZoneInfo("Europe/London")
 
 
 class _Clock(Protocol):
@@ -33,5 +38,12 @@ def now() -> dt.datetime:
 
 
 def today() -> dt.date:
-    """Today on the tracker's clock."""
-    return _source.current_date() if _source is not None else dt.datetime.now(dt.UTC).date()
+    """Today on the tracker's clock: a date in England."""
+    return _source.current_date() if _source is not None else dt.datetime.now(ENGLAND).date()
+
+
+def on_day(day: dt.date, real: dt.datetime) -> dt.datetime:
+    """`real`'s time of day in England, on `day` in England, in UTC: a clock set to another date
+    keeps its hours, and what it stamps is on that date for everyone who reads it in England."""
+    local = real.astimezone(ENGLAND)
+    return dt.datetime.combine(day, local.time(), tzinfo=ENGLAND).astimezone(dt.UTC)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tracker import clock
+
 PREFIX = "TRACKER_"
 DATABASE_SCHEMES = ("postgres://", "postgresql://", "sqlite:///")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -242,15 +244,17 @@ class Settings:
         return rows
 
     def current_date(self) -> dt.date:
-        """The tracker's one clock: TRACKER_TODAY when set, otherwise the real date."""
-        return self.today or dt.date.today()
+        """The tracker's one clock: TRACKER_TODAY when set, otherwise the real date in England."""
+        return self.today or dt.datetime.now(clock.ENGLAND).date()
 
     def now(self) -> dt.datetime:
-        """Now, in UTC, on the tracker's clock: TRACKER_TODAY moves the date and keeps the time of day."""
+        """Now, in UTC, on the tracker's clock: TRACKER_TODAY moves the date in England and keeps the
+        time of day there, so that what is stamped now is on TRACKER_TODAY in England (late on a
+        summer evening in UTC is already tomorrow in London)."""
         real = dt.datetime.now(dt.UTC)
         if self.today is None:
             return real
-        return dt.datetime.combine(self.today, real.timetz())
+        return clock.on_day(self.today, real)
 
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:

@@ -36,11 +36,29 @@ def test_the_clock_follows_the_settings_date():
     try:
         clock.use(Settings.from_env({"TRACKER_TODAY": "2018-04-20"}))
         assert clock.today() == dt.date(2018, 4, 20)
-        assert clock.now().date() == dt.date(2018, 4, 20) and clock.now().tzinfo is not None
+        assert clock.now().astimezone(clock.ENGLAND).date() == dt.date(2018, 4, 20)
+        assert clock.now().tzinfo is not None
         clock.use(Settings.from_env({}))
         assert clock.now().year >= 2026
     finally:
         clock._source = before
+
+
+def test_a_clock_set_to_a_date_stamps_times_on_that_date_in_england():
+    """TRACKER_TODAY keeps England's time of day: at 23:30 UTC on a summer evening it is already
+    00:30 tomorrow in London, and a comment made then must still read as made on the set date (and
+    a return sent then on its due date, on time)."""
+    day = dt.date(2018, 4, 20)
+    for real, london in (
+        (dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC), dt.time(0, 30)),  # summer: BST
+        (dt.datetime(2026, 1, 5, 23, 30, tzinfo=dt.UTC), dt.time(23, 30)),  # winter: GMT
+        (dt.datetime(2026, 7, 1, 0, 15, tzinfo=dt.UTC), dt.time(1, 15)),
+        (dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC), dt.time(9, 0)),
+    ):
+        stamped = clock.on_day(day, real)
+        assert stamped.tzinfo == dt.UTC
+        here = stamped.astimezone(clock.ENGLAND)
+        assert here.date() == day and here.time() == london
 
 
 async def test_an_email_queued_on_the_trackers_date_is_sent_on_it(clean_db):
