@@ -130,29 +130,21 @@ async def create_account(
 async def load_principal(account_id: int, signed_in_at: dt.datetime | None = None) -> Principal | None:
     """The principal for an account, or None if it is gone, disabled, or was signed out
     everywhere after `signed_in_at`."""
-    row = (
-        await Account.select(
-            Account.id,
-            Account.email,
-            Account.name,
-            Account.role,
-            Account.disabled,
-            Account.sessions_valid_after,
-            Account.ccg,
-            Account.region,
-        )
-        .where(Account.id == account_id)
-        .first()
+    # One read on every signed-in request: the account with its practices (one row per practice).
+    rows = await db.fetch(
+        """SELECT a.id, a.email, a.name, a.role, a.disabled, a.sessions_valid_after, a.ccg, a.region,
+                  ap.practice
+           FROM account a LEFT JOIN account_practice ap ON ap.account = a.id
+           WHERE a.id = {}""",
+        account_id,
     )
-    if row is None or row["disabled"]:
+    if not rows or rows[0]["disabled"]:
         return None
+    row = rows[0]
     valid_after = row["sessions_valid_after"]
     if signed_in_at is not None and valid_after is not None and signed_in_at < valid_after:
         return None
-    practice_ids = [
-        p["practice"]
-        for p in await AccountPractice.select(AccountPractice.practice).where(AccountPractice.account == account_id)
-    ]
+    practice_ids = [r["practice"] for r in rows if r["practice"] is not None]
     codes = await org_codes.codes([row["ccg"]], [row["region"]], practice_ids)
     return Principal(
         id=row["id"],
