@@ -205,11 +205,27 @@ async def apply(
         from tracker.indicators.service import indicator_ids as load_ids
 
         indicator_ids = await load_ids()
+    ids = indicator_ids
+    return await db.in_writer(lambda: _apply_all(changes, party, actor, now, today, source, all_or_nothing, ids, after))
+
+
+async def _apply_all(
+    changes: list[Change],
+    party: Party,
+    actor: Any,
+    now: dt.datetime,
+    today: dt.date,
+    source: str,
+    all_or_nothing: bool,
+    indicator_ids: dict[str, int],
+    after: Callable[[list[Outcome]], Awaitable[Any]] | None,
+) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
         async with db.write_transaction():
             events: list[dict[str, Any]] = []
             refresh: dict[int, list[int]] = {}
+            approved_in: set[int] = set()  # periods whose approved values changed
             current = await _Current.read(changes)
             for change in changes:
                 outcome = await _apply_one(change, party, actor, now, today, source, indicator_ids, events, current)
@@ -218,12 +234,16 @@ async def apply(
                 # refresh on every change of state (a new return included) and on approved values.
                 if outcome.ok and (outcome.old_state != outcome.new_state or outcome.new_state == "approved"):
                     refresh.setdefault(change.practice["id"], []).append(change.period.id)
+                    if "approved" in (outcome.old_state, outcome.new_state):
+                        approved_in.add(change.period.id)
             if all_or_nothing and not all(o.ok for o in outcomes):
                 raise _RollBack
             await audit.record_many(events)
             # The scores read the approved values just written: same transaction, so a crash
             # can never leave a return approved with scores that do not count it.
-            await maturity.refresh_practices({p: _earliest(period_ids) for p, period_ids in refresh.items()})
+            await maturity.refresh_practices(
+                {p: _earliest(period_ids) for p, period_ids in refresh.items()}, approved_in=approved_in
+            )
             if after is not None:
                 await after(outcomes)
     except _RollBack:

@@ -1,0 +1,74 @@
+"""Write transactions on SQLite run in the writer's own thread, one after another, each on a
+connection used in that thread: the write lock is held for the time of the SQL, not for the time
+the web process's event loop takes to come back to the transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from tracker import db
+from tracker.kv import service as kv
+
+
+@pytest.fixture
+def sqlite_only(clean_db: Any) -> Any:
+    if not db.is_sqlite():
+        pytest.skip("PostgreSQL's locks are per row: its transactions run where they are called")
+    return clean_db
+
+
+async def test_a_write_transaction_runs_in_the_writers_thread_on_a_connection_of_that_thread(sqlite_only: Any) -> None:
+    seen: dict[str, Any] = {}
+
+    async def work() -> str:
+        async with db.write_transaction() as txn:
+            seen["thread"] = threading.current_thread().name
+            seen["connection"] = type(txn.connection).__name__
+            await kv.put("writer:probe", "1", None)
+        return "done"
+
+    assert await db.in_writer(work) == "done"
+    assert seen == {"thread": "tracker-writer", "connection": "_InlineConnection"}
+    assert await kv.get("writer:probe") == ("1", None)
+
+
+async def test_transactions_sent_to_the_writer_at_once_each_commit_whole(sqlite_only: Any) -> None:
+    """Each waits its turn: one waiting for the write lock on the writer's loop would stop the
+    transaction holding it from ever finishing."""
+
+    async def work(n: int) -> None:
+        async with db.write_transaction():
+            await kv.put(f"writer:{n}:a", "a", None)
+            await asyncio.sleep(0.01)  # a real suspension inside the transaction
+            await kv.put(f"writer:{n}:b", "b", None)
+
+    await asyncio.gather(*(db.in_writer(lambda n=n: work(n)) for n in range(8)))
+    for n in range(8):
+        assert await kv.get(f"writer:{n}:a") == ("a", None) and await kv.get(f"writer:{n}:b") == ("b", None)
+
+
+async def test_an_error_in_the_writer_rolls_back_and_reaches_the_caller(sqlite_only: Any) -> None:
+    async def work() -> None:
+        async with db.write_transaction():
+            await kv.put("writer:undone", "1", None)
+            raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        await db.in_writer(work)
+    assert await kv.get("writer:undone") is None
+
+
+async def test_inside_an_open_transaction_the_work_joins_it(clean_db: Any) -> None:
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with db.write_transaction():
+            await db.in_writer(lambda: kv.put("writer:joined", "1", None))
+            assert await kv.get("writer:joined") == ("1", None)
+            raise Undo
+    assert await kv.get("writer:joined") is None
