@@ -101,3 +101,41 @@ async def test_scores_of_several_organisations_in_one_read_are_each_ones_own(cle
     _, choices = await service.choose_period("2017/18-Q3", q3["start_date"])
     assert await service.org_trends(("ccg", ccg_id), ("england", 0), known=choices) == [ccg_trend, england_trend]
     assert await service.org_trends(("ccg", ccg_id), known=choices[:2]) == [ccg_trend]  # too few: all are read
+
+
+async def test_only_a_change_to_approved_values_drops_a_periods_statistics(clean_db):
+    """The statistics are worked out from approved values: a draft saved or a return sent keeps
+    them (on deadline day every draft used to send the next dashboard view back to England's every
+    value); an approval drops them, to be worked out again when next read."""
+    import datetime as dt
+
+    from tracker.periods import service as periods
+    from tracker.returns import lifecycle
+    from tracker.returns.calculations import Entry
+    from tracker.returns.service import Actor
+
+    world = await scored_world()
+    pa1, pa2, *_ = world["practices"]
+    q4 = await periods.by_code("2017/18-Q4")
+    now = dt.datetime(2018, 4, 20, 12, tzinfo=dt.UTC)
+    actor = Actor(None, "test", "127.0.0.1")
+
+    async def fire(practice, event, party, version, entries=None):
+        [outcome] = await lifecycle.apply(
+            [lifecycle.Change({"id": practice["id"], "ods_code": practice["ods_code"]}, q4, event, version, entries)],
+            party=party,
+            actor=actor,
+            now=now,
+            today=now.date(),
+        )
+        assert outcome.ok, outcome.message
+
+    await fire(pa1, lifecycle.Event.APPROVE, lifecycle.Party.CCG, 1)
+    assert await service.ensure_indicator_stats() == 1  # Q4 now has approved values
+    entries = {code: Entry(value=value) for code, value in values_for(5, keen=False).items()}
+    await fire(pa2, lifecycle.Event.SAVE, lifecycle.Party.PRACTICE, 0, entries)
+    assert await service.ensure_indicator_stats() == 0
+    await fire(pa2, lifecycle.Event.SUBMIT, lifecycle.Party.PRACTICE, 1, entries)
+    assert await service.ensure_indicator_stats() == 0
+    await fire(pa2, lifecycle.Event.APPROVE, lifecycle.Party.CCG, 2)
+    assert await service.ensure_indicator_stats() == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from tracker.organisations import service as organisations
 from tracker.organisations.history import OrgHistory, patients_on
 from tracker.periods import service as periods
 from tracker.returns import facts_service as return_facts
+from tracker.sharing import InFlight
 from tracker.tables import IndicatorStat, OrgScore, PracticeScore
 
 SCORE_COLUMNS = (
@@ -329,10 +330,16 @@ async def refresh_practice(practice_id: int, period_id: int | None = None) -> No
     await refresh_practices({practice_id: period_id})
 
 
-async def refresh_practices(changes: dict[int, int | None]) -> None:
+async def refresh_practices(changes: dict[int, int | None], approved_in: Collection[int] | None = None) -> None:
     """Recompute several practices' scores after their returns changed, each from its period
     onwards (all periods when None), in one pass: one read of each kind, one delete and insert, and
     each organisation they count under re-aggregated once (a CCG's bulk approval is one refresh).
+
+    `approved_in`: the periods whose approved values changed (an approval, or an approved return
+    edited or reopened), when the caller knows them. The indicator statistics are worked out from
+    approved values only, so only those periods' statistics are dropped; a draft saved or a return
+    sent keeps them (on deadline day they were dropped, and worked out again by the next dashboard
+    view, thousands of times an hour). None: every changed period's.
 
     A changed period that no other practice has scores for yet (the first return of a new period)
     is scored for every practice at once, in the caller's transaction, so no page ever sees a
@@ -400,8 +407,9 @@ async def refresh_practices(changes: dict[int, int | None]) -> None:
             wanted |= {("ccg", row[10]), ("region", row[11])}
         await db.bulk_insert("practice_score", SCORE_COLUMNS, rows)
         # Indicator statistics only use each period's own approved values: drop the changed ones.
-        if every_changed:
-            await IndicatorStat.delete().where(IndicatorStat.period.is_in(every_changed))
+        stale_stats = [p for p in every_changed if approved_in is None or p in approved_in]
+        if stale_stats:
+            await IndicatorStat.delete().where(IndicatorStat.period.is_in(stale_stats))
         await _refresh_orgs(wanted, kept)
         for period in scoring:
             if period.id in new:
@@ -644,6 +652,14 @@ async def ensure_indicator_stats(scoring: Sequence[ScoredPeriod] | None = None) 
     missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
         return 0
+    # Dashboard views that arrive together after an approval share one rebuild.
+    return await _rebuilding_stats.shared(tuple(p.id for p in missing), lambda: _rebuild_stats(missing))
+
+
+_rebuilding_stats: InFlight[int] = InFlight()
+
+
+async def _rebuild_stats(missing: list[ScoredPeriod]) -> int:
     definitions = await _definitions(missing)
     ids = await indicators.indicator_ids()
     orgs = await _organisations()
