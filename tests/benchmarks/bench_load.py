@@ -60,8 +60,9 @@ async def _people() -> list[tuple[str, str, str]]:
     people: list[tuple[str, str, str]] = []
     now = dt.datetime.now(dt.UTC)
     practice_users = int(USERS * 0.6)
-    for i, r in enumerate(rows[:practice_users]):
-        email = f"load-practice-{i}@load.test"
+    for r in rows[:practice_users]:
+        # Named by practice: a later run, after this one's returns were sent, picks other practices.
+        email = f"load-practice-{r['ods_code'].lower()}@load.test"
         if not await Account.exists().where(Account.email == email):
             acc = await Account.insert(
                 Account(email=email, role="practice", password_hash=PASSWORD_HASH, created_at=now)
