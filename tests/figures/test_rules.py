@@ -48,6 +48,17 @@ def test_on_time_is_by_the_end_of_the_due_date_in_the_uk():
     assert not rules.on_time(None, due)
 
 
+def test_the_date_a_return_was_sent_is_read_in_the_uk_as_on_time_is():
+    """The workbook's "submitted" date beside its on-time flag: a return sent at 23:30 UTC on its
+    due date in summer was sent on the next day in the UK, and late; it must not read as sent on
+    the due date."""
+    due = dt.date(2018, 4, 30)
+    sent = dt.datetime(2018, 4, 30, 23, 30, tzinfo=dt.UTC)
+    assert not rules.on_time(sent, due) and rules.uk_date(sent) == dt.date(2018, 5, 1)
+    assert rules.uk_date(sent.replace(tzinfo=None)) == dt.date(2018, 5, 1)  # stored naive: UTC
+    assert rules.uk_date(dt.datetime(2018, 1, 31, 23, 30, tzinfo=dt.UTC)) == dt.date(2018, 1, 31)  # GMT
+
+
 def test_expected_when_open_on_any_day_of_the_period():
     start, end = dt.date(2015, 4, 1), dt.date(2015, 6, 30)
     assert rules.open_during(None, None, start, end)

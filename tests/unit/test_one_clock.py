@@ -71,7 +71,7 @@ async def test_an_email_queued_on_the_trackers_date_is_sent_on_it(clean_db):
     )
     claimed = await delivery_service.claim(settings.now())
     assert [r.idempotency_key for r in claimed] == ["reset:1"]
-    assert claimed[0].created_at.date() == settings.today
+    assert claimed[0].created_at.astimezone(clock.ENGLAND).date() == settings.today
 
 
 async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client):
@@ -87,7 +87,7 @@ async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client
     today = dt.date(2018, 4, 20)
     person = await make_account(Role.ADMIN)
     await sign_in(client, person["email"])
-    assert (await users_service.get_user(person["id"])).last_sign_in_at.date() == today
+    assert (await users_service.get_user(person["id"])).last_sign_in_at.astimezone(clock.ENGLAND).date() == today
 
     session = await kv.get("session:" + client.cookies["tracker_session"])
     assert session is not None and session[1] is not None
@@ -100,4 +100,4 @@ async def test_sign_in_sessions_locks_and_links_live_on_the_trackers_date(client
 
     await tokens_service.issue(person["id"], "invite")
     link = await AccountToken.select().where(AccountToken.account == person["id"]).first()
-    assert link["created_at"].date() == today and link["expires_at"] > clock.now()
+    assert link["created_at"].astimezone(clock.ENGLAND).date() == today and link["expires_at"] > clock.now()

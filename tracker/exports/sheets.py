@@ -21,6 +21,7 @@ from tracker.exports.calculations import (
     sum_funding,
 )
 from tracker.exports.layout import Book, Chart, Column, Sheet, SmallTable, Typed
+from tracker.figures import rules
 from tracker.maturity.calculations import PracticeForecast
 
 CSV_TABLES = ("about", "summary", "regions", "ccgs", "practices", "trend", "indicators", "feeds", "funding")
@@ -195,7 +196,7 @@ def status_words(status: str, maturity: float | None) -> str:
 
 
 def _practice_row(p: PracticeRow, data: Dataset) -> tuple[Any, ...]:
-    submitted = p.first_submitted_at.date() if p.first_submitted_at else None
+    submitted = rules.uk_date(p.first_submitted_at) if p.first_submitted_at else None
     on_time = None if p.on_time is None else int(p.on_time)
     values = [_scaled(ind, p.values.get(ind.code)) for ind in data.indicators]
     if data.maturity_available:

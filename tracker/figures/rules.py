@@ -88,8 +88,17 @@ def on_time(first_submitted_at: dt.datetime | None, due_on: dt.date | None) -> b
     """First submitted by the end of the due date in the UK (naive times are UTC, as stored)."""
     if first_submitted_at is None or due_on is None:
         return False
-    when = first_submitted_at if first_submitted_at.tzinfo else first_submitted_at.replace(tzinfo=dt.UTC)
-    return when <= due_instant(due_on)
+    return _aware(first_submitted_at) <= due_instant(due_on)
+
+
+def uk_date(moment: dt.datetime) -> dt.date:
+    """The date in the UK of a stored moment (naive times are UTC, as stored): the date a person
+    reads beside the on-time rule, which is the UK's."""
+    return _aware(moment).astimezone(UK).date()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def open_during(open_date: dt.date | None, close_date: dt.date | None, start: dt.date, end: dt.date) -> bool:
