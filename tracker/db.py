@@ -8,13 +8,15 @@ explicitly (tests, CLI) without reading the environment at import.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import os
+import re
 import sqlite3
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +35,30 @@ T = TypeVar("T")
 
 _POOL_SIZE: dict[int, int] = {}
 CONNECT_TIMEOUT_SECONDS = 5
+
+
+# Reads run in the thread that asks for them, on a connection of that thread, rather than in a
+# connection thread of their own: SQLite's module lets go of the interpreter lock for every row, and
+# under load a connection thread then waited for it again for every row while the event loop drew
+# pages. In WAL mode a read never waits for a lock, so it never holds the loop up for longer than
+# its SQL. Bulk readers (the national workbook) set `_in_threads` to read beside the loop instead.
+_in_threads: contextvars.ContextVar[bool] = contextvars.ContextVar("tracker_reads_in_threads", default=False)
+_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE|RETURNING)\b)", re.IGNORECASE | re.DOTALL)
+
+
+@contextmanager
+def reads_beside_the_loop() -> Iterator[None]:
+    """Within this block, reads run in connection threads: for a bulk read (a national workbook's
+    second of SQL), which would otherwise hold every other request up for its length."""
+    token = _in_threads.set(True)
+    try:
+        yield
+    finally:
+        _in_threads.reset(token)
+
+
+def _reads_only(query: str) -> bool:
+    return _READ.match(query) is not None
 
 
 class _InlineConnection(aiosqlite.Connection):
@@ -79,6 +105,7 @@ class ReusingSQLiteEngine(SQLiteEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
+        self._readers = threading.local()
 
     async def _open(self) -> aiosqlite.Connection | None:
         conn = aiosqlite.connect(**self.connection_kwargs)
@@ -99,6 +126,8 @@ class ReusingSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
+        if _reads_only(query) and not _in_threads.get():
+            return self._reader().execute(query, args or []).fetchall()
         conn = self._idle.pop() if self._idle else await self._open()
         if conn is None or (query_type == "insert" and self.get_version_sync() < 3.35):
             if conn is not None:
@@ -120,6 +149,19 @@ class ReusingSQLiteEngine(SQLiteEngine):
     async def close_idle(self) -> None:
         while self._idle:
             await self._idle.pop().close()
+        reader = getattr(self._readers, "conn", None)
+        if reader is not None:
+            reader.close()
+            self._readers.conn = None
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for reads run where they are asked for."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(**self.connection_kwargs)
+            conn.row_factory = dict_factory
+            self._readers.conn = conn
+        return conn
 
     async def get_connection(self) -> aiosqlite.Connection:
         """A transaction's connection: in the writer's thread, one used in that thread."""

@@ -72,3 +72,33 @@ async def test_inside_an_open_transaction_the_work_joins_it(clean_db: Any) -> No
             assert await kv.get("writer:joined") == ("1", None)
             raise Undo
     assert await kv.get("writer:joined") is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "read"),
+    [
+        ('SELECT ALL "period"."id" FROM "period"', True),
+        ("  select 1", True),
+        ("WITH t AS (SELECT 1) SELECT * FROM t", True),
+        ('INSERT INTO "key_value" VALUES (?, ?, ?) RETURNING "id"', False),
+        ('UPDATE "practice_return" SET "version" = 2', False),
+        ('DELETE FROM "session"', False),
+        ("WITH t AS (SELECT 1) DELETE FROM x WHERE id IN t", False),
+        ("PRAGMA journal_mode=WAL", False),
+    ],
+)
+def test_only_reads_run_where_they_are_asked_for(sql: str, read: bool) -> None:
+    assert db._reads_only(sql) is read
+
+
+async def test_a_read_runs_in_the_calling_thread_unless_told_to_run_beside_the_loop(sqlite_only: Any) -> None:
+    engine = db.engine()
+    assert isinstance(engine, db.ReusingSQLiteEngine)
+    await kv.put("writer:read", "1", None)
+    await engine.close_idle()
+    assert await kv.get("writer:read") == ("1", None)
+    assert engine._idle == []  # no connection thread was used for it
+    assert engine._readers.conn is not None
+    with db.reads_beside_the_loop():
+        assert await kv.get("writer:read") == ("1", None)
+    assert len(engine._idle) == 1

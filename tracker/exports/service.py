@@ -11,6 +11,7 @@ import datetime as dt
 
 from litestar.exceptions import NotFoundException
 
+from tracker import db
 from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
 from tracker.exports import built, csvfile, sheets
@@ -192,6 +193,13 @@ async def indicators_shown(period: PeriodRow) -> list[IndicatorInfo]:
 
 async def gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     """Every figure of one export, read in one go so that the sheets agree with one another."""
+    if t.scope == "ccg":
+        return await _gather(t, period_code, today)
+    with db.reads_beside_the_loop():  # England's or a region's: seconds of reading
+        return await _gather(t, period_code, today)
+
+
+async def _gather(t: Target, period_code: str | None, today: dt.date) -> Dataset:
     period = await period_row(period_code, today)
     top = Area(t.code or "ENG", t.name)
     catalogue = await indicators_shown(period)
