@@ -29,6 +29,13 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+async def settled(page: Any) -> None:
+    """After a resize or a style change: wait until the page has handled it and laid itself out
+    again (two animation frames: the resize event and the NHS.UK header's resize observer run
+    before the first, their layout is done by the second), rather than for a guessed time."""
+    await page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 async def offline(context: Any) -> Any:
     """The machine has no internet: refuse the NHS font CDN at once rather than let pages wait
     on it (the pages fall back to Arial, as they would for anyone who cannot reach it)."""

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.factories import make_org_tree
-from tests.fixtures_server import offline
+from tests.fixtures_server import offline, settled
 from tests.route_matrix.matrix import OWN, Entry, all_entries, build, fill
 from tracker import clock
 from tracker.accounts.principal import Role
@@ -119,8 +119,7 @@ async def test_page_is_accessible(a11y_context: Any, live_server: str, entry: En
     problems = [f"[1280px] {p}" for p in await _axe(page)]
 
     await page.set_viewport_size({"width": 320, "height": 800})
-    # The NHS header folds its menu into "More" on resize, after a short debounce.
-    await page.wait_for_timeout(600)
+    await settled(page)
     overflow = await _horizontal_overflow(page)
     if overflow > 1:
         culprits = ", ".join(await page.evaluate(WIDEST))
@@ -130,7 +129,7 @@ async def test_page_is_accessible(a11y_context: Any, live_server: str, entry: En
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.add_style_tag(content="html { font-size: 200% !important; }")
     await page.evaluate("window.dispatchEvent(new Event('resize'))")
-    await page.wait_for_timeout(600)
+    await settled(page)
     overflow = await _horizontal_overflow(page)
     if overflow > 1:
         problems.append(f"[200% text] the page scrolls sideways by {overflow}px (WCAG 1.4.4 resize text)")

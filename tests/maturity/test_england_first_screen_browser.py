@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.a11y.test_axe import _axe, _horizontal_overflow
-from tests.fixtures_server import browser_sign_in, offline
+from tests.fixtures_server import browser_sign_in, offline, settled
 from tests.maturity.scenario import scored_world
 from tests.maturity.test_finding_ccgs import add_ccgs
 from tracker.accounts.principal import Role
@@ -30,7 +30,7 @@ async def _checked(page: Any, path: str, shot: str) -> list[str]:
     await page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
     problems = [f"[1280px] {p}" for p in await _axe(page)]
     await page.set_viewport_size({"width": 320, "height": 800})
-    await page.wait_for_timeout(600)
+    await settled(page)
     overflow = await _horizontal_overflow(page)
     if overflow > 1:
         problems.append(f"[320px] scrolls sideways by {overflow}px")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.a11y.test_axe import _axe, _horizontal_overflow
-from tests.fixtures_server import browser_sign_in, offline
+from tests.fixtures_server import browser_sign_in, offline, settled
 from tests.maturity.scenario import crowded_world
 from tracker.accounts.principal import Role
 
@@ -51,7 +51,7 @@ COVERED = """() => {
 
 async def _look(page: Any, width: int, name: str, section: str = "#against-england") -> list[str]:
     await page.set_viewport_size({"width": width, "height": 900})
-    await page.wait_for_timeout(400)
+    await settled(page)
     SHOTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
     # The fan charts' section on its own, as the README shows it.

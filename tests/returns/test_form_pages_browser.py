@@ -12,7 +12,7 @@ from playwright.async_api import expect
 
 from tests.a11y.test_axe import _axe, _horizontal_overflow
 from tests.factories import make_org_tree
-from tests.fixtures_server import browser_sign_in, offline, screenshot
+from tests.fixtures_server import browser_sign_in, offline, screenshot, settled
 from tests.returns.factories import OPEN, OPEN_URL, PREVIOUS, complete_values, make_return, setup_catalogue
 from tracker.feeds import service as feeds
 
@@ -34,7 +34,7 @@ async def _checked(page: Any, path: str, shot: str) -> list[str]:
     await screenshot(page, shot)
     problems = [f"[1280px] {p}" for p in await _axe(page)]
     await page.set_viewport_size({"width": 320, "height": 800})
-    await page.wait_for_timeout(600)
+    await settled(page)
     if (overflow := await _horizontal_overflow(page)) > 1:
         problems.append(f"[320px] scrolls sideways by {overflow}px")
     problems += [f"[320px] {p}" for p in await _axe(page)]
@@ -42,7 +42,7 @@ async def _checked(page: Any, path: str, shot: str) -> list[str]:
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.add_style_tag(content="html { font-size: 200% !important; }")
     await page.evaluate("window.dispatchEvent(new Event('resize'))")
-    await page.wait_for_timeout(600)
+    await settled(page)
     if (overflow := await _horizontal_overflow(page)) > 1:
         problems.append(f"[200% text] scrolls sideways by {overflow}px")
     problems += [f"[200% text] {p}" for p in await _axe(page)]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.a11y.test_axe import _axe, _horizontal_overflow
-from tests.fixtures_server import offline
+from tests.fixtures_server import offline, settled
 
 
 @pytest.fixture
@@ -29,14 +29,14 @@ async def accessibility_problems(page: Any, *, zoomed_text: bool = False) -> lis
     sideways scrolling with 200% text."""
     problems = [f"[1280px] {p}" for p in await _axe(page)]
     await page.set_viewport_size({"width": 320, "height": 800})
-    await page.wait_for_timeout(600)
+    await settled(page)
     if (overflow := await _horizontal_overflow(page)) > 1:
         problems.append(f"[320px] the page scrolls sideways by {overflow}px")
     problems += [f"[320px] {p}" for p in await _axe(page)]
     await page.set_viewport_size({"width": 1280, "height": 900})
     if zoomed_text:
         style = await page.add_style_tag(content="html { font-size: 200% !important; }")
-        await page.wait_for_timeout(300)
+        await settled(page)
         if (overflow := await _horizontal_overflow(page)) > 1:
             problems.append(f"[200% text] the page scrolls sideways by {overflow}px")
         await style.evaluate("s => s.remove()")
