@@ -61,7 +61,8 @@ async def _people() -> list[tuple[str, str, str]]:
     now = dt.datetime.now(dt.UTC)
     practice_users = int(USERS * 0.6)
     for r in rows[:practice_users]:
-        # Named by practice: a later run, after this one's returns were sent, picks other practices.
+        # Named by practice (and CCG leads by CCG, below): a later run, after this one's returns were
+        # sent, picks other practices.
         email = f"load-practice-{r['ods_code'].lower()}@load.test"
         if not await Account.exists().where(Account.email == email):
             acc = await Account.insert(
@@ -76,7 +77,7 @@ async def _people() -> list[tuple[str, str, str]]:
             ccg_id = None
         else:
             code = ccgs[i % len(ccgs)]
-            email, role = f"load-ccg-{i}@load.test", "ccg"
+            email, role = f"load-ccg-{i}-{code.lower()}@load.test", "ccg"
             ccg_id = (await db.fetch("SELECT id FROM ccg WHERE code = {}", code))[0]["id"]
         if not await Account.exists().where(Account.email == email):
             await Account.insert(
