@@ -2,7 +2,8 @@
 
 Mixed traffic as the tracker sees it in a return window: practice staff opening and saving their
 return (and some submitting it), CCG leads and national users reading dashboards, and a few
-Excel downloads. On SQLite with one worker; on PostgreSQL (TRACKER_DATABASE_URL) with two.
+Excel downloads. On SQLite with one worker; on PostgreSQL (TRACKER_DATABASE_URL) with two
+(TRACKER_LOAD_WORKERS and TRACKER_LOAD_USERS to choose: the goal is 200 people on 4 workers).
 Figures: throughput, p50/p95/p99 latency and errors (which must be zero: no "database is
 locked"), beside the same server's trivial /health endpoint under the same concurrency as the
 limit. Only loopback traffic; every loop is bounded in time.
@@ -241,7 +242,7 @@ async def _health_limit(base: str, seconds: float) -> tuple[list[float], float]:
 
 async def bench_mixed_load(settings: Settings) -> None:
     people = await _people()
-    workers = "2" if settings.uses_postgres else "1"
+    workers = os.environ.get("TRACKER_LOAD_WORKERS", "2" if settings.uses_postgres else "1")
     process, base = start_server(
         settings, TRACKER_WORKERS=workers, TRACKER_LOG_LEVEL="WARNING", TRACKER_TRUSTED_PROXIES="127.0.0.1"
     )
@@ -253,7 +254,7 @@ async def bench_mixed_load(settings: Settings) -> None:
     every = [s for samples in stats.latencies.values() for s in samples]
     p = percentiles(every)
     h = percentiles(health)
-    engine = "PostgreSQL, 2 workers" if settings.uses_postgres else "SQLite, 1 worker"
+    engine = f"{'PostgreSQL' if settings.uses_postgres else 'SQLite'}, {workers} worker{'s' if workers != '1' else ''}"
     print(f"   {len(people)} concurrent users for {elapsed:.0f} s on {engine}")
     figure(
         "requests per second (mixed)",
