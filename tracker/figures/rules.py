@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-UK = ZoneInfo("Europe/London")
+from tracker import clock
+
+UK = clock.ENGLAND  # the one definition of the tracker's zone
 
 
 @dataclass(frozen=True)

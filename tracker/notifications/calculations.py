@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from tracker import clock
+
+LONDON = clock.ENGLAND  # the one definition of the tracker's zone
 
 # --- What the scheduler can do -------------------------------------------------------------
 
