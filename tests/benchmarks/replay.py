@@ -35,9 +35,17 @@ def recording() -> Iterator[list[Query]]:
 
     for n in names:
         setattr(engine, n, wrap(originals[n]))
+    direct = db.read_directly
+
+    async def read_recorded(eng: Any, query: str, args: list[Any]) -> Any:
+        seen.append((query, list(args)))
+        return await direct(eng, query, args)
+
+    db.read_directly = read_recorded  # type: ignore[assignment]  # db.fetch's own reads, past Piccolo
     try:
         yield seen
     finally:
+        db.read_directly = direct  # type: ignore[assignment]
         for n in names:
             delattr(engine, n)  # back to the class's own method
 

@@ -119,16 +119,16 @@ async def events_of(
     """The events of these entities with these actions, oldest first."""
     if not entity_ids or not actions:
         return []
-    rows = (
-        await AuditEvent.select(*_EVENT_COLUMNS)
-        .where(
-            (AuditEvent.entity_type == entity_type)
-            & (AuditEvent.entity_id.is_in([str(i) for i in entity_ids]))
-            & (AuditEvent.action.is_in(list(actions)))
-        )
-        .order_by(AuditEvent.at)
-        .order_by(AuditEvent.id)
-        .limit(limit)
+    # Plain SQL: every return page asks, and Piccolo's query object costs more than the query.
+    rows = await db.fetch(
+        f"""SELECT id, at, actor, action, entity_type, entity_id, detail, ip FROM audit_event
+            WHERE entity_type = {{}} AND entity_id IN ({", ".join("{}" for _ in entity_ids)})
+              AND action IN ({", ".join("{}" for _ in actions)})
+            ORDER BY at, id LIMIT {{}}""",  # noqa: S608 (placeholders only)
+        entity_type,
+        *[str(i) for i in entity_ids],
+        *actions,
+        limit,
     )
     return [_event_row(r) for r in rows]
 
@@ -222,11 +222,11 @@ class EntityEvent:
 
 async def latest_events(entity_type: str, entity_id: str | int, *, limit: int) -> list[EntityEvent]:
     """The latest `limit` events of one entity, newest first."""
-    rows = (
-        await AuditEvent.select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
-        .where((AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == str(entity_id)))
-        .order_by(AuditEvent.at, ascending=False)
-        .order_by(AuditEvent.id, ascending=False)
-        .limit(limit)
+    rows = await db.fetch(
+        """SELECT at, actor, action, detail FROM audit_event WHERE entity_type = {} AND entity_id = {}
+           ORDER BY at DESC, id DESC LIMIT {}""",
+        entity_type,
+        str(entity_id),
+        limit,
     )
     return [EntityEvent(r["at"], r["actor"], r["action"], r["detail"]) for r in rows]

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker import clock
 from tracker.audit import service as audit
-from tracker.db import write_transaction
+from tracker.db import fetch, write_transaction
 from tracker.indicators import calculations
 from tracker.indicators.calculations import FIELDS, CataloguePlan, Version, in_force, plan, spec_values
 from tracker.indicators.catalogue import DEFAULT_PATH, CatalogueError, IndicatorSpec, parse_catalogue
@@ -172,19 +172,22 @@ def _spec(row: dict[str, Any]) -> IndicatorSpec:
     return IndicatorSpec(**{k: row[k] for k in ("code", *FIELDS)})
 
 
+# Plain SQL for the reads every page makes: Piccolo's query objects cost more than the query.
+_ACTIVE = f"SELECT id, code, {', '.join(FIELDS)} FROM indicator WHERE active = {{}} ORDER BY sort_order"  # noqa: S608
+
+
 async def active_indicators() -> list[IndicatorSpec]:
-    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order)
-    return [_spec(r) for r in rows]
+    return [_spec(r) for r in await fetch(_ACTIVE, True)]
 
 
 async def active_indicators_and_ids() -> tuple[list[IndicatorSpec], dict[str, int]]:
     """The active indicators, and their ids by code, in one query."""
-    rows = await Indicator.select().where(Indicator.active.eq(True)).order_by(Indicator.sort_order)
+    rows = await fetch(_ACTIVE, True)
     return [_spec(r) for r in rows], {r["code"]: r["id"] for r in rows}
 
 
 async def indicator_ids() -> dict[str, int]:
-    return {r["code"]: r["id"] for r in await Indicator.select(Indicator.id, Indicator.code)}
+    return {r["code"]: r["id"] for r in await fetch("SELECT id, code FROM indicator")}
 
 
 def _version_spec(code: str, definition: str) -> IndicatorSpec:

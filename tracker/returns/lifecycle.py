@@ -336,14 +336,11 @@ async def entries_of_returns(return_ids: list[int], ids: dict[str, int]) -> dict
     """Several returns' values, in one query: by return id, then indicator code."""
     if not return_ids:
         return {}
-    rows = await ReturnValue.select(
-        ReturnValue.practice_return,
-        ReturnValue.indicator,
-        ReturnValue.value,
-        ReturnValue.numerator,
-        ReturnValue.denominator,
-        ReturnValue.comment,
-    ).where(ReturnValue.practice_return.is_in(return_ids))
+    rows = await db.fetch(
+        f"""SELECT practice_return, indicator, value, numerator, denominator, comment FROM return_value
+            WHERE practice_return IN ({", ".join("{}" for _ in return_ids)})""",  # noqa: S608 (placeholders only)
+        *return_ids,
+    )
     codes = {i: code for code, i in ids.items()}
     if any(r["indicator"] not in codes for r in rows):
         # An indicator added since `ids` was read: read them again rather than drop its value.

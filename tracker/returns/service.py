@@ -21,7 +21,6 @@ from tracker.periods.service import PeriodRow
 from tracker.returns import calculations as calc
 from tracker.returns import lifecycle
 from tracker.returns.calculations import Entry, Window
-from tracker.tables import LockException, PracticeReturn
 
 
 @dataclass
@@ -160,23 +159,18 @@ async def previous_period(period: PeriodRow) -> PeriodRow | None:
 
 async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, StoredReturn]:
     """The practice's returns for these periods, by period id."""
-    rows = await PracticeReturn.select(
-        PracticeReturn.id,
-        PracticeReturn.period,
-        PracticeReturn.state,
-        PracticeReturn.version,
-        PracticeReturn.returned_reason,
-    ).where((PracticeReturn.practice == practice_id) & PracticeReturn.period.is_in(period_ids))
+    rows = await db.fetch(
+        f"""SELECT id, period, state, version, returned_reason FROM practice_return
+            WHERE practice = {{}} AND period IN ({", ".join("{}" for _ in period_ids)})""",  # noqa: S608 (placeholders only)
+        practice_id,
+        *period_ids,
+    )
     return {r["period"]: StoredReturn(r["id"], r["state"], r["version"], r["returned_reason"]) for r in rows}
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
-    row = (
-        await LockException.select(LockException.until)
-        .where((LockException.practice == practice_id) & (LockException.period == period_id))
-        .first()
-    )
-    return row["until"] if row else None
+    rows = await db.fetch('SELECT "until" FROM lock_exception WHERE practice = {} AND period = {}', practice_id, period_id)
+    return rows[0]["until"] if rows else None
 
 
 async def last_change(return_id: int) -> audit.EntityEvent | None:

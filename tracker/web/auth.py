@@ -59,7 +59,9 @@ class SessionAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=await principal_from_session(connection), auth=None)
 
 
-def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    # Async although it never waits: Litestar runs a plain function guard in a worker thread, a
+    # thread hop (and a wait for the interpreter lock) on every request.
     if handler.opt.get("public") or handler.opt.get("api"):
         return
     if connection.scope["path"].startswith("/schema"):
