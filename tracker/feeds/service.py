@@ -202,13 +202,19 @@ def _row(r: dict[str, Any]) -> FeedRow:
 
 async def feed_values(practice_ids: Iterable[int] | None, period_code: str) -> list[FeedRow]:
     """The feeds' values for these practices (None: every practice) in one period."""
-    query = FeedValue.select().where(FeedValue.period_code == period_code)
+    where = "period_code = {}"
+    args: list[Any] = [period_code]
     if practice_ids is not None:
         ids = sorted(set(practice_ids))
         if not ids:
             return []
-        query = query.where(FeedValue.practice.is_in(ids))
-    rows = await query.order_by(FeedValue.practice).order_by(FeedValue.indicator_code).order_by(FeedValue.source)
+        where += f" AND practice IN ({', '.join('{}' for _ in ids)})"
+        args += ids
+    rows = await db.fetch(
+        f"""SELECT practice, period_code, indicator_code, source, value, numerator, denominator, detail
+            FROM feed_value WHERE {where} ORDER BY practice, indicator_code, source""",  # noqa: S608 (placeholders only)
+        *args,
+    )
     return [_row(r) for r in rows]
 
 

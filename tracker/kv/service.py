@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker import clock
+from tracker import clock, db
 from tracker.tables import KeyValue
 
 
@@ -21,9 +21,11 @@ async def put(key: str, value: str, expires_at: dt.datetime | None) -> None:
 
 
 async def get(key: str) -> tuple[str, dt.datetime | None] | None:
-    row = await KeyValue.select(KeyValue.value, KeyValue.expires_at).where(KeyValue.key == key).first()
-    if row is None:
+    # Plain SQL: every signed-in request reads its session here.
+    rows = await db.fetch('SELECT value, expires_at FROM key_value WHERE "key" = {}', key)
+    if not rows:
         return None
+    row = rows[0]
     expires_at = row["expires_at"]
     if expires_at is not None and expires_at <= _now():
         await delete(key)

@@ -169,7 +169,9 @@ async def _return_rows(practice_id: int, period_ids: list[int]) -> dict[int, Sto
 
 
 async def exception_until(practice_id: int, period_id: int) -> dt.date | None:
-    rows = await db.fetch('SELECT "until" FROM lock_exception WHERE practice = {} AND period = {}', practice_id, period_id)
+    rows = await db.fetch(
+        'SELECT "until" FROM lock_exception WHERE practice = {} AND period = {}', practice_id, period_id
+    )
     return rows[0]["until"] if rows else None
 
 
