@@ -48,6 +48,8 @@ def as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     """A cursor's rows as dicts by column name (what Piccolo's SQLite engine gives)."""
     names = [d[0] for d in cursor.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 CONNECT_TIMEOUT_SECONDS = 5
 
 

@@ -3,7 +3,6 @@ context. Policy checks happen in the organisation lookups (practice, CCG, region
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -44,7 +43,7 @@ async def _names_in(
     """Region and CCG names, each CCG with the region it was in during the period."""
     regions, ccgs = await service.org_names()
     then = await service.ccg_regions_in(period.id)
-    return regions, {i: dataclasses.replace(c, region_id=then.get(i, c.region_id)) for i, c in ccgs.items()}
+    return regions, {i: organisations.CcgName(c.id, c.code, c.name, then.get(i, c.region_id)) for i, c in ccgs.items()}
 
 
 def _provisional(choices: list[service.ScoredPeriod], today: dt.date) -> frozenset[str]:

@@ -10,6 +10,7 @@ read these rows; they never recompute from the 1.6M return values.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -736,6 +737,17 @@ _SCORE_COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=32_768)
+def _cuts(stored: str) -> tuple[float, ...]:
+    return tuple(json.loads(stored))
+
+
+def decoded_cuts(stored: str | None) -> list[float] | None:
+    """Stored deciles (a JSON list), decoded once per distinct text: a dashboard of every CCG
+    decoded hundreds of the same few texts on every view."""
+    return list(_cuts(stored)) if stored else None
+
+
 def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
     return calc.Aggregate(
         practices=r["practices"],
@@ -747,7 +759,7 @@ def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
         submitted=r["submitted"],
         on_time=r["on_time"],
         patients=int(r["patients"] or 0),
-        deciles=json.loads(r["deciles"]) if r["deciles"] else None,
+        deciles=decoded_cuts(r["deciles"]),
         forecast_met=r.get("forecast_met"),
         forecast_made=r.get("forecast_made"),
     )
@@ -977,8 +989,8 @@ async def indicator_stats_of(
                 practices=int(r["practices"] or 0),
                 mean=None if r["mean"] is None else float(r["mean"]),
                 met=int(r["met"] or 0),
-                deciles=json.loads(r["deciles"]) if r["deciles"] else None,
-                ccg_deciles=json.loads(r["ccg_deciles"]) if r["ccg_deciles"] else None,
+                deciles=decoded_cuts(r["deciles"]),
+                ccg_deciles=decoded_cuts(r["ccg_deciles"]),
             )
         )
     return out
