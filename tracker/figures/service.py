@@ -115,8 +115,10 @@ async def children_figures(
     out: dict[str, dict[int, Figures]] = {}
     names = await _codes(child)
     ids = [p.id for p in periods_shown]
-    scores = await maturity.org_scores_by_period(child, ids, deciles=False)
     regions_then = await maturity.ccg_regions_by_period(ids) if child == "ccg" and parent_id is not None else {}
+    # A region's CCGs only (those it had in any of the periods), not every CCG in England.
+    members = {c for then in regions_then.values() for c, r in then.items() if r == parent_id} if regions_then else None
+    scores = await maturity.org_scores_by_period(child, ids, deciles=False, org_ids=members)
     for period in periods_shown:
         found = scores[period.id]
         if child == "ccg" and parent_id is not None:

@@ -9,6 +9,7 @@ new code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -158,6 +159,12 @@ def definitions_by_period(
         specs = []
         for spec in current:
             found = in_force(versions.get(spec.code, []), start)
-            specs.append(spec if found is None else replace(found.spec, sort_order=spec.sort_order))
+            specs.append(spec if found is None else _in_order(found.spec, spec.sort_order))
         out[period_id] = specs
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_order(spec: IndicatorSpec, sort_order: int) -> IndicatorSpec:
+    # The same few definitions, for every period of every practice page: made once each.
+    return replace(spec, sort_order=sort_order)

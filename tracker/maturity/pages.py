@@ -384,7 +384,7 @@ async def _similar(
         if me.maturity is not None
         else []
     )
-    peers = [pp.Peer(p.practice_id, p.ccg_id, p.patients, p.maturity) for p in found]
+    peers = found
     _, ccgs = await service.org_names()
     ccg = ccgs.get(me.ccg_id) if me.ccg_id is not None else None
     ccg_name = (ccg.name or ccg.code) if ccg else "its CCG"

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
@@ -612,9 +612,22 @@ def _band(patients: int | None) -> tuple[int, int | None, str] | None:
     return None
 
 
+class PeerLike(Protocol):
+    """A practice as the similar-practices comparison needs it, in one period."""
+
+    @property
+    def practice_id(self) -> int: ...
+    @property
+    def ccg_id(self) -> int | None: ...
+    @property
+    def patients(self) -> int | None: ...
+    @property
+    def maturity(self) -> float | None: ...
+
+
 @dataclass(frozen=True)
 class Peer:
-    """A practice as the similar-practices comparison needs it, in one period."""
+    """The practice itself, as the comparison needs it (a PeerLike)."""
 
     practice_id: int
     ccg_id: int | None
@@ -633,12 +646,12 @@ def ordinal(n: int) -> str:
 
 
 def similar_practices(
-    me: Peer,
-    everyone: Sequence[Peer],
+    me: PeerLike,
+    everyone: Sequence[PeerLike],
     ccg_name: str,
     ccg_href: str | None,
     csv_href: str,
-) -> tuple[TableView, list[tuple[str, list[Peer]]]]:
+) -> tuple[TableView, list[tuple[str, list[PeerLike]]]]:
     """The practice beside practices in its CCG and practices of its list size in England: each
     group's median maturity, and the practice's rank in it. Also each group's practices nearest
     it in maturity (two above, two below), for the pages of the users allowed to see them."""
@@ -654,17 +667,23 @@ def similar_practices(
         empty="This practice has no score for this period, so there is nothing to compare.",
         csv_columns=["Compared with", "Their median maturity", "This practice's rank (1 is the most mature)"],
     )
-    nearest: list[tuple[str, list[Peer]]] = []
+    nearest: list[tuple[str, list[PeerLike]]] = []
     if me.maturity is None:
         return table, nearest
-    groups: list[tuple[str, str | None, list[Peer]]] = []
+    groups: list[tuple[str, str | None, list[PeerLike]]] = []
     if me.ccg_id is not None:
         groups.append((f"Practices in {ccg_name}", ccg_href, [p for p in everyone if p.ccg_id == me.ccg_id]))
-    band = size_band(me.patients)
+    band = _band(me.patients)
     if band is not None:
-        groups.append(
-            (f"Practices in England with {band}", None, [p for p in everyone if size_band(p.patients) == band])
-        )
+        low, high, words = band
+        # The band's bounds tested inline: thousands of practices, each looked up a band, cost more
+        # than the rest of the comparison.
+        alike = [
+            p
+            for p in everyone
+            if p.patients is not None and p.patients > 0 and p.patients >= low and (high is None or p.patients < high)
+        ]
+        groups.append((f"Practices in England with {words}", None, alike))
     for words, href, members in groups:
         scored = [p for p in members if p.maturity is not None]
         values = sorted((p.maturity for p in scored if p.maturity is not None), reverse=True)

@@ -784,20 +784,24 @@ async def org_scores(scope: str, period_id: int, org_id: int | None = None) -> d
 
 
 async def org_scores_by_period(
-    scope: str, period_ids: Sequence[int], *, deciles: bool = True
+    scope: str, period_ids: Sequence[int], *, deciles: bool = True, org_ids: Collection[int] | None = None
 ) -> dict[int, dict[int, calc.Aggregate]]:
     """`org_scores` of one scope for each of these periods, in one read: period id -> org id ->
     aggregate (every period given has its entry, empty when it has no scores). Without `deciles`
     the aggregates have none (reporting rates need none, and every CCG's over eight periods is
-    some 1,700 to decode)."""
+    some 1,700 to decode). With `org_ids`, only those organisations' (a region's CCGs)."""
     out: dict[int, dict[int, calc.Aggregate]] = {p: {} for p in period_ids}
-    if not period_ids:
+    if not period_ids or (org_ids is not None and not org_ids):
         return out
     columns = _SCORE_COLUMNS if deciles else _SCORE_COLUMNS.replace(" deciles,", " '' AS deciles,")
+    some = sorted(org_ids) if org_ids is not None else []
+    of_orgs = f" AND org_id IN ({', '.join('{}' for _ in some)})" if org_ids is not None else ""
     rows = await db.fetch(
-        f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period IN ({', '.join('{}' for _ in period_ids)})",  # noqa: S608 (placeholders only)
+        f"""SELECT {columns} FROM org_score
+            WHERE scope = {{}} AND period IN ({", ".join("{}" for _ in period_ids)}){of_orgs}""",  # noqa: S608 (placeholders only)
         scope,
         *period_ids,
+        *some,
     )
     for r in rows:
         out[r["period"]][r["org_id"]] = _aggregate(r)
