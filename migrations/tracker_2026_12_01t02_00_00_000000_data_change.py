@@ -92,7 +92,7 @@ def _params(**overrides):
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="tracker", description=DESCRIPTION)
     manager.add_table(class_name="DataChange", tablename="data_change", schema=None, columns=None)
-    for name, unique in (("slot", True), ("changed", False)):
+    for name, primary_key in (("slot", True), ("changed", False)):
         manager.add_column(
             table_class_name="DataChange",
             tablename="data_change",
@@ -100,7 +100,7 @@ async def forwards():
             db_column_name=name,
             column_class_name="BigInt",
             column_class=BigInt,
-            params=_params(unique=unique),
+            params=_params(primary_key=primary_key),
             schema=None,
         )
 

@@ -730,9 +730,8 @@ class DataChange(Table, tablename="data_change"):
     seen again afterwards: see tracker/changes/service.py.
     """
 
-    id: Serial  # the primary key Piccolo adds, declared for the type checker
-
-    slot = BigInt(unique=True)
+    # No serial id: nothing but triggers insert rows, and a sequence would only be in their way.
+    slot = BigInt(primary_key=True)
     changed = BigInt()
 
 
