@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
     clock.use(settings)
     engine = db.configure(settings) if configure_database else db.engine()
     # Every web worker of one deployment shares its built workbooks and CSVs through this folder.
-    kept_files.use(settings.data_dir / "exports")
+    kept_files.use(kept_files.folder_in(settings.data_dir))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

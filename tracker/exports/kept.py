@@ -6,7 +6,7 @@ every committed change to the data exports show, from any writer) and the code's
 download whose key was built before is one small query and the bytes; otherwise the file is built
 once, even when several people (or web workers) ask at once, and kept.
 
-Kept in this process's memory, and as files in one folder (`use()`, DATA_DIR/exports) shared by
+Kept in this process's memory, and as files in one folder (`use()`: DATA_DIR/exports) shared by
 every web worker: written under a temporary name and renamed, so a reader sees a whole file or
 none. Access is the caller's business: routes check the user may see the scope before asking here.
 """
@@ -62,6 +62,11 @@ _memory: OrderedDict[str, Built] = OrderedDict()
 _memory_bytes = 0
 _folder: Path | None = None
 _building: InFlight[Built] = InFlight()
+
+
+def folder_in(data_dir: Path) -> Path:
+    """The folder a deployment keeps its files in, under its data directory."""
+    return data_dir / "exports"
 
 
 def use(folder: Path | None) -> None:
