@@ -34,11 +34,12 @@ from tracker.tables import (
 
 @pytest.fixture(autouse=True)
 def nothing_kept(tmp_path: Path) -> Any:
-    kept.use(tmp_path / "exports")
+    before = kept._folder
+    kept.use(kept.folder_in(tmp_path))
     kept.forget()
     built.forget()
     yield
-    kept.use(None)
+    kept.use(before)
 
 
 async def fresh() -> bytes:
