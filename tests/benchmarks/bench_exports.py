@@ -52,8 +52,8 @@ async def main():
     written = time.perf_counter()
     # A download as people get it (kept by request and data token), then again: in this process,
     # then in another web worker (nothing in its memory; the file the first one left).
-    kept.use(Path(tempfile.mkdtemp(prefix="bench-kept-")))
-    kept.forget()
+    folder = Path(tempfile.mkdtemp(prefix="bench-kept-"))
+    kept.use(folder)
     await service.build_workbook(target, None, settings.current_date())
     again_started = time.perf_counter()
     await service.build_workbook(target, None, settings.current_date())
@@ -63,6 +63,7 @@ async def main():
     await service.build_workbook(target, None, settings.current_date())
     other_worker = time.perf_counter() - other_started
     kept.forget()
+    folder.rmdir()
     await db.stop(engine)
     plain = [[[v.value if isinstance(v, Typed) else v for v in row] for row in s.rows] for s in book.sheets]
     headers = [[c.header for c in s.columns] for s in book.sheets]
