@@ -23,6 +23,7 @@ from litestar.template import TemplateConfig
 
 from tracker import clock, db
 from tracker.exports import built as built_files
+from tracker.exports import kept as kept_files
 from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
@@ -77,6 +78,8 @@ def feature_routes() -> list[Any]:
 def create_app(settings: Settings, *, configure_database: bool = True) -> Litestar:
     clock.use(settings)
     engine = db.configure(settings) if configure_database else db.engine()
+    # Every web worker of one deployment shares its built workbooks and CSVs through this folder.
+    kept_files.use(kept_files.folder_in(settings.data_dir))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -186,11 +186,15 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from tracker.exports import kept
     from tracker.ops import backup
 
     copied = backup.restore(
         Path(args.file), settings.sqlite_path, uses_postgres=settings.uses_postgres, replace=args.replace
     )
+    # Files kept for the data as it was before may name a token the restored data has again.
+    kept.use(kept.folder_in(settings.data_dir))
+    kept.forget()
     print(f"Restored {args.file} to {settings.sqlite_path}: {copied.tables} tables, {copied.rows:,} rows")
     return 0
 

@@ -716,6 +716,25 @@ class SchedulerLease(Table, tablename="scheduler_lease"):
     expires_at = Timestamptz(null=True, default=None)
 
 
+# --- Changes -----------------------------------------------------------------------------
+
+
+class DataChange(Table, tablename="data_change"):
+    """When the data that exports show last changed: written only by database triggers (created by
+    the migration that made this table) on every table a workbook reads, whichever process writes.
+
+    One row per writer: on PostgreSQL per server process (`pg_backend_pid()`), so that concurrent
+    transactions never wait for one another's row; on SQLite one row (slot 0), whose writes queue
+    for the file's one write lock anyway. `changed` only ever grows (nanoseconds since 1970 at the
+    change, or one more than before), so the set of rows read before a change commits is never
+    seen again afterwards: see tracker/changes/service.py.
+    """
+
+    # No serial id: nothing but triggers insert rows, and a sequence would only be in their way.
+    slot = BigInt(primary_key=True)
+    changed = BigInt()
+
+
 TABLES: tuple[type[Table], ...] = (
     Region,
     LocalOffice,
@@ -760,6 +779,7 @@ TABLES: tuple[type[Table], ...] = (
     JobRun,
     IndicatorVersion,
     SchedulerLease,
+    DataChange,
 )
 
 

@@ -31,6 +31,7 @@ OWNERS: dict[str, set[str]] = {
     "periods": {"period"},
     "accounts": {"account", "account_practice", "account_token"},
     "kv": {"key_value"},
+    "changes": {"data_change"},
     "audit": {"audit_event"},
     "returns": {"practice_return", "return_value", "lock_exception", "api_token"},
     "notifications": {"job_claim", "outbox_email", "outbox_attachment", "schedule", "job_run", "report_opt_out"},

@@ -115,3 +115,19 @@ async def test_bad_names_and_periods(client: Any) -> None:
     assert (await client.get("/exports/national/secrets.csv")).status_code == 404
     assert (await client.get("/exports/national.xlsx", params={"period": "2030/31-Q1"})).status_code == 404
     assert (await client.get("/exports/national.xlsx", params={"period": "soon"})).status_code == 400
+
+
+async def test_a_kept_file_is_only_served_to_someone_who_may_see_its_scope(client: Any) -> None:
+    """Files are kept by scope, but access is checked first: a region's workbook built for a
+    national user is no reason to give it to another region's lead."""
+    world = await seed_world()
+    await as_role(client, world, Role.NATIONAL)
+    national_copy = await client.get("/exports/regions/Y58.xlsx")
+    assert national_copy.status_code == 200
+    assert (await client.get("/exports/ccgs/11J/practices.csv")).status_code == 200
+    client.cookies.clear()
+    await as_role(client, world, Role.REGION)
+    assert (await client.get("/exports/regions/Y58.xlsx")).status_code == 403
+    assert (await client.get("/exports/ccgs/11J/practices.csv")).status_code == 403
+    own = await client.get("/exports/regions/Y63.xlsx")
+    assert own.status_code == 200 and own.content != national_copy.content

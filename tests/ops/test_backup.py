@@ -55,9 +55,14 @@ def test_backup_then_restore_reproduces_every_table(tmp_path):
     assert again.returncode == 1 and "already exists" in again.stderr  # never overwrites a backup
 
     fresh = tracker_env(tmp_path / "fresh")
+    # A workbook kept for the data there before: the restored data may carry the token it was kept under.
+    kept_file = tmp_path / "fresh" / "exports" / "a-key.kept"
+    kept_file.parent.mkdir(parents=True)
+    kept_file.write_bytes(b"old.xlsx\nold bytes")
     assert "Restored" in _ok("restore", str(tmp_path / "tracker-backup.sqlite3"), env=fresh)
     original, restored = _tables(tmp_path / "live" / "tracker.sqlite3"), _tables(tmp_path / "fresh" / "tracker.sqlite3")
     assert original.keys() == restored.keys() and len(original) > 30
+    assert not kept_file.exists()
     for name, rows in original.items():
         assert restored[name] == rows, f"{name} differs after restore"
     assert [bytes(r[3]) for r in restored["outbox_attachment"]] == [workbook]

@@ -2,10 +2,11 @@
 
 Writing a workbook (styles, tables, charts, zipping) is most of a download's time: about 1.9 s of
 2.4 s for England's. The file is a pure function of its laid-out `Book` (fixed zip dates, no
-clock), so the bytes are kept by a digest of the book itself. The figures are still read for every
-download and laid out again; only when they lay out the same book are the kept bytes served. A
-change to any figure, name or date shown gives another book, another digest and a new file: a
-kept workbook can never be out of date.
+clock), so the bytes are kept by a digest of the book itself. A repeat download with unchanged data
+never gets here (kept.py serves it by its request and data token, before any figure is read); this
+is for a download after a change that leaves this book as it was (another period's returns, say):
+its figures are read and laid out again, and the written bytes reused. A change to any figure, name
+or date shown gives another book, another digest and a new file.
 
 Large books are written in a separate process, so that the interpreter lock is not held for a
 second or more while other people's pages wait; people asking for the same book at the same time

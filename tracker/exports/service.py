@@ -14,7 +14,8 @@ from litestar.exceptions import NotFoundException
 from tracker import db
 from tracker.accounts.policy import Action, require
 from tracker.accounts.principal import Principal
-from tracker.exports import built, csvfile, sheets
+from tracker.changes import service as changes
+from tracker.exports import built, csvfile, kept, sheets
 from tracker.exports import figures_service as figures
 from tracker.exports.calculations import Area, Dataset, FeedLine, IndicatorInfo, PracticeRow
 from tracker.exports.funding_service import funding_for
@@ -307,10 +308,22 @@ def filename(t: Target, period_code: str, extension: str = "xlsx", table: str | 
     return f"paperless-tracker-{t.slug}-{period}{middle}.{extension}"
 
 
+async def _asked(kind: str, t: Target, period_code: str | None, today: dt.date) -> str:
+    """The key of a file, known before any figure is read: the data token is read first, so the
+    figures gathered afterwards are at least as new as it (see tracker.changes.service)."""
+    token = await changes.token()
+    return kept.key(kept.Asked(kind, t.scope, t.code, (period_code or "").strip(), today.isoformat()), token)
+
+
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
-    data = await gather(t, period_code, today)
-    content = await built.workbook(sheets.build(data))
-    return filename(t, data.period_code), content
+    """The workbook's (filename, bytes): kept ones when nothing it shows has changed since."""
+
+    async def build() -> tuple[str, bytes]:
+        data = await gather(t, period_code, today)
+        content = await built.workbook(sheets.build(data))
+        return filename(t, data.period_code), content
+
+    return await kept.kept(await _asked("xlsx", t, period_code, today), build)
 
 
 async def workbook_bytes(scope: str, code: str | None, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
@@ -323,10 +336,14 @@ async def workbook_bytes(scope: str, code: str | None, period_code: str | None, 
 async def csv_bytes(t: Target, table: str, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
     if table not in sheets.CSV_TABLES:
         raise NotFoundException(f"There is no table called {table}")
-    data = await gather(t, period_code, today)
-    book = sheets.build(data, only=table)
-    content = await asyncio.to_thread(csvfile.write, book.sheet(table))
-    return filename(t, data.period_code, "csv", table), content
+
+    async def build() -> tuple[str, bytes]:
+        data = await gather(t, period_code, today)
+        book = sheets.build(data, only=table)
+        content = await asyncio.to_thread(csvfile.write, book.sheet(table))
+        return filename(t, data.period_code, "csv", table), content
+
+    return await kept.kept(await _asked(f"csv:{table}", t, period_code, today), build)
 
 
 async def export_file(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import clock
+from tracker.changes import service as changes
 from tracker.kv import service as kv
 from tracker.notifications import outbox_service
 from tracker.settings import Settings
@@ -23,11 +24,13 @@ class RetentionResult:
     expired_keys: int
     emails_redacted: int
     files_removed: int
+    change_rows_folded: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.expired_keys} expired sessions and counters removed; "
-            f"{self.emails_redacted} sent emails emptied; {self.files_removed} attachment files removed"
+            f"{self.emails_redacted} sent emails emptied; {self.files_removed} attachment files removed; "
+            f"{self.change_rows_folded} data-change rows of ended database processes folded"
         )
 
 
@@ -38,7 +41,9 @@ async def apply(settings: Settings, now: dt.datetime | None = None) -> Retention
     if settings.outbox_retain_days:
         redacted, paths = await outbox_service.redact_sent(now - dt.timedelta(days=settings.outbox_retain_days))
     removed = await asyncio.to_thread(_remove, settings.data_dir, paths)
-    return RetentionResult(expired, redacted, removed)
+    # PostgreSQL: one data-change row per server process that ever wrote; ended ones are folded.
+    folded = await changes.fold_finished()
+    return RetentionResult(expired, redacted, removed, folded)
 
 
 def _remove(data_dir: Path, paths: list[str]) -> int:

@@ -1,0 +1,92 @@
+"""A token of the data exports show: it changes whenever a change to that data commits.
+
+Database triggers (migration 2026-12-01T02:00) stamp `data_change` in the same transaction as
+every INSERT, UPDATE, DELETE (and TRUNCATE) on the watched tables, whoever writes: web workers,
+commands, the scheduler, another server. The token is the set of stamps, read in one query.
+
+Why a token read before gathering can never keep stale data: a change's stamp commits with the
+change itself, and every stamp only grows (a row's new stamp is larger than any it had; slot 0 is
+never removed, so folding other rows into it also gives a set never seen before). So once a change
+has committed, every later read of the token differs from any token read before the commit. Data
+gathered after reading a token is therefore at least as new as that token: a change committing
+during the gathering may already be in it, which is harmless, since that change also moved the
+token on and the result is never found again under a later token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from tracker import db
+
+# Tables no export shows or works from: their writes (sign-ins, sessions, the outbox, the audit
+# trail, the scheduler) must not make a national workbook be built again.
+UNWATCHED = frozenset(
+    {
+        "account",
+        "account_practice",
+        "account_token",
+        "api_token",
+        "key_value",
+        "audit_event",
+        "job_claim",
+        "outbox_email",
+        "outbox_attachment",
+        "report_opt_out",
+        "schedule",
+        "job_run",
+        "scheduler_lease",
+        "data_change",
+    }
+)
+
+
+def token_of(stamps: list[tuple[int, int]]) -> str:
+    """A short, stable text for a set of (slot, stamp) rows."""
+    text = ";".join(f"{slot}:{stamp}" for slot, stamp in sorted(stamps))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+async def token() -> str:
+    """The token of the data as committed now (one small read)."""
+    rows = await db.fetch("SELECT slot, changed FROM data_change")
+    return token_of([(int(r["slot"]), int(r["changed"])) for r in rows])
+
+
+async def watched_tables() -> set[str]:
+    """The tables whose writes stamp `data_change`, from the database's own catalogue."""
+    if db.is_sqlite():
+        rows = await db.fetch(
+            "SELECT DISTINCT tbl_name AS name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data\\_change\\_%' ESCAPE '\\'"
+        )
+    else:
+        rows = await db.fetch(
+            "SELECT DISTINCT c.relname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE 'data\\_change\\_%' AND NOT t.tgisinternal"
+        )
+    return {r["name"] for r in rows}
+
+
+async def fold_finished() -> int:
+    """PostgreSQL keeps a row per server process that ever wrote; those of processes that have
+    ended are folded into slot 0 (which is stamped, so the token moves on and no earlier token can
+    come back). How many rows went. SQLite has slot 0 only."""
+    if db.is_sqlite():
+        return 0
+
+    async def fold() -> int:
+        async with db.write_transaction():
+            gone = await db.fetch(
+                "DELETE FROM data_change WHERE slot <> 0 "
+                "AND slot NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) RETURNING slot"
+            )
+            if gone:
+                await db.fetch(
+                    "INSERT INTO data_change (slot, changed) "
+                    "VALUES (0, (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint) "
+                    "ON CONFLICT (slot) DO UPDATE SET changed = GREATEST(data_change.changed + 1, EXCLUDED.changed) "
+                    "RETURNING slot"
+                )
+            return len(gone)
+
+    return await db.in_writer(fold)
