@@ -1224,12 +1224,12 @@ async def ccg_regions_by_period(period_ids: Sequence[int]) -> dict[int, dict[int
     rows = await db.fetch(
         f"""SELECT period, ccg_id, region_id, COUNT(*) AS n FROM practice_score
            WHERE period IN ({", ".join("{}" for _ in period_ids)}) AND ccg_id IS NOT NULL AND region_id IS NOT NULL
-           GROUP BY period, ccg_id, region_id""",  # noqa: S608 (placeholders only)
+           GROUP BY period, ccg_id, region_id ORDER BY period, ccg_id, region_id""",  # noqa: S608 (placeholders only)
         *period_ids,
     )
     best: dict[tuple[int, int], tuple[int, int]] = {}
-    # Ties go to the lowest region id, whatever order the database returns the groups in.
-    for r in sorted(rows, key=lambda r: (r["period"], r["ccg_id"], r["region_id"])):
+    # In region id order, so that ties go to the lowest region id.
+    for r in rows:
         key, n = (r["period"], r["ccg_id"]), int(r["n"])
         if key not in best or n > best[key][1]:
             best[key] = (r["region_id"], n)

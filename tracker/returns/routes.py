@@ -136,8 +136,11 @@ async def _page(
         title = f"{section_theme} – {title}"
     elif may_edit and page == "check":
         title = f"Check your answers – {title}"
+    template = templates.get(page, "returns/form.html") if may_edit else "returns/view.html"
+    # Each page's own parts only: the questions, the answers and the task list each cost more to
+    # lay out than the rest of the page.
     return Template(
-        templates.get(page, "returns/form.html") if may_edit else "returns/view.html",
+        template,
         context={
             "title": title,
             "practice": ctx.practice,
@@ -157,14 +160,20 @@ async def _page(
                 sec
                 for sec in presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds)
                 if not section or presenters.section_slug(sec["theme"]) == section
-            ],
+            ]
+            if template == "returns/form.html"
+            else [],
             "page": page,
             "section_title": section_theme,
             "form_action": f"{url}/sections/{section}" if section else url,
-            "tasks": presenters.task_list(ctx.specs, ctx.entries, ctx.previous, url),
+            "tasks": presenters.task_list(ctx.specs, ctx.entries, ctx.previous, url)
+            if template == "returns/tasks.html"
+            else None,
             "summary": presenters.check_sections(
                 ctx.specs, ctx.entries, ctx.previous, feeds, url if may_edit and page == "check" else None
-            ),
+            )
+            if template in ("returns/check.html", "returns/view.html")
+            else [],
             "tasks_url": url,
             "check_url": f"{url}/check",
             "warnings": [w for code, w in warnings.items() if not section or code in section_codes],
