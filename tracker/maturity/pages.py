@@ -79,8 +79,12 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     period, choices = await service.choose_period(period_code, today)
     regions, ccgs = await _names_in(period)
     total = await service.england_score(period.id)
-    region_rows = _org_rows(await service.org_scores("region", period.id), regions, "/dashboards/regions", period.code)
-    ccg_rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
+    region_rows = _org_rows(
+        await service.org_scores("region", period.id, deciles=False), regions, "/dashboards/regions", period.code
+    )
+    ccg_rows = _org_rows(
+        await service.org_scores("ccg", period.id, deciles=False), ccgs, "/dashboards/ccgs", period.code, regions
+    )
     base = "/dashboards/england"
     trend = pr.trend(
         "England",
@@ -120,7 +124,9 @@ async def england_ccgs(
     require(user, Action.VIEW, NATIONAL_SCOPE)
     period, choices = await service.choose_period(period_code, today)
     regions, ccgs = await _names_in(period)
-    rows = _org_rows(await service.org_scores("ccg", period.id), ccgs, "/dashboards/ccgs", period.code, regions)
+    rows = _org_rows(
+        await service.org_scores("ccg", period.id, deciles=False), ccgs, "/dashboards/ccgs", period.code, regions
+    )
     found = pr.find_orgs(rows, q)
     base = "/dashboards/england/ccgs"
     sort = sort if sort in pr.SORTS else "maturity"
@@ -163,7 +169,9 @@ async def region(
     total = mine or calc.aggregate([])
     national = england or calc.aggregate([])
     in_region = {i: c for i, c in ccgs.items() if c.region_id == row.id}
-    ccg_rows = _org_rows(await service.org_scores("ccg", period.id), in_region, "/dashboards/ccgs", period.code)
+    ccg_rows = _org_rows(
+        await service.org_scores("ccg", period.id, deciles=False), in_region, "/dashboards/ccgs", period.code
+    )
     base = f"/dashboards/regions/{row.code}"
     name = row.name or row.code
     chosen_sort = sort in pr.SORTS

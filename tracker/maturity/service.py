@@ -765,17 +765,25 @@ def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
     )
 
 
-async def org_scores(scope: str, period_id: int, org_id: int | None = None) -> dict[int, calc.Aggregate]:
-    """Precomputed aggregates of one scope (england, region, ccg) for a period, by organisation."""
+def _score_columns(deciles: bool) -> str:
+    return _SCORE_COLUMNS if deciles else _SCORE_COLUMNS.replace(" deciles,", " '' AS deciles,")
+
+
+async def org_scores(
+    scope: str, period_id: int, org_id: int | None = None, *, deciles: bool = True
+) -> dict[int, calc.Aggregate]:
+    """Precomputed aggregates of one scope (england, region, ccg) for a period, by organisation.
+    Without `deciles` the aggregates have none (a ranked list of every CCG shows none)."""
+    columns = _score_columns(deciles)
     if org_id is None:
         rows = await db.fetch(
-            f"SELECT {_SCORE_COLUMNS} FROM org_score WHERE scope = {{}} AND period = {{}}",  # noqa: S608 (placeholders only)
+            f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}}",  # noqa: S608 (placeholders only)
             scope,
             period_id,
         )
     else:
         rows = await db.fetch(
-            f"SELECT {_SCORE_COLUMNS} FROM org_score WHERE scope = {{}} AND period = {{}} AND org_id = {{}}",  # noqa: S608 (placeholders only)
+            f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}} AND org_id = {{}}",  # noqa: S608 (placeholders only)
             scope,
             period_id,
             org_id,
@@ -793,7 +801,7 @@ async def org_scores_by_period(
     out: dict[int, dict[int, calc.Aggregate]] = {p: {} for p in period_ids}
     if not period_ids or (org_ids is not None and not org_ids):
         return out
-    columns = _SCORE_COLUMNS if deciles else _SCORE_COLUMNS.replace(" deciles,", " '' AS deciles,")
+    columns = _score_columns(deciles)
     some = sorted(org_ids) if org_ids is not None else []
     of_orgs = f" AND org_id IN ({', '.join('{}' for _ in some)})" if org_ids is not None else ""
     rows = await db.fetch(
@@ -943,8 +951,18 @@ class IndicatorStatRow:
     practices: int
     mean: float | None
     met: int
-    deciles: list[float] | None  # the 10th to 90th percentiles, nine cut points
-    ccg_deciles: list[float] | None = None  # the same cuts of every CCG's mean
+    stored_deciles: str  # as stored: a page of charts uses one kind of cuts, so each is decoded when read
+    stored_ccg_deciles: str = ""
+
+    @property
+    def deciles(self) -> list[float] | None:
+        """The 10th to 90th percentiles of the practices' values: nine cut points."""
+        return decoded_cuts(self.stored_deciles)
+
+    @property
+    def ccg_deciles(self) -> list[float] | None:
+        """The same cuts of every CCG's mean."""
+        return decoded_cuts(self.stored_ccg_deciles)
 
 
 @dataclass(frozen=True)
@@ -993,8 +1011,8 @@ async def indicator_stats_of(
                 practices=int(r["practices"] or 0),
                 mean=None if r["mean"] is None else float(r["mean"]),
                 met=int(r["met"] or 0),
-                deciles=decoded_cuts(r["deciles"]),
-                ccg_deciles=decoded_cuts(r["ccg_deciles"]),
+                stored_deciles=r["deciles"] or "",
+                stored_ccg_deciles=r["ccg_deciles"] or "",
             )
         )
     return out
