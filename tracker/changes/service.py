@@ -16,8 +16,17 @@ token on and the result is never found again under a later token.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 from tracker import db
+
+T = TypeVar("T")
+
+# Slot -1 is stamped by its own triggers (migration 2026-12-01T03:00) on the reference tables
+# only: it moves when organisations, periods or the catalogue change, not when a return does.
+REFERENCE_SLOT = -1
+REFERENCE = ("region", "ccg", "period", "indicator")
 
 # Tables no export shows or works from: their writes (sign-ins, sessions, the outbox, the audit
 # trail, the scheduler) must not make a national workbook be built again.
@@ -77,7 +86,7 @@ async def fold_finished() -> int:
     async def fold() -> int:
         async with db.write_transaction():
             gone = await db.fetch(
-                "DELETE FROM data_change WHERE slot <> 0 "
+                "DELETE FROM data_change WHERE slot > 0 "
                 "AND slot NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) RETURNING slot"
             )
             if gone:
@@ -90,3 +99,39 @@ async def fold_finished() -> int:
             return len(gone)
 
     return await db.in_writer(fold)
+
+
+async def reference_stamp() -> int | None:
+    """The stamp of the reference tables (None before any change to them was stamped)."""
+    rows = await db.fetch("SELECT changed FROM data_change WHERE slot = {}", REFERENCE_SLOT)
+    return int(rows[0]["changed"]) if rows else None
+
+
+_MISSING = object()
+
+
+class KeptReference(Generic[T]):
+    """A value worked out from the reference tables only (`REFERENCE`), kept by this process until
+    their stamp moves: every page reads the periods, the catalogue or the organisations' names, and
+    on deadline day they never change.
+
+    The stamp is read before the value is worked out, so a value is never older than its stamp: a
+    change committed meanwhile moved the stamp on, and the next read works the value out again.
+    The value is shared by every caller: `work` should give something callers do not change (or
+    each caller copies it)."""
+
+    def __init__(self, work: Callable[[], Awaitable[T]]) -> None:
+        self._work = work
+        self._stamp: int | None = None
+        self._value: object = _MISSING
+
+    async def get(self) -> T:
+        stamp = await reference_stamp()
+        if self._value is _MISSING or stamp != self._stamp:
+            value = await self._work()
+            self._stamp, self._value = stamp, value
+            return value
+        return self._value  # type: ignore[return-value]
+
+    def forget(self) -> None:
+        self._value = _MISSING

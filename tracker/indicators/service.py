@@ -16,6 +16,7 @@ from typing import Any
 
 from tracker import clock
 from tracker.audit import service as audit
+from tracker.changes import service as changes
 from tracker.db import fetch, write_transaction
 from tracker.indicators import calculations
 from tracker.indicators.calculations import FIELDS, CataloguePlan, Version, in_force, plan, spec_values
@@ -176,18 +177,32 @@ def _spec(row: dict[str, Any]) -> IndicatorSpec:
 _ACTIVE = f"SELECT id, code, {', '.join(FIELDS)} FROM indicator WHERE active = {{}} ORDER BY sort_order"  # noqa: S608
 
 
-async def active_indicators() -> list[IndicatorSpec]:
-    return [_spec(r) for r in await fetch(_ACTIVE, True)]
-
-
-async def active_indicators_and_ids() -> tuple[list[IndicatorSpec], dict[str, int]]:
-    """The active indicators, and their ids by code, in one query."""
+async def _read_active() -> tuple[list[IndicatorSpec], dict[str, int]]:
     rows = await fetch(_ACTIVE, True)
     return [_spec(r) for r in rows], {r["code"]: r["id"] for r in rows}
 
 
-async def indicator_ids() -> dict[str, int]:
+async def _read_ids() -> dict[str, int]:
     return {r["code"]: r["id"] for r in await fetch("SELECT id, code FROM indicator")}
+
+
+# Every return page and dashboard asks: kept until the catalogue changes (changes.REFERENCE).
+_active = changes.KeptReference(_read_active)
+_ids = changes.KeptReference(_read_ids)
+
+
+async def active_indicators() -> list[IndicatorSpec]:
+    return list((await _active.get())[0])
+
+
+async def active_indicators_and_ids() -> tuple[list[IndicatorSpec], dict[str, int]]:
+    """The active indicators, and their ids by code."""
+    specs, ids = await _active.get()
+    return list(specs), dict(ids)
+
+
+async def indicator_ids() -> dict[str, int]:
+    return dict(await _ids.get())
 
 
 def _version_spec(code: str, definition: str) -> IndicatorSpec:

@@ -13,6 +13,7 @@ from tracker import db
 from tracker.accounts.policy import Action, Scope, require
 from tracker.accounts.principal import Principal
 from tracker.audit import service as audit
+from tracker.changes import service as changes
 from tracker.organisations.history import OrgHistory, PracticeNow, Span, standing, standing_note
 from tracker.tables import Ccg, CcgRegion, ListSize, Practice, PracticeMembership, PracticeRegion, Region
 
@@ -410,10 +411,10 @@ class CcgName:
     region_id: int | None
 
 
-async def org_names() -> tuple[dict[int, RegionName], dict[int, CcgName]]:
-    """Every region and every CCG (with its region today), by id."""
-    # Plain SQL: most dashboards ask, and Piccolo's query objects cost more than these small reads.
-    regions = {r.id: r for r in await regions_by_id()}
+async def _read_org_names() -> tuple[dict[int, RegionName], dict[int, CcgName]]:
+    regions = {
+        r["id"]: RegionName(r["id"], r["code"], r["name"]) for r in await db.fetch("SELECT id, code, name FROM region")
+    }
     ccgs = {
         r["id"]: CcgName(r["id"], r["code"], r["name"], r["region"])
         for r in await db.fetch("SELECT id, code, name, region FROM ccg")
@@ -421,9 +422,20 @@ async def org_names() -> tuple[dict[int, RegionName], dict[int, CcgName]]:
     return regions, ccgs
 
 
+# Most dashboards ask, some twice: kept until a region or CCG changes (changes.REFERENCE).
+_org_names = changes.KeptReference(_read_org_names)
+
+
+async def org_names() -> tuple[dict[int, RegionName], dict[int, CcgName]]:
+    """Every region and every CCG (with its region today), by id."""
+    regions, ccgs = await _org_names.get()
+    return dict(regions), dict(ccgs)
+
+
 async def regions_by_id() -> list[RegionName]:
     """Every region."""
-    return [RegionName(r["id"], r["code"], r["name"]) for r in await db.fetch("SELECT id, code, name FROM region")]
+    regions, _ = await _org_names.get()
+    return list(regions.values())
 
 
 async def list_size_history(practice_id: int | list[int] | None = None) -> dict[int, list[tuple[dt.date, int]]]:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
+from tracker.changes import service as changes
 from tracker.db import fetch, write_transaction
 from tracker.periods.calculations import PeriodDates, PeriodSpec, open_for_returns, programme_periods
 from tracker.tables import Period
@@ -96,8 +97,16 @@ def _row(r: dict[str, Any]) -> PeriodRow:
 _COLUMNS = "id, code, financial_year, quarter, start_date, end_date, opens_on, due_on, locks_on"
 
 
-async def all_periods() -> list[PeriodRow]:
+async def _read_periods() -> list[PeriodRow]:
     return [_row(r) for r in await fetch(f"SELECT {_COLUMNS} FROM period ORDER BY start_date")]  # noqa: S608
+
+
+# Every page asks: kept until a period changes (changes.REFERENCE).
+_periods = changes.KeptReference(_read_periods)
+
+
+async def all_periods() -> list[PeriodRow]:
+    return list(await _periods.get())
 
 
 async def by_code(code: str) -> PeriodRow | None:
