@@ -17,13 +17,13 @@ import hashlib
 import logging
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tracker.db import write_transaction
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service
 from tracker.notifications.outbox_service import OutboxRow, outbox_row
@@ -33,6 +33,10 @@ from tracker.tables import OutboxEmail
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)
+# A sender sends nothing more of a batch once this long has passed since it claimed it: what is
+# left goes back before the lease runs out, so a second sender can never take a row the first is
+# still sending (the margin covers one slow send and the clocks of two machines disagreeing).
+SEND_WITHIN = dt.timedelta(minutes=8)
 SERVER_DOWN_RETRY = dt.timedelta(minutes=1)
 BATCH = 100
 TIMEOUT_SECONDS = 30
@@ -151,38 +155,33 @@ class DeliveryResult:
 
 
 async def claim(now: dt.datetime, limit: int = BATCH) -> list[OutboxRow]:
-    """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out."""
+    """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out.
+
+    One conditional UPDATE ... RETURNING: a row is taken only if it is still due when the update
+    reaches it, so of two senders each row goes to exactly one (SQLite runs one write at a time;
+    PostgreSQL re-checks the condition on a row another transaction changed meanwhile)."""
     due = (
         (OutboxEmail.state == "queued")
         & ((OutboxEmail.next_attempt_at.is_null()) | (OutboxEmail.next_attempt_at <= now))
     ) | ((OutboxEmail.state == "sending") & (OutboxEmail.next_attempt_at <= now))
-    async with write_transaction():
-        candidates = await OutboxEmail.select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)
-        ids = [r["id"] for r in candidates]
-        if not ids:
-            return []
-        # Conditional on the row still being due: of two senders, each row goes to exactly one.
-        won = (
-            await OutboxEmail.update({OutboxEmail.state: "sending", OutboxEmail.next_attempt_at: now + LEASE})
-            .where(OutboxEmail.id.is_in(ids) & due)
-            .returning(OutboxEmail.id)
-        )
-    won_ids = [r["id"] for r in won]
-    if not won_ids:
-        return []
-    rows = await OutboxEmail.select().where(OutboxEmail.id.is_in(won_ids)).order_by(OutboxEmail.id)
-    return [outbox_row(r) for r in rows]
+    candidates = OutboxEmail.select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)
+    won = (
+        await OutboxEmail.update({OutboxEmail.state: "sending", OutboxEmail.next_attempt_at: now + LEASE})
+        .where(OutboxEmail.id.is_in(candidates) & due)
+        .returning(*OutboxEmail.all_columns())
+    )
+    return sorted((outbox_row(r) for r in won), key=lambda r: r.id)
+
+
+# One statement, built once: a sender runs it after every message it sends.
+_MARK_SENT = (
+    "UPDATE outbox_email SET state = 'sent', sent_at = {}, attempts = attempts + 1, last_error = '' "
+    "WHERE id = {} AND state = 'sending'"
+)
 
 
 async def _mark_sent(row: OutboxRow, now: dt.datetime) -> None:
-    await OutboxEmail.update(
-        {
-            OutboxEmail.state: "sent",
-            OutboxEmail.sent_at: now,
-            OutboxEmail.attempts: row.attempts + 1,
-            OutboxEmail.last_error: "",
-        }
-    ).where((OutboxEmail.id == row.id) & (OutboxEmail.state == "sending"))
+    await OutboxEmail.raw(_MARK_SENT, now, row.id)
 
 
 async def _mark_failed_attempt(row: OutboxRow, now: dt.datetime, error: str, permanent: bool) -> str:
@@ -199,12 +198,13 @@ async def _mark_failed_attempt(row: OutboxRow, now: dt.datetime, error: str, per
     return state
 
 
-async def _release(rows: list[OutboxRow], now: dt.datetime, error: str) -> None:
-    """The server could not be reached: the emails go back to the queue without using up an attempt."""
+async def _release(rows: list[OutboxRow], now: dt.datetime, error: str, retry_at: dt.datetime | None = None) -> None:
+    """Claimed emails go back to the queue without using up an attempt: the server could not be
+    reached (they wait a minute), or the lease is nearly over (they are due again at once)."""
     await OutboxEmail.update(
         {
             OutboxEmail.state: "queued",
-            OutboxEmail.next_attempt_at: now + SERVER_DOWN_RETRY,
+            OutboxEmail.next_attempt_at: retry_at or now + SERVER_DOWN_RETRY,
             OutboxEmail.last_error: error[:1000],
         }
     ).where(OutboxEmail.id.is_in([r.id for r in rows]) & (OutboxEmail.state == "sending"))
@@ -219,7 +219,11 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: int | None = None) -> DeliveryResult:
-    """Deliver every due email (or at most `limit`). Safe to run from several processes at once."""
+    """Deliver every due email (or at most `limit`). Safe to run from several processes at once.
+
+    Each email is marked sent before the next one goes, so a sender that dies leaves at most the
+    one it was sending unmarked (its Message-ID lets the receiving server drop a second copy). One
+    SMTP session carries every batch of the run."""
     result = DeliveryResult()
     if not settings.smtp_url:
         result.configured = False
@@ -227,39 +231,71 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
     target = parse_smtp_url(settings.smtp_url)
     clock = now or settings.now()
     remaining = limit
-    while remaining is None or remaining > 0:
-        rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
-        if not rows:
-            break
-        if remaining is not None:
-            remaining -= len(rows)
-        connection = Connection(target)
-        try:
-            await asyncio.to_thread(connection.open)
-        except (OSError, smtplib.SMTPException) as exc:
-            await _release(rows, clock, f"SMTP server unreachable: {exc}")
-            result.server_down = True
-            result.errors.append(str(exc))
-            break
-        files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
-        try:
-            for i, row in enumerate(rows):
-                msg = build_message(row, settings.mail_from, clock, files)
+    connection: Connection | None = None
+    try:
+        while remaining is None or remaining > 0:
+            rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
+            if not rows:
+                break
+            claimed = time.monotonic()
+            if remaining is not None:
+                remaining -= len(rows)
+            if connection is None:
+                connection = Connection(target)
                 try:
-                    await asyncio.to_thread(connection.send, msg, settings.mail_from)
-                except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
-                    await _release(rows[i:], clock, f"SMTP connection lost: {exc}")
+                    await asyncio.to_thread(connection.open)
+                except (OSError, smtplib.SMTPException) as exc:
+                    connection = None
+                    await _release(rows, clock, f"SMTP server unreachable: {exc}")
                     result.server_down = True
                     result.errors.append(str(exc))
-                    return result
-                except (OSError, smtplib.SMTPException) as exc:
-                    state = await _mark_failed_attempt(row, clock, f"{type(exc).__name__}: {exc}", _is_permanent(exc))
-                    result.failed += state == "failed"
-                    result.retrying += state == "queued"
-                    result.errors.append(str(exc))
-                    continue
-                await _mark_sent(row, clock)
-                result.sent += 1
-        finally:
+                    break
+            files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
+            if not await _send_batch(connection, rows, files, settings.mail_from, clock, claimed, result):
+                break
+    finally:
+        if connection is not None:
             await asyncio.to_thread(connection.close)
     return result
+
+
+async def _send_batch(
+    connection: Connection,
+    rows: list[OutboxRow],
+    files: dict[str, bytes],
+    mail_from: str,
+    clock: dt.datetime,
+    claimed: float,
+    result: DeliveryResult,
+) -> bool:
+    """Send one claimed batch, each email marked before the next goes; False if the sender must stop."""
+
+    def build_next(i: int) -> EmailMessage | None:
+        return build_message(rows[i], mail_from, clock, files) if i < len(rows) else None
+
+    msg = build_next(0)
+    for i, row in enumerate(rows):
+        assert msg is not None
+        if not calc.within_lease(time.monotonic() - claimed, SEND_WITHIN):
+            # The rest could be claimed by another sender soon: they go back, due now, still ours.
+            await _release(rows[i:], clock, "", retry_at=clock)
+            return False
+        try:
+            await asyncio.to_thread(connection.send, msg, mail_from)
+        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
+            await _release(rows[i:], clock, f"SMTP connection lost: {exc}")
+            result.server_down = True
+            result.errors.append(str(exc))
+            return False
+        except (OSError, smtplib.SMTPException) as exc:
+            state = await _mark_failed_attempt(row, clock, f"{type(exc).__name__}: {exc}", _is_permanent(exc))
+            result.failed += state == "failed"
+            result.retrying += state == "queued"
+            result.errors.append(str(exc))
+            msg = build_next(i + 1)
+            continue
+        # The next message is built (in a thread) while the database makes this one's mark durable
+        # (a disk flush, most of a message's time); it is sent only once the mark is in.
+        _, msg = await asyncio.gather(_mark_sent(row, clock), asyncio.to_thread(build_next, i + 1))
+        result.sent += 1
+    return True
