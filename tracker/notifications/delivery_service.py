@@ -222,8 +222,9 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
     """Deliver every due email (or at most `limit`). Safe to run from several processes at once.
 
     Each email is marked sent before the next one goes, so a sender that dies leaves at most the
-    one it was sending unmarked (its Message-ID lets the receiving server drop a second copy). One
-    SMTP session carries every batch of the run."""
+    one it was sending unmarked (its Message-ID lets the receiving server drop a second copy). Each
+    batch has an SMTP session of its own: servers that end a session after so many messages are
+    never met mid-batch."""
     result = DeliveryResult()
     if not settings.smtp_url:
         result.configured = False
@@ -231,30 +232,26 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
     target = parse_smtp_url(settings.smtp_url)
     clock = now or settings.now()
     remaining = limit
-    connection: Connection | None = None
-    try:
-        while remaining is None or remaining > 0:
-            rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
-            if not rows:
-                break
-            claimed = time.monotonic()
-            if remaining is not None:
-                remaining -= len(rows)
-            if connection is None:
-                connection = Connection(target)
-                try:
-                    await asyncio.to_thread(connection.open)
-                except (OSError, smtplib.SMTPException) as exc:
-                    connection = None
-                    await _release(rows, clock, f"SMTP server unreachable: {exc}")
-                    result.server_down = True
-                    result.errors.append(str(exc))
-                    break
-            files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
+    while remaining is None or remaining > 0:
+        rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
+        if not rows:
+            break
+        claimed = time.monotonic()
+        if remaining is not None:
+            remaining -= len(rows)
+        connection = Connection(target)
+        try:
+            await asyncio.to_thread(connection.open)
+        except (OSError, smtplib.SMTPException) as exc:
+            await _release(rows, clock, f"SMTP server unreachable: {exc}")
+            result.server_down = True
+            result.errors.append(str(exc))
+            break
+        files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
+        try:
             if not await _send_batch(connection, rows, files, settings.mail_from, clock, claimed, result):
                 break
-    finally:
-        if connection is not None:
+        finally:
             await asyncio.to_thread(connection.close)
     return result
 
@@ -296,6 +293,12 @@ async def _send_batch(
             continue
         # The next message is built (in a thread) while the database makes this one's mark durable
         # (a disk flush, most of a message's time); it is sent only once the mark is in.
-        _, msg = await asyncio.gather(_mark_sent(row, clock), asyncio.to_thread(build_next, i + 1))
+        # Both are awaited whatever happens to the other: a sent email is never left unmarked
+        # because the next one could not be built.
+        marking = asyncio.ensure_future(_mark_sent(row, clock))
+        building = asyncio.ensure_future(asyncio.to_thread(build_next, i + 1))
+        await asyncio.wait((marking, building))
+        marking.result()  # raises what the mark raised
+        msg = building.result()
         result.sent += 1
     return True
