@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.policy
+import functools
 import hashlib
 import logging
 import smtplib
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tracker.notifications import calculations as calc
@@ -75,17 +78,25 @@ def message_id(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@paperless-tracker>"
 
 
+@functools.lru_cache(maxsize=64)
+def _header(name: str, value: str) -> Any:
+    """A header parsed once for every message of a batch that carries it (the sender, the date,
+    the kind): parsing headers is most of the cost of building a message, and a parsed header
+    cannot change, so one serves them all."""
+    return email.policy.default.header_factory(name, value)
+
+
 def build_message(
     row: OutboxRow, mail_from: str, now: dt.datetime, files: dict[str, bytes] | None = None
 ) -> EmailMessage:
     """The message for an outbox row; `files` holds the stored attachments by SHA-256."""
     msg = EmailMessage()
-    msg["From"] = mail_from
+    msg["From"] = _header("From", mail_from)
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
-    msg["Date"] = format_datetime(now)
+    msg["Date"] = _header("Date", format_datetime(now))
     msg["Message-ID"] = message_id(row.idempotency_key)
-    msg["X-Tracker-Kind"] = row.kind
+    msg["X-Tracker-Kind"] = _header("X-Tracker-Kind", row.kind)
     msg.set_content(row.body_text)
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html")
