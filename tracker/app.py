@@ -24,6 +24,7 @@ from litestar.template import TemplateConfig
 from tracker import clock, db
 from tracker.exports import built as built_files
 from tracker.exports import kept as kept_files
+from tracker.notifications import render as email_templates
 from tracker.ops.logs import RequestLogMiddleware, configure_logging
 from tracker.returns.api_routes import COMPONENTS as API_COMPONENTS
 from tracker.settings import Settings
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         path="/static", directories=[STATIC], opt=PUBLIC, include_in_schema=False, name="static"
     )
     environment = build_environment(reload=settings.template_reload)
+    email_templates.reload_templates(settings.template_reload)
     routes = feature_routes()
     api_only(routes)
     app = Litestar(

@@ -12,6 +12,7 @@ import contextvars
 import datetime as dt
 import decimal
 import functools
+import json
 import os
 import re
 import sqlite3
@@ -414,6 +415,40 @@ async def bulk_insert(table: str, columns: tuple[str, ...], rows: list[tuple[Any
     else:
         async with eng.transaction(transaction_type=TransactionType.immediate) as new_txn:
             await new_txn.connection.executemany(sql, rows)
+
+
+async def insert_new(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], key: str) -> int:
+    """Insert the rows whose `key` (a unique column) is not taken yet, inside the caller's
+    transaction (`write_transaction`); how many were new.
+
+    The database skips the clashes (ON CONFLICT DO NOTHING), so two processes inserting the same
+    keys at once each insert only what the other did not, and the count is what this call added.
+    """
+    eng = engine()
+    txn = eng.current_transaction.get()
+    if txn is None:
+        raise RuntimeError("insert_new runs inside a write_transaction")
+    if not rows:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in columns)
+    if isinstance(eng, PostgresEngine):
+        # One statement for every row: the table's own row type gives each JSON value its type.
+        records = json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_json_value)
+        sql = (
+            f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::"{table}", $1::json) '  # noqa: S608
+            f'ON CONFLICT ("{key}") DO NOTHING RETURNING 1'
+        )
+        return len(await txn.connection.fetch(sql, records))
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({placeholders}) ON CONFLICT ("{key}") DO NOTHING'  # noqa: S608
+    cursor = await txn.connection.executemany(sql, rows)
+    return int(cursor.rowcount)  # the rows inserted: a skipped row counts none
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):  # and datetimes, with their offset
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go in JSON")
 
 
 # SQLite binds at most 999 values to one statement; lists of ids longer than that go in pieces.

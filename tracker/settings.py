@@ -118,7 +118,9 @@ class Settings:
     )
     template_reload: bool = field(
         default=False,
-        metadata={"doc": "Re-read a page template when its file changes, for editing them (slower pages)"},
+        metadata={
+            "doc": "Re-read a page or email template when its file changes, for editing them (slower pages and runs)"
+        },
     )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level (DEBUG, INFO, WARNING, ERROR)"})
     log_format: str = field(

@@ -109,6 +109,14 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert calc.gives_up(calc.MAX_ATTEMPTS, permanent=False)
 
 
+def test_a_sender_stops_sending_from_a_batch_before_its_lease_could_pass_to_another() -> None:
+    eight_minutes = dt.timedelta(minutes=8)
+    assert calc.within_lease(0, eight_minutes)
+    assert calc.within_lease(479.9, eight_minutes)
+    assert not calc.within_lease(480, eight_minutes)
+    assert not calc.within_lease(0, dt.timedelta(0))
+
+
 @pytest.mark.parametrize(
     ("cron", "words"),
     [

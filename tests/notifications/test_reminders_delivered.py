@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.notifications.conftest import AS_AT, SmtpServer
-from tracker.notifications import service
+from tracker.notifications import delivery_service, service
 from tracker.notifications.delivery_service import deliver
 from tracker.settings import Settings
 from tracker.tables import OutboxEmail, PracticeReturn
@@ -161,6 +161,22 @@ async def test_two_concurrent_runs_and_two_senders_still_send_exactly_once(
     sent = await asyncio.gather(*[deliver(mail_settings, now=AS_AT) for _ in range(3)])
     assert sum(s.sent for s in sent) == 2
     assert len(smtp.inbox.messages) == 2
+
+
+async def test_a_batch_that_outlasts_its_sending_time_goes_back_unsent_then_goes_once(
+    mail_settings: Settings, smtp: SmtpServer, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sender stops sending from a batch before its lease could pass to another sender; here
+    # that time is nil, so the whole batch goes back: due at once, no attempt used, nothing sent.
+    await _run(mail_settings, "practice-reminders")
+    monkeypatch.setattr(delivery_service, "SEND_WITHIN", dt.timedelta(0))
+    late = await deliver(mail_settings, now=AS_AT)
+    assert late.sent == 0 and not late.server_down and smtp.inbox.messages == []
+    rows = await OutboxEmail.select(OutboxEmail.state, OutboxEmail.attempts, OutboxEmail.next_attempt_at)
+    assert [(r["state"], r["attempts"], r["next_attempt_at"]) for r in rows] == [("queued", 0, AS_AT)] * 2
+    monkeypatch.undo()
+    back = await deliver(mail_settings, now=AS_AT)
+    assert back.sent == 2 and len(smtp.inbox.messages) == len({str(m["Message-ID"]) for m in smtp.inbox.messages}) == 2
 
 
 async def test_the_schedule_tick_runs_each_due_time_once_and_catches_up_once(

@@ -171,6 +171,11 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(FIRST_RETRY * (2 ** max(0, attempts - 1)), LONGEST_WAIT)
 
 
+def within_lease(elapsed_seconds: float, send_within: dt.timedelta) -> bool:
+    """Whether a sender that claimed a batch `elapsed_seconds` ago may still send from it."""
+    return elapsed_seconds < send_within.total_seconds()
+
+
 def gives_up(attempts: int, permanent: bool) -> bool:
     """A permanent refusal (a 5xx answer) or MAX_ATTEMPTS failures flag the email as failed."""
     return permanent or attempts >= MAX_ATTEMPTS

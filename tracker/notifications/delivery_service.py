@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.policy
+import functools
 import hashlib
 import logging
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tracker.db import write_transaction
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service
 from tracker.notifications.outbox_service import OutboxRow, outbox_row
@@ -33,6 +36,10 @@ from tracker.tables import OutboxEmail
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)
+# A sender sends nothing more of a batch once this long has passed since it claimed it: what is
+# left goes back before the lease runs out, so a second sender can never take a row the first is
+# still sending (the margin covers one slow send and the clocks of two machines disagreeing).
+SEND_WITHIN = dt.timedelta(minutes=8)
 SERVER_DOWN_RETRY = dt.timedelta(minutes=1)
 BATCH = 100
 TIMEOUT_SECONDS = 30
@@ -71,17 +78,25 @@ def message_id(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@paperless-tracker>"
 
 
+@functools.lru_cache(maxsize=64)
+def _header(name: str, value: str) -> Any:
+    """A header parsed once for every message of a batch that carries it (the sender, the date,
+    the kind): parsing headers is most of the cost of building a message, and a parsed header
+    cannot change, so one serves them all."""
+    return email.policy.default.header_factory(name, value)
+
+
 def build_message(
     row: OutboxRow, mail_from: str, now: dt.datetime, files: dict[str, bytes] | None = None
 ) -> EmailMessage:
     """The message for an outbox row; `files` holds the stored attachments by SHA-256."""
     msg = EmailMessage()
-    msg["From"] = mail_from
+    msg["From"] = _header("From", mail_from)
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
-    msg["Date"] = format_datetime(now)
+    msg["Date"] = _header("Date", format_datetime(now))
     msg["Message-ID"] = message_id(row.idempotency_key)
-    msg["X-Tracker-Kind"] = row.kind
+    msg["X-Tracker-Kind"] = _header("X-Tracker-Kind", row.kind)
     msg.set_content(row.body_text)
     if row.body_html:
         msg.add_alternative(row.body_html, subtype="html")
@@ -151,38 +166,33 @@ class DeliveryResult:
 
 
 async def claim(now: dt.datetime, limit: int = BATCH) -> list[OutboxRow]:
-    """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out."""
+    """Take up to `limit` emails that are due: queued ones, and sending ones whose lease ran out.
+
+    One conditional UPDATE ... RETURNING: a row is taken only if it is still due when the update
+    reaches it, so of two senders each row goes to exactly one (SQLite runs one write at a time;
+    PostgreSQL re-checks the condition on a row another transaction changed meanwhile)."""
     due = (
         (OutboxEmail.state == "queued")
         & ((OutboxEmail.next_attempt_at.is_null()) | (OutboxEmail.next_attempt_at <= now))
     ) | ((OutboxEmail.state == "sending") & (OutboxEmail.next_attempt_at <= now))
-    async with write_transaction():
-        candidates = await OutboxEmail.select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)
-        ids = [r["id"] for r in candidates]
-        if not ids:
-            return []
-        # Conditional on the row still being due: of two senders, each row goes to exactly one.
-        won = (
-            await OutboxEmail.update({OutboxEmail.state: "sending", OutboxEmail.next_attempt_at: now + LEASE})
-            .where(OutboxEmail.id.is_in(ids) & due)
-            .returning(OutboxEmail.id)
-        )
-    won_ids = [r["id"] for r in won]
-    if not won_ids:
-        return []
-    rows = await OutboxEmail.select().where(OutboxEmail.id.is_in(won_ids)).order_by(OutboxEmail.id)
-    return [outbox_row(r) for r in rows]
+    candidates = OutboxEmail.select(OutboxEmail.id).where(due).order_by(OutboxEmail.id).limit(limit)
+    won = (
+        await OutboxEmail.update({OutboxEmail.state: "sending", OutboxEmail.next_attempt_at: now + LEASE})
+        .where(OutboxEmail.id.is_in(candidates) & due)
+        .returning(*OutboxEmail.all_columns())
+    )
+    return sorted((outbox_row(r) for r in won), key=lambda r: r.id)
+
+
+# One statement, built once: a sender runs it after every message it sends.
+_MARK_SENT = (
+    "UPDATE outbox_email SET state = 'sent', sent_at = {}, attempts = attempts + 1, last_error = '' "
+    "WHERE id = {} AND state = 'sending'"
+)
 
 
 async def _mark_sent(row: OutboxRow, now: dt.datetime) -> None:
-    await OutboxEmail.update(
-        {
-            OutboxEmail.state: "sent",
-            OutboxEmail.sent_at: now,
-            OutboxEmail.attempts: row.attempts + 1,
-            OutboxEmail.last_error: "",
-        }
-    ).where((OutboxEmail.id == row.id) & (OutboxEmail.state == "sending"))
+    await OutboxEmail.raw(_MARK_SENT, now, row.id)
 
 
 async def _mark_failed_attempt(row: OutboxRow, now: dt.datetime, error: str, permanent: bool) -> str:
@@ -199,12 +209,13 @@ async def _mark_failed_attempt(row: OutboxRow, now: dt.datetime, error: str, per
     return state
 
 
-async def _release(rows: list[OutboxRow], now: dt.datetime, error: str) -> None:
-    """The server could not be reached: the emails go back to the queue without using up an attempt."""
+async def _release(rows: list[OutboxRow], now: dt.datetime, error: str, retry_at: dt.datetime | None = None) -> None:
+    """Claimed emails go back to the queue without using up an attempt: the server could not be
+    reached (they wait a minute), or the lease is nearly over (they are due again at once)."""
     await OutboxEmail.update(
         {
             OutboxEmail.state: "queued",
-            OutboxEmail.next_attempt_at: now + SERVER_DOWN_RETRY,
+            OutboxEmail.next_attempt_at: retry_at or now + SERVER_DOWN_RETRY,
             OutboxEmail.last_error: error[:1000],
         }
     ).where(OutboxEmail.id.is_in([r.id for r in rows]) & (OutboxEmail.state == "sending"))
@@ -219,7 +230,12 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: int | None = None) -> DeliveryResult:
-    """Deliver every due email (or at most `limit`). Safe to run from several processes at once."""
+    """Deliver every due email (or at most `limit`). Safe to run from several processes at once.
+
+    Each email is marked sent before the next one goes, so a sender that dies leaves at most the
+    one it was sending unmarked (its Message-ID lets the receiving server drop a second copy). Each
+    batch has an SMTP session of its own: servers that end a session after so many messages are
+    never met mid-batch."""
     result = DeliveryResult()
     if not settings.smtp_url:
         result.configured = False
@@ -231,6 +247,7 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
         rows = await claim(clock, BATCH if remaining is None else min(BATCH, remaining))
         if not rows:
             break
+        claimed = time.monotonic()
         if remaining is not None:
             remaining -= len(rows)
         connection = Connection(target)
@@ -243,23 +260,56 @@ async def deliver(settings: Settings, *, now: dt.datetime | None = None, limit: 
             break
         files = await outbox_service.attachments({r.attachment_sha256 or "" for r in rows})
         try:
-            for i, row in enumerate(rows):
-                msg = build_message(row, settings.mail_from, clock, files)
-                try:
-                    await asyncio.to_thread(connection.send, msg, settings.mail_from)
-                except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
-                    await _release(rows[i:], clock, f"SMTP connection lost: {exc}")
-                    result.server_down = True
-                    result.errors.append(str(exc))
-                    return result
-                except (OSError, smtplib.SMTPException) as exc:
-                    state = await _mark_failed_attempt(row, clock, f"{type(exc).__name__}: {exc}", _is_permanent(exc))
-                    result.failed += state == "failed"
-                    result.retrying += state == "queued"
-                    result.errors.append(str(exc))
-                    continue
-                await _mark_sent(row, clock)
-                result.sent += 1
+            if not await _send_batch(connection, rows, files, settings.mail_from, clock, claimed, result):
+                break
         finally:
             await asyncio.to_thread(connection.close)
     return result
+
+
+async def _send_batch(
+    connection: Connection,
+    rows: list[OutboxRow],
+    files: dict[str, bytes],
+    mail_from: str,
+    clock: dt.datetime,
+    claimed: float,
+    result: DeliveryResult,
+) -> bool:
+    """Send one claimed batch, each email marked before the next goes; False if the sender must stop."""
+
+    def build_next(i: int) -> EmailMessage | None:
+        return build_message(rows[i], mail_from, clock, files) if i < len(rows) else None
+
+    msg = build_next(0)
+    for i, row in enumerate(rows):
+        assert msg is not None
+        if not calc.within_lease(time.monotonic() - claimed, SEND_WITHIN):
+            # The rest could be claimed by another sender soon: they go back, due now, still ours.
+            await _release(rows[i:], clock, "", retry_at=clock)
+            return False
+        try:
+            await asyncio.to_thread(connection.send, msg, mail_from)
+        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
+            await _release(rows[i:], clock, f"SMTP connection lost: {exc}")
+            result.server_down = True
+            result.errors.append(str(exc))
+            return False
+        except (OSError, smtplib.SMTPException) as exc:
+            state = await _mark_failed_attempt(row, clock, f"{type(exc).__name__}: {exc}", _is_permanent(exc))
+            result.failed += state == "failed"
+            result.retrying += state == "queued"
+            result.errors.append(str(exc))
+            msg = build_next(i + 1)
+            continue
+        # The next message is built (in a thread) while the database makes this one's mark durable
+        # (a disk flush, most of a message's time); it is sent only once the mark is in.
+        # Both are awaited whatever happens to the other: a sent email is never left unmarked
+        # because the next one could not be built.
+        marking = asyncio.ensure_future(_mark_sent(row, clock))
+        building = asyncio.ensure_future(asyncio.to_thread(build_next, i + 1))
+        await asyncio.wait((marking, building))
+        marking.result()  # raises what the mark raised
+        msg = building.result()
+        result.sent += 1
+    return True

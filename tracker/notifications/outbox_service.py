@@ -79,26 +79,52 @@ async def attachments(shas: set[str]) -> dict[str, bytes]:
 
 # --- Queueing many at once ------------------------------------------------------------------
 
-BATCH = 200
+BATCH = 1000
+
+# What a feature gives for each email it queues, and what it may leave out (with its value then);
+# the rest (state, attempts, last error, sent at) start as the table's defaults.
+REQUIRED = ("idempotency_key", "kind", "to_address", "subject", "body_text")
+OPTIONAL: dict[str, Any] = {
+    "body_html": "",
+    "practice": None,
+    "ccg": None,
+    "period": None,
+    "attachment_name": "",
+    "attachment_path": "",
+    "attachment_sha256": "",
+}
+QUEUED_COLUMNS = (*REQUIRED, *OPTIONAL, "created_at", "next_attempt_at")
+
+
+def queued_values(row: dict[str, Any], now: dt.datetime) -> tuple[Any, ...]:
+    """One email's values in the order of QUEUED_COLUMNS. Pure."""
+    unknown = row.keys() - set(REQUIRED) - OPTIONAL.keys()
+    if unknown:
+        raise ValueError(f"not outbox columns: {sorted(unknown)}")
+    missing = set(REQUIRED) - row.keys()
+    if missing:
+        raise ValueError(f"an email needs {sorted(missing)}")
+    return (*(row[c] for c in REQUIRED), *(row.get(c, v) for c, v in OPTIONAL.items()), now, now)
 
 
 async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = None) -> int:
     """Queue many emails (dicts of OutboxEmail columns); returns how many were new.
 
-    Each batch is its own transaction, so a run killed half-way keeps what it queued and a rerun
-    queues the rest: the unique idempotency key turns every repeat into a no-op.
+    One INSERT ... ON CONFLICT DO NOTHING per batch: the unique idempotency key turns every repeat
+    into a no-op, decided by the database, so two runs at once queue each email once. Each batch is
+    its own transaction, so a run killed half-way keeps what it queued and a rerun queues the rest.
     """
     now = now or clock.now()
+    values = [queued_values(r, now) for r in rows]
     queued = 0
-    for start in range(0, len(rows), BATCH):
-        batch = [OutboxEmail(**r, created_at=now, next_attempt_at=now) for r in rows[start : start + BATCH]]
-        async with write_transaction():
-            inserted = (
-                await OutboxEmail.insert(*batch)
-                .on_conflict(target=OutboxEmail.idempotency_key, action="DO NOTHING")
-                .returning(OutboxEmail.id)
-            )
-        queued += len(inserted)
+    for start in range(0, len(values), BATCH):
+        batch = values[start : start + BATCH]
+
+        async def insert(batch: list[tuple[Any, ...]] = batch) -> int:
+            async with write_transaction():
+                return await db.insert_new("outbox_email", QUEUED_COLUMNS, batch, "idempotency_key")
+
+        queued += await db.in_writer(insert)
     return queued
 
 

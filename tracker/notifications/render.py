@@ -92,11 +92,20 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # As for pages: checking each template file's date on every render (nine an email, a
+        # third of a reminder run's time) is only worth it while someone edits them; the app turns
+        # it on with TRACKER_TEMPLATE_RELOAD (reload_templates below).
+        auto_reload=False,
     )
     env.filters.update(FILTERS)
     env.filters.update({"plural": plural, "first_lower": first_lower, "ordinal": ordinal})
     env.globals["sign_off"] = SIGN_OFF
     return env
+
+
+def reload_templates(on: bool) -> None:
+    """Re-read an email template when its file changes (TRACKER_TEMPLATE_RELOAD, for editing them)."""
+    environment().auto_reload = on
 
 
 def kinds() -> list[str]:
