@@ -69,9 +69,11 @@ async def test_writers_on_postgres_never_wait_for_one_another(clean_db: Any) -> 
         await second.execute("SET lock_timeout = '10s'")
         before = await changes.token()
         async with first.transaction():
-            await first.execute("UPDATE ccg SET name = 'First' WHERE code = '00K'")
+            # Practices, not CCGs: the reference tables (changes.REFERENCE: organisation names,
+            # periods, the catalogue) share one stamp row, written a few times a year.
+            await first.execute("UPDATE practice SET name = 'First' WHERE ods_code = 'A81001'")
             async with second.transaction():
-                await second.execute("UPDATE ccg SET name = 'Second' WHERE code = '11J'")
+                await second.execute("UPDATE practice SET name = 'Second' WHERE ods_code = 'J81001'")
             assert await changes.token() != before  # the second committed, the first not yet
             during = await changes.token()
         assert await changes.token() != during
