@@ -1,5 +1,7 @@
 """The official files, parsed exactly as published, and malformed ones refused by line."""
 
+import datetime as dt
+
 import pytest
 
 from tests.conftest import SHARED_DATA
@@ -17,6 +19,13 @@ def test_the_real_ods_file_has_6830_active_gp_practices():
     assert densham.commissioner == "00K" and densham.region_code == "Y63" and densham.postcode == "TS18 1HU"
 
 
+def test_dates_may_have_spaces_around_them_and_a_blank_one_is_no_date():
+    record = parse_ods_practices(ODS_ROW.replace('"19740401",""', '" 19740401 ","  "').encode())[0]
+    assert record.open_date == dt.date(1974, 4, 1) and record.close_date is None
+    assert record.joined_commissioner == dt.date(2013, 4, 1) and record.left_commissioner is None
+    assert record.address == "THE HEALTH CENTRE, LAWSON STREET, STOCKTON-ON-TEES, CLEVELAND"
+
+
 def test_the_real_list_size_file_has_6658_practices():
     records = parse_list_sizes((SHARED_DATA / "gp-reg-pat-prac-all.csv").read_bytes())
     assert len(records) == 6658
@@ -31,6 +40,14 @@ def test_the_real_list_size_file_has_6658_practices():
         (b"   \n", "empty"),
         (ODS_ROW.replace(',"4",""', "").encode(), "Line 1: expected 27 columns"),
         ((ODS_ROW + "\n" + ODS_ROW.replace('"19740401"', '"1974-04-01"')).encode(), "Line 2: the open date"),
+        # The first bad date of a row is the one named, whichever the row's order of columns.
+        (
+            ODS_ROW.replace('"20130401",""', '"20130401","2013-04-02"')
+            .replace('"19740401",""', '"19740401","X"')
+            .encode(),
+            "Line 1: the close date 'X' is not a date",
+        ),
+        (ODS_ROW.replace('"20130401",""', '"20130401"," 2013 "').encode(), "Line 1: the left commissioner date '2013'"),
         (ODS_ROW.replace('"A","B"', '"X","B"').encode(), "status"),
         (
             b"PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n",

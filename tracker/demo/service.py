@@ -214,11 +214,12 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
             feed_of.setdefault((row.practice_id, spec.code), {}).setdefault(row.indicator_code, row.value)
 
     return_rows: list[bulk_returns.NewReturn] = []
-    planned: list[tuple[int, str, history.PracticeProfile, int, str]] = []
+    planned: list[tuple[int, str, history.PracticeProfile, list[history.Term], int, str]] = []
     for pr in practices:
         profile = history.profile(
             pr.ods_code, pr.ccg_code or "", system_effects.get(pr.clinical_system, 0.0), pr.patients or 0, seed
         )
+        terms = history.terms_of(profile, units)
         for t, spec in enumerate(specs):
             if not rules.open_during(pr.open_date, pr.close_date, spec.start_date, spec.end_date):
                 continue
@@ -243,16 +244,16 @@ async def generate_history(today: dt.date, seed: int) -> dict[str, int]:
                     else "",
                 )
             )
-            planned.append((pr.id, spec.code, profile, t, plan.state))
+            planned.append((pr.id, spec.code, profile, terms, t, plan.state))
 
     async with db.write_transaction():
         await bulk_returns.insert_returns(return_rows)
         ids = await bulk_returns.return_ids()
         value_rows: list[bulk_returns.NewValue] = []
-        for practice_id, period_code, profile, t, state in planned:
+        for practice_id, period_code, profile, terms, t, state in planned:
             return_id = ids[(practice_id, period_ids[period_code])]
             values = history.beside_feeds(
-                history.values_for(profile, t, units, seed),
+                history.values_of_terms(profile, terms, t, seed),
                 feed_of.get((practice_id, period_code), {}),
                 units,
                 profile.code,

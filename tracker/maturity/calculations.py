@@ -6,7 +6,6 @@ user can check a figure by hand.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -205,6 +204,8 @@ def score_history(
     targets: Sequence[IndicatorSpec] | Mapping[int, Sequence[IndicatorSpec]],
     periods: Sequence[tuple[int, dt.date]],
     values: dict[int, dict[str, float | None]],
+    *,
+    with_indicators: bool = True,
 ) -> list[PeriodScore]:
     """Score a practice for each period, in order.
 
@@ -213,6 +214,8 @@ def score_history(
     `periods`: (period id, period end date) in date order. `values`: period id -> indicator code ->
     value, from the APPROVED returns only (a period without an approved return gets no score). The
     baseline of each indicator is its first approved value in these periods.
+    `with_indicators`: False leaves each PeriodScore's `indicators` empty, for callers that store
+    only the totals (a national refresh made some two million of them for nothing).
     """
     baselines: dict[str, tuple[float, dt.date]] = {}
     out: list[PeriodScore] = []
@@ -228,7 +231,8 @@ def score_history(
             v = row.get(t.code)
             deadline = _deadline(t, end)
             if v is None:
-                scores.append(IndicatorScore(t.code, None, None, None, deadline, ""))
+                if with_indicators:
+                    scores.append(IndicatorScore(t.code, None, None, None, deadline, ""))
                 continue
             base = baselines.get(t.code)
             if base is None:
@@ -239,7 +243,8 @@ def score_history(
             counts[status] += 1
             total_weight += t.weight
             total += t.weight * a
-            scores.append(IndicatorScore(t.code, v, a, expected, deadline, status))
+            if with_indicators:
+                scores.append(IndicatorScore(t.code, v, a, expected, deadline, status))
         m = max(0.0, min(100.0, 100.0 * total / total_weight)) if total_weight > 0 else None
         out.append(
             PeriodScore(
@@ -267,9 +272,17 @@ def unscored_periods(expected: dict[int, int], scored: dict[int, int]) -> list[i
     return [period for period, n in expected.items() if scored.get(period, 0) != n]
 
 
-@functools.lru_cache(maxsize=8192)
+# A deadline depends on the indicator's target date and whether it is annual, and the date: keyed
+# by those, not by the whole IndicatorSpec, whose hash (of its every field) cost more than the rule.
+_DEADLINES: dict[tuple[bool, dt.date, dt.date], dt.date] = {}
+
+
 def _deadline(spec: IndicatorSpec, on: dt.date) -> dt.date:
-    return spec.target_date_for(on)
+    key = (spec.target_annual, spec.target_date, on)
+    found = _DEADLINES.get(key)
+    if found is None:
+        found = _DEADLINES[key] = spec.target_date_for(on)
+    return found
 
 
 # --- Forecasts ------------------------------------------------------------------------------

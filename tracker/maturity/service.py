@@ -147,7 +147,7 @@ def _score_rows(
     list size of that period, the one rule each for expected and on time, and the forecast made
     from its approved history up to that period. `earlier`: maturity by period, as stored, for
     periods `values` leaves out (a new period scored without reading everyone's history)."""
-    history = calc.score_history(definitions, [(p.id, p.end_date) for p in scoring], values)
+    history = calc.score_history(definitions, [(p.id, p.end_date) for p in scoring], values, with_indicators=False)
     rows = []
     points: list[tuple[dt.date, float]] = []
     forecast: tuple[dt.date | None, str] | None = None  # worked out again only after a new point

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,20 +117,32 @@ def _rows(
         raise FileRefused(f"The {what} is not UTF-8 text") from None
 
 
-def _yyyymmdd(value: str, line: int, column: str) -> dt.date | None:
+@functools.lru_cache(maxsize=65536)
+def _date_of(value: str) -> dt.date | None:
+    """A YYYYMMDD field as published (spaces around it allowed; blank is no date). Raises ValueError.
+
+    A national file holds some 50,000 dates but only a few thousand distinct ones, and strptime
+    was most of the time of reading it: each distinct text is parsed once (errors are not cached)."""
     value = value.strip()
-    if not value:
-        return None
+    return dt.datetime.strptime(value, "%Y%m%d").date() if value else None
+
+
+def _yyyymmdd(value: str, line: int, column: str) -> dt.date | None:
     try:
-        return dt.datetime.strptime(value, "%Y%m%d").date()
+        return _date_of(value)
     except ValueError:
-        raise FileRefused(f"Line {line}: the {column} {value!r} is not a date in the form YYYYMMDD") from None
+        raise FileRefused(f"Line {line}: the {column} {value.strip()!r} is not a date in the form YYYYMMDD") from None
+
+
+# The ODS file's date columns, in the order their errors are reported.
+ODS_DATES = ((10, "open date"), (11, "close date"), (15, "join commissioner date"), (16, "left commissioner date"))
 
 
 def parse_ods_practices(data: bytes) -> list[OdsRecord]:
     """epraccur.csv: no header row, 27 quoted columns."""
     what = "ODS practice file"
     records: list[OdsRecord] = []
+    date_of = _date_of
     for line, row in _rows(_text(data, what), what):
         if len(row) != ODS_COLUMNS:
             hint = " (is this the registered-patients file?)" if row and row[0] == "PUBLICATION" else ""
@@ -140,6 +153,12 @@ def parse_ods_practices(data: bytes) -> list[OdsRecord]:
         status = row[12].strip()
         if status not in {"A", "C", "D", "P"}:
             raise FileRefused(f"Line {line}: the status {status!r} is not one of A, C, D, P")
+        try:
+            dates = (date_of(row[10]), date_of(row[11]), date_of(row[15]), date_of(row[16]))
+        except ValueError:
+            for index, column in ODS_DATES:
+                _yyyymmdd(row[index], line, column)  # raises for the first bad one
+            raise
         records.append(
             OdsRecord(
                 line=line,
@@ -147,16 +166,16 @@ def parse_ods_practices(data: bytes) -> list[OdsRecord]:
                 name=row[1].strip(),
                 region_code=row[2].strip().upper(),
                 local_office_code=row[3].strip().upper(),
-                address=", ".join(part.strip() for part in row[4:9] if part.strip()),
+                address=", ".join(filter(None, map(str.strip, row[4:9]))),
                 postcode=row[9].strip().upper(),
-                open_date=_yyyymmdd(row[10], line, "open date"),
-                close_date=_yyyymmdd(row[11], line, "close date"),
+                open_date=dates[0],
+                close_date=dates[1],
                 status=status,
                 commissioner=row[14].strip().upper(),
                 phone=row[17].strip(),
                 prescribing_setting=row[25].strip(),
-                joined_commissioner=_yyyymmdd(row[15], line, "join commissioner date"),
-                left_commissioner=_yyyymmdd(row[16], line, "left commissioner date"),
+                joined_commissioner=dates[2],
+                left_commissioner=dates[3],
             )
         )
     if not records:

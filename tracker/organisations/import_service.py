@@ -7,6 +7,7 @@ where the two files disagree (a practice in one file only, a different CCG code)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,9 +100,10 @@ async def _upsert_codes(
     table: Any, codes: set[str], names: dict[str, str], summary: ImportSummary, label: str
 ) -> dict[str, int]:
     existing = {r["code"]: r for r in await table.select(table.id, table.code, table.name)}
-    for code in sorted(codes - existing.keys()):
-        await table.insert(table(code=code, name=names.get(code, "")))
+    created = sorted(codes - existing.keys())
+    for code in created:
         summary.add(f"{label} created", code)
+    await db.bulk_insert(table._meta.tablename, ("code", "name"), [(code, names.get(code, "")) for code in created])
     for code in codes & existing.keys():
         name = names.get(code)
         if name and existing[code]["name"] != name:
@@ -162,6 +164,25 @@ async def import_ods(
             ccg_regions[r.commissioner] = Counter({r.region_code: 1})
             ccg_towns[r.commissioner] = Counter({_town(r): 1})
 
+    # The whole write runs in the database's writer (one transaction, no hop to a connection
+    # thread for each of its statements).
+    await db.in_writer(
+        functools.partial(_write_ods, practices, seen, ccg_regions, ccg_towns, as_at, names, actor, summary)
+    )
+    return summary
+
+
+async def _write_ods(
+    practices: list[OdsRecord],
+    seen: set[str],
+    ccg_regions: dict[str, Counter[str]],
+    ccg_towns: dict[str, Counter[str]],
+    as_at: dt.date,
+    names: dict[str, dict[str, str]],
+    actor: str,
+    summary: ImportSummary,
+) -> None:
+    """`import_ods`'s writes, all in one transaction."""
     async with db.write_transaction():
         newest, before = await _edition("practices", as_at, len(practices))
         if not newest:
@@ -177,7 +198,11 @@ async def import_ods(
             "local offices",
         )
         existing_ccgs = {r["code"]: r for r in await Ccg.select()}
-        known_regions = {(r["ccg"], r["as_at"]): r for r in await CcgRegion.select().where(CcgRegion.as_at == as_at)}
+        known_regions = {r["ccg"] for r in await CcgRegion.select(CcgRegion.ccg).where(CcgRegion.as_at == as_at)}
+        # New CCGs and the regions of this edition are written together once all are known, in the
+        # order they are found (so ids are as they were when each was inserted on its own).
+        new_ccgs: list[tuple[Any, ...]] = []
+        regions_of_edition: list[tuple[str, int]] = []
         for code, regions in sorted(ccg_regions.items()):
             region_id = region_ids[regions.most_common(1)[0][0]]
             town = ccg_towns[code].most_common(1)[0][0]
@@ -185,24 +210,31 @@ async def import_ods(
             fixture_name = names["ccgs"].get(code)
             row = existing_ccgs.get(code)
             if row is None:
-                ccg_id = await _insert_id(Ccg(code=code, name=fixture_name or placeholder, region=region_id))
+                new_ccgs.append((code, fixture_name or placeholder, region_id, "", None, None))
                 summary.add("ccgs created")
             else:
-                ccg_id = row["id"]
                 update: dict[Any, Any] = {}
                 if newest and row["region"] != region_id:
                     update[Ccg.region] = region_id
                 if fixture_name and row["name"] != fixture_name and not row["open_date"]:
                     update[Ccg.name] = fixture_name  # a name from the CCG file (with dates) wins
                 if update:
-                    await Ccg.update(update).where(Ccg.id == ccg_id)
+                    await Ccg.update(update).where(Ccg.id == row["id"])
                     summary.add("ccgs updated", code)
-            if (ccg_id, as_at) not in known_regions:
-                await CcgRegion.insert(CcgRegion(ccg=ccg_id, region=region_id, as_at=as_at))
+            if row is None or row["id"] not in known_regions:
+                regions_of_edition.append((code, region_id))
+        await db.bulk_insert("ccg", ("code", "name", "region", "contact_email", "open_date", "close_date"), new_ccgs)
         ccg_ids = {r["code"]: r["id"] for r in await Ccg.select(Ccg.id, Ccg.code)}
+        await db.bulk_insert(
+            "ccg_region",
+            ("ccg", "region", "as_at"),
+            [(ccg_ids[code], region_id, as_at) for code, region_id in regions_of_edition],
+        )
 
         existing = {r["ods_code"]: r for r in await Practice.select()}
         new_rows: list[tuple[Any, ...]] = []
+        # Practices whose only change is the edition that speaks for them: a few statements for all.
+        dated_only: list[str] = []
         for r in practices:
             values = {
                 "name": r.name,
@@ -235,7 +267,7 @@ async def import_ods(
                 changed["ods_as_at"] = as_at
             if not changed or set(changed) == {"ods_as_at"}:
                 if changed:
-                    await Practice.update(changed).where(Practice.ods_code == r.code)
+                    dated_only.append(r.code)
                 summary.add("unchanged")
                 continue
             await Practice.update(changed).where(Practice.ods_code == r.code)
@@ -243,6 +275,8 @@ async def import_ods(
                 summary.add("closed", r.code)
             else:
                 summary.add("updated", r.code)
+        for codes in db.chunks(dated_only):
+            await Practice.update({Practice.ods_as_at: as_at}).where(Practice.ods_code.is_in(codes))
         await db.bulk_insert(
             "practice",
             (
@@ -298,12 +332,6 @@ async def import_ods(
                 n=len(missing),
             )
         await audit.record("import.ods", actor=actor, entity_type="import", detail=summary.as_dict())
-    return summary
-
-
-async def _insert_id(row: Any) -> int:
-    result = await type(row).insert(row).returning(type(row).id)
-    return int(result[0]["id"])
 
 
 async def _write_memberships(

@@ -95,7 +95,7 @@ def parse_band_file(data: bytes) -> list[BandRecord]:
             raise FileRefused(f"Line {line}: practice {code} appears twice")
         seen.add(code)
         try:
-            bands = tuple(int(cell.strip()) for cell in row[8:])
+            bands = tuple(map(int, row[8:]))  # int() allows the spaces around a number itself
         except ValueError:
             raise FileRefused(f"Line {line}: the patient counts of {code} must be whole numbers") from None
         if any(n < 0 for n in bands):

@@ -8,6 +8,7 @@ quarter ends, and locks LOCK_GRACE_DAYS after that.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,42 +24,39 @@ class PeriodSpec:
     start_year: int  # the calendar year the financial year starts in (2017 for 2017/18)
     quarter: int
 
+    # Each name and date is worked out once per quarter (see `_names`, `_dates`): the demo and the
+    # scores read them millions of times, and each `end_date` made a new PeriodSpec to find it.
     @property
     def financial_year(self) -> str:
-        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+        return _names(self.start_year, self.quarter)[0]
 
     @property
     def code(self) -> str:
-        return f"{self.financial_year}-Q{self.quarter}"
+        return _names(self.start_year, self.quarter)[1]
 
     @property
     def label(self) -> str:
-        return f"{self.financial_year} Q{self.quarter}"
+        return _names(self.start_year, self.quarter)[2]
 
     @property
     def start_date(self) -> dt.date:
-        month = 4 + 3 * (self.quarter - 1)
-        year = self.start_year
-        if month > 12:
-            month -= 12
-            year += 1
-        return dt.date(year, month, 1)
+        return _dates(self.start_year, self.quarter)[0]
 
     @property
     def end_date(self) -> dt.date:
-        return self.next().start_date - dt.timedelta(days=1)
+        return _dates(self.start_year, self.quarter)[1]
 
     @property
     def opens_on(self) -> dt.date:
-        return self.end_date + dt.timedelta(days=1)
+        return _dates(self.start_year, self.quarter)[2]
 
     @property
     def due_on(self) -> dt.date:
-        return self.end_date + dt.timedelta(days=DUE_DAYS)
+        return _dates(self.start_year, self.quarter)[3]
 
     @property
     def locks_on(self) -> dt.date:
-        return self.due_on + dt.timedelta(days=LOCK_GRACE_DAYS)
+        return _dates(self.start_year, self.quarter)[4]
 
     def next(self) -> PeriodSpec:
         if self.quarter == 4:
@@ -69,6 +67,37 @@ class PeriodSpec:
         if self.quarter == 1:
             return PeriodSpec(self.start_year - 1, 4)
         return PeriodSpec(self.start_year, self.quarter - 1)
+
+
+@functools.cache
+def _names(start_year: int, quarter: int) -> tuple[str, str, str]:
+    """(financial year, code, label) of a quarter: ('2017/18', '2017/18-Q3', '2017/18 Q3')."""
+    financial_year = f"{start_year}/{(start_year + 1) % 100:02d}"
+    return financial_year, f"{financial_year}-Q{quarter}", f"{financial_year} Q{quarter}"
+
+
+def _first_day(start_year: int, quarter: int) -> dt.date:
+    month = 4 + 3 * (quarter - 1)
+    year = start_year
+    if month > 12:
+        month -= 12
+        year += 1
+    return dt.date(year, month, 1)
+
+
+@functools.cache
+def _dates(start_year: int, quarter: int) -> tuple[dt.date, dt.date, dt.date, dt.date, dt.date]:
+    """(start, end, opens on, due on, locks on) of a quarter."""
+    after = PeriodSpec(start_year, quarter).next()
+    end = _first_day(after.start_year, after.quarter) - dt.timedelta(days=1)
+    due = end + dt.timedelta(days=DUE_DAYS)
+    return (
+        _first_day(start_year, quarter),
+        end,
+        end + dt.timedelta(days=1),
+        due,
+        due + dt.timedelta(days=LOCK_GRACE_DAYS),
+    )
 
 
 def parse_code(text: str) -> PeriodSpec:
