@@ -27,7 +27,8 @@ def _raw_csv_parse(data: bytes) -> int:
 async def _rows_written(settings: Settings, tables: tuple[str, ...] | None) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of these tables (every tracker table when None), as stored: the rows to write raw."""
     names = [t._meta.tablename for t in db.all_tables()]
-    wanted = [n for n in names if tables is None or n in tables]
+    # data_change's rows are the triggers' own: the raw write gets them from the same triggers.
+    wanted = [n for n in names if (tables is None or n in tables) and n != "data_change"]
     if not settings.uses_postgres:
         con = sqlite3.connect(f"file:{settings.sqlite_path}?mode=ro", uri=True)
         try:
@@ -38,7 +39,9 @@ async def _rows_written(settings: Settings, tables: tuple[str, ...] | None) -> d
 
 
 def _schema(settings: Settings, tables: list[str]) -> list[str]:
-    """The tracker's own DDL for these tables and their indexes (SQLite); bare tables on PostgreSQL."""
+    """The tracker's own DDL for these tables, their indexes and their triggers (SQLite: the data
+    and reference stamps of `data_change`, which any write into this schema pays for); bare
+    tables on PostgreSQL."""
     if settings.uses_postgres:
         return []
     con = sqlite3.connect(f"file:{settings.sqlite_path}?mode=ro", uri=True)
@@ -46,9 +49,10 @@ def _schema(settings: Settings, tables: list[str]) -> list[str]:
         return [
             sql
             for (sql,) in con.execute(
-                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index') "
-                "AND tbl_name IN (SELECT value FROM json_each(?)) ORDER BY type = 'index', rowid",
-                (json.dumps(tables),),
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger') "
+                "AND tbl_name IN (SELECT value FROM json_each(?)) "
+                "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
+                (json.dumps([*tables, "data_change"]),),
             )
         ]
     finally:
@@ -62,7 +66,7 @@ async def _raw_limit(settings: Settings, tables: tuple[str, ...] | None = None) 
 
 async def _raw_limit_and_cpu(settings: Settings, tables: tuple[str, ...] | None = None) -> tuple[float, float, int]:
     """The raw limit of writing what the tracker wrote: the same rows of the same tables, with the
-    same columns, indexes and unique constraints, by sqlite3 executemany in one transaction (foreign
+    same columns, indexes, unique constraints and triggers, by sqlite3 executemany in one transaction (foreign
     keys unchecked and the default journal: the limit errs on the fast side). (seconds, processor
     seconds, rows)"""
     data = {n: rows for n, rows in (await _rows_written(settings, tables)).items() if rows}
