@@ -37,9 +37,9 @@ def recording() -> Iterator[list[Query]]:
         setattr(engine, n, wrap(originals[n]))
     direct = db.read_directly
 
-    async def read_recorded(eng: Any, query: str, args: list[Any]) -> Any:
+    async def read_recorded(eng: Any, query: str, args: list[Any], **kwargs: Any) -> Any:
         seen.append((query, list(args)))
-        return await direct(eng, query, args)
+        return await direct(eng, query, args, **kwargs)
 
     db.read_directly = read_recorded  # type: ignore[assignment]  # db.fetch's own reads, past Piccolo
     try:

@@ -749,19 +749,44 @@ def decoded_cuts(stored: str | None) -> list[float] | None:
 
 
 def _aggregate(r: dict[str, Any]) -> calc.Aggregate:
+    return _aggregate_of(tuple(r[name] for name in _SCORE_NAMES))
+
+
+_SCORE_NAMES = tuple(name.strip() for name in _SCORE_COLUMNS.split(","))
+
+
+def _aggregate_of(row: tuple[Any, ...]) -> calc.Aggregate:
+    """An aggregate from a row of `_SCORE_COLUMNS`, in that order: every CCG's, read as tuples."""
+    (
+        _,
+        _,
+        _,
+        practices,
+        scored,
+        maturity,
+        on_track,
+        at_risk,
+        off_track,
+        submitted,
+        on_time,
+        patients,
+        deciles,
+        met,
+        made,
+    ) = row
     return calc.Aggregate(
-        practices=r["practices"],
-        scored=r["scored"],
-        maturity=r["maturity"],
-        on_track=r["on_track"],
-        at_risk=r["at_risk"],
-        off_track=r["off_track"],
-        submitted=r["submitted"],
-        on_time=r["on_time"],
-        patients=int(r["patients"] or 0),
-        deciles=decoded_cuts(r["deciles"]),
-        forecast_met=r.get("forecast_met"),
-        forecast_made=r.get("forecast_made"),
+        practices=practices,
+        scored=scored,
+        maturity=maturity,
+        on_track=on_track,
+        at_risk=at_risk,
+        off_track=off_track,
+        submitted=submitted,
+        on_time=on_time,
+        patients=int(patients or 0),
+        deciles=decoded_cuts(deciles),
+        forecast_met=met,
+        forecast_made=made,
     )
 
 
@@ -776,19 +801,19 @@ async def org_scores(
     Without `deciles` the aggregates have none (a ranked list of every CCG shows none)."""
     columns = _score_columns(deciles)
     if org_id is None:
-        rows = await db.fetch(
+        rows = await db.fetch_tuples(
             f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}}",  # noqa: S608 (placeholders only)
             scope,
             period_id,
         )
     else:
-        rows = await db.fetch(
+        rows = await db.fetch_tuples(
             f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}} AND org_id = {{}}",  # noqa: S608 (placeholders only)
             scope,
             period_id,
             org_id,
         )
-    return {r["org_id"]: _aggregate(r) for r in rows}
+    return {r[1]: _aggregate_of(r) for r in rows}  # r[1]: org_id
 
 
 async def org_scores_by_period(
@@ -804,7 +829,7 @@ async def org_scores_by_period(
     columns = _score_columns(deciles)
     some = sorted(org_ids) if org_ids is not None else []
     of_orgs = f" AND org_id IN ({', '.join('{}' for _ in some)})" if org_ids is not None else ""
-    rows = await db.fetch(
+    rows = await db.fetch_tuples(
         f"""SELECT {columns} FROM org_score
             WHERE scope = {{}} AND period IN ({", ".join("{}" for _ in period_ids)}){of_orgs}""",  # noqa: S608 (placeholders only)
         scope,
@@ -812,7 +837,7 @@ async def org_scores_by_period(
         *some,
     )
     for r in rows:
-        out[r["period"]][r["org_id"]] = _aggregate(r)
+        out[r[2]][r[1]] = _aggregate_of(r)  # r[2]: period, r[1]: org_id
     return out
 
 
