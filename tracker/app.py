@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import clock, db
+from tracker.changes import service as changes
 from tracker.exports import built as built_files
 from tracker.exports import kept as kept_files
 from tracker.notifications import render as email_templates
@@ -178,6 +179,6 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         debug=False,
     )
     # Around the whole router, not as route middleware: unmatched paths (404, 405) are logged too.
-    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestLogMiddleware(changes.OneStampPerRequest(app.asgi_handler))
     configure_logging(settings)
     return app

@@ -81,3 +81,21 @@ async def test_a_change_from_another_connection_is_seen(clean_db: Any) -> None:
             await other.close()
     _, ccgs = await organisations.org_names()
     assert {c.name for c in ccgs.values() if c.code == "11J"} == {"NHS Elsewhere CCG"}
+
+
+async def test_one_request_reads_the_stamp_once_and_the_next_request_sees_a_change(clean_db: Any) -> None:
+    await seed_world()
+    seen: list[int | None] = []
+
+    async def page(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(await changes.reference_stamp())
+        await Ccg.update({Ccg.name: f"NHS Renamed {len(seen)} CCG"}).where(Ccg.code == "11J")
+        seen.append(await changes.reference_stamp())  # the same moment as the rest of the page
+
+    app = changes.OneStampPerRequest(page)
+    await app({"type": "http"}, None, None)
+    assert seen[0] == seen[1]
+    await app({"type": "http"}, None, None)
+    assert seen[2] != seen[1]  # the first request's change, seen by the next
+    assert seen[2] == seen[3]
+    assert await changes.reference_stamp() != seen[3]  # outside a request: read every time

@@ -15,9 +15,12 @@ token on and the result is never found again under a later token.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
+
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from tracker import db
 
@@ -102,9 +105,40 @@ async def fold_finished() -> int:
 
 
 async def reference_stamp() -> int | None:
-    """The stamp of the reference tables (None before any change to them was stamped)."""
+    """The stamp of the reference tables (None before any change to them was stamped). Read once
+    per request (`one_stamp_per_request`): a page asks for several kinds of reference data."""
+    seen = _this_request.get()
+    if seen is not None and seen:
+        return seen[0]
     rows = await db.fetch("SELECT changed FROM data_change WHERE slot = {}", REFERENCE_SLOT)
-    return int(rows[0]["changed"]) if rows else None
+    stamp = int(rows[0]["changed"]) if rows else None
+    if seen is not None:
+        seen.append(stamp)
+    return stamp
+
+
+# The stamp read by the request being served, if any (a list: empty until first read).
+_this_request: contextvars.ContextVar[list[int | None] | None] = contextvars.ContextVar(
+    "tracker_reference_stamp", default=None
+)
+
+
+class OneStampPerRequest:
+    """ASGI middleware: within one HTTP request, the reference stamp is read once, so every kind
+    of reference data a page uses is of the same moment."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _this_request.set([])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _this_request.reset(token)
 
 
 _MISSING = object()

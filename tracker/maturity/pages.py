@@ -43,7 +43,10 @@ async def _names_in(
     """Region and CCG names, each CCG with the region it was in during the period."""
     regions, ccgs = await service.org_names()
     then = await service.ccg_regions_in(period.id)
-    return regions, {i: organisations.CcgName(c.id, c.code, c.name, then.get(i, c.region_id)) for i, c in ccgs.items()}
+    return regions, {
+        i: c if then.get(i, c.region_id) == c.region_id else organisations.CcgName(c.id, c.code, c.name, then[i])
+        for i, c in ccgs.items()
+    }
 
 
 def _provisional(choices: list[service.ScoredPeriod], today: dt.date) -> frozenset[str]:
@@ -57,18 +60,17 @@ def _org_rows(
     period_code: str,
     parents: Mapping[int, organisations.RegionName] | None = None,
 ) -> list[OrgRow]:
+    # Every CCG of England on a national page: the parents' names are looked up once, not per row.
+    parent_names = {i: p.name or p.code for i, p in parents.items()} if parents is not None else {}
+    query = f"?period={period_code}"
     out = []
     for org_id, agg in aggregates.items():
         org = names.get(org_id)
         if org is None:
             continue
-        parent = ""
-        if parents is not None:
-            region_id = org.region_id if isinstance(org, organisations.CcgName) else None
-            p = parents.get(region_id) if region_id is not None else None
-            parent = (p.name or p.code) if p else ""
-        name = org.name or org.code
-        out.append(OrgRow(org_id, org.code, name, f"{href}/{org.code}?period={period_code}", parent, agg))
+        region_id = getattr(org, "region_id", None) if parents is not None else None
+        parent = parent_names.get(region_id, "") if region_id is not None else ""
+        out.append(OrgRow(org_id, org.code, org.name or org.code, f"{href}/{org.code}{query}", parent, agg))
     return out
 
 
