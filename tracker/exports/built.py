@@ -22,7 +22,6 @@ import os
 import pickle
 import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from tracker.exports import xlsx
 from tracker.exports.layout import Book
 from tracker.sharing import InFlight
+from tracker.sized_cache import SizedCache
 
 # Per process: England's workbook is about 1.5 MB, a region's a few hundred KB, a CCG's less.
 KEEP_BYTES = 64 * 1024 * 1024
@@ -45,8 +45,7 @@ class Counts:
 
 
 counts = Counts()
-_kept: OrderedDict[str, bytes] = OrderedDict()
-_kept_bytes = 0
+_kept: SizedCache[bytes] = SizedCache(len)
 _writing: InFlight[bytes] = InFlight()
 _pool: ProcessPoolExecutor | None = None
 
@@ -60,21 +59,12 @@ def cells(book: Book) -> int:
 
 
 def _keep(key: str, content: bytes) -> None:
-    global _kept_bytes
-    if len(content) > KEEP_BYTES:
-        return
-    _kept[key] = content
-    _kept_bytes += len(content)
-    while _kept_bytes > KEEP_BYTES:
-        _, dropped = _kept.popitem(last=False)
-        _kept_bytes -= len(dropped)
+    _kept.put(key, content, KEEP_BYTES)
 
 
 def forget() -> None:
     """Drop every kept file (tests; an operator never needs to: kept files cannot go stale)."""
-    global _kept_bytes
     _kept.clear()
-    _kept_bytes = 0
 
 
 def _leave_with_parent(parent: int) -> None:
@@ -126,7 +116,6 @@ async def workbook(book: Book) -> bytes:
     """The workbook file of `book`: kept bytes when this content was written before."""
     key = digest(book)
     if (found := _kept.get(key)) is not None:
-        _kept.move_to_end(key)
         counts.served_kept += 1
         return found
     return await _writing.shared(key, lambda: _write_and_keep(key, book))

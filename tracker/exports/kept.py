@@ -20,7 +20,6 @@ import functools
 import hashlib
 import os
 import tempfile
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import openpyxl
 
 from tracker.sharing import InFlight
+from tracker.sized_cache import SizedCache
 
 Built = tuple[str, bytes]  # (filename, content)
 
@@ -58,8 +58,7 @@ class Counts:
 
 
 counts = Counts()
-_memory: OrderedDict[str, Built] = OrderedDict()
-_memory_bytes = 0
+_memory: SizedCache[Built] = SizedCache(lambda built: len(built[1]))
 _folder: Path | None = None
 _building: InFlight[Built] = InFlight()
 
@@ -95,9 +94,7 @@ def key(asked: Asked, token: str) -> str:
 def forget() -> None:
     """Drop every kept file: tests, and a database restored from a backup (its data may be older
     than files kept since, under the very token they were kept with)."""
-    global _memory_bytes
     _memory.clear()
-    _memory_bytes = 0
     if _folder is not None and _folder.is_dir():
         for path in _folder.iterdir():
             with contextlib.suppress(FileNotFoundError):
@@ -107,7 +104,6 @@ def forget() -> None:
 async def kept(key_: str, build: Callable[[], Awaitable[Built]]) -> Built:
     """The file kept under `key_`, else `build()`'s, kept."""
     if (found := _memory.get(key_)) is not None:
-        _memory.move_to_end(key_)
         counts.from_memory += 1
         return found
     if _folder is not None and (found := await asyncio.to_thread(_read, _folder, key_)) is not None:
@@ -154,17 +150,7 @@ async def _take(fd: int) -> None:
 
 
 def _remember(key_: str, built: Built) -> None:
-    global _memory_bytes
-    size = len(built[1])
-    if size > MEMORY_BYTES:
-        return
-    if key_ in _memory:
-        return
-    _memory[key_] = built
-    _memory_bytes += size
-    while _memory_bytes > MEMORY_BYTES:
-        _, dropped = _memory.popitem(last=False)
-        _memory_bytes -= len(dropped[1])
+    _memory.put(key_, built, MEMORY_BYTES)
 
 
 def _read(folder: Path, key_: str) -> Built | None:
