@@ -493,25 +493,31 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     a page's small reads. The rows are the ones Piccolo would give: the same connection settings
     convert the same columns."""
     eng = engine()
-    if eng.current_transaction.get() is None and all(isinstance(a, _PLAIN) for a in args):
-        if isinstance(eng, ReusingSQLiteEngine) and not _in_threads.get() and _reads_only(sql):
-            return await read_directly(eng, compile_placeholders(sql, "sqlite"), list(args))
-        if isinstance(eng, PostgresEngine) and eng.pool is not None:
-            return await read_directly(eng, compile_placeholders(sql, "postgres"), list(args))
+    if (style := _direct_style(eng, sql, args)) is not None:
+        return await read_directly(eng, compile_placeholders(sql, style), list(args))
     from tracker.tables import Region
 
     return await Region.raw(sql, *args)
+
+
+def _direct_style(eng: Engine, sql: str, args: tuple[Any, ...]) -> str | None:
+    """The placeholder style of a read that may go straight to the driver, or None when Piccolo
+    must run it (inside a transaction, with a Piccolo fragment bound, or a bulk read beside the loop)."""
+    if eng.current_transaction.get() is not None or not all(isinstance(a, _PLAIN) for a in args):
+        return None
+    if isinstance(eng, ReusingSQLiteEngine) and not _in_threads.get() and _reads_only(sql):
+        return "sqlite"
+    if isinstance(eng, PostgresEngine) and eng.pool is not None:
+        return "postgres"
+    return None
 
 
 async def fetch_tuples(sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """`fetch`, each row a tuple in the order of the SELECT: for a read of hundreds of rows whose
     columns the caller names itself, where a dict for every row costs more than the read."""
     eng = engine()
-    if eng.current_transaction.get() is None and all(isinstance(a, _PLAIN) for a in args):
-        if isinstance(eng, ReusingSQLiteEngine) and not _in_threads.get() and _reads_only(sql):
-            return await read_directly(eng, compile_placeholders(sql, "sqlite"), list(args), tuples=True)
-        if isinstance(eng, PostgresEngine) and eng.pool is not None:
-            return await read_directly(eng, compile_placeholders(sql, "postgres"), list(args), tuples=True)
+    if (style := _direct_style(eng, sql, args)) is not None:
+        return await read_directly(eng, compile_placeholders(sql, style), list(args), tuples=True)
     return [tuple(r.values()) for r in await fetch(sql, *args)]
 
 

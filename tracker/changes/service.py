@@ -108,7 +108,7 @@ async def reference_stamp() -> int | None:
     """The stamp of the reference tables (None before any change to them was stamped). Read once
     per request (`one_stamp_per_request`): a page asks for several kinds of reference data."""
     seen = _this_request.get()
-    if seen is not None and seen:
+    if seen:
         return seen[0]
     rows = await db.fetch("SELECT changed FROM data_change WHERE slot = {}", REFERENCE_SLOT)
     stamp = int(rows[0]["changed"]) if rows else None
