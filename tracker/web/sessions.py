@@ -5,7 +5,8 @@ they change.
   that never signs in (and anyone scripting it) adds no rows. The CSRF token of the sign-in form
   lives in its own cookie, not in the session.
 - A signed-in session is written when its data changes, and otherwise only to push its idle
-  expiry on, at most once a minute: a page view is a read, not a write.
+  expiry on, at most once a minute: a page view is a read, not a write. The cookie is sent with
+  each write, so the browser's copy expires with the stored session.
 - The session id is renewed at sign-in, so an id planted before sign-in is worth nothing after.
 """
 
@@ -80,7 +81,6 @@ class RenewingSessionBackend(ServerSideSessionBackend):
         scope = connection.scope
         store = self.config.get_store_from_app(scope["app"])
         headers = MutableScopeHeaders.from_message(message)
-        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         old_id = self._cookie_id(connection)
         renewing = bool(scope.get(RENEW_FLAG))
         if old_id and (renewing or scope_session is Empty or not scope_session):
@@ -89,17 +89,23 @@ class RenewingSessionBackend(ServerSideSessionBackend):
             if old_id:  # tell the browser to forget it; a visitor who never had one gets nothing
                 headers.add(
                     "Set-Cookie",
-                    Cookie(value="null", key=self.config.key, expires=0, **cookie_params).to_header(header=""),
+                    Cookie(value="null", key=self.config.key, expires=0, **self._cookie_params()).to_header(header=""),
                 )
             return
         session_id = self.get_session_id(connection)
         data = self.serialize_data(scope_session, scope)
         loaded: Any = None if renewing else scope.get(LOADED)
-        if needs_writing(data, loaded, int(self.config.max_age), clock.now()):
-            await self.set(session_id=session_id, data=data, store=store)
-            if renewing and isinstance(store, DatabaseStore):
-                await store.sweep()  # a new session: the moment to drop expired and surplus ones
-        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""))
+        if not needs_writing(data, loaded, int(self.config.max_age), clock.now()):
+            return  # the browser's cookie already lasts as long as the stored session
+        await self.set(session_id=session_id, data=data, store=store)
+        if renewing and isinstance(store, DatabaseStore):
+            await store.sweep()  # a new session: the moment to drop expired and surplus ones
+        headers.add(
+            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **self._cookie_params()).to_header(header="")
+        )
+
+    def _cookie_params(self) -> dict[str, Any]:
+        return dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
 
 
 @dataclass

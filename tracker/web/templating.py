@@ -16,6 +16,23 @@ from tracker.web.navigation import navigation
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 SERVICE_NAME = "Paperless Tracker"
 
+# The NHS.UK macros every page may call, made once per environment and given to every template as
+# globals. Imported by the layout instead, each would be looked up again on every render (some
+# 60 us a page, most of what a short page costs beyond its own work).
+PAGE_MACROS = {
+    "backLink": "back-link",
+    "breadcrumb": "breadcrumb",
+    "button": "button",
+    "errorSummary": "error-summary",
+    "input": "input",
+    "table": "tables",
+    "summaryList": "summary-list",
+    "tag": "tag",
+    "card": "card",
+    "insetText": "inset-text",
+    "warningCallout": "warning-callout",
+}
+
 
 class _ProcessBytecodeCache(BytecodeCache):
     """Compiled templates kept in memory for the whole process, shared by every environment it
@@ -61,4 +78,6 @@ def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bo
             **(extra_globals or {}),
         }
     )
+    for name, component in PAGE_MACROS.items():
+        env.globals[name] = getattr(env.get_template(f"nhsuk/components/{component}/macro.jinja").module, name)
     return env
