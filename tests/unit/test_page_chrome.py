@@ -49,3 +49,23 @@ def test_footer_is_the_macros() -> None:
         params={"meta": {"items": [{"href": "/schema", "text": "API documentation"}]}}
     )
     assert normal(ENV.from_string("{{ page_footer() }}").render()) == normal(expected)
+
+
+@pytest.mark.parametrize("nonce", [None, "n0nce"])
+def test_the_page_skeleton_is_the_nhs_uk_templates(nonce: str | None) -> None:
+    """templates/page.html writes what nhsuk/template.jinja writes for the same blocks."""
+    blocks = (
+        "{% block pageTitle %}A page – NHS{% endblock %}"
+        '{% block head %}<link rel="stylesheet" href="/x.css">{% endblock %}'
+        '{% block skipLink %}<a href="#maincontent">Skip</a>{% endblock %}'
+        "{% block header %}<header>H</header>{% endblock %}"
+        "{% block beforeContent %}<nav>crumbs</nav>{% endblock %}"
+        "{% block content %}<h1>Hello</h1>{% endblock %}"
+        "{% block footer %}<footer>F</footer>{% endblock %}"
+    )
+
+    def page(base: str) -> str:
+        source = f'{{% extends "{base}" %}}{{% set cspNonce = nonce %}}{blocks}'
+        return ENV.from_string(source).render(nonce=nonce)
+
+    assert normal(page("page.html")) == normal(page("nhsuk/template.jinja"))

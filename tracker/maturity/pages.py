@@ -297,12 +297,13 @@ async def _ccg_fans(
     wanted = [ids[s.code] for s in specs]
     # England's rows carry the deciles of every CCG's mean, worked out when the statistics are
     # built: a view reads those and this CCG's own means, not every CCG's.
-    stats = await service.indicator_stats_of(wanted, choices)
+    cuts = await service.ccg_cuts_of(wanted, upto)
     own = await service.ccg_own_means(ccg_id, wanted, [p.id for p in upto])
+    provisional = _provisional(upto, today)
     out = []
     for spec in specs:
-        cuts = {s.period_id: s.ccg_deciles for s in stats[ids[spec.code]] if s.ccg_deciles}
-        fan = pp.ccg_fan(spec, upto, cuts, own[ids[spec.code]], _provisional(upto, today), period.code, ccg_code)
+        i = ids[spec.code]
+        fan = pp.ccg_fan(spec, upto, cuts[i], own[i], provisional, period.code, ccg_code)
         if fan is not None:
             out.append(fan)
     return out

@@ -648,7 +648,7 @@ async def ensure_indicator_stats(scoring: Sequence[ScoredPeriod] | None = None) 
     """Rebuild the statistics of every scored period that has none (dropped by an approval).
     `scoring`: the scored periods, when the caller has read them."""
     scoring = await scored_periods() if scoring is None else scoring
-    have = {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
+    have = {r[0] for r in await db.fetch_tuples("SELECT DISTINCT period FROM indicator_stat WHERE ccg_id = 0")}
     approved = await return_facts.periods_with_approved()
     missing = [p for p in scoring if p.id not in have and p.id in approved]
     if not missing:
@@ -892,7 +892,7 @@ async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredP
     over the programme up to that period."""
     upto = [p.id for p in choices if p.start_date <= period.start_date]
     placeholders = ", ".join("{}" for _ in upto)
-    rows = await db.fetch(
+    rows = await db.fetch_tuples(
         f"""
         SELECT s.practice AS id, s.maturity, s.level, s.status, s.patients,
                s.indicators_on_track, s.indicators_at_risk, s.indicators_off_track, s.indicators_scored,
@@ -906,23 +906,23 @@ async def ccg_practices(ccg_id: int, period: ScoredPeriod, choices: list[ScoredP
         period.id,
         ccg_id,
     )
-    names = await organisations.practice_names({r["id"] for r in rows})
+    names = await organisations.practice_names({r[0] for r in rows})
     out = [
         calc.CcgPractice(
-            id=r["id"],
-            ods_code=names[r["id"]].ods_code,
-            name=names[r["id"]].name,
-            maturity=r["maturity"],
-            level=r["level"],
-            status=r["status"] or "",
-            patients=r["patients"],
-            indicators_on_track=r["indicators_on_track"] or 0,
-            indicators_at_risk=r["indicators_at_risk"] or 0,
-            indicators_off_track=r["indicators_off_track"] or 0,
-            indicators_scored=r["indicators_scored"] or 0,
-            late_returns=int(r["late_returns"] or 0),
+            id=i,
+            ods_code=names[i].ods_code,
+            name=names[i].name,
+            maturity=maturity,
+            level=level,
+            status=status or "",
+            patients=patients,
+            indicators_on_track=on_track or 0,
+            indicators_at_risk=at_risk or 0,
+            indicators_off_track=off_track or 0,
+            indicators_scored=scored or 0,
+            late_returns=int(late or 0),
         )
-        for r in rows
+        for i, maturity, level, status, patients, on_track, at_risk, off_track, scored, _, _, _, late in rows
     ]
     return sorted(out, key=lambda r: (r.name, r.ods_code))
 
@@ -1043,6 +1043,29 @@ async def indicator_stats_of(
     return out
 
 
+async def ccg_cuts_of(indicator_ids: list[int], scoring: Sequence[ScoredPeriod]) -> dict[int, dict[int, list[float]]]:
+    """The deciles of every CCG's mean (England's rows' `ccg_deciles`): indicator id -> period id
+    -> cuts, for these scored periods. What a CCG's fans need, read as tuples, without building a
+    whole statistics row for each indicator and period."""
+    out: dict[int, dict[int, list[float]]] = {i: {} for i in indicator_ids}
+    if not indicator_ids or not scoring:
+        return out
+    await ensure_indicator_stats(scoring)
+    period_ids = [p.id for p in scoring]
+    rows = await db.fetch_tuples(
+        f"""SELECT indicator, period, ccg_deciles FROM indicator_stat
+            WHERE indicator IN ({", ".join("{}" for _ in indicator_ids)})
+              AND period IN ({", ".join("{}" for _ in period_ids)}) AND ccg_id = 0""",  # noqa: S608 (placeholders only)
+        *indicator_ids,
+        *period_ids,
+    )
+    for indicator_id, period_id, stored in rows:
+        cuts = decoded_cuts(stored)
+        if cuts:
+            out[indicator_id][period_id] = cuts
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CcgMean:
     """One CCG's mean of an indicator in a period: all a fan of CCGs needs."""
@@ -1075,7 +1098,7 @@ async def ccg_own_means(ccg_id: int, indicator_ids: list[int], period_ids: list[
     out: dict[int, dict[int, float]] = {i: {} for i in indicator_ids}
     if not indicator_ids or not period_ids:
         return out
-    rows = await db.fetch(
+    rows = await db.fetch_tuples(
         f"""SELECT indicator, period, mean FROM indicator_stat
             WHERE ccg_id = {{}} AND indicator IN ({", ".join("{}" for _ in indicator_ids)})
               AND period IN ({", ".join("{}" for _ in period_ids)}) AND mean IS NOT NULL""",  # noqa: S608 (placeholders only)
@@ -1083,8 +1106,8 @@ async def ccg_own_means(ccg_id: int, indicator_ids: list[int], period_ids: list[
         *indicator_ids,
         *period_ids,
     )
-    for r in rows:
-        out[r["indicator"]][r["period"]] = float(r["mean"])
+    for indicator_id, period_id, mean in rows:
+        out[indicator_id][period_id] = float(mean)
     return out
 
 
@@ -1195,27 +1218,41 @@ async def period_members_by_period(
         return out
     column = _ORG_COLUMN.get(scope)
     where = f" AND {column} = {{}}" if column and org_id is not None else ""
-    rows = await db.fetch(
+    rows = await db.fetch_tuples(
         f"""SELECT period, practice, ccg_id, region_id, patients, expected, submitted, on_time, maturity, level,
                    status, forecast_on, forecast_note
             FROM practice_score WHERE period IN ({", ".join("{}" for _ in period_ids)}){where}""",  # noqa: S608 (a fixed column name; values bound)
         *period_ids,
         *((org_id,) if where else ()),
     )
-    for r in rows:
-        out[r["period"]].append(
+    for (
+        period,
+        practice,
+        ccg,
+        region,
+        patients,
+        expected,
+        submitted,
+        on_time,
+        maturity,
+        level,
+        status,
+        on,
+        note,
+    ) in rows:
+        out[period].append(
             Member(
-                r["practice"],
-                r["ccg_id"],
-                r["region_id"],
-                r["patients"],
-                bool(r["expected"]),
-                bool(r["submitted"]),
-                bool(r["on_time"]),
-                r["maturity"],
-                r["level"],
-                r["status"] or "",
-                stored_forecast(r["forecast_on"], r["forecast_note"]),
+                practice,
+                ccg,
+                region,
+                patients,
+                bool(expected),
+                bool(submitted),
+                bool(on_time),
+                maturity,
+                level,
+                status or "",
+                stored_forecast(on, note),
             )
         )
     return out

@@ -25,7 +25,7 @@ async def periods_with_returns() -> set[int]:
 
 async def periods_with_approved() -> set[int]:
     """Periods with at least one approved return."""
-    return {r["period"] for r in await db.fetch("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")}
+    return {r[0] for r in await db.fetch_tuples("SELECT DISTINCT period FROM practice_return WHERE state = 'approved'")}
 
 
 async def approved_practices(period_id: int) -> set[int]:

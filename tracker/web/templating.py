@@ -34,6 +34,27 @@ PAGE_MACROS = {
 }
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class DictFirstEnvironment(Environment):
+    """Jinja with a quicker `x.name` on a plain dict, and the same answer.
+
+    Jinja looks for an attribute first and, when that fails, for the key. A dict has no attributes
+    but its methods, so for any other name the attribute lookup can only fail, and an exception
+    raised and caught for every `row.value` in a table (some 2,500 on a CCG's review queue) cost
+    more than the rest of the lookup. For a dict, a name that is not one of dict's own goes
+    straight to the key; anything else is Jinja's own lookup."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 class _ProcessBytecodeCache(BytecodeCache):
     """Compiled templates kept in memory for the whole process, shared by every environment it
     builds (each app, each CLI command, each test's app), so a template is compiled once per
@@ -56,7 +77,7 @@ _BYTECODE = _ProcessBytecodeCache()
 
 
 def build_environment(extra_globals: dict[str, Any] | None = None, *, reload: bool = False) -> Environment:
-    env = Environment(
+    env = DictFirstEnvironment(
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),
         autoescape=True,
         # Checking every template file's date on every render (about 1,700 a return form) is only
