@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import sign_in
 from tests.maturity.scenario import FIRST_CODES, scored_world
@@ -17,6 +19,7 @@ from tests.pages import check_page, h1
 from tracker.accounts.principal import Role
 from tracker.maturity import calculations as calc
 from tracker.maturity import presenters as pr
+from tracker.organisations.service import CcgName
 from tracker.tables import Ccg, OrgScore, Period, Region
 
 
@@ -34,6 +37,30 @@ def test_the_ccgs_furthest_behind_are_the_ten_lowest_worst_first_with_their_regi
     assert values[0] == min(r.agg.maturity for r in rows if r.agg.maturity is not None)
     assert all(r[1] == "North" for r in table.csv_rows)
     assert "NHS Place 99 CCG" not in str(table.csv_rows)  # not scored: listed with all CCGs only
+
+
+@given(
+    st.lists(
+        st.tuples(st.none() | st.sampled_from([10.0, 25.5, 40.0]) | st.floats(0, 100), st.sampled_from(["", "B", "A"])),
+        max_size=30,
+    ),
+    st.sets(st.integers(0, 29)),
+)
+def test_the_ids_furthest_behind_give_the_same_list_as_every_row(
+    orgs: list[tuple[float | None, str]], unnamed: set[int]
+) -> None:
+    """The England page builds rows only for `furthest_behind_ids`: the table is the same as from
+    every CCG's row (ties on the score go by name; CCGs without a name in the period are left out)."""
+    rows = {i: _row(i, maturity, name) for i, (maturity, name) in enumerate(orgs)}
+    names = {
+        i: CcgName(i, r.code, name, None)
+        for i, ((_, name), r) in enumerate(zip(orgs, rows.values(), strict=True))
+        if i not in unnamed
+    }
+    every = [r for i, r in rows.items() if i in names]
+    some = [rows[i] for i in pr.furthest_behind_ids({i: r.agg for i, r in rows.items()}, names)]
+    whole, quick = pr.furthest_behind(every, "P", "/x"), pr.furthest_behind(some, "P", "/x")
+    assert (quick.caption, quick.rows, quick.csv_rows) == (whole.caption, whole.rows, whole.csv_rows)
 
 
 def test_search_by_words_of_the_name_or_the_start_of_the_code() -> None:

@@ -84,9 +84,10 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     region_rows = _org_rows(
         await service.org_scores("region", period.id, deciles=False), regions, "/dashboards/regions", period.code
     )
-    ccg_rows = _org_rows(
-        await service.org_scores("ccg", period.id, deciles=False), ccgs, "/dashboards/ccgs", period.code, regions
-    )
+    ccg_scores = await service.org_scores("ccg", period.id, deciles=False)
+    # Only the CCGs furthest behind get a row: the page lists those and counts the rest.
+    behind = {i: ccg_scores[i] for i in pr.furthest_behind_ids(ccg_scores, ccgs)}
+    ccg_rows = _org_rows(behind, ccgs, "/dashboards/ccgs", period.code, regions)
     base = "/dashboards/england"
     trend = pr.trend(
         "England",
@@ -108,7 +109,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
             "rates": await _rates("region", None, regions, period, choices, today, base),
             "trend": trend["table"],
         },
-        "ccg_count": len(ccg_rows),
+        "ccg_count": sum(1 for i in ccg_scores if i in ccgs),
         "ccgs_href": pr.query(f"{base}/ccgs", period=period.code),
         "chase_href": "/chasing?show=outstanding" if can(user, Action.CHASE) else "",
         "trend": trend,

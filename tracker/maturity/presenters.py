@@ -4,7 +4,8 @@ tables and charts out. The practice and indicator pages are in practice_presente
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -521,13 +522,35 @@ def _rate_cell(completeness: float | None, timeliness: float | None) -> str:
 PAGE_SIZE = 25
 
 
+BEHIND = 10  # how many CCGs "furthest behind" lists
+
+
+def _behind_key(maturity: float, name: str) -> tuple[float, str]:
+    return (maturity, name)
+
+
+def furthest_behind_ids(
+    aggregates: Mapping[int, calc.Aggregate], names: Mapping[int, Any], limit: int = BEHIND
+) -> list[int]:
+    """The ids of the organisations `furthest_behind` lists (those named, with a score), without
+    building a row for each of England's CCGs first."""
+    scored = (i for i, a in aggregates.items() if a.maturity is not None and i in names)
+    return heapq.nsmallest(
+        limit,
+        scored,
+        key=lambda i: _behind_key(aggregates[i].maturity or 0.0, names[i].name or names[i].code),
+    )
+
+
 def furthest_behind(
-    rows: list[OrgRow], period_code: str, base: str, limit: int = 10, *, with_region: bool = True
+    rows: list[OrgRow], period_code: str, base: str, limit: int = BEHIND, *, with_region: bool = True
 ) -> TableView:
     """The CCGs with the lowest maturity index in the period, worst first, with their region
     unless the page is a region's (CCGs without a score yet are left out: they are listed with all
     CCGs)."""
-    scored = sorted((r for r in rows if r.agg.maturity is not None), key=lambda r: (r.agg.maturity, r.name))
+    scored = sorted(
+        (r for r in rows if r.agg.maturity is not None), key=lambda r: _behind_key(r.agg.maturity or 0.0, r.name)
+    )
     columns = [Column("name", "CCG")]
     if with_region:
         columns.append(Column("parent", "Region"))
