@@ -4,7 +4,9 @@ Each side runs in a fresh Python process so that its peak memory (ru_maxrss) is 
 
 - tracker: `service.gather` (the database reads) + `sheets.build` + `xlsx.write` (styled cells,
   tables, conditional formats, charts, fixed zip dates);
-- limit: openpyxl write-only appending the very same values, unstyled, one sheet per sheet.
+- limit (the issue's): the workbook's own SQL, recorded as `service.gather` runs it and replayed on
+  one open connection, plus openpyxl write-only appending the very same values, unstyled, one
+  sheet per sheet.
 
 Run inside `python -m tests.benchmarks -k exports` (on the runner's national demo database), or on
 its own with `python -m tests.benchmarks.bench_exports` (on a copy of /tmp/demo1, migrated and scored).
@@ -32,6 +34,7 @@ from pathlib import Path
 from tracker import db
 from tracker.settings import Settings
 from tracker.exports import kept, service, sheets, xlsx
+from tests.benchmarks.replay import recording, replay
 from tracker.exports.layout import Typed
 
 def rss_mb():
@@ -44,7 +47,8 @@ async def main():
     target = await service.target("national", None)
     before = rss_mb()
     started = time.perf_counter()
-    data = await service.gather(target, None, settings.current_date())
+    with recording() as queries:
+        data = await service.gather(target, None, settings.current_date())
     gathered = time.perf_counter()
     book = sheets.build(data)
     built = time.perf_counter()
@@ -64,6 +68,7 @@ async def main():
     other_worker = time.perf_counter() - other_started
     kept.forget()
     folder.rmdir()
+    sql = min(await replay(settings, queries, 3))
     await db.stop(engine)
     plain = [[[v.value if isinstance(v, Typed) else v for v in row] for row in s.rows] for s in book.sheets]
     headers = [[c.header for c in s.columns] for s in book.sheets]
@@ -71,7 +76,7 @@ async def main():
         pickle.dump(([s.title for s in book.sheets], headers, plain), f)
     print(json.dumps({
         "gather": gathered - started, "sheets": built - gathered, "write": written - built,
-        "total": written - started, "again": again, "other_worker": other_worker, "bytes": len(content), "rss_before": before, "rss_peak": rss_mb(),
+        "total": written - started, "sql": sql, "queries": len(queries), "again": again, "other_worker": other_worker, "bytes": len(content), "rss_before": before, "rss_peak": rss_mb(),
         "cells": sum(len(s.columns) * (len(s.rows) + 1) for s in book.sheets),
         "practices": len(data.practices),
     }))
@@ -147,12 +152,12 @@ def bench_national_workbook(settings: Settings) -> None:
     line(
         "national workbook, end to end (reads + write)",
         ours["total"],
-        "raw write-only, same cells",
-        raw["write"],
+        f"own SQL ({ours['queries']} queries) + raw write-only",
+        ours["sql"] + raw["write"],
         goal=1.2,
     )
     line("  of which writing the workbook (xlsx.write)", ours["write"], "raw write-only, same cells", raw["write"])
-    figure("  of which database reads (service.gather)", ours["gather"], "s")
+    line("  of which database reads (service.gather)", ours["gather"], "own SQL on one open connection", ours["sql"])
     # Unchanged data: the data token (one query) and the kept bytes; no figure is read.
     check("national workbook again, same figures", ours["again"] * 1000, "ms", "under 50 ms", ours["again"] < 0.05)
     check(
