@@ -114,7 +114,8 @@ async def _write(book: Book) -> bytes:
 
 async def workbook(book: Book) -> bytes:
     """The workbook file of `book`: kept bytes when this content was written before."""
-    key = digest(book)
+    # Pickling a large book to digest it takes a while: beside the event loop, not on it.
+    key = await asyncio.to_thread(digest, book) if cells(book) >= SEPARATE_PROCESS_CELLS else digest(book)
     if (found := _kept.get(key)) is not None:
         counts.served_kept += 1
         return found
