@@ -249,10 +249,21 @@ def all_tables() -> list[type[Table]]:
     return list(tables.TABLES)
 
 
+_configured: Settings | None = None
+
+
+def configured_settings() -> Settings | None:
+    """The settings this process's database was last configured from (None: not configured): what
+    another process needs to open the same database on the same clock."""
+    return _configured
+
+
 def configure(settings: Settings) -> Engine:
     """Make every tracker table, and Piccolo's migration machinery, use this settings' database."""
     import tracker.piccolo_conf as conf
 
+    global _configured
+    _configured = settings
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
     clock.use(settings)
     engine = build_engine(settings)

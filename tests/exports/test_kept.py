@@ -54,6 +54,7 @@ def no_gathering(monkeypatch: Any) -> None:
         raise AssertionError("the figures were read again")
 
     monkeypatch.setattr(service, "gather", refused)
+    monkeypatch.setattr(built, "in_writer", refused)  # England's and a region's are read there
 
 
 async def test_the_same_data_is_the_kept_file_without_reading_a_figure(clean_db: Any, monkeypatch: Any) -> None:
@@ -163,18 +164,19 @@ async def test_a_change_committed_while_the_figures_are_read_is_never_served_sta
     clean_db: Any, monkeypatch: Any
 ) -> None:
     """The token is read before the figures: a change that commits after that (here, just after
-    they were read) leaves the file kept under a token no later download reads."""
+    the writer process read them and wrote the file) leaves the file kept under a token no later
+    download reads."""
     await seed_world()
-    gather = service.gather
+    in_writer = built.in_writer
 
-    async def gather_then_change(*args: Any) -> Any:
-        data = await gather(*args)
+    async def built_then_change(*args: Any) -> Any:
+        made = await in_writer(*args)
         await Ccg.update({Ccg.name: "NHS Renamed CCG"}).where(Ccg.code == "11J")
-        return data
+        return made
 
-    monkeypatch.setattr(service, "gather", gather_then_change)
+    monkeypatch.setattr(built, "in_writer", built_then_change)
     _, during = await national()
-    monkeypatch.setattr(service, "gather", gather)
+    monkeypatch.setattr(built, "in_writer", in_writer)
     _, after = await national()
     ccgs = [row for row in openpyxl.load_workbook(io.BytesIO(after))["CCGs"].iter_rows(values_only=True)]
     assert any("NHS Renamed CCG" in row for row in ccgs)

@@ -22,14 +22,18 @@ import os
 import pickle
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from tracker.exports import xlsx
 from tracker.exports.layout import Book
 from tracker.sharing import InFlight
 from tracker.sized_cache import SizedCache
+
+T = TypeVar("T")
 
 # Per process: England's workbook is about 1.5 MB, a region's a few hundred KB, a CCG's less.
 KEEP_BYTES = 64 * 1024 * 1024
@@ -112,10 +116,30 @@ async def _write(book: Book) -> bytes:
     return await asyncio.to_thread(xlsx.write, book)
 
 
+def write_here(book: Book) -> tuple[bytes, bool]:
+    """In the writer process: the file of `book` (kept bytes when this content was written before),
+    and whether it was written now."""
+    key = digest(book)
+    if (found := _kept.get(key)) is not None:
+        return found, False
+    content = xlsx.write(book)
+    _keep(key, content)
+    return content, True
+
+
+async def in_writer(work: Callable[..., T], *args: Any) -> T | None:
+    """`work(*args)` in the writer process; None if the writer died meanwhile (killed, out of
+    memory), for the caller to do the work itself (the next call starts a new writer)."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_writer(), work, *args)
+    except BrokenProcessPool:
+        close()
+        return None
+
+
 async def workbook(book: Book) -> bytes:
     """The workbook file of `book`: kept bytes when this content was written before."""
-    # Pickling a large book to digest it takes a while: beside the event loop, not on it.
-    key = await asyncio.to_thread(digest, book) if cells(book) >= SEPARATE_PROCESS_CELLS else digest(book)
+    key = digest(book)
     if (found := _kept.get(key)) is not None:
         counts.served_kept += 1
         return found

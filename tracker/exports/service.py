@@ -31,6 +31,7 @@ from tracker.periods import service as periods
 from tracker.periods.calculations import parse_code
 from tracker.periods.service import PeriodRow
 from tracker.returns import facts_service as return_facts
+from tracker.settings import Settings
 
 SCOPES = ("national", "region", "ccg")
 
@@ -316,17 +317,44 @@ async def _asked(kind: str, t: Target, period_code: str | None, today: dt.date) 
 
 
 async def build_workbook(t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
-    """The workbook's (filename, bytes): kept ones when nothing it shows has changed since."""
+    """The workbook's (filename, bytes): kept ones when nothing it shows has changed since.
+
+    England's and a region's are read, laid out and written in the writer process (`built`): a
+    second or more of work that, in a thread of the web process, would share the interpreter lock
+    with every page served meanwhile. A CCG's is small and made here."""
 
     async def build() -> tuple[str, bytes]:
+        settings = db.configured_settings()
+        if t.scope != "ccg" and settings is not None:
+            await period_row(period_code, today)  # an unknown period is refused here, as a 404
+            made = await built.in_writer(_build_in_writer, settings, t, period_code, today)
+            if made is not None:
+                name, content, written = made
+                built.counts.written += written
+                return name, content
         data = await gather(t, period_code, today)
-        # Laying out England's sheets takes a tenth of a second or more: not on the event loop,
-        # where every other request would wait for it.
-        book = await asyncio.to_thread(sheets.build, data) if t.scope != "ccg" else sheets.build(data)
-        content = await built.workbook(book)
+        content = await built.workbook(sheets.build(data))
         return filename(t, data.period_code), content
 
     return await kept.kept(await _asked("xlsx", t, period_code, today), build)
+
+
+def _build_in_writer(settings: Settings, t: Target, period_code: str | None, today: dt.date) -> tuple[str, bytes, bool]:
+    """In the writer process: the workbook read from the same database, laid out and written."""
+    return asyncio.run(_build_here(settings, t, period_code, today))
+
+
+async def _build_here(
+    settings: Settings, t: Target, period_code: str | None, today: dt.date
+) -> tuple[str, bytes, bool]:
+    engine = db.configure(settings)
+    await db.start(engine)
+    try:
+        data = await gather(t, period_code, today)
+        content, written = built.write_here(sheets.build(data))
+        return filename(t, data.period_code), content, written
+    finally:
+        await db.stop(engine)
 
 
 async def workbook_bytes(scope: str, code: str | None, period_code: str | None, today: dt.date) -> tuple[str, bytes]:
