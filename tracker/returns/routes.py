@@ -101,16 +101,20 @@ async def _page(
         can(user, Action.REVIEW_RETURN, service.scope_of(ctx.practice))
         and calc.may_reopen(ctx.state, ctx.window, today, ctx.exception_until) is None
     )
-    units = {s.code: s.unit for s in ctx.specs}
-    feed_rows = await feed_service.feed_values_by_indicator(ctx.practice.id, ctx.period["code"])
     may_withdraw = can(user, Action.EDIT_RETURN, service.scope_of(ctx.practice)) and service.may_withdraw(ctx, today)
-    if raw is None:
-        raw = calc.raw_from_entries(ctx.specs, ctx.entries)
-        if ctx.row is None:  # a new return starts from the national feeds' values
-            raw = feed_presenters.prefill(units, feed_rows, raw)
-        elif page == "section":  # and so does a question no earlier section page has answered
-            raw = feed_presenters.prefill(units, {c: r for c, r in feed_rows.items() if c not in ctx.entries}, raw)
-    feeds = feed_presenters.form_feeds(units, feed_rows, raw, feed_service.config().percent_points)
+    templates = {"tasks": "returns/tasks.html", "check": "returns/check.html"}
+    template = templates.get(page, "returns/form.html") if may_edit else "returns/view.html"
+    feeds: dict[str, Any] = {}
+    if template != "returns/tasks.html":  # the task list shows no answers, so no feed beside them
+        units = {s.code: s.unit for s in ctx.specs}
+        feed_rows = await feed_service.feed_values_by_indicator(ctx.practice.id, ctx.period["code"])
+        if raw is None:
+            raw = calc.raw_from_entries(ctx.specs, ctx.entries)
+            if ctx.row is None:  # a new return starts from the national feeds' values
+                raw = feed_presenters.prefill(units, feed_rows, raw)
+            elif page == "section":  # and so does a question no earlier section page has answered
+                raw = feed_presenters.prefill(units, {c: r for c, r in feed_rows.items() if c not in ctx.entries}, raw)
+        feeds = feed_presenters.form_feeds(units, feed_rows, raw, feed_service.config().percent_points)
     if warnings is None:
         warnings = {
             s.code: w
@@ -130,13 +134,11 @@ async def _page(
         found = presenters.section_specs(ctx.specs, section)
         if found:
             section_theme, section_codes = found[0], {s.code for s in found[1]}
-    templates = {"tasks": "returns/tasks.html", "check": "returns/check.html"}
     title = f"{ctx.period['code'].replace('-', ' ')} return for {practice_name}"
     if may_edit and page == "section":
         title = f"{section_theme} – {title}"
     elif may_edit and page == "check":
         title = f"Check your answers – {title}"
-    template = templates.get(page, "returns/form.html") if may_edit else "returns/view.html"
     # Each page's own parts only: the questions, the answers and the task list each cost more to
     # lay out than the rest of the page.
     return Template(
@@ -158,7 +160,7 @@ async def _page(
             "version": ctx.version,
             "sections": [
                 sec
-                for sec in presenters.form_sections(ctx.specs, raw, ctx.previous, warnings, today, feeds)
+                for sec in presenters.form_sections(ctx.specs, raw or {}, ctx.previous, warnings, today, feeds)
                 if not section or presenters.section_slug(sec["theme"]) == section
             ]
             if template == "returns/form.html"
