@@ -42,8 +42,12 @@ async def _names_in(
 ) -> tuple[dict[int, organisations.RegionName], dict[int, organisations.CcgName]]:
     """Region and CCG names, each CCG with the region it was in during the period."""
     regions, ccgs = await service.org_names()
-    then = await service.ccg_regions_in(period.id)
-    return regions, {
+    return regions, _in_period(ccgs, await service.ccg_regions_in(period.id))
+
+
+def _in_period(ccgs: Mapping[int, organisations.CcgName], then: Mapping[int, int]) -> dict[int, organisations.CcgName]:
+    """These CCGs, each with the region it was in during a period (`then`: CCG id -> region id)."""
+    return {
         i: c if then.get(i, c.region_id) == c.region_id else organisations.CcgName(c.id, c.code, c.name, then[i])
         for i, c in ccgs.items()
     }
@@ -79,15 +83,17 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     first, then the regions (ranked, and their reporting rates) and England's trend."""
     require(user, Action.VIEW, NATIONAL_SCOPE)
     period, choices = await service.choose_period(period_code, today)
-    regions, ccgs = await _names_in(period)
+    regions, ccgs = await service.org_names()
     total = await service.england_score(period.id)
     region_rows = _org_rows(
         await service.org_scores("region", period.id, deciles=False), regions, "/dashboards/regions", period.code
     )
     ccg_scores = await service.org_scores("ccg", period.id, deciles=False)
-    # Only the CCGs furthest behind get a row: the page lists those and counts the rest.
+    # Only the CCGs furthest behind get a row (with the region each was in then): the page lists
+    # those and counts the rest.
     behind = {i: ccg_scores[i] for i in pr.furthest_behind_ids(ccg_scores, ccgs)}
-    ccg_rows = _org_rows(behind, ccgs, "/dashboards/ccgs", period.code, regions)
+    then = _in_period({i: ccgs[i] for i in behind}, await service.ccg_regions_in(period.id))
+    ccg_rows = _org_rows(behind, then, "/dashboards/ccgs", period.code, regions)
     base = "/dashboards/england"
     trend = pr.trend(
         "England",
