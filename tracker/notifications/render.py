@@ -167,6 +167,7 @@ def _checked(kind: str, subject: str, html: str, text: str) -> Email:
 
 _STENCILS_MAX = 256
 _MARK = "ZqX"  # every marker starts so: any trace of it left after filling is a marker a template changed
+_MARKED = re.compile(_MARK, re.IGNORECASE)
 
 
 def _marker(n: int) -> str:
@@ -176,31 +177,37 @@ def _marker(n: int) -> str:
     return f"{_MARK}{n}Mk<&>"
 
 
+# A part with markers, split at them: text, then the index of the value in a marker's place, then
+# text, and so on. Filling it joins the pieces once, with no second look at what is put in.
+_Pieces = tuple[str | int, ...]
+
+
+def _pieces(part: str, markers: tuple[str, ...]) -> _Pieces:
+    split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
+    return tuple(p if n % 2 == 0 else markers.index(p) for n, p in enumerate(split))
+
+
+def _joined(pieces: _Pieces, values: list[str]) -> str:
+    return "".join([p if isinstance(p, str) else values[p] for p in pieces])
+
+
 @dataclass(frozen=True)
 class _Stencil:
-    """One shape's email with markers; `fill` puts in each email's own strings."""
+    """One shape's email with markers, as pieces; `fill` puts in each email's own strings."""
 
     names: tuple[str, ...]
-    subject: str
-    html: str
-    text: str
-    markers: tuple[str, ...]  # as they are in the subject and plain text
-    escaped: tuple[str, ...]  # as they are in the HTML part
+    subject: _Pieces
+    html: _Pieces  # its markers escaped, as the autoescape escaped them
+    text: _Pieces
 
     def fill(self, kind: str, values: Mapping[str, str]) -> Email:
-        plain = {m: values[name] for m, name in zip(self.markers, self.names, strict=True)}
-        html = {m: str(escape(values[name])) for m, name in zip(self.escaped, self.names, strict=True)}
+        plain = [values[name] for name in self.names]
         return _checked(
             kind,
-            _any_of(self.markers).sub(lambda m: plain[m[0]], self.subject),
-            _any_of(self.escaped).sub(lambda m: html[m[0]], self.html),
-            _any_of(self.markers).sub(lambda m: plain[m[0]], self.text),
+            _joined(self.subject, plain),
+            _joined(self.html, [str(escape(v)) for v in plain]),
+            _joined(self.text, plain),
         )
-
-
-@cache
-def _any_of(strings: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(s) for s in strings))
 
 
 _stencils: dict[tuple[Any, ...], _Stencil | None] = {}
@@ -221,13 +228,13 @@ def _frozen(value: Any) -> Any:
     rendering might not follow from their equality, ValueError for a string with a marker's start."""
     if isinstance(value, list | tuple):
         if all(type(v) is str for v in value):  # the usual list (missing answers), in one step
-            if _MARK.lower() in "\n".join(value).lower():
+            if any(_MARKED.search(v) for v in value):
                 raise ValueError("a shared value looks like a marker")
             return (type(value), tuple(value))
         return (type(value), tuple(_frozen(v) for v in value))
     if type(value) not in _PLAIN:
         raise TypeError(type(value).__name__)
-    if type(value) is str and _MARK.lower() in value.lower():
+    if type(value) is str and _MARKED.search(value):
         raise ValueError("a shared value looks like a marker")  # it would be filled in as one
     return (type(value), value)
 
@@ -250,9 +257,11 @@ def _make_stencil(kind: str, names: tuple[str, ...], shared: Mapping[str, Any]) 
     left = html + plain_parts
     for m in (*markers, *escaped):
         left = left.replace(m, "")
-    if _MARK.lower() in left.lower():
+    if _MARKED.search(left):
         return None  # a marker cut, cased or otherwise changed by a filter
-    return _Stencil(names, subject, html, text, tuple(markers), tuple(escaped))
+    return _Stencil(
+        names, _pieces(subject, tuple(markers)), _pieces(html, tuple(escaped)), _pieces(text, tuple(markers))
+    )
 
 
 def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
@@ -273,7 +282,7 @@ def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
     names = tuple(sorted(fill))
     rest = {k: v for k, v in context.items() if k not in fill}
     try:
-        key = (kind, names, tuple((k, _frozen(v)) for k, v in sorted(rest.items())))
+        key = (kind, names, tuple([(k, _frozen(v)) for k, v in rest.items()]))
     except (TypeError, ValueError):
         return render(kind, **context)
     if key not in _stencils:
