@@ -86,7 +86,7 @@ ADDRESS = st.one_of(
 SENDERS = st.sampled_from([SENDER, "Paperless Tracker <noreply@tracker.test>", "NHS, Tracker <a@b.test>"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(subject=SUBJECT, to=ADDRESS, text=st.text(max_size=200), html=st.text(max_size=100), sender=SENDERS)
 def test_a_message_reads_the_same_however_it_was_built(
     subject: str, to: str, text: str, html: str, sender: str

@@ -39,7 +39,7 @@ def _reminder(each: dict[str, str], shared: dict[str, Any]) -> tuple[Any, Any]:
     return direct, filled
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     ods_code=TEXT,
     practice_name=TEXT,
