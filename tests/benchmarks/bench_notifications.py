@@ -56,6 +56,10 @@ class _Capture:
         self.renders.append((kind, context))
         return render.render(kind, **context)
 
+    def each(self, kind: str, each: dict[str, Any], **shared: Any) -> render.Email:
+        self.renders.append((kind, {**shared, **each}))
+        return render.render_each(kind, each, **shared)
+
 
 def _bare_compose(renders: list[tuple[str, dict[str, Any]]]) -> float:
     """The limit for composing: the same emails from the compiled templates, nothing else."""
@@ -160,12 +164,14 @@ async def bench_reminder_run_for_every_practice(settings: Settings) -> None:
         run = time.perf_counter() - started
         capture = _Capture()
         messages.render = capture  # type: ignore[assignment]  # the rerun's values, for the limit
+        messages.render_each = capture.each  # type: ignore[assignment]
         try:
             started = time.perf_counter()
             again = await service.run_schedule(settings, row, now=AS_AT)
             rerun = time.perf_counter() - started
         finally:
             messages.render = render.render
+            messages.render_each = render.render_each
         rows = [e.row() for e in preview.emails]
         queued_rows = [r for r in rows if r["idempotency_key"] not in existing]
         # Queueing alone: the same rows again, into an outbox without them.

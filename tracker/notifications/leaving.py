@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import cache
 
 PURPOSE = b"tracker:leave-report:v1\n"
 
@@ -47,6 +48,7 @@ ROLE_REPORTS: dict[str, tuple[str, ...]] = {
 }
 
 
+@cache
 def report_of(kind: str) -> Report | None:
     """The report an outbox kind belongs to (None for emails no one can leave, such as invitations)."""
     return next((r for r in REPORTS.values() if kind in r.kinds), None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.leaving import report_of
-from tracker.notifications.render import Email, render
+from tracker.notifications.render import Email, render, render_each
 from tracker.notifications.report_rows import CcgReport, FundingLine, NationalSummary, RegionSummary
 
 if TYPE_CHECKING:
@@ -49,17 +49,16 @@ def reminder(
     leave_link: str = "",
 ) -> Email:
     """A reminder to a practice whose return is not in, saying what is missing."""
-    return render(
+    # A run sends thousands of these, most of them alike but for the practice and the links.
+    return render_each(
         "reminder",
-        **_leaving("practice_reminder", leave_link),
-        ods_code=ods_code,
-        practice_name=practice_name,
+        {"ods_code": ods_code, "practice_name": practice_name, "link": link, "leave_link": leave_link},
+        leave_label=_leaving("practice_reminder", leave_link)["leave_label"],
         period_label=period_label,
         due_on=due_on,
         days_left=days_left,
         state=state,
         missing=missing,
-        link=link,
     )
 
 

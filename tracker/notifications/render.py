@@ -19,13 +19,16 @@ plain-text part too, so both parts carry the same content.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from html import unescape
 from typing import Any
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from tracker.web.formatting import FILTERS
 from tracker.web.templating import TEMPLATES
@@ -106,6 +109,7 @@ def environment() -> Environment:
 def reload_templates(on: bool) -> None:
     """Re-read an email template when its file changes (TRACKER_TEMPLATE_RELOAD, for editing them)."""
     environment().auto_reload = on
+    _stencils.clear()  # made from the templates as they were
 
 
 def kinds() -> list[str]:
@@ -127,10 +131,19 @@ def _tidy_text(text: str) -> str:
 
 def render(kind: str, **context: Any) -> Email:
     """The email of one kind for these values (plain values: the templates do the wording)."""
+    return _checked(kind, *_parts(kind, context))
+
+
+def _parts(kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The subject, HTML part and plain-text part, unchecked."""
     env = environment()
     subject = " ".join(env.get_template(f"{FOLDER}/{kind}.subject.txt").render(**context).split())
     html = env.get_template(f"{FOLDER}/{kind}.html").render(subject=subject, **context)
     text = _tidy_text(env.get_template(f"{FOLDER}/{kind}.txt").render(subject=subject, **context))
+    return subject, html, text
+
+
+def _checked(kind: str, subject: str, html: str, text: str) -> Email:
     links = tuple(dict.fromkeys(unescape(h) for h in _HREF.findall(html)))
     for link in links:
         if not link.startswith(("https://", "http://")):
@@ -140,3 +153,143 @@ def render(kind: str, **context: Any) -> Email:
     if not subject:
         raise TemplateProblem(f"{kind}: the subject is empty")
     return Email(subject, text, html, links)
+
+
+# --- Many emails of one shape -----------------------------------------------------------------
+#
+# A reminder run renders thousands of emails that differ only in a few plain strings (the
+# practice, its link, the address's own leave link): Jinja's rendering was most of a run. The
+# emails of one shape (the values they share) are rendered once with a marker in place of each
+# email's own strings, and each email is that stencil with its strings put in: escaped as the
+# autoescape does in the HTML part, as they are in the subject and plain-text part. The result is
+# the same as `render` byte for byte (tests/notifications/test_stencils.py compares them for
+# arbitrary values); whenever that could not be certain, the email is rendered directly instead.
+
+_STENCILS_MAX = 256
+_MARK = "ZqX"  # every marker starts so: any trace of it left after filling is a marker a template changed
+_MARKED = re.compile(_MARK, re.IGNORECASE)
+
+
+def _marker(n: int) -> str:
+    """The n-th marker: no whitespace (the subject's and plain text's tidying leave it as it is),
+    mixed case (a case filter would change it) and characters that HTML escaping changes (so
+    that the HTML part shows whether the template escaped it exactly once)."""
+    return f"{_MARK}{n}Mk<&>"
+
+
+# A part with markers, split at them: text, then the index of the value in a marker's place, then
+# text, and so on. Filling it joins the pieces once, with no second look at what is put in.
+_Pieces = tuple[str | int, ...]
+
+
+def _pieces(part: str, markers: tuple[str, ...]) -> _Pieces:
+    split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
+    return tuple(p if n % 2 == 0 else markers.index(p) for n, p in enumerate(split))
+
+
+def _joined(pieces: _Pieces, values: list[str]) -> str:
+    return "".join([p if isinstance(p, str) else values[p] for p in pieces])
+
+
+@dataclass(frozen=True)
+class _Stencil:
+    """One shape's email with markers, as pieces; `fill` puts in each email's own strings."""
+
+    names: tuple[str, ...]
+    subject: _Pieces
+    html: _Pieces  # its markers escaped, as the autoescape escaped them
+    text: _Pieces
+
+    def fill(self, kind: str, values: Mapping[str, str]) -> Email:
+        plain = [values[name] for name in self.names]
+        return _checked(
+            kind,
+            _joined(self.subject, plain),
+            _joined(self.html, [str(escape(v)) for v in plain]),
+            _joined(self.text, plain),
+        )
+
+
+_stencils: dict[tuple[Any, ...], _Stencil | None] = {}
+
+
+def _fills_faithfully(value: Any) -> bool:
+    """A value a marker can stand for: a plain string that neither the subject's whitespace
+    folding nor the plain text's line tidying would change, wherever it stands."""
+    return type(value) is str and value != "" and " ".join(value.split()) == value
+
+
+_PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime)
+
+
+def _frozen(value: Any) -> Any:
+    """The value as part of a dictionary key, with its type (1, 1.0 and True are equal keys but
+    render differently); TypeError for anything but plain values and lists of them, whose
+    rendering might not follow from their equality, ValueError for a string with a marker's start."""
+    if isinstance(value, list | tuple):
+        if all(type(v) is str for v in value):  # the usual list (missing answers), in one step
+            if any(_MARKED.search(v) for v in value):
+                raise ValueError("a shared value looks like a marker")
+            return (type(value), tuple(value))
+        return (type(value), tuple(_frozen(v) for v in value))
+    if type(value) not in _PLAIN:
+        raise TypeError(type(value).__name__)
+    if type(value) is str and _MARKED.search(value):
+        raise ValueError("a shared value looks like a marker")  # it would be filled in as one
+    return (type(value), value)
+
+
+def _make_stencil(kind: str, names: tuple[str, ...], shared: Mapping[str, Any]) -> _Stencil | None:
+    """The shape's stencil, or None if a template does not use each value as one opaque string."""
+    markers = [_marker(n) for n in range(len(names))]
+    try:
+        subject, html, text = _parts(kind, {**shared, **dict(zip(names, markers, strict=True))})
+    except Exception:  # what the values themselves would raise, `render` raises
+        return None
+    escaped = [str(escape(m)) for m in markers]
+    plain_parts = subject + "\n" + text
+    for marker, in_html in zip(markers, escaped, strict=True):
+        # Used somewhere; in the HTML part escaped exactly once, in the others never escaped.
+        if marker not in plain_parts and in_html not in html:
+            return None
+        if marker in html or in_html in plain_parts:
+            return None
+    left = html + plain_parts
+    for m in (*markers, *escaped):
+        left = left.replace(m, "")
+    if _MARKED.search(left):
+        return None  # a marker cut, cased or otherwise changed by a filter
+    return _Stencil(
+        names, _pieces(subject, tuple(markers)), _pieces(html, tuple(escaped)), _pieces(text, tuple(markers))
+    )
+
+
+def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
+    """`render(kind, **shared, **each)`, the same email byte for byte; quicker for many emails
+    that share `shared` and differ in `each` (plain strings, such as names and links).
+
+    The templates must use `each` values as text only, never test or change them (no
+    `{% if name|length %}`, no `| replace`): a marker shows most changes (a case or escaping
+    filter, a cut) but not all. tests/notifications/test_stencils.py holds each kind rendered so
+    to that, for arbitrary values."""
+    context = {**shared, **each}
+    if environment().auto_reload:
+        return render(kind, **context)  # templates being edited: a stencil could be out of date
+    # An empty string stays in the shape (templates test them: "{% if leave_link %}").
+    fill = {k: v for k, v in each.items() if v != ""}
+    if not fill or not all(_fills_faithfully(v) for v in fill.values()) or any(k in shared for k in fill):
+        return render(kind, **context)
+    names = tuple(sorted(fill))
+    rest = {k: v for k, v in context.items() if k not in fill}
+    try:
+        key = (kind, names, tuple([(k, _frozen(v)) for k, v in rest.items()]))
+    except (TypeError, ValueError):
+        return render(kind, **context)
+    if key not in _stencils:
+        if len(_stencils) >= _STENCILS_MAX:
+            _stencils.clear()
+        _stencils[key] = _make_stencil(kind, names, rest)
+    stencil = _stencils[key]
+    if stencil is None:
+        return render(kind, **context)
+    return stencil.fill(kind, fill)
