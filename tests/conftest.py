@@ -61,11 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The modules whose tests take seconds each (real national files, subprocesses killed and
-# restarted, a production install), longest first; tests in a browser come right after them. They run
-# before everything else: one of these started last kept one worker busy for half a minute while
-# the other had nothing left to do. pytest-xdist's default (`--dist load`) would hand them all to
-# the first worker in one block and never take them back, so the suite runs with worksteal
-# (pyproject.toml), where an idle worker takes the other's queued tests from its end.
+# restarted, a production install), longest first; browser tests come right after them. They run
+# before everything else: pytest-xdist hands tests out in collection order, and one of these
+# started last kept one worker busy for half a minute while the other had nothing left to do.
 LONG_MODULES = (
     "tests/feeds/test_dashboards_and_workbook.py",
     "tests/demo/test_real_data.py",
@@ -88,8 +86,7 @@ def _run_order(item: pytest.Item) -> int:
     path = item.path.relative_to(ROOT).as_posix()
     if path in LONG_MODULES:
         return LONG_MODULES.index(path)
-    in_a_browser = item.get_closest_marker("browser") or "browser" in getattr(item, "fixturenames", ())
-    return len(LONG_MODULES) if in_a_browser else len(LONG_MODULES) + 1
+    return len(LONG_MODULES) if item.get_closest_marker("browser") else len(LONG_MODULES) + 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
