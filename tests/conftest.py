@@ -60,43 +60,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMPROOT)
 
 
-# The modules whose tests take seconds each (real national files, subprocesses killed and
-# restarted, a production install), longest first; browser tests come right after them. They run
-# before everything else: pytest-xdist hands tests out in collection order, and one of these
-# started last kept one worker busy for half a minute while the other had nothing left to do.
-LONG_MODULES = (
-    "tests/feeds/test_dashboards_and_workbook.py",
-    "tests/demo/test_real_data.py",
-    "tests/ops/test_production_path.py",
-    "tests/feeds/test_pomi.py",
-    "tests/returns/test_schemathesis.py",
-    "tests/returns/test_crash.py",
-    "tests/ops/test_backup.py",
-    "tests/exports/test_print.py",
-    "tests/notifications/test_processes.py",
-    "tests/feeds/test_nhs_choices_and_gp2gp.py",
-    "tests/organisations/test_nhsbsa_list_sizes.py",
-    "tests/ops/test_cli_misuse.py",
-    "tests/ops/test_ready_postgres.py",
-    "tests/exports/test_built.py",
-)
-
-
-def _run_order(item: pytest.Item) -> int:
-    path = item.path.relative_to(ROOT).as_posix()
-    if path in LONG_MODULES:
-        return LONG_MODULES.index(path)
-    return len(LONG_MODULES) if item.get_closest_marker("browser") else len(LONG_MODULES) + 1
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Every coroutine test runs on asyncio through anyio's plugin.
     for item in items:
         if isinstance(item, pytest.Function) and _is_coroutine(item.obj):
             item.add_marker(pytest.mark.anyio)
-    # A stable sort: within each group, modules and their tests keep their order (and so share
-    # their module fixtures on one worker, as before).
-    items.sort(key=_run_order)
 
 
 def _is_coroutine(obj: Any) -> bool:
