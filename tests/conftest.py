@@ -45,6 +45,21 @@ def _cheap_password_hashing() -> None:
 _cheap_password_hashing()
 
 
+MEMORY_TEMPROOT = Path("/dev/shm")  # a tmpfs on Linux
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders (each process's database among them) in memory when the machine has a
+    tmpfs and nobody chose a place: every committed write to a SQLite file on disk waits for an
+    fsync, and the suite commits tens of thousands of times: on a busy disk the route matrix and
+    security tests spent about a third of their time waiting for it. The databases are the same real SQLite files
+    (WAL and all); only the medium is memory, as PostgreSQL in CI already runs with fsync off.
+    Under pytest-xdist the controller picks the folder and each worker gets its own inside it."""
+    chosen = config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT") or os.environ.get("TMPDIR")
+    if not chosen and MEMORY_TEMPROOT.is_dir() and os.access(MEMORY_TEMPROOT, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMPROOT)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Every coroutine test runs on asyncio through anyio's plugin.
     for item in items:
