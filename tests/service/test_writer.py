@@ -102,3 +102,20 @@ async def test_a_read_runs_in_the_calling_thread_unless_told_to_run_beside_the_l
     with db.reads_beside_the_loop():
         assert await kv.get("writer:read") == ("1", None)
     assert len(engine._idle) == 1
+
+
+async def test_every_connection_that_writes_commits_without_waiting_for_the_disk(sqlite_only: Any) -> None:
+    """WAL with synchronous=NORMAL (1), as the issue on deadline day asks: a write transaction's
+    connection, in the writer's thread or not, and the connections kept for single statements."""
+    seen: list[int] = []
+    async with db.write_transaction() as txn:
+        seen.append((await txn.connection.execute_fetchall("PRAGMA synchronous"))[0]["synchronous"])
+    engine = db.engine()
+    async with engine.transaction() as txn:  # in this thread: Piccolo's own connection
+        seen.append((await txn.connection.execute_fetchall("PRAGMA synchronous"))[0]["synchronous"])
+    assert isinstance(engine, db.ReusingSQLiteEngine)
+    idle = await engine._open()
+    assert idle is not None
+    seen.append((await idle.execute_fetchall("PRAGMA synchronous"))[0]["synchronous"])
+    await idle.close()
+    assert seen == [1, 1, 1]

@@ -368,7 +368,9 @@ def _marks_here() -> sqlite3.Connection | None:
     if not isinstance(eng, SQLiteEngine):
         return None
     # Used by one worker thread at a time, one email after another (to_thread may pick another).
-    return sqlite3.connect(**{**eng.connection_kwargs, "check_same_thread": False})
+    marks = sqlite3.connect(**{**eng.connection_kwargs, "check_same_thread": False})
+    marks.execute(db.SYNCHRONOUS)
+    return marks
 
 
 @dataclass
