@@ -58,7 +58,7 @@ def test_the_ids_furthest_behind_give_the_same_list_as_every_row(
         if i not in unnamed
     }
     every = [r for i, r in rows.items() if i in names]
-    some = [rows[i] for i in pr.furthest_behind_ids({i: r.agg for i, r in rows.items()}, names)]
+    some = [rows[i] for i in pr.furthest_behind_ids({i: r.agg.maturity for i, r in rows.items()}, names)]
     whole, quick = pr.furthest_behind(every, "P", "/x"), pr.furthest_behind(some, "P", "/x")
     assert (quick.caption, quick.rows, quick.csv_rows) == (whole.caption, whole.rows, whole.csv_rows)
 

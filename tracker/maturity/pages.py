@@ -88,10 +88,10 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     region_rows = _org_rows(
         await service.org_scores("region", period.id, deciles=False), regions, "/dashboards/regions", period.code
     )
-    ccg_scores = await service.org_scores("ccg", period.id, deciles=False)
+    maturities = await service.org_maturities("ccg", period.id)
     # Only the CCGs furthest behind get a row (with the region each was in then): the page lists
     # those and counts the rest.
-    behind = {i: ccg_scores[i] for i in pr.furthest_behind_ids(ccg_scores, ccgs)}
+    behind = await service.org_scores_of("ccg", period.id, pr.furthest_behind_ids(maturities, ccgs))
     then = _in_period({i: ccgs[i] for i in behind}, await service.ccg_regions_in(period.id))
     ccg_rows = _org_rows(behind, then, "/dashboards/ccgs", period.code, regions)
     base = "/dashboards/england"
@@ -115,7 +115,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
             "rates": await _rates("region", None, regions, period, choices, today, base),
             "trend": trend["table"],
         },
-        "ccg_count": sum(1 for i in ccg_scores if i in ccgs),
+        "ccg_count": sum(1 for i in maturities if i in ccgs),
         "ccgs_href": pr.query(f"{base}/ccgs", period=period.code),
         "chase_href": "/chasing?show=outstanding" if can(user, Action.CHASE) else "",
         "trend": trend,

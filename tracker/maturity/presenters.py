@@ -530,15 +530,15 @@ def _behind_key(maturity: float, name: str) -> tuple[float, str]:
 
 
 def furthest_behind_ids(
-    aggregates: Mapping[int, calc.Aggregate], names: Mapping[int, Any], limit: int = BEHIND
+    maturities: Mapping[int, float | None], names: Mapping[int, Any], limit: int = BEHIND
 ) -> list[int]:
-    """The ids of the organisations `furthest_behind` lists (those named, with a score), without
-    building a row for each of England's CCGs first."""
-    scored = (i for i, a in aggregates.items() if a.maturity is not None and i in names)
+    """The ids of the organisations `furthest_behind` lists (those named, with a score), from
+    their maturity alone: no row, nor aggregate, for each of England's CCGs first."""
+    scored = (i for i, m in maturities.items() if m is not None and i in names)
     return heapq.nsmallest(
         limit,
         scored,
-        key=lambda i: _behind_key(aggregates[i].maturity or 0.0, names[i].name or names[i].code),
+        key=lambda i: _behind_key(maturities[i] or 0.0, names[i].name or names[i].code),
     )
 
 

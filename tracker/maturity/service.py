@@ -794,6 +794,30 @@ def _score_columns(deciles: bool) -> str:
     return _SCORE_COLUMNS if deciles else _SCORE_COLUMNS.replace(" deciles,", " '' AS deciles,")
 
 
+async def org_maturities(scope: str, period_id: int) -> dict[int, float | None]:
+    """Each organisation's maturity index of one scope in a period (None: none scored yet): all a
+    ranking needs, without a whole aggregate for each of England's CCGs."""
+    rows = await db.fetch_tuples(
+        "SELECT org_id, maturity FROM org_score WHERE scope = {} AND period = {}", scope, period_id
+    )
+    return {org_id: None if maturity is None else float(maturity) for org_id, maturity in rows}
+
+
+async def org_scores_of(scope: str, period_id: int, org_ids: Collection[int]) -> dict[int, calc.Aggregate]:
+    """`org_scores` of these organisations only, without deciles (a ranked list shows none)."""
+    if not org_ids:
+        return {}
+    ids = sorted(org_ids)
+    rows = await db.fetch_tuples(
+        f"""SELECT {_score_columns(False)} FROM org_score
+            WHERE scope = {{}} AND period = {{}} AND org_id IN ({", ".join("{}" for _ in ids)})""",  # noqa: S608 (placeholders only)
+        scope,
+        period_id,
+        *ids,
+    )
+    return {r[1]: _aggregate_of(r) for r in rows}  # r[1]: org_id
+
+
 async def org_scores(
     scope: str, period_id: int, org_id: int | None = None, *, deciles: bool = True
 ) -> dict[int, calc.Aggregate]:
