@@ -91,7 +91,7 @@ async def england(user: Principal, period_code: str | None, today: dt.date) -> d
     maturities = await service.org_maturities("ccg", period.id)
     # Only the CCGs furthest behind get a row (with the region each was in then): the page lists
     # those and counts the rest.
-    behind = await service.org_scores_of("ccg", period.id, pr.furthest_behind_ids(maturities, ccgs))
+    behind = await service.org_scores("ccg", period.id, deciles=False, org_ids=pr.furthest_behind_ids(maturities, ccgs))
     then = _in_period({i: ccgs[i] for i in behind}, await service.ccg_regions_in(period.id))
     ccg_rows = _org_rows(behind, then, "/dashboards/ccgs", period.code, regions)
     base = "/dashboards/england"

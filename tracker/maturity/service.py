@@ -803,40 +803,27 @@ async def org_maturities(scope: str, period_id: int) -> dict[int, float | None]:
     return {org_id: None if maturity is None else float(maturity) for org_id, maturity in rows}
 
 
-async def org_scores_of(scope: str, period_id: int, org_ids: Collection[int]) -> dict[int, calc.Aggregate]:
-    """`org_scores` of these organisations only, without deciles (a ranked list shows none)."""
-    if not org_ids:
+async def org_scores(
+    scope: str,
+    period_id: int,
+    org_id: int | None = None,
+    *,
+    deciles: bool = True,
+    org_ids: Collection[int] | None = None,
+) -> dict[int, calc.Aggregate]:
+    """Precomputed aggregates of one scope (england, region, ccg) for a period, by organisation:
+    every one's, or only `org_id`'s, or only those in `org_ids`. Without `deciles` the aggregates
+    have none (a ranked list of every CCG shows none)."""
+    wanted = sorted(org_ids) if org_ids is not None else None if org_id is None else [org_id]
+    if wanted is not None and not wanted:
         return {}
-    ids = sorted(org_ids)
+    only = "" if wanted is None else f" AND org_id IN ({', '.join('{}' for _ in wanted)})"
     rows = await db.fetch_tuples(
-        f"""SELECT {_score_columns(False)} FROM org_score
-            WHERE scope = {{}} AND period = {{}} AND org_id IN ({", ".join("{}" for _ in ids)})""",  # noqa: S608 (placeholders only)
+        f"SELECT {_score_columns(deciles)} FROM org_score WHERE scope = {{}} AND period = {{}}{only}",  # noqa: S608 (placeholders only)
         scope,
         period_id,
-        *ids,
+        *(wanted or ()),
     )
-    return {r[1]: _aggregate_of(r) for r in rows}  # r[1]: org_id
-
-
-async def org_scores(
-    scope: str, period_id: int, org_id: int | None = None, *, deciles: bool = True
-) -> dict[int, calc.Aggregate]:
-    """Precomputed aggregates of one scope (england, region, ccg) for a period, by organisation.
-    Without `deciles` the aggregates have none (a ranked list of every CCG shows none)."""
-    columns = _score_columns(deciles)
-    if org_id is None:
-        rows = await db.fetch_tuples(
-            f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}}",  # noqa: S608 (placeholders only)
-            scope,
-            period_id,
-        )
-    else:
-        rows = await db.fetch_tuples(
-            f"SELECT {columns} FROM org_score WHERE scope = {{}} AND period = {{}} AND org_id = {{}}",  # noqa: S608 (placeholders only)
-            scope,
-            period_id,
-            org_id,
-        )
     return {r[1]: _aggregate_of(r) for r in rows}  # r[1]: org_id
 
 
