@@ -105,15 +105,9 @@ def close() -> None:
 
 
 async def _write(book: Book) -> bytes:
-    loop = asyncio.get_running_loop()
-    if cells(book) >= SEPARATE_PROCESS_CELLS:
-        try:
-            return await loop.run_in_executor(_writer(), xlsx.write, book)
-        except BrokenProcessPool:
-            # The writer died (killed, out of memory): this book is written here, and the next
-            # large one starts a new writer.
-            close()
-    return await asyncio.to_thread(xlsx.write, book)
+    if cells(book) >= SEPARATE_PROCESS_CELLS and (content := await in_writer(xlsx.write, book)) is not None:
+        return content
+    return await asyncio.to_thread(xlsx.write, book)  # small, or the writer died with this book
 
 
 def write_here(book: Book) -> tuple[bytes, bool]:
