@@ -31,7 +31,7 @@ from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, s
 from markupsafe import escape
 
 from tracker.web.formatting import FILTERS
-from tracker.web.templating import TEMPLATES
+from tracker.web.templating import TEMPLATES, DictFirstEnvironment
 
 FOLDER = "emails"
 SIGN_OFF = ("The Paperless Tracker", "NHS England digital maturity programme")
@@ -89,7 +89,7 @@ def ordinal(value: float) -> str:
 def environment() -> Environment:
     """Templates from templates/emails/ only; StrictUndefined so a misspelt value fails the tests
     instead of leaving a hole in an email that has gone."""
-    env = Environment(
+    env = DictFirstEnvironment(
         loader=_WordsLoader(),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined,
