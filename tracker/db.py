@@ -114,6 +114,19 @@ class _InlineConnection(aiosqlite.Connection):
 SYNCHRONOUS = "PRAGMA synchronous = NORMAL"
 
 
+def own_sqlite_connection() -> sqlite3.Connection | None:
+    """On SQLite, a connection of the caller's own, set up as the engine's writing connections are
+    (foreign keys, `SYNCHRONOUS`), for work that writes from one worker thread at a time (to_thread
+    may pick another thread each time); None on PostgreSQL. The caller closes it."""
+    eng = engine()
+    if not isinstance(eng, SQLiteEngine):
+        return None
+    conn = sqlite3.connect(**{**eng.connection_kwargs, "check_same_thread": False})
+    conn.execute("PRAGMA foreign_keys = 1")
+    conn.execute(SYNCHRONOUS)
+    return conn
+
+
 class ReusingSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine, keeping a few idle connections open for queries run outside a
     transaction, instead of opening a connection (and its thread) for every query and closing it.

@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from piccolo.engine.sqlite import SQLiteEngine
-
 from tracker import db
 from tracker.notifications import calculations as calc
 from tracker.notifications import outbox_service
@@ -364,13 +362,7 @@ def _marks_here() -> sqlite3.Connection | None:
     thread: a hop between the event loop and a thread for every send, mark and build was most of a
     sender's time besides the sending itself. Each mark is one autocommitted UPDATE, so the write
     lock is held for that statement only. On PostgreSQL, None: marks go through the pool on the loop."""
-    eng = db.engine()
-    if not isinstance(eng, SQLiteEngine):
-        return None
-    # Used by one worker thread at a time, one email after another (to_thread may pick another).
-    marks = sqlite3.connect(**{**eng.connection_kwargs, "check_same_thread": False})
-    marks.execute(db.SYNCHRONOUS)
-    return marks
+    return db.own_sqlite_connection()
 
 
 @dataclass
