@@ -74,8 +74,18 @@ def reads_beside_the_loop() -> Iterator[None]:
         _in_threads.reset(token)
 
 
+_read_texts: dict[str, bool] = {}
+
+
 def _reads_only(query: str) -> bool:
-    return _READ.match(query) is not None
+    # The pattern scans the whole text (for a write after the SELECT); a page asks it of the same
+    # few texts on every request.
+    found = _read_texts.get(query)
+    if found is None:
+        found = _READ.match(query) is not None
+        if len(_read_texts) < 4096:  # the code's own texts; the bound is only a safeguard
+            _read_texts[query] = found
+    return found
 
 
 class _InlineConnection(aiosqlite.Connection):

@@ -116,14 +116,11 @@ async def _page(
                 raw = feed_presenters.prefill(units, {c: r for c, r in feed_rows.items() if c not in ctx.entries}, raw)
         feeds = feed_presenters.form_feeds(units, feed_rows, raw, feed_service.config().percent_points)
     if warnings is None:
+        previous = ctx.previous_values  # built on each read: once, not once per question
         warnings = {
             s.code: w
             for s in ctx.specs
-            if (
-                w := calc.warning_for(
-                    s, (ctx.entries.get(s.code) or calc.Entry()).value, ctx.previous_values.get(s.code)
-                )
-            )
+            if (w := calc.warning_for(s, (ctx.entries.get(s.code) or calc.Entry()).value, previous.get(s.code)))
         }
     practice_name = practice_title(ctx.practice.name)
     events = await service.history(ctx.row.id) if ctx.row else []
