@@ -181,6 +181,19 @@ async def test_indicator_page_draws_a_ccg_it_may_see(client, world):
     assert "against all CCGs" in national.text and 'name="ccg" value="11J"' in national.text
 
 
+async def test_the_indicator_page_leaves_the_ccg_dashboards_fan_as_it_was(client, world):
+    # Both pages draw the same CCG fan, kept once: the indicator page shows it without its link
+    # (it is that link's page), and the dashboard's fan must still link there.
+    await sign_in(client, world["users"][Role.CCG]["email"])
+    link = 'href="/dashboards/indicators/EPS_UTIL_PCT?period=2017/18-Q3&amp;ccg=00K"'
+    before = await client.get("/dashboards/ccgs/00K", params={"period": "2017/18-Q3"})
+    assert link in before.text
+    indicator = await client.get("/dashboards/indicators/EPS_UTIL_PCT", params={"period": "2017/18-Q3"})
+    assert "against all CCGs" in indicator.text and link not in indicator.text
+    after = await client.get("/dashboards/ccgs/00K", params={"period": "2017/18-Q3"})
+    assert link in after.text
+
+
 async def test_indicator_pages_national_fan_marks_the_open_quarter(client, world):
     await sign_in(client, world["users"][Role.NATIONAL]["email"])
     page = await client.get("/dashboards/indicators/EPS_UTIL_PCT", params={"period": "2017/18-Q4"})

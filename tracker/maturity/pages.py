@@ -470,12 +470,16 @@ async def indicator(
         tables["moved"] = moved
     # A CCG beside every CCG: the one asked for, or a CCG lead's own.
     chosen = next((i for i, c in ccgs.items() if c.code == ccg_code.upper()), None) if ccg_code else user.ccg_id
-    ccg_fan = None
+    ccg_fan: dict[str, Any] | None = None
     if chosen is not None and chosen in visible:
         found = await _ccg_fans(chosen, ccgs[chosen].code, spec.code, period, choices, today)
-        ccg_fan = found[0] if found else None
-        if ccg_fan is not None:
-            ccg_fan.update(ccg_name=ccgs[chosen].name or ccgs[chosen].code, href="", ccg_code=ccgs[chosen].code)
+        if found:  # a copy: the fan is shared with the CCG's dashboard, where it links here
+            ccg_fan = {
+                **found[0],
+                "ccg_name": ccgs[chosen].name or ccgs[chosen].code,
+                "href": "",
+                "ccg_code": ccgs[chosen].code,
+            }
     return {
         "title": spec.name,
         "spec": spec,
