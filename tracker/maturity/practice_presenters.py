@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -553,20 +553,44 @@ def practice_fans(
 def ccg_fan(
     spec: IndicatorSpec,
     periods: Sequence[Any],
-    ccg_cuts: dict[int, list[float]],
-    own_means: dict[int, float],
+    ccg_cuts: Mapping[int, Sequence[float]],
+    own_means: Mapping[int, float],
     provisional: frozenset[str],
     period_code: str,
     ccg_code: str,
 ) -> dict[str, Any] | None:
     """One CCG's mean of an indicator against the deciles of every CCG's mean in England, period
     by period (as the alerts rank CCGs): CCGs beside CCGs, not beside single practices. A yes/no
-    indicator's mean is the percentage of the CCG's practices saying yes."""
+    indicator's mean is the percentage of the CCG's practices saying yes.
+
+    Kept as `_fan` is, by the figures as read (before scaling them to percentages, which cost
+    more than finding the kept fan): the dict returned is shared, read it, never change it."""
     if not own_means:
         return None
+    return _ccg_fan_of(
+        spec,
+        tuple(periods),
+        tuple(sorted((p, tuple(cs)) for p, cs in ccg_cuts.items())),
+        tuple(sorted(own_means.items())),
+        provisional,
+        period_code,
+        ccg_code,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _ccg_fan_of(
+    spec: IndicatorSpec,
+    periods: tuple[Any, ...],
+    cut_items: tuple[tuple[int, tuple[float, ...]], ...],
+    own_items: tuple[tuple[int, float], ...],
+    provisional: frozenset[str],
+    period_code: str,
+    ccg_code: str,
+) -> dict[str, Any]:
     scale = 100.0 if spec.unit == "yesno" else 1.0
-    cuts: dict[int, list[float] | None] = {p: [c * scale for c in cs] for p, cs in ccg_cuts.items()}
-    own: dict[int, float | None] = {p: m * scale for p, m in own_means.items()}
+    cuts: dict[int, list[float] | None] = {p: [c * scale for c in cs] for p, cs in cut_items}
+    own: dict[int, float | None] = {p: m * scale for p, m in own_items}
     return _fan(
         spec,
         periods,

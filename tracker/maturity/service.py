@@ -1054,11 +1054,13 @@ async def indicator_stats_of(
     return out
 
 
-async def ccg_cuts_of(indicator_ids: list[int], scoring: Sequence[ScoredPeriod]) -> dict[int, dict[int, list[float]]]:
+async def ccg_cuts_of(
+    indicator_ids: list[int], scoring: Sequence[ScoredPeriod]
+) -> dict[int, dict[int, tuple[float, ...]]]:
     """The deciles of every CCG's mean (England's rows' `ccg_deciles`): indicator id -> period id
     -> cuts, for these scored periods. What a CCG's fans need, read as tuples, without building a
-    whole statistics row for each indicator and period."""
-    out: dict[int, dict[int, list[float]]] = {i: {} for i in indicator_ids}
+    whole statistics row for each indicator and period. The cuts are shared: never change them."""
+    out: dict[int, dict[int, tuple[float, ...]]] = {i: {} for i in indicator_ids}
     if not indicator_ids or not scoring:
         return out
     await ensure_indicator_stats(scoring)
@@ -1071,7 +1073,7 @@ async def ccg_cuts_of(indicator_ids: list[int], scoring: Sequence[ScoredPeriod])
         *period_ids,
     )
     for indicator_id, period_id, stored in rows:
-        cuts = decoded_cuts(stored)
+        cuts = _cuts(stored) if stored else None
         if cuts:
             out[indicator_id][period_id] = cuts
     return out
