@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from markupsafe import Markup
 
 from tracker.indicators.catalogue import load_catalogue
 from tracker.maturity import charts
@@ -281,3 +282,24 @@ def test_a_fan_is_drawn_once_for_the_same_figures_and_again_when_any_changes() -
     assert fan({1: 40.0, 2: 55.0}) is first  # kept: built from equal figures, not drawn again
     changed = fan({1: 40.0, 2: 65.0})
     assert changed is not first and "65.0%" in str(changed["summary"]) and "55.0%" in str(first["summary"])
+
+
+def test_a_fans_figure_escapes_its_words_and_links_only_when_it_has_somewhere_to_go() -> None:
+    fan = {
+        "name": "Tom & Jerry <b>",
+        "href": "/dashboards/indicators/X?period=2017/18-Q3&ccg=00K",
+        "svg": Markup("<svg></svg>"),
+        "summary": "In 2017/18 Q3, this CCG: 5 < 6.",
+        "head": ["This CCG", "10th percentile", "Median", "90th percentile"],
+        "body_html": Markup('<tr class="nhsuk-table__row"></tr>'),
+    }
+    linked = str(pp.fan_figure_html(fan))
+    assert '<a href="/dashboards/indicators/X?period=2017/18-Q3&amp;ccg=00K">Tom &amp; Jerry &lt;b&gt;</a>' in linked
+    assert "this CCG: 5 &lt; 6." in linked and "<svg></svg>" in linked
+    assert "Tom &amp; Jerry &lt;b&gt;: this ccg and the national percentiles by period" in linked
+    assert linked.count('<th scope="col"') == 5 and '<tr class="nhsuk-table__row"></tr>' in linked
+    plain = pp.without_link(fan, ccg_code="00K")
+    assert plain["href"] == "" and plain["ccg_code"] == "00K" and fan["href"]  # the kept fan unchanged
+    assert "<a " not in str(plain["figure_html"]) and "Tom &amp; Jerry &lt;b&gt;</figcaption>" in str(
+        plain["figure_html"]
+    )

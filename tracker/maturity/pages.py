@@ -474,12 +474,9 @@ async def indicator(
     if chosen is not None and chosen in visible:
         found = await _ccg_fans(chosen, ccgs[chosen].code, spec.code, period, choices, today)
         if found:  # a copy: the fan is shared with the CCG's dashboard, where it links here
-            ccg_fan = {
-                **found[0],
-                "ccg_name": ccgs[chosen].name or ccgs[chosen].code,
-                "href": "",
-                "ccg_code": ccgs[chosen].code,
-            }
+            ccg_fan = pp.without_link(
+                found[0], ccg_name=ccgs[chosen].name or ccgs[chosen].code, ccg_code=ccgs[chosen].code
+            )
     return {
         "title": spec.name,
         "spec": spec,

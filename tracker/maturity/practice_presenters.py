@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from markupsafe import Markup, escape
+
 from tracker.indicators.catalogue import IndicatorSpec
 from tracker.maturity import calculations as calc
 from tracker.maturity import charts
@@ -502,7 +504,7 @@ def _fan_of(
         ]
         for per, pt in zip(periods, points, strict=True)
     ]
-    return {
+    fan = {
         "code": spec.code,
         "name": spec.name,
         "href": base_href,
@@ -514,6 +516,43 @@ def _fan_of(
         # of a CCG dashboard's time.
         "body_html": rows_html(rows),
     }
+    fan["figure_html"] = fan_figure_html(fan)
+    return fan
+
+
+def fan_figure_html(fan: Mapping[str, Any]) -> Markup:
+    """A fan's figure: its caption (linked to the indicator's page when `href` is given), chart
+    and summary, and its figures as a table in a details element. Written here, once for each
+    kept fan, rather than by a macro on every view: a dashboard's dozen fans were a tenth of it."""
+    name = escape(fan["name"])
+    caption = f'<a href="{escape(fan["href"])}">{name}</a>' if fan["href"] else name
+    head = "".join(
+        f'<th scope="col" class="nhsuk-table__header nhsuk-table__header--numeric">{escape(h)}</th>'
+        for h in fan["head"]
+    )
+    return Markup(  # noqa: S704 (every text escaped; svg and body_html are built from escaped parts)
+        f"""<figure class="app-chart-figure">
+  <figcaption class="nhsuk-heading-s">{caption}</figcaption>
+  {fan["svg"]}
+  <p class="nhsuk-body-s">{escape(fan["summary"])}</p>
+</figure>
+<details class="nhsuk-details">
+  <summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">Show the figures as a table</span></summary>
+  <div class="nhsuk-details__text"><div class="nhsuk-table-container">
+<table class="nhsuk-table app-table--compact"><caption class="nhsuk-table__caption nhsuk-u-visually-hidden">{name}: {escape(fan["head"][0].lower())} and the national percentiles by period</caption>
+<thead class="nhsuk-table__head"><tr class="nhsuk-table__row"><th scope="col" class="nhsuk-table__header">Period</th>{head}</tr></thead>
+<tbody class="nhsuk-table__body">{fan["body_html"]}</tbody>
+</table></div></div>
+</details>"""
+    )
+
+
+def without_link(fan: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """A copy of a kept fan whose caption links nowhere (on the page it would link to), with
+    `extra` keys: the kept fan itself is shared and never changed."""
+    out = {**fan, **extra, "href": ""}
+    out["figure_html"] = fan_figure_html(out)
+    return out
 
 
 def practice_fans(
