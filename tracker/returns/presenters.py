@@ -7,6 +7,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
+
 from tracker.indicators.catalogue import THEMES, IndicatorSpec
 from tracker.organisations.presenters import practice_title
 from tracker.returns import calculations as calc
@@ -404,7 +406,46 @@ def task_list(
         if all_done
         else {"text": "Cannot start yet", "classes": "nhsuk-task-list__status--cannot-start-yet"},
     }
-    return {"sections": items, "check": check, "done": done, "total": len(items), "all_done": all_done}
+    return {
+        "sections": items,
+        "check": check,
+        "done": done,
+        "total": len(items),
+        "all_done": all_done,
+        "sections_html": task_list_html("section", items),
+        "check_html": task_list_html("submit", [check]),
+    }
+
+
+def task_list_html(id_prefix: str, items: list[dict[str, Any]]) -> Markup:
+    """The NHS.UK task list's markup, as nhsuk-frontend-jinja's `taskList` writes it for these
+    items (tests/returns/test_task_list_markup.py compares them), written here rather than by the
+    macro or a template loop: each was a third of the return page's render."""
+    out = ['<ul class="nhsuk-task-list">']
+    for n, item in enumerate(items, start=1):
+        hint_id, status_id = f"{id_prefix}-{n}-hint", f"{id_prefix}-{n}-status"
+        href, hint, status = item.get("href"), item.get("hint"), item["status"]
+        title = escape(item["title"]["text"])
+        if href:
+            described = f"{hint_id} {status_id}" if hint else status_id
+            name = f'<a class="nhsuk-task-list__link nhsuk-link" href="{escape(href)}" aria-describedby="{described}">{title}</a>'
+        else:
+            name = f"<div>{title}</div>"
+        hint_html = f'<div class="nhsuk-task-list__hint" id="{hint_id}">{escape(hint)}</div>' if hint else ""
+        classes = f" {escape(status['classes'])}" if status.get("classes") else ""
+        tag = status.get("tag")
+        state = (
+            f'<strong class="nhsuk-tag {escape(tag["classes"])}">{escape(tag["text"])}</strong>'
+            if tag
+            else escape(status.get("text", ""))
+        )
+        out.append(
+            f'<li class="nhsuk-task-list__item{" nhsuk-task-list__item--with-link" if href else ""}">'
+            f'<div class="nhsuk-task-list__name-and-hint">{name}{hint_html}</div>'
+            f'<div class="nhsuk-task-list__status{classes}" id="{status_id}">{state}</div></li>'
+        )
+    out.append("</ul>")
+    return Markup("\n".join(out))  # noqa: S704 (every text escaped above)
 
 
 def summary_value(spec: IndicatorSpec, entry: Entry | None, feed: dict[str, Any] | None) -> dict[str, Any]:
