@@ -4,12 +4,14 @@ limit a page is compared with (the database work it cannot avoid, without the fr
 
 from __future__ import annotations
 
+import contextvars
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiosqlite
 import asyncpg
 
 from tracker import db
@@ -18,9 +20,15 @@ from tracker.settings import Settings
 Query = tuple[str, list[Any]]
 
 
+_recorded = contextvars.ContextVar("replay_recorded", default=False)
+
+
 @contextmanager
 def recording() -> Iterator[list[Query]]:
-    """Every query the engine runs outside a transaction while inside the block, as compiled."""
+    """Every query the engine runs while inside the block, as compiled: outside a transaction, and
+    on SQLite within one too (its BEGIN, each statement and its COMMIT, in whichever thread runs
+    it; without the `PRAGMA foreign_keys` Piccolo sends before each statement, which a connection
+    needs only once)."""
     engine = db.engine()
     seen: list[Query] = []
     names = [n for n in ("_run_in_new_connection", "_run_in_pool") if hasattr(engine, n)]
@@ -29,7 +37,11 @@ def recording() -> Iterator[list[Query]]:
     def wrap(original: Any) -> Any:
         async def recorded(query: str, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
             seen.append((query, list(args or [])))
-            return await original(query, args, *rest, **kwargs)
+            token = _recorded.set(True)  # its connection's own statement is this one
+            try:
+                return await original(query, args, *rest, **kwargs)
+            finally:
+                _recorded.reset(token)
 
         return recorded
 
@@ -42,9 +54,25 @@ def recording() -> Iterator[list[Query]]:
         return await direct(eng, query, args, **kwargs)
 
     db.read_directly = read_recorded  # type: ignore[assignment]  # db.fetch's own reads, past Piccolo
+    execute, executemany = aiosqlite.Connection.execute, aiosqlite.Connection.executemany
+
+    def statement(self: Any, sql: str, parameters: Any = None) -> Any:
+        if not _recorded.get() and not sql.lstrip().upper().startswith("PRAGMA"):
+            seen.append((sql, list(parameters or [])))
+        return execute(self, sql, parameters)
+
+    def statements(self: Any, sql: str, parameters: Any) -> Any:
+        rows = [list(p) for p in parameters]
+        seen.extend((sql, row) for row in rows)
+        return executemany(self, sql, rows)
+
+    aiosqlite.Connection.execute = statement  # type: ignore[method-assign]
+    aiosqlite.Connection.executemany = statements  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        aiosqlite.Connection.execute = execute  # type: ignore[method-assign]
+        aiosqlite.Connection.executemany = executemany  # type: ignore[method-assign]
         db.read_directly = direct  # type: ignore[assignment]
         for n in names:
             delattr(engine, n)  # back to the class's own method
@@ -64,11 +92,16 @@ async def replay(settings: Settings, queries: list[Query], repeats: int) -> list
         finally:
             await conn.close()
         return samples
-    raw = sqlite3.connect(str(settings.sqlite_path))
+    # Autocommit, as the tracker's connections: a recorded BEGIN ... COMMIT is its own transaction.
+    # A write is replayed again and again, so its COMMIT is replayed as a ROLLBACK: each repeat
+    # then does the same work on the same rows (the limit is the lower for it: nothing is written).
+    raw = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
+    raw.execute(db.SYNCHRONOUS)
+    statements = [("ROLLBACK" if sql.strip().upper() == "COMMIT" else sql, args) for sql, args in queries]
     try:
         for _ in range(repeats):
             started = time.perf_counter()
-            for sql, args in queries:
+            for sql, args in statements:
                 raw.execute(sql, args).fetchall()
             samples.append(time.perf_counter() - started)
     finally:
