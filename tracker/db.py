@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import datetime as dt
 import decimal
-import functools
 import json
 import os
 import re
@@ -92,7 +91,15 @@ class _InlineConnection(aiosqlite.Connection):
     """aiosqlite's interface over an sqlite3 connection used in the calling thread, for the writer
     (below). Its loop runs nothing but one transaction at a time, so a hop to a connection thread
     for each call would only add waits for the interpreter lock: under load, thousands of them made
-    one score refresh take 50 s instead of 0.15 s. sqlite3 releases that lock while SQL runs."""
+    one score refresh take 50 s instead of 0.15 s. sqlite3 releases that lock while SQL runs.
+
+    Closed, it hands its sqlite3 connection to `keep` (the engine keeps one for the next
+    transaction) instead of closing it: opening a connection, and reading the schema again on its
+    first statement, was most of a draft save's database time."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], keep: Callable[[sqlite3.Connection], None]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._keep = keep
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
@@ -110,7 +117,7 @@ class _InlineConnection(aiosqlite.Connection):
     def stop(self) -> None:  # type: ignore[override]
         self._running = False
         if self._connection is not None:
-            self._connection.close()
+            self._keep(self._connection)
             self._connection = None
 
     async def close(self) -> None:
@@ -153,6 +160,9 @@ class ReusingSQLiteEngine(SQLiteEngine):
         super().__init__(*args, **kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._readers = threading.local()
+        # The writer's connection between its transactions, with the process that opened it: a
+        # forked child must never use its parent's connection (nor close it).
+        self._kept_writer: tuple[int, sqlite3.Connection] | None = None
 
     async def _open(self) -> aiosqlite.Connection | None:
         conn = aiosqlite.connect(**self.connection_kwargs)
@@ -197,6 +207,9 @@ class ReusingSQLiteEngine(SQLiteEngine):
     async def close_idle(self) -> None:
         while self._idle:
             await self._idle.pop().close()
+        kept, self._kept_writer = self._kept_writer, None
+        if kept is not None and kept[0] == os.getpid():
+            kept[1].close()
         reader = getattr(self._readers, "conn", None)
         if reader is not None:
             reader.close()
@@ -213,17 +226,31 @@ class ReusingSQLiteEngine(SQLiteEngine):
         return conn
 
     async def get_connection(self) -> aiosqlite.Connection:
-        """A transaction's connection: in the writer's thread, one used in that thread."""
+        """A transaction's connection: in the writer's thread, one used in that thread (the one
+        kept from its last transaction, when there is one)."""
         if threading.current_thread() is not _writer_thread:
             conn = await super().get_connection()
         else:
-            conn = await _InlineConnection(
-                functools.partial(sqlite3.connect, **self.connection_kwargs), iter_chunk_size=64
-            )
+            conn = await _InlineConnection(self._writer_connection, self._keep_writer_connection)
             conn.row_factory = dict_factory  # type: ignore[assignment]
             await conn.execute("PRAGMA foreign_keys = 1")
         await conn.execute(SYNCHRONOUS)
         return conn
+
+    def _writer_connection(self) -> sqlite3.Connection:
+        kept, self._kept_writer = self._kept_writer, None
+        if kept is not None and kept[0] == os.getpid():
+            return kept[1]
+        # Closed from `close_idle`, on another thread, once the writer has finished.
+        return sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False})
+
+    def _keep_writer_connection(self, conn: sqlite3.Connection) -> None:
+        # Only a connection that holds no transaction (so no lock): a failed one is closed, and its
+        # transaction with it.
+        if self._kept_writer is None and not conn.in_transaction:
+            self._kept_writer = (os.getpid(), conn)
+        else:
+            conn.close()
 
 
 class ReusingPostgresEngine(PostgresEngine):
