@@ -39,7 +39,6 @@ def _cheap_password_hashing() -> None:
     from tracker.accounts import passwords
 
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-for-timing")
 
 
 _cheap_password_hashing()

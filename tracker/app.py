@@ -22,6 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tracker import clock, db
+from tracker.accounts import passwords
 from tracker.changes import service as changes
 from tracker.exports import built as built_files
 from tracker.exports import kept as kept_files
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, configure_database: bool = True) -> Litest
         # lets go waits a whole switch interval (5 ms by default) to have it back while the event
         # loop draws pages: under load a read of 7,600 rows in a database thread took 38 s.
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
+        await passwords.prepare()
         await db.start(engine)
         running = None
         if settings.scheduler:
