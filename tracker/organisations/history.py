@@ -137,5 +137,9 @@ def _as_at(editions: list[tuple[dt.date, int]], day: dt.date) -> int | None:
     """The value of the latest edition on or before `day`, the earliest one for days before any."""
     if not editions:
         return None
-    at = bisect.bisect_right([d for d, _ in editions], day)
+    at = bisect.bisect_right(editions, day, key=_edition_date)
     return editions[max(at - 1, 0)][1]
+
+
+def _edition_date(edition: tuple[dt.date, int]) -> dt.date:
+    return edition[0]
