@@ -7,6 +7,7 @@ Owns the indicator and indicator_version tables.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -47,7 +48,14 @@ class CatalogueFile:
         indicator and field); `name` is kept only as the file's name, for the versions' source. A
         byte-order mark, which some editors write at the start of UTF-8 files, is allowed."""
         base = Path(name.replace("\\", "/")).name[:MAX_NAME_LENGTH] or "catalogue.toml"
-        return cls(Path(base), hashlib.sha256(data).hexdigest(), parse_catalogue(data.decode("utf-8-sig")))
+        return cls(Path(base), hashlib.sha256(data).hexdigest(), list(_parsed(data.decode("utf-8-sig"))))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> tuple[IndicatorSpec, ...]:
+    # The same file is read again and again (the demo, `tracker catalogue`, every test that loads
+    # the catalogue): its specs, which are frozen, are parsed once per text. An error is not kept.
+    return tuple(parse_catalogue(text))
 
 
 def read_file(path: Path = DEFAULT_PATH) -> CatalogueFile:
