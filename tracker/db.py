@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import datetime as dt
 import decimal
+import functools
 import json
 import os
 import re
@@ -124,6 +125,21 @@ class _InlineConnection(aiosqlite.Connection):
         self.stop()
 
 
+class _PooledConnection(aiosqlite.Connection):
+    """One of the engine's idle connections (below). Closed at the end of a transaction that ran
+    on it, it goes back to the idle ones instead, holding no transaction: a connection, and the
+    thread aiosqlite starts for it, for every transaction was several times its SQL."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], release: Callable[[Any], bool]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._release = release
+
+    async def close(self) -> None:
+        if self._connection is not None and self._running and not self.in_transaction and self._release(self):
+            return
+        await super().close()
+
+
 # In WAL mode, a commit is safe from a process that dies (killed, crashed) once it returns; with
 # NORMAL the WAL is flushed to disk at checkpoints rather than at every commit, so a power cut can
 # lose the last commits (never the file's consistency). Every commit waiting for the disk was
@@ -150,8 +166,9 @@ class ReusingSQLiteEngine(SQLiteEngine):
 
     Each query still has a connection to itself, in autocommit mode, for the length of the query
     only: a connection goes back to the idle ones only once its cursor is closed and it holds no
-    transaction, so it holds no lock either. Transactions (`write_transaction`, IMMEDIATE) open
-    their own connection as before, so the write-lock discipline is unchanged.
+    transaction, so it holds no lock either. A transaction (`write_transaction`, IMMEDIATE) run
+    outside the writer takes an idle connection too, for itself alone, and gives it back once it
+    has committed or rolled back: the write-lock discipline is unchanged.
     """
 
     IDLE_MAX = 4
@@ -165,7 +182,7 @@ class ReusingSQLiteEngine(SQLiteEngine):
         self._kept_writer: tuple[int, sqlite3.Connection] | None = None
 
     async def _open(self) -> aiosqlite.Connection | None:
-        conn = aiosqlite.connect(**self.connection_kwargs)
+        conn = _PooledConnection(functools.partial(sqlite3.connect, **self.connection_kwargs), self._release)
         thread = getattr(conn, "_thread", None)
         if not isinstance(thread, threading.Thread):
             return None  # an aiosqlite whose worker thread cannot be marked: no reuse
@@ -204,9 +221,17 @@ class ReusingSQLiteEngine(SQLiteEngine):
             else:
                 await conn.close()
 
+    def _release(self, conn: aiosqlite.Connection) -> bool:
+        """Keep a connection that holds no transaction for the next query or transaction (False:
+        enough are kept already, close it)."""
+        if len(self._idle) >= self.IDLE_MAX:
+            return False
+        self._idle.append(conn)
+        return True
+
     async def close_idle(self) -> None:
         while self._idle:
-            await self._idle.pop().close()
+            await aiosqlite.Connection.close(self._idle.pop())  # closed, not released to the idle ones again
         kept, self._kept_writer = self._kept_writer, None
         if kept is not None and kept[0] == os.getpid():
             kept[1].close()
@@ -229,6 +254,9 @@ class ReusingSQLiteEngine(SQLiteEngine):
         """A transaction's connection: in the writer's thread, one used in that thread (the one
         kept from its last transaction, when there is one)."""
         if threading.current_thread() is not _writer_thread:
+            conn = self._idle.pop() if self._idle else await self._open()
+            if conn is not None:
+                return conn  # set up as a transaction's connection is (foreign keys, SYNCHRONOUS)
             conn = await super().get_connection()
         else:
             conn = await _InlineConnection(self._writer_connection, self._keep_writer_connection)
