@@ -8,6 +8,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.cell import WriteOnlyCell
 from python_calamine import CalamineWorkbook
 
 from tracker.exports import csvfile, sheets, xlsx
@@ -138,6 +139,19 @@ def test_xlsx_writer_types_formats_and_text() -> None:
     assert cal[1][0] == '=HYPERLINK("x")'
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         assert {i.date_time for i in z.infolist()} == {(2018, 4, 20, 9, 0, 0)}
+
+
+def test_a_reused_column_cell_has_the_style_id_of_an_ordinary_cell_of_the_same_style() -> None:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    ordinary = WriteOnlyCell(ws)
+    ordinary.number_format = "0.0%"
+    ordinary.alignment = xlsx.TOP
+    template = xlsx._template(ws, "0.0%", xlsx.TOP)
+    assert (template.style_id, template.has_style) == (ordinary.style_id, True)
+    assert xlsx._template(ws).has_style is False
+    wrapped = xlsx._template(ws, alignment=xlsx.WRAP)
+    assert wrapped.style_id not in (template.style_id, xlsx._template(ws).style_id)
 
 
 def test_xlsx_writer_is_deterministic() -> None:
