@@ -603,10 +603,10 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
 
 def _direct_style(eng: Engine, sql: str, args: tuple[Any, ...]) -> str | None:
     """The placeholder style of a read that may go straight to the driver, or None when Piccolo
-    must run it (inside a transaction, with a Piccolo fragment bound, or a bulk read beside the loop)."""
+    must run it (inside a transaction, or with a Piccolo fragment bound)."""
     if eng.current_transaction.get() is not None or not all(isinstance(a, _PLAIN) for a in args):
         return None
-    if isinstance(eng, ReusingSQLiteEngine) and not _in_threads.get() and _reads_only(sql):
+    if isinstance(eng, ReusingSQLiteEngine) and _reads_only(sql):
         return "sqlite"
     if isinstance(eng, PostgresEngine) and eng.pool is not None:
         return "postgres"
@@ -626,9 +626,18 @@ async def read_directly(eng: Engine, query: str, args: list[Any], *, tuples: boo
     """A compiled read on the driver itself (what `fetch` does outside a transaction): rows as
     dicts, or as tuples."""
     if isinstance(eng, ReusingSQLiteEngine):
-        cursor = eng._reader().execute(query, args)
-        return cursor.fetchall() if tuples else as_dicts(cursor)
+        if _in_threads.get():
+            # Beside the loop: in a worker thread, on that thread's own connection. Through Piccolo
+            # instead, a bulk read's long `IN (...)` was compiled bind by bind and each of its rows
+            # made a dict by a Python row factory, holding the interpreter lock the loop needs.
+            return await asyncio.to_thread(_read_sqlite, eng, query, args, tuples)
+        return _read_sqlite(eng, query, args, tuples)
     assert isinstance(eng, PostgresEngine) and eng.pool is not None
     async with eng.pool.acquire() as conn:
         records = await conn.fetch(query, *args)
     return [tuple(r) for r in records] if tuples else [dict(r) for r in records]
+
+
+def _read_sqlite(eng: ReusingSQLiteEngine, query: str, args: list[Any], tuples: bool) -> list[Any]:
+    cursor = eng._reader().execute(query, args)
+    return cursor.fetchall() if tuples else as_dicts(cursor)

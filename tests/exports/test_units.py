@@ -8,11 +8,20 @@ import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.cell import WriteOnlyCell
 from python_calamine import CalamineWorkbook
 
 from tracker.exports import csvfile, sheets, xlsx
-from tracker.exports.calculations import IndicatorInfo, PracticeRow, area_figures, csv_safe, safe_text
+from tracker.exports.calculations import (
+    IndicatorInfo,
+    PracticeRow,
+    area_figures,
+    csv_safe,
+    indicator_figures,
+    safe_text,
+)
 from tracker.exports.layout import Book, Chart, Column, Sheet, SmallTable, Typed
+from tracker.maturity.calculations import Aggregate
 
 ERS = IndicatorInfo(
     "ERS_UTIL_PCT", "e-RS", "Referrals", "percent", 100.0, dt.date(2018, 10, 1), False, "national", "", 1.0, ""
@@ -42,6 +51,32 @@ def test_area_figures_from_practices() -> None:
     assert f.indicator_meeting["ERS_UTIL_PCT"] == 0.5  # only B reaches 100%
     assert f.indicator_meeting["WIFI_LIVE"] == 0.5
     assert f.mean_maturity is None
+
+
+def test_indicator_figures_leave_out_practices_without_a_value_and_count_meeting_as_meets_target() -> None:
+    rows = [
+        practice("A", 40, 1, True, True),
+        practice("B", 100, None, True, False),
+        practice("C", None, None, False, False),
+    ]
+    rows[2].values = {"ERS_UTIL_PCT": None, "RETIRED": 5.0}  # no value, and an indicator not shown
+    means, meeting = indicator_figures(rows, [ERS, WIFI])
+    assert means == {"ERS_UTIL_PCT": 70, "WIFI_LIVE": 1}
+    assert meeting == {"ERS_UTIL_PCT": 0.5, "WIFI_LIVE": 1.0}
+    assert indicator_figures([], [ERS]) == ({"ERS_UTIL_PCT": None}, {"ERS_UTIL_PCT": None})
+    values = [99.9, 100.0, 100.1]
+    assert ERS.count_meeting(values) == sum(1 for v in values if ERS.meets_target(v)) == 2
+
+
+def test_with_the_dashboards_aggregate_only_the_indicators_come_from_the_practices() -> None:
+    rows = [practice("A", 40, 1, True, True), practice("B", 100, 0, True, False)]
+    aggregate = Aggregate(5, 4, 61.5, 2, 1, 1, 4, 3, 9000, None, forecast_met=1, forecast_made=2)
+    f = area_figures(rows, [ERS, WIFI], {"capital": 500}, aggregate)
+    assert (f.practices, f.patients, f.received, f.on_time, f.scored) == (5, 9000, 4, 3, 4)
+    assert (f.completeness, f.timeliness, f.mean_maturity) == (0.8, 0.6, 61.5)
+    assert (f.on_track, f.at_risk, f.off_track, f.forecast_met) == (0.5, 0.25, 0.25, 0.5)
+    assert (f.indicator_mean, f.indicator_meeting) == indicator_figures(rows, [ERS, WIFI])
+    assert f.funding == {"fair_share": 0, "transition": 0, "capital": 500, "reallocation": 0, "to_practices": 0}
 
 
 def test_text_cleaning() -> None:
@@ -104,6 +139,19 @@ def test_xlsx_writer_types_formats_and_text() -> None:
     assert cal[1][0] == '=HYPERLINK("x")'
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         assert {i.date_time for i in z.infolist()} == {(2018, 4, 20, 9, 0, 0)}
+
+
+def test_a_reused_column_cell_has_the_style_id_of_an_ordinary_cell_of_the_same_style() -> None:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    ordinary = WriteOnlyCell(ws)
+    ordinary.number_format = "0.0%"
+    ordinary.alignment = xlsx.TOP
+    template = xlsx._template(ws, "0.0%", xlsx.TOP)
+    assert (template.style_id, template.has_style) == (ordinary.style_id, True)
+    assert xlsx._template(ws).has_style is False
+    wrapped = xlsx._template(ws, alignment=xlsx.WRAP)
+    assert wrapped.style_id not in (template.style_id, xlsx._template(ws).style_id)
 
 
 def test_xlsx_writer_is_deterministic() -> None:

@@ -47,6 +47,11 @@ class IndicatorInfo:
             return None
         return value >= self.target_value
 
+    def count_meeting(self, values: Iterable[float]) -> int:
+        """How many of the values meet the target (`meets_target`, over many values at once)."""
+        target = self.target_value
+        return sum(1 for v in values if v >= target)
+
 
 @dataclass
 class PracticeRow:
@@ -208,28 +213,56 @@ def area_figures(
     aggregate: Aggregate | None = None,
 ) -> AreaFigures:
     """An area's figures from its practices; with the maturity dashboards' aggregate, its practices,
-    patients, returns and maturity figures are the dashboards' (population-weighted maturity)."""
-    figures = _practice_figures(practices, indicators, funding)
+    patients, returns and maturity figures are the dashboards' (population-weighted maturity), and
+    only the indicators' figures come from the practices."""
     if aggregate is None:
-        return figures
+        return _practice_figures(practices, indicators, funding)
+    means, meeting = indicator_figures(practices, indicators)
     graded = aggregate.on_track + aggregate.at_risk + aggregate.off_track
-    figures.practices = aggregate.practices
-    figures.patients = aggregate.patients
-    figures.received = aggregate.submitted
-    figures.on_time = aggregate.on_time
-    figures.completeness = ratio(aggregate.submitted, aggregate.practices)
-    figures.timeliness = ratio(aggregate.on_time, aggregate.practices)
-    figures.scored = aggregate.scored
-    figures.mean_maturity = aggregate.maturity
-    figures.on_track = ratio(aggregate.on_track, graded)
-    figures.at_risk = ratio(aggregate.at_risk, graded)
-    figures.off_track = ratio(aggregate.off_track, graded)
-    figures.forecast_met = (
-        None
+    return AreaFigures(
+        practices=aggregate.practices,
+        patients=aggregate.patients,
+        received=aggregate.submitted,
+        on_time=aggregate.on_time,
+        completeness=ratio(aggregate.submitted, aggregate.practices),
+        timeliness=ratio(aggregate.on_time, aggregate.practices),
+        mean_maturity=aggregate.maturity,
+        scored=aggregate.scored,
+        on_track=ratio(aggregate.on_track, graded),
+        at_risk=ratio(aggregate.at_risk, graded),
+        off_track=ratio(aggregate.off_track, graded),
+        forecast_met=None
         if aggregate.forecast_met is None or aggregate.forecast_made is None
-        else ratio(aggregate.forecast_met, aggregate.forecast_made)
+        else ratio(aggregate.forecast_met, aggregate.forecast_made),
+        indicator_mean=means,
+        indicator_meeting=meeting,
+        funding=_funding(funding),
     )
-    return figures
+
+
+def indicator_figures(
+    practices: list[PracticeRow], indicators: list[IndicatorInfo]
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Each indicator's mean of the practices' latest values and share of them meeting its target
+    (practices without a value left out), by code. One pass over each practice's own values: an
+    area sheet asks this of England, every region and every CCG."""
+    present: dict[str, list[float]] = {ind.code: [] for ind in indicators}
+    for p in practices:
+        for code, value in p.values.items():
+            found = present.get(code)
+            if found is not None and value is not None:
+                found.append(value)
+    means: dict[str, float | None] = {}
+    meeting: dict[str, float | None] = {}
+    for ind in indicators:
+        values = present[ind.code]
+        means[ind.code] = fmean(values) if values else None
+        meeting[ind.code] = ratio(ind.count_meeting(values), len(values))
+    return means, meeting
+
+
+def _funding(funding: dict[str, int] | None) -> dict[str, int]:
+    return {k: (funding or {}).get(k, 0) for k in FUNDING_KEYS}
 
 
 def _practice_figures(
@@ -240,13 +273,7 @@ def _practice_figures(
     on_time = sum(1 for p in practices if p.on_time)
     scored = [p for p in practices if p.maturity is not None]
     by_status = {s: sum(1 for p in scored if p.status == s) for s in ("on_track", "at_risk", "off_track")}
-    means: dict[str, float | None] = {}
-    meeting: dict[str, float | None] = {}
-    for ind in indicators:
-        values = [p.values.get(ind.code) for p in practices]
-        present = [v for v in values if v is not None]
-        means[ind.code] = fmean(present) if present else None
-        meeting[ind.code] = ratio(sum(1 for v in present if ind.meets_target(v)), len(present))
+    means, meeting = indicator_figures(practices, indicators)
     met, made = forecast_share(p.forecast for p in practices)
     return AreaFigures(
         practices=n,
@@ -263,7 +290,7 @@ def _practice_figures(
         forecast_met=ratio(met, made),
         indicator_mean=means,
         indicator_meeting=meeting,
-        funding={k: (funding or {}).get(k, 0) for k in FUNDING_KEYS},
+        funding=_funding(funding),
     )
 
 

@@ -14,11 +14,12 @@ from tracker.organisations import service as organisations
 from tracker.periods.service import PeriodRow
 
 
-async def maturity_figures(t: Target, period: PeriodRow, top: Area) -> tuple[dict[str, Aggregate], list[TrendRow]]:
+async def maturity_figures(
+    t: Target, period: PeriodRow, top: Area, rows: list[maturity.Member]
+) -> tuple[dict[str, Aggregate], list[TrendRow]]:
     """The dashboards' figures: their aggregate (maturity.calculations.aggregate) over the same
-    precomputed practice scores (the maturity feature's period members), for the scope, its regions
-    and its CCGs. Empty before scoring."""
-    rows = await maturity.period_members(period["id"], t.scope, t.id)
+    precomputed practice scores (`rows`: the maturity feature's period members of the scope), for
+    the scope, its regions and its CCGs. Empty before scoring."""
     if not rows:
         return {}, []
     regions, ccgs = await organisations.org_names()
@@ -26,15 +27,16 @@ async def maturity_figures(t: Target, period: PeriodRow, top: Area) -> tuple[dic
         "region_id": regions,
         "ccg_id": ccgs,
     }
-    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(r.facts() for r in rows)}
+    facts = [r.facts() for r in rows]  # each practice counts in the scope, its region and its CCG
+    aggregates: dict[str, Aggregate] = {"": mcalc.aggregate(facts)}
     for key, known in names.items():
         grouped: dict[int, list[mcalc.PracticeFacts]] = {}
-        for r in rows:
+        for r, fact in zip(rows, facts, strict=True):
             area_id = r.region_id if key == "region_id" else r.ccg_id
             if area_id is not None and area_id in known:
-                grouped.setdefault(area_id, []).append(r.facts())
-        for area_id, facts in grouped.items():
-            aggregates[known[area_id].code] = mcalc.aggregate(facts)
+                grouped.setdefault(area_id, []).append(fact)
+        for area_id, grouped_facts in grouped.items():
+            aggregates[known[area_id].code] = mcalc.aggregate(grouped_facts)
     child = {"national": "region_id", "region": "ccg_id"}.get(t.scope)
     return aggregates, await _score_trend(t, period, top, child, names.get(child or "", {}))
 

@@ -81,10 +81,10 @@ async def period_row(period_code: str | None, today: dt.date) -> PeriodRow:
     return row
 
 
-async def _practices(t: Target, period: PeriodRow) -> list[PracticeRow]:
-    """The practices counted under the scope in the period, each under the CCG and region of that
-    period (the dashboards' own membership), with its list size of the time and its score."""
-    members = await maturity.period_members(period["id"], _scope_name(t), t.id)
+async def _practices(members: list[maturity.Member]) -> list[PracticeRow]:
+    """The practices counted under the scope in the period (its `maturity.period_members`), each
+    under the CCG and region of that period (the dashboards' own membership), with its list size
+    of the time and its score."""
     if not members:
         return []
     names = await organisations.practice_names({m.practice_id for m in members})
@@ -207,14 +207,16 @@ async def _gather(t: Target, period_code: str | None, today: dt.date) -> Dataset
     catalogue = await indicators_shown(period)
     shown = {i.code for i in catalogue}
     ids = {c: i for c, i in (await indicators.indicator_ids()).items() if c in shown}
-    practices = await _practices(t, period)
+    # One read of the period's members for the practice rows and the dashboards' aggregates.
+    members = await maturity.period_members(period["id"], _scope_name(t), t.id)
+    practices = await _practices(members)
     by_id = {p.id: p for p in practices}
     # Independent reads, run side by side (each fills its own fields of the practice rows).
     _, _, funding, (aggregates, maturity_trend), changed_at = await asyncio.gather(
         _add_returns(t, period, by_id),
         _add_latest_values(t, period, by_id, ids),
         funding_for(t.scope, t.id, period, practices),
-        figures.maturity_figures(t, period, top),
+        figures.maturity_figures(t, period, top, members),
         _data_changed_at(today),
     )
     feed_lines = await _feed_lines(t, period["code"], practices, catalogue)

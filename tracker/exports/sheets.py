@@ -31,9 +31,13 @@ STATE_WORDS = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved
 
 def _scaled(ind: IndicatorInfo, value: float | None) -> float | None:
     """Stored value -> cell value: percentages 0-100 become fractions (Excel's percent format)."""
+    return _scale(value, ind.unit == "percent")
+
+
+def _scale(value: float | None, percent: bool) -> float | None:
     if value is None:
         return None
-    return round(value / 100, 6) if ind.unit == "percent" else value
+    return round(value / 100, 6) if percent else value
 
 
 def _value_kind(ind: IndicatorInfo) -> str:
@@ -185,7 +189,9 @@ def practices_sheet(data: Dataset) -> Sheet:
         Column("Funding received (£)", "pounds", 14),
         Column("Comments", "text", 40, wrap=True),
     ]
-    rows = [_practice_row(p, data) for p in data.practices]
+    # Each indicator's code and whether it is a percentage, once for the sheet's thousands of rows.
+    shown = [(ind.code, ind.unit == "percent") for ind in data.indicators]
+    rows = [_practice_row(p, data, shown) for p in data.practices]
     return Sheet("Practices", "practices", cols, rows, freeze_columns=2)
 
 
@@ -195,10 +201,11 @@ def status_words(status: str, maturity: float | None) -> str:
     return STATUS_WORDS.get(status, "No score")
 
 
-def _practice_row(p: PracticeRow, data: Dataset) -> tuple[Any, ...]:
+def _practice_row(p: PracticeRow, data: Dataset, shown: list[tuple[str, bool]]) -> tuple[Any, ...]:
     submitted = rules.uk_date(p.first_submitted_at) if p.first_submitted_at else None
     on_time = None if p.on_time is None else int(p.on_time)
-    values = [_scaled(ind, p.values.get(ind.code)) for ind in data.indicators]
+    value = p.values.get
+    values = [_scale(value(code), percent) for code, percent in shown]
     if data.maturity_available:
         maturity: list[Any] = [p.maturity, p.level, status_words(p.status, p.maturity)]
     else:
@@ -342,7 +349,9 @@ def funding_sheet(data: Dataset) -> Sheet:
 # --- Summary ----------------------------------------------------------------------------------
 
 
-def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
+def summary_sheet(data: Dataset, children: Sheet, trend: Sheet) -> Sheet:
+    """The scope's figures, with charts of its regions or CCGs (`children`) and of its `trend`
+    (the sheets the charts read from)."""
     f = area_figures(data.practices, data.indicators, sum_funding(data.ccg_funding.values()), data.aggregates.get(""))
     m, fu = data.maturity_available, data.funding_available
     na = NOT_AVAILABLE
@@ -402,7 +411,6 @@ def summary_sheet(data: Dataset, children: Sheet) -> Sheet:
             )
     periods = sum(1 for t in data.trend if t.area_code == (data.scope_code or "ENG"))
     if periods:
-        trend = trend_sheet(data)
         _chart_or_table(
             sheet,
             trend,
@@ -523,7 +531,7 @@ def build(data: Dataset, only: str | None = None) -> Book:
         built["feeds"] = feeds_sheet(data)
     if only in (None, "summary"):
         children = built["regions"] if data.scope == "national" else built["ccgs"]
-        built["summary"] = summary_sheet(data, children)
+        built["summary"] = summary_sheet(data, children, built["trend"])
     if only in (None, "about"):
         built["about"] = about.about_sheet(data)
     order = [n for n in CSV_TABLES if n in built]

@@ -21,6 +21,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -338,10 +339,43 @@ def _cells_to_row(cells: list[Any], row_idx: int) -> Any:
             yield cell
 
 
-def _text_cell(ws: Any, alignment: Alignment | None = None) -> Callable[[Any], Any]:
-    template = WriteOnlyCell(ws)
+class _Template(Cell):
+    """A column's cell, reused for each of its rows (write-only mode serialises a row as it is
+    appended), its style set before its first row and not after. openpyxl looks a cell's style up
+    in the workbook's styles for every cell written (hashing it twice): a template looks it up once.
+    """
+
+    __slots__ = ("_style_id", "_styled")
+
+    def __init__(self, ws: Any) -> None:
+        super().__init__(ws, column=1, row=1)
+        self._style_id: int | None = None
+        self._styled: bool | None = None
+
+    @property
+    def style_id(self) -> int:
+        if self._style_id is None:
+            self._style_id = super().style_id
+        return self._style_id
+
+    @property
+    def has_style(self) -> bool:
+        if self._styled is None:
+            self._styled = super().has_style
+        return self._styled
+
+
+def _template(ws: Any, number_format: str | None = None, alignment: Alignment | None = None) -> _Template:
+    template = _Template(ws)
+    if number_format is not None:
+        template.number_format = number_format
     if alignment is not None:
         template.alignment = alignment
+    return template
+
+
+def _text_cell(ws: Any, alignment: Alignment | None = None) -> Callable[[Any], Any]:
+    template = _template(ws, alignment=alignment)
 
     def text(value: Any) -> Any:
         # A string cell by hand: assigning .value would turn "=..." into a formula.
@@ -364,9 +398,7 @@ def _converter(ws: Any, kind: str, alignment: Alignment | None = None) -> Callab
         return typed_cache[value.kind](value.value)
 
     if kind in ("code", "status"):
-        plain = WriteOnlyCell(ws)
-        if alignment is not None:
-            plain.alignment = alignment
+        plain = _template(ws, alignment=alignment)
 
         def code(value: Any) -> Any:
             if value is None or value == "":
@@ -382,10 +414,7 @@ def _converter(ws: Any, kind: str, alignment: Alignment | None = None) -> Callab
         return code
     if kind == "text":
         return lambda value: None if value is None or value == "" else text(value)
-    template = WriteOnlyCell(ws)
-    template.number_format = FORMATS[kind]
-    if alignment is not None:
-        template.alignment = alignment
+    template = _template(ws, FORMATS[kind], alignment)
     scale = 0.01 if kind == "pounds" or kind == "pounds_pp" else 1
     is_date = kind == "date"
 

@@ -468,11 +468,11 @@ async def practice_names(ids: set[int] | None = None) -> dict[int, PracticeName]
         if not ids:
             return {}
         where = f"WHERE id IN ({', '.join('{}' for _ in ids)})"
-    rows = await db.fetch(
+    rows = await db.fetch_tuples(  # thousands of rows for a national workbook
         f"SELECT id, ods_code, name, clinical_system FROM practice {where}",  # noqa: S608 (placeholders only)
         *sorted(ids or ()),
     )
-    return {r["id"]: PracticeName(r["id"], r["ods_code"], r["name"], r["clinical_system"] or "") for r in rows}
+    return {id_: PracticeName(id_, ods_code, name, system or "") for id_, ods_code, name, system in rows}
 
 
 async def locate(scope: str, code: str) -> tuple[int | None, Scope] | None:

@@ -7,15 +7,17 @@ refresh scores, can read them without importing the lifecycle back."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from tracker import db
+
+R = TypeVar("R")  # a row as a read gives it: a dict, or a tuple
 
 
 async def periods_with_returns() -> set[int]:
@@ -150,13 +152,13 @@ class ReturnState:
 
 async def period_returns(period_id: int, practice_ids: Collection[int] | None = None) -> dict[int, ReturnState]:
     """Each practice's return for a period (of every practice, or of those given), by practice id."""
-    rows = await _of_practices(
+    rows = await _tuples_of_practices(
         "SELECT id, practice, state, first_submitted_at FROM practice_return WHERE period = {}{practices}",
         (period_id,),
         "practice",
         practice_ids,
     )
-    return {r["practice"]: ReturnState(r["id"], r["practice"], r["state"], r["first_submitted_at"]) for r in rows}
+    return {practice: ReturnState(id_, practice, state, first) for id_, practice, state, first in rows}
 
 
 async def awaiting_review() -> dict[int, int]:
@@ -236,7 +238,7 @@ async def latest_approved_values(
     wanted = sorted({int(i) for i in indicator_ids})
     pivot = "".join(f", MAX(CASE WHEN v.indicator = {i} THEN v.value END) AS v{i}" for i in wanted)
     periods = ", ".join(str(int(p)) for p in period_ids)
-    rows = await _of_practices(
+    rows = await _tuples_of_practices(
         f"""SELECT r.practice, r.period{pivot}
             FROM (SELECT practice, MAX({rank.format(alias="")}) AS latest FROM practice_return
                   WHERE state = 'approved' AND period IN ({periods}){{practices}}
@@ -249,10 +251,8 @@ async def latest_approved_values(
         "practice",
         practice_ids,
     )
-    return [
-        LatestValues(r["practice"], r["period"], {i: r[f"v{i}"] for i in wanted if r[f"v{i}"] is not None})
-        for r in rows
-    ]
+    # Each row: the practice, the period, then the values in the order of `wanted`.
+    return [LatestValues(r[0], r[1], {i: v for i, v in zip(wanted, r[2:], strict=True) if v is not None}) for r in rows]
 
 
 async def last_changed_at() -> dt.datetime | None:
@@ -268,11 +268,29 @@ async def _of_practices(
 ) -> list[dict[str, Any]]:
     """The rows of `sql` (bound `args` first) with `column` kept to the practices given (None:
     every practice) where `sql` says {practices}; 500 at a time, as SQLite binds at most 999 values."""
+    return await _chunked(db.fetch, sql, args, column, practice_ids)
+
+
+async def _tuples_of_practices(
+    sql: str, args: tuple[Any, ...], column: str, practice_ids: Collection[int] | None
+) -> list[tuple[Any, ...]]:
+    """`_of_practices`, each row a tuple in the order of the SELECT: for reads of thousands of rows,
+    where a dict for every row costs more than the read."""
+    return await _chunked(db.fetch_tuples, sql, args, column, practice_ids)
+
+
+async def _chunked(
+    read: Callable[..., Awaitable[list[R]]],
+    sql: str,
+    args: tuple[Any, ...],
+    column: str,
+    practice_ids: Collection[int] | None,
+) -> list[R]:
     if practice_ids is None:
-        return await db.fetch(sql.replace("{practices}", ""), *args)
+        return await read(sql.replace("{practices}", ""), *args)
     ordered = sorted(set(practice_ids))
-    out: list[dict[str, Any]] = []
+    out: list[R] = []
     for chunk in db.chunks(ordered):
         condition = f" AND {column} IN ({', '.join('{}' for _ in chunk)})"
-        out.extend(await db.fetch(sql.replace("{practices}", condition), *args, *chunk))
+        out.extend(await read(sql.replace("{practices}", condition), *args, *chunk))
     return out
