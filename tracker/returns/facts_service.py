@@ -11,10 +11,6 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import aiosqlite
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
-
 from tracker import db
 
 R = TypeVar("R")  # a row as a read gives it: a dict, or a tuple
@@ -93,24 +89,10 @@ APPROVED_VALUES = """
 async def approved_values(period_id: int) -> list[tuple[int, int, float | None]]:
     """(practice, indicator, value) of one period's approved returns, as plain tuples straight from
     the driver: about 100,000 rows a period, where building a dict per row would cost more than
-    the query."""
-    eng = db.engine()
-    if isinstance(eng, PostgresEngine):
-        sql = APPROVED_VALUES.format("$1")
-        if eng.pool is not None:
-            async with eng.pool.acquire() as conn:
-                records = await conn.fetch(sql, period_id)
-        else:
-            conn = await eng.get_new_connection()
-            try:
-                records = await conn.fetch(sql, period_id)
-            finally:
-                await conn.close()
-        return [tuple(r) for r in records]
-    assert isinstance(eng, SQLiteEngine)
-    async with aiosqlite.connect(eng.connection_kwargs["database"]) as conn:
-        cursor = await conn.execute(APPROVED_VALUES.format("?"), (period_id,))
-        return [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+    the query. Read beside the event loop, which it would otherwise hold up for its length."""
+    with db.reads_beside_the_loop():
+        rows = await db.fetch_tuples(APPROVED_VALUES, period_id)
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def approved_values_for(pairs: set[tuple[int, int]]) -> list[tuple[int, int, int, float]]:
