@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from tracker.indicators.catalogue import KEYS, IndicatorSpec
@@ -77,7 +77,11 @@ def _show(value: Any) -> str:
 
 
 def spec_values(spec: IndicatorSpec) -> dict[str, Any]:
-    return {k: v for k, v in asdict(spec).items() if k in FIELDS}
+    # In the spec's own order; `asdict` would deep-copy every (plain) value first.
+    return {name: getattr(spec, name) for name in _SPEC_FIELDS}
+
+
+_SPEC_FIELDS = tuple(f.name for f in fields(IndicatorSpec) if f.name in FIELDS)
 
 
 def plan(existing: list[dict[str, Any]], specs: list[IndicatorSpec], values_by_code: dict[str, int]) -> CataloguePlan:
