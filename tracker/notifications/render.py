@@ -272,24 +272,53 @@ def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
     `{% if name|length %}`, no `| replace`): a marker shows most changes (a case or escaping
     filter, a cut) but not all. tests/notifications/test_stencils.py holds each kind rendered so
     to that, for arbitrary values."""
-    context = {**shared, **each}
-    if environment().auto_reload:
-        return render(kind, **context)  # templates being edited: a stencil could be out of date
-    # An empty string stays in the shape (templates test them: "{% if leave_link %}").
-    fill = {k: v for k, v in each.items() if v != ""}
-    if not fill or not all(_fills_faithfully(v) for v in fill.values()) or any(k in shared for k in fill):
-        return render(kind, **context)
-    names = tuple(sorted(fill))
-    rest = {k: v for k, v in context.items() if k not in fill}
-    try:
-        key = (kind, names, tuple([(k, _frozen(v)) for k, v in rest.items()]))
-    except (TypeError, ValueError):
-        return render(kind, **context)
-    if key not in _stencils:
-        if len(_stencils) >= _STENCILS_MAX:
-            _stencils.clear()
-        _stencils[key] = _make_stencil(kind, names, rest)
-    stencil = _stencils[key]
-    if stencil is None:
-        return render(kind, **context)
-    return stencil.fill(kind, fill)
+    return Shape(kind, **shared).render(each)
+
+
+class Shape:
+    """Emails of one kind that share `shared`: `render(each)` is `render_each(kind, each,
+    **shared)`, with the shared values looked at once for all the emails rather than once an email
+    (a reminder run fills thousands of emails from a handful of shapes)."""
+
+    __slots__ = ("_by_names", "_key", "kind", "shared")
+
+    def __init__(self, kind: str, **shared: Any) -> None:
+        self.kind = kind
+        self.shared = shared
+        try:
+            self._key: tuple[Any, ...] | None = tuple([(k, _frozen(v)) for k, v in shared.items()])
+        except (TypeError, ValueError):
+            self._key = None  # values a stencil cannot be trusted with: every email rendered directly
+        # The stencil by the names given and those filled in (an empty value stays in the shape).
+        self._by_names: dict[tuple[tuple[str, ...], tuple[str, ...]], _Stencil | None] = {}
+
+    def render(self, each: Mapping[str, Any]) -> Email:
+        if environment().auto_reload or self._key is None:
+            return self._direct(each)  # templates being edited: a stencil could be out of date
+        # An empty string stays in the shape (templates test them: "{% if leave_link %}").
+        fill = {k: v for k, v in each.items() if v != ""}
+        if not fill or not all(_fills_faithfully(v) for v in fill.values()) or any(k in self.shared for k in fill):
+            return self._direct(each)
+        names = tuple(sorted(fill))
+        given = (tuple(each), names)
+        try:
+            stencil = self._by_names[given]
+        except KeyError:
+            stencil = self._by_names[given] = self._stencil(names, each)
+        if stencil is None:
+            return self._direct(each)
+        return stencil.fill(self.kind, fill)
+
+    def _direct(self, each: Mapping[str, Any]) -> Email:
+        return render(self.kind, **{**self.shared, **each})
+
+    def _stencil(self, names: tuple[str, ...], each: Mapping[str, Any]) -> _Stencil | None:
+        """The stencil of these names, shared with every other run through the module's cache."""
+        assert self._key is not None
+        unfilled = {k: v for k, v in each.items() if k not in names}
+        key = (self.kind, names, self._key + tuple([(k, _frozen(v)) for k, v in unfilled.items()]))
+        if key not in _stencils:
+            if len(_stencils) >= _STENCILS_MAX:
+                _stencils.clear()
+            _stencils[key] = _make_stencil(self.kind, names, {**self.shared, **unfilled})
+        return _stencils[key]
