@@ -96,15 +96,19 @@ OPTIONAL: dict[str, Any] = {
 QUEUED_COLUMNS = (*REQUIRED, *OPTIONAL, "created_at", "next_attempt_at")
 
 
+_REQUIRED = frozenset(REQUIRED)
+_COLUMNS = _REQUIRED | OPTIONAL.keys()
+
+
 def queued_values(row: dict[str, Any], now: dt.datetime) -> tuple[Any, ...]:
     """One email's values in the order of QUEUED_COLUMNS. Pure."""
-    unknown = row.keys() - set(REQUIRED) - OPTIONAL.keys()
-    if unknown:
-        raise ValueError(f"not outbox columns: {sorted(unknown)}")
-    missing = set(REQUIRED) - row.keys()
-    if missing:
-        raise ValueError(f"an email needs {sorted(missing)}")
-    return (*(row[c] for c in REQUIRED), *(row.get(c, v) for c, v in OPTIONAL.items()), now, now)
+    keys = row.keys()
+    # Two subset tests a row (a run queues thousands); the differences only to say what is wrong.
+    if not keys <= _COLUMNS:
+        raise ValueError(f"not outbox columns: {sorted(keys - _COLUMNS)}")
+    if not _REQUIRED <= keys:
+        raise ValueError(f"an email needs {sorted(_REQUIRED - keys)}")
+    return (*[row[c] for c in REQUIRED], *[row.get(c, v) for c, v in OPTIONAL.items()], now, now)
 
 
 async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = None) -> int:
@@ -129,10 +133,14 @@ async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = Non
 
 
 async def existing_keys(keys: list[str]) -> set[str]:
+    """Those of the keys already in the outbox."""
     found: set[str] = set()
     for chunk in db.chunks(keys):
-        rows = await OutboxEmail.select(OutboxEmail.idempotency_key).where(OutboxEmail.idempotency_key.is_in(chunk))
-        found.update(r["idempotency_key"] for r in rows)
+        # Plain SQL: a run asks of thousands of keys, and Piccolo's IN clause handled each one.
+        marks = ", ".join("{}" for _ in chunk)
+        sql = f"SELECT idempotency_key FROM outbox_email WHERE idempotency_key IN ({marks})"  # noqa: S608 (bound)
+        rows = await db.fetch_tuples(sql, *chunk)
+        found.update(r[0] for r in rows)
     return found
 
 
