@@ -296,15 +296,20 @@ class Shape:
         if environment().auto_reload or self._key is None:
             return self._direct(each)  # templates being edited: a stencil could be out of date
         # An empty string stays in the shape (templates test them: "{% if leave_link %}").
-        fill = {k: v for k, v in each.items() if v != ""}
-        if not fill or not all(_fills_faithfully(v) for v in fill.values()) or any(k in self.shared for k in fill):
+        fill = {}
+        for k, v in each.items():
+            if v == "":
+                continue
+            if not _fills_faithfully(v) or k in self.shared:
+                return self._direct(each)
+            fill[k] = v
+        if not fill:
             return self._direct(each)
-        names = tuple(sorted(fill))
-        given = (tuple(each), names)
+        given = (tuple(each), tuple(fill))  # the names given and filled, in the caller's order
         try:
             stencil = self._by_names[given]
         except KeyError:
-            stencil = self._by_names[given] = self._stencil(names, each)
+            stencil = self._by_names[given] = self._stencil(tuple(sorted(fill)), each)
         if stencil is None:
             return self._direct(each)
         return stencil.fill(self.kind, fill)
