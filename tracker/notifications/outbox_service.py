@@ -100,8 +100,9 @@ _REQUIRED = frozenset(REQUIRED)
 _COLUMNS = _REQUIRED | OPTIONAL.keys()
 
 
-def queued_values(row: dict[str, Any], now: dt.datetime) -> tuple[Any, ...]:
-    """One email's values in the order of QUEUED_COLUMNS. Pure."""
+def queued_values(row: dict[str, Any], now: dt.datetime | str) -> tuple[Any, ...]:
+    """One email's values in the order of QUEUED_COLUMNS (`now`, the time it is queued, may be
+    given as the database stores it: `db.as_stored`). Pure."""
     keys = row.keys()
     # Two subset tests a row (a run queues thousands); the differences only to say what is wrong.
     if not keys <= _COLUMNS:
@@ -118,8 +119,9 @@ async def enqueue_many(rows: list[dict[str, Any]], now: dt.datetime | None = Non
     into a no-op, decided by the database, so two runs at once queue each email once. Each batch is
     its own transaction, so a run killed half-way keeps what it queued and a rerun queues the rest.
     """
-    now = now or clock.now()
-    values = [queued_values(r, now) for r in rows]
+    # Every row is stamped with the same time: turned into what the database stores once, not twice a row.
+    stamp = db.as_stored(now or clock.now())
+    values = [queued_values(r, stamp) for r in rows]
     queued = 0
     for start in range(0, len(values), BATCH):
         batch = values[start : start + BATCH]
