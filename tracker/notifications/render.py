@@ -177,36 +177,44 @@ def _marker(n: int) -> str:
     return f"{_MARK}{n}Mk<&>"
 
 
-# A part with markers, split at them: text, then the index of the value in a marker's place, then
-# text, and so on. Filling it joins the pieces once, with no second look at what is put in.
-_Pieces = tuple[str | int, ...]
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A part with markers, split at them: its text, with an empty piece where each marker was, and
+    which value goes in each of those places. Filling it copies the pieces, puts the values in and
+    joins them once, with no second look at what is put in."""
 
+    pieces: tuple[str, ...]
+    holes: tuple[tuple[int, int], ...]  # (place among the pieces, index of the value)
 
-def _pieces(part: str, markers: tuple[str, ...]) -> _Pieces:
-    split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
-    return tuple(p if n % 2 == 0 else markers.index(p) for n, p in enumerate(split))
+    @classmethod
+    def of(cls, part: str, markers: tuple[str, ...]) -> _Part:
+        split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
+        holes = tuple((n, markers.index(p)) for n, p in enumerate(split) if n % 2)
+        return cls(tuple("" if n % 2 else p for n, p in enumerate(split)), holes)
 
-
-def _joined(pieces: _Pieces, values: list[str]) -> str:
-    return "".join([p if isinstance(p, str) else values[p] for p in pieces])
+    def filled(self, values: list[str]) -> str:
+        out = list(self.pieces)
+        for at, n in self.holes:
+            out[at] = values[n]
+        return "".join(out)
 
 
 @dataclass(frozen=True)
 class _Stencil:
-    """One shape's email with markers, as pieces; `fill` puts in each email's own strings."""
+    """One shape's email with markers, as parts; `fill` puts in each email's own strings."""
 
     names: tuple[str, ...]
-    subject: _Pieces
-    html: _Pieces  # its markers escaped, as the autoescape escaped them
-    text: _Pieces
+    subject: _Part
+    html: _Part  # its markers escaped, as the autoescape escaped them
+    text: _Part
 
     def fill(self, kind: str, values: Mapping[str, str]) -> Email:
         plain = [values[name] for name in self.names]
         return _checked(
             kind,
-            _joined(self.subject, plain),
-            _joined(self.html, [str(escape(v)) for v in plain]),
-            _joined(self.text, plain),
+            self.subject.filled(plain),
+            self.html.filled([str(escape(v)) for v in plain]),
+            self.text.filled(plain),
         )
 
 
@@ -260,7 +268,7 @@ def _make_stencil(kind: str, names: tuple[str, ...], shared: Mapping[str, Any]) 
     if _MARKED.search(left):
         return None  # a marker cut, cased or otherwise changed by a filter
     return _Stencil(
-        names, _pieces(subject, tuple(markers)), _pieces(html, tuple(escaped)), _pieces(text, tuple(markers))
+        names, _Part.of(subject, tuple(markers)), _Part.of(html, tuple(escaped)), _Part.of(text, tuple(markers))
     )
 
 
