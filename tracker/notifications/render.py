@@ -286,7 +286,8 @@ def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
 class Shape:
     """Emails of one kind that share `shared`: `render(each)` is `render_each(kind, each,
     **shared)`, with the shared values looked at once for all the emails rather than once an email
-    (a reminder run fills thousands of emails from a handful of shapes)."""
+    (a reminder run fills thousands of emails from a handful of shapes). So the shared values must
+    not change while the shape is in use (a list given as `missing` stays as it was given)."""
 
     __slots__ = ("_by_names", "_key", "kind", "shared")
 
