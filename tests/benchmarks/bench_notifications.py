@@ -56,9 +56,19 @@ class _Capture:
         self.renders.append((kind, context))
         return render.render(kind, **context)
 
-    def each(self, kind: str, each: dict[str, Any], **shared: Any) -> render.Email:
-        self.renders.append((kind, {**shared, **each}))
-        return render.render_each(kind, each, **shared)
+    def shape(self, kind: str, **shared: Any) -> _CapturedShape:
+        return _CapturedShape(self, render.Shape(kind, **shared))
+
+
+class _CapturedShape:
+    """A render.Shape whose emails' values go to the capture."""
+
+    def __init__(self, capture: _Capture, shape: render.Shape) -> None:
+        self.capture, self.shape = capture, shape
+
+    def render(self, each: dict[str, Any]) -> render.Email:
+        self.capture.renders.append((self.shape.kind, {**self.shape.shared, **each}))
+        return self.shape.render(each)
 
 
 def _bare_compose(renders: list[tuple[str, dict[str, Any]]]) -> float:
@@ -164,14 +174,14 @@ async def bench_reminder_run_for_every_practice(settings: Settings) -> None:
         run = time.perf_counter() - started
         capture = _Capture()
         messages.render = capture  # type: ignore[assignment]  # the rerun's values, for the limit
-        messages.render_each = capture.each  # type: ignore[assignment]
+        messages.Shape = capture.shape  # type: ignore[assignment,misc]
         try:
             started = time.perf_counter()
             again = await service.run_schedule(settings, row, now=AS_AT)
             rerun = time.perf_counter() - started
         finally:
             messages.render = render.render
-            messages.render_each = render.render_each
+            messages.Shape = render.Shape  # type: ignore[misc]
         rows = [e.row() for e in preview.emails]
         queued_rows = [r for r in rows if r["idempotency_key"] not in existing]
         # Queueing alone: the same rows again, into an outbox without them.

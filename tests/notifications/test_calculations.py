@@ -54,6 +54,23 @@ def test_after_downtime_only_the_latest_missed_step_is_due() -> None:
     assert calc.current_step(DUE, LOCKS, dt.date(2018, 5, 8)).key == "overdue-7"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("state", "ever_submitted", "in_"),
+    [
+        ("submitted", False, True),
+        ("approved", False, True),
+        ("returned", True, True),  # returned for changes after its submission: still in
+        ("returned", False, False),
+        ("draft", False, False),
+        (None, False, False),
+    ],
+)
+def test_whether_a_return_was_ever_submitted_is_enough_to_tell_it_is_in(
+    state: str | None, ever_submitted: bool, in_: bool
+) -> None:
+    assert calc.is_in(state, ever_submitted=ever_submitted) is in_
+
+
 def test_a_submitted_return_stops_reminders() -> None:
     assert calc.return_is_in("submitted", None)
     assert calc.return_is_in("approved", None)

@@ -79,6 +79,23 @@ async def test_the_next_step_goes_and_stops_once_submitted(
     assert smtp.inbox.messages[-1]["Subject"] == "Return overdue by 7 days: 2017/18 Q4, A81001 The Densham Surgery"
 
 
+async def test_a_return_sent_back_for_changes_after_its_submission_is_not_chased(
+    clean_db: Settings, world: dict[str, Any]
+) -> None:
+    # J81001's return was submitted, then returned by its CCG for changes: it stays in. A81002's
+    # draft, never submitted, is chased whether it is a draft or was returned before submission.
+    await PracticeReturn.update({PracticeReturn.state: "returned"}).where(
+        PracticeReturn.practice == world["practices"][2]["id"]
+    )
+    await PracticeReturn.update({PracticeReturn.state: "returned"}).where(
+        PracticeReturn.practice == world["practices"][1]["id"]
+    )
+    plan = await _run(clean_db, "practice-reminders", dry_run=True)
+    assert sorted(e.to_address for e in plan.emails) == ["manager@a81002.test", "practice@a81001.test"]
+    [a81002] = [e for e in plan.emails if e.to_address == "manager@a81002.test"]
+    assert "Still to answer (14):" in a81002.body_text
+
+
 async def test_smtp_down_keeps_emails_queued_until_it_comes_back(
     mail_settings: Settings, smtp: SmtpServer, world: dict[str, Any]
 ) -> None:

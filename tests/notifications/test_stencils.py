@@ -73,6 +73,72 @@ def test_a_filled_reminder_is_the_rendered_one_for_any_values(
     assert filled == direct
 
 
+EACH = st.fixed_dictionaries(
+    {"ods_code": TEXT, "practice_name": TEXT, "link": LINK, "leave_link": LINK}, optional={"extra": st.just("")}
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    emails=st.lists(EACH, min_size=1, max_size=4),
+    period_label=TEXT,
+    days_left=st.integers(-40, 40),
+    state=st.sampled_from([None, "draft", "returned"]),
+    missing=st.lists(TEXT, max_size=3),
+)
+def test_emails_of_one_shape_are_each_the_rendered_one(
+    emails: list[dict[str, str]], period_label: str, days_left: int, state: str | None, missing: list[str]
+) -> None:
+    # One Shape fills in several emails (links empty or not, an extra empty value or not): each is
+    # the email `render` makes of the same values.
+    shared = {
+        "leave_label": "reminders about your practice's return",
+        "period_label": period_label,
+        "due_on": dt.date(2018, 4, 30),
+        "days_left": days_left,
+        "state": state,
+        "missing": missing,
+    }
+    shape = render.Shape("reminder", **shared)
+    for each in emails:
+        direct = _outcome(lambda each=each: render.render("reminder", **shared, **each))
+        assert _outcome(lambda each=each: shape.render(each)) == direct
+
+
+def test_a_reminders_shape_makes_the_reminder_of_its_values() -> None:
+    alike = messages.reminders(
+        period_label="2017/18 Q4", due_on=dt.date(2018, 4, 30), days_left=10, state="draft", missing=["A", "B & C"]
+    )
+    for ods, link, leave in [("A81001", "https://t.test/a", "https://t.test/l"), ("A81002", "https://t.test/b", "")]:
+        assert (
+            alike.reminder(ods_code=ods, practice_name="The Surgery", link=link, leave_link=leave)
+            == messages.reminder(
+                ods_code=ods,
+                practice_name="The Surgery",
+                period_label="2017/18 Q4",
+                due_on=dt.date(2018, 4, 30),
+                days_left=10,
+                state="draft",
+                missing=["A", "B & C"],
+                link=link,
+                leave_link=leave,
+            )
+            == render.render(
+                "reminder",
+                ods_code=ods,
+                practice_name="The Surgery",
+                leave_label="reminders about your practice's return",
+                period_label="2017/18 Q4",
+                due_on=dt.date(2018, 4, 30),
+                days_left=10,
+                state="draft",
+                missing=["A", "B & C"],
+                link=link,
+                leave_link=leave,
+            )
+        )
+
+
 def test_typical_reminders_are_filled_from_one_stencil_per_shape() -> None:
     render._stencils.clear()
     shared = {"period_label": "2017/18 Q4", "due_on": dt.date(2018, 4, 30), "days_left": 10, "state": None}

@@ -120,7 +120,12 @@ def current_step(due_on: dt.date, locks_on: dt.date, today: dt.date) -> Step | N
 
 def return_is_in(state: str | None, first_submitted_at: dt.datetime | None) -> bool:
     """A submitted return stops the reminders at once (even if the CCG later returns it for changes)."""
-    return state in {"submitted", "approved"} or first_submitted_at is not None
+    return is_in(state, ever_submitted=first_submitted_at is not None)
+
+
+def is_in(state: str | None, *, ever_submitted: bool) -> bool:
+    """`return_is_in` for a reader that knows whether the return was ever submitted, not when."""
+    return ever_submitted or state in {"submitted", "approved"}
 
 
 def days_overdue(due_on: dt.date, today: dt.date) -> int:

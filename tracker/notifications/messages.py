@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from tracker.notifications.leaving import report_of
-from tracker.notifications.render import Email, render, render_each
+from tracker.notifications.render import Email, Shape, render
 from tracker.notifications.report_rows import CcgReport, FundingLine, NationalSummary, RegionSummary
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ __all__ = [
     "password_reset",
     "region_summary",
     "reminder",
+    "reminders",
 ]
 
 SECTION_ORDER = ("into_worst_decile", "out_of_worst_decile", "improving", "declining")
@@ -49,16 +50,41 @@ def reminder(
     leave_link: str = "",
 ) -> Email:
     """A reminder to a practice whose return is not in, saying what is missing."""
-    # A run sends thousands of these, most of them alike but for the practice and the links.
-    return render_each(
-        "reminder",
-        {"ods_code": ods_code, "practice_name": practice_name, "link": link, "leave_link": leave_link},
-        leave_label=_leaving("practice_reminder", leave_link)["leave_label"],
-        period_label=period_label,
-        due_on=due_on,
-        days_left=days_left,
-        state=state,
-        missing=missing,
+    alike = reminders(period_label=period_label, due_on=due_on, days_left=days_left, state=state, missing=missing)
+    return alike.reminder(ods_code=ods_code, practice_name=practice_name, link=link, leave_link=leave_link)
+
+
+class Reminders:
+    """Reminders alike but for the practice and the links: `reminder(...)` is `messages.reminder`
+    with this period, state and missing answers. A run sends thousands of reminders of a handful
+    of shapes; their shared values are looked at once a shape."""
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, shape: Shape) -> None:
+        self._shape = shape
+
+    def reminder(self, *, ods_code: str, practice_name: str, link: str, leave_link: str = "") -> Email:
+        return self._shape.render(
+            {"ods_code": ods_code, "practice_name": practice_name, "link": link, "leave_link": leave_link}
+        )
+
+
+def reminders(
+    *, period_label: str, due_on: dt.date, days_left: int, state: str | None, missing: list[str]
+) -> Reminders:
+    """The reminders of one shape (see `Reminders`)."""
+    return Reminders(
+        Shape(
+            "reminder",
+            # The footer names the report whatever the link (an empty link leaves it out).
+            leave_label=_leaving("practice_reminder", "")["leave_label"],
+            period_label=period_label,
+            due_on=due_on,
+            days_left=days_left,
+            state=state,
+            missing=missing,
+        )
     )
 
 

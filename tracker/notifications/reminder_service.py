@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from tracker.accounts import users_service as accounts
 from tracker.indicators import service as indicators
@@ -39,9 +40,9 @@ class LabelledPeriod:
         return cls(p.id, p.code, p.financial_year, p.end_date, p.due_on, p.locks_on, label)
 
 
-@dataclass(frozen=True, slots=True)
-class OutstandingPractice:
-    """An active practice whose return for a period is not in, and how far it got."""
+class OutstandingPractice(NamedTuple):
+    """An active practice whose return for a period is not in, and how far it got. A tuple: a run
+    reads thousands."""
 
     id: int
     ods_code: str
@@ -74,22 +75,23 @@ async def period_dates() -> list[PeriodRow]:
 
 async def outstanding(period: LabelledPeriod) -> list[OutstandingPractice]:
     """Active practices (open by the period's end) whose return for the period is not in."""
-    returns = await return_facts.period_returns(period.id)
+    returns = await return_facts.period_progress(period.id)
+    in_ = {r.practice_id for r in returns if calc.is_in(r.state, ever_submitted=r.ever_submitted)}
+    started = {r.practice_id: r for r in returns if r.practice_id not in in_}
     out = []
-    for p in await organisations.active_practice_contacts(period.end_date):
-        r = returns.get(p.id)
-        if r is not None and calc.return_is_in(r.state, r.first_submitted_at):
-            continue
+    # Those whose return is in are left out by the read: most practices, at the end of a period.
+    for p in await organisations.active_practice_contacts(period.end_date, leaving_out=in_):
+        r = started.get(p.id)
         out.append(
             OutstandingPractice(
-                id=p.id,
-                ods_code=p.ods_code,
-                name=p.name,
-                contact_email=p.contact_email,
-                ccg_id=p.ccg_id,
-                region_id=p.region_id,
-                return_id=r.id if r else None,
-                state=r.state if r else None,
+                p.id,
+                p.ods_code,
+                p.name,
+                p.contact_email,
+                p.ccg_id,
+                p.region_id,
+                None if r is None else r.id,
+                None if r is None else r.state,
             )
         )
     return out
@@ -137,6 +139,9 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
         indicators, answered = await missing_indicators(period.id)
         practices = await outstanding(period)
         days_left = (period.due_on - ctx.today).days
+        returns_path = f"/returns/{url_code(period.code)}"
+        # The reminders of one shape (state and missing answers) are filled in from one stencil.
+        shapes: dict[tuple[str | None, tuple[str, ...]], messages.Reminders] = {}
         no_address = 0
         for p in practices:
             to = addresses(recipients.get(p.id, []), p.contact_email)
@@ -145,20 +150,23 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
                 continue
             to = [a for a in to if a not in left]
             done = answered.get(p.return_id, set()) if p.return_id else set()
-            missing = [name for ind_id, name in indicators if ind_id not in done] if p.return_id else []
-            name = practice_title(p.name)
-            for address in to:
-                # Rendered for each address: its footer's leave link is that address's own.
-                email = messages.reminder(
-                    ods_code=p.ods_code,
-                    practice_name=name,
+            missing = tuple([name for ind_id, name in indicators if ind_id not in done] if p.return_id else [])
+            alike = shapes.get((p.state, missing))
+            if alike is None:
+                alike = shapes[p.state, missing] = messages.reminders(
                     period_label=period.label,
                     due_on=period.due_on,
                     days_left=days_left,
                     state=p.state,
-                    missing=missing,
-                    link=ctx.link(f"/practices/{p.ods_code}/returns/{url_code(period.code)}"),
-                    leave_link=ctx.leave_link(address, kind),
+                    missing=list(missing),
+                )
+            name = practice_title(p.name)
+            link = ctx.link(f"/practices/{p.ods_code}{returns_path}")
+            organisation = f"{p.ods_code} {name}"
+            for address in to:
+                # Filled in for each address: its footer's leave link is that address's own.
+                email = alike.reminder(
+                    ods_code=p.ods_code, practice_name=name, link=link, leave_link=ctx.leave_link(address, kind)
                 )
                 result.emails.append(
                     PlannedEmail(
@@ -171,7 +179,7 @@ async def plan(ctx: RunContext, kind: str) -> Plan:
                         practice_id=p.id,
                         ccg_id=p.ccg_id,
                         period_id=period.id,
-                        organisation=f"{p.ods_code} {name}",
+                        organisation=organisation,
                     )
                 )
         result.notes.append(

@@ -177,36 +177,44 @@ def _marker(n: int) -> str:
     return f"{_MARK}{n}Mk<&>"
 
 
-# A part with markers, split at them: text, then the index of the value in a marker's place, then
-# text, and so on. Filling it joins the pieces once, with no second look at what is put in.
-_Pieces = tuple[str | int, ...]
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A part with markers, split at them: its text, with an empty piece where each marker was, and
+    which value goes in each of those places. Filling it copies the pieces, puts the values in and
+    joins them once, with no second look at what is put in."""
 
+    pieces: tuple[str, ...]
+    holes: tuple[tuple[int, int], ...]  # (place among the pieces, index of the value)
 
-def _pieces(part: str, markers: tuple[str, ...]) -> _Pieces:
-    split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
-    return tuple(p if n % 2 == 0 else markers.index(p) for n, p in enumerate(split))
+    @classmethod
+    def of(cls, part: str, markers: tuple[str, ...]) -> _Part:
+        split = re.split(f"({'|'.join(re.escape(m) for m in markers)})", part)
+        holes = tuple((n, markers.index(p)) for n, p in enumerate(split) if n % 2)
+        return cls(tuple("" if n % 2 else p for n, p in enumerate(split)), holes)
 
-
-def _joined(pieces: _Pieces, values: list[str]) -> str:
-    return "".join([p if isinstance(p, str) else values[p] for p in pieces])
+    def filled(self, values: list[str]) -> str:
+        out = list(self.pieces)
+        for at, n in self.holes:
+            out[at] = values[n]
+        return "".join(out)
 
 
 @dataclass(frozen=True)
 class _Stencil:
-    """One shape's email with markers, as pieces; `fill` puts in each email's own strings."""
+    """One shape's email with markers, as parts; `fill` puts in each email's own strings."""
 
     names: tuple[str, ...]
-    subject: _Pieces
-    html: _Pieces  # its markers escaped, as the autoescape escaped them
-    text: _Pieces
+    subject: _Part
+    html: _Part  # its markers escaped, as the autoescape escaped them
+    text: _Part
 
     def fill(self, kind: str, values: Mapping[str, str]) -> Email:
         plain = [values[name] for name in self.names]
         return _checked(
             kind,
-            _joined(self.subject, plain),
-            _joined(self.html, [str(escape(v)) for v in plain]),
-            _joined(self.text, plain),
+            self.subject.filled(plain),
+            self.html.filled([str(escape(v)) for v in plain]),
+            self.text.filled(plain),
         )
 
 
@@ -260,7 +268,7 @@ def _make_stencil(kind: str, names: tuple[str, ...], shared: Mapping[str, Any]) 
     if _MARKED.search(left):
         return None  # a marker cut, cased or otherwise changed by a filter
     return _Stencil(
-        names, _pieces(subject, tuple(markers)), _pieces(html, tuple(escaped)), _pieces(text, tuple(markers))
+        names, _Part.of(subject, tuple(markers)), _Part.of(html, tuple(escaped)), _Part.of(text, tuple(markers))
     )
 
 
@@ -272,24 +280,59 @@ def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
     `{% if name|length %}`, no `| replace`): a marker shows most changes (a case or escaping
     filter, a cut) but not all. tests/notifications/test_stencils.py holds each kind rendered so
     to that, for arbitrary values."""
-    context = {**shared, **each}
-    if environment().auto_reload:
-        return render(kind, **context)  # templates being edited: a stencil could be out of date
-    # An empty string stays in the shape (templates test them: "{% if leave_link %}").
-    fill = {k: v for k, v in each.items() if v != ""}
-    if not fill or not all(_fills_faithfully(v) for v in fill.values()) or any(k in shared for k in fill):
-        return render(kind, **context)
-    names = tuple(sorted(fill))
-    rest = {k: v for k, v in context.items() if k not in fill}
-    try:
-        key = (kind, names, tuple([(k, _frozen(v)) for k, v in rest.items()]))
-    except (TypeError, ValueError):
-        return render(kind, **context)
-    if key not in _stencils:
-        if len(_stencils) >= _STENCILS_MAX:
-            _stencils.clear()
-        _stencils[key] = _make_stencil(kind, names, rest)
-    stencil = _stencils[key]
-    if stencil is None:
-        return render(kind, **context)
-    return stencil.fill(kind, fill)
+    return Shape(kind, **shared).render(each)
+
+
+class Shape:
+    """Emails of one kind that share `shared`: `render(each)` is `render_each(kind, each,
+    **shared)`, with the shared values looked at once for all the emails rather than once an email
+    (a reminder run fills thousands of emails from a handful of shapes). So the shared values must
+    not change while the shape is in use (a list given as `missing` stays as it was given)."""
+
+    __slots__ = ("_by_names", "_key", "kind", "shared")
+
+    def __init__(self, kind: str, **shared: Any) -> None:
+        self.kind = kind
+        self.shared = shared
+        try:
+            self._key: tuple[Any, ...] | None = tuple([(k, _frozen(v)) for k, v in shared.items()])
+        except (TypeError, ValueError):
+            self._key = None  # values a stencil cannot be trusted with: every email rendered directly
+        # The stencil by the names given and those filled in (an empty value stays in the shape).
+        self._by_names: dict[tuple[tuple[str, ...], tuple[str, ...]], _Stencil | None] = {}
+
+    def render(self, each: Mapping[str, Any]) -> Email:
+        if environment().auto_reload or self._key is None:
+            return self._direct(each)  # templates being edited: a stencil could be out of date
+        # An empty string stays in the shape (templates test them: "{% if leave_link %}").
+        fill = {}
+        for k, v in each.items():
+            if v == "":
+                continue
+            if not _fills_faithfully(v) or k in self.shared:
+                return self._direct(each)
+            fill[k] = v
+        if not fill:
+            return self._direct(each)
+        given = (tuple(each), tuple(fill))  # the names given and filled, in the caller's order
+        try:
+            stencil = self._by_names[given]
+        except KeyError:
+            stencil = self._by_names[given] = self._stencil(tuple(sorted(fill)), each)
+        if stencil is None:
+            return self._direct(each)
+        return stencil.fill(self.kind, fill)
+
+    def _direct(self, each: Mapping[str, Any]) -> Email:
+        return render(self.kind, **{**self.shared, **each})
+
+    def _stencil(self, names: tuple[str, ...], each: Mapping[str, Any]) -> _Stencil | None:
+        """The stencil of these names, shared with every other run through the module's cache."""
+        assert self._key is not None
+        unfilled = {k: v for k, v in each.items() if k not in names}
+        key = (self.kind, names, self._key + tuple([(k, _frozen(v)) for k, v in unfilled.items()]))
+        if key not in _stencils:
+            if len(_stencils) >= _STENCILS_MAX:
+                _stencils.clear()
+            _stencils[key] = _make_stencil(self.kind, names, {**self.shared, **unfilled})
+        return _stencils[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tracker import db
 
@@ -143,6 +143,26 @@ async def period_returns(period_id: int, practice_ids: Collection[int] | None = 
     return {practice: ReturnState(id_, practice, state, first) for id_, practice, state, first in rows}
 
 
+class ReturnProgress(NamedTuple):
+    """A return's id and state, and whether it was ever submitted (not when: a run over every
+    practice has no use for thousands of parsed times). A tuple: a reminder run reads thousands."""
+
+    practice_id: int
+    id: int
+    state: str
+    ever_submitted: bool
+
+
+async def period_progress(period_id: int) -> list[ReturnProgress]:
+    """Every return of a period: enough to tell whether each is in, and how far the others got."""
+    rows = await db.fetch_tuples(
+        "SELECT practice, id, state, CASE WHEN first_submitted_at IS NULL THEN 0 ELSE 1 END "
+        "FROM practice_return WHERE period = {}",
+        period_id,
+    )
+    return [ReturnProgress(practice, id_, state, ever == 1) for practice, id_, state, ever in rows]
+
+
 async def awaiting_review() -> dict[int, int]:
     """Practice id -> how many of its returns are submitted and waiting for review."""
     rows = await db.fetch(
@@ -153,15 +173,19 @@ async def awaiting_review() -> dict[int, int]:
 
 async def answered_indicators(period_id: int) -> dict[int, set[int]]:
     """Return id -> the indicators it has a value for, of a period's draft and returned returns."""
-    rows = await db.fetch(
-        "SELECT rv.practice_return AS return_id, rv.indicator AS indicator_id FROM return_value rv "
+    rows = await db.fetch_tuples(
+        "SELECT rv.practice_return, rv.indicator FROM return_value rv "
         "JOIN practice_return r ON r.id = rv.practice_return "
         "WHERE r.period = {} AND r.state IN ('draft', 'returned') AND rv.value IS NOT NULL",
         period_id,
     )
     out: dict[int, set[int]] = {}
-    for r in rows:
-        out.setdefault(r["return_id"], set()).add(r["indicator_id"])
+    for return_id, indicator_id in rows:
+        found = out.get(return_id)
+        if found is None:
+            out[return_id] = {indicator_id}
+        else:
+            found.add(indicator_id)
     return out
 
 
