@@ -18,6 +18,10 @@ async def forwards():
             "CREATE INDEX IF NOT EXISTS ix_practice_return_period_progress "
             "ON practice_return (period, state, practice, first_submitted_at, id)"
         )
+        # A database whose statistics were gathered before the index (the demo's, a real one after
+        # ANALYZE) has none for it, and SQLite then preferred it over the period index even where
+        # that skips ahead: a page's "which periods have approved returns" went from 11 us to 4 ms.
+        await engine_finder().run_ddl("ANALYZE practice_return")
 
     manager.add_raw(period_progress)
     return manager
