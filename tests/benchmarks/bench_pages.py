@@ -100,8 +100,9 @@ def _section_form(html: str) -> dict[str, str]:
     return data
 
 
-async def bench_draft_save_beside_its_own_sql(settings: Settings) -> None:
-    """A practice saves one section of its draft (the form's POST, answered with a redirect to
+async def bench_pages_then_a_draft_save_beside_its_own_sql(settings: Settings) -> None:
+    """After the pages (whose return form would otherwise show these saves' history): a
+    practice saves one section of its draft (the form's POST, answered with a redirect to
     the task list), one value changed each time, beside its own SQL (reads, and the write
     transaction's statements, replayed with a rollback) plus `/health`."""
     app = create_app(settings, configure_database=False)
