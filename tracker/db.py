@@ -74,18 +74,11 @@ def reads_beside_the_loop() -> Iterator[None]:
         _in_threads.reset(token)
 
 
-_read_texts: dict[str, bool] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def _reads_only(query: str) -> bool:
-    # The pattern scans the whole text (for a write after the SELECT); a page asks it of the same
-    # few texts on every request.
-    found = _read_texts.get(query)
-    if found is None:
-        found = _READ.match(query) is not None
-        if len(_read_texts) < 4096:  # the code's own texts; the bound is only a safeguard
-            _read_texts[query] = found
-    return found
+    # Remembered per text: the pattern scans the whole text (for a write after the SELECT), and a
+    # page asks it of the same few texts on every request.
+    return _READ.match(query) is not None
 
 
 class _InlineConnection(aiosqlite.Connection):
@@ -154,6 +147,12 @@ def own_sqlite_connection() -> sqlite3.Connection | None:
     eng = engine()
     if not isinstance(eng, SQLiteEngine):
         return None
+    return _writing_connection(eng)
+
+
+def _writing_connection(eng: SQLiteEngine) -> sqlite3.Connection:
+    # check_same_thread off: such a connection may be closed, once its work is done, by a thread
+    # other than the one that used it.
     conn = sqlite3.connect(**{**eng.connection_kwargs, "check_same_thread": False})
     conn.execute("PRAGMA foreign_keys = 1")
     conn.execute(SYNCHRONOUS)
@@ -258,19 +257,18 @@ class ReusingSQLiteEngine(SQLiteEngine):
             if conn is not None:
                 return conn  # set up as a transaction's connection is (foreign keys, SYNCHRONOUS)
             conn = await super().get_connection()
+            await conn.execute(SYNCHRONOUS)
         else:
+            # Set up (foreign keys, SYNCHRONOUS) once, when opened, not again for every transaction.
             conn = await _InlineConnection(self._writer_connection, self._keep_writer_connection)
             conn.row_factory = dict_factory  # type: ignore[assignment]
-            await conn.execute("PRAGMA foreign_keys = 1")
-        await conn.execute(SYNCHRONOUS)
         return conn
 
     def _writer_connection(self) -> sqlite3.Connection:
         kept, self._kept_writer = self._kept_writer, None
         if kept is not None and kept[0] == os.getpid():
             return kept[1]
-        # Closed from `close_idle`, on another thread, once the writer has finished.
-        return sqlite3.connect(**{**self.connection_kwargs, "check_same_thread": False})
+        return _writing_connection(self)
 
     def _keep_writer_connection(self, conn: sqlite3.Connection) -> None:
         # Only a connection that holds no transaction (so no lock): a failed one is closed, and its
