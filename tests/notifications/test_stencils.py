@@ -1,4 +1,4 @@
-"""Emails filled in from a stencil (render.render_each) are the emails `render` makes, byte for
+"""Emails filled in from a stencil (render.Shape) are the emails `render` makes, byte for
 byte, whatever the values: names with &, <, quotes, unicode, odd whitespace, empty links."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _outcome(call: Any) -> Any:
 
 def _reminder(each: dict[str, str], shared: dict[str, Any]) -> tuple[Any, Any]:
     direct = _outcome(lambda: render.render("reminder", **shared, **each))
-    filled = _outcome(lambda: render.render_each("reminder", each, **shared))
+    filled = _outcome(lambda: render.Shape("reminder", **shared).render(each))
     return direct, filled
 
 
@@ -189,7 +189,7 @@ def test_a_template_that_does_not_use_a_value_as_it_is_is_rendered_directly(use:
     render._stencils.clear()
     try:
         for name in ["Thornaby & Barwick", "Ab"]:
-            assert render.render_each("t", {"name": name}) == render.render("t", name=name)
+            assert render.Shape("t").render({"name": name}) == render.render("t", name=name)
         assert list(render._stencils.values()) == [None]
     finally:
         env.loader = loader

@@ -272,22 +272,17 @@ def _make_stencil(kind: str, names: tuple[str, ...], shared: Mapping[str, Any]) 
     )
 
 
-def render_each(kind: str, each: Mapping[str, Any], **shared: Any) -> Email:
-    """`render(kind, **shared, **each)`, the same email byte for byte; quicker for many emails
-    that share `shared` and differ in `each` (plain strings, such as names and links).
+class Shape:
+    """Emails of one kind that share `shared`: `render(each)` is `render(kind, **shared, **each)`,
+    the same email byte for byte, with the shared values looked at once for all the emails rather
+    than once an email (a reminder run fills thousands of emails from a handful of shapes). So the
+    shared values must not change while the shape is in use (a list given as `missing` stays as it
+    was given). `each` holds plain strings, such as names and links.
 
     The templates must use `each` values as text only, never test or change them (no
     `{% if name|length %}`, no `| replace`): a marker shows most changes (a case or escaping
     filter, a cut) but not all. tests/notifications/test_stencils.py holds each kind rendered so
     to that, for arbitrary values."""
-    return Shape(kind, **shared).render(each)
-
-
-class Shape:
-    """Emails of one kind that share `shared`: `render(each)` is `render_each(kind, each,
-    **shared)`, with the shared values looked at once for all the emails rather than once an email
-    (a reminder run fills thousands of emails from a handful of shapes). So the shared values must
-    not change while the shape is in use (a list given as `missing` stays as it was given)."""
 
     __slots__ = ("_by_names", "_key", "kind", "shared")
 
