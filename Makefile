@@ -51,7 +51,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check tracker tests
 	$(BIN)/ruff format --check tracker tests
-	$(BIN)/mypy tracker
+	$(BIN)/mypy tracker tests/benchmarks
 	$(BIN)/bandit -q -c pyproject.toml -r tracker
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 

@@ -23,6 +23,7 @@ from tracker.funding import impact_service, presenters, service
 from tracker.funding.calculations import fair_share
 from tracker.funding.impact import summarise
 from tracker.funding.streams import ensure_standard_streams
+from tracker.indicators import service as indicators_service
 from tracker.settings import Settings
 
 RAW_POPULATION = """
@@ -101,7 +102,8 @@ async def bench_what_each_pound_bought(settings: Settings) -> None:
     presenters.summary_rows(by_stream)
     presenters.summary_rows(by_ccg)
     top = sorted(data.impacts, key=lambda i: -i.award.amount_pence)[:50]
-    presenters.impact_rows(top, data.period_codes, data.practices, data.stream_names)
+    names = {s.code: s.name for s in await indicators_service.active_indicators()}
+    presenters.impact_rows(top, data.period_codes, data.practices, data.stream_names, names)
     presented = time.perf_counter() - started
     line(
         f"what each pound bought, national ({len(data.impacts):,} awards)",

@@ -159,7 +159,7 @@ async def _practice_user(client: httpx.AsyncClient, code: str, stats: Stats, dea
         section_url = random.choice(links)
         page = await _timed(stats, "open return section", client.get(section_url))
         form = _form_of(page) if page is not None and page.status_code == 200 else None
-        if form is None:
+        if page is None or form is None:
             continue
         await _timed(
             stats,

@@ -5,6 +5,7 @@ the tracker runs it and replayed on one open connection, plus the same server's 
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 import httpx
 
@@ -60,7 +61,7 @@ async def bench_pages_beside_their_own_sql(settings: Settings) -> None:
     app = create_app(settings, configure_database=False)
     # The app on this event loop (the runner has started the database): a test client would run it
     # on a loop of its own, where PostgreSQL's pooled connections cannot follow.
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=cast(Any, app))
     clients: dict[str, httpx.AsyncClient] = {}
     try:
         for who, what, path in PAGES:
@@ -106,7 +107,9 @@ async def bench_pages_then_a_draft_save_beside_its_own_sql(settings: Settings) -
     the task list), one value changed each time, beside its own SQL (reads, and the write
     transaction's statements, replayed with a rollback) plus `/health`."""
     app = create_app(settings, configure_database=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=cast(Any, app)), base_url="http://testserver.local"
+    ) as client:
         await _signed_in(client, "practice")
         form = _section_form((await client.get(SECTION)).text)
         original = form["PO_REG_PCT-numerator"]

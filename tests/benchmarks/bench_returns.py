@@ -73,6 +73,7 @@ async def bench_upload_preview(settings: Settings) -> None:
     limit = statistics.median(raw)
     line("archive checks + read (xlsx.read_workbook)", statistics.median(parse), "raw openpyxl read", limit)
     line("whole preview (read + database + every cell)", statistics.median(full), "raw openpyxl read", limit)
+    assert result.checked is not None
     figure("changes previewed", len(result.checked.changes), "changes")
 
 
