@@ -78,13 +78,24 @@ def recording() -> Iterator[list[Query]]:
             delattr(engine, n)  # back to the class's own method
 
 
-async def replay(settings: Settings, queries: list[Query], repeats: int) -> list[float]:
-    """Seconds to run the queries in order, on one connection opened beforehand, per repeat."""
+async def replay(
+    settings: Settings, queries: list[Query], repeats: int, rewind: list[Query] | None = None
+) -> list[float]:
+    """Seconds to run the queries in order, on one connection opened beforehand, per repeat.
+
+    A recorded write names the state it found (a return's version): replayed as it is, it would
+    find its condition false and write nothing. `rewind` puts that state back before each repeat,
+    untimed, so that each repeat writes and commits what the recorded one did. Without it, a
+    COMMIT is replayed as a ROLLBACK. Its statements have `{}` placeholders, as `db.fetch`."""
     samples = []
+    style = "postgres" if settings.uses_postgres else "sqlite"
+    rewind = [(db.compile_placeholders(sql, style), args) for sql, args in rewind or ()] if rewind is not None else None
     if settings.uses_postgres:
         conn = await asyncpg.connect(settings.database_url)
         try:
             for _ in range(repeats):
+                for sql, args in rewind or ():
+                    await conn.execute(sql, *args)
                 started = time.perf_counter()
                 for sql, args in queries:
                     await conn.fetch(sql, *args)
@@ -93,13 +104,16 @@ async def replay(settings: Settings, queries: list[Query], repeats: int) -> list
             await conn.close()
         return samples
     # Autocommit, as the tracker's connections: a recorded BEGIN ... COMMIT is its own transaction.
-    # A write is replayed again and again, so its COMMIT is replayed as a ROLLBACK: each repeat
-    # then does the same work on the same rows (the limit is the lower for it: nothing is written).
     raw = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
     raw.execute(db.SYNCHRONOUS)
-    statements = [("ROLLBACK" if sql.strip().upper() == "COMMIT" else sql, args) for sql, args in queries]
+    if rewind is None:
+        statements = [("ROLLBACK" if sql.strip().upper() == "COMMIT" else sql, args) for sql, args in queries]
+    else:
+        statements = queries
     try:
         for _ in range(repeats):
+            for sql, args in rewind or ():
+                raw.execute(sql, args)
             started = time.perf_counter()
             for sql, args in statements:
                 raw.execute(sql, args).fetchall()
